@@ -1,0 +1,68 @@
+/**
+ * Import boundaries (DEVELOPERS.md "How we write code"):
+ * - the engine (IKE) never imports Electron, UI, helper or data-plane internals;
+ * - the renderer never imports Node built-ins, the engine, the data plane or the helper;
+ * - the helper and the data plane never import IKE state (app/engine);
+ * - app/shared is the only module set everyone may import, and it imports nothing of ours.
+ */
+module.exports = {
+  forbidden: [
+    {
+      name: 'engine-no-electron-or-ui',
+      severity: 'error',
+      from: { path: '^app/engine' },
+      to: { path: '(^node_modules/(electron|react|react-dom)/)|^app/(main|renderer|helper|cli)/' },
+    },
+    {
+      name: 'engine-no-dataplane-internals',
+      severity: 'error',
+      from: { path: '^app/engine' },
+      to: { path: '^app/dataplane/' },
+    },
+    {
+      name: 'renderer-no-node-or-engine',
+      severity: 'error',
+      from: { path: '^app/renderer' },
+      to: {
+        pathNot: '^app/(renderer|shared/ipc)',
+        path: '^app/|^node:|^(fs|path|os|child_process|net|dgram|crypto)$',
+      },
+    },
+    {
+      name: 'renderer-no-node-builtins',
+      severity: 'error',
+      from: { path: '^app/renderer' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'helper-no-ike-state',
+      severity: 'error',
+      from: { path: '^app/(helper|dataplane)' },
+      to: { path: '^app/(engine|main|renderer|cli)/' },
+    },
+    {
+      name: 'shared-is-a-leaf',
+      severity: 'error',
+      from: { path: '^app/shared' },
+      to: { path: '^app/(?!shared/)' },
+    },
+    {
+      name: 'no-electron-outside-main',
+      severity: 'error',
+      from: { pathNot: '^app/main' },
+      to: { path: '^node_modules/electron/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js', '.mjs'] },
+  },
+};

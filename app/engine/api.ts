@@ -1,0 +1,67 @@
+// The engine's public surface: what the CLI, the desktop app's VpnService and the tests use.
+import type { DataPlanePort } from '../shared/dataplane-port.js';
+import type { ConnectionState, EngineEvent, ErrorCode, LogLevel } from '../shared/events.js';
+import type { Profile } from '../shared/profile.js';
+import type { Secret } from '../shared/secret.js';
+
+/** What the gateway asked for in an XAuth round (draft-ietf-ipsec-isakmp-xauth-06 6.1). */
+export interface XauthRequest {
+  /** 1 for the first round; a second round is OTP / next PIN */
+  round: number;
+  xauthType: 'generic' | 'chap' | 'otp' | 's-key' | 'unknown';
+  fields: ('username' | 'password' | 'passcode' | 'answer' | 'next-pin' | 'domain')[];
+  /** XAUTH_MESSAGE from the gateway, shown to the user */
+  message?: string;
+  /** the username the profile holds, for pre-filling */
+  username?: string;
+}
+
+export interface XauthResponse {
+  username?: string;
+  password?: Secret;
+  passcode?: Secret;
+  answer?: Secret;
+  nextPin?: Secret;
+  domain?: string;
+}
+
+/** Where secrets come from: a file, a TTY prompt, the keychain, the UI. */
+export interface CredentialProvider {
+  groupPsk(): Promise<Secret>;
+  xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse>;
+  /** The gateway's Unity SAVE_PASSWD answer, so a store can drop a saved password. */
+  savePasswordPolicy?(allowed: boolean): void;
+}
+
+export interface ConnectOptions {
+  profile: Profile;
+  credentials: CredentialProvider;
+  dataPlane: DataPlanePort;
+  /** lowest level of log events emitted (default info) */
+  logLevel?: LogLevel;
+  /** don't let network configuration touch DNS (tests, servers) */
+  skipDns?: boolean;
+  /** don't configure the OS network at all (--no-script): SAs only */
+  skipNetworkConfig?: boolean;
+}
+
+export interface VpnConnection {
+  readonly state: ConnectionState;
+  onEvent(listener: (event: EngineEvent) => void): () => void;
+  /** resolves once phase 2 is up and the network configured; rejects with EngineError */
+  readonly connected: Promise<void>;
+  /** resolves when the connection has ended for any reason, with the error if it failed */
+  readonly closed: Promise<EngineError | undefined>;
+  /** sends DELETE for every SA, undoes the network, closes sockets */
+  disconnect(): Promise<void>;
+}
+
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,37 @@
+// What the IKE engine hands to the data plane after Quick Mode: one ESP SA pair with keys.
+// This is the whole interface between IKE state and the ESP data plane (and, through the
+// privileged helper, it crosses a process boundary as JSON, so keys are plain Buffers here
+// and hex on the wire).
+import type { Ipv4Net } from './net.js';
+
+/** RFC 2407 4.4.4 ESP transform identifiers the client negotiates, by name. */
+export type EspEncryption = 'aes-gcm-16' | 'aes-cbc' | '3des-cbc';
+/** RFC 2407 4.5 authentication algorithms, by name; 'none' for combined-mode ciphers (GCM). */
+export type EspIntegrity = 'hmac-sha1-96' | 'hmac-sha256-128' | 'hmac-md5-96' | 'none';
+
+export interface EspDirectionKeys {
+  /** SPI chosen by the receiving side of this direction (RFC 2409 5.5). */
+  spi: number;
+  encryptionKey: Buffer;
+  /** empty for AES-GCM */
+  integrityKey: Buffer;
+  /** 4-byte salt for AES-GCM (RFC 4106 8.1: last 4 bytes of KEYMAT); empty otherwise */
+  salt: Buffer;
+}
+
+export interface EspSaPair {
+  /** engine-chosen identifier, stable for the life of the pair */
+  id: string;
+  encryption: EspEncryption;
+  /** encryption key length in bits (128/192/256 for AES, 192 for 3DES) */
+  keyBits: number;
+  integrity: EspIntegrity;
+  inbound: EspDirectionKeys;
+  outbound: EspDirectionKeys;
+  /** hard lifetime as negotiated; the engine rekeys before it */
+  lifetime: { seconds: number; kilobytes?: number };
+  /** traffic selectors: inbound inner packets need src in remote and dst in local */
+  selectors: { local: Ipv4Net[]; remote: Ipv4Net[] };
+  /** anti-replay window in packets (RFC 4303 3.4.3) */
+  replayWindow: number;
+}

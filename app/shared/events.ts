@@ -1,0 +1,204 @@
+// The engine's typed events: the one vocabulary the CLI (--json), the desktop app (IPC) and the
+// web host render. Declared once as schemas; TypeScript types derive from them.
+import { z } from 'zod';
+
+/** Connection states, named after the exchange step (RFC 2409 aggressive mode, XAuth, Mode
+ * Config, Quick Mode). */
+export const connectionStates = [
+  'idle',
+  'am1-sent',
+  'am2-received',
+  'am3-sent',
+  'xauth',
+  'modecfg',
+  'qm1-sent',
+  'qm2-received',
+  'qm3-sent',
+  'connected',
+  'rekeying',
+  'reconnecting',
+  'disconnecting',
+  'disconnected',
+  'failed',
+] as const;
+export const ConnectionStateSchema = z.enum(connectionStates);
+export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
+
+/** Stable error codes: scripts and the UI key on these, so never rename one. */
+export const errorCodes = [
+  'gateway-unreachable',
+  'gateway-resolve-failed',
+  'no-proposal-chosen',
+  'group-psk-rejected',
+  'unknown-group',
+  'xauth-rejected',
+  'xauth-unsupported',
+  'modecfg-no-address',
+  'phase2-rejected',
+  'invalid-id',
+  'peer-notified-error',
+  'timeout',
+  'peer-dead',
+  'deleted-by-peer',
+  'malformed-response',
+  'credentials-missing',
+  'config-invalid',
+  'dataplane-failed',
+  'network-config-failed',
+  'cancelled',
+  'internal',
+] as const;
+export const ErrorCodeSchema = z.enum(errorCodes);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const logLevels = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+export const LogLevelSchema = z.enum(logLevels);
+export type LogLevel = z.infer<typeof LogLevelSchema>;
+
+export const phases = ['phase1', 'xauth', 'modecfg', 'phase2', 'informational', 'dataplane', 'network', 'session'] as const;
+export const PhaseSchema = z.enum(phases);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+const at = z.number().describe('ms since epoch');
+const Ipv4NetSchema = z.object({ address: z.string(), prefix: z.number().int().min(0).max(32) });
+const SplitEntrySchema = z.object({
+  network: Ipv4NetSchema,
+  protocol: z.number().int(),
+  sourcePort: z.number().int(),
+  destinationPort: z.number().int(),
+});
+
+export const StateEventSchema = z.object({
+  type: z.literal('state'),
+  at,
+  state: ConnectionStateSchema,
+  previous: ConnectionStateSchema,
+  gateway: z.string(),
+  virtualIp: z.string().optional(),
+  detail: z.string().optional(),
+});
+
+export const IkeSaEventSchema = z.object({
+  type: z.literal('sa'),
+  kind: z.literal('ike'),
+  at,
+  initiatorCookie: z.string(),
+  responderCookie: z.string(),
+  encryption: z.string(),
+  hash: z.string(),
+  dhGroup: z.number().int(),
+  authMethod: z.string(),
+  lifetimeSeconds: z.number(),
+  natT: z.object({
+    mode: z.enum(['rfc3947', 'draft', 'none']),
+    localBehindNat: z.boolean(),
+    peerBehindNat: z.boolean(),
+    forced: z.boolean(),
+    localPort: z.number().int(),
+    gatewayPort: z.number().int(),
+  }),
+  dpd: z.boolean(),
+  peerVendorIds: z.array(z.string()),
+  peerId: z.string(),
+});
+
+export const IpsecSaEventSchema = z.object({
+  type: z.literal('sa'),
+  kind: z.literal('ipsec'),
+  at,
+  id: z.string(),
+  spiIn: z.string(),
+  spiOut: z.string(),
+  transform: z.string(),
+  pfsGroup: z.number().int().optional(),
+  lifetimeSeconds: z.number(),
+  lifetimeKilobytes: z.number().optional(),
+  localSelectors: z.array(Ipv4NetSchema),
+  remoteSelectors: z.array(Ipv4NetSchema),
+  rekeyCount: z.number().int(),
+  status: z.enum(['installed', 'deleted']),
+});
+
+export const NetworkEventSchema = z.object({
+  type: z.literal('network'),
+  at,
+  tunName: z.string(),
+  mtu: z.number().int(),
+  internalIp4: z.string().optional(),
+  dns: z.array(z.string()),
+  nbns: z.array(z.string()),
+  defaultDomain: z.string().optional(),
+  splitDns: z.array(z.string()),
+  splitInclude: z.array(SplitEntrySchema),
+  splitExclude: z.array(SplitEntrySchema),
+  banner: z.string().optional(),
+  savePasswordAllowed: z.boolean().optional(),
+  changes: z.array(z.string()),
+});
+
+const CounterFields = {
+  packetsIn: z.number(),
+  bytesIn: z.number(),
+  packetsOut: z.number(),
+  bytesOut: z.number(),
+  icvFailures: z.number(),
+  replayDrops: z.number(),
+  decryptErrors: z.number(),
+  paddingErrors: z.number(),
+  selectorDrops: z.number(),
+  sendErrors: z.number(),
+  lastInboundAt: z.number(),
+  lastOutboundAt: z.number(),
+};
+
+export const CountersEventSchema = z.object({
+  type: z.literal('counters'),
+  at,
+  sas: z.array(
+    z.object({ saId: z.string(), spiIn: z.number(), spiOut: z.number(), ...CounterFields }),
+  ),
+  total: z.object({
+    ...CounterFields,
+    noSaDrops: z.number(),
+    noRouteDrops: z.number(),
+    receiveErrors: z.number(),
+    malformedDrops: z.number(),
+  }),
+});
+
+export const LogEventSchema = z.object({
+  type: z.literal('log'),
+  at,
+  level: LogLevelSchema,
+  phase: PhaseSchema,
+  message: z.string(),
+});
+
+export const ErrorEventSchema = z.object({
+  type: z.literal('error'),
+  at,
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** the state the connection was in when it failed (the stepper marks it) */
+  failedAt: ConnectionStateSchema,
+  fatal: z.boolean(),
+});
+
+export const EngineEventSchema = z.union([
+  StateEventSchema,
+  IkeSaEventSchema,
+  IpsecSaEventSchema,
+  NetworkEventSchema,
+  CountersEventSchema,
+  LogEventSchema,
+  ErrorEventSchema,
+]);
+
+export type StateEvent = z.infer<typeof StateEventSchema>;
+export type IkeSaEvent = z.infer<typeof IkeSaEventSchema>;
+export type IpsecSaEvent = z.infer<typeof IpsecSaEventSchema>;
+export type NetworkEvent = z.infer<typeof NetworkEventSchema>;
+export type CountersEvent = z.infer<typeof CountersEventSchema>;
+export type LogEvent = z.infer<typeof LogEventSchema>;
+export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
+export type EngineEvent = z.infer<typeof EngineEventSchema>;

@@ -1,0 +1,57 @@
+// IPv4 network values shared by the engine, the data plane and the UI.
+
+export interface Ipv4Net {
+  /** dotted quad of the network address */
+  address: string;
+  /** prefix length 0..32 */
+  prefix: number;
+}
+
+/** One Cisco Unity split entry (SPLIT_INCLUDE / LOCAL_LAN): network plus protocol/ports. */
+export interface SplitEntry {
+  network: Ipv4Net;
+  protocol: number;
+  sourcePort: number;
+  destinationPort: number;
+}
+
+export function ipv4ToInt(address: string): number {
+  const parts = address.split('.');
+  if (parts.length !== 4) throw new RangeError(`not an IPv4 address: ${address}`);
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) {
+      throw new RangeError(`not an IPv4 address: ${address}`);
+    }
+    value = value * 256 + Number(part);
+  }
+  return value >>> 0;
+}
+
+export function intToIpv4(value: number): string {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
+
+export function prefixToMask(prefix: number): string {
+  return intToIpv4(prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+}
+
+/** Mask in dotted form to a prefix length; rejects non-contiguous masks. */
+export function maskToPrefix(mask: string): number {
+  const value = ipv4ToInt(mask);
+  const prefix = 32 - Math.log2(((~value >>> 0) + 1) >>> 0 || 2 ** 32);
+  if (!Number.isInteger(prefix) || prefixToMask(prefix) !== mask) {
+    throw new RangeError(`not a contiguous netmask: ${mask}`);
+  }
+  return prefix;
+}
+
+export function netContains(net: Ipv4Net, address: number): boolean {
+  if (net.prefix === 0) return true;
+  const mask = (0xffffffff << (32 - net.prefix)) >>> 0;
+  return ((ipv4ToInt(net.address) & mask) >>> 0) === ((address & mask) >>> 0);
+}
+
+export function formatNet(net: Ipv4Net): string {
+  return `${net.address}/${net.prefix}`;
+}

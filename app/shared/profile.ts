@@ -1,0 +1,73 @@
+// A connection profile: what a user or an IT admin configures. Validated at every boundary
+// (CLI flags, profile files, the renderer's IPC); secrets are never part of it.
+import { z } from 'zod';
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 network like 10.1.0.0/16');
+
+/** strongSwan-style proposal strings: familiar to network people, e.g. aes256-sha256-modp2048. */
+export const IkeProposalString = z
+  .string()
+  .regex(
+    /^(aes(128|192|256)|3des)-(md5|sha1|sha256|sha384|sha512)-(modp(1024|1536|2048|3072|4096)|ecp(256|384))$/,
+    'IKE proposal must look like aes256-sha256-modp2048',
+  );
+export const EspProposalString = z
+  .string()
+  .regex(
+    /^(aes(128|256)gcm16|(aes(128|192|256)|3des)-(md5|sha1|sha256))$/,
+    'ESP proposal must look like aes256gcm16 or aes128-sha1',
+  );
+
+export const DEFAULT_IKE_PROPOSALS = [
+  'aes256-sha256-modp2048',
+  'aes128-sha1-modp2048',
+  'aes256-sha1-modp1024',
+  'aes128-sha1-modp1024',
+  '3des-sha1-modp1024',
+] as const;
+
+export const DEFAULT_ESP_PROPOSALS = [
+  'aes256gcm16',
+  'aes128gcm16',
+  'aes256-sha256',
+  'aes256-sha1',
+  'aes128-sha1',
+  '3des-sha1',
+  '3des-md5',
+] as const;
+
+export const ProfileSchema = z.object({
+  name: z.string().trim().min(1, 'name is required').max(64),
+  gateway: z
+    .string()
+    .trim()
+    .min(1, 'gateway is required')
+    .regex(/^[A-Za-z0-9.:-]+$/, 'gateway must be a host name or an IP address'),
+  group: z.string().min(1, 'group name is required').max(255),
+  username: z.string().max(255).optional(),
+  idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
+  authMethod: z.enum(['xauth-psk', 'psk']).default('xauth-psk'),
+  ikeProposals: z.array(IkeProposalString).min(1).default([...DEFAULT_IKE_PROPOSALS]),
+  espProposals: z.array(EspProposalString).min(1).default([...DEFAULT_ESP_PROPOSALS]),
+  natTraversal: z.enum(['force', 'auto', 'disabled']).default('force'),
+  dpdDelaySeconds: z.number().int().min(0).max(3600).default(30),
+  dpdRetries: z.number().int().min(1).max(20).default(5),
+  pfs: z.enum(['auto', 'off', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096']).default('auto'),
+  ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),
+  ipsecLifetimeSeconds: z.number().int().min(30).max(86400).default(3600),
+  ipsecLifetimeKilobytes: z.number().int().min(1024).optional(),
+  mtu: z.number().int().min(576).max(1500).optional(),
+  tunName: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,14}$/, 'interface name: lowercase letters and digits, at most 15')
+    .default('rw0'),
+  script: z.union([z.literal('builtin'), z.string().startsWith('/', 'script must be an absolute path')]).default('builtin'),
+  splitTunnelOverride: z.array(cidr).optional(),
+  gatewayPort: z.number().int().min(1).max(65535).default(500),
+  gatewayNattPort: z.number().int().min(1).max(65535).default(4500),
+});
+
+export type ProfileInput = z.input<typeof ProfileSchema>;
+export type Profile = z.output<typeof ProfileSchema>;
