@@ -43,6 +43,8 @@ export interface ConnectOptions {
   skipDns?: boolean;
   /** don't configure the OS network at all (--no-script): SAs only */
   skipNetworkConfig?: boolean;
+  /** retransmission of our requests (default: first after 0.5 s, doubling, 6 sends) */
+  timing?: { initialMs: number; tries: number };
 }
 
 export interface VpnConnection {

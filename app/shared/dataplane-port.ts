@@ -29,7 +29,9 @@ export interface AppliedNetwork {
 export type DataPlaneEvent =
   | { type: 'counters'; counters: DataPlaneCounters }
   | { type: 'log'; level: 'error' | 'info' | 'debug' | 'trace'; message: string }
-  | { type: 'failure'; code: string; message: string };
+  | { type: 'failure'; code: string; message: string }
+  /** an SA nears its sequence-number or kilobyte limit: the engine should rekey now */
+  | { type: 'rekey-needed'; saId: string; reason: string };
 
 export interface IkeChannel {
   readonly localAddress: string;

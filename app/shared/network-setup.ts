@@ -28,8 +28,9 @@ export interface NetworkSetup {
   /** gateway IP: its route stays outside the tunnel */
   gateway: string;
   config: ModeConfigResult;
-  /** 'builtin' for the iproute2 configurator, else the path of a vpnc-script compatible program */
-  script: 'builtin' | { path: string };
+  /** 'builtin' for the iproute2 configurator, 'none' to only create the TUN (--no-script),
+   * else the path of a vpnc-script compatible program */
+  script: 'builtin' | 'none' | { path: string };
   /** leave DNS alone (tests: never touch the host's resolv.conf) */
   skipDns?: boolean;
 }

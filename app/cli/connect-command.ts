@@ -1,0 +1,77 @@
+// `roadwarrior connect`: one connection, headless, until SIGINT/SIGTERM. Exit 0 after a clean
+// disconnect; non-zero with one line naming the cause otherwise.
+import { parseArgs } from 'node:util';
+import { EngineError } from '../engine/api.js';
+import { connect } from '../engine/index.js';
+import { createInProcessDataPlane } from '../dataplane/index.js';
+import { type LogLevel, LogLevelSchema } from '../shared/events.js';
+import { cliCredentials } from './credentials.js';
+import { resolveProfile } from './profile-source.js';
+import { humanRenderer, jsonRenderer } from './render.js';
+
+export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
+         --group-psk-file FILE --password-file FILE [--profile NAME|FILE] [--json]
+         [--log-level error|info|debug|trace] [--no-script] [--script PATH]`;
+
+export async function connectCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      gateway: { type: 'string' },
+      group: { type: 'string' },
+      username: { type: 'string' },
+      'group-psk-file': { type: 'string' },
+      'password-file': { type: 'string' },
+      profile: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+      'no-script': { type: 'boolean', default: false },
+      script: { type: 'string' },
+      'no-dns': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const level = LogLevelSchema.safeParse(values['log-level']);
+  if (!level.success) throw new EngineError('config-invalid', `--log-level must be one of error, info, debug, trace`);
+  const logLevel: LogLevel = level.data;
+  const profile = await resolveProfile(values.profile, {
+    gateway: values.gateway,
+    group: values.group,
+    username: values.username,
+    script: values.script,
+  });
+  const render = values.json
+    ? jsonRenderer((line) => process.stdout.write(line))
+    : humanRenderer((line) => process.stderr.write(line), logLevel);
+
+  const connection = connect({
+    profile,
+    credentials: cliCredentials({
+      groupPskFile: values['group-psk-file'],
+      passwordFile: values['password-file'],
+      username: profile.username,
+    }),
+    dataPlane: createInProcessDataPlane(),
+    logLevel,
+    skipNetworkConfig: values['no-script'],
+    skipDns: values['no-dns'],
+  });
+  connection.onEvent(render);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void connection.disconnect();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const failure = await connection.closed;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  if (failure && !(stopping && failure.code === 'cancelled')) {
+    if (!values.json) process.stderr.write(`roadwarrior: ${failure.code}: ${failure.message}\n`);
+    return 1;
+  }
+  return 0;
+}

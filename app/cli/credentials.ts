@@ -1,0 +1,48 @@
+// The CLI's credential provider: secret files first, a no-echo TTY prompt otherwise. A second
+// XAuth round (OTP, next PIN) always asks, since a stored password cannot answer it.
+import type { CredentialProvider, XauthRequest, XauthResponse } from '../engine/api.js';
+import type { Secret } from '../shared/secret.js';
+import { promptHidden, promptLine, secretFromFile } from './secrets.js';
+
+export interface CliCredentialSources {
+  groupPskFile?: string;
+  passwordFile?: string;
+  username?: string;
+}
+
+export function cliCredentials(sources: CliCredentialSources): CredentialProvider {
+  return {
+    groupPsk: () =>
+      sources.groupPskFile
+        ? secretFromFile(sources.groupPskFile, 'group PSK')
+        : promptHidden('Group pre-shared key: '),
+    xauth: async (request: XauthRequest): Promise<XauthResponse> => {
+      if (request.message) process.stderr.write(`Gateway says: ${request.message}\n`);
+      const response: XauthResponse = {};
+      const firstRound = request.round === 1;
+      for (const field of request.fields) {
+        if (field === 'username') {
+          response.username = request.username ?? sources.username ?? (await promptLine('Username: '));
+        } else if (field === 'password') {
+          response.password = await passwordFor(firstRound, sources.passwordFile);
+        } else if (field === 'domain') {
+          response.domain = await promptLine('Domain: ');
+        } else {
+          const secret = await promptHidden(`${labelOf(field)}: `);
+          if (field === 'passcode') response.passcode = secret;
+          else if (field === 'answer') response.answer = secret;
+          else response.nextPin = secret;
+        }
+      }
+      return response;
+    },
+  };
+}
+
+function passwordFor(firstRound: boolean, file: string | undefined): Promise<Secret> {
+  return firstRound && file ? secretFromFile(file, 'password') : promptHidden('Password: ');
+}
+
+function labelOf(field: 'passcode' | 'answer' | 'next-pin'): string {
+  return field === 'passcode' ? 'Passcode' : field === 'answer' ? 'Answer' : 'Next PIN';
+}

@@ -1,0 +1,37 @@
+// The roadwarrior command: dispatches to subcommands.
+import { EngineError } from '../engine/api.js';
+import { CONNECT_USAGE, connectCommand } from './connect-command.js';
+
+const USAGE = `roadwarrior: IKEv1 remote-access VPN client
+
+${CONNECT_USAGE}
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'connect':
+        return await connectCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`roadwarrior: unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof EngineError) {
+      process.stderr.write(`roadwarrior: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`roadwarrior: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}

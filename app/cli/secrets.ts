@@ -1,0 +1,70 @@
+// Secrets for the CLI: from files, or typed at a TTY prompt without echo. Never from argv
+// (other users see it in ps) and never printed.
+import { readFile } from 'node:fs/promises';
+import { Secret } from '../shared/secret.js';
+import { EngineError } from '../engine/api.js';
+
+export async function secretFromFile(path: string, what: string): Promise<Secret> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new EngineError('credentials-missing', `cannot read the ${what} file ${path} (${reason})`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value.length === 0) throw new EngineError('credentials-missing', `the ${what} file ${path} is empty`);
+  return Secret.fromString(value);
+}
+
+/** Reads a line from the TTY with echo off. */
+export async function promptHidden(question: string): Promise<Secret> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    throw new EngineError(
+      'credentials-missing',
+      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on: pass it in a file`,
+    );
+  }
+  process.stderr.write(question);
+  input.setRawMode(true);
+  input.resume();
+  const chars: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            input.off('data', onData);
+            return resolve();
+          }
+          if (ch === '\u0003') {
+            input.off('data', onData);
+            return reject(new EngineError('cancelled', 'cancelled at the password prompt'));
+          }
+          if (ch === '\u007f') chars.pop();
+          else chars.push(ch);
+        }
+      };
+      input.on('data', onData);
+    });
+  } finally {
+    input.setRawMode(false);
+    input.pause();
+    process.stderr.write('\n');
+  }
+  return Secret.fromString(chars.join(''));
+}
+
+export async function promptLine(question: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new EngineError('credentials-missing', `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on`);
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,137 @@
+// The privileged side of one tunnel, in this process: the UDP legs, the TUN device, the ESP
+// SAs and the OS network configuration, behind the IkeChannel interface the engine holds.
+import type {
+  AppliedNetwork,
+  DataPlaneEvent,
+  IkeChannel,
+  IkeLeg,
+  OpenIkeOptions,
+} from '../shared/dataplane-port.js';
+import type { EspSaPair } from '../shared/esp-sa.js';
+import type { NetworkSetup } from '../shared/network-setup.js';
+import { type EspPath, createEspPath } from './esp-path.js';
+import { type ConfiguratorOptions, type NetworkConfigurator, createConfigurator } from './netconfig/index.js';
+import { type TunDevice, openTun } from './tun/index.js';
+import { UdpLegs } from './udp-legs.js';
+
+const COUNTERS_INTERVAL_MS = 1000;
+
+export class InProcessChannel implements IkeChannel {
+  private ikeListener: (packet: Buffer, leg: IkeLeg) => void = () => undefined;
+  private readonly eventListeners: ((event: DataPlaneEvent) => void)[] = [];
+  private tun: TunDevice | undefined;
+  private configurator: NetworkConfigurator | undefined;
+  private countersTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly legs: UdpLegs,
+    private readonly esp: EspPath,
+    private readonly configOptions: ConfiguratorOptions,
+  ) {}
+
+  static async open(options: OpenIkeOptions, configOptions: ConfiguratorOptions): Promise<InProcessChannel> {
+    let channel: InProcessChannel | undefined;
+    const esp = createEspPath((event) => channel?.emit(event));
+    const legs = await UdpLegs.open(options, {
+      onIke: (packet, leg) => channel?.ikeListener(packet, leg),
+      onEsp: (packet) => channel?.onEsp(packet),
+      onError: (leg, error) => channel?.emit({ type: 'log', level: 'debug', message: `UDP ${leg} leg: ${error.message}` }),
+    });
+    channel = new InProcessChannel(legs, esp, configOptions);
+    return channel;
+  }
+
+  get localAddress(): string {
+    return this.legs.localAddress;
+  }
+  get localPort(): number {
+    return this.legs.localPort;
+  }
+  get localNattPort(): number {
+    return this.legs.localNattPort;
+  }
+
+  send(packet: Buffer, leg: IkeLeg): void {
+    this.legs.sendIke(packet, leg);
+  }
+
+  onPacket(listener: (packet: Buffer, leg: IkeLeg) => void): void {
+    this.ikeListener = listener;
+  }
+
+  onEvent(listener: (event: DataPlaneEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  private emit(event: DataPlaneEvent): void {
+    for (const listener of this.eventListeners) listener(event);
+  }
+
+  setKeepalive(intervalSeconds: number): void {
+    this.legs.setKeepalive(intervalSeconds);
+  }
+
+  lastInboundAt(): number {
+    return this.legs.lastInboundAt;
+  }
+
+  async installSa(sa: EspSaPair): Promise<void> {
+    this.esp.install(sa);
+  }
+
+  async removeSa(id: string): Promise<void> {
+    this.esp.remove(id);
+  }
+
+  private onEsp(packet: Buffer): void {
+    const inner = this.esp.decrypt(packet);
+    if (inner) this.tun?.write(inner);
+  }
+
+  private onTunPackets(packets: Buffer[]): void {
+    for (const packet of packets) {
+      const outer = this.esp.encrypt(packet);
+      if (outer) this.legs.sendEsp(outer);
+    }
+  }
+
+  async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {
+    const tun = openTun({ name: setup.tunName, mtu: setup.mtu });
+    this.tun = tun;
+    tun.onError((error) => this.emit({ type: 'failure', code: 'tun-failed', message: `the TUN device failed: ${error.message}` }));
+    tun.onPackets((packets) => this.onTunPackets(packets));
+    const configurator = createConfigurator(setup, this.configOptions);
+    const applied = await configurator.apply({ ...setup, tunName: tun.name });
+    this.configurator = configurator;
+    this.countersTimer = setInterval(() => {
+      this.emit({ type: 'counters', counters: this.esp.counters(this.legs.sendErrors) });
+    }, COUNTERS_INTERVAL_MS);
+    this.countersTimer.unref();
+    return applied;
+  }
+
+  async deconfigureNetwork(): Promise<void> {
+    clearInterval(this.countersTimer);
+    const configurator = this.configurator;
+    this.configurator = undefined;
+    try {
+      await configurator?.undo();
+    } finally {
+      this.tun?.close();
+      this.tun = undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.legs.setKeepalive(0);
+    try {
+      await this.deconfigureNetwork();
+    } finally {
+      this.esp.clear();
+      this.legs.close();
+    }
+  }
+}

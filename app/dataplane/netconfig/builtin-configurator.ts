@@ -1,0 +1,123 @@
+// The built-in configurator (Linux, iproute2): TUN up with MTU, the virtual address as /32,
+// escape routes for the gateway and Local-LAN networks through the original path, tunnel
+// routes (split-include networks, or 0/1 + 128/1 for a full tunnel so the default route stays),
+// DNS through systemd-resolved. Each step is one `ip -batch` run; every change is journalled,
+// and the journal is on disk (crash record) before the change is made.
+import type { AppliedNetwork } from '../../shared/dataplane-port.js';
+import type { NetworkSetup } from '../../shared/network-setup.js';
+import type { ConfiguratorOptions, NetworkConfigurator } from './configurator.js';
+import { CrashRecordFile, DEFAULT_STATE_DIR } from './crash-record.js';
+import { NetworkConfigError } from './errors.js';
+import { applyResolvedDns, resolvedIsRunning, resolvedUndoEntry } from './resolved-dns.js';
+import { type PlannedChange, planChanges } from './route-plan.js';
+import { probeRoutes } from './route-probe.js';
+import { checkSetup, rejectedDomains } from './setup-check.js';
+import { SystemCommands } from './system-commands.js';
+import { type JournalEntry, replayUndo } from './undo-journal.js';
+
+export class BuiltinConfigurator implements NetworkConfigurator {
+  private readonly commands: SystemCommands;
+  private journal: JournalEntry[] = [];
+  private record: CrashRecordFile | undefined;
+
+  constructor(private readonly options: ConfiguratorOptions = {}) {
+    this.commands = new SystemCommands(options);
+  }
+
+  async apply(setup: NetworkSetup): Promise<AppliedNetwork> {
+    checkSetup(setup);
+    if (this.record)
+      throw new NetworkConfigError('invalid-setup', 'network already configured: undo first');
+    const probe = await probeRoutes(this.commands, setup);
+    const { changes, notes } = planChanges(setup, probe);
+    this.record = new CrashRecordFile(this.options.stateDir ?? DEFAULT_STATE_DIR, setup.tunName);
+    try {
+      await this.applyRoutes(setup, changes);
+      const dns = await this.applyDns(setup);
+      const rejected = rejectedDomains(setup.config);
+      return {
+        tunName: setup.tunName,
+        mtu: setup.mtu,
+        changes: [
+          ...changes.map((change) => change.what),
+          ...dns,
+          ...notes,
+          ...(rejected.length > 0
+            ? [`ignored invalid DNS names: ${JSON.stringify(rejected)}`]
+            : []),
+        ],
+      };
+    } catch (error) {
+      const left = await replayUndo(this.journal, this.commands);
+      if (left.length === 0) await this.forget();
+      throw left.length === 0 || !(error instanceof NetworkConfigError)
+        ? error
+        : new NetworkConfigError(
+            error.code,
+            `${error.message}; not undone: ${left.join('; ')}`,
+            error.detail,
+          );
+    }
+  }
+
+  async undo(): Promise<void> {
+    if (!this.record) return;
+    const left = await replayUndo(this.journal, this.commands);
+    // the record stays when something is left: a later cleanupStale() retries
+    if (left.length > 0)
+      throw new NetworkConfigError('undo-incomplete', `not undone: ${left.join('; ')}`);
+    await this.forget();
+  }
+
+  /** All route changes in one `ip -batch` run, which stops at the first failing line. */
+  private async applyRoutes(setup: NetworkSetup, changes: readonly PlannedChange[]): Promise<void> {
+    const entries = changes.map((change) => ({
+      what: change.what,
+      undo: { program: 'ip' as const, args: change.undo },
+    }));
+    await this.writeRecord(setup, entries);
+    // until ip says otherwise, any of them may have been made
+    this.journal = entries;
+    const { errors } = await this.commands.ipBatch(
+      changes.map((change) => change.apply),
+      'stop',
+    );
+    const failed = errors[0];
+    if (failed) {
+      this.journal = entries.slice(0, failed.line);
+      const step = changes[failed.line]?.what ?? 'ip';
+      throw new NetworkConfigError(
+        'ip-failed',
+        `network setup failed at "${step}": ${failed.message}`,
+        { step },
+      );
+    }
+  }
+
+  private async applyDns(setup: NetworkSetup): Promise<string[]> {
+    if (setup.skipDns || setup.config.dns.length === 0) return [];
+    const resolvectl = this.options.resolvectl ?? 'resolvectl';
+    if (!(await resolvedIsRunning(this.commands, resolvectl)))
+      return ['DNS not configured: no systemd-resolved'];
+    this.journal = [...this.journal, resolvedUndoEntry(resolvectl, setup.tunName)];
+    await this.writeRecord(setup, this.journal);
+    return applyResolvedDns(this.commands, resolvectl, setup);
+  }
+
+  private async writeRecord(setup: NetworkSetup, journal: JournalEntry[]): Promise<void> {
+    await this.record?.write({
+      version: 1,
+      kind: 'builtin',
+      pid: process.pid,
+      netns: this.options.netns,
+      tunName: setup.tunName,
+      journal,
+    });
+  }
+
+  private async forget(): Promise<void> {
+    await this.record?.remove();
+    this.record = undefined;
+    this.journal = [];
+  }
+}

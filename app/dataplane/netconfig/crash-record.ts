@@ -1,0 +1,88 @@
+// Crash records: before changing anything, a configurator writes down how to take it back, so
+// a later run can restore the network when this process died without undoing (SIGKILL, power
+// to the helper cut). Removed after a clean undo.
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { journalEntrySchema } from './undo-journal.js';
+
+/** tmpfs on Linux: records vanish at reboot, together with the state they describe. */
+export const DEFAULT_STATE_DIR = '/run/roadwarrior';
+
+const RECORD_FILE = /^netconfig-\d+-[A-Za-z0-9_.-]+\.json$/;
+
+const recordBase = {
+  version: z.literal(1),
+  /** the process that made the changes: the record is stale once it is dead */
+  pid: z.number().int().positive(),
+  netns: z.string().optional(),
+  tunName: z.string(),
+};
+
+const crashRecordSchema = z.discriminatedUnion('kind', [
+  z.object({ ...recordBase, kind: z.literal('builtin'), journal: z.array(journalEntrySchema) }),
+  /** env: everything needed to call the script with reason=disconnect */
+  z.object({
+    ...recordBase,
+    kind: z.literal('script'),
+    script: z.string(),
+    env: z.record(z.string(), z.string()),
+  }),
+]);
+
+export type CrashRecord = z.infer<typeof crashRecordSchema>;
+
+export class CrashRecordFile {
+  readonly path: string;
+
+  constructor(
+    private readonly stateDir: string,
+    tunName: string,
+  ) {
+    this.path = join(stateDir, `netconfig-${process.pid}-${tunName}.json`);
+  }
+
+  /** Replaces the record atomically: a crash mid-write leaves the previous version. */
+  async write(record: CrashRecord): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    const temporary = `${this.path}.tmp`;
+    await writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
+    await rename(temporary, this.path);
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+}
+
+export interface StoredRecord {
+  path: string;
+  /** absent when the file could not be read as a record */
+  record?: CrashRecord;
+  error?: string;
+}
+
+export async function readCrashRecords(stateDir: string): Promise<StoredRecord[]> {
+  let names: string[];
+  try {
+    names = await readdir(stateDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return Promise.all(
+    names
+      .filter((name) => RECORD_FILE.test(name))
+      .map(async (name): Promise<StoredRecord> => {
+        const path = join(stateDir, name);
+        try {
+          return {
+            path,
+            record: crashRecordSchema.parse(JSON.parse(await readFile(path, 'utf8'))),
+          };
+        } catch (error) {
+          return { path, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+  );
+}

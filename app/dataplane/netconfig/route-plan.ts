@@ -1,0 +1,140 @@
+// What the built-in configurator changes, as `ip` batch lines with their exact inverse, worked
+// out from the setup and from how the OS routes things before the tunnel exists.
+import { type Ipv4Net, formatNet, maskToPrefix } from '../../shared/net.js';
+import type { NetworkSetup } from '../../shared/network-setup.js';
+import { netWithin, normaliseNet } from './net-math.js';
+
+/** How a destination leaves the host today (an `ip route get` answer). */
+export interface OriginalPath {
+  gateway?: string;
+  dev: string;
+}
+
+export interface ExcludeProbe {
+  network: Ipv4Net;
+  /** undefined: no route, or only through the tunnel */
+  path?: OriginalPath;
+  /** a route for exactly this network exists already (e.g. the on-link LAN) */
+  routed: boolean;
+}
+
+export interface RouteProbe {
+  tunMtu: number;
+  tunUp: boolean;
+  /** undefined when the gateway is a local address (nothing to protect) */
+  gatewayPath?: OriginalPath;
+  /** a route for exactly <gateway>/32 exists already: it is not ours to add or remove */
+  gatewayRouted: boolean;
+  excludes: ExcludeProbe[];
+}
+
+export interface PlannedChange {
+  /** in words, for the log and for error messages */
+  what: string;
+  apply: string[];
+  undo: string[];
+}
+
+/** vpnc-script skips these LOCAL_LAN entries too: they cannot be forwarded anyway. */
+const NON_FORWARDABLE = [
+  { address: '0.0.0.0', prefix: 8 },
+  { address: '127.0.0.0', prefix: 8 },
+  { address: '169.254.0.0', prefix: 16 },
+];
+
+/** Full tunnel as two halves: more specific than any default route, which stays untouched. */
+const HALF_DEFAULTS: Ipv4Net[] = [
+  { address: '0.0.0.0', prefix: 1 },
+  { address: '128.0.0.0', prefix: 1 },
+];
+
+/** Ordered so nothing enters the tunnel before the routes that must stay outside exist. */
+export function planChanges(
+  setup: NetworkSetup,
+  probe: RouteProbe,
+): { changes: PlannedChange[]; notes: string[] } {
+  const { tunName: tun, config } = setup;
+  const address = config.internalIp4 ?? '';
+  const notes: string[] = [];
+  const changes: PlannedChange[] = [
+    {
+      what: `${tun} up with MTU ${setup.mtu}`,
+      apply: ['link', 'set', 'dev', tun, 'mtu', String(setup.mtu), 'up'],
+      undo: [
+        'link',
+        'set',
+        'dev',
+        tun,
+        'mtu',
+        String(probe.tunMtu),
+        ...(probe.tunUp ? [] : ['down']),
+      ],
+    },
+    {
+      what: `address ${address}/32 on ${tun}`,
+      apply: ['addr', 'add', `${address}/32`, 'dev', tun],
+      undo: ['addr', 'del', `${address}/32`, 'dev', tun],
+    },
+  ];
+  const gatewayNet = { address: setup.gateway, prefix: 32 };
+  if (probe.gatewayRouted)
+    notes.push(`route to gateway ${setup.gateway}/32 exists already: kept as is`);
+  else if (probe.gatewayPath) changes.push(outsideRoute(gatewayNet, probe.gatewayPath, 'gateway'));
+  for (const exclude of probe.excludes) {
+    const net = formatNet(exclude.network);
+    if (exclude.routed) notes.push(`excluded ${net} is routed outside the tunnel already`);
+    else if (!exclude.path) notes.push(`excluded ${net} ignored: no route outside the tunnel`);
+    else changes.push(outsideRoute(exclude.network, exclude.path, 'excluded'));
+  }
+  for (const network of tunnelNetworks(setup)) {
+    const route = [formatNet(network), 'dev', tun];
+    changes.push({
+      what: `route ${formatNet(network)} into ${tun}`,
+      apply: ['route', 'add', ...route],
+      undo: ['route', 'del', ...route],
+    });
+  }
+  return { changes, notes };
+}
+
+/** LOCAL_LAN networks worth a route: normalised, non-forwardable ones dropped, no duplicates. */
+export function excludedNetworks(setup: NetworkSetup): Ipv4Net[] {
+  const networks = setup.config.splitExclude.map((entry) => normaliseNet(entry.network));
+  return unique(networks.filter((net) => !NON_FORWARDABLE.some((bad) => netWithin(net, bad))));
+}
+
+/** Split-include networks (or both halves of the address space for a full tunnel), plus the
+ * internal network when Mode Config gave a netmask, as vpnc-script routes it. */
+function tunnelNetworks(setup: NetworkSetup): Ipv4Net[] {
+  const { config } = setup;
+  const included = config.splitInclude.map((entry) => normaliseNet(entry.network));
+  const networks =
+    included.length === 0 || included.some((net) => net.prefix === 0)
+      ? [...HALF_DEFAULTS]
+      : included;
+  if (config.internalIp4 !== undefined && config.internalIp4Netmask !== undefined) {
+    const prefix = maskToPrefix(config.internalIp4Netmask);
+    if (prefix < 32) networks.push(normaliseNet({ address: config.internalIp4, prefix }));
+  }
+  return unique(networks);
+}
+
+function outsideRoute(network: Ipv4Net, path: OriginalPath, role: string): PlannedChange {
+  const via = path.gateway === undefined ? [] : ['via', path.gateway];
+  const route = [formatNet(network), ...via, 'dev', path.dev];
+  return {
+    what: `${role} route ${route.join(' ')} outside the tunnel`,
+    apply: ['route', 'add', ...route],
+    undo: ['route', 'del', ...route],
+  };
+}
+
+function unique(networks: Ipv4Net[]): Ipv4Net[] {
+  const seen = new Set<string>();
+  return networks.filter((net) => {
+    const key = formatNet(net);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,124 @@
+// Linux TUN device on top of the addon: batches from the addon become Buffer views, errno
+// failures become TunErrors.
+import { TunError } from './errors.js';
+import { type NativeTun, type TunAddon, loadTunAddon } from './native-addon.js';
+import type { TunDevice, TunOptions, TunStats } from './tun-device.js';
+
+export class LinuxTun implements TunDevice {
+  private packetListener: ((packets: Buffer[]) => void) | undefined;
+  private errorListener: ((error: Error) => void) | undefined;
+
+  private constructor(
+    private readonly handle: NativeTun,
+    private readonly batchLimit: number,
+    readonly mtu: number,
+  ) {}
+
+  /** Creates (or attaches to) the interface, sets its MTU and brings it up. */
+  static open(options: TunOptions, addon: TunAddon = loadTunAddon()): LinuxTun {
+    let handle: NativeTun;
+    try {
+      handle = new addon.Tun(options.name);
+    } catch (error) {
+      throw openError(error, options.name);
+    }
+    try {
+      addon.configureLink(handle.name, options.mtu);
+    } catch (error) {
+      handle.close();
+      throw openError(error, handle.name);
+    }
+    return new LinuxTun(handle, addon.batchLimit, options.mtu);
+  }
+
+  get name(): string {
+    return this.handle.name;
+  }
+
+  onPackets(listener: (packets: Buffer[]) => void): void {
+    const started = this.packetListener !== undefined;
+    this.packetListener = listener;
+    if (started) return;
+    const lengths = new Uint32Array(this.batchLimit);
+    this.handle.start(
+      (slab, count) => {
+        const packets = new Array<Buffer>(count);
+        let offset = 0;
+        for (let index = 0; index < count; index++) {
+          const end = offset + (lengths[index] ?? 0);
+          packets[index] = slab.subarray(offset, end);
+          offset = end;
+        }
+        this.packetListener?.(packets);
+      },
+      lengths,
+      (error) => this.fail(error),
+    );
+  }
+
+  onError(listener: (error: Error) => void): void {
+    this.errorListener = listener;
+  }
+
+  write(packet: Buffer): boolean {
+    return this.handle.write(packet);
+  }
+
+  writeBatch(packets: Buffer[]): number {
+    return this.handle.writeBatch(packets);
+  }
+
+  stats(): TunStats {
+    return this.handle.stats();
+  }
+
+  ref(): void {
+    this.handle.ref();
+  }
+
+  unref(): void {
+    this.handle.unref();
+  }
+
+  close(): void {
+    this.handle.close();
+  }
+
+  private fail(error: Error): void {
+    if (this.errorListener === undefined) throw error;
+    this.errorListener(error);
+  }
+}
+
+function openError(error: unknown, name: string): TunError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const subject = name === '' ? 'a TUN device' : `TUN device ${name}`;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENODEV':
+    case 'ENXIO':
+      return new TunError(
+        'no-tun-device',
+        `cannot open ${subject}: /dev/net/tun is missing (load the tun module, or pass the device into the container)`,
+        { cause: error },
+      );
+    case 'EPERM':
+    case 'EACCES':
+      return new TunError(
+        'permission-denied',
+        `cannot open ${subject}: needs root or CAP_NET_ADMIN`,
+        { cause: error },
+      );
+    case 'EBUSY':
+    case 'EEXIST':
+      return new TunError(
+        'name-in-use',
+        `cannot open ${subject}: the name is in use by another device`,
+        { cause: error },
+      );
+    default:
+      return new TunError('open-failed', `cannot open ${subject}: ${String(error)}`, {
+        cause: error,
+      });
+  }
+}

@@ -1,0 +1,22 @@
+# The Linux TUN addon (Node-API). Other platforms build nothing: openTun() reports them as
+# not supported before it ever loads the addon.
+# Build: npx node-gyp rebuild --directory app/dataplane/tun/native
+{
+  "targets": [
+    {
+      "target_name": "tun",
+      "conditions": [
+        [
+          "OS=='linux'",
+          {
+            "sources": ["tun.cc"],
+            "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+            "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+            "cflags_cc": ["-Wall", "-Wextra"],
+          },
+          { "type": "none" },
+        ]
+      ],
+    }
+  ]
+}

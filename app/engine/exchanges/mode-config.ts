@@ -1,0 +1,60 @@
+// Mode Config (draft-dukes-ike-mode-cfg 3.2-3.4): we pull our address and settings with
+// CFG_REQUEST / CFG_REPLY; a gateway that pushes them instead sends CFG_SET, which we ACK.
+import { randomInt } from 'node:crypto';
+import { EngineError } from '../api.js';
+import type { IkeSa } from '../ike-sa.js';
+import type { Logger } from '../logger.js';
+import type { Messenger } from '../messenger.js';
+import type { ModeConfigResult } from '../../shared/network-setup.js';
+import { tlv } from '../wire/attributes.js';
+import { CfgType } from '../wire/constants.js';
+import type { RawMessage } from '../wire/message.js';
+import { modeConfigRequestAttributes, readModeConfig } from './mode-config-attributes.js';
+import { type AttributeMessage, isTransaction, openTransaction, sealTransaction } from './transaction.js';
+
+export interface ModeConfigDeps {
+  sa: IkeSa;
+  messenger: Messenger;
+  log: Logger;
+  applicationVersion: string;
+  newMessageId: () => number;
+}
+
+export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigResult> {
+  const { sa, messenger, log } = deps;
+  const messageId = deps.newMessageId();
+  const identifier = randomInt(1, 0xffff);
+  const request = sealTransaction(sa, messageId, {
+    cfgType: CfgType.Request,
+    identifier,
+    attributes: modeConfigRequestAttributes(deps.applicationVersion),
+  });
+  const answer = await messenger.request(
+    request,
+    isTransaction,
+    'the Mode Config request',
+  );
+  const reply = openTransaction(sa, answer);
+  if (reply.cfgType === CfgType.Set) acknowledgeSet(deps, answer, reply);
+  else if (reply.cfgType !== CfgType.Reply) {
+    throw new EngineError('malformed-response', `Mode Config answer of type ${reply.cfgType}, expected REPLY or SET`);
+  }
+  const { result, ignored } = readModeConfig(reply.attributes);
+  if (ignored.length) log.debug('modecfg', `ignored attributes the gateway sent: ${ignored.join(', ')}`);
+  if (!result.internalIp4) {
+    throw new EngineError('modecfg-no-address', 'the gateway assigned no virtual IP address (Mode Config)');
+  }
+  return result;
+}
+
+/** 3.4: the ACK lists the attributes we accepted, with empty values. */
+function acknowledgeSet(deps: ModeConfigDeps, message: RawMessage, set: AttributeMessage): void {
+  deps.messenger.answer(
+    message,
+    sealTransaction(deps.sa, message.header.messageId, {
+      cfgType: CfgType.Ack,
+      identifier: set.identifier,
+      attributes: set.attributes.map((a) => tlv(a.type, Buffer.alloc(0))),
+    }),
+  );
+}

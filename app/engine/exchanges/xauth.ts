@@ -1,0 +1,79 @@
+// XAuth, "phase 1.5" (draft-ietf-ipsec-isakmp-xauth-06 4, 6.2): the gateway asks, we answer,
+// possibly several rounds (OTP, next PIN); then it sets XAUTH_STATUS and we acknowledge.
+//   <- CFG_REQUEST(type, user, password...)   -> CFG_REPLY(values)
+//   <- CFG_SET(XAUTH_STATUS)                  -> CFG_ACK(XAUTH_STATUS)
+import { EngineError } from '../api.js';
+import type { CredentialProvider } from '../api.js';
+import type { IkeSa } from '../ike-sa.js';
+import type { Logger } from '../logger.js';
+import type { Messenger } from '../messenger.js';
+import { CfgType, XauthAttr } from '../wire/constants.js';
+import type { RawMessage } from '../wire/message.js';
+import { type AttributeMessage, isTransaction, openTransaction, sealTransaction } from './transaction.js';
+import { readXauthRequest, readXauthStatus, xauthMessage, xauthReplyAttributes } from './xauth-attributes.js';
+
+export interface XauthDeps {
+  sa: IkeSa;
+  messenger: Messenger;
+  credentials: CredentialProvider;
+  username: string | undefined;
+  log: Logger;
+  signal: AbortSignal;
+  /** how long to wait for the gateway's next XAuth message */
+  timeoutMs: number;
+}
+
+const MAX_ROUNDS = 5;
+
+/** Runs XAuth to completion. Resolves on XAUTH_STATUS=OK; rejects with xauth-rejected. */
+export async function runXauth(deps: XauthDeps): Promise<void> {
+  const { sa, messenger, log } = deps;
+  for (let round = 1; round <= MAX_ROUNDS + 1; round++) {
+    const message = await messenger.expect(isTransaction, deps.timeoutMs, 'an XAuth request after phase 1');
+    const request = openTransaction(sa, message);
+    if (request.cfgType === CfgType.Set) {
+      acknowledge(deps, message, request);
+      const status = readXauthStatus(request.attributes);
+      if (status === 'ok') {
+        log.info('xauth', 'the gateway accepted the username and password');
+        return;
+      }
+      const reason = xauthMessage(request.attributes);
+      throw new EngineError(
+        'xauth-rejected',
+        `username or password rejected by the gateway${reason ? `: ${reason}` : ''}`,
+      );
+    }
+    if (request.cfgType !== CfgType.Request || round > MAX_ROUNDS) {
+      throw new EngineError('malformed-response', `unexpected XAuth message (type ${request.cfgType}, round ${round})`);
+    }
+    const question = readXauthRequest(request.attributes, round, deps.username);
+    log.info('xauth', `the gateway asks for ${question.fields.join(', ') || 'nothing'}${round > 1 ? ` (round ${round})` : ''}`);
+    const response = await deps.credentials.xauth(question, deps.signal);
+    const reply = xauthReplyAttributes(request.attributes, response);
+    if (reply.missing.length) {
+      throw new EngineError('credentials-missing', `no ${reply.missing.join(', ')} for XAuth`);
+    }
+    messenger.answer(
+      message,
+      sealTransaction(sa, message.header.messageId, {
+        cfgType: CfgType.Reply,
+        identifier: request.identifier,
+        attributes: reply.attributes,
+      }),
+    );
+  }
+  throw new EngineError('malformed-response', 'XAuth did not finish');
+}
+
+/** draft 6.2: the ACK echoes the XAUTH_STATUS attribute it acknowledges. */
+function acknowledge(deps: XauthDeps, message: RawMessage, set: AttributeMessage): void {
+  deps.messenger.answer(
+    message,
+    sealTransaction(deps.sa, message.header.messageId, {
+      cfgType: CfgType.Ack,
+      identifier: set.identifier,
+      attributes: set.attributes.filter((a) => a.type === XauthAttr.Status),
+    }),
+  );
+}

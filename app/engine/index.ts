@@ -1,0 +1,10 @@
+// The IKEv1 engine: connect() starts a connection and returns it; everything else is events.
+import type { ConnectOptions, VpnConnection } from './api.js';
+import { Connection } from './connection.js';
+
+export type { ConnectOptions, CredentialProvider, VpnConnection, XauthRequest, XauthResponse } from './api.js';
+export { EngineError } from './api.js';
+
+export function connect(options: ConnectOptions): VpnConnection {
+  return new Connection(options);
+}

@@ -1,0 +1,42 @@
+// Error notifications (RFC 2408 3.14.1) in plain words, mapped to our stable error codes.
+import type { ErrorCode } from '../shared/events.js';
+import { EngineError } from './api.js';
+import { NotifyType } from './wire/constants.js';
+
+type Stage = 'phase1' | 'after-phase1' | 'phase2';
+
+const NAMES = new Map<number, string>(Object.entries(NotifyType).map(([name, value]) => [value, name]));
+
+export function notifyName(type: number): string {
+  return (NAMES.get(type) ?? `notification ${type}`)
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toUpperCase();
+}
+
+export function notifyError(type: number, stage: Stage): EngineError {
+  const name = notifyName(type);
+  const plain = (code: ErrorCode, text: string) => new EngineError(code, `${text} (gateway sent ${name})`);
+  switch (type) {
+    case NotifyType.NoProposalChosen:
+      return stage === 'phase2'
+        ? plain('phase2-rejected', 'the gateway accepts none of our ESP proposals')
+        : plain('no-proposal-chosen', 'the gateway accepts none of our phase 1 proposals (cipher, hash, DH group)');
+    case NotifyType.InvalidIdInformation:
+      return stage === 'phase1'
+        ? plain('unknown-group', 'the gateway does not know this group name')
+        : plain('invalid-id', 'the gateway refused the traffic selectors');
+    case NotifyType.AuthenticationFailed:
+    case NotifyType.InvalidHashInformation:
+    case NotifyType.InvalidSignature:
+      return plain('group-psk-rejected', 'the gateway could not verify us: the group pre-shared key is probably wrong');
+    case NotifyType.InvalidKeyInformation:
+      return plain('no-proposal-chosen', 'the gateway rejected our Diffie-Hellman value or group');
+    default:
+      return plain('peer-notified-error', 'the gateway reported an error');
+  }
+}
+
+/** Notifications of status (>= 16384) are information, not errors (RFC 2408 3.14.1). */
+export function isErrorNotification(type: number): boolean {
+  return type < 16384;
+}

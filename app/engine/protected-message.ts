@@ -1,0 +1,81 @@
+// Messages after phase 1 are encrypted and start with a HASH payload computed with SKEYID_a
+// over the message ID and the payloads that follow it (RFC 2409 5.5 Quick Mode, 5.7
+// informational; draft-dukes-ike-mode-cfg 3.2 transactions). This module seals and opens them.
+import { timingSafeEqual } from 'node:crypto';
+import { EngineError } from './api.js';
+import { messageIdBytes } from './crypto/index.js';
+import type { IkeSa } from './ike-sa.js';
+import { DecodeError } from './wire/codec.js';
+import { GENERIC_PAYLOAD_HEADER_LENGTH, HeaderFlag, PayloadType } from './wire/constants.js';
+import { type RawMessage, encodeHeader } from './wire/message.js';
+import {
+  type OutgoingPayload,
+  type ReceivedPayload,
+  decodePayloadChain,
+  encodePayloadChain,
+} from './wire/payloads.js';
+
+/** A message whose HASH does not verify: not from our peer, or corrupted. Dropped, never
+ * acted on (unauthenticated messages are ignored). */
+export class HashMismatchError extends Error {
+  override readonly name = 'HashMismatchError';
+  constructor() {
+    super('HASH of a protected message did not verify');
+  }
+}
+
+/** What goes into the HASH besides SKEYID_a, given the bytes of the payloads after HASH. */
+export type HashInput = (payloadsAfterHash: Buffer) => Buffer[];
+
+/** HASH(1) of informational and transaction exchanges: prf(SKEYID_a, M-ID | payloads). */
+export const hashOverMessage =
+  (messageId: number): HashInput =>
+  (rest) => [messageIdBytes(messageId), rest];
+
+export function sealProtected(
+  sa: IkeSa,
+  exchangeType: number,
+  messageId: number,
+  payloads: readonly OutgoingPayload[],
+  hashInput: HashInput,
+): Buffer {
+  const chain = encodePayloadChain(payloads);
+  const hash = sa.prf(sa.skeyidA, Buffer.concat(hashInput(chain.bytes)));
+  const hashPayload = Buffer.alloc(GENERIC_PAYLOAD_HEADER_LENGTH);
+  hashPayload.writeUInt8(chain.firstPayload, 0);
+  hashPayload.writeUInt16BE(GENERIC_PAYLOAD_HEADER_LENGTH + hash.length, 2);
+  const ciphertext = sa.encrypt(messageId, Buffer.concat([hashPayload, hash, chain.bytes]));
+  const header = encodeHeader(
+    {
+      initiatorCookie: sa.initiatorCookie,
+      responderCookie: sa.responderCookie,
+      firstPayload: PayloadType.Hash,
+      exchangeType,
+      flags: HeaderFlag.Encryption,
+      messageId,
+    },
+    ciphertext.length,
+  );
+  return Buffer.concat([header, ciphertext]);
+}
+
+/** Decrypts, checks that HASH comes first and is right, and only then advances the IV chain:
+ * a forged or corrupted message must not desynchronise us (RFC 2409 appendix B). */
+export function openProtected(sa: IkeSa, message: RawMessage, hashInput: HashInput): ReceivedPayload[] {
+  if (!(message.header.flags & HeaderFlag.Encryption)) {
+    throw new EngineError('malformed-response', 'the gateway sent an unencrypted message after phase 1');
+  }
+  const decrypted = sa.decrypt(message.header.messageId, message.body);
+  const chain = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
+  const [hash, ...rest] = chain.payloads;
+  if (hash?.type !== PayloadType.Hash) {
+    throw new DecodeError('bad-value', 'protected message does not start with a HASH payload');
+  }
+  const restBytes = Buffer.concat(rest.map((p) => p.bytes));
+  const expected = sa.prf(sa.skeyidA, Buffer.concat(hashInput(restBytes)));
+  if (expected.length !== hash.body.data.length || !timingSafeEqual(expected, hash.body.data)) {
+    throw new HashMismatchError();
+  }
+  decrypted.commit();
+  return rest;
+}

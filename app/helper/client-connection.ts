@@ -1,0 +1,174 @@
+// The app's end of one helper connection: numbered requests with their answers, one-way IKE
+// packets, and the frames the helper pushes. Knows nothing of tunnels beyond the wire.
+import { type Socket, connect } from 'node:net';
+import {
+  type ClientFrame,
+  ClientFrameSchema,
+  type ClientRequest,
+  HELPER_PROTOCOL_VERSION,
+  type HelperFrame,
+  HelperFrameSchema,
+  decodeFrame,
+  encodeFrame,
+} from '../shared/helper-protocol.js';
+import { FrameReader, frame } from './framing.js';
+
+type WithoutEnvelope<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type RequestBody = WithoutEnvelope<ClientRequest, 'v' | 'id'>;
+export type SendBody = Omit<Extract<ClientFrame, { method: 'send' }>, 'v'>;
+type Answer = Extract<HelperFrame, { type: 'opened' | 'applied' | 'done' }>;
+export type PushFrame = Extract<HelperFrame, { type: 'packet' | 'event' | 'liveness' | 'error' }>;
+
+/** An error the helper answered, or the connection's loss; `code` is stable. */
+export class HelperError extends Error {
+  override readonly name = 'HelperError';
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  expect: Answer['type'];
+  method: string;
+  resolve(frame: Answer): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class HelperConnection {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly reader = new FrameReader((body) => this.onFrame(body));
+  private pushListener: ((frame: PushFrame) => void) | undefined;
+  /** pushes that arrived before anyone listened (same chunk as the openIke answer) */
+  private readonly backlog: PushFrame[] = [];
+  private readonly lostListeners: ((reason: string) => void)[] = [];
+  private lastRefusal: string | undefined;
+  private ending = false;
+  private lost: string | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly requestTimeoutMs: number,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.reader.push(chunk));
+    socket.on('error', (error) => (this.lastRefusal ??= error.message));
+    socket.on('close', () => this.onClose());
+  }
+
+  static connect(socketPath: string, requestTimeoutMs: number): Promise<HelperConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(socketPath);
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new HelperError(
+            'helper-unavailable',
+            `privileged helper is not reachable at ${socketPath} (${error.code ?? error.message})`,
+          ),
+        ),
+      );
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        resolve(new HelperConnection(socket, requestTimeoutMs));
+      });
+    });
+  }
+
+  request<T extends Answer['type']>(
+    body: RequestBody,
+    expect: T,
+  ): Promise<Extract<Answer, { type: T }>> {
+    if (this.lost !== undefined || this.ending) {
+      return Promise.reject(new HelperError('helper-lost', this.lost ?? 'connection closed'));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new HelperError('timeout', `helper did not answer ${body.method} within ${this.requestTimeoutMs} ms`));
+      }, this.requestTimeoutMs);
+      this.pending.set(id, {
+        expect,
+        method: body.method,
+        resolve: resolve as (frame: Answer) => void,
+        reject,
+        timer,
+      });
+      this.write({ ...body, v: HELPER_PROTOCOL_VERSION, id });
+    });
+  }
+
+  /** one-way; dropped once the connection is gone */
+  notify(body: SendBody): void {
+    if (this.lost === undefined && !this.ending) this.write({ ...body, v: HELPER_PROTOCOL_VERSION });
+  }
+
+  onPush(listener: (frame: PushFrame) => void): void {
+    this.pushListener = listener;
+    for (const frame of this.backlog.splice(0)) listener(frame);
+  }
+
+  onLost(listener: (reason: string) => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  /** Closes our end; pending requests fail, no loss is reported. */
+  end(): void {
+    this.ending = true;
+    this.socket.end();
+  }
+
+  private write(message: ClientFrame): void {
+    this.socket.write(frame(encodeFrame(ClientFrameSchema, message)));
+  }
+
+  private onFrame(body: string): void {
+    const decoded = decodeFrame(HelperFrameSchema, body);
+    if (!decoded.ok) {
+      this.lastRefusal = `helper sent an invalid frame (${decoded.message})`;
+      this.socket.destroy();
+      return;
+    }
+    const message = decoded.frame;
+    if (message.type === 'error' && message.id !== null) {
+      this.settle(message.id, (pending) =>
+        pending.reject(new HelperError(message.code, message.message)),
+      );
+    } else if (message.type === 'opened' || message.type === 'applied' || message.type === 'done') {
+      this.settle(message.id, (pending) =>
+        pending.expect === message.type
+          ? pending.resolve(message)
+          : pending.reject(
+              new HelperError('malformed', `helper answered ${pending.method} with ${message.type}`),
+            ),
+      );
+    } else {
+      if (message.type === 'error') this.lastRefusal = `${message.code}: ${message.message}`;
+      if (this.pushListener) this.pushListener(message);
+      else this.backlog.push(message);
+    }
+  }
+
+  private settle(id: number, action: (pending: Pending) => void): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    clearTimeout(pending.timer);
+    action(pending);
+  }
+
+  private onClose(): void {
+    const reason = this.ending
+      ? 'connection closed'
+      : `helper connection lost${this.lastRefusal ? ` (${this.lastRefusal})` : ''}`;
+    this.lost = reason;
+    for (const id of [...this.pending.keys()]) {
+      this.settle(id, (pending) => pending.reject(new HelperError('helper-lost', reason)));
+    }
+    if (!this.ending) for (const listener of this.lostListeners) listener(reason);
+  }
+}

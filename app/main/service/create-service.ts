@@ -1,0 +1,27 @@
+// The composition root for a real desktop service: profiles where the CLI finds them, secrets
+// in the OS keychain, and the engine and data plane the caller passes (the e2e passes a fake).
+import { profileDirectory } from '../../cli/profile-source.js';
+import type { DataPlanePort } from '../../shared/dataplane-port.js';
+import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
+import type { CredentialStore } from './credential-store.js';
+import { KeytarCredentialStore } from './keytar-credential-store.js';
+import { ProfileStore } from './profile-store.js';
+import { VpnService } from './vpn-service.js';
+
+export interface DesktopServiceDeps {
+  connect: ConnectFunction;
+  createDataPlane: () => DataPlanePort;
+  profileDir?: string;
+  credentials?: CredentialStore;
+  connectDefaults?: ConnectDefaults;
+}
+
+export function createDesktopService(deps: DesktopServiceDeps): VpnService {
+  return new VpnService({
+    connect: deps.connect,
+    createDataPlane: deps.createDataPlane,
+    profiles: new ProfileStore(deps.profileDir ?? profileDirectory()),
+    credentials: deps.credentials ?? new KeytarCredentialStore(),
+    ...(deps.connectDefaults ? { connectDefaults: deps.connectDefaults } : {}),
+  });
+}

@@ -1,0 +1,195 @@
+// The desktop's CredentialProvider for one session (a connect and its reconnects): the keychain
+// first, then the user through a prompt. Answers are kept in memory for the session so a
+// reconnect does not ask again, unless they cannot be reused (one-time passwords, next PIN).
+// Saving a password waits for the gateway's verdict (Cisco Unity SAVE_PASSWD, which arrives with
+// Mode Config, after XAuth).
+import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
+import type { Notice, PromptAnswer } from '../../shared/ipc-schemas.js';
+import type { Profile } from '../../shared/profile.js';
+import { Secret } from '../../shared/secret.js';
+import type { Keychain } from './keychain.js';
+import type { PromptBroker } from './prompt-broker.js';
+
+export interface SessionCredentialDeps {
+  profile: Profile;
+  keychain: Keychain;
+  prompts: PromptBroker;
+  notify: (code: Notice['code'], level: Notice['level'], message: string) => void;
+  log: (message: string) => void;
+  /** shown with the first password prompt, e.g. the last attempt's password was rejected */
+  promptReason?: string;
+}
+
+type Source = 'keychain' | 'memory' | 'user';
+
+const ONE_TIME_FIELDS = new Set<XauthRequest['fields'][number]>(['passcode', 'answer', 'next-pin']);
+
+export class SessionCredentials implements CredentialProvider {
+  private groupKey: Secret | undefined;
+  private username: string | undefined;
+  private password: Secret | undefined;
+  private passwordSource: Source | undefined;
+  /** a password the user asked to save, until the gateway says whether it may be */
+  private pendingSave: Secret | undefined;
+  /** false once the gateway forbade saving (for the rest of the session) */
+  private gatewayAllowsSaving: boolean | undefined;
+
+  constructor(private readonly deps: SessionCredentialDeps) {}
+
+  async groupPsk(): Promise<Secret> {
+    if (this.groupKey) return this.groupKey;
+    const { profile, keychain } = this.deps;
+    const stored = await keychain.get(profile.name, 'group-psk');
+    if (stored) {
+      this.deps.log('using the group key saved in the keychain');
+      this.groupKey = stored;
+      return stored;
+    }
+    const answer = await this.deps.prompts.ask({
+      kind: 'group-psk',
+      profile: profile.name,
+      group: profile.group,
+      canRemember: keychain.status.available,
+    });
+    const key = Secret.fromString(answer.values.groupPsk ?? '');
+    this.groupKey = key;
+    if (answer.remember && keychain.status.available) await this.save('group-psk', key, 'group key');
+    return key;
+  }
+
+  async xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse> {
+    const reusable = await this.reusableAnswer(request);
+    if (reusable) return reusable;
+    const { profile, keychain } = this.deps;
+    const oneTime = isOneTime(request);
+    const answer = await this.deps.prompts.ask(
+      {
+        kind: 'xauth',
+        profile: profile.name,
+        round: request.round,
+        xauthType: request.xauthType,
+        fields: request.fields,
+        ...(request.message ? { message: request.message } : {}),
+        ...(request.username ?? profile.username ? { username: request.username ?? profile.username } : {}),
+        canRemember: keychain.status.available && !oneTime && this.gatewayAllowsSaving !== false,
+        ...(this.deps.promptReason && request.round === 1 ? { reason: this.deps.promptReason } : {}),
+      },
+      signal,
+    );
+    return this.remember(request, answer, oneTime);
+  }
+
+  savePasswordPolicy(allowed: boolean): void {
+    this.gatewayAllowsSaving = allowed;
+    void this.applySavePolicy(allowed);
+  }
+
+  /** The gateway rejected the password: never send it again on its own. */
+  async passwordRejected(): Promise<void> {
+    const source = this.passwordSource;
+    this.forgetPassword();
+    if (source !== 'keychain') return;
+    if (await this.deps.keychain.delete(this.deps.profile.name, 'xauth-password')) {
+      this.deps.notify(
+        'saved-password-rejected',
+        'warning',
+        `The gateway rejected the password saved for "${this.deps.profile.name}", so it was removed from the keychain. Enter the current password next time.`,
+      );
+    }
+  }
+
+  /** The session is over: drop every secret held in memory. */
+  endSession(): void {
+    this.groupKey = undefined;
+    this.forgetPassword();
+  }
+
+  private forgetPassword(): void {
+    this.password = undefined;
+    this.passwordSource = undefined;
+    this.pendingSave = undefined;
+  }
+
+  /** Round 1 asking only for username/password can be answered without the user. */
+  private async reusableAnswer(request: XauthRequest): Promise<XauthResponse | undefined> {
+    if (isOneTime(request) || request.round !== 1 || !request.fields.includes('password')) return undefined;
+    const username = request.username ?? this.username ?? this.deps.profile.username;
+    if (request.fields.includes('username') && !username) return undefined;
+    if (!this.password && !this.deps.promptReason) {
+      const stored = await this.deps.keychain.get(this.deps.profile.name, 'xauth-password');
+      if (stored) {
+        this.password = stored;
+        this.passwordSource = 'keychain';
+        this.deps.log('using the XAuth password saved in the keychain');
+      }
+    } else if (this.password) {
+      this.deps.log('reusing the XAuth password given earlier in this session');
+    }
+    if (!this.password) return undefined;
+    return { password: this.password, ...(request.fields.includes('username') ? { username } : {}) };
+  }
+
+  private async remember(request: XauthRequest, answer: PromptAnswer, oneTime: boolean): Promise<XauthResponse> {
+    const { values } = answer;
+    const response: XauthResponse = {};
+    if (values.username !== undefined) response.username = this.username = values.username;
+    if (values.domain !== undefined) response.domain = values.domain;
+    if (values.passcode) response.passcode = Secret.fromString(values.passcode);
+    if (values.answer) response.answer = Secret.fromString(values.answer);
+    if (values.nextPin) response.nextPin = Secret.fromString(values.nextPin);
+    if (values.password) {
+      const password = Secret.fromString(values.password);
+      response.password = password;
+      if (!oneTime && request.round === 1) {
+        this.password = password;
+        this.passwordSource = 'user';
+        if (answer.remember && this.deps.keychain.status.available) this.pendingSave = password;
+      }
+    }
+    return response;
+  }
+
+  private async applySavePolicy(allowed: boolean): Promise<void> {
+    const { profile, keychain } = this.deps;
+    const wanted = this.pendingSave;
+    this.pendingSave = undefined;
+    if (allowed) {
+      if (wanted) await this.save('xauth-password', wanted, 'password');
+      return;
+    }
+    const removed = await keychain.delete(profile.name, 'xauth-password');
+    if (removed) {
+      this.deps.notify(
+        'saved-password-removed',
+        'warning',
+        `The gateway does not allow saved passwords (Cisco Unity SAVE_PASSWD is off), so the password saved for "${profile.name}" was removed from the keychain. You will be asked for it each time.`,
+      );
+    } else if (wanted) {
+      this.deps.notify(
+        'password-not-saved',
+        'warning',
+        `The gateway does not allow saving the password (Cisco Unity SAVE_PASSWD is off), so it was not saved. You will be asked for it each time.`,
+      );
+    }
+    if (this.passwordSource === 'keychain') this.passwordSource = 'memory';
+  }
+
+  private async save(kind: 'group-psk' | 'xauth-password', secret: Secret, what: string): Promise<void> {
+    const { profile, keychain } = this.deps;
+    try {
+      await keychain.set(profile.name, kind, secret);
+      this.deps.notify('secret-saved', 'info', `The ${what} for "${profile.name}" was saved in the keychain.`);
+    } catch (error) {
+      this.deps.notify('keychain-unavailable', 'warning', `The ${what} was not saved: ${(error as Error).message}`);
+    }
+  }
+}
+
+function isOneTime(request: XauthRequest): boolean {
+  return (
+    request.round > 1 ||
+    request.xauthType === 'otp' ||
+    request.xauthType === 's-key' ||
+    request.fields.some((field) => ONE_TIME_FIELDS.has(field))
+  );
+}

@@ -1,0 +1,88 @@
+// Time to configure and take back the network inside a throw-away namespace (root):
+//   builtin     BuiltinConfigurator.apply + undo (ip -batch per step)
+//   vpnc-script ScriptConfigurator.apply + undo with Debian's vpnc-script (pre-init, connect, disconnect)
+//   and, for the builtin plan itself, one `ip -batch` run against one `ip` process per command.
+// Median of 10 runs after one warm-up. Run: node --import tsx bench/netconfig.ts
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BuiltinConfigurator, ScriptConfigurator } from '../app/dataplane/netconfig/index.js';
+import { planChanges } from '../app/dataplane/netconfig/route-plan.js';
+import { probeRoutes } from '../app/dataplane/netconfig/route-probe.js';
+import { runProgram } from '../app/dataplane/netconfig/run-program.js';
+import { SystemCommands } from '../app/dataplane/netconfig/system-commands.js';
+import { createLab, labSetup, split } from '../test/dataplane/netconfig-support/lab.js';
+
+const RUNS = 10;
+const VPNC_SCRIPT = '/usr/share/vpnc-scripts/vpnc-script';
+
+async function medianMs(body: () => Promise<void>): Promise<number> {
+  await body();
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = process.hrtime.bigint();
+    await body();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return ((times[RUNS / 2 - 1] ?? 0) + (times[RUNS / 2] ?? 0)) / 2;
+}
+
+const lab = await createLab('bench');
+const stateDir = await mkdtemp(join(tmpdir(), 'rw-netconfig-bench-'));
+try {
+  const options = { netns: lab.ns, stateDir };
+  const setup = labSetup({}, { splitExclude: [split('198.19.50.0', 24)] });
+
+  const builtin = await medianMs(async () => {
+    const configurator = new BuiltinConfigurator(options);
+    await configurator.apply(setup);
+    await configurator.undo();
+  });
+  const script = await medianMs(async () => {
+    const configurator = new ScriptConfigurator(VPNC_SCRIPT, options);
+    await configurator.apply({ ...setup, script: { path: VPNC_SCRIPT } });
+    await configurator.undo();
+  });
+
+  const commands = new SystemCommands({ netns: lab.ns, timeoutMs: 10_000 });
+  const { changes } = planChanges(setup, await probeRoutes(commands, setup));
+  const batched = await medianMs(async () => {
+    await commands.ipBatch(
+      changes.map((change) => change.apply),
+      'stop',
+    );
+    await commands.ipBatch(changes.map((change) => change.undo).reverse(), 'force');
+  });
+  const oneByOne = await medianMs(async () => {
+    for (const args of [...changes.map((c) => c.apply), ...changes.map((c) => c.undo).reverse()]) {
+      await runProgram({ file: 'ip', args: ['-n', lab.ns, ...args], timeoutMs: 10_000 });
+    }
+  });
+
+  const results = {
+    runs: RUNS,
+    builtinApplyUndoMs: round(builtin),
+    vpncScriptApplyUndoMs: round(script),
+    scriptToBuiltinRatio: round(script / builtin),
+    ipCommands: changes.length * 2,
+    ipBatchMs: round(batched),
+    ipOneProcessPerCommandMs: round(oneByOne),
+    perCommandToBatchRatio: round(oneByOne / batched),
+  };
+  console.log(`builtin apply+undo      ${results.builtinApplyUndoMs} ms (median of ${RUNS})`);
+  console.log(
+    `vpnc-script apply+undo  ${results.vpncScriptApplyUndoMs} ms (${results.scriptToBuiltinRatio}x builtin)`,
+  );
+  console.log(
+    `${results.ipCommands} ip commands: batch ${results.ipBatchMs} ms, one process each ${results.ipOneProcessPerCommandMs} ms (${results.perCommandToBatchRatio}x)`,
+  );
+  console.log(JSON.stringify(results));
+} finally {
+  await lab.destroy();
+  await rm(stateDir, { recursive: true, force: true });
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  espAttributes,
+  groupOffers,
+  matchEspChoice,
+  parseEspProposal,
+  parseIkeProposal,
+  phase1Attributes,
+} from '../../app/engine/proposals.js';
+import { tunnelMtu } from '../../app/engine/mtu.js';
+import { AuthMethod, EncapsulationMode, Phase1Attr, Phase2Attr } from '../../app/engine/wire/constants.js';
+import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../../app/shared/profile.js';
+
+test('every default proposal parses', () => {
+  for (const p of DEFAULT_IKE_PROPOSALS) assert.equal(parseIkeProposal(p).text, p);
+  for (const p of DEFAULT_ESP_PROPOSALS) assert.equal(parseEspProposal(p).text, p);
+  assert.throws(() => parseIkeProposal('aes256-sha256-modp999'), /unsupported IKE proposal/);
+  assert.throws(() => parseEspProposal('chacha20'), /unsupported ESP proposal/);
+});
+
+test('offers group proposals by DH group, in profile order (one KE per aggressive mode offer)', () => {
+  const offers = groupOffers(DEFAULT_IKE_PROPOSALS.map(parseIkeProposal));
+  assert.deepEqual(
+    offers.map((o) => o.map((p) => p.text)),
+    [
+      ['aes256-sha256-modp2048', 'aes128-sha1-modp2048'],
+      ['aes256-sha1-modp1024', 'aes128-sha1-modp1024', '3des-sha1-modp1024'],
+    ],
+  );
+});
+
+test('phase 1 transform puts Encryption-Algorithm before Key-Length', () => {
+  const attrs = phase1Attributes(parseIkeProposal('aes256-sha256-modp2048'), AuthMethod.XauthInitPreShared, 28800);
+  const types = attrs.map((a) => a.type);
+  assert.equal(types[0], Phase1Attr.EncryptionAlgorithm);
+  assert.equal(types[1], Phase1Attr.KeyLength);
+  assert.deepEqual(attrs.find((a) => a.type === Phase1Attr.GroupDescription), { type: 4, value: 14 });
+  assert.deepEqual(attrs.find((a) => a.type === Phase1Attr.AuthenticationMethod), { type: 3, value: 65001 });
+  // 3DES has a fixed key length: no Key-Length attribute (RFC 2409 appendix A)
+  const tdes = phase1Attributes(parseIkeProposal('3des-md5-modp1024'), 1, 3600).map((a) => a.type);
+  assert.ok(!tdes.includes(Phase1Attr.KeyLength));
+});
+
+test('ESP attributes and matching the gateway choice', () => {
+  const offered = DEFAULT_ESP_PROPOSALS.map(parseEspProposal);
+  const gcm = espAttributes(offered[0]!, EncapsulationMode.UdpTunnel, { seconds: 3600 }, undefined);
+  assert.ok(!gcm.some((a) => a.type === Phase2Attr.AuthenticationAlgorithm), 'GCM carries no auth algorithm');
+  const pfs = espAttributes(offered[3]!, EncapsulationMode.UdpTunnel, { seconds: 100000, kilobytes: 5000 }, 14);
+  assert.deepEqual(pfs.find((a) => a.type === Phase2Attr.GroupDescription), { type: 3, value: 14 });
+  assert.deepEqual(
+    pfs.filter((a) => a.type === Phase2Attr.LifeDuration),
+    [{ type: 2, bytes: Buffer.from('000186a0', 'hex') }, { type: 2, value: 5000 }],
+  );
+  assert.equal(matchEspChoice(offered, 12, 256, 2)?.text, 'aes256-sha1');
+  assert.equal(matchEspChoice(offered, 20, 128, undefined)?.text, 'aes128gcm16');
+  assert.equal(matchEspChoice(offered, 3, undefined, 1)?.text, '3des-md5');
+  assert.equal(matchEspChoice(offered, 12, 192, 2), undefined);
+});
+
+test('tunnel MTU fits a 1500-byte path for each transform', () => {
+  assert.equal(tunnelMtu('aes-cbc', 'hmac-sha1-96'), 1422);
+  assert.equal(tunnelMtu('aes-gcm-16', 'none'), 1438);
+  assert.equal(tunnelMtu('3des-cbc', 'hmac-md5-96'), 1438);
+  assert.equal(tunnelMtu('aes-cbc', 'hmac-sha256-128'), 1422);
+  assert.equal(tunnelMtu('aes-cbc', 'hmac-sha1-96', 1400), 1326);
+});

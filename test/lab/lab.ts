@@ -1,0 +1,249 @@
+// startLab(): a throwaway remote-access topology (client behind a NAT, IKEv1 head-end,
+// protected LAN) in four network namespaces, with a real strongSwan charon as the gateway.
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { LAB_ADDRESSES, LAB_INTERFACES } from './addresses.js';
+import { type CaptureOptions, type LabCapture, startCapture } from './capture.js';
+import {
+  cleanupStaleLabs,
+  currentOwner,
+  destroyLabSync,
+  labDir,
+  newLabId,
+  ownerFile,
+  registerLab,
+  unregisterLab,
+} from './cleanup.js';
+import { Gateway, type GatewayStartTimings } from './gateway.js';
+import { type LabOptions, type ResolvedLabOptions, resolveLabOptions } from './options.js';
+import { type RunOptions, type RunResult, netnsExecArgs, run } from './run.js';
+import { type IkeSa, describeSas } from './sas.js';
+import {
+  type LabNames,
+  type LabRole,
+  clientResolvConfPath,
+  createTopology,
+  labNames,
+  labPids,
+  signalPids,
+} from './topology.js';
+
+export interface LabTimings extends GatewayStartTimings {
+  /** Namespaces, links, addresses, routes, NAT. */
+  topologyMs: number;
+  /** startLab() call to a loaded gateway. */
+  totalMs: number;
+}
+
+export interface NamespaceRunOptions extends RunOptions {
+  /** Give the command a private /run (its pid files and /var/run state stay in the lab directory). */
+  privateRun?: boolean;
+}
+
+export interface NamespaceSpawnOptions extends SpawnOptions {
+  /** Give the command a private /run (its pid files and /var/run state stay in the lab directory). */
+  privateRun?: boolean;
+}
+
+const STOP_GRACE_MS = 1000;
+const SAS_POLL_MS = 50;
+
+export class Lab {
+  /** Namespace names per role (cli, nat, gw, lan). */
+  readonly names: LabNames;
+  readonly addresses = LAB_ADDRESSES;
+  readonly interfaces = LAB_INTERFACES;
+  /** The cli namespace's resolv.conf (bind-mounted over /etc/resolv.conf by `ip netns exec`). */
+  readonly clientResolvConf: string;
+  timings: LabTimings | undefined;
+  private captures = 0;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    /** Unique per run: "<pid>-<n>". */
+    readonly id: string,
+    /** Lab directory: charon's files, private /run dirs, captures; anything a test puts here goes at stop(). */
+    readonly dir: string,
+    private currentOptions: ResolvedLabOptions,
+    private readonly gateway: Gateway,
+  ) {
+    this.names = labNames(id);
+    this.clientResolvConf = clientResolvConfPath(this.names);
+  }
+
+  /** Use startLab(). */
+  static async create(options: LabOptions): Promise<Lab> {
+    const resolved = resolveLabOptions(options);
+    const started = performance.now();
+    cleanupStaleLabs();
+    const id = newLabId();
+    const dir = labDir(id);
+    const lab = new Lab(id, dir, resolved, new Gateway(labNames(id).gw, join(dir, 'charon')));
+    registerLab(id, () => destroyLabSync(id));
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(ownerFile(id), JSON.stringify(currentOwner()));
+      await createTopology(lab.names, `# test/lab ${id}: resolv.conf of namespace ${lab.names.cli}\nnameserver ${LAB_ADDRESSES.natInside}\n`);
+      const topologyMs = performance.now() - started;
+      lab.gateway.writeConfig(resolved);
+      const gatewayTimings = await lab.gateway.start();
+      lab.timings = { topologyMs, ...gatewayTimings, totalMs: performance.now() - started };
+      return lab;
+    } catch (error) {
+      await lab.stop().catch(() => undefined);
+      throw new Error(`lab ${id} failed to start: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The options the gateway currently runs with (defaults filled in). */
+  get options(): ResolvedLabOptions {
+    return this.currentOptions;
+  }
+
+  /** charon's pid (host numbering), undefined while it is down. */
+  get gatewayPid(): number | undefined {
+    return this.gateway.pid;
+  }
+
+  /** charon's vici socket, for `swanctl --uri unix://...` or a vici client. */
+  get viciSocket(): string {
+    return this.gateway.viciSocket;
+  }
+
+  /** Path of charon's log file. */
+  get gatewayLogFile(): string {
+    return this.gateway.logFile;
+  }
+
+  private privateRunDir(role: LabRole): string {
+    const dir = join(this.dir, `${role}-run`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  private netnsArgs(role: LabRole, command: string, args: readonly string[], privateRun: boolean | undefined): string[] {
+    return netnsExecArgs(this.names[role], command, args, privateRun ? this.privateRunDir(role) : undefined);
+  }
+
+  /** Runs a command in a lab namespace; rejects on non-zero exit unless `check: false`. */
+  exec(role: LabRole, command: string, args: readonly string[] = [], options: NamespaceRunOptions = {}): Promise<RunResult> {
+    const { privateRun, ...runOptions } = options;
+    return run('ip', this.netnsArgs(role, command, args, privateRun), runOptions);
+  }
+
+  /** Spawns a command in a lab namespace; it is killed by stop() at the latest. */
+  spawn(role: LabRole, command: string, args: readonly string[] = [], options: NamespaceSpawnOptions = {}): ChildProcess {
+    const { privateRun, ...spawnOptions } = options;
+    return spawn('ip', this.netnsArgs(role, command, args, privateRun), spawnOptions);
+  }
+
+  execInClient(command: string, args?: readonly string[], options?: NamespaceRunOptions): Promise<RunResult> {
+    return this.exec('cli', command, args, options);
+  }
+
+  spawnInClient(command: string, args?: readonly string[], options?: NamespaceSpawnOptions): ChildProcess {
+    return this.spawn('cli', command, args, options);
+  }
+
+  execInGateway(command: string, args?: readonly string[], options?: NamespaceRunOptions): Promise<RunResult> {
+    return this.exec('gw', command, args, options);
+  }
+
+  spawnInGateway(command: string, args?: readonly string[], options?: NamespaceSpawnOptions): ChildProcess {
+    return this.spawn('gw', command, args, options);
+  }
+
+  execInLan(command: string, args?: readonly string[], options?: NamespaceRunOptions): Promise<RunResult> {
+    return this.exec('lan', command, args, options);
+  }
+
+  spawnInLan(command: string, args?: readonly string[], options?: NamespaceSpawnOptions): ChildProcess {
+    return this.spawn('lan', command, args, options);
+  }
+
+  /** The gateway's IKE SAs and their child SAs. */
+  listSas(): Promise<IkeSa[]> {
+    return this.gateway.listSas();
+  }
+
+  /** Polls listSas() until `predicate` holds; resolves with that list. */
+  async waitForSas(
+    predicate: (sas: IkeSa[]) => boolean,
+    timeoutMs = 10_000,
+    what = 'the expected SAs',
+  ): Promise<IkeSa[]> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const sas = await this.gateway.listSas();
+      if (predicate(sas)) return sas;
+      if (performance.now() > deadline) {
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; gateway has ${describeSas(sas)}; ${this.gateway.diagnostics()}`);
+      }
+      await delay(SAS_POLL_MS);
+    }
+  }
+
+  /** Runs swanctl against the lab's charon (e.g. ['--list-conns'], ['--terminate', '--ike', 'lab']). */
+  swanctl(args: string[]): Promise<RunResult> {
+    return this.gateway.swanctl(args);
+  }
+
+  /** charon's log so far. */
+  gatewayLog(): string {
+    return this.gateway.log();
+  }
+
+  /** SIGKILLs charon: the gateway disappears without a word, as a dead peer does. */
+  killGateway(): Promise<void> {
+    return this.gateway.kill();
+  }
+
+  /** Stops charon (gracefully: it deletes its SAs) if it runs, then starts it again with the current config. */
+  async restartGateway(): Promise<GatewayStartTimings> {
+    await this.gateway.stop();
+    return this.gateway.start();
+  }
+
+  /** Rewrites the config with new options and reloads it into the running charon (existing SAs stay). */
+  async reloadConfig(options: LabOptions): Promise<void> {
+    const resolved = resolveLabOptions(options);
+    this.gateway.writeConfig(resolved);
+    await this.gateway.swanctl(['--load-all']);
+    this.currentOptions = resolved;
+  }
+
+  /** Starts a packet capture (default: the NAT's gateway-facing leg). */
+  startCapture(options: CaptureOptions = {}): Promise<LabCapture> {
+    const role = options.role ?? 'nat';
+    const dir = join(this.dir, 'captures');
+    mkdirSync(dir, { recursive: true });
+    const path = options.file ?? join(dir, `${++this.captures}-${role}.pcapng`);
+    return startCapture(this.names[role], role, options, path);
+  }
+
+  /**
+   * Removes everything the lab made: processes in its namespaces (SIGTERM, then SIGKILL), the
+   * namespaces, the /etc/netns entry and the lab directory. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.gateway.stop();
+      signalPids(labPids(this.names), 'SIGTERM');
+      const deadline = performance.now() + STOP_GRACE_MS;
+      while (labPids(this.names).length > 0 && performance.now() < deadline) await delay(20);
+      try {
+        destroyLabSync(this.id);
+      } finally {
+        unregisterLab(this.id);
+      }
+    })();
+    return this.stopping;
+  }
+}
+
+/** Starts a lab; see test/lab/README.md. Removes stale labs of dead processes first. */
+export function startLab(options: LabOptions = {}): Promise<Lab> {
+  return Lab.create(options);
+}

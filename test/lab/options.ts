@@ -1,0 +1,134 @@
+// What a test may vary about the lab's head-end, with the defaults a Cisco-style
+// remote-access gateway would have. Resolved once; the config generator sees only resolved values.
+
+export interface LabUser {
+  name: string;
+  password: string;
+}
+
+export interface LabOptions {
+  /** Phase 1 proposals in swanctl syntax ('aes256-sha256-modp2048'); the gateway prefers them in order. */
+  ikeProposals?: string[];
+  /** Quick Mode proposals in swanctl syntax ('aes256gcm16', 'aes128-sha1-modp2048' = with PFS). */
+  espProposals?: string[];
+  /** The IPsec group name: aggressive-mode ID_KEY_ID of the client. */
+  group?: string;
+  /** The group pre-shared key. */
+  groupPsk?: string;
+  /** XAuth users the gateway accepts. */
+  users?: LabUser[];
+  /** Idle time before the gateway sends R-U-THERE (RFC 3706); 0 disables DPD. */
+  dpdDelaySeconds?: number;
+  /** How long the gateway waits for R-U-THERE-ACK before clearing the SAs (strongSwan `dpd_timeout`, IKEv1 only). */
+  dpdTimeoutSeconds?: number;
+  /**
+   * Gateway IKE SA lifetime. strongSwan has no IKEv1 phase 1 rekey: this becomes `reauth_time`
+   * (the gateway re-authenticates or drops the SA when it expires).
+   */
+  ikeLifetimeSeconds?: number;
+  /** Hard lifetime of the ESP SAs (`life_time`); the lifetime the gateway accepts in Quick Mode. */
+  childLifetimeSeconds?: number;
+  /**
+   * When the gateway itself rekeys the ESP SAs (`rekey_time`). Defaults to 90 % of
+   * childLifetimeSeconds when that is set; 0 makes the gateway leave rekeying to the client.
+   */
+  childRekeySeconds?: number;
+  /** Unity split tunnel to the LAN (default); false = full tunnel (local_ts 0.0.0.0/0, no split-include). */
+  splitInclude?: boolean;
+  /** Unity SAVE_PASSWD (28673). strongSwan can only send non-NUL bytes: true sends a 1-byte value 1, false sends nothing. */
+  savePassword?: boolean;
+  /** Unity PFS (28679): tells the client to use PFS in Quick Mode. Same encoding limits as savePassword. */
+  pfsUnity?: boolean;
+  /** Unity BANNER (28672). */
+  banner?: string;
+  /** Unity DEF_DOMAIN (28674). */
+  domain?: string;
+}
+
+export type ResolvedLabOptions = Required<Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds'>> &
+  Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds'>;
+
+export const DEFAULT_IKE_PROPOSALS = [
+  'aes256-sha256-modp2048',
+  'aes128-sha256-modp2048',
+  'aes256-sha1-modp2048',
+  'aes128-sha1-modp2048',
+  'aes256-sha256-ecp256',
+  'aes256-sha1-modp1536',
+  'aes256-sha1-modp1024',
+  'aes128-sha1-modp1024',
+  '3des-sha1-modp1024',
+  '3des-md5-modp1024',
+];
+
+export const DEFAULT_ESP_PROPOSALS = [
+  'aes256gcm16',
+  'aes128gcm16',
+  'aes256-sha256',
+  'aes128-sha256',
+  'aes256-sha1',
+  'aes128-sha1',
+  '3des-sha1',
+  '3des-md5',
+  // with PFS: a Quick Mode KE payload must match one of these groups
+  'aes256gcm16-modp2048',
+  'aes256-sha256-modp2048',
+  'aes128-sha1-modp2048',
+  'aes128-sha1-modp1024',
+  '3des-sha1-modp1024',
+  '3des-md5-modp1024',
+];
+
+export const LAB_DEFAULTS: ResolvedLabOptions = {
+  ikeProposals: DEFAULT_IKE_PROPOSALS,
+  espProposals: DEFAULT_ESP_PROPOSALS,
+  group: 'labgroup',
+  groupPsk: 'lab-group-secret',
+  users: [{ name: 'alice', password: 'alice-secret' }],
+  dpdDelaySeconds: 30,
+  dpdTimeoutSeconds: 90,
+  splitInclude: true,
+  savePassword: false,
+  pfsUnity: false,
+  banner: 'Welcome to the IKEv1 lab gateway (authorised users only)',
+  domain: 'corp.lab.example',
+};
+
+// One swanctl proposal: algorithm keywords joined by '-', nothing that could break the config syntax.
+const PROPOSAL = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Fills in defaults and rejects values that would produce a broken or misleading config. */
+export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions {
+  const resolved: ResolvedLabOptions = { ...LAB_DEFAULTS };
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) Object.assign(resolved, { [key]: value });
+  }
+  for (const [what, list] of [
+    ['ikeProposals', resolved.ikeProposals],
+    ['espProposals', resolved.espProposals],
+  ] as const) {
+    if (list.length === 0) throw new Error(`lab option ${what} is empty`);
+    const bad = list.find((p) => !PROPOSAL.test(p));
+    if (bad !== undefined) throw new Error(`lab option ${what}: '${bad}' is not a swanctl proposal`);
+  }
+  if (resolved.users.length === 0) throw new Error('lab option users is empty');
+  if (new Set(resolved.users.map((u) => u.name)).size !== resolved.users.length) {
+    throw new Error('lab option users has duplicate names');
+  }
+  for (const [what, seconds] of [
+    ['dpdDelaySeconds', resolved.dpdDelaySeconds],
+    ['dpdTimeoutSeconds', resolved.dpdTimeoutSeconds],
+    ['ikeLifetimeSeconds', resolved.ikeLifetimeSeconds],
+    ['childLifetimeSeconds', resolved.childLifetimeSeconds],
+    ['childRekeySeconds', resolved.childRekeySeconds],
+  ] as const) {
+    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) {
+      throw new Error(`lab option ${what} must be a whole number of seconds >= 0, got ${seconds}`);
+    }
+  }
+  const { childLifetimeSeconds: life, childRekeySeconds: rekey } = resolved;
+  if (life !== undefined && rekey !== undefined && rekey >= life) {
+    throw new Error(`lab option childRekeySeconds (${rekey}) must be below childLifetimeSeconds (${life})`);
+  }
+  return resolved;
+}
