@@ -40,11 +40,19 @@ async function up(args: string[]): Promise<void> {
     console.log(JSON.stringify(info));
   } else {
     console.log(`lab ${lab.id} up in ${Math.round(lab.timings?.totalMs ?? 0)} ms`);
-    console.log(`  client namespace  ${lab.names.cli} (${lab.addresses.client}, via NAT ${lab.names.nat})`);
-    console.log(`  gateway           ${lab.addresses.gateway} in ${lab.names.gw}, log ${lab.gatewayLogFile}`);
-    console.log(`  protected LAN     ${lab.addresses.lanNetwork}, host ${lab.addresses.lanHost} in ${lab.names.lan}`);
+    console.log(
+      `  client namespace  ${lab.names.cli} (${lab.addresses.client}, via NAT ${lab.names.nat})`,
+    );
+    console.log(
+      `  gateway           ${lab.addresses.gateway} in ${lab.names.gw}, log ${lab.gatewayLogFile}`,
+    );
+    console.log(
+      `  protected LAN     ${lab.addresses.lanNetwork}, host ${lab.addresses.lanHost} in ${lab.names.lan}`,
+    );
     console.log(`  group / PSK       ${info.group} / ${info.groupPsk}`);
-    console.log(`  users             ${info.users.map((u) => `${u.name}/${u.password}`).join(', ')}`);
+    console.log(
+      `  users             ${info.users.map((u) => `${u.name}/${u.password}`).join(', ')}`,
+    );
     console.log('Ctrl-C stops the lab and removes it.');
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

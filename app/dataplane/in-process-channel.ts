@@ -10,7 +10,13 @@ import type {
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { NetworkSetup } from '../shared/network-setup.js';
 import { type EspPath, createEspPath } from './esp-path.js';
-import { type ConfiguratorOptions, type NetworkConfigurator, createConfigurator } from './netconfig/index.js';
+import {
+  type ConfiguratorOptions,
+  DEFAULT_STATE_DIR,
+  type NetworkConfigurator,
+  cleanupStale,
+  createConfigurator,
+} from './netconfig/index.js';
 import { type TunDevice, openTun } from './tun/index.js';
 import { UdpLegs } from './udp-legs.js';
 
@@ -31,6 +37,8 @@ export class InProcessChannel implements IkeChannel {
   ) {}
 
   static async open(options: OpenIkeOptions, configOptions: ConfiguratorOptions): Promise<InProcessChannel> {
+    // a previous run that was killed may have left routes behind: its crash record says which
+    await cleanupStale(configOptions.stateDir ?? DEFAULT_STATE_DIR);
     let channel: InProcessChannel | undefined;
     const esp = createEspPath((event) => channel?.emit(event));
     const legs = await UdpLegs.open(options, {

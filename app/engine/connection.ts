@@ -4,10 +4,10 @@
 import { randomInt } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { DataPlaneEvent, IkeChannel } from '../shared/dataplane-port.js';
+import type { AppliedNetwork, DataPlaneEvent, IkeChannel } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { ConnectionState, EngineEvent, Phase } from '../shared/events.js';
-import type { ModeConfigResult } from '../shared/network-setup.js';
+import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
 import { formatNet } from '../shared/net.js';
 import { type ConnectOptions, EngineError, type VpnConnection } from './api.js';
 import { EventHub } from './event-hub.js';
@@ -154,7 +154,7 @@ export class Connection implements VpnConnection {
       const child = await this.negotiateChild(false);
       this.checkAborted();
       const mtu = profile.mtu ?? tunnelMtu(child.pair.encryption, child.pair.integrity);
-      const applied = await channel.configureNetwork({
+      const applied = await configureOrExplain(channel, {
         tunName: profile.tunName,
         mtu,
         gateway: this.gatewayAddress,
@@ -497,6 +497,15 @@ export class Connection implements VpnConnection {
     } catch (error) {
       this.log.error('network', `cleanup failed: ${(error as Error).message}`);
     }
+  }
+}
+
+/** Network set-up failures keep the data plane's own words, under a stable code. */
+async function configureOrExplain(channel: IkeChannel, setup: NetworkSetup): Promise<AppliedNetwork> {
+  try {
+    return await channel.configureNetwork(setup);
+  } catch (error) {
+    throw new EngineError('network-config-failed', `could not set up the tunnel interface and routes: ${(error as Error).message}`);
   }
 }
 

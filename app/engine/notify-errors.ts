@@ -26,6 +26,10 @@ export function notifyError(type: number, stage: Stage): EngineError {
         ? plain('unknown-group', 'the gateway does not know this group name')
         : plain('invalid-id', 'the gateway refused the traffic selectors');
     case NotifyType.AuthenticationFailed:
+      // before our message 3 the gateway has verified nothing but our identity
+      return stage === 'phase1'
+        ? plain('unknown-group', 'the gateway has no configuration for this group name')
+        : plain('group-psk-rejected', 'the gateway could not verify us: the group pre-shared key is probably wrong');
     case NotifyType.InvalidHashInformation:
     case NotifyType.InvalidSignature:
       return plain('group-psk-rejected', 'the gateway could not verify us: the group pre-shared key is probably wrong');

@@ -21,7 +21,7 @@ import { type NatState, detectNat, message3NatD } from './exchanges/nat-d.js';
 import { notifyError } from './notify-errors.js';
 import { type Phase1Proposal, groupOffers, parseIkeProposal, phase1AuthMethodId } from './proposals.js';
 import { ExchangeType, HeaderFlag, IdType, PayloadType } from './wire/constants.js';
-import { encodeHeader } from './wire/message.js';
+import { encodeHeader, encodeMessage } from './wire/message.js';
 import { encodePayloadChain } from './wire/payloads.js';
 import { VendorId, nameVendorId } from './wire/vendor-ids.js';
 
@@ -135,7 +135,15 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
       idRBody: m2.idBody,
     };
     const { sa, hashI, expectedHashR } = establishIkeSa(keys);
-    verifyHashR(expectedHashR, m2.hashR);
+    try {
+      verifyHashR(expectedHashR, m2.hashR);
+    } catch (error) {
+      // Make the gateway drop its half-open SA now rather than after its retransmissions: a
+      // cleartext message 3 (RFC 2409 5.4 allows it) whose HASH_I is random, so it fails there
+      // too. The real HASH_I would let a peer that never proved the key test guesses offline.
+      messenger.answer(answer, bogusMessage3(initiatorCookie, m2.responderCookie, hashI.length));
+      throw error;
+    }
     log.info('phase1', `the gateway proved the group key; chose ${m2.chosen.text}`);
 
     const peerVendorIds = m2.vendorIds.map(nameVendorId);
@@ -199,4 +207,12 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     };
   }
   throw lastRefusal ?? new EngineError('no-proposal-chosen', 'no phase 1 proposal to offer');
+}
+
+/** Message 3 in clear with a random HASH_I: a refusal the gateway acts on at once. */
+function bogusMessage3(initiatorCookie: Buffer, responderCookie: Buffer, hashLength: number): Buffer {
+  return encodeMessage(
+    { initiatorCookie, responderCookie, exchangeType: ExchangeType.Aggressive, flags: 0, messageId: 0 },
+    [{ type: PayloadType.Hash, body: { data: randomBytes(hashLength) } }],
+  );
 }

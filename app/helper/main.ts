@@ -2,7 +2,8 @@
 // when started on demand by pkexec, until no app has used it for a while). What a service
 // manager, the pkexec wrapper and the tests start.
 import { parseArgs } from 'node:util';
-import { type CleanupReport, cleanupStale, DEFAULT_STATE_DIR } from '../dataplane/netconfig/index.js';
+import { cleanupStale, createInProcessDataPlane } from '../dataplane/index.js';
+import { type CleanupReport, DEFAULT_STATE_DIR } from '../dataplane/netconfig/index.js';
 import type { DataPlanePort } from '../shared/dataplane-port.js';
 import { type LogLevel, logLevels } from '../shared/events.js';
 import { DEFAULT_HELPER_SOCKET_PATH } from '../shared/helper-protocol.js';
@@ -10,8 +11,8 @@ import { DEFAULT_SCRIPT_DIRS } from './policy.js';
 import { startHelper } from './server.js';
 
 export interface HelperCommandDeps {
-  /** the privileged data plane the helper serves */
-  createDataPlane(options: { stateDir: string }): DataPlanePort;
+  /** the privileged data plane the helper serves; the in-process one unless given */
+  createDataPlane?: (options: { stateDir: string }) => DataPlanePort;
   /** undo of a previous run's leftovers; the data plane's cleanupStale unless given */
   cleanupStale?: (stateDir: string) => Promise<CleanupReport>;
   /** one log line; stderr unless given */
@@ -26,7 +27,10 @@ const USAGE = `usage: roadwarrior helper [--socket PATH] [--state-dir DIR] [--al
 const SD_LISTEN_FDS_START = 3;
 
 /** Runs until stopped; resolves with the process exit code. `argv` is what follows `helper`. */
-export async function runHelperCommand(argv: string[], deps: HelperCommandDeps): Promise<number> {
+export async function runHelperCommand(
+  argv: string[],
+  deps: HelperCommandDeps = {},
+): Promise<number> {
   const writeLog = deps.writeLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   let settings: HelperSettings;
   try {
@@ -53,7 +57,7 @@ export async function runHelperCommand(argv: string[], deps: HelperCommandDeps):
   try {
     const helper = await startHelper({
       socketPath: settings.socketPath,
-      dataPlane: deps.createDataPlane({ stateDir: settings.stateDir }),
+      dataPlane: (deps.createDataPlane ?? createInProcessDataPlane)({ stateDir: settings.stateDir }),
       stateDir: settings.stateDir,
       log,
       allowedUid: settings.allowedUid,

@@ -8,7 +8,7 @@ export const ClientFrameSchema = z.object({
   t: z.literal('invoke'),
   id: z.number().int().nonnegative(),
   name: z.string().max(64),
-  input: z.unknown(),
+  input: z.unknown().optional(),
 });
 export type ClientFrame = { t: 'invoke'; id: number; name: InvokeName; input: unknown };
 

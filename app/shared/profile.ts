@@ -56,7 +56,7 @@ export const ProfileSchema = z.object({
   dpdRetries: z.number().int().min(1).max(20).default(5),
   pfs: z.enum(['auto', 'off', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096']).default('auto'),
   ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),
-  ipsecLifetimeSeconds: z.number().int().min(30).max(86400).default(3600),
+  ipsecLifetimeSeconds: z.number().int().min(10).max(86400).default(3600),
   ipsecLifetimeKilobytes: z.number().int().min(1024).optional(),
   mtu: z.number().int().min(576).max(1500).optional(),
   tunName: z

@@ -56,14 +56,15 @@ function openSocket(url: string, origin: string): Promise<WebSocket> {
 }
 
 function nextFrame(ws: WebSocket, predicate: (frame: ServerFrame) => boolean): Promise<ServerFrame> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const onClose = (code: number) => reject(new Error(`socket closed (${code}) before the expected frame`));
     const onMessage = (data: Buffer) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       if (!predicate(frame)) return;
-      ws.off('message', onMessage);
+      ws.off('message', onMessage).off('close', onClose);
       resolve(frame);
     };
-    ws.on('message', onMessage);
+    ws.on('message', onMessage).once('close', onClose);
   });
 }
 
@@ -90,7 +91,8 @@ test('every request needs the token; the page comes with a strict CSP', () =>
     assert.equal(page.headers['referrer-policy'], 'no-referrer');
     assert.equal((await get(`${base}/${token}/assets/app.js`)).headers['content-type'], 'text/javascript; charset=utf-8');
     assert.equal((await get(`${base}/${token}`)).headers.location, `/${token}/`);
-    assert.equal((await get(`${base}/${token}/%2e%2e/%2e%2e/etc/passwd`)).status, 404);
+    assert.equal((await get(`${base}/${token}/%2e%2e/%2e%2e/etc/passwd`)).status, 403, 'normalised away from the token');
+    assert.equal((await get(`${base}/${token}/..%2F..%2F..%2Fetc%2Fpasswd`)).status, 404, 'encoded traversal');
     assert.equal((await get(`${base}/${token}/`, { host: 'evil.example' })).status, 403, 'DNS rebinding');
     assert.equal((await get(`${base}/${token}/`, {}, 'POST')).status, 403);
   }));

@@ -6,6 +6,7 @@ import { FrameReader, FrameTooLargeError, frame } from '../../app/helper/framing
 import {
   ClientFrameSchema,
   HELPER_PROTOCOL_VERSION,
+  type HelperFrame,
   HelperFrameSchema,
   MAX_FRAME_BYTES,
   decodeFrame,
@@ -43,7 +44,7 @@ test('every request and push frame survives encode/decode unchanged', () => {
   ] as const) {
     assert.deepEqual(roundTrip(message), message);
   }
-  for (const message of [
+  const pushed: HelperFrame[] = [
     { v, type: 'opened', id: 1, tunnel: 3, localAddress: '192.0.2.10', localPort: 1, localNattPort: 2 },
     { v, type: 'applied', id: 4, applied: { tunName: 'rw7', mtu: 1400, changes: ['a'] } },
     { v, type: 'done', id: 5 },
@@ -51,7 +52,8 @@ test('every request and push frame survives encode/decode unchanged', () => {
     { v, type: 'packet', leg: 'ike', packet },
     { v, type: 'event', event: { type: 'rekey-needed', saId: 'child-1', reason: 'seq' } },
     { v, type: 'liveness', lastInboundAt: 1700000000000 },
-  ] as const) {
+  ];
+  for (const message of pushed) {
     const decoded = decodeFrame(HelperFrameSchema, encodeFrame(HelperFrameSchema, message));
     assert.ok(decoded.ok);
     assert.deepEqual(decoded.frame, message);

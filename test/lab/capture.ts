@@ -32,19 +32,31 @@ const DEFAULT_INTERFACE: Record<LabRole, string> = {
 const READY_TIMEOUT_MS = 5000;
 
 /** Starts dumpcap in `namespace` and resolves once it writes `path`. */
-export function startCapture(namespace: string, role: LabRole, options: CaptureOptions, path: string): Promise<LabCapture> {
+export function startCapture(
+  namespace: string,
+  role: LabRole,
+  options: CaptureOptions,
+  path: string,
+): Promise<LabCapture> {
   const iface = options.iface ?? DEFAULT_INTERFACE[role];
   const args = ['-i', iface, '-w', path, '-q', ...(options.filter ? ['-f', options.filter] : [])];
-  const child = spawn('ip', netnsExecArgs(namespace, 'dumpcap', args), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('ip', netnsExecArgs(namespace, 'dumpcap', args), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let stderr = '';
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      reject(new Error(`dumpcap on ${namespace}/${iface} ${why}; stderr: ${tail(stderr) || '(none)'}`));
+      reject(
+        new Error(`dumpcap on ${namespace}/${iface} ${why}; stderr: ${tail(stderr) || '(none)'}`),
+      );
     };
-    const timer = setTimeout(() => fail(`did not start within ${READY_TIMEOUT_MS / 1000} s`), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(`did not start within ${READY_TIMEOUT_MS / 1000} s`),
+      READY_TIMEOUT_MS,
+    );
     child.once('error', (error) => fail(`could not be spawned (${error.message})`));
     child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before capturing`));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -1,9 +1,10 @@
 // Nothing a lab makes may outlive it: every running lab is registered here and torn down
 // synchronously when the process exits or is signalled, and leftovers of crashed runs
 // (namespaces whose owner pid is dead) are removed by cleanupStaleLabs().
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inSharedDir, removeIfEmpty } from './shared-dirs.js';
 import { destroyTopology, labNames, listNamespaces, parseLabNamespace } from './topology.js';
 
 /** Where labs keep their files (gitignored). */
@@ -16,19 +17,26 @@ export function labDir(id: string): string {
 }
 
 /** Who made a lab: pid plus kernel start time, so a recycled pid does not keep a dead lab alive. */
-export interface LabOwner {
+interface LabOwner {
   pid: number;
   startTime: string | undefined;
 }
 
-export function currentOwner(): LabOwner {
-  return { pid: process.pid, startTime: processStartTime(process.pid) };
-}
-
 const OWNER_FILE = 'owner.json';
 
-export function ownerFile(id: string): string {
+function ownerFile(id: string): string {
   return join(labDir(id), OWNER_FILE);
+}
+
+/** Creates the lab directory with this process recorded as the owner. */
+export function createLabDir(id: string): string {
+  const dir = labDir(id);
+  const owner: LabOwner = { pid: process.pid, startTime: processStartTime(process.pid) };
+  inSharedDir(() => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(ownerFile(id), JSON.stringify(owner));
+  });
+  return dir;
 }
 
 // Field 22 of /proc/<pid>/stat (start time in clock ticks); undefined if gone or a zombie.
@@ -60,11 +68,7 @@ export function destroyLabSync(id: string): void {
     destroyTopology(labNames(id));
   } finally {
     rmSync(labDir(id), { recursive: true, force: true });
-    try {
-      rmdirSync(LAB_ROOT); // only when no other lab is left
-    } catch {
-      // other labs' directories, or already gone
-    }
+    removeIfEmpty(LAB_ROOT);
   }
 }
 
@@ -87,18 +91,27 @@ function knownLabIds(): Set<string> {
   };
   listNamespaces().forEach(fromName);
   if (existsSync('/etc/netns')) readdirSync('/etc/netns').forEach(fromName);
-  if (existsSync(LAB_ROOT)) readdirSync(LAB_ROOT).filter((d) => LAB_ID.test(d)).forEach((d) => ids.add(d));
+  if (existsSync(LAB_ROOT))
+    readdirSync(LAB_ROOT)
+      .filter((d) => LAB_ID.test(d))
+      .forEach((d) => ids.add(d));
   return ids;
 }
 
 /** Removes every lab whose owner process is gone; returns the ids removed. Safe while other labs run. */
 export function cleanupStaleLabs(): string[] {
   const removed: string[] = [];
+  const failures: string[] = [];
   for (const id of knownLabIds()) {
     if (ownerAlive(id)) continue;
-    destroyLabSync(id);
-    removed.push(id);
+    try {
+      destroyLabSync(id);
+      removed.push(id);
+    } catch (error) {
+      failures.push(`${id}: ${(error as Error).message}`);
+    }
   }
+  if (failures.length > 0) throw new Error(`could not remove stale labs: ${failures.join('; ')}`);
   return removed;
 }
 

@@ -52,7 +52,9 @@ export class Gateway {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Writes strongswan.conf and swanctl.conf for `options`. */
@@ -90,18 +92,25 @@ export class Gateway {
       });
     });
     await this.waitForVici(started, timeoutMs);
-    const viciReadyMs = performance.now() - started;
+    const viciReady = performance.now();
     await this.swanctl(['--load-all']);
-    return { viciReadyMs, configLoadMs: performance.now() - started - viciReadyMs };
+    return {
+      viciReadyMs: Math.round(viciReady - started),
+      configLoadMs: Math.round(performance.now() - viciReady),
+    };
   }
 
   private async waitForVici(started: number, timeoutMs: number): Promise<void> {
     while (!(await socketAnswers(this.viciSocket))) {
       if (!this.running) {
-        throw new Error(`charon exited (${this.child?.exitCode ?? this.child?.signalCode}) before opening its vici socket; ${this.diagnostics()}`);
+        throw new Error(
+          `charon exited (${this.child?.exitCode ?? this.child?.signalCode}) before opening its vici socket; ${this.diagnostics()}`,
+        );
       }
       if (performance.now() - started > timeoutMs) {
-        throw new Error(`charon did not open its vici socket ${this.viciSocket} within ${timeoutMs / 1000} s; ${this.diagnostics()}`);
+        throw new Error(
+          `charon did not open its vici socket ${this.viciSocket} within ${timeoutMs / 1000} s; ${this.diagnostics()}`,
+        );
       }
       await delay(POLL_MS);
     }
@@ -116,10 +125,17 @@ export class Gateway {
 
   /** Runs swanctl against this charon. */
   swanctl(args: string[], timeoutMs = 10_000): Promise<RunResult> {
-    if (!this.running) return Promise.reject(new Error(`swanctl ${args.join(' ')}: the lab's charon is not running`));
+    if (!this.running)
+      return Promise.reject(
+        new Error(`swanctl ${args.join(' ')}: the lab's charon is not running`),
+      );
     return run(SWANCTL, [...args, '--uri', `unix://${this.viciSocket}`], {
       timeoutMs,
-      env: { ...process.env, STRONGSWAN_CONF: this.strongswanConfPath, SWANCTL_DIR: this.swanctlDir },
+      env: {
+        ...process.env,
+        STRONGSWAN_CONF: this.strongswanConfPath,
+        SWANCTL_DIR: this.swanctlDir,
+      },
     });
   }
 

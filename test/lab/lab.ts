@@ -1,18 +1,17 @@
 // startLab(): a throwaway remote-access topology (client behind a NAT, IKEv1 head-end,
 // protected LAN) in four network namespaces, with a real strongSwan charon as the gateway.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LAB_ADDRESSES, LAB_INTERFACES } from './addresses.js';
 import { type CaptureOptions, type LabCapture, startCapture } from './capture.js';
 import {
   cleanupStaleLabs,
-  currentOwner,
+  createLabDir,
   destroyLabSync,
   labDir,
   newLabId,
-  ownerFile,
   registerLab,
   unregisterLab,
 } from './cleanup.js';
@@ -50,6 +49,22 @@ export interface NamespaceSpawnOptions extends SpawnOptions {
 const STOP_GRACE_MS = 1000;
 const SAS_POLL_MS = 50;
 
+/**
+ * Stops charon gracefully, then every other process in the lab's namespaces (SIGTERM, SIGKILL
+ * after a grace period), and removes the namespaces, the /etc/netns entry and the lab directory.
+ */
+async function teardown(id: string, names: LabNames, gateway: Gateway): Promise<void> {
+  await gateway.stop();
+  signalPids(labPids(names), 'SIGTERM');
+  const deadline = performance.now() + STOP_GRACE_MS;
+  while (labPids(names).length > 0 && performance.now() < deadline) await delay(20);
+  try {
+    destroyLabSync(id);
+  } finally {
+    unregisterLab(id);
+  }
+}
+
 export class Lab {
   /** Namespace names per role (cli, nat, gw, lan). */
   readonly names: LabNames;
@@ -57,7 +72,6 @@ export class Lab {
   readonly interfaces = LAB_INTERFACES;
   /** The cli namespace's resolv.conf (bind-mounted over /etc/resolv.conf by `ip netns exec`). */
   readonly clientResolvConf: string;
-  timings: LabTimings | undefined;
   private captures = 0;
   private stopping: Promise<void> | undefined;
 
@@ -68,6 +82,8 @@ export class Lab {
     readonly dir: string,
     private currentOptions: ResolvedLabOptions,
     private readonly gateway: Gateway,
+    /** How long startLab() took, by phase (ms). */
+    readonly timings: LabTimings,
   ) {
     this.names = labNames(id);
     this.clientResolvConf = clientResolvConfPath(this.names);
@@ -77,23 +93,38 @@ export class Lab {
   static async create(options: LabOptions): Promise<Lab> {
     const resolved = resolveLabOptions(options);
     const started = performance.now();
-    cleanupStaleLabs();
+    try {
+      cleanupStaleLabs();
+    } catch (error) {
+      // a leftover we cannot remove does not stop this lab: its names are its own
+      console.error(`warning: ${(error as Error).message}`);
+    }
     const id = newLabId();
+    const names = labNames(id);
     const dir = labDir(id);
-    const lab = new Lab(id, dir, resolved, new Gateway(labNames(id).gw, join(dir, 'charon')));
+    const gateway = new Gateway(names.gw, join(dir, 'charon'));
     registerLab(id, () => destroyLabSync(id));
     try {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(ownerFile(id), JSON.stringify(currentOwner()));
-      await createTopology(lab.names, `# test/lab ${id}: resolv.conf of namespace ${lab.names.cli}\nnameserver ${LAB_ADDRESSES.natInside}\n`);
-      const topologyMs = performance.now() - started;
-      lab.gateway.writeConfig(resolved);
-      const gatewayTimings = await lab.gateway.start();
-      lab.timings = { topologyMs, ...gatewayTimings, totalMs: performance.now() - started };
-      return lab;
+      createLabDir(id);
+      const resolvConf = `# test/lab ${id}: resolv.conf of namespace ${names.cli}\nnameserver ${LAB_ADDRESSES.natInside}\n`;
+      await createTopology(names, resolvConf);
+      const topologyMs = Math.round(performance.now() - started);
+      gateway.writeConfig(resolved);
+      const gatewayTimings = await gateway.start();
+      const timings = {
+        topologyMs,
+        ...gatewayTimings,
+        totalMs: Math.round(performance.now() - started),
+      };
+      return new Lab(id, dir, resolved, gateway, timings);
     } catch (error) {
-      await lab.stop().catch(() => undefined);
-      throw new Error(`lab ${id} failed to start: ${(error as Error).message}`, { cause: error });
+      const cleanup = await teardown(id, names, gateway).then(
+        () => '',
+        (e: Error) => `; cleaning up also failed: ${e.message}`,
+      );
+      throw new Error(`lab ${id} failed to start: ${(error as Error).message}${cleanup}`, {
+        cause: error,
+      });
     }
   }
 
@@ -123,43 +154,87 @@ export class Lab {
     return dir;
   }
 
-  private netnsArgs(role: LabRole, command: string, args: readonly string[], privateRun: boolean | undefined): string[] {
-    return netnsExecArgs(this.names[role], command, args, privateRun ? this.privateRunDir(role) : undefined);
+  private netnsArgs(
+    role: LabRole,
+    command: string,
+    args: readonly string[],
+    privateRun: boolean | undefined,
+  ): string[] {
+    return netnsExecArgs(
+      this.names[role],
+      command,
+      args,
+      privateRun ? this.privateRunDir(role) : undefined,
+    );
   }
 
   /** Runs a command in a lab namespace; rejects on non-zero exit unless `check: false`. */
-  exec(role: LabRole, command: string, args: readonly string[] = [], options: NamespaceRunOptions = {}): Promise<RunResult> {
+  exec(
+    role: LabRole,
+    command: string,
+    args: readonly string[] = [],
+    options: NamespaceRunOptions = {},
+  ): Promise<RunResult> {
     const { privateRun, ...runOptions } = options;
     return run('ip', this.netnsArgs(role, command, args, privateRun), runOptions);
   }
 
   /** Spawns a command in a lab namespace; it is killed by stop() at the latest. */
-  spawn(role: LabRole, command: string, args: readonly string[] = [], options: NamespaceSpawnOptions = {}): ChildProcess {
+  spawn(
+    role: LabRole,
+    command: string,
+    args: readonly string[] = [],
+    options: NamespaceSpawnOptions = {},
+  ): ChildProcess {
     const { privateRun, ...spawnOptions } = options;
     return spawn('ip', this.netnsArgs(role, command, args, privateRun), spawnOptions);
   }
 
-  execInClient(command: string, args?: readonly string[], options?: NamespaceRunOptions): Promise<RunResult> {
+  execInClient(
+    command: string,
+    args?: readonly string[],
+    options?: NamespaceRunOptions,
+  ): Promise<RunResult> {
     return this.exec('cli', command, args, options);
   }
 
-  spawnInClient(command: string, args?: readonly string[], options?: NamespaceSpawnOptions): ChildProcess {
+  spawnInClient(
+    command: string,
+    args?: readonly string[],
+    options?: NamespaceSpawnOptions,
+  ): ChildProcess {
     return this.spawn('cli', command, args, options);
   }
 
-  execInGateway(command: string, args?: readonly string[], options?: NamespaceRunOptions): Promise<RunResult> {
+  execInGateway(
+    command: string,
+    args?: readonly string[],
+    options?: NamespaceRunOptions,
+  ): Promise<RunResult> {
     return this.exec('gw', command, args, options);
   }
 
-  spawnInGateway(command: string, args?: readonly string[], options?: NamespaceSpawnOptions): ChildProcess {
+  spawnInGateway(
+    command: string,
+    args?: readonly string[],
+    options?: NamespaceSpawnOptions,
+  ): ChildProcess {
     return this.spawn('gw', command, args, options);
   }
 
-  execInLan(command: string, args?: readonly string[], options?: NamespaceRunOptions): Promise<RunResult> {
+  execInLan(
+    command: string,
+    args?: readonly string[],
+    options?: NamespaceRunOptions,
+  ): Promise<RunResult> {
     return this.exec('lan', command, args, options);
   }
 
-  spawnInLan(command: string, args?: readonly string[], options?: NamespaceSpawnOptions): ChildProcess {
+  spawnInLan(
+    command: string,
+    args?: readonly string[],
+    options?: NamespaceSpawnOptions,
+  ): ChildProcess {
     return this.spawn('lan', command, args, options);
   }
 
@@ -179,7 +254,9 @@ export class Lab {
       const sas = await this.gateway.listSas();
       if (predicate(sas)) return sas;
       if (performance.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; gateway has ${describeSas(sas)}; ${this.gateway.diagnostics()}`);
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; gateway has ${describeSas(sas)}; ${this.gateway.diagnostics()}`,
+        );
       }
       await delay(SAS_POLL_MS);
     }
@@ -223,22 +300,9 @@ export class Lab {
     return startCapture(this.names[role], role, options, path);
   }
 
-  /**
-   * Removes everything the lab made: processes in its namespaces (SIGTERM, then SIGKILL), the
-   * namespaces, the /etc/netns entry and the lab directory. Idempotent.
-   */
+  /** Removes everything the lab made (see teardown); idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      await this.gateway.stop();
-      signalPids(labPids(this.names), 'SIGTERM');
-      const deadline = performance.now() + STOP_GRACE_MS;
-      while (labPids(this.names).length > 0 && performance.now() < deadline) await delay(20);
-      try {
-        destroyLabSync(this.id);
-      } finally {
-        unregisterLab(this.id);
-      }
-    })();
+    this.stopping ??= teardown(this.id, this.names, this.gateway);
     return this.stopping;
   }
 }

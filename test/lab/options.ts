@@ -45,7 +45,9 @@ export interface LabOptions {
   domain?: string;
 }
 
-export type ResolvedLabOptions = Required<Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds'>> &
+export type ResolvedLabOptions = Required<
+  Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds'>
+> &
   Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds'>;
 
 export const DEFAULT_IKE_PROPOSALS = [
@@ -109,7 +111,8 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
   ] as const) {
     if (list.length === 0) throw new Error(`lab option ${what} is empty`);
     const bad = list.find((p) => !PROPOSAL.test(p));
-    if (bad !== undefined) throw new Error(`lab option ${what}: '${bad}' is not a swanctl proposal`);
+    if (bad !== undefined)
+      throw new Error(`lab option ${what}: '${bad}' is not a swanctl proposal`);
   }
   if (resolved.users.length === 0) throw new Error('lab option users is empty');
   if (new Set(resolved.users.map((u) => u.name)).size !== resolved.users.length) {
@@ -128,7 +131,9 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
   }
   const { childLifetimeSeconds: life, childRekeySeconds: rekey } = resolved;
   if (life !== undefined && rekey !== undefined && rekey >= life) {
-    throw new Error(`lab option childRekeySeconds (${rekey}) must be below childLifetimeSeconds (${life})`);
+    throw new Error(
+      `lab option childRekeySeconds (${rekey}) must be below childLifetimeSeconds (${life})`,
+    );
   }
   return resolved;
 }

@@ -24,7 +24,9 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** A command line as a shell would show it, for error messages. */
 export function describeCommand(command: string, args: readonly string[]): string {
-  return [command, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  return [command, ...args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)))
+    .join(' ');
 }
 
 /** The last `max` characters of `text`, marked when cut: error messages stay readable. */
@@ -33,7 +35,11 @@ export function tail(text: string, max = 2000): string {
   return trimmed.length <= max ? trimmed : `...${trimmed.slice(-max)}`;
 }
 
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const child = execFile(
@@ -49,7 +55,9 @@ export function run(command: string, args: readonly string[], options: RunOption
               ? `exited ${code}`
               : `failed (${error.signal ?? error.message})`;
           const output = tail(stderr) || tail(stdout);
-          reject(new Error(`${describeCommand(command, args)} ${why}${output ? `: ${output}` : ''}`));
+          reject(
+            new Error(`${describeCommand(command, args)} ${why}${output ? `: ${output}` : ''}`),
+          );
           return;
         }
         resolve({ stdout, stderr, code });

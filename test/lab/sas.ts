@@ -232,7 +232,10 @@ export function describeSas(sas: readonly IkeSa[]): string {
   return sas
     .map((sa) => {
       const children = sa.childSas
-        .map((c) => `${c.key} ${c.state} in ${c.spiIn} ${c.packetsIn}p out ${c.spiOut} ${c.packetsOut}p`)
+        .map(
+          (c) =>
+            `${c.key} ${c.state} in ${c.spiIn} ${c.packetsIn}p out ${c.spiOut} ${c.packetsOut}p`,
+        )
         .join(', ');
       return `${sa.name}#${sa.uniqueId} ${sa.state} ${sa.remoteId}@${sa.remoteHost}:${sa.remotePort} xauth=${sa.remoteXauthId ?? '-'} vips=${sa.remoteVips.join(',') || '-'} [${children}]`;
     })

@@ -2,9 +2,10 @@
 //   cli (192.0.2.2) -- nat (192.0.2.1 | 198.51.100.2, masquerade) -- gw (198.51.100.1 | 198.19.77.1) -- lan (198.19.77.10)
 // The NAT has no route to 198.19.77.0/24: the client reaches the LAN only through the tunnel.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { LAB_ADDRESSES as A, LAB_INTERFACES as I, LAB_PREFIX_LENGTH } from './addresses.js';
 import { run } from './run.js';
+import { inSharedDir, removeIfEmpty } from './shared-dirs.js';
 
 export type LabRole = 'cli' | 'nat' | 'gw' | 'lan';
 export const LAB_ROLES: readonly LabRole[] = ['cli', 'nat', 'gw', 'lan'];
@@ -115,7 +116,9 @@ const NAT_RULESET = `table ip roadwarrior_lab {
 
 /** Creates the namespaces, links, addresses, routes, NAT and the cli namespace's resolv.conf. */
 export async function createTopology(names: LabNames, resolvConfText: string): Promise<void> {
-  await run('ip', ['-batch', '-'], { input: LAB_ROLES.map((r) => `netns add ${names[r]}\n`).join('') });
+  await run('ip', ['-batch', '-'], {
+    input: LAB_ROLES.map((r) => `netns add ${names[r]}\n`).join(''),
+  });
   await Promise.all(
     LAB_ROLES.map((r) => {
       const settings = sysctls(r);
@@ -132,24 +135,20 @@ export async function createTopology(names: LabNames, resolvConfText: string): P
 }
 
 function writeClientResolvConf(names: LabNames, text: string): void {
-  const path = clientResolvConfPath(names);
-  // another lab's teardown may rmdir an empty /etc/netns between our mkdir and write: retry once
-  for (let attempt = 0; ; attempt++) {
-    try {
-      mkdirSync(`${ETC_NETNS_DIR}/${names.cli}`, { recursive: true });
-      writeFileSync(path, text);
-      return;
-    } catch (error) {
-      if (attempt > 0 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  }
+  inSharedDir(() => {
+    mkdirSync(`${ETC_NETNS_DIR}/${names.cli}`, { recursive: true });
+    writeFileSync(clientResolvConfPath(names), text);
+  });
 }
 
 /** Pids of every process inside the namespace (host pid numbering). */
 export function namespacePids(name: string): number[] {
   if (!namespaceExists(name)) return [];
   try {
-    return execFileSync('ip', ['netns', 'pids', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('ip', ['netns', 'pids', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .split('\n')
       .filter(Boolean)
       .map(Number);
@@ -190,10 +189,6 @@ export function destroyTopology(names: LabNames): void {
     }
   }
   rmSync(`${ETC_NETNS_DIR}/${names.cli}`, { recursive: true, force: true });
-  try {
-    rmdirSync(ETC_NETNS_DIR); // only when empty: other labs' or the admin's entries stay
-  } catch {
-    // not empty or not there
-  }
+  removeIfEmpty(ETC_NETNS_DIR);
   if (failures.length > 0) throw new Error(`lab teardown incomplete: ${failures.join('; ')}`);
 }

@@ -1,7 +1,7 @@
 // Linux TUN device on top of the addon: batches from the addon become Buffer views, errno
 // failures become TunErrors.
 import { TunError } from './errors.js';
-import { type NativeTun, type TunAddon, loadTunAddon } from './native-addon.js';
+import { type NativeTun, loadTunAddon } from './native-addon.js';
 import type { TunDevice, TunOptions, TunStats } from './tun-device.js';
 
 export class LinuxTun implements TunDevice {
@@ -15,7 +15,8 @@ export class LinuxTun implements TunDevice {
   ) {}
 
   /** Creates (or attaches to) the interface, sets its MTU and brings it up. */
-  static open(options: TunOptions, addon: TunAddon = loadTunAddon()): LinuxTun {
+  static open(options: TunOptions): LinuxTun {
+    const addon = loadTunAddon();
     let handle: NativeTun;
     try {
       handle = new addon.Tun(options.name);

@@ -51,7 +51,7 @@ const modes: Record<string, (name: string) => Promise<void>> = {
     });
     report({ name: tun.name });
     await stdinClosed();
-    report({ echoed, stats: tun.stats(), cpu: process.cpuUsage() });
+    report({ echoed, stats: tun.stats() });
     tun.close();
   },
 
