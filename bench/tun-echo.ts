@@ -1,20 +1,25 @@
-// Echo throughput through a TUN, 1400-byte ICMP echo, inside a throw-away namespace (root).
-// `ping -i 0 -l 1000` on core 0 floods 198.19.250.2 faster than any echo keeps up; the echoing
-// process, pinned to core 1, turns each request into its reply on the TUN. Two echo
-// implementations, alternating rounds:
+// Echo throughput through a TUN, 1400-byte ICMP echo, in a throw-away namespace (root).
+// A generator pinned to core 0 writes pre-built echo requests into a second TUN (rwgen0) as
+// fast as it can; the kernel forwards them into rwtun0, where the echo process, pinned to
+// core 1, turns each into its reply (forwarded back to rwgen0, where nobody reads them). The
+// echo core is the bottleneck, so echoed packets/s is what one core does. Two echo
+// implementations, in alternating rounds:
 //   addon  openTun(): uv_poll, batched reads, writeBatch (test/dataplane/tun-support/tun-child.ts)
 //   fs     the same kind of fd, read with fs.read and written with fs.writeSync
-// Reported per implementation (median round): echoed packets/s, how busy core 1 was, and
-// packets per busy core-second (softirq work included: /proc/stat); then the addon/fs ratios,
-// then link setup: ioctl (SIOCSIFMTU + SIOCSIFFLAGS) against `ip link set`.
+// Reported per implementation (median round): echoed packets/s and how busy core 1 was
+// (/proc/stat, softirq included); the addon/fs ratio; then link setup (MTU + up) by ioctl
+// against `ip link set`.
 // Run: node --import tsx bench/tun-echo.ts
 import { execFileSync } from 'node:child_process';
 import { read, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { openTun } from '../app/dataplane/tun/index.js';
 import { loadTunAddon } from '../app/dataplane/tun/native-addon.js';
 import { PEER_ADDRESS, TUN_ADDRESS, TUN_PREFIX } from '../test/dataplane/tun-support/addresses.js';
-import { echoRequestToReply } from '../test/dataplane/tun-support/ipv4-packets.js';
+import { echoRequest, echoRequestToReply } from '../test/dataplane/tun-support/ipv4-packets.js';
 import {
   type NodeChild,
   type Netns,
@@ -23,58 +28,76 @@ import {
 } from '../test/dataplane/tun-support/netns.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const TUN = 'rwtun0';
+const ECHO_TUN = 'rwtun0';
+const GENERATOR_TUN = 'rwgen0';
+const GENERATOR_ADDRESS = '198.19.251.1';
+/** where the generated requests claim to come from: behind rwgen0 */
+const GENERATOR_PEER = '198.19.251.2';
 const MTU = 1400;
-/** ICMP payload that makes 1400-byte IPv4 packets (20 IPv4 + 8 ICMP header bytes) */
-const PING_SIZE = MTU - 28;
+const GENERATOR_BATCH = 64;
 const SECONDS = 3;
 const ROUNDS = 5;
 const LINK_RUNS = 20;
-const ECHO_CORE = 1;
+const ECHO_CORE = ['taskset', '-c', '1'];
+const GENERATOR_CORE = ['taskset', '-c', '0'];
 
 interface RoundResult {
-  packetsPerSecond: number;
+  offeredPerSecond: number;
+  echoedPerSecond: number;
   /** share of the echo core that was busy, 0..1 */
   busy: number;
-  packetsPerCoreSecond: number;
 }
 
-/** busy and total clock ticks of one core so far (/proc/stat: idle and iowait are not busy) */
-async function coreTicks(core: number): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8'))
-    .split('\n')
-    .find((l) => l.startsWith(`cpu${core} `));
+const report = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+/** busy and total clock ticks of core 1 so far (/proc/stat: idle and iowait are not busy) */
+async function echoCoreTicks(): Promise<{ busy: number; total: number }> {
+  const stat = await readFile('/proc/stat', 'utf8');
+  const line = stat.split('\n').find((candidate) => candidate.startsWith('cpu1 '));
   const ticks = (line ?? '').split(/\s+/).slice(1).map(Number);
   const total = ticks.reduce((sum, value) => sum + value, 0);
   return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
 }
 
-async function flood(ns: Netns, echo: NodeChild): Promise<RoundResult> {
+async function measureRound(ns: Netns, echo: NodeChild): Promise<RoundResult> {
   await echo.next();
-  const before = await coreTicks(ECHO_CORE);
-  const output = await ns.exec(
-    ...['taskset', '-c', `${1 - ECHO_CORE}`, 'ping', '-i', '0', '-l', '1000', '-q'],
-    ...['-s', `${PING_SIZE}`, '-w', `${SECONDS}`, '-I', TUN, PEER_ADDRESS],
-  );
-  const after = await coreTicks(ECHO_CORE);
+  const generator = startNode(ns.name, GENERATOR_CORE, [THIS_FILE, '--child', 'generate']);
+  await generator.next();
+  const before = await echoCoreTicks();
+  generator.process.stdin.end();
+  const { sent, seconds } = await generator.next<{ sent: number; seconds: number }>();
+  const after = await echoCoreTicks();
   echo.process.stdin.end();
-  await echo.next();
-  await echo.exited;
-  const match = /(\d+) received.*time (\d+)ms/.exec(output);
-  const received = Number(match?.[1]);
-  const seconds = Number(match?.[2]) / 1000;
-  const busy = (after.busy - before.busy) / (after.total - before.total);
+  const { echoed } = await echo.next<{ echoed: number }>();
+  await Promise.all([echo.exited, generator.exited]);
   return {
-    packetsPerSecond: received / seconds,
-    busy,
-    packetsPerCoreSecond: received / seconds / busy,
+    offeredPerSecond: sent / seconds,
+    echoedPerSecond: echoed / seconds,
+    busy: (after.busy - before.busy) / (after.total - before.total),
   };
+}
+
+/** Writes echo requests into rwgen0 for SECONDS once stdin closes; reports how many. */
+async function generate(): Promise<void> {
+  const tun = openTun({ name: GENERATOR_TUN, mtu: MTU });
+  execFileSync('ip', ['addr', 'add', `${GENERATOR_ADDRESS}/30`, 'dev', tun.name]);
+  const batch = Array.from({ length: GENERATOR_BATCH }, () =>
+    echoRequest(GENERATOR_PEER, PEER_ADDRESS, MTU),
+  );
+  report({ name: tun.name });
+  await once(process.stdin.resume(), 'end');
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  let sent = 0;
+  while (performance.now() < until) sent += tun.writeBatch(batch);
+  report({ sent, seconds: (performance.now() - started) / 1000 });
+  tun.close();
 }
 
 /** Echo with fs.read / fs.writeSync on the TUN fd; reports like tun-child.ts's echo mode. */
 function fsEcho(): void {
   const addon = loadTunAddon();
-  const tun = new addon.Tun(TUN);
+  const tun = new addon.Tun(ECHO_TUN);
   addon.configureLink(tun.name, MTU);
   execFileSync('ip', ['addr', 'add', `${TUN_ADDRESS}/${TUN_PREFIX}`, 'dev', tun.name]);
   const buffer = Buffer.allocUnsafe(65535);
@@ -83,7 +106,7 @@ function fsEcho(): void {
   const readNext = (): void =>
     read(tun.fd, buffer, 0, buffer.length, null, (error, bytes) => {
       if (stopping) {
-        process.stdout.write(`${JSON.stringify({ echoed })}\n`);
+        report({ echoed });
         tun.close();
         return;
       }
@@ -102,7 +125,7 @@ function fsEcho(): void {
     });
   readNext();
   process.stdin.resume().on('end', () => (stopping = true));
-  process.stdout.write(`${JSON.stringify({ name: tun.name })}\n`);
+  report({ name: tun.name });
 }
 
 /** Median microseconds of setting MTU and link up on a fresh TUN, by ioctl and by `ip`. */
@@ -123,47 +146,44 @@ function linkSetup(): void {
   const ipUs = median((name) =>
     execFileSync('ip', ['link', 'set', 'dev', name, 'mtu', `${MTU}`, 'up']),
   );
-  process.stdout.write(`${JSON.stringify({ ioctlUs, ipUs })}\n`);
+  report({ ioctlUs, ipUs });
 }
 
 async function main(): Promise<void> {
   await withNetns('bench', async (ns) => {
+    // rwgen0 -> rwtun0 and back is routed by the namespace's kernel
+    await ns.exec(
+      ...['sysctl', '-qw', 'net.ipv4.ip_forward=1'],
+      ...['net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'],
+    );
     const results: Record<'addon' | 'fs', RoundResult[]> = { addon: [], fs: [] };
-    const echoCore = ['taskset', '-c', `${ECHO_CORE}`];
     for (let round = 0; round < ROUNDS; round++) {
-      results.addon.push(await flood(ns, ns.startChild(['echo', TUN], echoCore)));
-      results.fs.push(await flood(ns, startNode(ns.name, echoCore, [THIS_FILE, '--child', 'fs'])));
+      results.addon.push(await measureRound(ns, ns.startChild(['echo', ECHO_TUN], ECHO_CORE)));
+      const fsChild = startNode(ns.name, ECHO_CORE, [THIS_FILE, '--child', 'fs']);
+      results.fs.push(await measureRound(ns, fsChild));
     }
     const median = (rounds: RoundResult[]) =>
-      [...rounds].sort((a, b) => a.packetsPerCoreSecond - b.packetsPerCoreSecond)[
-        ROUNDS >> 1
-      ] as RoundResult;
+      [...rounds].sort((a, b) => a.echoedPerSecond - b.echoedPerSecond)[ROUNDS >> 1] as RoundResult;
+    const rate = (value: number) => `${Math.round(value / 1000)}k`;
     for (const [name, rounds] of Object.entries(results)) {
-      const round = median(rounds);
+      const { echoedPerSecond, busy, offeredPerSecond } = median(rounds);
       console.log(
-        `${name.padEnd(5)} ${Math.round(round.packetsPerSecond)} packets/s echoed, core ${Math.round(round.busy * 100)}% busy: ` +
-          `${Math.round(round.packetsPerCoreSecond)} packets per core-second ` +
-          `(rounds: ${rounds.map((r) => `${Math.round(r.packetsPerSecond)}@${Math.round(r.busy * 100)}%`).join(', ')})`,
+        `${name.padEnd(5)} ${rate(echoedPerSecond)} packets/s echoed (offered ${rate(offeredPerSecond)}/s),` +
+          ` echo core ${Math.round(busy * 100)}% busy; rounds: ${rounds.map((r) => rate(r.echoedPerSecond)).join(' ')}`,
       );
     }
-    const addon = median(results.addon);
-    const fs = median(results.fs);
-    console.log(
-      `addon/fs: ${(addon.packetsPerSecond / fs.packetsPerSecond).toFixed(2)}x packets/s, ` +
-        `${(addon.packetsPerCoreSecond / fs.packetsPerCoreSecond).toFixed(2)}x packets per core-second`,
-    );
+    const ratio = median(results.addon).echoedPerSecond / median(results.fs).echoedPerSecond;
+    console.log(`addon/fs: ${ratio.toFixed(2)}x`);
+
     const linkChild = startNode(ns.name, [], [THIS_FILE, '--child', 'link']);
-    const link = await linkChild.next<{ ioctlUs: number; ipUs: number }>();
+    const { ioctlUs, ipUs } = await linkChild.next<{ ioctlUs: number; ipUs: number }>();
     await linkChild.exited;
     console.log(
-      `link MTU + up: ioctl ${link.ioctlUs.toFixed(1)} us, ip link set ${link.ipUs.toFixed(0)} us (medians of ${LINK_RUNS})`,
+      `link MTU + up: ioctl ${ioctlUs.toFixed(0)} us, ip link set ${ipUs.toFixed(0)} us (medians of ${LINK_RUNS})`,
     );
   });
 }
 
-if (process.argv[2] === '--child') {
-  if (process.argv[3] === 'fs') fsEcho();
-  else linkSetup();
-} else {
-  await main();
-}
+const children: Record<string, () => unknown> = { generate, fs: fsEcho, link: linkSetup };
+if (process.argv[2] === '--child') await children[process.argv[3] ?? '']?.();
+else await main();

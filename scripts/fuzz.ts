@@ -4,8 +4,14 @@ import { decodeAny, mutate } from '../test/support/decode-any.js';
 import { readIkeMessages } from '../test/support/pcapng.js';
 
 const total = Number(process.argv[2] ?? 1_000_000);
-const captured = ['vpnc-strongswan-nat.pcap', 'vpnc-strongswan-idle.pcap', 'vpnc-strongswan-direct.pcap'].flatMap((f) =>
-  readIkeMessages(new URL(`../test/fixtures/captures/${f}`, import.meta.url).pathname).map((d) => d.payload),
+const captured = [
+  'vpnc-strongswan-nat.pcap',
+  'vpnc-strongswan-idle.pcap',
+  'vpnc-strongswan-direct.pcap',
+].flatMap((f) =>
+  readIkeMessages(new URL(`../test/fixtures/captures/${f}`, import.meta.url).pathname).map(
+    (d) => d.payload,
+  ),
 );
 // xorshift32: reproducible runs
 let state = Number(process.env.FUZZ_SEED ?? 0x9e3779b9) >>> 0;
@@ -20,7 +26,9 @@ const started = process.hrtime.bigint();
 for (let i = 0; i < total; i++) {
   const input =
     i % 4 === 0
-      ? Buffer.from(Array.from({ length: Math.floor(random() * 400) }, () => Math.floor(random() * 256)))
+      ? Buffer.from(
+          Array.from({ length: Math.floor(random() * 400) }, () => Math.floor(random() * 256)),
+        )
       : mutate(captured[Math.floor(random() * captured.length)] as Buffer, random);
   let outcome: string;
   try {
@@ -33,4 +41,5 @@ for (let i = 0; i < total; i++) {
 }
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 console.log(`fuzz: ${total} cases in ${seconds.toFixed(1)} s, no exception escaped the decoder`);
-for (const [outcome, count] of [...outcomes].sort((a, b) => b[1] - a[1])) console.log(`  ${outcome.padEnd(30)} ${count}`);
+for (const [outcome, count] of [...outcomes].sort((a, b) => b[1] - a[1]))
+  console.log(`  ${outcome.padEnd(30)} ${count}`);

@@ -32,7 +32,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   const level = LogLevelSchema.safeParse(values['log-level']);
-  if (!level.success) throw new EngineError('config-invalid', `--log-level must be one of error, info, debug, trace`);
+  if (!level.success)
+    throw new EngineError('config-invalid', `--log-level must be one of error, info, debug, trace`);
   const logLevel: LogLevel = level.data;
   const profile = await resolveProfile(values.profile, {
     gateway: values.gateway,

@@ -22,7 +22,8 @@ export function cliCredentials(sources: CliCredentialSources): CredentialProvide
       const firstRound = request.round === 1;
       for (const field of request.fields) {
         if (field === 'username') {
-          response.username = request.username ?? sources.username ?? (await promptLine('Username: '));
+          response.username =
+            request.username ?? sources.username ?? (await promptLine('Username: '));
         } else if (field === 'password') {
           response.password = await passwordFor(firstRound, sources.passwordFile);
         } else if (field === 'domain') {

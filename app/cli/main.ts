@@ -28,7 +28,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`roadwarrior: ${error.code}: ${error.message}\n`);
       return 1;
     }
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof TypeError &&
+      'code' in error &&
+      String(error.code).startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`roadwarrior: ${error.message}\n${USAGE}`);
       return 2;
     }

@@ -44,13 +44,16 @@ export function humanRenderer(write: (line: string) => void, level: LogLevel): R
         break;
       case 'sa':
         if (event.kind === 'ike') {
-          write(`IKE SA: ${event.encryption} ${event.hash} group ${event.dhGroup}, NAT-T ${event.natT.mode}\n`);
+          write(
+            `IKE SA: ${event.encryption} ${event.hash} group ${event.dhGroup}, NAT-T ${event.natT.mode}\n`,
+          );
         } else if (event.status === 'installed') {
           write(`IPsec SA: ${event.transform}, SPIs in ${event.spiIn} out ${event.spiOut}\n`);
         }
         break;
       case 'log':
-        if (logLevels.indexOf(event.level) <= threshold) write(`[${event.level}] ${event.phase}: ${event.message}\n`);
+        if (logLevels.indexOf(event.level) <= threshold)
+          write(`[${event.level}] ${event.phase}: ${event.message}\n`);
         break;
       case 'error':
         write(`error (${event.code}): ${event.message}\n`);

@@ -10,10 +10,14 @@ export async function secretFromFile(path: string, what: string): Promise<Secret
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new EngineError('credentials-missing', `cannot read the ${what} file ${path} (${reason})`);
+    throw new EngineError(
+      'credentials-missing',
+      `cannot read the ${what} file ${path} (${reason})`,
+    );
   }
   const value = text.replace(/\r?\n$/, '');
-  if (value.length === 0) throw new EngineError('credentials-missing', `the ${what} file ${path} is empty`);
+  if (value.length === 0)
+    throw new EngineError('credentials-missing', `the ${what} file ${path} is empty`);
   return Secret.fromString(value);
 }
 
@@ -58,7 +62,10 @@ export async function promptHidden(question: string): Promise<Secret> {
 
 export async function promptLine(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new EngineError('credentials-missing', `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on`);
+    throw new EngineError(
+      'credentials-missing',
+      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on`,
+    );
   }
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -1,6 +1,14 @@
 // ESP (RFC 4303) in UDP (RFC 3948), tunnel mode: the SA table, per-packet encryption and
 // decryption with anti-replay, and the counters. Inner packets are whole IP packets.
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  type CipherGCM,
+  type DecipherGCM,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { DataPlaneCounters, EspSaCounters } from '../shared/counters.js';
 import type { DataPlaneEvent } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
@@ -23,11 +31,23 @@ interface Transform {
 }
 
 function transformOf(sa: EspSaPair): Transform {
-  if (sa.encryption === 'aes-gcm-16') return { cipher: `aes-${sa.keyBits}-gcm`, block: 4, ivLength: 8, icvLength: 16 };
+  if (sa.encryption === 'aes-gcm-16')
+    return { cipher: `aes-${sa.keyBits}-gcm`, block: 4, ivLength: 8, icvLength: 16 };
   const cipher = sa.encryption === 'aes-cbc' ? `aes-${sa.keyBits}-cbc` : 'des-ede3-cbc';
   const block = sa.encryption === 'aes-cbc' ? 16 : 8;
-  const hmac = { 'hmac-sha1-96': 'sha1', 'hmac-md5-96': 'md5', 'hmac-sha256-128': 'sha256', none: undefined }[sa.integrity];
-  return { cipher, block, ivLength: block, icvLength: sa.integrity === 'hmac-sha256-128' ? 16 : 12, hmac };
+  const hmac = {
+    'hmac-sha1-96': 'sha1',
+    'hmac-md5-96': 'md5',
+    'hmac-sha256-128': 'sha256',
+    none: undefined,
+  }[sa.integrity];
+  return {
+    cipher,
+    block,
+    ivLength: block,
+    icvLength: sa.integrity === 'hmac-sha256-128' ? 16 : 12,
+    hmac,
+  };
 }
 
 type Counters = Omit<EspSaCounters, 'saId' | 'spiIn' | 'spiOut'>;
@@ -138,7 +158,9 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
         out.writeUInt32BE(0, 8);
         out.writeUInt32BE(seq, 12);
         const nonce = Buffer.concat([keys.salt, out.subarray(8, 16)]);
-        const cipher = createCipheriv(t.cipher, keys.encryptionKey, nonce, { authTagLength: 16 } as never) as unknown as import('node:crypto').CipherGCM;
+        const cipher = createCipheriv(t.cipher, keys.encryptionKey, nonce, {
+          authTagLength: 16,
+        } as never) as unknown as CipherGCM;
         cipher.setAAD(out.subarray(0, 8));
         const n = cipher.update(plain).copy(out, 16);
         cipher.final();
@@ -149,7 +171,9 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
         const cipher = createCipheriv(t.cipher, keys.encryptionKey, iv).setAutoPadding(false);
         const n = cipher.update(plain).copy(out, 8 + t.ivLength);
         cipher.final().copy(out, 8 + t.ivLength + n);
-        const icv = createHmac(t.hmac, keys.integrityKey).update(out.subarray(0, out.length - t.icvLength)).digest();
+        const icv = createHmac(t.hmac, keys.integrityKey)
+          .update(out.subarray(0, out.length - t.icvLength))
+          .digest();
         icv.copy(out, out.length - t.icvLength, 0, t.icvLength);
       }
       sa.counters.packetsOut++;
@@ -157,7 +181,8 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
       sa.bytesOut += inner.length;
       sa.counters.lastOutboundAt = Date.now();
       const kilobytes = sa.pair.lifetime.kilobytes;
-      if (kilobytes && sa.bytesOut / 1024 >= kilobytes * 0.9) askRekey(sa, 'kilobyte lifetime nearly reached');
+      if (kilobytes && sa.bytesOut / 1024 >= kilobytes * 0.9)
+        askRekey(sa, 'kilobyte lifetime nearly reached');
       return out;
     },
     decrypt(packet) {
@@ -182,7 +207,9 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
       let plain: Buffer;
       if (!t.hmac) {
         const nonce = Buffer.concat([keys.salt, packet.subarray(8, 16)]);
-        const decipher = createDecipheriv(t.cipher, keys.encryptionKey, nonce, { authTagLength: 16 } as never) as unknown as import('node:crypto').DecipherGCM;
+        const decipher = createDecipheriv(t.cipher, keys.encryptionKey, nonce, {
+          authTagLength: 16,
+        } as never) as unknown as DecipherGCM;
         decipher.setAAD(packet.subarray(0, 8));
         decipher.setAuthTag(packet.subarray(packet.length - 16));
         const updated = decipher.update(packet.subarray(16, packet.length - 16));
@@ -195,13 +222,23 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
         plain = updated;
       } else {
         // RFC 4303 3.4.4: integrity first, in constant time, before any decryption
-        const icv = createHmac(t.hmac, keys.integrityKey).update(packet.subarray(0, packet.length - t.icvLength)).digest().subarray(0, t.icvLength);
+        const icv = createHmac(t.hmac, keys.integrityKey)
+          .update(packet.subarray(0, packet.length - t.icvLength))
+          .digest()
+          .subarray(0, t.icvLength);
         if (!timingSafeEqual(icv, packet.subarray(packet.length - t.icvLength))) {
           c.icvFailures++;
           return null;
         }
-        const decipher = createDecipheriv(t.cipher, keys.encryptionKey, packet.subarray(8, 8 + t.ivLength)).setAutoPadding(false);
-        plain = Buffer.concat([decipher.update(packet.subarray(8 + t.ivLength, packet.length - t.icvLength)), decipher.final()]);
+        const decipher = createDecipheriv(
+          t.cipher,
+          keys.encryptionKey,
+          packet.subarray(8, 8 + t.ivLength),
+        ).setAutoPadding(false);
+        plain = Buffer.concat([
+          decipher.update(packet.subarray(8 + t.ivLength, packet.length - t.icvLength)),
+          decipher.final(),
+        ]);
       }
       sa.replay.accept(seq);
       const nextHeader = plain[plain.length - 1];
@@ -230,7 +267,10 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
         const source = inner.readUInt32BE(12);
         const destination = inner.readUInt32BE(16);
         const { local, remote } = sa.pair.selectors;
-        if (!remote.some((n) => netContains(n, source)) || !local.some((n) => netContains(n, destination))) {
+        if (
+          !remote.some((n) => netContains(n, source)) ||
+          !local.some((n) => netContains(n, destination))
+        ) {
           c.selectorDrops++;
           return null;
         }
@@ -249,7 +289,8 @@ export function createEspPath(emit: (event: DataPlaneEvent) => void): EspPath {
       }));
       const all = [...retired, ...sas];
       const sum = (key: keyof Counters) => all.reduce((total, c) => total + c[key], 0);
-      const latest = (key: 'lastInboundAt' | 'lastOutboundAt') => Math.max(0, ...all.map((c) => c[key]));
+      const latest = (key: 'lastInboundAt' | 'lastOutboundAt') =>
+        Math.max(0, ...all.map((c) => c[key]));
       return {
         at: Date.now(),
         sas,

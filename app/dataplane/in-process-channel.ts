@@ -36,18 +36,27 @@ export class InProcessChannel implements IkeChannel {
     private readonly configOptions: ConfiguratorOptions,
   ) {}
 
-  static async open(options: OpenIkeOptions, configOptions: ConfiguratorOptions): Promise<InProcessChannel> {
+  static async open(
+    options: OpenIkeOptions,
+    configOptions: ConfiguratorOptions,
+  ): Promise<InProcessChannel> {
     // a previous run that was killed may have left routes behind: its crash record says which
     await cleanupStale(configOptions.stateDir ?? DEFAULT_STATE_DIR);
-    let channel: InProcessChannel | undefined;
-    const esp = createEspPath((event) => channel?.emit(event));
+    // the sockets deliver before the channel exists only in theory; route through a holder
+    const holder: { channel?: InProcessChannel } = {};
+    const esp = createEspPath((event) => holder.channel?.emit(event));
     const legs = await UdpLegs.open(options, {
-      onIke: (packet, leg) => channel?.ikeListener(packet, leg),
-      onEsp: (packet) => channel?.onEsp(packet),
-      onError: (leg, error) => channel?.emit({ type: 'log', level: 'debug', message: `UDP ${leg} leg: ${error.message}` }),
+      onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
+      onEsp: (packet) => holder.channel?.onEsp(packet),
+      onError: (leg, error) =>
+        holder.channel?.emit({
+          type: 'log',
+          level: 'debug',
+          message: `UDP ${leg} leg: ${error.message}`,
+        }),
     });
-    channel = new InProcessChannel(legs, esp, configOptions);
-    return channel;
+    holder.channel = new InProcessChannel(legs, esp, configOptions);
+    return holder.channel;
   }
 
   get localAddress(): string {
@@ -107,7 +116,13 @@ export class InProcessChannel implements IkeChannel {
   async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {
     const tun = openTun({ name: setup.tunName, mtu: setup.mtu });
     this.tun = tun;
-    tun.onError((error) => this.emit({ type: 'failure', code: 'tun-failed', message: `the TUN device failed: ${error.message}` }));
+    tun.onError((error) =>
+      this.emit({
+        type: 'failure',
+        code: 'tun-failed',
+        message: `the TUN device failed: ${error.message}`,
+      }),
+    );
     tun.onPackets((packets) => this.onTunPackets(packets));
     const configurator = createConfigurator(setup, this.configOptions);
     const applied = await configurator.apply({ ...setup, tunName: tun.name });

@@ -31,7 +31,11 @@ export class UdpLegs {
   static async open(options: OpenIkeOptions, handlers: UdpLegHandlers): Promise<UdpLegs> {
     const type = isIPv6(options.gateway) ? 'udp6' : 'udp4';
     const ike = createSocket({ type });
-    const natt = createSocket({ type, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+    const natt = createSocket({
+      type,
+      recvBufferSize: SOCKET_BUFFER_BYTES,
+      sendBufferSize: SOCKET_BUFFER_BYTES,
+    });
     const legs = new UdpLegs(ike, natt);
     ike.on('message', (packet) => {
       legs.lastInboundAt = Date.now();
@@ -50,7 +54,12 @@ export class UdpLegs {
     natt.on('error', (error) => handlers.onError('natt', error));
     await Promise.all([
       bindAndConnect(ike, options.localPort ?? 0, options.gateway, options.gatewayPort ?? 500),
-      bindAndConnect(natt, options.localNattPort ?? 0, options.gateway, options.gatewayNattPort ?? 4500),
+      bindAndConnect(
+        natt,
+        options.localNattPort ?? 0,
+        options.gateway,
+        options.gatewayNattPort ?? 4500,
+      ),
     ]);
     return legs;
   }
@@ -112,7 +121,12 @@ export class UdpLegs {
 
 /** A connected socket learns the source address the kernel picks toward the gateway, which
  * NAT-D must hash (RFC 3947 3.2), and receives only from the gateway. */
-function bindAndConnect(socket: Socket, port: number, gateway: string, gatewayPort: number): Promise<void> {
+function bindAndConnect(
+  socket: Socket,
+  port: number,
+  gateway: string,
+  gatewayPort: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(port, () => {

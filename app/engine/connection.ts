@@ -12,7 +12,13 @@ import { formatNet } from '../shared/net.js';
 import { type ConnectOptions, EngineError, type VpnConnection } from './api.js';
 import { EventHub } from './event-hub.js';
 import { DeadPeerDetector } from './exchanges/dpd.js';
-import { deleteEspSa, deleteIkeSa, isInformational, openInformational, sealInformational } from './exchanges/informational.js';
+import {
+  deleteEspSa,
+  deleteIkeSa,
+  isInformational,
+  openInformational,
+  sealInformational,
+} from './exchanges/informational.js';
 import { pullModeConfig } from './exchanges/mode-config.js';
 import { runQuickMode } from './exchanges/quick-mode.js';
 import { runXauth } from './exchanges/xauth.js';
@@ -61,7 +67,10 @@ export class Connection implements VpnConnection {
   private saCounter = 0;
 
   constructor(private readonly options: ConnectOptions) {
-    this.log = new Logger((level, phase, message) => this.emit({ type: 'log', at: Date.now(), level, phase, message }), options.logLevel ?? 'info');
+    this.log = new Logger(
+      (level, phase, message) => this.emit({ type: 'log', at: Date.now(), level, phase, message }),
+      options.logLevel ?? 'info',
+    );
     this.connected = new Promise((resolve, reject) => {
       this.resolveConnected = resolve;
       this.rejectConnected = reject;
@@ -79,11 +88,21 @@ export class Connection implements VpnConnection {
     this.hub.emit(event);
   }
 
-  private setState(state: ConnectionState, extra: { virtualIp?: string; detail?: string } = {}): void {
+  private setState(
+    state: ConnectionState,
+    extra: { virtualIp?: string; detail?: string } = {},
+  ): void {
     if (this.state === state) return;
     const previous = this.state;
     this.state = state;
-    this.emit({ type: 'state', at: Date.now(), state, previous, gateway: this.options.profile.gateway, ...extra });
+    this.emit({
+      type: 'state',
+      at: Date.now(),
+      state,
+      previous,
+      gateway: this.options.profile.gateway,
+      ...extra,
+    });
   }
 
   private newMessageId = (): number => {
@@ -107,10 +126,18 @@ export class Connection implements VpnConnection {
       });
       this.channel = channel;
       channel.onEvent((event) => this.onDataPlaneEvent(event));
-      const messenger = new Messenger(channel, this.options.timing ?? DEFAULT_RETRANSMIT, this.log, this.gatewayAddress);
+      const messenger = new Messenger(
+        channel,
+        this.options.timing ?? DEFAULT_RETRANSMIT,
+        this.log,
+        this.gatewayAddress,
+      );
       this.messenger = messenger;
       messenger.setDispatcher((message) => this.dispatch(message));
-      this.log.info('session', `connecting to ${profile.gateway} (${this.gatewayAddress}) from UDP ports ${channel.localPort}/${channel.localNattPort}`);
+      this.log.info(
+        'session',
+        `connecting to ${profile.gateway} (${this.gatewayAddress}) from UDP ports ${channel.localPort}/${channel.localNattPort}`,
+      );
 
       const groupPsk = await this.options.credentials.groupPsk();
       this.checkAborted();
@@ -149,7 +176,10 @@ export class Connection implements VpnConnection {
       });
       this.modeConfig = config;
       this.options.credentials.savePasswordPolicy?.(config.savePassword === true);
-      this.log.info('modecfg', `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}`);
+      this.log.info(
+        'modecfg',
+        `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}`,
+      );
 
       const child = await this.negotiateChild(false);
       this.checkAborted();
@@ -159,7 +189,11 @@ export class Connection implements VpnConnection {
         mtu,
         gateway: this.gatewayAddress,
         config: this.effectiveConfig(config),
-        script: this.options.skipNetworkConfig ? 'none' : profile.script === 'builtin' ? 'builtin' : { path: profile.script },
+        script: this.options.skipNetworkConfig
+          ? 'none'
+          : profile.script === 'builtin'
+            ? 'builtin'
+            : { path: profile.script },
         skipDns: this.options.skipDns ?? false,
       });
       this.emit({
@@ -195,7 +229,12 @@ export class Connection implements VpnConnection {
       ...config,
       splitInclude: override.map((cidr) => {
         const [address = '0.0.0.0', prefix = '32'] = cidr.split('/');
-        return { network: { address, prefix: Number(prefix) }, protocol: 0, sourcePort: 0, destinationPort: 0 };
+        return {
+          network: { address, prefix: Number(prefix) },
+          protocol: 0,
+          sourcePort: 0,
+          destinationPort: 0,
+        };
       }),
     };
   }
@@ -217,8 +256,14 @@ export class Connection implements VpnConnection {
     const result = await runQuickMode(
       {
         proposals: profile.espProposals.map(parseEspProposal),
-        encapsulationMode: phase1.nat.mode === 'rfc3947' ? EncapsulationMode.UdpTunnel : EncapsulationMode.UdpTunnelDraft,
-        lifetime: { seconds: profile.ipsecLifetimeSeconds, kilobytes: profile.ipsecLifetimeKilobytes },
+        encapsulationMode:
+          phase1.nat.mode === 'rfc3947'
+            ? EncapsulationMode.UdpTunnel
+            : EncapsulationMode.UdpTunnelDraft,
+        lifetime: {
+          seconds: profile.ipsecLifetimeSeconds,
+          kilobytes: profile.ipsecLifetimeKilobytes,
+        },
         pfsGroup: this.pfsGroup(),
         local: { address: virtualIp, prefix: 32 },
         remote: { address: '0.0.0.0', prefix: 0 },
@@ -236,19 +281,30 @@ export class Connection implements VpnConnection {
       },
     );
     await channel.installSa(result.pair);
-    const child: ChildSa = { pair: result.pair, rekeyCount: rekey ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0 };
+    const child: ChildSa = {
+      pair: result.pair,
+      rekeyCount: rekey ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0,
+    };
     this.children.push(child);
     this.scheduleRekey(child);
     this.emitIpsecSa(child, 'installed', result.pfsGroup);
-    this.log.info('phase2', `ESP SA ${result.proposal.text} in ${hex(result.pair.inbound.spi)} out ${hex(result.pair.outbound.spi)}, lifetime ${result.pair.lifetime.seconds} s`);
+    this.log.info(
+      'phase2',
+      `ESP SA ${result.proposal.text} in ${hex(result.pair.inbound.spi)} out ${hex(result.pair.outbound.spi)}, lifetime ${result.pair.lifetime.seconds} s`,
+    );
     return child;
   }
 
   /** Rekey before the hard lifetime with some jitter, so both ends do not rekey at once. */
   private scheduleRekey(child: ChildSa): void {
     const lifetimeMs = child.pair.lifetime.seconds * 1000;
-    const margin = Math.min(Math.max(lifetimeMs * 0.1, 5_000), 540_000) + randomInt(0, Math.max(1, Math.floor(lifetimeMs * 0.05)));
-    child.rekeyTimer = setTimeout(() => void this.rekey(child, 'lifetime'), Math.max(1_000, lifetimeMs - margin));
+    const margin =
+      Math.min(Math.max(lifetimeMs * 0.1, 5_000), 540_000) +
+      randomInt(0, Math.max(1, Math.floor(lifetimeMs * 0.05)));
+    child.rekeyTimer = setTimeout(
+      () => void this.rekey(child, 'lifetime'),
+      Math.max(1_000, lifetimeMs - margin),
+    );
   }
 
   private async rekey(old: ChildSa, reason: string): Promise<void> {
@@ -278,7 +334,10 @@ export class Connection implements VpnConnection {
   private startDpd(phase1: Phase1Result): void {
     const { profile } = this.options;
     if (!phase1.dpdSupported || profile.dpdDelaySeconds === 0) {
-      this.log.info('informational', 'dead peer detection off (gateway does not support it or delay is 0)');
+      this.log.info(
+        'informational',
+        'dead peer detection off (gateway does not support it or delay is 0)',
+      );
       return;
     }
     this.dpd = new DeadPeerDetector(
@@ -289,7 +348,8 @@ export class Connection implements VpnConnection {
         log: this.log,
         lastInboundAt: () => this.channel?.lastInboundAt() ?? 0,
         newMessageId: this.newMessageId,
-        onDead: (message) => void this.fail(new EngineError('peer-dead', `the gateway stopped answering: ${message}`)),
+        onDead: (message) =>
+          void this.fail(new EngineError('peer-dead', `the gateway stopped answering: ${message}`)),
       },
     );
     this.dpd.start();
@@ -306,7 +366,8 @@ export class Connection implements VpnConnection {
       }
       try {
         const content = openInformational(phase1.sa, message);
-        for (const notification of content.notifications) this.onNotification(notification.notifyType, notification.data);
+        for (const notification of content.notifications)
+          this.onNotification(notification.notifyType, notification.data);
         for (const deletion of content.deletes) this.onDelete(deletion.protocolId, deletion.spis);
       } catch (error) {
         if (error instanceof HashMismatchError || error instanceof DecodeError) {
@@ -318,7 +379,10 @@ export class Connection implements VpnConnection {
       return true;
     }
     if (message.header.exchangeType === ExchangeType.QuickMode && this.state === 'connected') {
-      this.log.warn('phase2', 'the gateway started a Quick Mode of its own; not supported yet, ignored');
+      this.log.warn(
+        'phase2',
+        'the gateway started a Quick Mode of its own; not supported yet, ignored',
+      );
       return true;
     }
     return false;
@@ -330,11 +394,16 @@ export class Connection implements VpnConnection {
       return;
     }
     if (type === NotifyType.DpdRUThereAck && data.length === 4) {
-      if (!this.dpd?.acknowledge(data.readUInt32BE(0))) this.log.debug('informational', 'ignored an R-U-THERE-ACK with an unexpected sequence number');
+      if (!this.dpd?.acknowledge(data.readUInt32BE(0)))
+        this.log.debug(
+          'informational',
+          'ignored an R-U-THERE-ACK with an unexpected sequence number',
+        );
       return;
     }
     if (isErrorNotification(type)) {
-      const stage = this.state === 'connected' || this.state === 'rekeying' ? 'phase2' : 'after-phase1';
+      const stage =
+        this.state === 'connected' || this.state === 'rekeying' ? 'phase2' : 'after-phase1';
       const error = notifyError(type, stage);
       if (this.state === 'connected') this.log.warn('informational', error.message);
       else void this.fail(error);
@@ -346,7 +415,15 @@ export class Connection implements VpnConnection {
   private onDelete(protocolId: number, spis: Buffer[]): void {
     if (protocolId === ProtocolId.Isakmp) {
       this.log.info('informational', 'the gateway deleted the IKE SA');
-      void this.fail(new EngineError(this.state === 'xauth' ? 'xauth-rejected' : 'deleted-by-peer', this.state === 'xauth' ? 'the gateway ended the session during XAuth: username or password rejected' : 'the gateway closed the connection (DELETE)'), false);
+      void this.fail(
+        new EngineError(
+          this.state === 'xauth' ? 'xauth-rejected' : 'deleted-by-peer',
+          this.state === 'xauth'
+            ? 'the gateway ended the session during XAuth: username or password rejected'
+            : 'the gateway closed the connection (DELETE)',
+        ),
+        false,
+      );
       return;
     }
     if (protocolId !== ProtocolId.Esp) return;
@@ -380,10 +457,22 @@ export class Connection implements VpnConnection {
   private onDataPlaneEvent(event: DataPlaneEvent): void {
     switch (event.type) {
       case 'counters':
-        this.emit({ type: 'counters', at: event.counters.at, sas: event.counters.sas, total: event.counters.total });
+        this.emit({
+          type: 'counters',
+          at: event.counters.at,
+          sas: event.counters.sas,
+          total: event.counters.total,
+        });
         break;
       case 'log':
-        if (this.log.enabled(event.level)) this.emit({ type: 'log', at: Date.now(), level: event.level, phase: 'dataplane', message: event.message });
+        if (this.log.enabled(event.level))
+          this.emit({
+            type: 'log',
+            at: Date.now(),
+            level: event.level,
+            phase: 'dataplane',
+            message: event.message,
+          });
         break;
       case 'failure':
         void this.fail(new EngineError('dataplane-failed', event.message));
@@ -423,7 +512,11 @@ export class Connection implements VpnConnection {
     });
   }
 
-  private emitIpsecSa(child: ChildSa, status: 'installed' | 'deleted', pfsGroup: number | undefined): void {
+  private emitIpsecSa(
+    child: ChildSa,
+    status: 'installed' | 'deleted',
+    pfsGroup: number | undefined,
+  ): void {
     const { pair } = child;
     this.emit({
       type: 'sa',
@@ -476,10 +569,19 @@ export class Connection implements VpnConnection {
     this.ending = true;
     const engineError = toEngineError(error);
     const failedAt = this.state;
-    this.emit({ type: 'error', at: Date.now(), code: engineError.code, message: engineError.message, failedAt, fatal: true });
+    this.emit({
+      type: 'error',
+      at: Date.now(),
+      code: engineError.code,
+      message: engineError.message,
+      failedAt,
+      fatal: true,
+    });
     this.log.error(phaseOf(failedAt), engineError.message);
     await this.teardown(notifyGateway && engineError.code !== 'peer-dead');
-    this.setState(engineError.code === 'cancelled' ? 'disconnected' : 'failed', { detail: engineError.code });
+    this.setState(engineError.code === 'cancelled' ? 'disconnected' : 'failed', {
+      detail: engineError.code,
+    });
     this.rejectConnected(engineError);
     this.resolveClosed(engineError);
   }
@@ -488,7 +590,8 @@ export class Connection implements VpnConnection {
     this.dpd?.stop();
     for (const child of this.children) clearTimeout(child.rekeyTimer);
     if (sendDeletes && this.phase1) {
-      for (const child of this.children) this.sendInformational(deleteEspSa(child.pair.inbound.spi));
+      for (const child of this.children)
+        this.sendInformational(deleteEspSa(child.pair.inbound.spi));
       this.sendInformational(deleteIkeSa(this.phase1.sa));
     }
     this.messenger?.close();
@@ -501,11 +604,17 @@ export class Connection implements VpnConnection {
 }
 
 /** Network set-up failures keep the data plane's own words, under a stable code. */
-async function configureOrExplain(channel: IkeChannel, setup: NetworkSetup): Promise<AppliedNetwork> {
+async function configureOrExplain(
+  channel: IkeChannel,
+  setup: NetworkSetup,
+): Promise<AppliedNetwork> {
   try {
     return await channel.configureNetwork(setup);
   } catch (error) {
-    throw new EngineError('network-config-failed', `could not set up the tunnel interface and routes: ${(error as Error).message}`);
+    throw new EngineError(
+      'network-config-failed',
+      `could not set up the tunnel interface and routes: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -519,9 +628,17 @@ function phaseOf(state: ConnectionState): Phase {
 
 function toEngineError(error: unknown): EngineError {
   if (error instanceof EngineError) return error;
-  if (error instanceof DecodeError) return new EngineError('malformed-response', `the gateway sent a malformed message: ${error.message}`);
-  if (error instanceof HashMismatchError) return new EngineError('malformed-response', error.message);
-  return new EngineError('internal', `internal error: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof DecodeError)
+    return new EngineError(
+      'malformed-response',
+      `the gateway sent a malformed message: ${error.message}`,
+    );
+  if (error instanceof HashMismatchError)
+    return new EngineError('malformed-response', error.message);
+  return new EngineError(
+    'internal',
+    `internal error: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 async function resolveGateway(gateway: string): Promise<string> {
@@ -529,11 +646,13 @@ async function resolveGateway(gateway: string): Promise<string> {
   try {
     return (await lookup(gateway, { family: 4 })).address;
   } catch (error) {
-    throw new EngineError('gateway-resolve-failed', `cannot resolve the gateway name ${gateway} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new EngineError(
+      'gateway-resolve-failed',
+      `cannot resolve the gateway name ${gateway} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
 function hex(spi: number): string {
   return spi.toString(16).padStart(8, '0');
 }
-

@@ -28,7 +28,11 @@ export interface AggressiveModeKeys {
   idRBody: Buffer;
 }
 
-export function establishIkeSa(input: AggressiveModeKeys): { sa: IkeSa; hashI: Buffer; expectedHashR: Buffer } {
+export function establishIkeSa(input: AggressiveModeKeys): {
+  sa: IkeSa;
+  hashI: Buffer;
+  expectedHashR: Buffer;
+} {
   const prf = createPrf(input.proposal.hash);
   const keys = derivePskPhase1Keys({
     prf,
@@ -65,5 +69,9 @@ export function establishIkeSa(input: AggressiveModeKeys): { sa: IkeSa; hashI: B
     encrypt: (messageId, plaintext) => crypter.encrypt(messageId, plaintext),
     decrypt: (messageId, ciphertext) => crypter.decrypt(messageId, ciphertext),
   };
-  return { sa, hashI: hashI(material, input.idIBody), expectedHashR: hashR(material, input.idRBody) };
+  return {
+    sa,
+    hashI: hashI(material, input.idIBody),
+    expectedHashR: hashR(material, input.idRBody),
+  };
 }

@@ -2,7 +2,13 @@
 import type { ConnectOptions, VpnConnection } from './api.js';
 import { Connection } from './connection.js';
 
-export type { ConnectOptions, CredentialProvider, VpnConnection, XauthRequest, XauthResponse } from './api.js';
+export type {
+  ConnectOptions,
+  CredentialProvider,
+  VpnConnection,
+  XauthRequest,
+  XauthResponse,
+} from './api.js';
 export { EngineError } from './api.js';
 
 export function connect(options: ConnectOptions): VpnConnection {

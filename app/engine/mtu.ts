@@ -13,7 +13,11 @@ const ICV_BYTES: Record<EspIntegrity, number> = {
   none: 16, // AES-GCM-16
 };
 
-export function tunnelMtu(encryption: EspEncryption, integrity: EspIntegrity, pathMtu = PATH_MTU): number {
+export function tunnelMtu(
+  encryption: EspEncryption,
+  integrity: EspIntegrity,
+  pathMtu = PATH_MTU,
+): number {
   const block = encryption === 'aes-cbc' ? 16 : encryption === '3des-cbc' ? 8 : 4;
   const iv = encryption === 'aes-cbc' ? 16 : 8;
   const room = pathMtu - OUTER - iv - ICV_BYTES[integrity];

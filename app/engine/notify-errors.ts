@@ -5,7 +5,9 @@ import { NotifyType } from './wire/constants.js';
 
 type Stage = 'phase1' | 'after-phase1' | 'phase2';
 
-const NAMES = new Map<number, string>(Object.entries(NotifyType).map(([name, value]) => [value, name]));
+const NAMES = new Map<number, string>(
+  Object.entries(NotifyType).map(([name, value]) => [value, name]),
+);
 
 export function notifyName(type: number): string {
   return (NAMES.get(type) ?? `notification ${type}`)
@@ -15,12 +17,16 @@ export function notifyName(type: number): string {
 
 export function notifyError(type: number, stage: Stage): EngineError {
   const name = notifyName(type);
-  const plain = (code: ErrorCode, text: string) => new EngineError(code, `${text} (gateway sent ${name})`);
+  const plain = (code: ErrorCode, text: string) =>
+    new EngineError(code, `${text} (gateway sent ${name})`);
   switch (type) {
     case NotifyType.NoProposalChosen:
       return stage === 'phase2'
         ? plain('phase2-rejected', 'the gateway accepts none of our ESP proposals')
-        : plain('no-proposal-chosen', 'the gateway accepts none of our phase 1 proposals (cipher, hash, DH group)');
+        : plain(
+            'no-proposal-chosen',
+            'the gateway accepts none of our phase 1 proposals (cipher, hash, DH group)',
+          );
     case NotifyType.InvalidIdInformation:
       return stage === 'phase1'
         ? plain('unknown-group', 'the gateway does not know this group name')
@@ -29,10 +35,16 @@ export function notifyError(type: number, stage: Stage): EngineError {
       // before our message 3 the gateway has verified nothing but our identity
       return stage === 'phase1'
         ? plain('unknown-group', 'the gateway has no configuration for this group name')
-        : plain('group-psk-rejected', 'the gateway could not verify us: the group pre-shared key is probably wrong');
+        : plain(
+            'group-psk-rejected',
+            'the gateway could not verify us: the group pre-shared key is probably wrong',
+          );
     case NotifyType.InvalidHashInformation:
     case NotifyType.InvalidSignature:
-      return plain('group-psk-rejected', 'the gateway could not verify us: the group pre-shared key is probably wrong');
+      return plain(
+        'group-psk-rejected',
+        'the gateway could not verify us: the group pre-shared key is probably wrong',
+      );
     case NotifyType.InvalidKeyInformation:
       return plain('no-proposal-chosen', 'the gateway rejected our Diffie-Hellman value or group');
     default:

@@ -19,7 +19,12 @@ import {
 } from './exchanges/aggressive-mode.js';
 import { type NatState, detectNat, message3NatD } from './exchanges/nat-d.js';
 import { notifyError } from './notify-errors.js';
-import { type Phase1Proposal, groupOffers, parseIkeProposal, phase1AuthMethodId } from './proposals.js';
+import {
+  type Phase1Proposal,
+  groupOffers,
+  parseIkeProposal,
+  phase1AuthMethodId,
+} from './proposals.js';
 import { ExchangeType, HeaderFlag, IdType, PayloadType } from './wire/constants.js';
 import { encodeHeader, encodeMessage } from './wire/message.js';
 import { encodePayloadChain } from './wire/payloads.js';
@@ -101,12 +106,17 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     try {
       answer = await messenger.request(
         m1.bytes,
-        (m) => m.header.exchangeType === ExchangeType.Aggressive || m.header.exchangeType === ExchangeType.Informational,
+        (m) =>
+          m.header.exchangeType === ExchangeType.Aggressive ||
+          m.header.exchangeType === ExchangeType.Informational,
         'aggressive mode message 1',
       );
     } catch (error) {
       if (error instanceof EngineError && error.code === 'timeout') {
-        throw new EngineError('gateway-unreachable', `${error.message}: is the gateway address right and UDP 500 open?`);
+        throw new EngineError(
+          'gateway-unreachable',
+          `${error.message}: is the gateway address right and UDP 500 open?`,
+        );
       }
       throw error;
     }
@@ -147,7 +157,11 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     log.info('phase1', `the gateway proved the group key; chose ${m2.chosen.text}`);
 
     const peerVendorIds = m2.vendorIds.map(nameVendorId);
-    const natMode = peerVendorIds.includes('natTRfc3947') ? 'rfc3947' : peerVendorIds.some((v) => v.startsWith('natTDraft')) ? 'draft' : undefined;
+    const natMode = peerVendorIds.includes('natTRfc3947')
+      ? 'rfc3947'
+      : peerVendorIds.some((v) => v.startsWith('natTDraft'))
+        ? 'draft'
+        : undefined;
     const cookies = { initiator: initiatorCookie, responder: m2.responderCookie };
     const endpoints = {
       localAddress: deps.channel.localAddress,
@@ -157,7 +171,11 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     };
     const detected = natMode ? detectNat(m2.chosen.hash, cookies, m2.natD, endpoints) : undefined;
     const forced = profile.natTraversal === 'force';
-    if (!natMode || profile.natTraversal === 'disabled' || (!forced && !detected?.localBehindNat && !detected?.peerBehindNat)) {
+    if (
+      !natMode ||
+      profile.natTraversal === 'disabled' ||
+      (!forced && !detected?.localBehindNat && !detected?.peerBehindNat)
+    ) {
       throw new EngineError(
         'config-invalid',
         !natMode
@@ -210,9 +228,19 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
 }
 
 /** Message 3 in clear with a random HASH_I: a refusal the gateway acts on at once. */
-function bogusMessage3(initiatorCookie: Buffer, responderCookie: Buffer, hashLength: number): Buffer {
+function bogusMessage3(
+  initiatorCookie: Buffer,
+  responderCookie: Buffer,
+  hashLength: number,
+): Buffer {
   return encodeMessage(
-    { initiatorCookie, responderCookie, exchangeType: ExchangeType.Aggressive, flags: 0, messageId: 0 },
+    {
+      initiatorCookie,
+      responderCookie,
+      exchangeType: ExchangeType.Aggressive,
+      flags: 0,
+      messageId: 0,
+    },
     [{ type: PayloadType.Hash, body: { data: randomBytes(hashLength) } }],
   );
 }

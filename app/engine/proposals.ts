@@ -91,7 +91,10 @@ export function phase1Attributes(
   lifetimeSeconds: number,
 ): DataAttribute[] {
   return [
-    tv(Phase1Attr.EncryptionAlgorithm, p.cipher === 'aes' ? Phase1Encryption.AesCbc : Phase1Encryption.TripleDes),
+    tv(
+      Phase1Attr.EncryptionAlgorithm,
+      p.cipher === 'aes' ? Phase1Encryption.AesCbc : Phase1Encryption.TripleDes,
+    ),
     ...(p.cipher === 'aes' ? [tv(Phase1Attr.KeyLength, p.keyBits)] : []),
     tv(Phase1Attr.HashAlgorithm, PHASE1_HASH_IDS[p.hash]),
     tv(Phase1Attr.AuthenticationMethod, authMethod),
@@ -130,12 +133,17 @@ export function espAttributes(
   return [
     tv(Phase2Attr.EncapsulationMode, encapsulationMode),
     ...(p.encryption === '3des-cbc' ? [] : [tv(Phase2Attr.KeyLength, p.keyBits)]),
-    ...(p.integrity === 'none' ? [] : [tv(Phase2Attr.AuthenticationAlgorithm, ESP_AUTH_IDS[p.integrity])]),
+    ...(p.integrity === 'none'
+      ? []
+      : [tv(Phase2Attr.AuthenticationAlgorithm, ESP_AUTH_IDS[p.integrity])]),
     ...(pfsGroup ? [tv(Phase2Attr.GroupDescription, pfsGroup)] : []),
     tv(Phase2Attr.LifeType, LifeType.Seconds),
     tlvNumber(Phase2Attr.LifeDuration, lifetime.seconds),
     ...(lifetime.kilobytes
-      ? [tv(Phase2Attr.LifeType, LifeType.Kilobytes), tlvNumber(Phase2Attr.LifeDuration, lifetime.kilobytes)]
+      ? [
+          tv(Phase2Attr.LifeType, LifeType.Kilobytes),
+          tlvNumber(Phase2Attr.LifeDuration, lifetime.kilobytes),
+        ]
       : []),
   ];
 }

@@ -61,9 +61,16 @@ export function sealProtected(
 
 /** Decrypts, checks that HASH comes first and is right, and only then advances the IV chain:
  * a forged or corrupted message must not desynchronise us (RFC 2409 appendix B). */
-export function openProtected(sa: IkeSa, message: RawMessage, hashInput: HashInput): ReceivedPayload[] {
+export function openProtected(
+  sa: IkeSa,
+  message: RawMessage,
+  hashInput: HashInput,
+): ReceivedPayload[] {
   if (!(message.header.flags & HeaderFlag.Encryption)) {
-    throw new EngineError('malformed-response', 'the gateway sent an unencrypted message after phase 1');
+    throw new EngineError(
+      'malformed-response',
+      'the gateway sent an unencrypted message after phase 1',
+    );
   }
   const decrypted = sa.decrypt(message.header.messageId, message.body);
   const chain = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);

@@ -89,7 +89,12 @@ export class HelperConnection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new HelperError('timeout', `helper did not answer ${body.method} within ${this.requestTimeoutMs} ms`));
+        reject(
+          new HelperError(
+            'timeout',
+            `helper did not answer ${body.method} within ${this.requestTimeoutMs} ms`,
+          ),
+        );
       }, this.requestTimeoutMs);
       this.pending.set(id, {
         expect,
@@ -104,7 +109,8 @@ export class HelperConnection {
 
   /** one-way; dropped once the connection is gone */
   notify(body: SendBody): void {
-    if (this.lost === undefined && !this.ending) this.write({ ...body, v: HELPER_PROTOCOL_VERSION });
+    if (this.lost === undefined && !this.ending)
+      this.write({ ...body, v: HELPER_PROTOCOL_VERSION });
   }
 
   onPush(listener: (frame: PushFrame) => void): void {
@@ -143,7 +149,10 @@ export class HelperConnection {
         pending.expect === message.type
           ? pending.resolve(message)
           : pending.reject(
-              new HelperError('malformed', `helper answered ${pending.method} with ${message.type}`),
+              new HelperError(
+                'malformed',
+                `helper answered ${pending.method} with ${message.type}`,
+              ),
             ),
       );
     } else {

@@ -162,7 +162,11 @@ class HelperIkeChannel implements IkeChannel {
         this.inboundAt = Math.max(this.inboundAt, frame.lastInboundAt);
         break;
       case 'error':
-        this.emit({ type: 'log', level: 'error', message: `helper: ${frame.code}: ${frame.message}` });
+        this.emit({
+          type: 'log',
+          level: 'error',
+          message: `helper: ${frame.code}: ${frame.message}`,
+        });
         break;
     }
   }

@@ -57,7 +57,9 @@ export async function runHelperCommand(
   try {
     const helper = await startHelper({
       socketPath: settings.socketPath,
-      dataPlane: (deps.createDataPlane ?? createInProcessDataPlane)({ stateDir: settings.stateDir }),
+      dataPlane: (deps.createDataPlane ?? createInProcessDataPlane)({
+        stateDir: settings.stateDir,
+      }),
       stateDir: settings.stateDir,
       log,
       allowedUid: settings.allowedUid,

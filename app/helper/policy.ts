@@ -21,7 +21,8 @@ export type ScriptVerdict = { ok: true; path: string } | { ok: false; reason: st
 
 /** The reason a requested local port is refused, or undefined when it is allowed. */
 export function localPortProblem(port: number | undefined): string | undefined {
-  if (port === undefined || IKE_PORTS.has(port) || port >= FIRST_UNPRIVILEGED_PORT) return undefined;
+  if (port === undefined || IKE_PORTS.has(port) || port >= FIRST_UNPRIVILEGED_PORT)
+    return undefined;
   return `local port ${port} is privileged and not an IKE port (0, 500, 4500 or >= ${FIRST_UNPRIVILEGED_PORT})`;
 }
 

@@ -83,7 +83,10 @@ export async function startHelper(options: HelperOptions): Promise<HelperServer>
   } else {
     await listenOnFd(server, options.listenFd);
   }
-  log('info', `helper listening on ${options.socketPath} (protocol version ${HELPER_PROTOCOL_VERSION})`);
+  log(
+    'info',
+    `helper listening on ${options.socketPath} (protocol version ${HELPER_PROTOCOL_VERSION})`,
+  );
   return {
     socketPath: options.socketPath,
     close: async () => {

@@ -55,7 +55,13 @@ class Refusal extends Error {
 /** An error frame, ready to write. */
 export function errorFrame(id: number | null, code: string, message: string): Buffer {
   return frame(
-    encodeFrame(HelperFrameSchema, { v: HELPER_PROTOCOL_VERSION, type: 'error', id, code, message }),
+    encodeFrame(HelperFrameSchema, {
+      v: HELPER_PROTOCOL_VERSION,
+      type: 'error',
+      id,
+      code,
+      message,
+    }),
   );
 }
 
@@ -84,7 +90,9 @@ export class ClientSession {
   ) {
     this.who = `uid ${peer.uid} (pid ${peer.pid})`;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error) => context.log('debug', `connection of ${this.who}: ${error.message}`));
+    socket.on('error', (error) =>
+      context.log('debug', `connection of ${this.who}: ${error.message}`),
+    );
     this.closed = new Promise((resolve) => {
       socket.once('close', () => void this.teardown().then(resolve));
     });
@@ -179,7 +187,8 @@ export class ClientSession {
     if (this.tunnel || this.opening) {
       throw new Refusal('tunnel-open', 'this connection already has a tunnel; close it first');
     }
-    const portProblem = localPortProblem(options.localPort) ?? localPortProblem(options.localNattPort);
+    const portProblem =
+      localPortProblem(options.localPort) ?? localPortProblem(options.localNattPort);
     if (portProblem) throw new Refusal('port-refused', portProblem);
     this.opening = true;
     let channel: IkeChannel;
@@ -234,7 +243,10 @@ export class ClientSession {
         if (!verdict.ok) throw new Refusal('script-refused', verdict.reason);
         script = { path: verdict.path };
       }
-      const applied = await this.track(tunnel, tunnel.channel.configureNetwork({ ...setup, script }));
+      const applied = await this.track(
+        tunnel,
+        tunnel.channel.configureNetwork({ ...setup, script }),
+      );
       this.context.log(
         'info',
         `tunnel ${tunnel.id}: network configured on ${applied.tunName}: ${applied.changes.join('; ')}`,
@@ -314,9 +326,7 @@ export class ClientSession {
     if (!this.socket.writable) return;
     let bytes: Buffer;
     try {
-      bytes = frame(
-        encodeFrame(HelperFrameSchema, { v: HELPER_PROTOCOL_VERSION, ...message }),
-      );
+      bytes = frame(encodeFrame(HelperFrameSchema, { v: HELPER_PROTOCOL_VERSION, ...message }));
     } catch (error) {
       this.context.log('error', `cannot send ${message.type} to ${this.who}: ${messageOf(error)}`);
       return;

@@ -55,7 +55,16 @@ export const logLevels = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export const LogLevelSchema = z.enum(logLevels);
 export type LogLevel = z.infer<typeof LogLevelSchema>;
 
-export const phases = ['phase1', 'xauth', 'modecfg', 'phase2', 'informational', 'dataplane', 'network', 'session'] as const;
+export const phases = [
+  'phase1',
+  'xauth',
+  'modecfg',
+  'phase2',
+  'informational',
+  'dataplane',
+  'network',
+  'session',
+] as const;
 export const PhaseSchema = z.enum(phases);
 export type Phase = z.infer<typeof PhaseSchema>;
 

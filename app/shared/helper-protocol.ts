@@ -63,7 +63,10 @@ export const OpenIkeOptionsSchema = z.strictObject({
   localNattPort: port.optional(),
 }) satisfies z.ZodType<OpenIkeOptions>;
 
-const Ipv4NetSchema = z.strictObject({ address: z.ipv4(), prefix: z.number().int().min(0).max(32) });
+const Ipv4NetSchema = z.strictObject({
+  address: z.ipv4(),
+  prefix: z.number().int().min(0).max(32),
+});
 const SplitEntrySchema = z.strictObject({
   network: Ipv4NetSchema,
   protocol: z.number().int().min(0).max(255),
@@ -80,7 +83,10 @@ const ModeConfigResultSchema = z.strictObject({
   splitDns: z.array(domainName).max(MAX_LIST),
   splitInclude: z.array(SplitEntrySchema).max(MAX_LIST),
   splitExclude: z.array(SplitEntrySchema).max(MAX_LIST),
-  banner: z.string().max(16 * 1024).optional(),
+  banner: z
+    .string()
+    .max(16 * 1024)
+    .optional(),
   savePassword: z.boolean().optional(),
   pfs: z.boolean().optional(),
   backupServers: z.array(shortText).max(MAX_LIST),
@@ -122,7 +128,11 @@ export const EspSaPairSchema = z.strictObject({
     local: z.array(Ipv4NetSchema).max(MAX_LIST),
     remote: z.array(Ipv4NetSchema).max(MAX_LIST),
   }),
-  replayWindow: z.number().int().min(0).max(1 << 16),
+  replayWindow: z
+    .number()
+    .int()
+    .min(0)
+    .max(1 << 16),
 }) satisfies z.ZodType<EspSaPair>;
 
 const AppliedNetworkSchema = z.strictObject({
@@ -249,7 +259,10 @@ export type DecodedFrame<T> =
 
 /** Parses one frame body. The version is checked first so a peer speaking another version
  * gets that reason rather than a list of schema complaints. */
-export function decodeFrame<S extends z.ZodType>(schema: S, body: string): DecodedFrame<z.output<S>> {
+export function decodeFrame<S extends z.ZodType>(
+  schema: S,
+  body: string,
+): DecodedFrame<z.output<S>> {
   let json: unknown;
   try {
     json = JSON.parse(body);

@@ -137,7 +137,7 @@ export function isInvokeName(name: unknown): name is InvokeName {
   return typeof name === 'string' && Object.hasOwn(invokes, name);
 }
 
-export { EngineEventSchema, LogLevelSchema, connectionStates, errorCodes, logLevels } from './events.js';
+export { EngineEventSchema, LogLevelSchema, connectionStates, errorCodes, logLevels, phases } from './events.js';
 export type {
   ConnectionState,
   CountersEvent,
@@ -148,6 +148,7 @@ export type {
   LogEvent,
   LogLevel,
   NetworkEvent,
+  Phase,
 } from './events.js';
 export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, ProfileSchema } from './profile.js';
 export type { Profile, ProfileInput } from './profile.js';

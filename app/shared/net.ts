@@ -49,7 +49,7 @@ export function maskToPrefix(mask: string): number {
 export function netContains(net: Ipv4Net, address: number): boolean {
   if (net.prefix === 0) return true;
   const mask = (0xffffffff << (32 - net.prefix)) >>> 0;
-  return ((ipv4ToInt(net.address) & mask) >>> 0) === ((address & mask) >>> 0);
+  return (ipv4ToInt(net.address) & mask) >>> 0 === (address & mask) >>> 0;
 }
 
 export function formatNet(net: Ipv4Net): string {

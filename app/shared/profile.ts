@@ -49,12 +49,20 @@ export const ProfileSchema = z.object({
   username: z.string().max(255).optional(),
   idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
   authMethod: z.enum(['xauth-psk', 'psk']).default('xauth-psk'),
-  ikeProposals: z.array(IkeProposalString).min(1).default([...DEFAULT_IKE_PROPOSALS]),
-  espProposals: z.array(EspProposalString).min(1).default([...DEFAULT_ESP_PROPOSALS]),
+  ikeProposals: z
+    .array(IkeProposalString)
+    .min(1)
+    .default([...DEFAULT_IKE_PROPOSALS]),
+  espProposals: z
+    .array(EspProposalString)
+    .min(1)
+    .default([...DEFAULT_ESP_PROPOSALS]),
   natTraversal: z.enum(['force', 'auto', 'disabled']).default('force'),
   dpdDelaySeconds: z.number().int().min(0).max(3600).default(30),
   dpdRetries: z.number().int().min(1).max(20).default(5),
-  pfs: z.enum(['auto', 'off', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096']).default('auto'),
+  pfs: z
+    .enum(['auto', 'off', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096'])
+    .default('auto'),
   ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),
   ipsecLifetimeSeconds: z.number().int().min(10).max(86400).default(3600),
   ipsecLifetimeKilobytes: z.number().int().min(1024).optional(),
@@ -63,7 +71,9 @@ export const ProfileSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9]{0,14}$/, 'interface name: lowercase letters and digits, at most 15')
     .default('rw0'),
-  script: z.union([z.literal('builtin'), z.string().startsWith('/', 'script must be an absolute path')]).default('builtin'),
+  script: z
+    .union([z.literal('builtin'), z.string().startsWith('/', 'script must be an absolute path')])
+    .default('builtin'),
   splitTunnelOverride: z.array(cidr).optional(),
   gatewayPort: z.number().int().min(1).max(65535).default(500),
   gatewayNattPort: z.number().int().min(1).max(65535).default(4500),

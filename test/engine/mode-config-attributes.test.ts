@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { readModeConfig } from '../../app/engine/exchanges/mode-config-attributes.js';
-import { readXauthRequest, readXauthStatus, xauthReplyAttributes } from '../../app/engine/exchanges/xauth-attributes.js';
+import {
+  readXauthRequest,
+  readXauthStatus,
+  xauthReplyAttributes,
+} from '../../app/engine/exchanges/xauth-attributes.js';
 import { tlv, tv } from '../../app/engine/wire/attributes.js';
 import { Secret } from '../../app/shared/secret.js';
 
@@ -25,7 +29,12 @@ test('Mode Config reply as strongSwan sends it (capture frame 9 values)', () => 
   assert.equal(result.defaultDomain, 'corp.lab.example');
   assert.equal(result.banner, 'Welcome to the IKEv1 lab gateway (authorised users only)');
   assert.deepEqual(result.splitInclude, [
-    { network: { address: '198.19.77.0', prefix: 24 }, protocol: 0, sourcePort: 0, destinationPort: 0 },
+    {
+      network: { address: '198.19.77.0', prefix: 24 },
+      protocol: 0,
+      sourcePort: 0,
+      destinationPort: 0,
+    },
   ]);
   assert.deepEqual(ignored, [28680]);
 });
@@ -47,7 +56,9 @@ test('Mode Config: several split entries, local LAN, C strings, flags, broken en
     tlv(1, Buffer.alloc(3)), // wrong length: ignored, not a crash
   ]);
   assert.deepEqual(
-    result.splitInclude.map((s) => `${s.network.address}/${s.network.prefix}:${s.protocol}:${s.destinationPort}`),
+    result.splitInclude.map(
+      (s) => `${s.network.address}/${s.network.prefix}:${s.protocol}:${s.destinationPort}`,
+    ),
     ['10.0.0.0/8:0:0', '192.168.1.1/32:6:22'],
   );
   assert.equal(result.splitExclude[0]?.network.address, '192.168.0.0');
@@ -60,17 +71,38 @@ test('Mode Config: several split entries, local LAN, C strings, flags, broken en
 });
 
 test('XAuth: request fields, reply attributes, missing values, status', () => {
-  const request = [tv(16520, 0), tlv(16521, Buffer.alloc(0)), tlv(16522, Buffer.alloc(0)), tlv(16524, Buffer.from('Enter your token\0'))];
+  const request = [
+    tv(16520, 0),
+    tlv(16521, Buffer.alloc(0)),
+    tlv(16522, Buffer.alloc(0)),
+    tlv(16524, Buffer.from('Enter your token\0')),
+  ];
   const question = readXauthRequest(request, 1, 'alice');
-  assert.deepEqual(question, { round: 1, xauthType: 'generic', fields: ['username', 'password'], message: 'Enter your token', username: 'alice' });
-  const reply = xauthReplyAttributes(request, { username: 'alice', password: Secret.fromString('s3cret') });
+  assert.deepEqual(question, {
+    round: 1,
+    xauthType: 'generic',
+    fields: ['username', 'password'],
+    message: 'Enter your token',
+    username: 'alice',
+  });
+  const reply = xauthReplyAttributes(request, {
+    username: 'alice',
+    password: Secret.fromString('s3cret'),
+  });
   assert.deepEqual(reply.missing, []);
-  assert.deepEqual(reply.attributes, [tv(16520, 0), tlv(16521, Buffer.from('alice')), tlv(16522, Buffer.from('s3cret'))]);
+  assert.deepEqual(reply.attributes, [
+    tv(16520, 0),
+    tlv(16521, Buffer.from('alice')),
+    tlv(16522, Buffer.from('s3cret')),
+  ]);
   assert.deepEqual(xauthReplyAttributes(request, { username: 'alice' }).missing, ['password']);
   assert.equal(readXauthStatus([tv(16527, 1)]), 'ok');
   assert.equal(readXauthStatus([tv(16527, 0)]), 'fail');
   assert.equal(readXauthStatus([]), 'absent');
-  assert.equal(readXauthRequest([tv(16520, 2), tlv(16523, Buffer.alloc(0))], 2, undefined).xauthType, 'otp');
+  assert.equal(
+    readXauthRequest([tv(16520, 2), tlv(16523, Buffer.alloc(0))], 2, undefined).xauthType,
+    'otp',
+  );
 });
 
 test('a Secret never prints', () => {

@@ -9,7 +9,12 @@ import {
   phase1Attributes,
 } from '../../app/engine/proposals.js';
 import { tunnelMtu } from '../../app/engine/mtu.js';
-import { AuthMethod, EncapsulationMode, Phase1Attr, Phase2Attr } from '../../app/engine/wire/constants.js';
+import {
+  AuthMethod,
+  EncapsulationMode,
+  Phase1Attr,
+  Phase2Attr,
+} from '../../app/engine/wire/constants.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../../app/shared/profile.js';
 
 test('every default proposal parses', () => {
@@ -31,12 +36,22 @@ test('offers group proposals by DH group, in profile order (one KE per aggressiv
 });
 
 test('phase 1 transform puts Encryption-Algorithm before Key-Length', () => {
-  const attrs = phase1Attributes(parseIkeProposal('aes256-sha256-modp2048'), AuthMethod.XauthInitPreShared, 28800);
+  const attrs = phase1Attributes(
+    parseIkeProposal('aes256-sha256-modp2048'),
+    AuthMethod.XauthInitPreShared,
+    28800,
+  );
   const types = attrs.map((a) => a.type);
   assert.equal(types[0], Phase1Attr.EncryptionAlgorithm);
   assert.equal(types[1], Phase1Attr.KeyLength);
-  assert.deepEqual(attrs.find((a) => a.type === Phase1Attr.GroupDescription), { type: 4, value: 14 });
-  assert.deepEqual(attrs.find((a) => a.type === Phase1Attr.AuthenticationMethod), { type: 3, value: 65001 });
+  assert.deepEqual(
+    attrs.find((a) => a.type === Phase1Attr.GroupDescription),
+    { type: 4, value: 14 },
+  );
+  assert.deepEqual(
+    attrs.find((a) => a.type === Phase1Attr.AuthenticationMethod),
+    { type: 3, value: 65001 },
+  );
   // 3DES has a fixed key length: no Key-Length attribute (RFC 2409 appendix A)
   const tdes = phase1Attributes(parseIkeProposal('3des-md5-modp1024'), 1, 3600).map((a) => a.type);
   assert.ok(!tdes.includes(Phase1Attr.KeyLength));
@@ -45,12 +60,26 @@ test('phase 1 transform puts Encryption-Algorithm before Key-Length', () => {
 test('ESP attributes and matching the gateway choice', () => {
   const offered = DEFAULT_ESP_PROPOSALS.map(parseEspProposal);
   const gcm = espAttributes(offered[0]!, EncapsulationMode.UdpTunnel, { seconds: 3600 }, undefined);
-  assert.ok(!gcm.some((a) => a.type === Phase2Attr.AuthenticationAlgorithm), 'GCM carries no auth algorithm');
-  const pfs = espAttributes(offered[3]!, EncapsulationMode.UdpTunnel, { seconds: 100000, kilobytes: 5000 }, 14);
-  assert.deepEqual(pfs.find((a) => a.type === Phase2Attr.GroupDescription), { type: 3, value: 14 });
+  assert.ok(
+    !gcm.some((a) => a.type === Phase2Attr.AuthenticationAlgorithm),
+    'GCM carries no auth algorithm',
+  );
+  const pfs = espAttributes(
+    offered[3]!,
+    EncapsulationMode.UdpTunnel,
+    { seconds: 100000, kilobytes: 5000 },
+    14,
+  );
+  assert.deepEqual(
+    pfs.find((a) => a.type === Phase2Attr.GroupDescription),
+    { type: 3, value: 14 },
+  );
   assert.deepEqual(
     pfs.filter((a) => a.type === Phase2Attr.LifeDuration),
-    [{ type: 2, bytes: Buffer.from('000186a0', 'hex') }, { type: 2, value: 5000 }],
+    [
+      { type: 2, bytes: Buffer.from('000186a0', 'hex') },
+      { type: 2, value: 5000 },
+    ],
   );
   assert.equal(matchEspChoice(offered, 12, 256, 2)?.text, 'aes256-sha1');
   assert.equal(matchEspChoice(offered, 20, 128, undefined)?.text, 'aes128gcm16');

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attributeNumber, tlv, tv } from '../../app/engine/wire/attributes.js';
 import { DecodeError } from '../../app/engine/wire/codec.js';
+import { ExchangeType, IdType, Phase1Attr, PayloadType } from '../../app/engine/wire/constants.js';
 import {
-  ExchangeType,
-  IdType,
-  Phase1Attr,
-  PayloadType,
-} from '../../app/engine/wire/constants.js';
-import { decodeHeader, encodeMessage, findPayloads, requirePayload } from '../../app/engine/wire/message.js';
+  decodeHeader,
+  encodeMessage,
+  findPayloads,
+  requirePayload,
+} from '../../app/engine/wire/message.js';
 import {
   type OutgoingPayload,
   decodePayloadChain,
@@ -18,7 +18,9 @@ import {
 import { nameVendorId } from '../../app/engine/wire/vendor-ids.js';
 import { readIkeMessages } from '../support/pcapng.js';
 
-const capture = readIkeMessages(new URL('../fixtures/captures/vpnc-strongswan-nat.pcap', import.meta.url).pathname);
+const capture = readIkeMessages(
+  new URL('../fixtures/captures/vpnc-strongswan-nat.pcap', import.meta.url).pathname,
+);
 
 function decodeCleartext(index: number) {
   const datagram = capture[index];
@@ -40,11 +42,16 @@ test('aggressive mode message 1 from vpnc decodes and re-encodes to the same byt
   const transforms = sa.body.proposals[0]?.transforms ?? [];
   assert.equal(transforms.length, 24, 'vpnc offered 24 phase 1 transforms (summary)');
   const first = transforms[0]?.attributes ?? [];
-  assert.equal(attributeNumber(first.find((a) => a.type === Phase1Attr.AuthenticationMethod)!), 65001);
+  assert.equal(
+    attributeNumber(first.find((a) => a.type === Phase1Attr.AuthenticationMethod)!),
+    65001,
+  );
   const id = requirePayload(chain.payloads, PayloadType.Identification, 'm1');
   assert.equal(id.body.idType, IdType.KeyId);
   assert.equal(id.body.data.toString(), 'labgroup');
-  const vids = findPayloads(chain.payloads, PayloadType.VendorId).map((v) => nameVendorId(v.body.data));
+  const vids = findPayloads(chain.payloads, PayloadType.VendorId).map((v) =>
+    nameVendorId(v.body.data),
+  );
   assert.ok(vids.includes('xauth') && vids.includes('ciscoUnity') && vids.includes('dpd'));
   assert.ok(vids.includes('natTRfc3947') && vids.includes('natTDraft02n'));
 
@@ -61,7 +68,9 @@ test('aggressive mode message 2 from strongSwan decodes and re-encodes to the sa
   const id = requirePayload(chain.payloads, PayloadType.Identification, 'm2');
   assert.equal(id.body.idType, IdType.Ipv4Addr);
   assert.equal([...id.body.data].join('.'), '198.51.100.1');
-  const vids = findPayloads(chain.payloads, PayloadType.VendorId).map((v) => nameVendorId(v.body.data));
+  const vids = findPayloads(chain.payloads, PayloadType.VendorId).map((v) =>
+    nameVendorId(v.body.data),
+  );
   assert.deepEqual(vids, ['strongSwan', 'xauth', 'dpd', 'ciscoUnity', 'natTRfc3947']);
   const chosen = requirePayload(chain.payloads, PayloadType.SA, 'm2').body.proposals[0]?.transforms;
   assert.equal(chosen?.length, 1);
@@ -83,19 +92,42 @@ test('payload chain round-trips every payload layout', () => {
             spi: Buffer.from('01020304', 'hex'),
             transforms: [
               { number: 1, transformId: 12, attributes: [tv(4, 3), tv(6, 256)] },
-              { number: 2, transformId: 20, attributes: [tlv(2, Buffer.from('0001518000', 'hex'))] },
+              {
+                number: 2,
+                transformId: 20,
+                attributes: [tlv(2, Buffer.from('0001518000', 'hex'))],
+              },
             ],
           },
         ],
       },
     },
-    { type: PayloadType.Identification, body: { idType: 4, protocolId: 0, port: 0, data: Buffer.alloc(8) } },
+    {
+      type: PayloadType.Identification,
+      body: { idType: 4, protocolId: 0, port: 0, data: Buffer.alloc(8) },
+    },
     {
       type: PayloadType.Notification,
-      body: { doi: 1, protocolId: 1, notifyType: 36136, spi: Buffer.alloc(16, 7), data: Buffer.from('00000005', 'hex') },
+      body: {
+        doi: 1,
+        protocolId: 1,
+        notifyType: 36136,
+        spi: Buffer.alloc(16, 7),
+        data: Buffer.from('00000005', 'hex'),
+      },
     },
-    { type: PayloadType.Delete, body: { doi: 1, protocolId: 3, spis: [Buffer.alloc(4, 1), Buffer.alloc(4, 2)] } },
-    { type: PayloadType.Attribute, body: { cfgType: 1, identifier: 9, attributes: [tv(16520, 0), tlv(16521, Buffer.from('alice'))] } },
+    {
+      type: PayloadType.Delete,
+      body: { doi: 1, protocolId: 3, spis: [Buffer.alloc(4, 1), Buffer.alloc(4, 2)] },
+    },
+    {
+      type: PayloadType.Attribute,
+      body: {
+        cfgType: 1,
+        identifier: 9,
+        attributes: [tv(16520, 0), tlv(16521, Buffer.from('alice'))],
+      },
+    },
     { type: PayloadType.NatOA, body: { idType: 1, data: Buffer.from([10, 0, 0, 1]) } },
     { type: PayloadType.Hash, body: { data: Buffer.alloc(20, 9) } },
   ];
@@ -106,7 +138,10 @@ test('payload chain round-trips every payload layout', () => {
     decoded.payloads.map((p) => ({ type: p.type, body: p.body })),
     payloads,
   );
-  assert.deepEqual(encodePayloadChain(decoded.payloads as unknown as OutgoingPayload[]).bytes, bytes);
+  assert.deepEqual(
+    encodePayloadChain(decoded.payloads as unknown as OutgoingPayload[]).bytes,
+    bytes,
+  );
 });
 
 test('Mode Config attributes: trailing zero bytes and a zero-length type-0 attribute are tolerated', () => {

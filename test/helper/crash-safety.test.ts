@@ -25,7 +25,9 @@ test('an app killed with SIGKILL mid-session has its tunnel closed within 5 s', 
   app.child.kill('SIGKILL');
   await Promise.race([
     fake.closed,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('tunnel not closed in time')), TEARDOWN_BUDGET_MS)),
+    new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('tunnel not closed in time')), TEARDOWN_BUDGET_MS),
+    ),
   ]);
   const elapsed = Date.now() - killedAt;
   assert.ok(elapsed < TEARDOWN_BUDGET_MS, `closed after ${elapsed} ms`);
@@ -61,7 +63,9 @@ test('a helper killed with SIGKILL is reported as helper-lost; the app reconnect
   await assert.rejects(channel.installSa(SA), { code: 'helper-lost' });
   await channel.close(); // nothing left to close, but it must not throw
 
-  await assert.rejects(dataPlane.openIke({ gateway: '198.51.100.1' }), { code: 'helper-unavailable' });
+  await assert.rejects(dataPlane.openIke({ gateway: '198.51.100.1' }), {
+    code: 'helper-unavailable',
+  });
   const second = runTs('./helper-process.ts', args); // replaces the dead helper's socket file
   t.after(() => stopChild(second));
   await waitForHelper({ socketPath: temp.socketPath, timeoutMs: 10_000 });

@@ -65,7 +65,10 @@ test('openIke, IKE packets both ways, SA keys, network, events and close cross t
   fake.emit({ type: 'rekey-needed', saId: 'child-1', reason: 'sequence numbers' });
   fake.emit({ type: 'failure', code: 'tun-read-failed', message: 'boom' });
   const deadline = Date.now() + 3000;
-  while ((events.length < 2 || channel.lastInboundAt() !== fake.inboundAt) && Date.now() < deadline) {
+  while (
+    (events.length < 2 || channel.lastInboundAt() !== fake.inboundAt) &&
+    Date.now() < deadline
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert.deepEqual(events, [
@@ -89,7 +92,9 @@ test('openIke, IKE packets both ways, SA keys, network, events and close cross t
 test('a data-plane error reaches the engine as a rejected promise with its code', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({ gateway: GATEWAY });
+  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
+    gateway: GATEWAY,
+  });
   const fake = await lab.dataPlane.channel(0);
   fake.installSa = () =>
     Promise.reject(Object.assign(new Error('unsupported transform'), { code: 'bad-transform' }));
@@ -105,7 +110,9 @@ test('a data-plane error reaches the engine as a rejected promise with its code'
 test('a script outside admin-owned directories is refused and logged; a system one is honoured', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({ gateway: GATEWAY });
+  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
+    gateway: GATEWAY,
+  });
   const fake = await lab.dataPlane.channel(0);
   for (const path of ['/tmp/evil-script', '/bin/sh', '/usr/share/vpnc-scripts/../../../bin/sh']) {
     await assert.rejects(
@@ -114,7 +121,9 @@ test('a script outside admin-owned directories is refused and logged; a system o
       path,
     );
   }
-  await lab.waitForLog(/refused configureNetwork from uid 0 .*\/bin\/sh is not inside an admin-owned script directory/);
+  await lab.waitForLog(
+    /refused configureNetwork from uid 0 .*\/bin\/sh is not inside an admin-owned script directory/,
+  );
   assert.deepEqual(fake.configured, [], 'the data plane never saw a refused script');
 
   const applied = await channel.configureNetwork({
@@ -132,7 +141,10 @@ test('one tunnel per connection, TUN names unique, privileged non-IKE local port
   const first = await dataPlane.openIke({ gateway: GATEWAY });
   const second = await dataPlane.openIke({ gateway: GATEWAY, localPort: 500, localNattPort: 4500 });
   await first.configureNetwork(SETUP);
-  await assert.rejects(second.configureNetwork(SETUP), (error: HelperError) => error.code === 'tunnel-name-in-use');
+  await assert.rejects(
+    second.configureNetwork(SETUP),
+    (error: HelperError) => error.code === 'tunnel-name-in-use',
+  );
   await assert.rejects(
     dataPlane.openIke({ gateway: GATEWAY, localPort: 22 }),
     (error: HelperError) => error.code === 'port-refused' && /22 is privileged/.test(error.message),
@@ -157,13 +169,21 @@ test('one tunnel per connection, TUN names unique, privileged non-IKE local port
 test('malformed, unknown-version and oversized frames are refused with a reason; the helper keeps serving', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const good = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({ gateway: GATEWAY });
+  const good = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
+    gateway: GATEWAY,
+  });
   const fake = await lab.dataPlane.channel(0);
 
   const bad = await RawClient.connect(lab.socketPath);
   t.after(() => bad.close());
   bad.sendBytes(Buffer.from([0, 0, 0, 3, 0x7b, 0x7b, 0x7b]));
-  assert.deepEqual(await bad.next(), { v, type: 'error', id: null, code: 'malformed', message: 'frame is not JSON' });
+  assert.deepEqual(await bad.next(), {
+    v,
+    type: 'error',
+    id: null,
+    code: 'malformed',
+    message: 'frame is not JSON',
+  });
   bad.sendJson({ v: 99, id: 5, method: 'close', tunnel: 1 });
   const version = await bad.next();
   assert.equal(version.code, 'unsupported-version');
@@ -202,7 +222,9 @@ test('malformed, unknown-version and oversized frames are refused with a reason;
 test('with allowedUid set, root (admin tools, tests) is still served', async (t) => {
   const lab = await startTestHelper({ allowedUid: 4242 });
   t.after(() => lab.stop());
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({ gateway: GATEWAY });
+  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
+    gateway: GATEWAY,
+  });
   assert.equal(channel.localPort, (await lab.dataPlane.channel(0)).localPort);
   await channel.close();
 });

@@ -18,7 +18,10 @@ const GATEWAY = '198.51.100.1';
 const v = HELPER_PROTOCOL_VERSION;
 
 /** Sends messages as `nobody` with the raw client and returns the helper's answers. */
-async function asNobody(socketPath: string, messages: unknown[]): Promise<Record<string, unknown>[]> {
+async function asNobody(
+  socketPath: string,
+  messages: unknown[],
+): Promise<Record<string, unknown>[]> {
   const run = runTs('./raw-client-cli.ts', [socketPath, JSON.stringify(messages)], { uid: NOBODY });
   const { code } = await run.exited;
   assert.equal(code, 0, run.stderr.join('\n'));
@@ -28,11 +31,15 @@ async function asNobody(socketPath: string, messages: unknown[]): Promise<Record
 test('a request from another uid for a tunnel it does not own is refused and logged', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const rootChannel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({ gateway: GATEWAY });
+  const rootChannel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
+    gateway: GATEWAY,
+  });
   const rootFake = await lab.dataPlane.channel(0);
 
   const answers = await asNobody(lab.socketPath, [
-    JSON.parse(encodeFrame(ClientFrameSchema, { v, id: 1, method: 'installSa', tunnel: 1, sa: SA })),
+    JSON.parse(
+      encodeFrame(ClientFrameSchema, { v, id: 1, method: 'installSa', tunnel: 1, sa: SA }),
+    ),
     { v, id: 2, method: 'close', tunnel: 1 },
     { v, id: 3, method: 'configureNetwork', tunnel: 99, setup: {} },
     { v, id: 4, method: 'openIke', options: { gateway: GATEWAY } },
@@ -55,7 +62,9 @@ test('a request from another uid for a tunnel it does not own is refused and log
   assert.deepEqual(rootFake.installed, [], 'the foreign SA never reached the data plane');
   assert.equal(rootFake.closeCalls, 0, 'the foreign close did not close the owner tunnel');
   // nobody's own tunnel went away with its connection
-  await (await lab.dataPlane.channel(1)).closed;
+  await (
+    await lab.dataPlane.channel(1)
+  ).closed;
 
   await rootChannel.installSa(SA);
   assert.deepEqual(rootFake.installed, [SA]);
@@ -74,6 +83,8 @@ test('a helper reserved for one uid refuses other users at connect, with a logge
   await lab.waitForLog(/refused connection from uid 65534 \(pid \d+\): only uid 4242/);
   assert.equal(lab.dataPlane.channels.length, 0);
   // root is served as before
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({ gateway: GATEWAY });
+  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
+    gateway: GATEWAY,
+  });
   await channel.close();
 });

@@ -25,7 +25,9 @@ function helperArguments(commandLine: string, socketPath: string, stateDir: stri
   return args
     .trim()
     .split(/\s+/)
-    .map((arg) => (arg === PACKAGED_SOCKET ? socketPath : arg === PACKAGED_STATE_DIR ? stateDir : arg));
+    .map((arg) =>
+      arg === PACKAGED_SOCKET ? socketPath : arg === PACKAGED_STATE_DIR ? stateDir : arg,
+    );
 }
 
 test('the systemd units verify cleanly', async (t) => {
@@ -81,11 +83,14 @@ test('socket activation: the service ExecStart arguments serve a client on the i
 
 test('pkexec path: the wrapper takes no user arguments; its helper serves only PKEXEC_UID', async (t) => {
   const wrapper = join(BUILD, 'polkit/roadwarrior-helper');
-  await assert.rejects(run('sh', [wrapper, '--socket', '/etc/passwd']), (error: { code: number; stderr: string }) => {
-    assert.equal(error.code, 2);
-    assert.match(error.stderr, /takes no arguments/);
-    return true;
-  });
+  await assert.rejects(
+    run('sh', [wrapper, '--socket', '/etc/passwd']),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /takes no arguments/);
+      return true;
+    },
+  );
   const policy = await readFile(join(BUILD, 'polkit/org.roadwarrior.helper.policy'), 'utf8');
   assert.match(policy, /<action id="org\.roadwarrior\.helper">/);
   assert.match(
@@ -97,7 +102,14 @@ test('pkexec path: the wrapper takes no user arguments; its helper serves only P
   t.after(() => temp.remove());
   const execLine = /^exec (.*)$/m.exec(await readFile(wrapper, 'utf8'))?.[1] ?? '';
   const args = helperArguments(execLine, temp.socketPath, temp.dir);
-  assert.deepEqual(args, ['--socket', temp.socketPath, '--state-dir', temp.dir, '--exit-when-idle', '60']);
+  assert.deepEqual(args, [
+    '--socket',
+    temp.socketPath,
+    '--state-dir',
+    temp.dir,
+    '--exit-when-idle',
+    '60',
+  ]);
   const helper = runTs('./helper-process.ts', args, { command: ['env', 'PKEXEC_UID=65534'] });
   t.after(() => stopChild(helper));
   await helper.waitForLine(/helper listening on/);
@@ -107,7 +119,10 @@ test('pkexec path: the wrapper takes no user arguments; its helper serves only P
   ]);
   const stranger = runTs('./raw-client-cli.ts', [temp.socketPath, message], { uid: 4243 });
   await stranger.exited;
-  assert.match(stranger.stdout.join('\n'), /"code":"forbidden","message":"only uid 65534 may use this helper"/);
+  assert.match(
+    stranger.stdout.join('\n'),
+    /"code":"forbidden","message":"only uid 65534 may use this helper"/,
+  );
   await helper.waitForLine(/refused connection from uid 4243 .*only uid 65534/);
 
   const invoker = runTs('./raw-client-cli.ts', [temp.socketPath, message], { uid: 65534 });
@@ -118,10 +133,19 @@ test('pkexec path: the wrapper takes no user arguments; its helper serves only P
 test('--exit-when-idle: an on-demand helper exits once no app has used it for that long', async (t) => {
   const temp = await tempSocket();
   t.after(() => temp.remove());
-  const helper = runTs('./helper-process.ts', ['--socket', temp.socketPath, '--state-dir', temp.dir, '--exit-when-idle', '1']);
+  const helper = runTs('./helper-process.ts', [
+    '--socket',
+    temp.socketPath,
+    '--state-dir',
+    temp.dir,
+    '--exit-when-idle',
+    '1',
+  ]);
   t.after(() => stopChild(helper));
   await helper.waitForLine(/helper listening on/);
-  const channel = await createHelperDataPlane({ socketPath: temp.socketPath }).openIke({ gateway: '198.51.100.1' });
+  const channel = await createHelperDataPlane({ socketPath: temp.socketPath }).openIke({
+    gateway: '198.51.100.1',
+  });
   await new Promise((resolve) => setTimeout(resolve, 1500));
   assert.equal(helper.child.exitCode, null, 'a connected app keeps it alive');
   const closedAt = Date.now();

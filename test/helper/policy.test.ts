@@ -20,14 +20,21 @@ async function adminDir(t: { after(fn: () => Promise<void>): void }): Promise<st
 }
 
 test('the system vpnc-script is honoured, by its real path', async () => {
-  assert.deepEqual(await checkScriptPath('/usr/share/vpnc-scripts/vpnc-script', DEFAULT_SCRIPT_DIRS), {
-    ok: true,
-    path: '/usr/share/vpnc-scripts/vpnc-script',
-  });
+  assert.deepEqual(
+    await checkScriptPath('/usr/share/vpnc-scripts/vpnc-script', DEFAULT_SCRIPT_DIRS),
+    {
+      ok: true,
+      path: '/usr/share/vpnc-scripts/vpnc-script',
+    },
+  );
 });
 
 test('paths outside the allowed directories are refused, also when dressed up with ..', async () => {
-  for (const path of ['/bin/sh', '/usr/share/vpnc-scripts/../../../bin/sh', '/usr/share/vpnc-scripts-evil/x']) {
+  for (const path of [
+    '/bin/sh',
+    '/usr/share/vpnc-scripts/../../../bin/sh',
+    '/usr/share/vpnc-scripts-evil/x',
+  ]) {
     const verdict = await checkScriptPath(path, DEFAULT_SCRIPT_DIRS);
     assert.equal(verdict.ok, false, path);
   }
@@ -71,7 +78,7 @@ test('a script in an admin directory is refused unless root owns it and nobody e
 
   await mkdir(join(dir, 'a-directory'));
   assert.match(
-    (await checkScriptPath(join(dir, 'a-directory'), [dir]) as { reason: string }).reason,
+    ((await checkScriptPath(join(dir, 'a-directory'), [dir])) as { reason: string }).reason,
     /not a regular file/,
   );
 });
@@ -81,7 +88,10 @@ test('a symlink in an admin directory counts where it points, not where it sits'
   await symlink('/bin/sh', join(dir, 'sneaky'));
   const verdict = await checkScriptPath(join(dir, 'sneaky'), [dir]);
   assert.equal(verdict.ok, false);
-  assert.match((verdict as { reason: string }).reason, /not inside an admin-owned script directory/);
+  assert.match(
+    (verdict as { reason: string }).reason,
+    /not inside an admin-owned script directory/,
+  );
 });
 
 test('an allowed directory below a world-writable one (/tmp) never qualifies', async (t) => {

@@ -45,7 +45,15 @@ test('every request and push frame survives encode/decode unchanged', () => {
     assert.deepEqual(roundTrip(message), message);
   }
   const pushed: HelperFrame[] = [
-    { v, type: 'opened', id: 1, tunnel: 3, localAddress: '192.0.2.10', localPort: 1, localNattPort: 2 },
+    {
+      v,
+      type: 'opened',
+      id: 1,
+      tunnel: 3,
+      localAddress: '192.0.2.10',
+      localPort: 1,
+      localNattPort: 2,
+    },
     { v, type: 'applied', id: 4, applied: { tunName: 'rw7', mtu: 1400, changes: ['a'] } },
     { v, type: 'done', id: 5 },
     { v, type: 'error', id: null, code: 'forbidden', message: 'no' },
@@ -76,9 +84,18 @@ test('malformed frames are refused with the reason, keeping the id when readable
     [JSON.stringify({ v, id: 4, method: 'reboot' }), /method/],
     [JSON.stringify({ v, id: 4, method: 'close', tunnel: 1, extra: true }), /extra/],
     [JSON.stringify({ v, method: 'send', tunnel: 1, leg: 'ike', packet: '***' }), /base64/],
-    [JSON.stringify({ v, id: 4, method: 'openIke', options: { gateway: 'evil.example' } }), /gateway/],
     [
-      JSON.stringify({ v, id: 4, method: 'configureNetwork', tunnel: 1, setup: { ...SETUP, tunName: 'eth0; rm' } }),
+      JSON.stringify({ v, id: 4, method: 'openIke', options: { gateway: 'evil.example' } }),
+      /gateway/,
+    ],
+    [
+      JSON.stringify({
+        v,
+        id: 4,
+        method: 'configureNetwork',
+        tunnel: 1,
+        setup: { ...SETUP, tunName: 'eth0; rm' },
+      }),
       /tunName/,
     ],
     [

@@ -4,11 +4,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CountersEvent, StateEvent } from '../../app/shared/events.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
-import { type ClientFiles, clientFiles, connectCli, interopSkipReason, skipLoudly } from '../support/interop.js';
+import {
+  type ClientFiles,
+  clientFiles,
+  connectCli,
+  interopSkipReason,
+  skipLoudly,
+} from '../support/interop.js';
 
 const skip = interopSkipReason();
-const isConnected = (e: { type: string; state?: string }): e is StateEvent => e.type === 'state' && e.state === 'connected';
-const latestCounters = (events: { type: string }[]) => events.filter((e): e is CountersEvent => e.type === 'counters').at(-1);
+const isConnected = (e: { type: string; state?: string }): e is StateEvent =>
+  e.type === 'state' && e.state === 'connected';
+const latestCounters = (events: { type: string }[]) =>
+  events.filter((e): e is CountersEvent => e.type === 'counters').at(-1);
 
 /** Links, addresses and routes of the client namespace, for before/after comparisons. */
 async function networkSnapshot(lab: Lab): Promise<string> {
@@ -39,14 +47,31 @@ describe('ESP data plane through strongSwan', { skip: skip !== undefined }, () =
   for (const esp of ['aes256gcm16', 'aes128-sha1', 'aes256-sha256', '3des-md5']) {
     test(`${esp}: ping reaches the protected LAN only through the tunnel; counters equal the gateway's`, async () => {
       const baseline = await networkSnapshot(lab);
-      const unreachable = await lab.execInClient('ping', ['-c', '1', '-W', '1', LAB_ADDRESSES.lanHost]).then(() => 'reached', () => 'unreachable');
-      assert.equal(unreachable, 'unreachable', 'without the tunnel the LAN is out of reach (the NAT has no route)');
+      const unreachable = await lab
+        .execInClient('ping', ['-c', '1', '-W', '1', LAB_ADDRESSES.lanHost])
+        .then(
+          () => 'reached',
+          () => 'unreachable',
+        );
+      assert.equal(
+        unreachable,
+        'unreachable',
+        'without the tunnel the LAN is out of reach (the NAT has no route)',
+      );
       const cli = connectCli(lab, make({ espProposals: [esp] }));
       try {
         await cli.waitFor(isConnected, 15_000, 'connected');
         await lab.execInClient('ping', ['-c', '5', '-i', '0.2', '-W', '2', LAB_ADDRESSES.lanHost]);
         // traffic outside the split network stays outside the tunnel
-        await lab.execInClient('ping', ['-c', '2', '-i', '0.2', '-W', '2', LAB_ADDRESSES.natOutside]);
+        await lab.execInClient('ping', [
+          '-c',
+          '2',
+          '-i',
+          '0.2',
+          '-W',
+          '2',
+          LAB_ADDRESSES.natOutside,
+        ]);
         const route = await lab.execInClient('ip', ['route', 'get', LAB_ADDRESSES.natOutside]);
         assert.ok(!route.stdout.includes('rw0'), route.stdout);
         await new Promise((r) => setTimeout(r, 1_200));
@@ -58,15 +83,26 @@ describe('ESP data plane through strongSwan', { skip: skip !== undefined }, () =
         assert.equal(counters.total.packetsOut, 5);
         assert.equal(counters.total.packetsIn, 5);
         assert.equal(child.packetsIn, counters.total.packetsOut, 'gateway received what we sent');
-        assert.equal(child.packetsOut, counters.total.packetsIn, 'we received what the gateway sent');
+        assert.equal(
+          child.packetsOut,
+          counters.total.packetsIn,
+          'we received what the gateway sent',
+        );
         assert.equal(child.bytesIn, counters.total.bytesOut);
         assert.equal(child.bytesOut, counters.total.bytesIn);
-        assert.equal(counters.total.icvFailures + counters.total.replayDrops + counters.total.noSaDrops, 0);
+        assert.equal(
+          counters.total.icvFailures + counters.total.replayDrops + counters.total.noSaDrops,
+          0,
+        );
       } finally {
         assert.equal((await cli.stop()).code, 0);
       }
       await lab.waitForSas((sas) => sas.length === 0, 3_000);
-      assert.equal(await networkSnapshot(lab), baseline, 'no link, address or route of the tunnel remains');
+      assert.equal(
+        await networkSnapshot(lab),
+        baseline,
+        'no link, address or route of the tunnel remains',
+      );
     });
   }
 
@@ -74,8 +110,15 @@ describe('ESP data plane through strongSwan', { skip: skip !== undefined }, () =
     const cli = connectCli(lab, make({ ipsecLifetimeSeconds: 10 }));
     try {
       await cli.waitFor(isConnected, 15_000, 'connected');
-      const ping = await lab.execInClient('ping', ['-c', '80', '-i', '0.2', '-W', '2', LAB_ADDRESSES.lanHost], { timeoutMs: 40_000 });
-      const rekeys = cli.events.filter((e) => e.type === 'sa' && e.kind === 'ipsec' && e.status === 'installed' && e.rekeyCount > 0);
+      const ping = await lab.execInClient(
+        'ping',
+        ['-c', '80', '-i', '0.2', '-W', '2', LAB_ADDRESSES.lanHost],
+        { timeoutMs: 40_000 },
+      );
+      const rekeys = cli.events.filter(
+        (e) =>
+          e.type === 'sa' && e.kind === 'ipsec' && e.status === 'installed' && e.rekeyCount > 0,
+      );
       assert.ok(rekeys.length >= 3, `at least three rekeys during the ping (saw ${rekeys.length})`);
       assert.match(ping.stdout, / 0% packet loss/);
       const [sa] = await lab.listSas();

@@ -6,12 +6,19 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { ErrorEvent, NetworkEvent, StateEvent } from '../../app/shared/events.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
-import { type ClientFiles, clientFiles, connectCli, interopSkipReason, skipLoudly } from '../support/interop.js';
+import {
+  type ClientFiles,
+  clientFiles,
+  connectCli,
+  interopSkipReason,
+  skipLoudly,
+} from '../support/interop.js';
 
 const skip = interopSkipReason();
 const PSK = LAB_DEFAULTS.groupPsk;
 const PASSWORD = 'alice-secret';
-const isConnected = (e: { type: string; state?: string }): e is StateEvent => e.type === 'state' && e.state === 'connected';
+const isConnected = (e: { type: string; state?: string }): e is StateEvent =>
+  e.type === 'state' && e.state === 'connected';
 const isError = (e: { type: string }): e is ErrorEvent => e.type === 'error';
 const isNetwork = (e: { type: string }): e is NetworkEvent => e.type === 'network';
 
@@ -24,12 +31,29 @@ describe('IKEv1 interop with strongSwan', { skip: skip !== undefined }, () => {
   for (const [family, expected] of families) {
     test(`phase 1 ${family} + XAuth + Mode Config + Quick Mode; client and gateway agree`, async () => {
       const lab = await startLab({ ikeProposals: [family] });
-      const files = clientFiles({ ikeProposals: ['aes256-sha256-modp2048', 'aes128-sha1-modp2048', 'aes128-sha1-modp1024', '3des-md5-modp1024'] }, PSK, PASSWORD);
+      const files = clientFiles(
+        {
+          ikeProposals: [
+            'aes256-sha256-modp2048',
+            'aes128-sha1-modp2048',
+            'aes128-sha1-modp1024',
+            '3des-md5-modp1024',
+          ],
+        },
+        PSK,
+        PASSWORD,
+      );
       const cli = connectCli(lab, files);
       try {
         const connected = await cli.waitFor(isConnected, 15_000, 'connected');
         const network = await cli.waitFor(isNetwork, 1_000, 'network event');
-        const [sa] = await lab.waitForSas((sas) => sas.some((s) => s.state === 'ESTABLISHED' && s.childSas.some((c) => c.state === 'INSTALLED')), 5_000);
+        const [sa] = await lab.waitForSas(
+          (sas) =>
+            sas.some(
+              (s) => s.state === 'ESTABLISHED' && s.childSas.some((c) => c.state === 'INSTALLED'),
+            ),
+          5_000,
+        );
         assert.ok(sa);
         assert.equal(sa.remoteXauthId, 'alice');
         assert.equal(sa.remoteId, 'labgroup');
@@ -39,7 +63,10 @@ describe('IKEv1 interop with strongSwan', { skip: skip !== undefined }, () => {
         assert.deepEqual(network.nbns, [LAB_ADDRESSES.nbns]);
         assert.equal(network.defaultDomain, LAB_DEFAULTS.domain);
         assert.equal(network.banner, LAB_DEFAULTS.banner);
-        assert.deepEqual(network.splitInclude.map((s) => `${s.network.address}/${s.network.prefix}`), [LAB_ADDRESSES.lanNetwork]);
+        assert.deepEqual(
+          network.splitInclude.map((s) => `${s.network.address}/${s.network.prefix}`),
+          [LAB_ADDRESSES.lanNetwork],
+        );
         const ike = cli.events.find((e) => e.type === 'sa' && e.kind === 'ike');
         assert.ok(ike && ike.type === 'sa' && ike.kind === 'ike');
         assert.equal(`${ike.encryption} ${ike.hash} ${ike.dhGroup}`, expected);
@@ -68,13 +95,20 @@ describe('IKEv1 interop with strongSwan', { skip: skip !== undefined }, () => {
       files.push(f);
       return f;
     };
-    const noSasWithin = (ms: number) => lab.waitForSas((sas) => sas.length === 0, ms, 'no SA on the gateway');
+    const noSasWithin = (ms: number) =>
+      lab.waitForSas((sas) => sas.length === 0, ms, 'no SA on the gateway');
 
     const failures: [string, Record<string, unknown>, string, string, string][] = [
       ['wrong group PSK', {}, 'not-the-group-key', PASSWORD, 'group-psk-rejected'],
       ['wrong XAuth password', {}, PSK, 'wrong-password', 'xauth-rejected'],
       ['unknown group name', { group: 'no-such-group' }, PSK, PASSWORD, 'unknown-group'],
-      ['no common proposal', { ikeProposals: ['aes192-sha512-modp4096'] }, PSK, PASSWORD, 'no-proposal-chosen'],
+      [
+        'no common proposal',
+        { ikeProposals: ['aes192-sha512-modp4096'] },
+        PSK,
+        PASSWORD,
+        'no-proposal-chosen',
+      ],
     ];
     for (const [name, profile, psk, password, code] of failures) {
       test(`${name}: fails fast with ${code}, and the gateway keeps no SA`, async () => {
@@ -118,10 +152,18 @@ describe('IKEv1 interop with strongSwan', { skip: skip !== undefined }, () => {
       } finally {
         await cli.stop();
       }
+      await new Promise((resolve) => setTimeout(resolve, 500)); // let dumpcap drain its buffer
       const path = await capture.stop();
-      const { stdout } = await promisify(execFile)('tshark', ['-r', path, '-o', 'udp.check_checksum:FALSE'], { maxBuffer: 1 << 24 });
+      const { stdout } = await promisify(execFile)(
+        'tshark',
+        ['-r', path, '-o', 'udp.check_checksum:FALSE'],
+        { maxBuffer: 1 << 24 },
+      );
       const lines = stdout.split('\n').filter(Boolean);
-      assert.ok(lines.some((l) => l.includes('Aggressive')), `capture holds aggressive mode:\n${stdout}`);
+      assert.ok(
+        lines.some((l) => l.includes('Aggressive')),
+        `capture holds aggressive mode:\n${stdout}`,
+      );
       assert.ok(lines.some((l) => l.includes('Quick Mode')));
       assert.ok(!/malformed/i.test(stdout), stdout);
     });

@@ -57,14 +57,17 @@ export function startCapture(
       () => fail(`did not start within ${READY_TIMEOUT_MS / 1000} s`),
       READY_TIMEOUT_MS,
     );
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(`exited (${code ?? signal}) before capturing`);
     child.once('error', (error) => fail(`could not be spawned (${error.message})`));
-    child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before capturing`));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.once('exit', onExit);
+    const onStderr = (chunk: string) => {
       stderr += chunk;
       // dumpcap names the file once the interface is open and capturing
       if (!stderr.includes('File:')) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.off('exit', onExit);
+      child.stderr.off('data', onStderr).resume();
       resolve({
         path,
         async stop() {
@@ -73,6 +76,7 @@ export function startCapture(
           return path;
         },
       });
-    });
+    };
+    child.stderr.setEncoding('utf8').on('data', onStderr);
   });
 }

@@ -13,6 +13,21 @@ import { type IkeSa, parseListSas } from './sas.js';
 export const CHARON = '/usr/lib/ipsec/charon';
 export const SWANCTL = 'swanctl';
 
+const SWANCTL_CREDENTIAL_DIRS = [
+  'x509',
+  'x509ca',
+  'x509ocsp',
+  'x509aa',
+  'x509ac',
+  'x509crl',
+  'pubkey',
+  'private',
+  'rsa',
+  'ecdsa',
+  'bliss',
+  'pkcs8',
+  'pkcs12',
+];
 const POLL_MS = 5;
 const STOP_GRACE_MS = 2000;
 const OUTPUT_KEEP = 8192;
@@ -60,7 +75,9 @@ export class Gateway {
   /** Writes strongswan.conf and swanctl.conf for `options`. */
   writeConfig(options: ResolvedLabOptions): void {
     mkdirSync(this.runDir, { recursive: true });
-    mkdirSync(this.swanctlDir, { recursive: true });
+    // swanctl --load-all scans these credential directories and complains about missing ones
+    for (const sub of SWANCTL_CREDENTIAL_DIRS)
+      mkdirSync(join(this.swanctlDir, sub), { recursive: true });
     const config = gatewayConfig(options, { logFile: this.logFile, viciSocket: this.viciSocket });
     writeFileSync(this.strongswanConfPath, config.strongswanConf);
     writeFileSync(join(this.swanctlDir, 'swanctl.conf'), config.swanctlConf, { mode: 0o600 });

@@ -5,7 +5,13 @@ export { cleanupStaleLabs } from './cleanup.js';
 export { gatewayConfig } from './config.js';
 export type { GatewayStartTimings } from './gateway.js';
 export { Lab, startLab } from './lab.js';
-export type { LabTimings, NamespaceRunOptions, NamespaceSpawnOptions } from './lab.js';
+export type {
+  LabTimings,
+  NamespaceExec,
+  NamespaceRunOptions,
+  NamespaceSpawn,
+  NamespaceSpawnOptions,
+} from './lab.js';
 export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, LAB_DEFAULTS } from './options.js';
 export type { LabOptions, LabUser, ResolvedLabOptions } from './options.js';
 export type { RunResult } from './run.js';

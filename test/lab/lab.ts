@@ -46,6 +46,20 @@ export interface NamespaceSpawnOptions extends SpawnOptions {
   privateRun?: boolean;
 }
 
+/** exec() bound to one namespace. */
+export type NamespaceExec = (
+  command: string,
+  args?: readonly string[],
+  options?: NamespaceRunOptions,
+) => Promise<RunResult>;
+
+/** spawn() bound to one namespace. */
+export type NamespaceSpawn = (
+  command: string,
+  args?: readonly string[],
+  options?: NamespaceSpawnOptions,
+) => ChildProcess;
+
 const STOP_GRACE_MS = 1000;
 const SAS_POLL_MS = 50;
 
@@ -190,53 +204,12 @@ export class Lab {
     return spawn('ip', this.netnsArgs(role, command, args, privateRun), spawnOptions);
   }
 
-  execInClient(
-    command: string,
-    args?: readonly string[],
-    options?: NamespaceRunOptions,
-  ): Promise<RunResult> {
-    return this.exec('cli', command, args, options);
-  }
-
-  spawnInClient(
-    command: string,
-    args?: readonly string[],
-    options?: NamespaceSpawnOptions,
-  ): ChildProcess {
-    return this.spawn('cli', command, args, options);
-  }
-
-  execInGateway(
-    command: string,
-    args?: readonly string[],
-    options?: NamespaceRunOptions,
-  ): Promise<RunResult> {
-    return this.exec('gw', command, args, options);
-  }
-
-  spawnInGateway(
-    command: string,
-    args?: readonly string[],
-    options?: NamespaceSpawnOptions,
-  ): ChildProcess {
-    return this.spawn('gw', command, args, options);
-  }
-
-  execInLan(
-    command: string,
-    args?: readonly string[],
-    options?: NamespaceRunOptions,
-  ): Promise<RunResult> {
-    return this.exec('lan', command, args, options);
-  }
-
-  spawnInLan(
-    command: string,
-    args?: readonly string[],
-    options?: NamespaceSpawnOptions,
-  ): ChildProcess {
-    return this.spawn('lan', command, args, options);
-  }
+  readonly execInClient: NamespaceExec = (...args) => this.exec('cli', ...args);
+  readonly spawnInClient: NamespaceSpawn = (...args) => this.spawn('cli', ...args);
+  readonly execInGateway: NamespaceExec = (...args) => this.exec('gw', ...args);
+  readonly spawnInGateway: NamespaceSpawn = (...args) => this.spawn('gw', ...args);
+  readonly execInLan: NamespaceExec = (...args) => this.exec('lan', ...args);
+  readonly spawnInLan: NamespaceSpawn = (...args) => this.spawn('lan', ...args);
 
   /** The gateway's IKE SAs and their child SAs. */
   listSas(): Promise<IkeSa[]> {
@@ -283,11 +256,20 @@ export class Lab {
     return this.gateway.start();
   }
 
-  /** Rewrites the config with new options and reloads it into the running charon (existing SAs stay). */
+  /**
+   * Loads new options into the running charon (`swanctl --load-all`); existing SAs stay.
+   * They replace the current options: what is not given falls back to the default.
+   */
   async reloadConfig(options: LabOptions): Promise<void> {
     const resolved = resolveLabOptions(options);
     this.gateway.writeConfig(resolved);
-    await this.gateway.swanctl(['--load-all']);
+    try {
+      await this.gateway.swanctl(['--load-all']);
+    } catch (error) {
+      // keep the files in step with what charon still runs, for restartGateway()
+      this.gateway.writeConfig(this.currentOptions);
+      throw error;
+    }
     this.currentOptions = resolved;
   }
 

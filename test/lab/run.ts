@@ -63,6 +63,8 @@ export function run(
         resolve({ stdout, stderr, code });
       },
     );
+    // a command killed by a Ctrl-C to the whole process group closes its stdin early
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }

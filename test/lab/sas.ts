@@ -52,7 +52,16 @@ export function parseViciDump(text: string): ViciMessage[] {
   return messages;
 }
 
-export interface ChildSa {
+/** Negotiated algorithms, named as strongSwan prints them (AES_CBC, HMAC_SHA1_96, MODP_2048). */
+export interface SaAlgorithms {
+  encrAlg: string | undefined;
+  encrKeysize: number | undefined;
+  integAlg: string | undefined;
+  /** Phase 1 group; for a child SA the PFS group of its Quick Mode, if any. */
+  dhGroup: string | undefined;
+}
+
+export interface ChildSa extends SaAlgorithms {
   /** Key in child-sas, e.g. "lab-3" (name plus unique id). */
   key: string;
   name: string;
@@ -68,11 +77,6 @@ export interface ChildSa {
   spiIn: string;
   /** Hex SPI the gateway sends with (the client's inbound SPI). */
   spiOut: string;
-  encrAlg: string | undefined;
-  encrKeysize: number | undefined;
-  integAlg: string | undefined;
-  /** PFS group of this Quick Mode, if any. */
-  dhGroup: string | undefined;
   bytesIn: number;
   packetsIn: number;
   bytesOut: number;
@@ -90,7 +94,7 @@ export interface ChildSa {
   raw: ViciSection;
 }
 
-export interface IkeSa {
+export interface IkeSa extends SaAlgorithms {
   /** Connection name in swanctl.conf. */
   name: string;
   uniqueId: number;
@@ -111,11 +115,7 @@ export interface IkeSa {
   responderSpi: string;
   natLocal: boolean;
   natRemote: boolean;
-  encrAlg: string | undefined;
-  encrKeysize: number | undefined;
-  integAlg: string | undefined;
   prfAlg: string | undefined;
-  dhGroup: string | undefined;
   establishedSeconds: number | undefined;
   rekeySeconds: number | undefined;
   reauthSeconds: number | undefined;
@@ -155,6 +155,15 @@ function sections(value: ViciValue | undefined): [string, ViciSection][] {
     : [];
 }
 
+function algorithms(s: ViciSection): SaAlgorithms {
+  return {
+    encrAlg: text(s, 'encr-alg'),
+    encrKeysize: number(s, 'encr-keysize'),
+    integAlg: text(s, 'integ-alg'),
+    dhGroup: text(s, 'dh-group'),
+  };
+}
+
 function childSa(key: string, s: ViciSection): ChildSa {
   return {
     key,
@@ -167,10 +176,7 @@ function childSa(key: string, s: ViciSection): ChildSa {
     encap: flag(s, 'encap'),
     spiIn: text(s, 'spi-in') ?? '',
     spiOut: text(s, 'spi-out') ?? '',
-    encrAlg: text(s, 'encr-alg'),
-    encrKeysize: number(s, 'encr-keysize'),
-    integAlg: text(s, 'integ-alg'),
-    dhGroup: text(s, 'dh-group'),
+    ...algorithms(s),
     bytesIn: number(s, 'bytes-in') ?? 0,
     packetsIn: number(s, 'packets-in') ?? 0,
     bytesOut: number(s, 'bytes-out') ?? 0,
@@ -204,11 +210,8 @@ function ikeSa(name: string, s: ViciSection): IkeSa {
     responderSpi: text(s, 'responder-spi') ?? '',
     natLocal: flag(s, 'nat-local'),
     natRemote: flag(s, 'nat-remote'),
-    encrAlg: text(s, 'encr-alg'),
-    encrKeysize: number(s, 'encr-keysize'),
-    integAlg: text(s, 'integ-alg'),
+    ...algorithms(s),
     prfAlg: text(s, 'prf-alg'),
-    dhGroup: text(s, 'dh-group'),
     establishedSeconds: number(s, 'established'),
     rekeySeconds: number(s, 'rekey-time'),
     reauthSeconds: number(s, 'reauth-time'),

@@ -43,57 +43,43 @@ export function clientResolvConfPath(names: LabNames): string {
   return `${ETC_NETNS_DIR}/${names.cli}/resolv.conf`;
 }
 
-function cidr(address: string): string {
-  return `${address}/${LAB_PREFIX_LENGTH}`;
-}
+/** One end of a veth link: namespace role, interface name, address. */
+type LinkEnd = [LabRole, string, string];
 
-// Per-namespace `ip -batch` scripts, in creation order: each veth is created from the
-// namespace listed first, with its peer put straight into the next one, so no interface
-// ever exists in the host's namespace.
-function linkScripts(n: LabNames): [LabRole, string[]][] {
-  return [
-    [
-      'cli',
-      [
-        'link set lo up',
-        `link add ${I.client} type veth peer name ${I.natInside} netns ${n.nat}`,
-        `addr add ${cidr(A.client)} dev ${I.client}`,
-        `link set ${I.client} up`,
-        `route add default via ${A.natInside}`,
-      ],
-    ],
-    [
-      'nat',
-      [
-        'link set lo up',
-        `link add ${I.natOutside} type veth peer name ${I.gatewayWan} netns ${n.gw}`,
-        `addr add ${cidr(A.natInside)} dev ${I.natInside}`,
-        `addr add ${cidr(A.natOutside)} dev ${I.natOutside}`,
-        `link set ${I.natInside} up`,
-        `link set ${I.natOutside} up`,
-      ],
-    ],
-    [
-      'gw',
-      [
-        'link set lo up',
-        `link add ${I.gatewayLan} type veth peer name ${I.lanHost} netns ${n.lan}`,
-        `addr add ${cidr(A.gateway)} dev ${I.gatewayWan}`,
-        `addr add ${cidr(A.gatewayLan)} dev ${I.gatewayLan}`,
-        `link set ${I.gatewayWan} up`,
-        `link set ${I.gatewayLan} up`,
-      ],
-    ],
-    [
-      'lan',
-      [
-        'link set lo up',
-        `addr add ${cidr(A.lanHost)} dev ${I.lanHost}`,
-        `link set ${I.lanHost} up`,
-        `route add default via ${A.gatewayLan}`,
-      ],
-    ],
-  ];
+// The three veth links. Each is created from its first end's namespace with the peer put
+// straight into the second's, so no interface ever exists in the host's namespace.
+const LINKS: [LinkEnd, LinkEnd][] = [
+  [
+    ['cli', I.client, A.client],
+    ['nat', I.natInside, A.natInside],
+  ],
+  [
+    ['nat', I.natOutside, A.natOutside],
+    ['gw', I.gatewayWan, A.gateway],
+  ],
+  [
+    ['gw', I.gatewayLan, A.gatewayLan],
+    ['lan', I.lanHost, A.lanHost],
+  ],
+];
+
+const DEFAULT_ROUTES: Partial<Record<LabRole, string>> = { cli: A.natInside, lan: A.gatewayLan };
+
+// The `ip -batch` script of one namespace. Run in LAB_ROLES order: a link's second end exists
+// once the namespace of its first end has run.
+function linkScript(role: LabRole, names: LabNames): string {
+  const lines = ['link set lo up'];
+  for (const [[fromRole, fromIf], [toRole, toIf]] of LINKS) {
+    if (fromRole === role)
+      lines.push(`link add ${fromIf} type veth peer name ${toIf} netns ${names[toRole]}`);
+  }
+  for (const [endRole, iface, address] of LINKS.flat()) {
+    if (endRole === role)
+      lines.push(`addr add ${address}/${LAB_PREFIX_LENGTH} dev ${iface}`, `link set ${iface} up`);
+  }
+  const gateway = DEFAULT_ROUTES[role];
+  if (gateway) lines.push(`route add default via ${gateway}`);
+  return lines.join('\n') + '\n';
 }
 
 // IPv6 off everywhere: no router solicitations or MLD reports in captures and counters.
@@ -127,8 +113,8 @@ export async function createTopology(names: LabNames, resolvConfText: string): P
         : run('ip', ['netns', 'exec', names[r], 'sysctl', '-qw', ...settings]);
     }),
   );
-  for (const [role, lines] of linkScripts(names)) {
-    await run('ip', ['-n', names[role], '-batch', '-'], { input: lines.join('\n') + '\n' });
+  for (const role of LAB_ROLES) {
+    await run('ip', ['-n', names[role], '-batch', '-'], { input: linkScript(role, names) });
   }
   await run('ip', ['netns', 'exec', names.nat, 'nft', '-f', '-'], { input: NAT_RULESET });
   writeClientResolvConf(names, resolvConfText);

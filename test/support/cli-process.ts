@@ -13,18 +13,32 @@ export interface CliRun {
   events: EngineEvent[];
   stdoutLines: string[];
   stderr: () => string;
-  waitFor<T extends EngineEvent>(predicate: (event: EngineEvent) => event is T, timeoutMs: number, what: string): Promise<T>;
-  waitFor(predicate: (event: EngineEvent) => boolean, timeoutMs: number, what: string): Promise<EngineEvent>;
+  waitFor<T extends EngineEvent>(
+    predicate: (event: EngineEvent) => event is T,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T>;
+  waitFor(
+    predicate: (event: EngineEvent) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<EngineEvent>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runCli(args: string[], options: { netns?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { netns?: string; env?: NodeJS.ProcessEnv } = {},
+): CliRun {
   const command = options.netns ? 'ip' : process.execPath;
   const argv = options.netns
     ? ['netns', 'exec', options.netns, process.execPath, CLI_ENTRY, ...args]
     : [CLI_ENTRY, ...args];
-  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  const child = spawn(command, argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   const events: EngineEvent[] = [];
   const stdoutLines: string[] = [];
   let stderr = '';
@@ -33,7 +47,8 @@ export function runCli(args: string[], options: { netns?: string; env?: NodeJS.P
   createInterface({ input: child.stdout! }).on('line', (line) => {
     stdoutLines.push(line);
     const parsed = EngineEventSchema.safeParse(JSON.parse(line));
-    if (!parsed.success) throw new Error(`CLI printed an event that does not match the schema: ${line}`);
+    if (!parsed.success)
+      throw new Error(`CLI printed an event that does not match the schema: ${line}`);
     events.push(parsed.data);
     listeners.forEach((l) => l());
   });
@@ -52,12 +67,20 @@ export function runCli(args: string[], options: { netns?: string; env?: NodeJS.P
           resolve(found);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           done();
-          reject(new Error(`CLI exited (${child.exitCode ?? child.signalCode}) before ${what}; stderr: ${stderr}; last events: ${stdoutLines.slice(-5).join('\n')}`));
+          reject(
+            new Error(
+              `CLI exited (${child.exitCode ?? child.signalCode}) before ${what}; stderr: ${stderr}; last events: ${stdoutLines.slice(-5).join('\n')}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr}; last events: ${stdoutLines.slice(-8).join('\n')}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr}; last events: ${stdoutLines.slice(-8).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

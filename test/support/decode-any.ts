@@ -40,7 +40,11 @@ export function mutate(original: Buffer, random: () => number): Buffer {
       return b.subarray(0, pick(b.length));
     case 2: {
       const at = pick(b.length);
-      return Buffer.concat([b.subarray(0, at), Buffer.from(Array.from({ length: 1 + pick(16) }, () => pick(256))), b.subarray(at)]);
+      return Buffer.concat([
+        b.subarray(0, at),
+        Buffer.from(Array.from({ length: 1 + pick(16) }, () => pick(256))),
+        b.subarray(at),
+      ]);
     }
     case 3: {
       // corrupt a 16-bit length: generic payload headers sit at 28 + k

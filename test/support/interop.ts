@@ -10,7 +10,8 @@ import { type CliRun, runCli } from './cli-process.js';
 /** Why interop tests cannot run on this machine, or undefined. CI must never see a reason. */
 export function interopSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'interop tests need root (network namespaces, TUN)';
-  if (!existsSync('/usr/lib/ipsec/charon')) return 'strongSwan is not installed: run scripts/install-system-deps.sh';
+  if (!existsSync('/usr/lib/ipsec/charon'))
+    return 'strongSwan is not installed: run scripts/install-system-deps.sh';
   return undefined;
 }
 
@@ -28,10 +29,27 @@ export interface ClientFiles {
   remove(): void;
 }
 
-export function clientFiles(profile: Record<string, unknown>, psk: string, password: string): ClientFiles {
+export function clientFiles(
+  profile: Record<string, unknown>,
+  psk: string,
+  password: string,
+): ClientFiles {
   const dir = mkdtempSync(join(tmpdir(), 'rw-client-'));
-  const files = { profile: join(dir, 'profile.json'), psk: join(dir, 'psk'), password: join(dir, 'password') };
-  writeFileSync(files.profile, JSON.stringify({ name: 'lab', gateway: '198.51.100.1', group: 'labgroup', username: 'alice', ...profile }));
+  const files = {
+    profile: join(dir, 'profile.json'),
+    psk: join(dir, 'psk'),
+    password: join(dir, 'password'),
+  };
+  writeFileSync(
+    files.profile,
+    JSON.stringify({
+      name: 'lab',
+      gateway: '198.51.100.1',
+      group: 'labgroup',
+      username: 'alice',
+      ...profile,
+    }),
+  );
   writeFileSync(files.psk, `${psk}\n`, { mode: 0o600 });
   writeFileSync(files.password, `${password}\n`, { mode: 0o600 });
   return { dir, ...files, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -39,7 +57,20 @@ export function clientFiles(profile: Record<string, unknown>, psk: string, passw
 
 export function connectCli(lab: Lab, files: ClientFiles, extra: string[] = []): CliRun {
   return runCli(
-    ['connect', '--profile', files.profile, '--group-psk-file', files.psk, '--password-file', files.password, '--json', '--no-dns', '--log-level', 'debug', ...extra],
+    [
+      'connect',
+      '--profile',
+      files.profile,
+      '--group-psk-file',
+      files.psk,
+      '--password-file',
+      files.password,
+      '--json',
+      '--no-dns',
+      '--log-level',
+      'debug',
+      ...extra,
+    ],
     { netns: lab.names.cli },
   );
 }

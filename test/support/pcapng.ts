@@ -24,7 +24,7 @@ export function readUdpDatagrams(path: string): CapturedDatagram[] {
   const linkTypes: number[] = [];
   const datagrams: CapturedDatagram[] = [];
   let frame = 0;
-  for (let offset = 0; offset + 12 <= file.length; ) {
+  for (let offset = 0; offset + 12 <= file.length;) {
     const type = file.readUInt32LE(offset);
     const length = file.readUInt32LE(offset + 4);
     if (length < 12 || offset + length > file.length) throw new Error('truncated pcapng block');
@@ -36,7 +36,13 @@ export function readUdpDatagrams(path: string): CapturedDatagram[] {
       const data = body.subarray(20, 20 + captured);
       const linkType = linkTypes[body.readUInt32LE(0)];
       const ipOffset =
-        linkType === LINKTYPE_ETHERNET ? 14 : linkType === LINKTYPE_LINUX_SLL ? 16 : linkType === LINKTYPE_RAW ? 0 : -1;
+        linkType === LINKTYPE_ETHERNET
+          ? 14
+          : linkType === LINKTYPE_LINUX_SLL
+            ? 16
+            : linkType === LINKTYPE_RAW
+              ? 0
+              : -1;
       if (ipOffset < 0) throw new Error(`unsupported link type ${linkType}`);
       const ip = data.subarray(ipOffset);
       if (ip[0] !== undefined && ip[0] >> 4 === 4 && ip[9] === 17) {

@@ -1,7 +1,7 @@
 // ESP with AES-GCM-16 (RFC 4106): nonce = 4-byte salt | 8-byte explicit IV (4), AAD = SPI |
 // 32-bit sequence number (5, no ESN), 16-byte ICV. GCM cannot take a new nonce on an existing
 // node:crypto object, so each packet gets its own cipher.
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { type CipherGCMTypes, createCipheriv, createDecipheriv } from 'node:crypto';
 import type { EspDirectionKeys } from '../../shared/esp-sa.js';
 import type { EspOpener, EspSealer } from './esp-codec.js';
 import {
@@ -29,7 +29,7 @@ export class AesGcmSealer implements EspSealer {
   private readonly nonce: Buffer;
 
   constructor(
-    private readonly cipher: string,
+    private readonly cipher: CipherGCMTypes,
     private readonly keys: EspDirectionKeys,
     private readonly scratch: Buffer,
   ) {
@@ -59,7 +59,7 @@ export class AesGcmOpener implements EspOpener {
   private readonly nonce: Buffer;
 
   constructor(
-    private readonly cipher: string,
+    private readonly cipher: CipherGCMTypes,
     private readonly keys: EspDirectionKeys,
   ) {
     this.nonce = nonceBuffer(keys);
@@ -72,7 +72,12 @@ export class AesGcmOpener implements EspOpener {
   open(packet: Buffer): Buffer | undefined {
     const icvOffset = packet.length - ICV_LENGTH;
     packet.copy(this.nonce, SALT_LENGTH, ESP_HEADER_LENGTH, CIPHERTEXT_OFFSET);
-    const decipher = createDecipheriv(this.cipher, this.keys.encryptionKey, this.nonce, GCM_OPTIONS);
+    const decipher = createDecipheriv(
+      this.cipher,
+      this.keys.encryptionKey,
+      this.nonce,
+      GCM_OPTIONS,
+    );
     decipher.setAAD(packet.subarray(0, ESP_HEADER_LENGTH));
     decipher.setAuthTag(packet.subarray(icvOffset));
     const plaintext = decipher.update(packet.subarray(CIPHERTEXT_OFFSET, icvOffset));

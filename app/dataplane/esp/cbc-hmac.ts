@@ -66,7 +66,13 @@ export class CbcHmacSealer implements EspSealer {
   seal(inner: Buffer, nextHeader: number, sequence: number): Buffer {
     const { blockSize, hmac, icvLength } = this.transform;
     this.random.fill(this.scratch, 0, blockSize);
-    const plainLength = writeEspPlaintext(this.scratch, blockSize, inner, nextHeader, this.alignment);
+    const plainLength = writeEspPlaintext(
+      this.scratch,
+      blockSize,
+      inner,
+      nextHeader,
+      this.alignment,
+    );
     const ivAndCiphertext = this.cipher.update(this.scratch.subarray(0, blockSize + plainLength));
     const icvOffset = ESP_HEADER_LENGTH + ivAndCiphertext.length;
     const packet = Buffer.allocUnsafe(icvOffset + icvLength);
@@ -89,7 +95,9 @@ export class CbcHmacOpener implements EspOpener {
     private readonly keys: EspDirectionKeys,
   ) {
     const chainStart = Buffer.alloc(transform.blockSize);
-    this.decipher = chainedCipher(createDecipheriv(transform.cipher, keys.encryptionKey, chainStart));
+    this.decipher = chainedCipher(
+      createDecipheriv(transform.cipher, keys.encryptionKey, chainStart),
+    );
   }
 
   fitsLength(length: number): boolean {

@@ -19,7 +19,10 @@ const SUMMED_FIELDS = [
 type SummedField = (typeof SUMMED_FIELDS)[number];
 
 function zeroSums(): Record<SummedField, number> {
-  return Object.fromEntries(SUMMED_FIELDS.map((field) => [field, 0])) as Record<SummedField, number>;
+  return Object.fromEntries(SUMMED_FIELDS.map((field) => [field, 0])) as Record<
+    SummedField,
+    number
+  >;
 }
 
 export function emptySaCounters(sa: EspSaPair): EspSaCounters {

@@ -5,19 +5,18 @@ import { type Ipv4Net, ipv4ToInt } from '../../shared/net.js';
 import { IPV4_DESTINATION_OFFSET, IPV4_SOURCE_OFFSET, NEXT_HEADER_IPV4 } from './inner-packet.js';
 
 class Ipv4Ranges {
-  private readonly networks: Uint32Array;
-  private readonly masks: Uint32Array;
+  private readonly ranges: { network: number; mask: number }[];
 
   constructor(nets: Ipv4Net[]) {
-    this.masks = Uint32Array.from(nets, (net) =>
-      net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0,
-    );
-    this.networks = Uint32Array.from(nets, (net, index) => ipv4ToInt(net.address) & this.masks[index]!);
+    this.ranges = nets.map((net) => {
+      const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
+      return { network: (ipv4ToInt(net.address) & mask) >>> 0, mask };
+    });
   }
 
   contains(address: number): boolean {
-    for (let index = 0; index < this.networks.length; index++) {
-      if (((address & this.masks[index]!) >>> 0) === this.networks[index]) return true;
+    for (const range of this.ranges) {
+      if ((address & range.mask) >>> 0 === range.network) return true;
     }
     return false;
   }

@@ -1,10 +1,29 @@
 // Negotiated transform (RFC 2407 names from the contract) to the node:crypto algorithms and
 // the per-direction sealer/opener that implement it.
-import type { EspDirectionKeys, EspSaPair } from '../../shared/esp-sa.js';
+import type { CipherGCMTypes } from 'node:crypto';
+import type { EspSaPair } from '../../shared/esp-sa.js';
 import { AesGcmOpener, AesGcmSealer } from './aes-gcm.js';
 import { type CbcHmacTransform, CbcHmacOpener, CbcHmacSealer } from './cbc-hmac.js';
 import type { EspOpener, EspSealer } from './esp-codec.js';
 import type { RandomPool } from './random-pool.js';
+
+/** RFC 4106 8.1: AES-GCM with 128, 192 or 256-bit keys, by key bytes */
+const GCM_CIPHERS: Record<number, CipherGCMTypes> = {
+  16: 'aes-128-gcm',
+  24: 'aes-192-gcm',
+  32: 'aes-256-gcm',
+};
+/** RFC 4106 8.1: the last 4 bytes of the KEYMAT */
+const GCM_SALT_LENGTH = 4;
+
+/** RFC 3602 (AES-CBC, 16-byte blocks) and RFC 2451 (3DES-CBC, 8-byte blocks, 192-bit key) */
+const CBC_CIPHERS: Record<string, { blockSize: number; byKeyBytes: Record<number, string> }> = {
+  'aes-cbc': {
+    blockSize: 16,
+    byKeyBytes: { 16: 'aes-128-cbc', 24: 'aes-192-cbc', 32: 'aes-256-cbc' },
+  },
+  '3des-cbc': { blockSize: 8, byKeyBytes: { 24: 'des-ede3-cbc' } },
+};
 
 /** RFC 2404 (HMAC-SHA1-96), RFC 4868 2.1 (HMAC-SHA-256-128), RFC 2403 (HMAC-MD5-96) */
 const INTEGRITY: Record<string, { hmac: string; keyLength: number; icvLength: number }> = {
@@ -13,41 +32,39 @@ const INTEGRITY: Record<string, { hmac: string; keyLength: number; icvLength: nu
   'hmac-md5-96': { hmac: 'md5', keyLength: 16, icvLength: 12 },
 };
 
-type EspTransform = { kind: 'gcm'; cipher: string } | ({ kind: 'cbc' } & CbcHmacTransform);
+type EspTransform = { kind: 'gcm'; cipher: CipherGCMTypes } | ({ kind: 'cbc' } & CbcHmacTransform);
 
-function resolveTransform(sa: EspSaPair): EspTransform {
-  const keyBytes = sa.keyBits / 8;
-  const checkKeys = (keys: EspDirectionKeys, saltLength: number, integrityLength: number) => {
+function checkKeyLengths(sa: EspSaPair, saltLength: number, integrityKeyLength: number): void {
+  for (const keys of [sa.inbound, sa.outbound]) {
     if (
-      keys.encryptionKey.length !== keyBytes ||
+      keys.encryptionKey.length * 8 !== sa.keyBits ||
       keys.salt.length !== saltLength ||
-      keys.integrityKey.length !== integrityLength
+      keys.integrityKey.length !== integrityKeyLength
     ) {
       throw new RangeError(`SA ${sa.id}: key lengths do not fit ${sa.encryption}/${sa.integrity}`);
     }
-  };
-  const aesKey = keyBytes === 16 || keyBytes === 24 || keyBytes === 32;
+  }
+}
+
+function resolveTransform(sa: EspSaPair): EspTransform {
+  const keyBytes = sa.keyBits / 8;
+  const unsupported = new RangeError(
+    `SA ${sa.id}: unsupported transform ${sa.encryption}-${sa.keyBits} with ${sa.integrity}`,
+  );
   if (sa.encryption === 'aes-gcm-16') {
-    // RFC 4106: combined mode, no separate integrity; 4-byte salt from KEYMAT (8.1)
-    if (!aesKey || sa.integrity !== 'none') {
-      throw new RangeError(`SA ${sa.id}: unsupported ${sa.encryption} ${sa.keyBits} with ${sa.integrity}`);
-    }
-    for (const keys of [sa.inbound, sa.outbound]) checkKeys(keys, 4, 0);
-    return { kind: 'gcm', cipher: `aes-${sa.keyBits}-gcm` };
+    const cipher = GCM_CIPHERS[keyBytes];
+    // combined mode: GCM's own tag is the ICV, no separate integrity algorithm
+    if (!cipher || sa.integrity !== 'none') throw unsupported;
+    checkKeyLengths(sa, GCM_SALT_LENGTH, 0);
+    return { kind: 'gcm', cipher };
   }
+  const cbc = CBC_CIPHERS[sa.encryption];
+  const cipher = cbc?.byKeyBytes[keyBytes];
   const integrity = INTEGRITY[sa.integrity];
-  // RFC 3602 (AES-CBC, 16-byte blocks) and RFC 2451 (3DES-CBC, 8-byte blocks, 192-bit key)
-  const cipher =
-    sa.encryption === 'aes-cbc' && aesKey
-      ? { cipher: `aes-${sa.keyBits}-cbc`, blockSize: 16 }
-      : sa.encryption === '3des-cbc' && keyBytes === 24
-        ? { cipher: 'des-ede3-cbc', blockSize: 8 }
-        : undefined;
-  if (!cipher || !integrity) {
-    throw new RangeError(`SA ${sa.id}: unsupported ${sa.encryption} ${sa.keyBits} with ${sa.integrity}`);
-  }
-  for (const keys of [sa.inbound, sa.outbound]) checkKeys(keys, 0, integrity.keyLength);
-  return { kind: 'cbc', ...cipher, hmac: integrity.hmac, icvLength: integrity.icvLength };
+  if (!cbc || !cipher || !integrity) throw unsupported;
+  checkKeyLengths(sa, 0, integrity.keyLength);
+  const { hmac, icvLength } = integrity;
+  return { kind: 'cbc', cipher, blockSize: cbc.blockSize, hmac, icvLength };
 }
 
 export interface EspCodecs {

@@ -2,15 +2,17 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TunError } from './errors.js';
-import type { TunStats } from './tun-device.js';
+import type { TunDevice } from './tun-device.js';
 
-export const TUN_ADDON_PATH = fileURLToPath(
-  new URL('./native/build/Release/tun.node', import.meta.url),
-);
-const BUILD_COMMAND = 'npx node-gyp rebuild --directory app/dataplane/tun/native';
+const TUN_ADDON_PATH = fileURLToPath(new URL('./native/build/Release/tun.node', import.meta.url));
+const NOT_BUILT =
+  'the TUN addon is not built: run npm ci / npx node-gyp rebuild --directory app/dataplane/tun/native';
 
-export interface NativeTun {
-  readonly name: string;
+/** The addon's device: what LinuxTun passes through, plus the raw fd and the batch reader. */
+export interface NativeTun extends Pick<
+  TunDevice,
+  'name' | 'write' | 'writeBatch' | 'stats' | 'ref' | 'unref' | 'close'
+> {
   /** -1 once closed */
   readonly fd: number;
   /** packets of one batch arrive back to back in `slab`, their lengths in `lengths[0..count)` */
@@ -19,12 +21,6 @@ export interface NativeTun {
     lengths: Uint32Array,
     onError: (error: NodeJS.ErrnoException) => void,
   ): void;
-  write(packet: Buffer): boolean;
-  writeBatch(packets: Buffer[]): number;
-  stats(): TunStats;
-  ref(): void;
-  unref(): void;
-  close(): void;
 }
 
 export interface TunAddon {
@@ -41,12 +37,6 @@ export function loadTunAddon(path = TUN_ADDON_PATH): TunAddon {
   try {
     return createRequire(import.meta.url)(path) as TunAddon;
   } catch (error) {
-    throw new TunError(
-      'addon-not-built',
-      `the TUN addon is not built: run npm ci / ${BUILD_COMMAND}`,
-      {
-        cause: error,
-      },
-    );
+    throw new TunError('addon-not-built', NOT_BUILT, { cause: error });
   }
 }

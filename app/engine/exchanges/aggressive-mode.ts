@@ -5,11 +5,7 @@
 // The gateway proves it knows the group key with HASH_R; we prove it with HASH_I.
 import { timingSafeEqual } from 'node:crypto';
 import { EngineError } from '../api.js';
-import {
-  type Phase1Proposal,
-  hashNameOf,
-  phase1Attributes,
-} from '../proposals.js';
+import { type Phase1Proposal, hashNameOf, phase1Attributes } from '../proposals.js';
 import { attributeNumber } from '../wire/attributes.js';
 import {
   DOI_IPSEC,
@@ -73,7 +69,10 @@ export function buildMessage1(input: Message1Input): Message1 {
     { type: PayloadType.KeyExchange, body: { data: input.keyExchange } },
     { type: PayloadType.Nonce, body: { data: input.nonce } },
     { type: PayloadType.Identification, body: id },
-    ...input.vendorIds.map((data): OutgoingPayload => ({ type: PayloadType.VendorId, body: { data } })),
+    ...input.vendorIds.map((data): OutgoingPayload => ({
+      type: PayloadType.VendorId,
+      body: { data },
+    })),
   ];
   const bytes = encodeMessage(
     {
@@ -122,12 +121,19 @@ export function notificationOf(message: RawMessage): NotificationBody | undefine
 }
 
 /** Reads message 2 and finds which of our transforms the gateway chose. */
-export function readMessage2(message: RawMessage, offered: Phase1Proposal[], ourLifetime: number): Message2 {
+export function readMessage2(
+  message: RawMessage,
+  offered: Phase1Proposal[],
+  ourLifetime: number,
+): Message2 {
   const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
   const sa = requirePayload(payloads, PayloadType.SA, 'aggressive mode message 2').body;
   const transform = sa.proposals[0]?.transforms[0];
   if (!transform || sa.proposals.length !== 1 || sa.proposals[0]?.transforms.length !== 1) {
-    throw new EngineError('malformed-response', 'the gateway must choose exactly one phase 1 transform');
+    throw new EngineError(
+      'malformed-response',
+      'the gateway must choose exactly one phase 1 transform',
+    );
   }
   const attrs = new Map(transform.attributes.map((a) => [a.type, a]));
   const value = (type: number) => {
@@ -142,7 +148,10 @@ export function readMessage2(message: RawMessage, offered: Phase1Proposal[], our
     (p) => p.cipher === cipher && p.keyBits === keyBits && p.hash === hash && p.group === group,
   );
   if (!chosen) {
-    throw new EngineError('malformed-response', 'the gateway chose a phase 1 transform we did not offer');
+    throw new EngineError(
+      'malformed-response',
+      'the gateway chose a phase 1 transform we did not offer',
+    );
   }
   const natD = findPayloads(payloads, PayloadType.NatD);
   const natDDraft = findPayloads(payloads, PayloadType.NatDDraft);
@@ -193,7 +202,10 @@ export function message3Payloads(
     },
   ];
   for (const data of natD?.hashes ?? []) {
-    payloads.push({ type: natD?.payloadType === PayloadType.NatD ? PayloadType.NatD : PayloadType.NatDDraft, body: { data } });
+    payloads.push({
+      type: natD?.payloadType === PayloadType.NatD ? PayloadType.NatD : PayloadType.NatDDraft,
+      body: { data },
+    });
   }
   return payloads;
 }

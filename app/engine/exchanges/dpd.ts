@@ -62,7 +62,13 @@ export class DeadPeerDetector {
   /** Answers the gateway's R-U-THERE (RFC 3706 5.3). */
   answer(sequence: number): void {
     const { sa, messenger } = this.deps;
-    messenger.send(sealInformational(sa, this.deps.newMessageId(), dpdNotification(sa, NotifyType.DpdRUThereAck, sequence)));
+    messenger.send(
+      sealInformational(
+        sa,
+        this.deps.newMessageId(),
+        dpdNotification(sa, NotifyType.DpdRUThereAck, sequence),
+      ),
+    );
   }
 
   private check(): void {
@@ -96,7 +102,16 @@ export class DeadPeerDetector {
     this.outstanding.add(this.sequence);
     this.probesSent++;
     this.lastProbeAt = now;
-    log.debug('informational', `R-U-THERE ${this.sequence} (probe ${this.probesSent} of ${this.options.retries})`);
-    messenger.send(sealInformational(sa, this.deps.newMessageId(), dpdNotification(sa, NotifyType.DpdRUThere, this.sequence)));
+    log.debug(
+      'informational',
+      `R-U-THERE ${this.sequence} (probe ${this.probesSent} of ${this.options.retries})`,
+    );
+    messenger.send(
+      sealInformational(
+        sa,
+        this.deps.newMessageId(),
+        dpdNotification(sa, NotifyType.DpdRUThere, this.sequence),
+      ),
+    );
   }
 }

@@ -11,7 +11,13 @@ export function isInformational(message: RawMessage): boolean {
 }
 
 export function sealInformational(sa: IkeSa, messageId: number, payload: OutgoingPayload): Buffer {
-  return sealProtected(sa, ExchangeType.Informational, messageId, [payload], hashOverMessage(messageId));
+  return sealProtected(
+    sa,
+    ExchangeType.Informational,
+    messageId,
+    [payload],
+    hashOverMessage(messageId),
+  );
 }
 
 export interface InformationalContent {
@@ -44,7 +50,10 @@ export function deleteIkeSa(sa: IkeSa): OutgoingPayload {
 export function deleteEspSa(inboundSpi: number): OutgoingPayload {
   const spi = Buffer.alloc(4);
   spi.writeUInt32BE(inboundSpi >>> 0);
-  return { type: PayloadType.Delete, body: { doi: DOI_IPSEC, protocolId: ProtocolId.Esp, spis: [spi] } };
+  return {
+    type: PayloadType.Delete,
+    body: { doi: DOI_IPSEC, protocolId: ProtocolId.Esp, spis: [spi] },
+  };
 }
 
 /** RFC 3706 5: R-U-THERE and R-U-THERE-ACK, SPI = both cookies, data = sequence number. */

@@ -44,7 +44,8 @@ function splitEntries(bytes: Buffer): SplitEntry[] {
     } catch {
       continue; // a non-contiguous mask cannot be routed; skip the entry, keep the rest
     }
-    const address = bytes.readUInt32BE(o) & (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+    const address =
+      bytes.readUInt32BE(o) & (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
     entries.push({
       network: { address: intToIpv4(address >>> 0), prefix },
       protocol: bytes.readUInt16BE(o + 8),
@@ -104,7 +105,11 @@ export function readModeConfig(attributes: DataAttribute[]): {
         if (bytes.length > 0) result.defaultDomain = text(bytes);
         break;
       case UnityAttr.SplitDnsName:
-        result.splitDns.push(...text(bytes).split(/[,\s]+/).filter(Boolean));
+        result.splitDns.push(
+          ...text(bytes)
+            .split(/[,\s]+/)
+            .filter(Boolean),
+        );
         break;
       case UnityAttr.SplitInclude:
         result.splitInclude.push(...splitEntries(bytes));
@@ -119,7 +124,11 @@ export function readModeConfig(attributes: DataAttribute[]): {
         if (bytes.length > 0) result.pfs = attributeNumber(attr) !== 0;
         break;
       case UnityAttr.BackupServers:
-        result.backupServers.push(...text(bytes).split(/[,\s]+/).filter(Boolean));
+        result.backupServers.push(
+          ...text(bytes)
+            .split(/[,\s]+/)
+            .filter(Boolean),
+        );
         break;
       default:
         ignored.push(attr.type);

@@ -10,7 +10,12 @@ import { tlv } from '../wire/attributes.js';
 import { CfgType } from '../wire/constants.js';
 import type { RawMessage } from '../wire/message.js';
 import { modeConfigRequestAttributes, readModeConfig } from './mode-config-attributes.js';
-import { type AttributeMessage, isTransaction, openTransaction, sealTransaction } from './transaction.js';
+import {
+  type AttributeMessage,
+  isTransaction,
+  openTransaction,
+  sealTransaction,
+} from './transaction.js';
 
 export interface ModeConfigDeps {
   sa: IkeSa;
@@ -29,20 +34,23 @@ export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigRe
     identifier,
     attributes: modeConfigRequestAttributes(deps.applicationVersion),
   });
-  const answer = await messenger.request(
-    request,
-    isTransaction,
-    'the Mode Config request',
-  );
+  const answer = await messenger.request(request, isTransaction, 'the Mode Config request');
   const reply = openTransaction(sa, answer);
   if (reply.cfgType === CfgType.Set) acknowledgeSet(deps, answer, reply);
   else if (reply.cfgType !== CfgType.Reply) {
-    throw new EngineError('malformed-response', `Mode Config answer of type ${reply.cfgType}, expected REPLY or SET`);
+    throw new EngineError(
+      'malformed-response',
+      `Mode Config answer of type ${reply.cfgType}, expected REPLY or SET`,
+    );
   }
   const { result, ignored } = readModeConfig(reply.attributes);
-  if (ignored.length) log.debug('modecfg', `ignored attributes the gateway sent: ${ignored.join(', ')}`);
+  if (ignored.length)
+    log.debug('modecfg', `ignored attributes the gateway sent: ${ignored.join(', ')}`);
   if (!result.internalIp4) {
-    throw new EngineError('modecfg-no-address', 'the gateway assigned no virtual IP address (Mode Config)');
+    throw new EngineError(
+      'modecfg-no-address',
+      'the gateway assigned no virtual IP address (Mode Config)',
+    );
   }
   return result;
 }

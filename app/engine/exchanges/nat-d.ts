@@ -27,8 +27,20 @@ export function detectNat(
 ): NatState | undefined {
   const [forUs, ...forGateway] = received;
   if (!forUs || forGateway.length === 0) return undefined;
-  const ours = natDiscoveryHash(hash, cookies.initiator, cookies.responder, endpoints.localAddress, endpoints.localPort);
-  const theirs = natDiscoveryHash(hash, cookies.initiator, cookies.responder, endpoints.gatewayAddress, endpoints.gatewayPort);
+  const ours = natDiscoveryHash(
+    hash,
+    cookies.initiator,
+    cookies.responder,
+    endpoints.localAddress,
+    endpoints.localPort,
+  );
+  const theirs = natDiscoveryHash(
+    hash,
+    cookies.initiator,
+    cookies.responder,
+    endpoints.gatewayAddress,
+    endpoints.gatewayPort,
+  );
   return {
     localBehindNat: !ours.equals(forUs),
     peerBehindNat: !forGateway.some((h) => h.equals(theirs)),
@@ -41,9 +53,21 @@ export function message3NatD(
   endpoints: Endpoints,
   forceEncapsulation: boolean,
 ): Buffer[] {
-  const gateway = natDiscoveryHash(hash, cookies.initiator, cookies.responder, endpoints.gatewayAddress, endpoints.gatewayPort);
+  const gateway = natDiscoveryHash(
+    hash,
+    cookies.initiator,
+    cookies.responder,
+    endpoints.gatewayAddress,
+    endpoints.gatewayPort,
+  );
   const local = forceEncapsulation
     ? randomBytes(gateway.length)
-    : natDiscoveryHash(hash, cookies.initiator, cookies.responder, endpoints.localAddress, endpoints.localPort);
+    : natDiscoveryHash(
+        hash,
+        cookies.initiator,
+        cookies.responder,
+        endpoints.localAddress,
+        endpoints.localPort,
+      );
   return [gateway, local];
 }

@@ -5,7 +5,13 @@
 // The result is an ESP SA pair with one KEYMAT per direction, ready for the data plane.
 import { randomBytes } from 'node:crypto';
 import type { EspSaPair } from '../../shared/esp-sa.js';
-import { type Ipv4Net, intToIpv4, ipv4ToInt, maskToPrefix, prefixToMask } from '../../shared/net.js';
+import {
+  type Ipv4Net,
+  intToIpv4,
+  ipv4ToInt,
+  maskToPrefix,
+  prefixToMask,
+} from '../../shared/net.js';
 import { EngineError } from '../api.js';
 import { createKeyExchange, espDirectionKeys, messageIdBytes } from '../crypto/index.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -55,7 +61,12 @@ export function selectorId(net: Ipv4Net): IdBody {
   if (net.prefix === 32) return { idType: IdType.Ipv4Addr, protocolId: 0, port: 0, data: address };
   const mask = Buffer.alloc(4);
   mask.writeUInt32BE(ipv4ToInt(prefixToMask(net.prefix)));
-  return { idType: IdType.Ipv4AddrSubnet, protocolId: 0, port: 0, data: Buffer.concat([address, mask]) };
+  return {
+    idType: IdType.Ipv4AddrSubnet,
+    protocolId: 0,
+    port: 0,
+    data: Buffer.concat([address, mask]),
+  };
 }
 
 export function selectorOf(id: IdBody): Ipv4Net {
@@ -68,7 +79,10 @@ export function selectorOf(id: IdBody): Ipv4Net {
       prefix: maskToPrefix(intToIpv4(id.data.readUInt32BE(4))),
     };
   }
-  throw new EngineError('invalid-id', `the gateway answered with an ID of type ${id.idType} we cannot use as a selector`);
+  throw new EngineError(
+    'invalid-id',
+    `the gateway answered with an ID of type ${id.idType} we cannot use as a selector`,
+  );
 }
 
 function proposalSa(request: QuickModeRequest, spi: Buffer): SaBody {
@@ -83,7 +97,12 @@ function proposalSa(request: QuickModeRequest, spi: Buffer): SaBody {
         transforms: request.proposals.map((p, index) => ({
           number: index + 1,
           transformId: espTransformId(p),
-          attributes: espAttributes(p, request.encapsulationMode, request.lifetime, request.pfsGroup),
+          attributes: espAttributes(
+            p,
+            request.encapsulationMode,
+            request.lifetime,
+            request.pfsGroup,
+          ),
         })),
       },
     ],
@@ -111,7 +130,10 @@ export interface QuickModeResult {
   pfsGroup: number | undefined;
 }
 
-export async function runQuickMode(request: QuickModeRequest, deps: QuickModeDeps): Promise<QuickModeResult> {
+export async function runQuickMode(
+  request: QuickModeRequest,
+  deps: QuickModeDeps,
+): Promise<QuickModeResult> {
   const { sa, messenger, messageId } = deps;
   const inboundSpi = randomBytes(4);
   inboundSpi[0] = (inboundSpi[0] ?? 0) | 0x01; // SPIs 1..255 are reserved (RFC 4303 2.1)
@@ -122,15 +144,26 @@ export async function runQuickMode(request: QuickModeRequest, deps: QuickModeDep
   const payloads: OutgoingPayload[] = [
     { type: PayloadType.SA, body: proposalSa(request, inboundSpi) },
     { type: PayloadType.Nonce, body: { data: nonceI } },
-    ...(pfs ? [{ type: PayloadType.KeyExchange, body: { data: pfs.publicValue } } as OutgoingPayload] : []),
+    ...(pfs
+      ? [{ type: PayloadType.KeyExchange, body: { data: pfs.publicValue } } as OutgoingPayload]
+      : []),
     { type: PayloadType.Identification, body: idci },
     { type: PayloadType.Identification, body: idcr },
   ];
-  const qm1 = sealProtected(sa, ExchangeType.QuickMode, messageId, payloads, hashOverMessage(messageId));
+  const qm1 = sealProtected(
+    sa,
+    ExchangeType.QuickMode,
+    messageId,
+    payloads,
+    hashOverMessage(messageId),
+  );
   deps.onSent('qm1-sent');
   const answer = await messenger.request(
     qm1,
-    (m) => m.header.messageId === messageId && (m.header.exchangeType === ExchangeType.QuickMode || m.header.exchangeType === ExchangeType.Informational),
+    (m) =>
+      m.header.messageId === messageId &&
+      (m.header.exchangeType === ExchangeType.QuickMode ||
+        m.header.exchangeType === ExchangeType.Informational),
     'Quick Mode message 1',
   );
   if (answer.header.exchangeType === ExchangeType.Informational) {
@@ -139,7 +172,8 @@ export async function runQuickMode(request: QuickModeRequest, deps: QuickModeDep
   const received = openProtected(sa, answer, (rest) => [messageIdBytes(messageId), nonceI, rest]);
   deps.onSent('qm2-received');
 
-  const chosenProposal = requirePayload(received, PayloadType.SA, 'Quick Mode message 2').body.proposals[0];
+  const chosenProposal = requirePayload(received, PayloadType.SA, 'Quick Mode message 2').body
+    .proposals[0];
   const transform = chosenProposal?.transforms[0];
   if (!chosenProposal || !transform || chosenProposal.spi.length !== 4) {
     throw new DecodeError('bad-value', 'Quick Mode message 2 has no usable ESP proposal');
@@ -155,10 +189,12 @@ export async function runQuickMode(request: QuickModeRequest, deps: QuickModeDep
     numberOf(Phase2Attr.KeyLength),
     numberOf(Phase2Attr.AuthenticationAlgorithm),
   );
-  if (!proposal) throw new EngineError('phase2-rejected', 'the gateway chose an ESP transform we did not offer');
+  if (!proposal)
+    throw new EngineError('phase2-rejected', 'the gateway chose an ESP transform we did not offer');
   const nonceR = requirePayload(received, PayloadType.Nonce, 'Quick Mode message 2').body.data;
   const peerKe = findPayload(received, PayloadType.KeyExchange)?.body.data;
-  if (pfs && !peerKe) throw new EngineError('phase2-rejected', 'the gateway did not answer our PFS key exchange');
+  if (pfs && !peerKe)
+    throw new EngineError('phase2-rejected', 'the gateway did not answer our PFS key exchange');
   const sharedSecret = pfs && peerKe ? pfs.computeShared(peerKe) : undefined;
   const ids = findPayloads(received, PayloadType.Identification);
   const remote = ids[1] ? selectorOf(ids[1].body) : request.remote;
@@ -168,13 +204,17 @@ export async function runQuickMode(request: QuickModeRequest, deps: QuickModeDep
   for (const notify of findPayloads(received, PayloadType.Notification)) {
     if (notify.body.notifyType !== NotifyType.ResponderLifetime) continue;
     try {
-      Object.assign(offered, lifetimesOf(decodeAll(attributeList, notify.body.data, 'RESPONDER-LIFETIME')));
+      Object.assign(
+        offered,
+        lifetimesOf(decodeAll(attributeList, notify.body.data, 'RESPONDER-LIFETIME')),
+      );
     } catch {
       deps.log.debug('phase2', 'ignored a malformed RESPONDER-LIFETIME notification');
     }
   }
   if (offered.seconds) lifetime.seconds = Math.min(lifetime.seconds, offered.seconds);
-  if (offered.kilobytes) lifetime.kilobytes = Math.min(lifetime.kilobytes ?? Infinity, offered.kilobytes);
+  if (offered.kilobytes)
+    lifetime.kilobytes = Math.min(lifetime.kilobytes ?? Infinity, offered.kilobytes);
 
   const qm3 = sealProtected(sa, ExchangeType.QuickMode, messageId, [], () => [
     Buffer.from([0]),

@@ -1,7 +1,13 @@
 // XAuth (draft-ietf-ipsec-isakmp-xauth-06): turn the gateway's CFG_REQUEST into a question for
 // the credential provider, and the answer into CFG_REPLY attributes.
 import type { XauthRequest, XauthResponse } from '../api.js';
-import { type DataAttribute, attributeBytes, attributeNumber, tlv, tv } from '../wire/attributes.js';
+import {
+  type DataAttribute,
+  attributeBytes,
+  attributeNumber,
+  tlv,
+  tv,
+} from '../wire/attributes.js';
 import { XauthAttr, XauthStatus, XauthType } from '../wire/constants.js';
 
 type Field = XauthRequest['fields'][number];

@@ -9,8 +9,18 @@ import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
 import { CfgType, XauthAttr } from '../wire/constants.js';
 import type { RawMessage } from '../wire/message.js';
-import { type AttributeMessage, isTransaction, openTransaction, sealTransaction } from './transaction.js';
-import { readXauthRequest, readXauthStatus, xauthMessage, xauthReplyAttributes } from './xauth-attributes.js';
+import {
+  type AttributeMessage,
+  isTransaction,
+  openTransaction,
+  sealTransaction,
+} from './transaction.js';
+import {
+  readXauthRequest,
+  readXauthStatus,
+  xauthMessage,
+  xauthReplyAttributes,
+} from './xauth-attributes.js';
 
 export interface XauthDeps {
   sa: IkeSa;
@@ -29,7 +39,11 @@ const MAX_ROUNDS = 5;
 export async function runXauth(deps: XauthDeps): Promise<void> {
   const { sa, messenger, log } = deps;
   for (let round = 1; round <= MAX_ROUNDS + 1; round++) {
-    const message = await messenger.expect(isTransaction, deps.timeoutMs, 'an XAuth request after phase 1');
+    const message = await messenger.expect(
+      isTransaction,
+      deps.timeoutMs,
+      'an XAuth request after phase 1',
+    );
     const request = openTransaction(sa, message);
     if (request.cfgType === CfgType.Set) {
       acknowledge(deps, message, request);
@@ -45,10 +59,16 @@ export async function runXauth(deps: XauthDeps): Promise<void> {
       );
     }
     if (request.cfgType !== CfgType.Request || round > MAX_ROUNDS) {
-      throw new EngineError('malformed-response', `unexpected XAuth message (type ${request.cfgType}, round ${round})`);
+      throw new EngineError(
+        'malformed-response',
+        `unexpected XAuth message (type ${request.cfgType}, round ${round})`,
+      );
     }
     const question = readXauthRequest(request.attributes, round, deps.username);
-    log.info('xauth', `the gateway asks for ${question.fields.join(', ') || 'nothing'}${round > 1 ? ` (round ${round})` : ''}`);
+    log.info(
+      'xauth',
+      `the gateway asks for ${question.fields.join(', ') || 'nothing'}${round > 1 ? ` (round ${round})` : ''}`,
+    );
     const response = await deps.credentials.xauth(question, deps.signal);
     const reply = xauthReplyAttributes(request.attributes, response);
     if (reply.missing.length) {

@@ -3,11 +3,7 @@
 // DecodeError, never in a RangeError from Buffer.
 
 export type DecodeErrorCode =
-  | 'truncated'
-  | 'bad-length'
-  | 'bad-version'
-  | 'bad-value'
-  | 'unsupported-critical-payload';
+  'truncated' | 'bad-length' | 'bad-version' | 'bad-value' | 'unsupported-critical-payload';
 
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';

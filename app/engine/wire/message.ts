@@ -1,7 +1,12 @@
 // RFC 2408 3.1 ISAKMP header and whole messages. Encryption is the exchanges' business
 // (app/engine/crypto): this module splits a datagram into header and (maybe encrypted) body.
 import { DecodeError, Reader } from './codec.js';
-import { HeaderFlag, ISAKMP_HEADER_LENGTH, ISAKMP_VERSION, type PayloadTypeId } from './constants.js';
+import {
+  HeaderFlag,
+  ISAKMP_HEADER_LENGTH,
+  ISAKMP_VERSION,
+  type PayloadTypeId,
+} from './constants.js';
 import {
   type KnownPayloadType,
   type OutgoingPayload,

@@ -29,7 +29,7 @@ export function serveSocket(socket: WebSocket, service: VpnService, dispatch: Di
   });
 }
 
-function parseFrame(text: string): { id: number; name: string; input: unknown } | undefined {
+function parseFrame(text: string): { id: number; name: string; input?: unknown } | undefined {
   try {
     const parsed = ClientFrameSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;

@@ -8,6 +8,7 @@ const PROTOCOL_UDP = 17;
 /** RFC 792 */
 const ICMP_ECHO_REPLY = 0;
 const ICMP_ECHO_REQUEST = 8;
+const ECHO_IDENTIFIER = 0x5257;
 
 /** RFC 1071 Internet checksum of bytes [start, end). */
 export function internetChecksum(data: Buffer, start: number, end: number): number {
@@ -47,20 +48,55 @@ export interface UdpDatagram {
   payload: Buffer;
 }
 
-/** An IPv4 packet carrying one UDP datagram (checksum 0: "none", RFC 768). */
-export function udpPacket(datagram: UdpDatagram): Buffer {
-  const total = IPV4_HEADER_BYTES + UDP_HEADER_BYTES + datagram.payload.length;
+/** An IPv4 packet (no options, TTL 64) around `bodyBytes` bytes that `fill` writes. */
+function ipv4Packet(
+  protocol: number,
+  source: string,
+  destination: string,
+  bodyBytes: number,
+  fill: (packet: Buffer, at: number) => void,
+): Buffer {
+  const total = IPV4_HEADER_BYTES + bodyBytes;
   const packet = Buffer.alloc(total);
   packet[0] = 0x45;
   packet.writeUInt16BE(total, 2);
   packet[8] = 64;
-  packet[9] = PROTOCOL_UDP;
-  packet.writeUInt32BE(ipv4ToInt(datagram.source), 12);
-  packet.writeUInt32BE(ipv4ToInt(datagram.destination), 16);
+  packet[9] = protocol;
+  packet.writeUInt32BE(ipv4ToInt(source), 12);
+  packet.writeUInt32BE(ipv4ToInt(destination), 16);
   packet.writeUInt16BE(internetChecksum(packet, 0, IPV4_HEADER_BYTES), 10);
-  packet.writeUInt16BE(datagram.sourcePort, IPV4_HEADER_BYTES);
-  packet.writeUInt16BE(datagram.destinationPort, IPV4_HEADER_BYTES + 2);
-  packet.writeUInt16BE(UDP_HEADER_BYTES + datagram.payload.length, IPV4_HEADER_BYTES + 4);
-  datagram.payload.copy(packet, IPV4_HEADER_BYTES + UDP_HEADER_BYTES);
+  fill(packet, IPV4_HEADER_BYTES);
   return packet;
+}
+
+/** An IPv4 packet carrying one UDP datagram (checksum 0: "none", RFC 768). */
+export function udpPacket(datagram: UdpDatagram): Buffer {
+  const { source, destination, payload } = datagram;
+  return ipv4Packet(
+    PROTOCOL_UDP,
+    source,
+    destination,
+    UDP_HEADER_BYTES + payload.length,
+    (packet, at) => {
+      packet.writeUInt16BE(datagram.sourcePort, at);
+      packet.writeUInt16BE(datagram.destinationPort, at + 2);
+      packet.writeUInt16BE(UDP_HEADER_BYTES + payload.length, at + 4);
+      payload.copy(packet, at + UDP_HEADER_BYTES);
+    },
+  );
+}
+
+/** An ICMP echo request (RFC 792) of `totalBytes` IPv4 bytes, sequence 0, payload zeros. */
+export function echoRequest(source: string, destination: string, totalBytes: number): Buffer {
+  return ipv4Packet(
+    PROTOCOL_ICMP,
+    source,
+    destination,
+    totalBytes - IPV4_HEADER_BYTES,
+    (packet, at) => {
+      packet[at] = ICMP_ECHO_REQUEST;
+      packet.writeUInt16BE(ECHO_IDENTIFIER, at + 4);
+      packet.writeUInt16BE(internetChecksum(packet, at, packet.length), at + 2);
+    },
+  );
 }

@@ -20,11 +20,22 @@ export function runTs(
   args: string[],
   options: { uid?: number; gid?: number; command?: string[] } = {},
 ): ChildRun {
-  const node = [process.execPath, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args];
+  const node = [
+    process.execPath,
+    '--import',
+    'tsx',
+    fileURLToPath(new URL(script, import.meta.url)),
+    ...args,
+  ];
   const privileges =
     options.uid === undefined
       ? []
-      : ['setpriv', `--reuid=${options.uid}`, `--regid=${options.gid ?? options.uid}`, '--clear-groups'];
+      : [
+          'setpriv',
+          `--reuid=${options.uid}`,
+          `--regid=${options.gid ?? options.uid}`,
+          '--clear-groups',
+        ];
   const [command = '', ...rest] = [...(options.command ?? []), ...privileges, ...node];
   const child = spawn(command, rest, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
@@ -34,8 +45,8 @@ export function runTs(
     into.push(line);
     listeners.forEach((listener) => listener());
   };
-  createInterface({ input: child.stdout! }).on('line', collect(stdout));
-  createInterface({ input: child.stderr! }).on('line', collect(stderr));
+  createInterface({ input: child.stdout }).on('line', collect(stdout));
+  createInterface({ input: child.stderr }).on('line', collect(stderr));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       resolve({ code, signal });
@@ -51,12 +62,20 @@ export function runTs(
           resolve(found);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           done();
-          reject(new Error(`${script} exited before printing ${pattern}:\n${[...stdout, ...stderr].join('\n')}`));
+          reject(
+            new Error(
+              `${script} exited before printing ${pattern}:\n${[...stdout, ...stderr].join('\n')}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${script} printed no ${pattern} within ${timeoutMs} ms:\n${[...stdout, ...stderr].join('\n')}`));
+        reject(
+          new Error(
+            `${script} printed no ${pattern} within ${timeoutMs} ms:\n${[...stdout, ...stderr].join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

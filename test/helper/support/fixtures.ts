@@ -39,7 +39,12 @@ export const SETUP: NetworkSetup = {
     defaultDomain: 'corp.example',
     splitDns: ['corp.example'],
     splitInclude: [
-      { network: { address: '198.19.0.0', prefix: 16 }, protocol: 0, sourcePort: 0, destinationPort: 0 },
+      {
+        network: { address: '198.19.0.0', prefix: 16 },
+        protocol: 0,
+        sourcePort: 0,
+        destinationPort: 0,
+      },
     ],
     splitExclude: [],
     banner: 'Welcome\nto the lab',

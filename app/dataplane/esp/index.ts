@@ -1,0 +1,12 @@
+// Userspace ESP data path: see esp-engine.ts.
+export {
+  type DecryptResult,
+  type EspEngineOptions,
+  type InstallOptions,
+  EspEngine,
+} from './esp-engine.js';
+export {
+  type EspDropReason,
+  type RekeyReason,
+  DEFAULT_REPLAY_WINDOW,
+} from './security-association.js';

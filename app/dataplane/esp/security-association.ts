@@ -1,0 +1,131 @@
+// One installed ESP SA pair: sequence numbers, anti-replay window, selectors, counters and the
+// soft-limit signals, around the transform's sealer/opener. Nothing here logs per packet.
+import type { EspSaCounters } from '../../shared/counters.js';
+import type { EspSaPair } from '../../shared/esp-sa.js';
+import type { EspCodecs } from './transform.js';
+import { emptySaCounters } from './esp-counters.js';
+import { ESP_SEQUENCE_OFFSET, espPayloadLength } from './esp-payload.js';
+import { NEXT_HEADER_NONE, innerPacketLength } from './inner-packet.js';
+import { ReplayWindow } from './replay-window.js';
+import { TrafficSelectors } from './traffic-selectors.js';
+
+/** Why decrypt() dropped a packet; each reason has its counter. */
+export type EspDropReason =
+  | 'malformed'
+  | 'no-sa'
+  | 'replay'
+  | 'icv'
+  | 'padding'
+  | 'decrypt'
+  | 'selector'
+  /** RFC 4303 2.6: next header 59, a dummy packet (counted as received, carries nothing) */
+  | 'dummy';
+
+/** Why an SA should be replaced soon; the IKE engine decides when. */
+export type RekeyReason = 'sequence-space' | 'kilobyte-lifetime';
+
+export const DEFAULT_REPLAY_WINDOW = 1024;
+const MAX_REPLAY_WINDOW = 1 << 20;
+const MAX_SEQUENCE = 0xffffffff;
+/** ask for a rekey with 2^20 sequence numbers left; RFC 4303 3.3.3 forbids cycling */
+const SEQUENCE_SOFT_LIMIT = 2 ** 32 - 2 ** 20;
+/** ask for a rekey at 90% of a kilobyte lifetime (RFC 2407 4.5), the head-end deletes at 100% */
+const SOFT_LIFETIME_FRACTION = 0.9;
+
+export class EspSecurityAssociation {
+  readonly counters: EspSaCounters;
+  private readonly window: ReplayWindow;
+  private readonly selectors: TrafficSelectors;
+  private readonly softLifetimeBytes: number;
+  private readonly signalled = new Set<RekeyReason>();
+  private nextSequence: number;
+
+  constructor(
+    sa: EspSaPair,
+    private readonly codecs: EspCodecs,
+    firstSequence: number,
+    private readonly onRekeyNeeded: (reason: RekeyReason) => void,
+  ) {
+    const windowSize = sa.replayWindow > 0 ? sa.replayWindow : DEFAULT_REPLAY_WINDOW;
+    if (windowSize > MAX_REPLAY_WINDOW)
+      throw new RangeError(`SA ${sa.id}: replay window too large`);
+    this.window = new ReplayWindow(windowSize);
+    this.selectors = new TrafficSelectors(sa.selectors);
+    this.counters = emptySaCounters(sa);
+    this.nextSequence = firstSequence;
+    const kilobytes = sa.lifetime.kilobytes ?? 0;
+    this.softLifetimeBytes = kilobytes > 0 ? kilobytes * 1024 * SOFT_LIFETIME_FRACTION : Infinity;
+  }
+
+  coversOutbound(inner: Buffer, nextHeader: number): boolean {
+    return this.selectors.coverOutbound(inner, nextHeader);
+  }
+
+  /** The ESP packet for a validated inner packet, or null once the sequence space is used up. */
+  seal(inner: Buffer, nextHeader: number): Buffer | null {
+    const counters = this.counters;
+    const sequence = this.nextSequence;
+    if (sequence > MAX_SEQUENCE) {
+      counters.sendErrors++; // RFC 4303 3.3.3: never cycle; only a new SA can send
+      return null;
+    }
+    this.nextSequence = sequence + 1;
+    const packet = this.codecs.sealer.seal(inner, nextHeader, sequence);
+    counters.packetsOut++;
+    counters.bytesOut += inner.length;
+    counters.lastOutboundAt = Date.now();
+    if (sequence >= SEQUENCE_SOFT_LIMIT) this.signal('sequence-space');
+    if (counters.bytesOut >= this.softLifetimeBytes) this.signal('kilobyte-lifetime');
+    return packet;
+  }
+
+  /** The inner packet of an ESP packet with this SA's inbound SPI, or why it was dropped. */
+  open(packet: Buffer): Buffer | EspDropReason {
+    const { opener } = this.codecs;
+    const counters = this.counters;
+    if (!opener.fitsLength(packet.length)) return 'malformed';
+    // RFC 4303 3.4.3: cheap rejection of duplicates and old packets before the ICV ...
+    const sequence = packet.readUInt32BE(ESP_SEQUENCE_OFFSET);
+    if (!this.window.isFresh(sequence)) {
+      counters.replayDrops++;
+      return 'replay';
+    }
+    const plaintext = opener.open(packet);
+    if (plaintext === undefined) {
+      counters.icvFailures++;
+      return 'icv';
+    }
+    // ... and the window moves only for authentic packets
+    this.window.accept(sequence);
+    counters.lastInboundAt = Date.now();
+    const payloadLength = espPayloadLength(plaintext, plaintext.length);
+    if (payloadLength < 0) {
+      counters.paddingErrors++;
+      return 'padding';
+    }
+    const nextHeader = plaintext[plaintext.length - 1] ?? 0;
+    if (nextHeader === NEXT_HEADER_NONE) {
+      counters.packetsIn++;
+      return 'dummy';
+    }
+    const innerLength = innerPacketLength(plaintext, payloadLength, nextHeader);
+    if (innerLength < 0) {
+      counters.decryptErrors++;
+      return 'decrypt';
+    }
+    if (!this.selectors.coverInbound(plaintext, nextHeader)) {
+      counters.selectorDrops++;
+      return 'selector';
+    }
+    counters.packetsIn++;
+    counters.bytesIn += innerLength;
+    if (counters.bytesIn >= this.softLifetimeBytes) this.signal('kilobyte-lifetime');
+    return plaintext.subarray(0, innerLength);
+  }
+
+  private signal(reason: RekeyReason): void {
+    if (this.signalled.has(reason)) return;
+    this.signalled.add(reason);
+    this.onRekeyNeeded(reason);
+  }
+}
