@@ -1,0 +1,84 @@
+// One profile's connection: connect/disconnect/cancel, the headline, the steps, and once up,
+// the tunnel, SA details and live counters.
+import type { Profile } from '../../shared/ipc.js';
+import { CountersPanel } from './CountersPanel.js';
+import { PhaseStepper } from './PhaseStepper.js';
+import { IkeSaCard, IpsecSaCard } from './SaDetails.js';
+import { FailureCard, ReconnectCard, headline } from './StatusCards.js';
+import { TunnelCard } from './TunnelDetails.js';
+import { useAction, useAppState, useNow, useStore } from './hooks.js';
+
+export function ConnectionView({ profile, onShowLog }: { profile: Profile; onShowLog: () => void }) {
+  const store = useStore();
+  const snapshot = useAppState((s) => s.snapshot);
+  const counters = useAppState((s) => s.counters);
+  const throughput = useAppState((s) => s.throughput);
+  const now = useNow();
+  const [connect, connecting] = useAction(() => store.client.invoke('connection.connect', { profile: profile.name }));
+  const [disconnect, disconnecting] = useAction(() => store.client.invoke('connection.disconnect'));
+
+  const mine = snapshot?.profile === profile.name ? snapshot : undefined;
+  const phase = mine?.phase ?? 'idle';
+  const otherActive = snapshot && snapshot.profile !== profile.name && !['idle', 'failed'].includes(snapshot.phase);
+  const running = phase === 'connecting' || phase === 'reconnecting' || phase === 'disconnecting';
+  const error = connecting.error ?? disconnecting.error;
+
+  return (
+    <div className="connection">
+      <div className="connection-head">
+        <div>
+          <h2 className={`headline headline-${phase}`} data-testid="headline" aria-live="polite">
+            {headline(mine, profile.gateway)}
+          </h2>
+          <p className="subtle">
+            {profile.gateway} · group {profile.group}
+            {profile.username ? ` · user ${profile.username}` : ''}
+          </p>
+        </div>
+        <div className="actions">
+          {phase === 'connected' && (
+            <button type="button" className="button" onClick={() => void disconnect()} disabled={disconnecting.busy}>
+              Disconnect
+            </button>
+          )}
+          {running && (
+            <button type="button" className="button" onClick={() => void disconnect()} disabled={phase === 'disconnecting'}>
+              Cancel
+            </button>
+          )}
+          {(phase === 'idle' || phase === 'failed') && (
+            <button type="button" className="button primary" onClick={() => void connect()} disabled={connecting.busy || Boolean(otherActive)}>
+              {phase === 'failed' ? 'Try again' : 'Connect'}
+            </button>
+          )}
+        </div>
+      </div>
+      {otherActive && (
+        <p className="alert alert-info" role="status">
+          Connected with “{snapshot?.profile}”. Disconnect it before connecting this profile.
+        </p>
+      )}
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error.message}
+        </p>
+      )}
+      {mine?.failure && phase === 'failed' && <FailureCard failure={mine.failure} onShowLog={onShowLog} />}
+      {mine?.reconnect && <ReconnectCard reconnect={mine.reconnect} now={now} />}
+      <PhaseStepper
+        snapshot={mine ?? { phase: 'idle', engineState: 'idle' }}
+        xauthUsed={profile.authMethod === 'xauth-psk'}
+      />
+      {mine && (mine.network || mine.ike || mine.ipsec.length > 0) && (
+        <div className="details">
+          {mine.network && <TunnelCard network={mine.network} connectedAt={mine.connectedAt} now={now} />}
+          {mine.ike && <IkeSaCard ike={mine.ike} counters={counters} now={now} />}
+          {mine.ipsec.map((sa) => (
+            <IpsecSaCard key={sa.id} sa={sa} now={now} />
+          ))}
+        </div>
+      )}
+      {phase === 'connected' && <CountersPanel counters={counters} throughput={throughput} />}
+    </div>
+  );
+}
