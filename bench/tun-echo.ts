@@ -6,9 +6,9 @@
 // implementations, in alternating rounds:
 //   addon  openTun(): uv_poll, batched reads, writeBatch (test/dataplane/tun-support/tun-child.ts)
 //   fs     the same kind of fd, read with fs.read and written with fs.writeSync
-// Reported per implementation (median round): echoed packets/s and how busy core 1 was
-// (/proc/stat, softirq included); the addon/fs ratio; then link setup (MTU + up) by ioctl
-// against `ip link set`.
+// Reported per implementation (medians of the rounds): echoed packets/s, and echoed packets
+// per second of the echo process's own CPU time, which other load on a shared machine does not
+// skew; the addon/fs ratios; then link setup (MTU + up) by ioctl against `ip link set`.
 // Run: node --import tsx bench/tun-echo.ts
 import { execFileSync } from 'node:child_process';
 import { read, writeSync } from 'node:fs';
@@ -44,36 +44,39 @@ const GENERATOR_CORE = ['taskset', '-c', '0'];
 interface RoundResult {
   offeredPerSecond: number;
   echoedPerSecond: number;
-  /** share of the echo core that was busy, 0..1 */
-  busy: number;
+  /** echoed packets per second of the echo process's own CPU time (user + system) */
+  echoedPerCpuSecond: number;
+  /** the echo process's share of its core, 0..1 */
+  cpuShare: number;
 }
 
 const report = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
+/** /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ) */
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
-/** busy and total clock ticks of core 1 so far (/proc/stat: idle and iowait are not busy) */
-async function echoCoreTicks(): Promise<{ busy: number; total: number }> {
-  const stat = await readFile('/proc/stat', 'utf8');
-  const line = stat.split('\n').find((candidate) => candidate.startsWith('cpu1 '));
-  const ticks = (line ?? '').split(/\s+/).slice(1).map(Number);
-  const total = ticks.reduce((sum, value) => sum + value, 0);
-  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+/** CPU seconds (user + system, which includes the softirq work its writes trigger) of a process */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 async function measureRound(ns: Netns, echo: NodeChild): Promise<RoundResult> {
   await echo.next();
+  const echoPid = echo.process.pid ?? 0; // ip netns exec and taskset exec: this is node
   const generator = startNode(ns.name, GENERATOR_CORE, [THIS_FILE, '--child', 'generate']);
   await generator.next();
-  const before = await echoCoreTicks();
+  const cpuBefore = await cpuSeconds(echoPid);
   generator.process.stdin.end();
   const { sent, seconds } = await generator.next<{ sent: number; seconds: number }>();
-  const after = await echoCoreTicks();
+  const cpu = (await cpuSeconds(echoPid)) - cpuBefore;
   echo.process.stdin.end();
   const { echoed } = await echo.next<{ echoed: number }>();
   await Promise.all([echo.exited, generator.exited]);
   return {
     offeredPerSecond: sent / seconds,
     echoedPerSecond: echoed / seconds,
-    busy: (after.busy - before.busy) / (after.total - before.total),
+    echoedPerCpuSecond: echoed / cpu,
+    cpuShare: cpu / seconds,
   };
 }
 
@@ -162,18 +165,23 @@ async function main(): Promise<void> {
       const fsChild = startNode(ns.name, ECHO_CORE, [THIS_FILE, '--child', 'fs']);
       results.fs.push(await measureRound(ns, fsChild));
     }
-    const median = (rounds: RoundResult[]) =>
-      [...rounds].sort((a, b) => a.echoedPerSecond - b.echoedPerSecond)[ROUNDS >> 1] as RoundResult;
+    const median = (rounds: RoundResult[], key: 'echoedPerSecond' | 'echoedPerCpuSecond') =>
+      [...rounds].sort((a, b) => a[key] - b[key])[ROUNDS >> 1] as RoundResult;
     const rate = (value: number) => `${Math.round(value / 1000)}k`;
     for (const [name, rounds] of Object.entries(results)) {
-      const { echoedPerSecond, busy, offeredPerSecond } = median(rounds);
+      const { echoedPerSecond, offeredPerSecond, cpuShare } = median(rounds, 'echoedPerSecond');
       console.log(
-        `${name.padEnd(5)} ${rate(echoedPerSecond)} packets/s echoed (offered ${rate(offeredPerSecond)}/s),` +
-          ` echo core ${Math.round(busy * 100)}% busy; rounds: ${rounds.map((r) => rate(r.echoedPerSecond)).join(' ')}`,
+        `${name.padEnd(5)} ${rate(echoedPerSecond)} packets/s echoed (offered ${rate(offeredPerSecond)}/s,` +
+          ` echo process at ${Math.round(cpuShare * 100)}% of its core),` +
+          ` ${rate(median(rounds, 'echoedPerCpuSecond').echoedPerCpuSecond)} per CPU-second;` +
+          ` rounds: ${rounds.map((r) => `${rate(r.echoedPerSecond)}/${rate(r.echoedPerCpuSecond)}`).join(' ')}`,
       );
     }
-    const ratio = median(results.addon).echoedPerSecond / median(results.fs).echoedPerSecond;
-    console.log(`addon/fs: ${ratio.toFixed(2)}x`);
+    const ratio = (key: 'echoedPerSecond' | 'echoedPerCpuSecond') =>
+      (median(results.addon, key)[key] / median(results.fs, key)[key]).toFixed(2);
+    console.log(
+      `addon/fs: ${ratio('echoedPerSecond')}x packets/s, ${ratio('echoedPerCpuSecond')}x packets per CPU-second (medians)`,
+    );
 
     const linkChild = startNode(ns.name, [], [THIS_FILE, '--child', 'link']);
     const { ioctlUs, ipUs } = await linkChild.next<{ ioctlUs: number; ipUs: number }>();

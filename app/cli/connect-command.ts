@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { EngineError } from '../engine/api.js';
 import { connect } from '../engine/index.js';
 import { createInProcessDataPlane } from '../dataplane/index.js';
+import { createHelperDataPlane } from '../helper/client.js';
 import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
@@ -11,7 +12,7 @@ import { humanRenderer, jsonRenderer } from './render.js';
 
 export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
          --group-psk-file FILE --password-file FILE [--profile NAME|FILE] [--json]
-         [--log-level error|info|debug|trace] [--no-script] [--script PATH]`;
+         [--log-level error|info|debug|trace] [--no-script] [--script PATH] [--helper SOCKET]`;
 
 export async function connectCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -28,6 +29,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
       'no-script': { type: 'boolean', default: false },
       script: { type: 'string' },
       'no-dns': { type: 'boolean', default: false },
+      helper: { type: 'string' },
     },
     strict: true,
   });
@@ -52,7 +54,10 @@ export async function connectCommand(argv: string[]): Promise<number> {
       passwordFile: values['password-file'],
       username: profile.username,
     }),
-    dataPlane: createInProcessDataPlane(),
+    // unprivileged: sockets, TUN and routes through the privileged helper's socket
+    dataPlane: values.helper
+      ? createHelperDataPlane({ socketPath: values.helper })
+      : createInProcessDataPlane(),
     logLevel,
     skipNetworkConfig: values['no-script'],
     skipDns: values['no-dns'],

@@ -1,10 +1,13 @@
 // The roadwarrior command: dispatches to subcommands.
 import { EngineError } from '../engine/api.js';
+import { runHelperCommand } from '../helper/main.js';
 import { CONNECT_USAGE, connectCommand } from './connect-command.js';
 
 const USAGE = `roadwarrior: IKEv1 remote-access VPN client
 
 ${CONNECT_USAGE}
+       roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
+         (the privileged helper, foreground; connect --helper PATH uses it)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +16,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'connect':
         return await connectCommand(rest);
+      case 'helper':
+        return await runHelperCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -8,12 +8,12 @@ import {
   HELPER_PROTOCOL_VERSION,
   type HelperFrame,
   HelperFrameSchema,
+  type WithoutEnvelope,
   decodeFrame,
   encodeFrame,
 } from '../shared/helper-protocol.js';
 import { FrameReader, frame } from './framing.js';
 
-type WithoutEnvelope<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type RequestBody = WithoutEnvelope<ClientRequest, 'v' | 'id'>;
 export type SendBody = Omit<Extract<ClientFrame, { method: 'send' }>, 'v'>;
 type Answer = Extract<HelperFrame, { type: 'opened' | 'applied' | 'done' }>;
@@ -47,7 +47,7 @@ export class HelperConnection {
   /** pushes that arrived before anyone listened (same chunk as the openIke answer) */
   private readonly backlog: PushFrame[] = [];
   private readonly lostListeners: ((reason: string) => void)[] = [];
-  private lastRefusal: string | undefined;
+  private lossDetail: string | undefined;
   private ending = false;
   private lost: string | undefined;
 
@@ -55,8 +55,8 @@ export class HelperConnection {
     private readonly socket: Socket,
     private readonly requestTimeoutMs: number,
   ) {
-    socket.on('data', (chunk: Buffer) => this.reader.push(chunk));
-    socket.on('error', (error) => (this.lastRefusal ??= error.message));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (error) => (this.lossDetail ??= error.message));
     socket.on('close', () => this.onClose());
   }
 
@@ -103,11 +103,17 @@ export class HelperConnection {
         reject,
         timer,
       });
-      this.write({ ...body, v: HELPER_PROTOCOL_VERSION, id });
+      try {
+        this.write({ ...body, v: HELPER_PROTOCOL_VERSION, id });
+      } catch (error) {
+        // the request itself does not fit the protocol (schema or frame size)
+        this.settle(id, () => reject(new HelperError('malformed', (error as Error).message)));
+      }
     });
   }
 
-  /** one-way; dropped once the connection is gone */
+  /** one-way; dropped once the connection is gone; throws when the message does not fit the
+   * protocol */
   notify(body: SendBody): void {
     if (this.lost === undefined && !this.ending)
       this.write({ ...body, v: HELPER_PROTOCOL_VERSION });
@@ -132,10 +138,21 @@ export class HelperConnection {
     this.socket.write(frame(encodeFrame(ClientFrameSchema, message)));
   }
 
+  private onData(chunk: Buffer): void {
+    try {
+      this.reader.push(chunk);
+    } catch (error) {
+      // only an oversized frame throws: a broken helper must not take the app down
+      this.lossDetail = (error as Error).message;
+      this.socket.destroy();
+    }
+  }
+
   private onFrame(body: string): void {
+    if (this.socket.destroyed) return;
     const decoded = decodeFrame(HelperFrameSchema, body);
     if (!decoded.ok) {
-      this.lastRefusal = `helper sent an invalid frame (${decoded.message})`;
+      this.lossDetail = `helper sent an invalid frame (${decoded.message})`;
       this.socket.destroy();
       return;
     }
@@ -156,7 +173,7 @@ export class HelperConnection {
             ),
       );
     } else {
-      if (message.type === 'error') this.lastRefusal = `${message.code}: ${message.message}`;
+      if (message.type === 'error') this.lossDetail = `${message.code}: ${message.message}`;
       if (this.pushListener) this.pushListener(message);
       else this.backlog.push(message);
     }
@@ -173,7 +190,7 @@ export class HelperConnection {
   private onClose(): void {
     const reason = this.ending
       ? 'connection closed'
-      : `helper connection lost${this.lastRefusal ? ` (${this.lastRefusal})` : ''}`;
+      : `helper connection lost${this.lossDetail ? ` (${this.lossDetail})` : ''}`;
     this.lost = reason;
     for (const id of [...this.pending.keys()]) {
       this.settle(id, (pending) => pending.reject(new HelperError('helper-lost', reason)));

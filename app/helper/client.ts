@@ -91,7 +91,12 @@ class HelperIkeChannel implements IkeChannel {
   }
 
   send(packet: Buffer, leg: IkeLeg): void {
-    this.connection.notify({ method: 'send', tunnel: this.tunnel, leg, packet });
+    try {
+      this.connection.notify({ method: 'send', tunnel: this.tunnel, leg, packet });
+    } catch (error) {
+      // like a UDP send error in process: reported, never thrown into the engine
+      this.emit({ type: 'log', level: 'error', message: `send: ${(error as Error).message}` });
+    }
   }
 
   onPacket(listener: (packet: Buffer, leg: IkeLeg) => void): void {

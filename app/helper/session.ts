@@ -13,6 +13,7 @@ import {
   type HelperErrorCode,
   type HelperFrame,
   HelperFrameSchema,
+  type WithoutEnvelope,
   decodeFrame,
   encodeFrame,
 } from '../shared/helper-protocol.js';
@@ -31,7 +32,7 @@ export interface SessionContext {
   log: HelperLog;
 }
 
-type Outgoing = HelperFrame extends infer F ? (F extends unknown ? Omit<F, 'v'> : never) : never;
+type Outgoing = WithoutEnvelope<HelperFrame, 'v'>;
 
 /** A client that stops reading must not make the helper buffer without bound. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;

@@ -252,6 +252,8 @@ export const HelperFrameSchema = z.discriminatedUnion('type', [
 export type ClientFrame = z.output<typeof ClientFrameSchema>;
 export type HelperFrame = z.output<typeof HelperFrameSchema>;
 export type ClientRequest = Exclude<ClientFrame, { method: 'send' }>;
+/** a frame union without its envelope fields (`v`, `id`), which the sending side fills in */
+export type WithoutEnvelope<F, K extends 'v' | 'id'> = F extends unknown ? Omit<F, K> : never;
 
 export type DecodedFrame<T> =
   | { ok: true; frame: T }

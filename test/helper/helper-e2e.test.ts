@@ -2,13 +2,15 @@
 // everything the engine does through an IkeChannel arrives intact on the other side.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHelperDataPlane } from '../../app/helper/client.js';
-import { HelperError } from '../../app/helper/client.js';
+import { createServer } from 'node:net';
+import { HelperError, createHelperDataPlane } from '../../app/helper/client.js';
+import { frame } from '../../app/helper/framing.js';
 import type { DataPlaneEvent, IkeLeg } from '../../app/shared/dataplane-port.js';
 import { HELPER_PROTOCOL_VERSION } from '../../app/shared/helper-protocol.js';
 import { SA, SETUP } from './support/fixtures.js';
 import { startTestHelper } from './support/helper-harness.js';
 import { RawClient } from './support/raw-client.js';
+import { tempSocket } from './support/temp-socket.js';
 
 const GATEWAY = '198.51.100.1';
 const v = HELPER_PROTOCOL_VERSION;
@@ -92,10 +94,7 @@ test('openIke, IKE packets both ways, SA keys, network, events and close cross t
 test('a data-plane error reaches the engine as a rejected promise with its code', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
-    gateway: GATEWAY,
-  });
-  const fake = await lab.dataPlane.channel(0);
+  const { channel, fake } = await lab.openChannel();
   fake.installSa = () =>
     Promise.reject(Object.assign(new Error('unsupported transform'), { code: 'bad-transform' }));
   await assert.rejects(channel.installSa(SA), (error: unknown) => {
@@ -110,10 +109,7 @@ test('a data-plane error reaches the engine as a rejected promise with its code'
 test('a script outside admin-owned directories is refused and logged; a system one is honoured', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
-    gateway: GATEWAY,
-  });
-  const fake = await lab.dataPlane.channel(0);
+  const { channel, fake } = await lab.openChannel();
   for (const path of ['/tmp/evil-script', '/bin/sh', '/usr/share/vpnc-scripts/../../../bin/sh']) {
     await assert.rejects(
       channel.configureNetwork({ ...SETUP, script: { path } }),
@@ -169,10 +165,7 @@ test('one tunnel per connection, TUN names unique, privileged non-IKE local port
 test('malformed, unknown-version and oversized frames are refused with a reason; the helper keeps serving', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const good = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
-    gateway: GATEWAY,
-  });
-  const fake = await lab.dataPlane.channel(0);
+  const { channel: good, fake } = await lab.openChannel();
 
   const bad = await RawClient.connect(lab.socketPath);
   t.after(() => bad.close());
@@ -222,10 +215,8 @@ test('malformed, unknown-version and oversized frames are refused with a reason;
 test('with allowedUid set, root (admin tools, tests) is still served', async (t) => {
   const lab = await startTestHelper({ allowedUid: 4242 });
   t.after(() => lab.stop());
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
-    gateway: GATEWAY,
-  });
-  assert.equal(channel.localPort, (await lab.dataPlane.channel(0)).localPort);
+  const { channel, fake } = await lab.openChannel();
+  assert.equal(channel.localPort, fake.localPort);
   await channel.close();
 });
 
@@ -241,4 +232,44 @@ test('cleanupStale runs before the helper accepts clients, and its report is log
   assert.equal(calls.length, 1);
   await lab.waitForLog(/restored what a previous run left: .*rw0\.json/);
   await lab.waitForLog(/could not clean up: rw1\.json: ip failed/);
+});
+
+test('a broken helper cannot take the app down: bad frames end in a clear helper-lost error', async (t) => {
+  const temp = await tempSocket();
+  t.after(() => temp.remove());
+  const answers: Buffer[] = [
+    frame(JSON.stringify({ v, type: 'opened', id: 1, tunnel: 'one' })),
+    Buffer.from([0xff, 0xff, 0xff, 0xff]),
+  ];
+  const impostor = createServer((socket) => socket.end(answers.shift() ?? Buffer.alloc(0)));
+  await new Promise<void>((resolve) => impostor.listen(temp.socketPath, resolve));
+  t.after(() => impostor.close());
+  const dataPlane = createHelperDataPlane({ socketPath: temp.socketPath });
+  await assert.rejects(dataPlane.openIke({ gateway: GATEWAY }), (error: HelperError) => {
+    assert.equal(error.code, 'helper-lost');
+    assert.match(error.message, /helper sent an invalid frame.*tunnel/s);
+    return true;
+  });
+  await assert.rejects(
+    dataPlane.openIke({ gateway: GATEWAY }),
+    /helper connection lost \(frame of 4294967295 bytes exceeds the 262144-byte limit\)/,
+  );
+});
+
+test('what does not fit the protocol is reported, never thrown into the engine', async (t) => {
+  const lab = await startTestHelper();
+  t.after(() => lab.stop());
+  const { channel, fake } = await lab.openChannel();
+  const events: DataPlaneEvent[] = [];
+  channel.onEvent((event) => events.push(event));
+  channel.send(Buffer.alloc(70_000), 'natt'); // larger than any UDP datagram
+  assert.equal(events[0]?.type, 'log');
+  assert.match(events[0]?.type === 'log' ? events[0].message : '', /^send: /);
+  await assert.rejects(
+    channel.installSa({ ...SA, id: '' }),
+    (error: HelperError) => error.code === 'malformed',
+  );
+  await channel.installSa(SA); // the connection is still fine
+  assert.equal(fake.installed.length, 1);
+  await channel.close();
 });

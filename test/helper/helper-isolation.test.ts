@@ -3,7 +3,6 @@
 // keeps serving everyone else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHelperDataPlane } from '../../app/helper/client.js';
 import {
   ClientFrameSchema,
   HELPER_PROTOCOL_VERSION,
@@ -31,10 +30,7 @@ async function asNobody(
 test('a request from another uid for a tunnel it does not own is refused and logged', async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
-  const rootChannel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
-    gateway: GATEWAY,
-  });
-  const rootFake = await lab.dataPlane.channel(0);
+  const { channel: rootChannel, fake: rootFake } = await lab.openChannel();
 
   const answers = await asNobody(lab.socketPath, [
     JSON.parse(
@@ -83,8 +79,6 @@ test('a helper reserved for one uid refuses other users at connect, with a logge
   await lab.waitForLog(/refused connection from uid 65534 \(pid \d+\): only uid 4242/);
   assert.equal(lab.dataPlane.channels.length, 0);
   // root is served as before
-  const channel = await createHelperDataPlane({ socketPath: lab.socketPath }).openIke({
-    gateway: GATEWAY,
-  });
+  const { channel } = await lab.openChannel();
   await channel.close();
 });

@@ -31,11 +31,13 @@ export function runCli(
   args: string[],
   options: { netns?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliRun {
-  const command = options.netns ? 'ip' : process.execPath;
-  const argv = options.netns
-    ? ['netns', 'exec', options.netns, process.execPath, CLI_ENTRY, ...args]
-    : [CLI_ENTRY, ...args];
-  const child = spawn(command, argv, {
+  const user =
+    options.asUser === undefined
+      ? []
+      : ['setpriv', `--reuid=${options.asUser}`, `--regid=${options.asUser}`, '--clear-groups'];
+  const node = [...user, process.execPath, CLI_ENTRY, ...args];
+  const [command, ...argv] = options.netns ? ['ip', 'netns', 'exec', options.netns, ...node] : node;
+  const child = spawn(command!, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
   });

@@ -92,17 +92,17 @@ export class LinuxTun implements TunDevice {
 }
 
 function openError(error: unknown, name: string): TunError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const { code, syscall } = error as NodeJS.ErrnoException;
   const subject = name === '' ? 'a TUN device' : `TUN device ${name}`;
+  // open() says ENOENT without the device node, ENODEV / ENXIO without the tun driver
+  if (syscall === 'open' && (code === 'ENOENT' || code === 'ENODEV' || code === 'ENXIO')) {
+    return new TunError(
+      'no-tun-device',
+      `cannot open ${subject}: /dev/net/tun is missing (load the tun module, or pass the device into the container)`,
+      { cause: error },
+    );
+  }
   switch (code) {
-    case 'ENOENT':
-    case 'ENODEV':
-    case 'ENXIO':
-      return new TunError(
-        'no-tun-device',
-        `cannot open ${subject}: /dev/net/tun is missing (load the tun module, or pass the device into the container)`,
-        { cause: error },
-      );
     case 'EPERM':
     case 'EACCES':
       return new TunError(

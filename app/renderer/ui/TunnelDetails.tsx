@@ -1,7 +1,7 @@
 // What the gateway handed out through Mode Config and what the tunnel uses: address, DNS,
 // domain, split networks.
 import type { NetworkEvent } from '../../shared/ipc.js';
-import { Card, KeyValues } from './KeyValues.js';
+import { Card, KeyValues, type Row } from './KeyValues.js';
 import { formatDuration, formatNet } from './format.js';
 
 function NetList({ entries, empty, testId }: { entries: NetworkEvent['splitInclude']; empty: string; testId: string }) {
@@ -24,10 +24,10 @@ export function TunnelCard({ network, connectedAt, now }: { network: NetworkEven
           ['Interface', `${network.tunName} · MTU ${network.mtu}`],
           ['DNS servers', network.dns.join(', ') || 'unchanged', { mono: true, testId: 'dns' }],
           ['Domain', network.defaultDomain ?? 'none', { testId: 'domain' }],
-          ...(network.splitDns.length ? ([['Split DNS', network.splitDns.join(', ')]] as const) : []),
+          ...(network.splitDns.length ? [['Split DNS', network.splitDns.join(', ')] satisfies Row] : []),
           ['Through the tunnel', <NetList entries={network.splitInclude} empty="all traffic (full tunnel)" testId="split-networks" />],
           ...(network.splitExclude.length
-            ? ([['Kept local', <NetList entries={network.splitExclude} empty="" testId="local-lan" />]] as const)
+            ? [['Kept local', <NetList entries={network.splitExclude} empty="" testId="local-lan" />] satisfies Row]
             : []),
           ['Connected for', connectedAt ? formatDuration((now - connectedAt) / 1000) : '–'],
         ]}

@@ -1,7 +1,9 @@
 // An in-process helper over a fake data plane on a fresh socket, with its log captured.
+import { createHelperDataPlane } from '../../../app/helper/client.js';
 import { type HelperOptions, type HelperServer, startHelper } from '../../../app/helper/server.js';
+import type { IkeChannel, OpenIkeOptions } from '../../../app/shared/dataplane-port.js';
 import type { LogLevel } from '../../../app/shared/events.js';
-import { FakeDataPlane } from './fake-data-plane.js';
+import { type FakeChannel, FakeDataPlane } from './fake-data-plane.js';
 import { type TempSocket, tempSocket } from './temp-socket.js';
 
 export interface TestHelper {
@@ -9,6 +11,8 @@ export interface TestHelper {
   dataPlane: FakeDataPlane;
   socketPath: string;
   logs: { level: LogLevel; message: string }[];
+  /** a channel through the helper client, and the fake channel behind it in the helper */
+  openChannel(options?: OpenIkeOptions): Promise<{ channel: IkeChannel; fake: FakeChannel }>;
   /** resolves with the first log line matching, waiting up to timeoutMs */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
@@ -38,11 +42,17 @@ export async function startTestHelper(
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
+  const openChannel = async (options: OpenIkeOptions = { gateway: '198.51.100.1' }) => {
+    const index = dataPlane.channels.length;
+    const channel = await createHelperDataPlane({ socketPath: temp.socketPath }).openIke(options);
+    return { channel, fake: await dataPlane.channel(index) };
+  };
   return {
     helper,
     dataPlane,
     socketPath: temp.socketPath,
     logs,
+    openChannel,
     waitForLog,
     stop: async () => {
       await helper.close();

@@ -1,0 +1,152 @@
+// The connection log: the same records the CLI prints, virtualised, with a level and phase
+// filter, text search, pause, follow, copy and save.
+import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { type LogLevel, type LoggedRecord, type Phase, logLevels, phases } from '../../shared/ipc.js';
+import { formatLogLine } from '../../shared/ipc-log-text.js';
+import { VirtualList } from './VirtualList.js';
+import { formatClock, formatCount } from './format.js';
+import { type LogFilter, LogFilterView } from './log-filter.js';
+import { useAction, useStore } from './hooks.js';
+
+const ROW_HEIGHT = 22;
+
+const LEVEL_LABEL: Record<LogLevel, string> = {
+  error: 'Errors only',
+  warn: 'Warnings and errors',
+  info: 'Info',
+  debug: 'Debug',
+  trace: 'Trace (everything)',
+};
+
+const PHASE_LABEL: Record<Phase, string> = {
+  phase1: 'Phase 1',
+  xauth: 'XAuth',
+  modecfg: 'Mode Config',
+  phase2: 'Phase 2',
+  informational: 'Informational (DPD, DELETE)',
+  dataplane: 'Data plane',
+  network: 'Network',
+  session: 'Session',
+};
+
+function Highlighted({ text, needle }: { text: string; needle: string }) {
+  const at = needle ? text.toLowerCase().indexOf(needle.toLowerCase()) : -1;
+  if (at < 0) return <>{text}</>;
+  return (
+    <>
+      {text.slice(0, at)}
+      <mark>{text.slice(at, at + needle.length)}</mark>
+      {text.slice(at + needle.length)}
+    </>
+  );
+}
+
+function LogRow({ record, needle }: { record: LoggedRecord; needle: string }) {
+  const { event } = record;
+  return (
+    <div className={`log-row log-${event.level}`} title={event.message}>
+      <span className="log-time">{formatClock(event.at)}</span>
+      <span className="log-level">{event.level.toUpperCase()}</span>
+      <span className="log-phase">{event.phase}</span>
+      <span className="log-message">
+        <Highlighted text={event.message} needle={needle.trim()} />
+      </span>
+    </div>
+  );
+}
+
+function download(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+  const link = Object.assign(document.createElement('a'), { href: url, download: name });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function LogPane() {
+  const store = useStore();
+  const version = useSyncExternalStore(store.logs.subscribe, store.logs.getVersion);
+  const [filter, setFilter] = useState<LogFilter>({ level: 'info', phase: 'all', search: '' });
+  const [follow, setFollow] = useState(true);
+  const [frozen, setFrozen] = useState<LoggedRecord[] | undefined>();
+  const [status, setStatus] = useState('');
+  const view = useRef(new LogFilterView());
+  // version changes when records arrive; the view does only the new work
+  const matched = useMemo(() => view.current.update(store.logs.records, filter), [version, filter, store.logs]);
+  const shown = frozen ?? matched;
+  const [save, saving] = useAction(() => store.client.invoke('logs.export', { format: 'text' }));
+
+  const update = (change: Partial<LogFilter>) => setFilter((f) => ({ ...f, ...change }));
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(shown.map((r) => formatLogLine(r.event)).join('\n'));
+      setStatus(`Copied ${formatCount(shown.length)} lines`);
+    } catch {
+      setStatus('Copying was not allowed by the browser');
+    }
+  };
+  const saveToFile = async () => {
+    const result = await save();
+    if (result?.text !== undefined) download(result.text, result.suggestedName);
+    if (result) setStatus(result.savedTo ? `Saved ${formatCount(result.lines)} lines to ${result.savedTo}` : `Saved ${formatCount(result.lines)} lines`);
+  };
+
+  return (
+    <section className="log-pane" aria-label="Log">
+      <div className="log-toolbar">
+        <label>
+          Level
+          <select value={filter.level} onChange={(e) => update({ level: e.target.value as LogLevel })}>
+            {logLevels.map((level) => (
+              <option key={level} value={level}>
+                {LEVEL_LABEL[level]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Phase
+          <select value={filter.phase} onChange={(e) => update({ phase: e.target.value as Phase | 'all' })}>
+            <option value="all">All</option>
+            {phases.map((phase) => (
+              <option key={phase} value={phase}>
+                {PHASE_LABEL[phase]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="log-search">
+          Search
+          <input type="search" value={filter.search} placeholder="text in the message" onChange={(e) => update({ search: e.target.value })} />
+        </label>
+        <button type="button" className="button" aria-pressed={frozen !== undefined} onClick={() => setFrozen(frozen ? undefined : matched)}>
+          {frozen ? 'Resume' : 'Pause'}
+        </button>
+        <label className="check">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
+          Follow new lines
+        </label>
+        <button type="button" className="button" onClick={() => void copy()}>
+          Copy
+        </button>
+        <button type="button" className="button" onClick={() => void saveToFile()} disabled={saving.busy}>
+          Save…
+        </button>
+      </div>
+      <p className="log-status" aria-live="polite" data-testid="log-status">
+        {formatCount(shown.length)} of {formatCount(store.logs.records.length)} lines
+        {frozen ? ` · paused, ${formatCount(Math.max(0, matched.length - frozen.length))} new` : ''}
+        {status ? ` · ${status}` : ''}
+        {saving.error ? ` · ${saving.error.message}` : ''}
+      </p>
+      <VirtualList
+        items={shown}
+        rowHeight={ROW_HEIGHT}
+        rowKey={(record) => record.seq}
+        renderRow={(record) => <LogRow record={record} needle={filter.search} />}
+        follow={follow && !frozen}
+        onScrolled={setFollow}
+        label="Connection log"
+      />
+    </section>
+  );
+}

@@ -1,0 +1,202 @@
+// Create or edit a profile: the essentials first, the advanced settings folded away; checked
+// with the service's own schema as you go, every message under the field it is about.
+import { type FormEvent, useMemo, useState } from 'react';
+import { IpcError } from '../../shared/ipc-client.js';
+import type { Profile } from '../../shared/ipc.js';
+import { FormField } from './FormField.js';
+import { ProfileSecrets } from './ProfileSecrets.js';
+import { type FieldName, FIELD_LABELS, type FormValues, errorsFromIssues, toProfileInput, valuesFromProfile } from './profile-form-model.js';
+import { useAction, useStore } from './hooks.js';
+
+const ADVANCED: FieldName[] = ['idType', 'ikeProposals', 'espProposals', 'natTraversal', 'dpdDelaySeconds', 'dpdRetries', 'pfs', 'ikeLifetimeSeconds', 'ipsecLifetimeSeconds', 'mtu', 'splitTunnelOverride', 'script', 'tunName', 'gatewayPort', 'gatewayNattPort'];
+
+type Options = [value: string, label: string][];
+
+const CHOICES: Partial<Record<FieldName, Options>> = {
+  authMethod: [
+    ['xauth-psk', 'Group key, then username and password (XAuth)'],
+    ['psk', 'Group key only'],
+  ],
+  idType: [
+    ['key-id', 'Key ID: the group name (Cisco style)'],
+    ['fqdn', 'FQDN'],
+    ['user-fqdn', 'User FQDN (e-mail style)'],
+    ['ipv4', 'IPv4 address'],
+  ],
+  natTraversal: [
+    ['force', 'Always encapsulate in UDP 4500 (works through any NAT)'],
+    ['auto', 'Only when a NAT is detected'],
+    ['disabled', 'Never'],
+  ],
+  pfs: [
+    ['auto', 'As the gateway asks'],
+    ['off', 'Off'],
+    ['modp1024', 'Group 2 (MODP 1024)'],
+    ['modp1536', 'Group 5 (MODP 1536)'],
+    ['modp2048', 'Group 14 (MODP 2048)'],
+    ['modp3072', 'Group 15 (MODP 3072)'],
+    ['modp4096', 'Group 16 (MODP 4096)'],
+  ],
+};
+
+const HINTS: Partial<Record<FieldName, string>> = {
+  gateway: 'Host name or IP address of the VPN gateway',
+  group: 'The group (tunnel group) name your administrator gave you',
+  username: 'Optional: asked for when connecting if empty',
+  ikeProposals: 'One per line, preferred first, e.g. aes256-sha256-modp2048',
+  espProposals: 'One per line, preferred first, e.g. aes256gcm16 or aes128-sha1',
+  dpdDelaySeconds: 'Seconds of silence before checking the gateway is alive; 0 turns it off',
+  ikeLifetimeSeconds: 'Seconds',
+  ipsecLifetimeSeconds: 'Seconds',
+  mtu: 'Empty: computed from the chosen transform',
+  splitTunnelOverride: 'Networks to send through the tunnel instead of the gateway’s list, one per line (e.g. 10.1.0.0/16). Empty: use the gateway’s',
+  script: '“builtin”, or the absolute path of a vpnc-script',
+};
+
+const TEXTAREAS = new Set<FieldName>(['ikeProposals', 'espProposals', 'splitTunnelOverride']);
+const NUMERIC = new Set<FieldName>(['dpdDelaySeconds', 'dpdRetries', 'ikeLifetimeSeconds', 'ipsecLifetimeSeconds', 'mtu', 'gatewayPort', 'gatewayNattPort']);
+
+interface Props {
+  profile?: Profile;
+  onSaved: (profile: Profile) => void;
+  onDeleted: () => void;
+}
+
+export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
+  const store = useStore();
+  const [values, setValues] = useState<FormValues>(() => valuesFromProfile(profile));
+  const [touched, setTouched] = useState<Set<FieldName>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const result = useMemo(() => toProfileInput(values), [values]);
+  const [saving, setSaving] = useState<{ busy: boolean; message?: string }>({ busy: false });
+  const [remove, removing] = useAction(() => store.client.invoke('profiles.delete', { name: profile?.name ?? '' }));
+  const [duplicate, duplicating] = useAction(() => store.client.invoke('profiles.duplicate', { name: profile?.name ?? '' }));
+
+  const errorOf = (field: FieldName) =>
+    serverErrors[field] ?? (!result.ok && (submitted || touched.has(field)) ? result.errors[field] : undefined);
+  const advancedInvalid = ADVANCED.some((f) => errorOf(f));
+  const failure = saving.message ?? removing.error?.message ?? duplicating.error?.message;
+
+  const change = (field: FieldName, value: string) => {
+    setValues((v) => ({ ...v, [field]: value }));
+    setServerErrors((e) => ({ ...e, [field]: undefined }));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    if (!result.ok) return;
+    setSaving({ busy: true });
+    try {
+      const saved = await store.client.invoke('profiles.save', { profile: result.input, ...(profile ? { previousName: profile.name } : {}) });
+      setSaving({ busy: false });
+      await store.refreshProfiles();
+      onSaved(saved);
+    } catch (error) {
+      const issues = error instanceof IpcError ? error.issues : [];
+      setServerErrors(errorsFromIssues(issues));
+      setSaving({ busy: false, ...(issues.length ? {} : { message: (error as Error).message }) });
+    }
+  };
+
+  const field = (name: FieldName) => {
+    const choices = CHOICES[name];
+    const common = {
+      name,
+      value: values[name],
+      onBlur: () => setTouched((t) => new Set(t).add(name)),
+    };
+    return (
+      <FormField key={name} id={`profile-${name}`} label={FIELD_LABELS[name]} error={errorOf(name)} hint={HINTS[name]}>
+        {(aria) =>
+          choices ? (
+            <select {...aria} {...common} onChange={(e) => change(name, e.target.value)}>
+              {choices.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          ) : TEXTAREAS.has(name) ? (
+            <textarea {...aria} {...common} rows={4} spellCheck={false} onChange={(e) => change(name, e.target.value)} />
+          ) : (
+            <input
+              {...aria}
+              {...common}
+              type="text"
+              inputMode={NUMERIC.has(name) ? 'numeric' : undefined}
+              spellCheck={false}
+              autoComplete="off"
+              placeholder={name === 'mtu' ? 'auto' : undefined}
+              onChange={(e) => change(name, e.target.value)}
+            />
+          )
+        }
+      </FormField>
+    );
+  };
+
+  return (
+    <form className="profile-form" onSubmit={(e) => void submit(e)} noValidate aria-label={profile ? `Settings of ${profile.name}` : 'New profile'}>
+      {failure && (
+        <p className="alert alert-error" role="alert">
+          {failure}
+        </p>
+      )}
+      <fieldset>
+        <legend>Connection</legend>
+        {(['name', 'gateway', 'group', 'username', 'authMethod'] as const).map(field)}
+      </fieldset>
+      {profile && <ProfileSecrets profile={profile.name} />}
+      <details className="advanced" open={advancedInvalid || undefined}>
+        <summary>Advanced</summary>
+        <fieldset>
+          <legend>Phase 1 (IKE)</legend>
+          {(['ikeProposals', 'idType', 'ikeLifetimeSeconds'] as const).map(field)}
+        </fieldset>
+        <fieldset>
+          <legend>Phase 2 (IPsec)</legend>
+          {(['espProposals', 'pfs', 'ipsecLifetimeSeconds'] as const).map(field)}
+        </fieldset>
+        <fieldset>
+          <legend>Network</legend>
+          {(['natTraversal', 'dpdDelaySeconds', 'dpdRetries', 'mtu', 'splitTunnelOverride', 'script', 'tunName', 'gatewayPort', 'gatewayNattPort'] as const).map(field)}
+        </fieldset>
+      </details>
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={saving.busy}>
+          {profile ? 'Save changes' : 'Create profile'}
+        </button>
+        {profile && (
+          <>
+            <button
+              type="button"
+              className="button"
+              disabled={duplicating.busy}
+              onClick={() => void duplicate().then(async (copy) => copy && (await store.refreshProfiles(), onSaved(copy)))}
+            >
+              Duplicate
+            </button>
+            {confirmDelete ? (
+              <span className="confirm" role="group" aria-label="Confirm deletion">
+                Delete “{profile.name}” and its saved secrets?
+                <button type="button" className="button danger" onClick={() => void remove().then(async (r) => r && (await store.refreshProfiles(), onDeleted()))}>
+                  Delete
+                </button>
+                <button type="button" className="button" onClick={() => setConfirmDelete(false)}>
+                  Keep
+                </button>
+              </span>
+            ) : (
+              <button type="button" className="button" onClick={() => setConfirmDelete(true)}>
+                Delete…
+              </button>
+            )}
+          </>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,92 @@
+// Saved secrets of a profile: whether each is in the keychain (never the value), set or forget.
+import { useEffect, useState } from 'react';
+import type { CredentialStatus, SecretKind } from '../../shared/ipc.js';
+import { useAction, useStore } from './hooks.js';
+
+const LABEL: Record<SecretKind, string> = { 'group-psk': 'Group key', 'xauth-password': 'XAuth password' };
+
+function SecretRow({ kind, status, onChange }: { kind: SecretKind; status: CredentialStatus; onChange: (s: CredentialStatus) => void }) {
+  const store = useStore();
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState('');
+  const stored = kind === 'group-psk' ? status.groupPsk : status.xauthPassword;
+  const [save, saving] = useAction(() => store.client.invoke('credentials.set', { profile: status.profile, kind, value }));
+  const [clear, clearing] = useAction(() => store.client.invoke('credentials.clear', { profile: status.profile, kind }));
+  const id = `secret-${kind}`;
+  const done = (next: CredentialStatus | undefined) => {
+    if (!next) return;
+    onChange(next);
+    setEditing(false);
+    setValue('');
+  };
+  const error = saving.error ?? clearing.error;
+  return (
+    <div className="secret-row">
+      <span className="secret-label" id={`${id}-label`}>
+        {LABEL[kind]}
+      </span>
+      <span className={`secret-state ${stored ? 'ok' : 'muted'}`} data-testid={`${id}-state`}>
+        {stored ? 'saved in the keychain' : 'asked when connecting'}
+      </span>
+      {editing ? (
+        <span className="secret-edit">
+          <input
+            type="password"
+            aria-labelledby={`${id}-label`}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            autoComplete="off"
+            data-autofocus
+          />
+          <button type="button" className="button primary" disabled={!value || saving.busy} onClick={() => void save().then(done)}>
+            Save
+          </button>
+          <button type="button" className="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </span>
+      ) : (
+        <span className="secret-actions">
+          <button type="button" className="button" disabled={!status.keychain.available} onClick={() => setEditing(true)}>
+            {stored ? 'Change…' : 'Save…'}
+          </button>
+          {stored && (
+            <button type="button" className="button" onClick={() => void clear().then(done)}>
+              Forget
+            </button>
+          )}
+        </span>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error.message}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function ProfileSecrets({ profile }: { profile: string }) {
+  const store = useStore();
+  const [status, setStatus] = useState<CredentialStatus | undefined>();
+  useEffect(() => {
+    let live = true;
+    void store.client.invoke('credentials.status', { profile }).then((s) => live && setStatus(s));
+    return () => {
+      live = false;
+    };
+  }, [store, profile]);
+  if (!status) return null;
+  return (
+    <fieldset className="secrets">
+      <legend>Saved secrets</legend>
+      {!status.keychain.available && (
+        <p className="alert alert-warning" role="status">
+          {status.keychain.message}
+        </p>
+      )}
+      <SecretRow kind="group-psk" status={status} onChange={setStatus} />
+      <SecretRow kind="xauth-password" status={status} onChange={setStatus} />
+    </fieldset>
+  );
+}
