@@ -8,11 +8,29 @@ import { clientFiles } from '../test/support/interop.js';
 
 const lab = await startLab();
 const files = clientFiles({}, LAB_DEFAULTS.groupPsk, 'alice-secret');
-console.log(`lab up: gateway ${LAB_ADDRESSES.gateway} (strongSwan, namespace ${lab.names.gw}), protected LAN ${LAB_ADDRESSES.lanNetwork}`);
-console.log(`client namespace ${lab.names.cli}: ip netns exec ${lab.names.cli} ping ${LAB_ADDRESSES.lanHost}\n`);
+console.log(
+  `lab up: gateway ${LAB_ADDRESSES.gateway} (strongSwan, namespace ${lab.names.gw}), protected LAN ${LAB_ADDRESSES.lanNetwork}`,
+);
+console.log(
+  `client namespace ${lab.names.cli}: ip netns exec ${lab.names.cli} ping ${LAB_ADDRESSES.lanHost}\n`,
+);
 const cli = spawn(
   'ip',
-  ['netns', 'exec', lab.names.cli, process.execPath, CLI_ENTRY, 'connect', '--profile', files.profile, '--group-psk-file', files.psk, '--password-file', files.password, '--no-dns'],
+  [
+    'netns',
+    'exec',
+    lab.names.cli,
+    process.execPath,
+    CLI_ENTRY,
+    'connect',
+    '--profile',
+    files.profile,
+    '--group-psk-file',
+    files.psk,
+    '--password-file',
+    files.password,
+    '--no-dns',
+  ],
   { stdio: ['ignore', 'inherit', 'pipe'] },
 );
 let pinged = false;

@@ -55,3 +55,31 @@ test('packets written to the TUN never merge: every UDP datagram arrives on its 
     assert.equal(result.stats.packetsOut, result.sent);
     assert.equal(await child.exited, 0);
   }));
+
+test('a flood of 1400-byte pings comes back complete, many packets per callback', () =>
+  withNetns('flood', async (ns) => {
+    const child = ns.startChild(['echo', 'rwtun0']);
+    await child.next();
+
+    // 1372 bytes of ICMP payload make 1400-byte packets; ping checks every reply's data.
+    // With a preload, ping sends somewhat more than -c asks for.
+    const output = await ns.exec(
+      ...['ping', '-q', '-f', '-l', '64', '-c', '2000', '-s', '1372', '-w', '20'],
+      ...['-I', 'rwtun0', PEER_ADDRESS],
+    );
+    const [, transmitted, received] =
+      /(\d+) packets transmitted, (\d+) received/.exec(output) ?? [];
+    assert.ok(Number(transmitted) >= 2000, output);
+    assert.equal(received, transmitted);
+    assert.doesNotMatch(output, /wrong data|DUP/);
+
+    child.process.stdin.end();
+    const { echoed, stats } = await child.next<{ echoed: number; stats: TunStats }>();
+    assert.equal(echoed, Number(transmitted));
+    assert.equal(stats.bytesIn, echoed * 1400);
+    assert.ok(
+      stats.readBatches < stats.packetsIn / 2,
+      `${stats.packetsIn} packets came in ${stats.readBatches} callbacks`,
+    );
+    assert.equal(await child.exited, 0);
+  }));

@@ -29,7 +29,7 @@ export interface CliRun {
 
 export function runCli(
   args: string[],
-  options: { netns?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { netns?: string; env?: NodeJS.ProcessEnv; asUser?: number } = {},
 ): CliRun {
   const user =
     options.asUser === undefined

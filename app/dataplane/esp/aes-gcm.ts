@@ -16,9 +16,11 @@ const SALT_LENGTH = 4;
 const EXPLICIT_IV_LENGTH = 8;
 const ICV_LENGTH = 16;
 const CIPHERTEXT_OFFSET = ESP_HEADER_LENGTH + EXPLICIT_IV_LENGTH;
+/** where the low 32 bits of the explicit IV sit in the nonce */
+const NONCE_LOW_OFFSET = SALT_LENGTH + 4;
 const GCM_OPTIONS = { authTagLength: ICV_LENGTH } as const;
 
-/** salt | explicit IV, rewritten per packet (createCipheriv copies it) */
+/** salt | explicit IV, rewritten per packet (createCipheriv copies it); zero IV to start */
 function nonceBuffer(keys: EspDirectionKeys): Buffer {
   const nonce = Buffer.alloc(SALT_LENGTH + EXPLICIT_IV_LENGTH);
   keys.salt.copy(nonce, 0);
@@ -45,7 +47,7 @@ export class AesGcmSealer implements EspSealer {
     // (high half 0 without ESN) is, because the sequence never wraps under one key.
     packet.writeUInt32BE(0, ESP_HEADER_LENGTH);
     packet.writeUInt32BE(sequence, ESP_HEADER_LENGTH + 4);
-    packet.copy(this.nonce, SALT_LENGTH, ESP_HEADER_LENGTH, CIPHERTEXT_OFFSET);
+    this.nonce.writeUInt32BE(sequence, NONCE_LOW_OFFSET);
     const cipher = createCipheriv(this.cipher, this.keys.encryptionKey, this.nonce, GCM_OPTIONS);
     cipher.setAAD(packet.subarray(0, ESP_HEADER_LENGTH));
     cipher.update(this.scratch.subarray(0, plainLength)).copy(packet, CIPHERTEXT_OFFSET);
@@ -71,7 +73,9 @@ export class AesGcmOpener implements EspOpener {
 
   open(packet: Buffer): Buffer | undefined {
     const icvOffset = packet.length - ICV_LENGTH;
-    packet.copy(this.nonce, SALT_LENGTH, ESP_HEADER_LENGTH, CIPHERTEXT_OFFSET);
+    // two word moves: cheaper than Buffer.copy for 8 bytes
+    this.nonce.writeUInt32BE(packet.readUInt32BE(ESP_HEADER_LENGTH), SALT_LENGTH);
+    this.nonce.writeUInt32BE(packet.readUInt32BE(ESP_HEADER_LENGTH + 4), NONCE_LOW_OFFSET);
     const decipher = createDecipheriv(
       this.cipher,
       this.keys.encryptionKey,

@@ -9,6 +9,7 @@ import { ESP_HEADER_LENGTH } from './esp-payload.js';
 import { innerPacketLength, nextHeaderFor } from './inner-packet.js';
 import { RandomPool } from './random-pool.js';
 import {
+  ESP_DROP_REASONS,
   type EspDropReason,
   type RekeyReason,
   EspSecurityAssociation,
@@ -32,10 +33,9 @@ const MIN_SPI = 256;
 /** largest inner packet (IPv6: 40-byte header + 65535 payload) plus IV block and trailer */
 const SCRATCH_BYTES = 40 + 65535 + 16 + 15 + 2;
 
+/** one frozen result per reason: a drop allocates nothing */
 const DROPS = Object.fromEntries(
-  (['malformed', 'no-sa', 'replay', 'icv', 'padding', 'decrypt', 'selector', 'dummy'] as const).map(
-    (reason) => [reason, Object.freeze({ drop: reason })],
-  ),
+  ESP_DROP_REASONS.map((reason) => [reason, Object.freeze({ drop: reason })]),
 ) as Record<EspDropReason, DecryptResult>;
 
 export class EspEngine {

@@ -9,4 +9,5 @@ export {
   type EspDropReason,
   type RekeyReason,
   DEFAULT_REPLAY_WINDOW,
+  ESP_DROP_REASONS,
 } from './security-association.js';

@@ -9,17 +9,19 @@ import { NEXT_HEADER_NONE, innerPacketLength } from './inner-packet.js';
 import { ReplayWindow } from './replay-window.js';
 import { TrafficSelectors } from './traffic-selectors.js';
 
-/** Why decrypt() dropped a packet; each reason has its counter. */
-export type EspDropReason =
-  | 'malformed'
-  | 'no-sa'
-  | 'replay'
-  | 'icv'
-  | 'padding'
-  | 'decrypt'
-  | 'selector'
-  /** RFC 4303 2.6: next header 59, a dummy packet (counted as received, carries nothing) */
-  | 'dummy';
+/** Why decrypt() dropped a packet; each reason has its counter. 'dummy' is RFC 4303 2.6 next
+ * header 59: counted as received, carries nothing. */
+export const ESP_DROP_REASONS = [
+  'malformed',
+  'no-sa',
+  'replay',
+  'icv',
+  'padding',
+  'decrypt',
+  'selector',
+  'dummy',
+] as const;
+export type EspDropReason = (typeof ESP_DROP_REASONS)[number];
 
 /** Why an SA should be replaced soon; the IKE engine decides when. */
 export type RekeyReason = 'sequence-space' | 'kilobyte-lifetime';

@@ -1,0 +1,97 @@
+/** @jsxRuntime automatic */
+// The profile form: inline messages that name the field (from ProfileSchema), advanced fields
+// opened when they hold an error, the service's own refusals shown, and a valid save.
+import './support/dom.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import type { Profile } from '../../app/shared/ipc.js';
+import { ProfileForm } from '../../app/renderer/ui/ProfileForm.js';
+import { createServiceFixture } from './support/service-fixture.js';
+import { renderWith, storeFor } from './support/render-app.js';
+
+function errorFor(label: string): string | undefined {
+  const input = screen.getByLabelText(label);
+  const ids = input.getAttribute('aria-describedby')?.split(' ') ?? [];
+  return ids.map((id) => document.getElementById(id)).find((el) => el?.hasAttribute('data-field-error'))?.textContent ?? undefined;
+}
+
+const type = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
+
+test('submitting an empty form names every missing field; the advanced part opens on its errors', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    const saved: Profile[] = [];
+    const { container } = renderWith(store, <ProfileForm onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create profile' })));
+    assert.equal(errorFor('Name'), 'Name is required');
+    assert.equal(errorFor('Gateway'), 'Gateway is required');
+    assert.equal(errorFor('Group name'), 'Group name is required');
+    assert.equal(screen.getByLabelText('Gateway').getAttribute('aria-invalid'), 'true');
+    assert.equal(container.querySelector('details')?.hasAttribute('open'), false);
+
+    type('Name', 'Lab');
+    type('Gateway', 'lab gateway');
+    type('Group name', 'eng');
+    type('MTU', '100');
+    type('Split-tunnel networks', '10.0.0.0/8\nnot-a-net');
+    type('DPD interval', 'soon');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create profile' })));
+    assert.equal(errorFor('Name'), undefined);
+    assert.equal(errorFor('Gateway'), 'Gateway must be a host name or an IP address');
+    assert.equal(errorFor('MTU'), 'MTU must be at least 576');
+    assert.equal(errorFor('Split-tunnel networks'), 'Split-tunnel networks must be an IPv4 network like 10.1.0.0/16 (line 2)');
+    assert.equal(errorFor('DPD interval'), 'DPD interval must be a whole number');
+    assert.equal(container.querySelector('details')?.hasAttribute('open'), true);
+    assert.equal(saved.length, 0);
+
+    type('Gateway', 'lab.example.com');
+    type('MTU', '1280');
+    type('Split-tunnel networks', '10.0.0.0/8\n192.168.50.0/24');
+    type('DPD interval', '15');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create profile' })));
+    await waitFor(() => assert.equal(saved[0]?.name, 'Lab'));
+    const stored = await fixture.service.getProfile('Lab');
+    assert.equal(stored.mtu, 1280);
+    assert.equal(stored.dpdDelaySeconds, 15);
+    assert.deepEqual(stored.splitTunnelOverride, ['10.0.0.0/8', '192.168.50.0/24']);
+    assert.equal(store.state.profiles.length, 2, 'the list was refreshed');
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});
+
+test('the service refusing a duplicate name is shown, and nothing is overwritten', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    renderWith(store, <ProfileForm onSaved={() => undefined} onDeleted={() => undefined} />);
+    type('Name', 'Office');
+    type('Gateway', 'other.example.com');
+    type('Group name', 'x');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create profile' })));
+    assert.equal((await screen.findByRole('alert')).textContent, 'a profile named "Office" already exists');
+    assert.equal((await fixture.service.getProfile('Office')).gateway, 'vpn.example.com');
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});
+
+test('an existing profile shows whether secrets are saved, never their value', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    await fixture.service.setCredential('Office', 'group-psk', 'very-secret-key');
+    const profile = await fixture.service.getProfile('Office');
+    const { container } = renderWith(store, <ProfileForm profile={profile} onSaved={() => undefined} onDeleted={() => undefined} />);
+    assert.equal((await screen.findByTestId('secret-group-psk-state')).textContent, 'saved in the keychain');
+    assert.equal(screen.getByTestId('secret-xauth-password-state').textContent, 'asked when connecting');
+    assert.ok(!container.innerHTML.includes('very-secret-key'));
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});

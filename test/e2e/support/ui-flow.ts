@@ -1,0 +1,117 @@
+// The desktop UI's end-to-end story, as a user clicks through it, independent of which engine
+// and gateway are behind the service: create a profile, connect, answer the group key and XAuth
+// prompts, accept the banner, see every step turn green with the address and split network,
+// counters rising, the exchange in the log; disconnect; then a wrong password explained.
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+
+export interface FlowScenario {
+  profile: { name: string; gateway: string; group: string; username: string };
+  secrets: { groupPsk: string; password: string; wrongPassword: string };
+  expect: { virtualIp: string; splitNetwork: string; banner?: string };
+  /** saves a screenshot under a name (the test decides where) */
+  screenshot(name: string): Promise<void>;
+  /** does the gateway still hold an SA for us (the real head-end asks swanctl) */
+  gatewayHasSa(): Promise<boolean>;
+  /** traffic through the tunnel while counters are checked (the real e2e pings) */
+  withTraffic?<T>(run: () => Promise<T>): Promise<T>;
+}
+
+const TIMEOUT = 20_000;
+
+export async function createProfile(page: Page, profile: FlowScenario['profile']): Promise<void> {
+  await page.getByRole('button', { name: 'Create a profile' }).click();
+  await page.getByLabel('Name', { exact: true }).fill(profile.name);
+  await page.getByLabel('Gateway', { exact: true }).fill(profile.gateway);
+  await page.getByLabel('Group name', { exact: true }).fill(profile.group);
+  await page.getByLabel('Username', { exact: true }).fill(profile.username);
+  await page.getByRole('button', { name: 'Create profile' }).click();
+  await page.getByRole('button', { name: 'Connect' }).waitFor({ timeout: TIMEOUT });
+}
+
+/** Connect and answer the group key and XAuth prompts (and the banner, if any). */
+export async function connect(page: Page, scenario: FlowScenario, password: string): Promise<void> {
+  await page.getByRole('button', { name: /^(Connect|Try again)$/ }).click();
+  const keyDialog = page.getByRole('dialog', { name: /^Group key for/ });
+  await keyDialog.getByLabel('Group key', { exact: true }).fill(scenario.secrets.groupPsk);
+  await keyDialog.getByRole('button', { name: 'Continue' }).click();
+  const signIn = page.getByRole('dialog', { name: `Sign in to ${scenario.profile.gateway}` });
+  assert.equal(await signIn.getByLabel('Username', { exact: true }).inputValue({ timeout: TIMEOUT }), scenario.profile.username);
+  await signIn.getByLabel('Password', { exact: true }).fill(password);
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function expectConnected(page: Page, scenario: FlowScenario): Promise<void> {
+  if (scenario.expect.banner) {
+    const banner = page.getByRole('dialog', { name: 'Message from the gateway' });
+    assert.equal(await banner.getByTestId('banner-text').textContent({ timeout: TIMEOUT }), scenario.expect.banner);
+    await scenario.screenshot('banner');
+    await banner.getByRole('button', { name: 'Accept' }).click();
+  }
+  await page.getByTestId('headline').filter({ hasText: `Connected to ${scenario.profile.gateway}` }).waitFor({ timeout: TIMEOUT });
+  const statuses = await page.locator('[data-step]').evaluateAll((steps) => steps.map((s) => (s as HTMLElement).dataset.status));
+  assert.deepEqual(statuses, Array(9).fill('done'), 'every step is green');
+  assert.equal(await page.getByTestId('virtual-ip').textContent(), scenario.expect.virtualIp);
+  assert.match((await page.getByTestId('split-networks').textContent()) ?? '', new RegExp(scenario.expect.splitNetwork.replace(/\./g, '\\.')));
+}
+
+export async function expectCountersRising(page: Page, scenario: FlowScenario): Promise<void> {
+  const check = async () => {
+    const before = Number((await page.getByTestId('packets-in').textContent())?.replace(/,/g, ''));
+    await page.waitForFunction(
+      (start) => Number(document.querySelector('[data-testid="packets-in"]')?.textContent?.replace(/,/g, '')) > start,
+      before,
+      { timeout: TIMEOUT },
+    );
+    await page.waitForFunction(() => !/^0 bit\/s$/.test(document.querySelector('[data-testid="rate-in"]')?.textContent ?? ''), undefined, { timeout: TIMEOUT });
+    // a few seconds of chart
+    await page.waitForTimeout(3000);
+  };
+  await (scenario.withTraffic ? scenario.withTraffic(check) : check());
+}
+
+/** The log shows the exchange: phase 1, XAuth, Mode Config and phase 2 lines. */
+export async function expectLogShowsExchange(page: Page, scenario: FlowScenario): Promise<void> {
+  await page.getByRole('tab', { name: 'Log' }).click();
+  await page.getByLabel('Level', { exact: true }).selectOption('debug');
+  for (const phase of ['phase1', 'xauth', 'modecfg', 'phase2']) {
+    await page.getByLabel('Phase', { exact: true }).selectOption(phase);
+    const rows = page.locator('.log-row');
+    await rows.first().waitFor({ timeout: TIMEOUT });
+    assert.ok((await rows.count()) > 0, `log lines for ${phase}`);
+  }
+  await page.getByLabel('Phase', { exact: true }).selectOption('all');
+  await scenario.screenshot('log');
+  await page.getByRole('tab', { name: 'Connection' }).click();
+}
+
+export async function disconnect(page: Page, scenario: FlowScenario): Promise<void> {
+  await page.getByRole('button', { name: 'Disconnect' }).click();
+  await page.getByTestId('headline').filter({ hasText: 'Not connected' }).waitFor({ timeout: TIMEOUT });
+  const deadline = Date.now() + 2000;
+  while ((await scenario.gatewayHasSa()) && Date.now() < deadline) await page.waitForTimeout(100);
+  assert.equal(await scenario.gatewayHasSa(), false, 'the gateway holds no SA within 2 s');
+}
+
+export async function expectWrongPasswordExplained(page: Page, scenario: FlowScenario): Promise<void> {
+  await connect(page, scenario, scenario.secrets.wrongPassword);
+  const failure = page.getByTestId('failure');
+  await failure.waitFor({ timeout: TIMEOUT });
+  const text = (await failure.textContent()) ?? '';
+  assert.match(text, /Username or password rejected/);
+  assert.match(text, /Check your username and password/);
+  assert.doesNotMatch((await page.locator('body').textContent()) ?? '', /EngineError|\.ts:\d+|\n\s+at /);
+  assert.equal(await page.locator('[data-step="xauth"]').getAttribute('data-status'), 'failed');
+  await scenario.screenshot('wrong-password');
+}
+
+export async function runDesktopFlow(page: Page, scenario: FlowScenario): Promise<void> {
+  await createProfile(page, scenario.profile);
+  await connect(page, scenario, scenario.secrets.password);
+  await expectConnected(page, scenario);
+  await expectCountersRising(page, scenario);
+  await scenario.screenshot('connected');
+  await expectLogShowsExchange(page, scenario);
+  await disconnect(page, scenario);
+  await expectWrongPasswordExplained(page, scenario);
+}
