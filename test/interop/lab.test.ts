@@ -4,7 +4,7 @@
 // process is signalled or killed.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -83,7 +83,8 @@ async function waitForFile(
   output: () => string,
 ): Promise<string> {
   const deadline = performance.now() + timeoutMs;
-  while (!existsSync(path)) {
+  // the wrapper's shell creates the file before env has written into it: wait for content
+  while (!existsSync(path) || statSync(path).size === 0) {
     if (process.exitCode !== null || process.signalCode !== null) {
       throw new Error(
         `vpnc exited (${process.exitCode ?? process.signalCode}) before connecting: ${output()}`,

@@ -9,8 +9,10 @@ import { NEXT_HEADER_NONE, innerPacketLength } from './inner-packet.js';
 import { ReplayWindow } from './replay-window.js';
 import { TrafficSelectors } from './traffic-selectors.js';
 
-/** Why decrypt() dropped a packet; each reason has its counter. 'dummy' is RFC 4303 2.6 next
- * header 59: counted as received, carries nothing. */
+/**
+ * Why decrypt() dropped a packet; each reason has its counter. 'dummy' is RFC 4303 2.6 next
+ * header 59: counted as received, carries nothing.
+ */
 export const ESP_DROP_REASONS = [
   'malformed',
   'no-sa',
@@ -49,8 +51,9 @@ export class EspSecurityAssociation {
     private readonly onRekeyNeeded: (reason: RekeyReason) => void,
   ) {
     const windowSize = sa.replayWindow > 0 ? sa.replayWindow : DEFAULT_REPLAY_WINDOW;
-    if (windowSize > MAX_REPLAY_WINDOW)
+    if (windowSize > MAX_REPLAY_WINDOW) {
       throw new RangeError(`SA ${sa.id}: replay window too large`);
+    }
     this.window = new ReplayWindow(windowSize);
     this.selectors = new TrafficSelectors(sa.selectors);
     this.counters = emptySaCounters(sa);

@@ -51,7 +51,10 @@ export function createWebSocketTransport(url: string): LinkedTransport {
     });
     socket.addEventListener('close', () => {
       for (const resolve of pending.values()) {
-        resolve({ ok: false, error: { code: 'internal', message: 'lost the connection to the Roadwarrior service' } });
+        resolve({
+          ok: false,
+          error: { code: 'internal', message: 'lost the connection to the Roadwarrior service' },
+        });
       }
       pending.clear();
       setLink('lost');

@@ -2,7 +2,14 @@
 // state and counter history. One immutable state object, replaced on change, for
 // useSyncExternalStore.
 import type { IpcClient } from '../../shared/ipc-client.js';
-import type { AppInfo, CountersEvent, EngineEvent, Notice, Profile, ServiceSnapshot } from '../../shared/ipc.js';
+import type {
+  AppInfo,
+  CountersEvent,
+  EngineEvent,
+  Notice,
+  Profile,
+  ServiceSnapshot,
+} from '../../shared/ipc.js';
 import type { LinkState } from '../bridge/ws-transport.js';
 import { LogStore } from './log-store.js';
 import { type ThroughputSample, appendSample, rateBetween } from './throughput.js';
@@ -22,7 +29,13 @@ export interface AppState {
 const NOTICES_KEPT = 5;
 
 export class AppStore {
-  state: AppState = { link: 'connecting', profiles: [], profileProblems: [], notices: [], throughput: [] };
+  state: AppState = {
+    link: 'connecting',
+    profiles: [],
+    profileProblems: [],
+    notices: [],
+    throughput: [],
+  };
   readonly logs: LogStore;
   private readonly listeners = new Set<() => void>();
 
@@ -45,9 +58,13 @@ export class AppStore {
     this.client.on('engine', ({ seq, event }) => this.onEngineEvent(seq, event));
     // a snapshot without counters starts a new attempt: the old rates no longer apply
     this.client.on('snapshot', (snapshot) =>
-      this.set(snapshot.counters ? { snapshot } : { snapshot, counters: undefined, throughput: [] }),
+      this.set(
+        snapshot.counters ? { snapshot } : { snapshot, counters: undefined, throughput: [] },
+      ),
     );
-    this.client.on('notice', (notice) => this.set({ notices: [...this.state.notices, notice].slice(-NOTICES_KEPT) }));
+    this.client.on('notice', (notice) =>
+      this.set({ notices: [...this.state.notices, notice].slice(-NOTICES_KEPT) }),
+    );
     if (onLink) {
       onLink((link) => {
         this.set({ link });
@@ -83,7 +100,9 @@ export class AppStore {
     if (event.type === 'log') this.logs.add({ seq, event });
     else if (event.type === 'counters') {
       const sample = rateBetween(this.state.counters, event);
-      const throughput = sample ? appendSample(this.state.throughput, sample) : this.state.throughput;
+      const throughput = sample
+        ? appendSample(this.state.throughput, sample)
+        : this.state.throughput;
       this.set({ counters: event, throughput });
     }
   }

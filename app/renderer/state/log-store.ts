@@ -52,7 +52,8 @@ export class LogStore {
     }
     if (!added) return;
     // trim in chunks so the copy is amortised
-    if (this.records.length > this.capacity * 1.1) this.records = this.records.slice(-this.capacity);
+    if (this.records.length > this.capacity * 1.1)
+      this.records = this.records.slice(-this.capacity);
     this.scheduleNotify();
   }
 

@@ -12,7 +12,10 @@ export interface ThroughputSample {
 export const HISTORY_LENGTH = 120;
 
 /** undefined for the first sample, or when the totals went back (a new connection) */
-export function rateBetween(previous: CountersEvent | undefined, next: CountersEvent): ThroughputSample | undefined {
+export function rateBetween(
+  previous: CountersEvent | undefined,
+  next: CountersEvent,
+): ThroughputSample | undefined {
   if (!previous) return undefined;
   const seconds = (next.at - previous.at) / 1000;
   const a = previous.total;
@@ -27,8 +30,12 @@ export function rateBetween(previous: CountersEvent | undefined, next: CountersE
   };
 }
 
-export function appendSample(history: ThroughputSample[], sample: ThroughputSample): ThroughputSample[] {
-  const next = history.length >= HISTORY_LENGTH ? history.slice(1 - HISTORY_LENGTH) : history.slice();
+export function appendSample(
+  history: ThroughputSample[],
+  sample: ThroughputSample,
+): ThroughputSample[] {
+  const next =
+    history.length >= HISTORY_LENGTH ? history.slice(1 - HISTORY_LENGTH) : history.slice();
   next.push(sample);
   return next;
 }

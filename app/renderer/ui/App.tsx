@@ -24,8 +24,11 @@ export function App() {
 
   const current = creating
     ? undefined
-    : (profiles.find((p) => p.name === selected) ?? profiles.find((p) => p.name === snapshot?.profile) ?? profiles[0]);
-  const promptGateway = profiles.find((p) => p.name === snapshot?.prompt?.profile)?.gateway ?? 'the gateway';
+    : (profiles.find((p) => p.name === selected) ??
+      profiles.find((p) => p.name === snapshot?.profile) ??
+      profiles[0]);
+  const promptGateway =
+    profiles.find((p) => p.name === snapshot?.prompt?.profile)?.gateway ?? 'the gateway';
 
   const select = (name: string) => {
     setCreating(false);
@@ -60,8 +63,12 @@ export function App() {
               current={tab}
               onSelect={setTab}
             >
-              {tab === 'connection' && current && <ConnectionView profile={current} onShowLog={() => setTab('log')} />}
-              {tab === 'connection' && !current && <p className="subtle">Create the profile first.</p>}
+              {tab === 'connection' && current && (
+                <ConnectionView profile={current} onShowLog={() => setTab('log')} />
+              )}
+              {tab === 'connection' && !current && (
+                <p className="subtle">Create the profile first.</p>
+              )}
               {tab === 'log' && <LogPane />}
               {tab === 'settings' && (
                 <ProfileForm
@@ -81,7 +88,10 @@ export function App() {
           ) : (
             <div className="welcome">
               <h2>Welcome</h2>
-              <p>Create a profile with the gateway address and group name your administrator gave you.</p>
+              <p>
+                Create a profile with the gateway address and group name your administrator gave
+                you.
+              </p>
               <button
                 type="button"
                 className="button primary"
@@ -96,8 +106,12 @@ export function App() {
           )}
         </main>
       </div>
-      {snapshot?.prompt && <PromptDialog key={snapshot.prompt.id} prompt={snapshot.prompt} gateway={promptGateway} />}
-      {snapshot?.banner && !snapshot.prompt && <BannerDialog key={snapshot.banner.id} banner={snapshot.banner} />}
+      {snapshot?.prompt && (
+        <PromptDialog key={snapshot.prompt.id} prompt={snapshot.prompt} gateway={promptGateway} />
+      )}
+      {snapshot?.banner && !snapshot.prompt && (
+        <BannerDialog key={snapshot.banner.id} banner={snapshot.banner} />
+      )}
       <Notices />
     </div>
   );

@@ -5,7 +5,9 @@ import { useAction, useStore } from './hooks.js';
 
 export function BannerDialog({ banner }: { banner: Banner }) {
   const store = useStore();
-  const [acknowledge, state] = useAction((accept: boolean) => store.client.invoke('banner.acknowledge', { id: banner.id, accept }));
+  const [acknowledge, state] = useAction((accept: boolean) =>
+    store.client.invoke('banner.acknowledge', { id: banner.id, accept }),
+  );
   return (
     <Dialog title="Message from the gateway" onCancel={() => void acknowledge(false)}>
       <pre className="banner-text" data-testid="banner-text">
@@ -17,10 +19,21 @@ export function BannerDialog({ banner }: { banner: Banner }) {
         </p>
       )}
       <div className="dialog-actions">
-        <button type="button" className="button" onClick={() => void acknowledge(false)} disabled={state.busy}>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void acknowledge(false)}
+          disabled={state.busy}
+        >
           Decline and disconnect
         </button>
-        <button type="button" className="button primary" onClick={() => void acknowledge(true)} disabled={state.busy} data-autofocus>
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => void acknowledge(true)}
+          disabled={state.busy}
+          data-autofocus
+        >
           Accept
         </button>
       </div>

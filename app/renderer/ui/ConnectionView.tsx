@@ -8,18 +8,27 @@ import { FailureCard, ReconnectCard, headline } from './StatusCards.js';
 import { TunnelCard } from './TunnelDetails.js';
 import { useAction, useAppState, useNow, useStore } from './hooks.js';
 
-export function ConnectionView({ profile, onShowLog }: { profile: Profile; onShowLog: () => void }) {
+export function ConnectionView({
+  profile,
+  onShowLog,
+}: {
+  profile: Profile;
+  onShowLog: () => void;
+}) {
   const store = useStore();
   const snapshot = useAppState((s) => s.snapshot);
   const counters = useAppState((s) => s.counters);
   const throughput = useAppState((s) => s.throughput);
   const now = useNow();
-  const [connect, connecting] = useAction(() => store.client.invoke('connection.connect', { profile: profile.name }));
+  const [connect, connecting] = useAction(() =>
+    store.client.invoke('connection.connect', { profile: profile.name }),
+  );
   const [disconnect, disconnecting] = useAction(() => store.client.invoke('connection.disconnect'));
 
   const mine = snapshot?.profile === profile.name ? snapshot : undefined;
   const phase = mine?.phase ?? 'idle';
-  const otherActive = snapshot && snapshot.profile !== profile.name && !['idle', 'failed'].includes(snapshot.phase);
+  const otherActive =
+    snapshot && snapshot.profile !== profile.name && !['idle', 'failed'].includes(snapshot.phase);
   const running = phase === 'connecting' || phase === 'reconnecting' || phase === 'disconnecting';
   const error = connecting.error ?? disconnecting.error;
 
@@ -37,17 +46,32 @@ export function ConnectionView({ profile, onShowLog }: { profile: Profile; onSho
         </div>
         <div className="actions">
           {phase === 'connected' && (
-            <button type="button" className="button" onClick={() => void disconnect()} disabled={disconnecting.busy}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => void disconnect()}
+              disabled={disconnecting.busy}
+            >
               Disconnect
             </button>
           )}
           {running && (
-            <button type="button" className="button" onClick={() => void disconnect()} disabled={phase === 'disconnecting'}>
+            <button
+              type="button"
+              className="button"
+              onClick={() => void disconnect()}
+              disabled={phase === 'disconnecting'}
+            >
               Cancel
             </button>
           )}
           {(phase === 'idle' || phase === 'failed') && (
-            <button type="button" className="button primary" onClick={() => void connect()} disabled={connecting.busy || Boolean(otherActive)}>
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => void connect()}
+              disabled={connecting.busy || Boolean(otherActive)}
+            >
               {phase === 'failed' ? 'Try again' : 'Connect'}
             </button>
           )}
@@ -63,7 +87,9 @@ export function ConnectionView({ profile, onShowLog }: { profile: Profile; onSho
           {error.message}
         </p>
       )}
-      {mine?.failure && phase === 'failed' && <FailureCard failure={mine.failure} onShowLog={onShowLog} />}
+      {mine?.failure && phase === 'failed' && (
+        <FailureCard failure={mine.failure} onShowLog={onShowLog} />
+      )}
       {mine?.reconnect && <ReconnectCard reconnect={mine.reconnect} now={now} />}
       <PhaseStepper
         snapshot={mine ?? { phase: 'idle', engineState: 'idle' }}
@@ -71,11 +97,17 @@ export function ConnectionView({ profile, onShowLog }: { profile: Profile; onSho
       />
       {mine && (mine.network || mine.ike || mine.ipsec.length > 0) && (
         <div className="details">
-          {mine.network && <TunnelCard network={mine.network} connectedAt={mine.connectedAt} now={now} />}
-          {mine.ike && <IkeSaCard ike={mine.ike} counters={counters} now={now} />}
-          {mine.ipsec.map((sa) => (
-            <IpsecSaCard key={sa.id} sa={sa} now={now} />
-          ))}
+          <div className="details-column">
+            {mine.network && (
+              <TunnelCard network={mine.network} connectedAt={mine.connectedAt} now={now} />
+            )}
+            {mine.ipsec.map((sa) => (
+              <IpsecSaCard key={sa.id} sa={sa} now={now} />
+            ))}
+          </div>
+          <div className="details-column">
+            {mine.ike && <IkeSaCard ike={mine.ike} counters={counters} now={now} />}
+          </div>
         </div>
       )}
       {phase === 'connected' && <CountersPanel counters={counters} throughput={throughput} />}

@@ -21,7 +21,13 @@ const DROPS: [keyof Total, string, string][] = [
   ['sendErrors', 'Send errors', ''],
 ];
 
-export function CountersPanel({ counters, throughput }: { counters: CountersEvent | undefined; throughput: ThroughputSample[] }) {
+export function CountersPanel({
+  counters,
+  throughput,
+}: {
+  counters: CountersEvent | undefined;
+  throughput: ThroughputSample[];
+}) {
   const total = counters?.total;
   const rate = throughput.at(-1);
   return (
@@ -29,13 +35,21 @@ export function CountersPanel({ counters, throughput }: { counters: CountersEven
       <div className="rates">
         <div className="rate">
           <span className="rate-label">In</span>
-          <span className="rate-value" data-testid="rate-in">{formatBitRate(rate?.bytesInPerSecond ?? 0)}</span>
-          <span className="rate-sub">{formatCount(Math.round(rate?.packetsInPerSecond ?? 0))} pkt/s</span>
+          <span className="rate-value" data-testid="rate-in">
+            {formatBitRate(rate?.bytesInPerSecond ?? 0)}
+          </span>
+          <span className="rate-sub">
+            {formatCount(Math.round(rate?.packetsInPerSecond ?? 0))} pkt/s
+          </span>
         </div>
         <div className="rate">
           <span className="rate-label">Out</span>
-          <span className="rate-value" data-testid="rate-out">{formatBitRate(rate?.bytesOutPerSecond ?? 0)}</span>
-          <span className="rate-sub">{formatCount(Math.round(rate?.packetsOutPerSecond ?? 0))} pkt/s</span>
+          <span className="rate-value" data-testid="rate-out">
+            {formatBitRate(rate?.bytesOutPerSecond ?? 0)}
+          </span>
+          <span className="rate-sub">
+            {formatCount(Math.round(rate?.packetsOutPerSecond ?? 0))} pkt/s
+          </span>
         </div>
         <ThroughputChart samples={throughput} />
       </div>

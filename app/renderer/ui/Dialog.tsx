@@ -3,13 +3,23 @@ import { type ReactNode, useEffect, useId, useRef } from 'react';
 
 const FOCUSABLE = 'input:not([disabled]), select, textarea, button:not([disabled]), [tabindex="0"]';
 
-export function Dialog({ title, children, onCancel }: { title: string; children: ReactNode; onCancel: () => void }) {
+export function Dialog({
+  title,
+  children,
+  onCancel,
+}: {
+  title: string;
+  children: ReactNode;
+  onCancel: () => void;
+}) {
   const id = useId();
   const ref = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>('[data-autofocus]') ?? ref.current?.querySelector<HTMLElement>(FOCUSABLE);
+    const first =
+      ref.current?.querySelector<HTMLElement>('[data-autofocus]') ??
+      ref.current?.querySelector<HTMLElement>(FOCUSABLE);
     first?.focus();
     return () => previous?.focus?.();
   }, []);
@@ -35,7 +45,14 @@ export function Dialog({ title, children, onCancel }: { title: string; children:
 
   return (
     <div className="backdrop">
-      <div ref={ref} className="dialog" role="dialog" aria-modal="true" aria-labelledby={id} onKeyDown={onKeyDown}>
+      <div
+        ref={ref}
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={id}
+        onKeyDown={onKeyDown}
+      >
         <h2 id={id}>{title}</h2>
         {children}
       </div>

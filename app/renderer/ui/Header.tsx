@@ -34,7 +34,9 @@ export function Header() {
         <span className="dot" aria-hidden="true" />
         {PHASE_TEXT[phase]}
         {snapshot?.profile && phase !== 'idle' ? ` · ${snapshot.profile}` : ''}
-        {phase === 'connected' && snapshot?.network?.internalIp4 ? ` · ${snapshot.network.internalIp4}` : ''}
+        {phase === 'connected' && snapshot?.network?.internalIp4
+          ? ` · ${snapshot.network.internalIp4}`
+          : ''}
       </span>
       <span className="spacer" />
       {snapshot && !snapshot.keychain.available && (
@@ -42,7 +44,12 @@ export function Header() {
           No keychain
         </span>
       )}
-      <button type="button" className="button ghost" onClick={cycle} aria-label={`Theme: ${theme}. Change theme`}>
+      <button
+        type="button"
+        className="button ghost"
+        onClick={cycle}
+        aria-label={`Theme: ${theme}. Change theme`}
+      >
         {theme === 'system' ? 'Theme: system' : theme === 'light' ? 'Theme: light' : 'Theme: dark'}
       </button>
       {info && <span className="subtle version">v{info.version}</span>}

@@ -18,7 +18,15 @@ export function KeyValues({ rows }: { rows: Row[] }) {
   );
 }
 
-export function Card({ title, children, className }: { title: string; children: ReactNode; className?: string }) {
+export function Card({
+  title,
+  children,
+  className,
+}: {
+  title: string;
+  children: ReactNode;
+  className?: string;
+}) {
   const id = `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return (
     <section className={`card ${className ?? ''}`} aria-labelledby={id}>

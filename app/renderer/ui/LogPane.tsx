@@ -1,7 +1,13 @@
 // The connection log: the same records the CLI prints, virtualised, with a level and phase
 // filter, text search, pause, follow, copy and save.
 import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { type LogLevel, type LoggedRecord, type Phase, logLevels, phases } from '../../shared/ipc.js';
+import {
+  type LogLevel,
+  type LoggedRecord,
+  type Phase,
+  logLevels,
+  phases,
+} from '../../shared/ipc.js';
 import { formatLogLine } from '../../shared/ipc-log-text.js';
 import { VirtualList } from './VirtualList.js';
 import { formatClock, formatCount } from './format.js';
@@ -71,7 +77,10 @@ export function LogPane() {
   const [status, setStatus] = useState('');
   const view = useRef(new LogFilterView());
   // version changes when records arrive; the view does only the new work
-  const matched = useMemo(() => view.current.update(store.logs.records, filter), [version, filter, store.logs]);
+  const matched = useMemo(
+    () => view.current.update(store.logs.records, filter),
+    [version, filter, store.logs],
+  );
   const shown = frozen ?? matched;
   const [save, saving] = useAction(() => store.client.invoke('logs.export', { format: 'text' }));
 
@@ -87,25 +96,38 @@ export function LogPane() {
   const saveToFile = async () => {
     const result = await save();
     if (result?.text !== undefined) download(result.text, result.suggestedName);
-    if (result) setStatus(result.savedTo ? `Saved ${formatCount(result.lines)} lines to ${result.savedTo}` : `Saved ${formatCount(result.lines)} lines`);
+    if (result)
+      setStatus(
+        result.savedTo
+          ? `Saved ${formatCount(result.lines)} lines to ${result.savedTo}`
+          : `Saved ${formatCount(result.lines)} lines`,
+      );
   };
 
   return (
     <section className="log-pane" aria-label="Log">
       <div className="log-toolbar">
-        <label>
-          Level
-          <select value={filter.level} onChange={(e) => update({ level: e.target.value as LogLevel })}>
+        <div className="tool">
+          <label htmlFor="log-level">Level</label>
+          <select
+            id="log-level"
+            value={filter.level}
+            onChange={(e) => update({ level: e.target.value as LogLevel })}
+          >
             {logLevels.map((level) => (
               <option key={level} value={level}>
                 {LEVEL_LABEL[level]}
               </option>
             ))}
           </select>
-        </label>
-        <label>
-          Phase
-          <select value={filter.phase} onChange={(e) => update({ phase: e.target.value as Phase | 'all' })}>
+        </div>
+        <div className="tool">
+          <label htmlFor="log-phase">Phase</label>
+          <select
+            id="log-phase"
+            value={filter.phase}
+            onChange={(e) => update({ phase: e.target.value as Phase | 'all' })}
+          >
             <option value="all">All</option>
             {phases.map((phase) => (
               <option key={phase} value={phase}>
@@ -113,24 +135,42 @@ export function LogPane() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="log-search">
-          Search
-          <input type="search" value={filter.search} placeholder="text in the message" onChange={(e) => update({ search: e.target.value })} />
-        </label>
-        <button type="button" className="button" aria-pressed={frozen !== undefined} onClick={() => setFrozen(frozen ? undefined : matched)}>
-          {frozen ? 'Resume' : 'Pause'}
-        </button>
-        <label className="check">
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
-          Follow new lines
-        </label>
-        <button type="button" className="button" onClick={() => void copy()}>
-          Copy
-        </button>
-        <button type="button" className="button" onClick={() => void saveToFile()} disabled={saving.busy}>
-          Save…
-        </button>
+        </div>
+        <div className="tool log-search">
+          <label htmlFor="log-search">Search</label>
+          <input
+            id="log-search"
+            type="search"
+            value={filter.search}
+            placeholder="text in the message"
+            onChange={(e) => update({ search: e.target.value })}
+          />
+        </div>
+        <div className="tools-end">
+          <button
+            type="button"
+            className="button"
+            aria-pressed={frozen !== undefined}
+            onClick={() => setFrozen(frozen ? undefined : matched)}
+          >
+            {frozen ? 'Resume' : 'Pause'}
+          </button>
+          <label className="check">
+            <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
+            Follow new lines
+          </label>
+          <button type="button" className="button" onClick={() => void copy()}>
+            Copy
+          </button>
+          <button
+            type="button"
+            className="button"
+            onClick={() => void saveToFile()}
+            disabled={saving.busy}
+          >
+            Save…
+          </button>
+        </div>
       </div>
       <p className="log-status" aria-live="polite" data-testid="log-status">
         {formatCount(shown.length)} of {formatCount(store.logs.records.length)} lines

@@ -13,7 +13,11 @@ function NoticeItem({ notice, onDismiss }: { notice: Notice; onDismiss: () => vo
     return () => clearTimeout(timer);
   }, [notice.level, onDismiss]);
   return (
-    <li className={`notice notice-${notice.level}`} role={notice.level === 'info' ? 'status' : 'alert'} data-code={notice.code}>
+    <li
+      className={`notice notice-${notice.level}`}
+      role={notice.level === 'info' ? 'status' : 'alert'}
+      data-code={notice.code}
+    >
       <p>{notice.message}</p>
       <button type="button" className="icon-button" aria-label="Dismiss" onClick={onDismiss}>
         ×
@@ -29,9 +33,12 @@ export function Notices() {
   return (
     <ul className="notices" aria-label="Notifications">
       {notices.map((notice) => (
-        <NoticeItem key={notice.id} notice={notice} onDismiss={() => store.dismissNotice(notice.id)} />
+        <NoticeItem
+          key={notice.id}
+          notice={notice}
+          onDismiss={() => store.dismissNotice(notice.id)}
+        />
       ))}
     </ul>
   );
 }
-

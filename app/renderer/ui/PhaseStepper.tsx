@@ -11,7 +11,13 @@ const STATUS_TEXT: Record<StepStatus, string> = {
   skipped: 'not used by this profile',
 };
 
-const MARKER: Record<StepStatus, string> = { done: '✓', active: '', failed: '✕', pending: '', skipped: '–' };
+const MARKER: Record<StepStatus, string> = {
+  done: '✓',
+  active: '',
+  failed: '✕',
+  pending: '',
+  skipped: '–',
+};
 
 interface Props {
   snapshot: Pick<ServiceSnapshot, 'engineState' | 'failure' | 'phase'>;

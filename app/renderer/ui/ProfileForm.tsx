@@ -5,10 +5,33 @@ import { IpcError } from '../../shared/ipc-client.js';
 import type { Profile } from '../../shared/ipc.js';
 import { FormField } from './FormField.js';
 import { ProfileSecrets } from './ProfileSecrets.js';
-import { type FieldName, FIELD_LABELS, type FormValues, errorsFromIssues, toProfileInput, valuesFromProfile } from './profile-form-model.js';
+import {
+  type FieldName,
+  FIELD_LABELS,
+  type FormValues,
+  errorsFromIssues,
+  toProfileInput,
+  valuesFromProfile,
+} from './profile-form-model.js';
 import { useAction, useStore } from './hooks.js';
 
-const ADVANCED: FieldName[] = ['idType', 'ikeProposals', 'espProposals', 'natTraversal', 'dpdDelaySeconds', 'dpdRetries', 'pfs', 'ikeLifetimeSeconds', 'ipsecLifetimeSeconds', 'mtu', 'splitTunnelOverride', 'script', 'tunName', 'gatewayPort', 'gatewayNattPort'];
+const ADVANCED: FieldName[] = [
+  'idType',
+  'ikeProposals',
+  'espProposals',
+  'natTraversal',
+  'dpdDelaySeconds',
+  'dpdRetries',
+  'pfs',
+  'ikeLifetimeSeconds',
+  'ipsecLifetimeSeconds',
+  'mtu',
+  'splitTunnelOverride',
+  'script',
+  'tunName',
+  'gatewayPort',
+  'gatewayNattPort',
+];
 
 type Options = [value: string, label: string][];
 
@@ -49,12 +72,21 @@ const HINTS: Partial<Record<FieldName, string>> = {
   ikeLifetimeSeconds: 'Seconds',
   ipsecLifetimeSeconds: 'Seconds',
   mtu: 'Empty: computed from the chosen transform',
-  splitTunnelOverride: 'Networks to send through the tunnel instead of the gateway’s list, one per line (e.g. 10.1.0.0/16). Empty: use the gateway’s',
+  splitTunnelOverride:
+    'Networks to send through the tunnel instead of the gateway’s list, one per line (e.g. 10.1.0.0/16). Empty: use the gateway’s',
   script: '“builtin”, or the absolute path of a vpnc-script',
 };
 
 const TEXTAREAS = new Set<FieldName>(['ikeProposals', 'espProposals', 'splitTunnelOverride']);
-const NUMERIC = new Set<FieldName>(['dpdDelaySeconds', 'dpdRetries', 'ikeLifetimeSeconds', 'ipsecLifetimeSeconds', 'mtu', 'gatewayPort', 'gatewayNattPort']);
+const NUMERIC = new Set<FieldName>([
+  'dpdDelaySeconds',
+  'dpdRetries',
+  'ikeLifetimeSeconds',
+  'ipsecLifetimeSeconds',
+  'mtu',
+  'gatewayPort',
+  'gatewayNattPort',
+]);
 
 interface Props {
   profile?: Profile;
@@ -71,11 +103,16 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const result = useMemo(() => toProfileInput(values), [values]);
   const [saving, setSaving] = useState<{ busy: boolean; message?: string }>({ busy: false });
-  const [remove, removing] = useAction(() => store.client.invoke('profiles.delete', { name: profile?.name ?? '' }));
-  const [duplicate, duplicating] = useAction(() => store.client.invoke('profiles.duplicate', { name: profile?.name ?? '' }));
+  const [remove, removing] = useAction(() =>
+    store.client.invoke('profiles.delete', { name: profile?.name ?? '' }),
+  );
+  const [duplicate, duplicating] = useAction(() =>
+    store.client.invoke('profiles.duplicate', { name: profile?.name ?? '' }),
+  );
 
   const errorOf = (field: FieldName) =>
-    serverErrors[field] ?? (!result.ok && (submitted || touched.has(field)) ? result.errors[field] : undefined);
+    serverErrors[field] ??
+    (!result.ok && (submitted || touched.has(field)) ? result.errors[field] : undefined);
   const advancedInvalid = ADVANCED.some((f) => errorOf(f));
   const failure = saving.message ?? removing.error?.message ?? duplicating.error?.message;
 
@@ -90,7 +127,10 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
     if (!result.ok) return;
     setSaving({ busy: true });
     try {
-      const saved = await store.client.invoke('profiles.save', { profile: result.input, ...(profile ? { previousName: profile.name } : {}) });
+      const saved = await store.client.invoke('profiles.save', {
+        profile: result.input,
+        ...(profile ? { previousName: profile.name } : {}),
+      });
       setSaving({ busy: false });
       await store.refreshProfiles();
       onSaved(saved);
@@ -109,7 +149,13 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
       onBlur: () => setTouched((t) => new Set(t).add(name)),
     };
     return (
-      <FormField key={name} id={`profile-${name}`} label={FIELD_LABELS[name]} error={errorOf(name)} hint={HINTS[name]}>
+      <FormField
+        key={name}
+        id={`profile-${name}`}
+        label={FIELD_LABELS[name]}
+        error={errorOf(name)}
+        hint={HINTS[name]}
+      >
         {(aria) =>
           choices ? (
             <select {...aria} {...common} onChange={(e) => change(name, e.target.value)}>
@@ -120,7 +166,13 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
               ))}
             </select>
           ) : TEXTAREAS.has(name) ? (
-            <textarea {...aria} {...common} rows={4} spellCheck={false} onChange={(e) => change(name, e.target.value)} />
+            <textarea
+              {...aria}
+              {...common}
+              rows={4}
+              spellCheck={false}
+              onChange={(e) => change(name, e.target.value)}
+            />
           ) : (
             <input
               {...aria}
@@ -139,7 +191,12 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   };
 
   return (
-    <form className="profile-form" onSubmit={(e) => void submit(e)} noValidate aria-label={profile ? `Settings of ${profile.name}` : 'New profile'}>
+    <form
+      className="profile-form"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-label={profile ? `Settings of ${profile.name}` : 'New profile'}
+    >
       {failure && (
         <p className="alert alert-error" role="alert">
           {failure}
@@ -162,7 +219,19 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         </fieldset>
         <fieldset>
           <legend>Network</legend>
-          {(['natTraversal', 'dpdDelaySeconds', 'dpdRetries', 'mtu', 'splitTunnelOverride', 'script', 'tunName', 'gatewayPort', 'gatewayNattPort'] as const).map(field)}
+          {(
+            [
+              'natTraversal',
+              'dpdDelaySeconds',
+              'dpdRetries',
+              'mtu',
+              'splitTunnelOverride',
+              'script',
+              'tunName',
+              'gatewayPort',
+              'gatewayNattPort',
+            ] as const
+          ).map(field)}
         </fieldset>
       </details>
       <div className="form-actions">
@@ -175,14 +244,26 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
               type="button"
               className="button"
               disabled={duplicating.busy}
-              onClick={() => void duplicate().then(async (copy) => copy && (await store.refreshProfiles(), onSaved(copy)))}
+              onClick={() =>
+                void duplicate().then(
+                  async (copy) => copy && (await store.refreshProfiles(), onSaved(copy)),
+                )
+              }
             >
               Duplicate
             </button>
             {confirmDelete ? (
               <span className="confirm" role="group" aria-label="Confirm deletion">
                 Delete “{profile.name}” and its saved secrets?
-                <button type="button" className="button danger" onClick={() => void remove().then(async (r) => r && (await store.refreshProfiles(), onDeleted()))}>
+                <button
+                  type="button"
+                  className="button danger"
+                  onClick={() =>
+                    void remove().then(
+                      async (r) => r && (await store.refreshProfiles(), onDeleted()),
+                    )
+                  }
+                >
                   Delete
                 </button>
                 <button type="button" className="button" onClick={() => setConfirmDelete(false)}>

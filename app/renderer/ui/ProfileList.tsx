@@ -12,7 +12,8 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
   const profiles = useAppState((s) => s.profiles);
   const problems = useAppState((s) => s.profileProblems);
   const snapshot = useAppState((s) => s.snapshot);
-  const phaseOf = (profile: Profile) => (snapshot?.profile === profile.name ? snapshot.phase : 'idle');
+  const phaseOf = (profile: Profile) =>
+    snapshot?.profile === profile.name ? snapshot.phase : 'idle';
   return (
     <nav className="sidebar" aria-label="Profiles">
       <h2 className="sidebar-title">Profiles</h2>
@@ -30,7 +31,9 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
                 <span className="profile-name">{profile.name}</span>
                 <span className="profile-gateway">{profile.gateway}</span>
               </span>
-              {phaseOf(profile) !== 'idle' && <span className="visually-hidden">({phaseOf(profile)})</span>}
+              {phaseOf(profile) !== 'idle' && (
+                <span className="visually-hidden">({phaseOf(profile)})</span>
+              )}
             </button>
           </li>
         ))}
@@ -41,7 +44,8 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
       {problems.length > 0 && (
         <div className="alert alert-warning problems" role="status">
           <p>
-            {problems.length === 1 ? 'One profile file' : `${problems.length} profile files`} could not be read (left untouched):
+            {problems.length === 1 ? 'One profile file' : `${problems.length} profile files`} could
+            not be read (left untouched):
           </p>
           <ul>
             {problems.map((p) => (

@@ -3,15 +3,30 @@ import { useEffect, useState } from 'react';
 import type { CredentialStatus, SecretKind } from '../../shared/ipc.js';
 import { useAction, useStore } from './hooks.js';
 
-const LABEL: Record<SecretKind, string> = { 'group-psk': 'Group key', 'xauth-password': 'XAuth password' };
+const LABEL: Record<SecretKind, string> = {
+  'group-psk': 'Group key',
+  'xauth-password': 'XAuth password',
+};
 
-function SecretRow({ kind, status, onChange }: { kind: SecretKind; status: CredentialStatus; onChange: (s: CredentialStatus) => void }) {
+function SecretRow({
+  kind,
+  status,
+  onChange,
+}: {
+  kind: SecretKind;
+  status: CredentialStatus;
+  onChange: (s: CredentialStatus) => void;
+}) {
   const store = useStore();
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState('');
   const stored = kind === 'group-psk' ? status.groupPsk : status.xauthPassword;
-  const [save, saving] = useAction(() => store.client.invoke('credentials.set', { profile: status.profile, kind, value }));
-  const [clear, clearing] = useAction(() => store.client.invoke('credentials.clear', { profile: status.profile, kind }));
+  const [save, saving] = useAction(() =>
+    store.client.invoke('credentials.set', { profile: status.profile, kind, value }),
+  );
+  const [clear, clearing] = useAction(() =>
+    store.client.invoke('credentials.clear', { profile: status.profile, kind }),
+  );
   const id = `secret-${kind}`;
   const done = (next: CredentialStatus | undefined) => {
     if (!next) return;
@@ -38,7 +53,12 @@ function SecretRow({ kind, status, onChange }: { kind: SecretKind; status: Crede
             autoComplete="off"
             data-autofocus
           />
-          <button type="button" className="button primary" disabled={!value || saving.busy} onClick={() => void save().then(done)}>
+          <button
+            type="button"
+            className="button primary"
+            disabled={!value || saving.busy}
+            onClick={() => void save().then(done)}
+          >
             Save
           </button>
           <button type="button" className="button" onClick={() => setEditing(false)}>
@@ -47,7 +67,12 @@ function SecretRow({ kind, status, onChange }: { kind: SecretKind; status: Crede
         </span>
       ) : (
         <span className="secret-actions">
-          <button type="button" className="button" disabled={!status.keychain.available} onClick={() => setEditing(true)}>
+          <button
+            type="button"
+            className="button"
+            disabled={!status.keychain.available}
+            onClick={() => setEditing(true)}
+          >
             {stored ? 'Change…' : 'Save…'}
           </button>
           {stored && (

@@ -7,7 +7,10 @@ import { useAction, useStore } from './hooks.js';
 
 type ValueKey = keyof PromptAnswer['values'];
 
-const FIELDS: Record<XauthField, { key: ValueKey; label: string; secret: boolean; autoComplete: string }> = {
+const FIELDS: Record<
+  XauthField,
+  { key: ValueKey; label: string; secret: boolean; autoComplete: string }
+> = {
   username: { key: 'username', label: 'Username', secret: false, autoComplete: 'username' },
   password: { key: 'password', label: 'Password', secret: true, autoComplete: 'current-password' },
   passcode: { key: 'passcode', label: 'Passcode', secret: true, autoComplete: 'one-time-code' },
@@ -17,24 +20,31 @@ const FIELDS: Record<XauthField, { key: ValueKey; label: string; secret: boolean
 };
 
 function fieldsOf(prompt: PromptRequest) {
-  if (prompt.kind === 'group-psk') return [{ key: 'groupPsk' as ValueKey, label: 'Group key', secret: true, autoComplete: 'off' }];
+  if (prompt.kind === 'group-psk')
+    return [{ key: 'groupPsk' as ValueKey, label: 'Group key', secret: true, autoComplete: 'off' }];
   return prompt.fields.map((field) => FIELDS[field]);
 }
 
 export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gateway: string }) {
   const store = useStore();
-  const [values, setValues] = useState<PromptAnswer['values']>(prompt.kind === 'xauth' && prompt.username ? { username: prompt.username } : {});
+  const [values, setValues] = useState<PromptAnswer['values']>(
+    prompt.kind === 'xauth' && prompt.username ? { username: prompt.username } : {},
+  );
   const [remember, setRemember] = useState(false);
-  const [answer, answering] = useAction((input: PromptAnswer) => store.client.invoke('prompt.answer', input));
+  const [answer, answering] = useAction((input: PromptAnswer) =>
+    store.client.invoke('prompt.answer', input),
+  );
   const [cancel] = useAction(() => store.client.invoke('prompt.cancel', { id: prompt.id }));
   const fields = fieldsOf(prompt);
-  const fieldError = (key: ValueKey) => answering.error?.issues.find((i) => i.path === `values.${key}`)?.message;
+  const fieldError = (key: ValueKey) =>
+    answering.error?.issues.find((i) => i.path === `values.${key}`)?.message;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void answer({ id: prompt.id, values, remember });
   };
-  const title = prompt.kind === 'group-psk' ? `Group key for “${prompt.profile}”` : `Sign in to ${gateway}`;
+  const title =
+    prompt.kind === 'group-psk' ? `Group key for “${prompt.profile}”` : `Sign in to ${gateway}`;
   const firstEmpty = fields.find((f) => !values[f.key])?.key;
 
   return (
@@ -82,12 +92,20 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
         })}
         {prompt.canRemember ? (
           <label className="check">
-            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
-            {prompt.kind === 'group-psk' ? 'Save the group key in the keychain' : 'Save the password in the keychain, if the gateway allows it'}
+            <input
+              type="checkbox"
+              checked={remember}
+              onChange={(e) => setRemember(e.target.checked)}
+            />
+            {prompt.kind === 'group-psk'
+              ? 'Save the group key in the keychain'
+              : 'Save the password in the keychain, if the gateway allows it'}
           </label>
         ) : (
           prompt.kind === 'xauth' &&
-          prompt.fields.includes('password') && <p className="subtle">This password cannot be saved; you will be asked each time.</p>
+          prompt.fields.includes('password') && (
+            <p className="subtle">This password cannot be saved; you will be asked each time.</p>
+          )
         )}
         {answering.error && !answering.error.issues.length && (
           <p className="alert alert-error" role="alert">

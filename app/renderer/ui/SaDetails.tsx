@@ -22,11 +22,23 @@ function remaining(since: number, lifetimeSeconds: number, now: number): string 
 
 function natText(natT: IkeSaEvent['natT']): string {
   if (natT.mode === 'none') return 'not used';
-  const where = natT.localBehindNat ? 'we are behind NAT' : natT.peerBehindNat ? 'gateway behind NAT' : 'no NAT detected';
+  const where = natT.localBehindNat
+    ? 'we are behind NAT'
+    : natT.peerBehindNat
+      ? 'gateway behind NAT'
+      : 'no NAT detected';
   return `${natT.mode === 'rfc3947' ? 'RFC 3947' : 'draft'} · ${where}${natT.forced ? ' · encapsulation forced' : ''} · UDP ${natT.localPort} → ${natT.gatewayPort}`;
 }
 
-export function IkeSaCard({ ike, counters, now }: { ike: IkeSaEvent; counters: CountersEvent | undefined; now: number }) {
+export function IkeSaCard({
+  ike,
+  counters,
+  now,
+}: {
+  ike: IkeSaEvent;
+  counters: CountersEvent | undefined;
+  now: number;
+}) {
   const lastSeen = counters?.total.lastInboundAt ?? 0;
   return (
     <Card title="Phase 1 · IKE SA">
@@ -35,11 +47,23 @@ export function IkeSaCard({ ike, counters, now }: { ike: IkeSaEvent; counters: C
           ['Cookies (I / R)', `${ike.initiatorCookie} / ${ike.responderCookie}`, { mono: true }],
           ['Encryption', ike.encryption],
           ['Integrity', ike.hash],
-          ['DH group', `${ike.dhGroup}${DH_GROUPS[ike.dhGroup] ? ` (${DH_GROUPS[ike.dhGroup]})` : ''}`],
+          [
+            'DH group',
+            `${ike.dhGroup}${DH_GROUPS[ike.dhGroup] ? ` (${DH_GROUPS[ike.dhGroup]})` : ''}`,
+          ],
           ['Authentication', ike.authMethod],
-          ['Lifetime left', remaining(ike.at, ike.lifetimeSeconds, now), { testId: 'ike-lifetime' }],
+          [
+            'Lifetime left',
+            remaining(ike.at, ike.lifetimeSeconds, now),
+            { testId: 'ike-lifetime' },
+          ],
           ['NAT-T', natText(ike.natT)],
-          ['DPD', ike.dpd ? `on · gateway last heard ${formatAgo(lastSeen, now)}` : 'not supported by the gateway'],
+          [
+            'DPD',
+            ike.dpd
+              ? `on · gateway last heard ${formatAgo(lastSeen, now)}`
+              : 'not supported by the gateway',
+          ],
           ['Gateway ID', ike.peerId, { mono: true }],
           [
             'Gateway vendor IDs',
@@ -57,12 +81,17 @@ export function IkeSaCard({ ike, counters, now }: { ike: IkeSaEvent; counters: C
 
 export function IpsecSaCard({ sa, now }: { sa: IpsecSaEvent; now: number }) {
   return (
-    <Card title={`Phase 2 · IPsec SA ${sa.id}`}>
+    <Card title={`Phase 2 · IPsec SA (${sa.id})`}>
       <KeyValues
         rows={[
           ['SPI in / out', `${sa.spiIn} / ${sa.spiOut}`, { mono: true, testId: 'ipsec-spis' }],
           ['Transform', sa.transform],
-          ['PFS', sa.pfsGroup ? `group ${sa.pfsGroup}${DH_GROUPS[sa.pfsGroup] ? ` (${DH_GROUPS[sa.pfsGroup]})` : ''}` : 'off'],
+          [
+            'PFS',
+            sa.pfsGroup
+              ? `group ${sa.pfsGroup}${DH_GROUPS[sa.pfsGroup] ? ` (${DH_GROUPS[sa.pfsGroup]})` : ''}`
+              : 'off',
+          ],
           ['Lifetime left', remaining(sa.at, sa.lifetimeSeconds, now)],
           ['Rekeys', String(sa.rekeyCount)],
           ['Local', sa.localSelectors.map(formatNet).join(', '), { mono: true }],

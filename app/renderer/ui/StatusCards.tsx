@@ -11,10 +11,12 @@ export function FailureCard({ failure, onShowLog }: { failure: Failure; onShowLo
   return (
     <div className="alert alert-error" role="alert" data-testid="failure">
       <h3>{title}</h3>
-      <p className="alert-message">{failure.message}</p>
+      <p className="alert-message">{sentence(failure.message)}</p>
       {hint && <p className="alert-hint">{hint}</p>}
       <p className="alert-meta">
-        {step ? `Failed at ${step.group === 'Phase 1' || step.group === 'Phase 2' ? `${step.group} ${step.label}` : step.label} · ` : ''}
+        {step
+          ? `Failed at ${step.group === 'Phase 1' || step.group === 'Phase 2' ? `${step.group} ${step.label}` : step.label} · `
+          : ''}
         code <code>{failure.code}</code> ·{' '}
         <button type="button" className="link" onClick={onShowLog}>
           show the log
@@ -29,10 +31,10 @@ export function ReconnectCard({ reconnect, now }: { reconnect: ReconnectState; n
   return (
     <div className="alert alert-warning" role="status" data-testid="reconnect">
       <h3>Reconnecting</h3>
-      <p className="alert-message">The connection was lost: {reconnect.reason}</p>
+      <p className="alert-message">The connection was lost: {reconnect.reason}.</p>
       <p className="alert-hint">
-        {wait > 0 ? `Next attempt in ${formatDuration(Math.ceil(wait))}` : 'Trying now'} · attempt {reconnect.attempt} of{' '}
-        {reconnect.maxAttempts}
+        {wait > 0 ? `Next attempt in ${formatDuration(Math.ceil(wait))}` : 'Trying now'} · attempt{' '}
+        {reconnect.attempt} of {reconnect.maxAttempts}
       </p>
     </div>
   );
@@ -53,4 +55,10 @@ export function headline(snapshot: ServiceSnapshot | undefined, gateway: string)
     default:
       return 'Not connected';
   }
+}
+
+/** engine messages are lower-case fragments; shown alone they read better as a sentence */
+function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -6,7 +6,17 @@ export interface TabSpec<K extends string> {
   label: ReactNode;
 }
 
-export function Tabs<K extends string>({ tabs, current, onSelect, children }: { tabs: TabSpec<K>[]; current: K; onSelect: (key: K) => void; children: ReactNode }) {
+export function Tabs<K extends string>({
+  tabs,
+  current,
+  onSelect,
+  children,
+}: {
+  tabs: TabSpec<K>[];
+  current: K;
+  onSelect: (key: K) => void;
+  children: ReactNode;
+}) {
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const index = tabs.findIndex((t) => t.key === current);
     const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
@@ -35,7 +45,12 @@ export function Tabs<K extends string>({ tabs, current, onSelect, children }: { 
           </button>
         ))}
       </div>
-      <div className="tab-panel" role="tabpanel" id={`panel-${current}`} aria-labelledby={`tab-${current}`}>
+      <div
+        className="tab-panel"
+        role="tabpanel"
+        id={`panel-${current}`}
+        aria-labelledby={`tab-${current}`}
+      >
         {children}
       </div>
     </>

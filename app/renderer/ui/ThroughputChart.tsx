@@ -6,11 +6,18 @@ import { formatBitRate } from './format.js';
 const WIDTH = 480;
 const HEIGHT = 96;
 
-function path(samples: ThroughputSample[], pick: (s: ThroughputSample) => number, max: number): string {
+function path(
+  samples: ThroughputSample[],
+  pick: (s: ThroughputSample) => number,
+  max: number,
+): string {
   const step = WIDTH / (HISTORY_LENGTH - 1);
   const offset = HISTORY_LENGTH - samples.length;
   return samples
-    .map((s, i) => `${i ? 'L' : 'M'}${((offset + i) * step).toFixed(1)},${(HEIGHT - (pick(s) / max) * HEIGHT).toFixed(1)}`)
+    .map(
+      (s, i) =>
+        `${i ? 'L' : 'M'}${((offset + i) * step).toFixed(1)},${(HEIGHT - (pick(s) / max) * HEIGHT).toFixed(1)}`,
+    )
     .join(' ');
 }
 
@@ -21,7 +28,10 @@ function niceMax(value: number): number {
 }
 
 export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
-  const peak = Math.max(0, ...samples.map((s) => Math.max(s.bytesInPerSecond, s.bytesOutPerSecond)));
+  const peak = Math.max(
+    0,
+    ...samples.map((s) => Math.max(s.bytesInPerSecond, s.bytesOutPerSecond)),
+  );
   const max = niceMax(peak);
   const latest = samples.at(-1);
   const label = latest
@@ -29,7 +39,12 @@ export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
     : 'Throughput: no data yet';
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none" role="img" aria-label={label}>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={label}
+      >
         {[0.25, 0.5, 0.75].map((f) => (
           <line key={f} className="chart-grid" x1="0" x2={WIDTH} y1={HEIGHT * f} y2={HEIGHT * f} />
         ))}

@@ -4,7 +4,15 @@ import type { NetworkEvent } from '../../shared/ipc.js';
 import { Card, KeyValues, type Row } from './KeyValues.js';
 import { formatDuration, formatNet } from './format.js';
 
-function NetList({ entries, empty, testId }: { entries: NetworkEvent['splitInclude']; empty: string; testId: string }) {
+function NetList({
+  entries,
+  empty,
+  testId,
+}: {
+  entries: NetworkEvent['splitInclude'];
+  empty: string;
+  testId: string;
+}) {
   if (!entries.length) return <span data-testid={testId}>{empty}</span>;
   return (
     <ul className="net-list mono" data-testid={testId}>
@@ -15,7 +23,15 @@ function NetList({ entries, empty, testId }: { entries: NetworkEvent['splitInclu
   );
 }
 
-export function TunnelCard({ network, connectedAt, now }: { network: NetworkEvent; connectedAt: number | undefined; now: number }) {
+export function TunnelCard({
+  network,
+  connectedAt,
+  now,
+}: {
+  network: NetworkEvent;
+  connectedAt: number | undefined;
+  now: number;
+}) {
   return (
     <Card title="Tunnel">
       <KeyValues
@@ -24,10 +40,24 @@ export function TunnelCard({ network, connectedAt, now }: { network: NetworkEven
           ['Interface', `${network.tunName} · MTU ${network.mtu}`],
           ['DNS servers', network.dns.join(', ') || 'unchanged', { mono: true, testId: 'dns' }],
           ['Domain', network.defaultDomain ?? 'none', { testId: 'domain' }],
-          ...(network.splitDns.length ? [['Split DNS', network.splitDns.join(', ')] satisfies Row] : []),
-          ['Through the tunnel', <NetList entries={network.splitInclude} empty="all traffic (full tunnel)" testId="split-networks" />],
+          ...(network.splitDns.length
+            ? [['Split DNS', network.splitDns.join(', ')] satisfies Row]
+            : []),
+          [
+            'Through the tunnel',
+            <NetList
+              entries={network.splitInclude}
+              empty="all traffic (full tunnel)"
+              testId="split-networks"
+            />,
+          ],
           ...(network.splitExclude.length
-            ? [['Kept local', <NetList entries={network.splitExclude} empty="" testId="local-lan" />] satisfies Row]
+            ? [
+                [
+                  'Kept local',
+                  <NetList entries={network.splitExclude} empty="" testId="local-lan" />,
+                ] satisfies Row,
+              ]
             : []),
           ['Connected for', connectedAt ? formatDuration((now - connectedAt) / 1000) : '–'],
         ]}

@@ -18,7 +18,15 @@ interface Props<T> {
   label: string;
 }
 
-export function VirtualList<T>({ items, rowHeight, renderRow, rowKey, follow, onScrolled, label }: Props<T>) {
+export function VirtualList<T>({
+  items,
+  rowHeight,
+  renderRow,
+  rowKey,
+  follow,
+  onScrolled,
+  label,
+}: Props<T>) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(FALLBACK_HEIGHT);
@@ -49,7 +57,11 @@ export function VirtualList<T>({ items, rowHeight, renderRow, rowKey, follow, on
   for (let index = first; index < last; index++) {
     const item = items[index] as T;
     rows.push(
-      <div key={rowKey(item)} className="vrow" style={{ top: index * rowHeight, height: rowHeight }}>
+      <div
+        key={rowKey(item)}
+        className="vrow"
+        style={{ top: index * rowHeight, height: rowHeight }}
+      >
         {renderRow(item, index)}
       </div>,
     );

@@ -1,5 +1,12 @@
 // React access to the app store, and small hooks the views share.
-import { createContext, useCallback, useContext, useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { IpcError } from '../../shared/ipc-client.js';
 import type { AppState, AppStore } from '../state/app-store.js';
 
@@ -45,7 +52,10 @@ export function useAction<A extends unknown[], R>(
         setState({ busy: false, error: undefined });
         return result;
       } catch (error) {
-        const ipcError = error instanceof IpcError ? error : new IpcError({ code: 'internal', message: (error as Error).message });
+        const ipcError =
+          error instanceof IpcError
+            ? error
+            : new IpcError({ code: 'internal', message: (error as Error).message });
         setState({ busy: false, error: ipcError });
         return undefined;
       }

@@ -23,7 +23,8 @@ export class LogFilterView {
     } else {
       const oldest = records[0]?.seq ?? Infinity;
       const dropFront = this.matched.findIndex((r) => r.seq >= oldest);
-      const kept = dropFront < 0 ? [] : dropFront > 0 ? this.matched.slice(dropFront) : this.matched;
+      const kept =
+        dropFront < 0 ? [] : dropFront > 0 ? this.matched.slice(dropFront) : this.matched;
       const fresh: LoggedRecord[] = [];
       for (let i = records.length - 1; i >= 0; i--) {
         const record = records[i] as LoggedRecord;

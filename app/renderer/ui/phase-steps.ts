@@ -10,13 +10,38 @@ export interface Step {
 }
 
 export const STEPS: readonly Step[] = [
-  { state: 'am1-sent', label: 'AM1', group: 'Phase 1', description: 'Proposals, key exchange and group identity sent' },
-  { state: 'am2-received', label: 'AM2', group: 'Phase 1', description: 'Gateway chose a proposal and proved its identity' },
-  { state: 'am3-sent', label: 'AM3', group: 'Phase 1', description: 'Our proof of the group key sent' },
+  {
+    state: 'am1-sent',
+    label: 'AM1',
+    group: 'Phase 1',
+    description: 'Proposals, key exchange and group identity sent',
+  },
+  {
+    state: 'am2-received',
+    label: 'AM2',
+    group: 'Phase 1',
+    description: 'Gateway chose a proposal and proved its identity',
+  },
+  {
+    state: 'am3-sent',
+    label: 'AM3',
+    group: 'Phase 1',
+    description: 'Our proof of the group key sent',
+  },
   { state: 'xauth', label: 'XAuth', group: 'XAuth', description: 'Username and password' },
-  { state: 'modecfg', label: 'Mode Config', group: 'Mode Config', description: 'Address, DNS and split networks' },
+  {
+    state: 'modecfg',
+    label: 'Mode Config',
+    group: 'Mode Config',
+    description: 'Address, DNS and split networks',
+  },
   { state: 'qm1-sent', label: 'QM1', group: 'Phase 2', description: 'Tunnel (ESP) proposals sent' },
-  { state: 'qm2-received', label: 'QM2', group: 'Phase 2', description: 'Gateway chose the tunnel settings' },
+  {
+    state: 'qm2-received',
+    label: 'QM2',
+    group: 'Phase 2',
+    description: 'Gateway chose the tunnel settings',
+  },
   { state: 'qm3-sent', label: 'QM3', group: 'Phase 2', description: 'Tunnel keys installed' },
   { state: 'connected', label: 'Connected', group: 'Tunnel', description: 'Routes and DNS set up' },
 ];

@@ -51,7 +51,15 @@ export const FIELD_LABELS: Record<FieldName, string> = {
   gatewayNattPort: 'NAT-T port',
 };
 
-const NUMBER_FIELDS = ['dpdDelaySeconds', 'dpdRetries', 'ikeLifetimeSeconds', 'ipsecLifetimeSeconds', 'mtu', 'gatewayPort', 'gatewayNattPort'] as const;
+const NUMBER_FIELDS = [
+  'dpdDelaySeconds',
+  'dpdRetries',
+  'ikeLifetimeSeconds',
+  'ipsecLifetimeSeconds',
+  'mtu',
+  'gatewayPort',
+  'gatewayNattPort',
+] as const;
 const LIST_FIELDS = ['ikeProposals', 'espProposals', 'splitTunnelOverride'] as const;
 
 const lines = (text: string) =>
@@ -93,7 +101,10 @@ export function plainMessage(message: string): string {
     .replace(/^Too small: expected number to be >=(\S+)$/, 'must be at least $1')
     .replace(/^Too big: expected number to be <=(\S+)$/, 'must be at most $1')
     .replace(/^Too small: expected array to have >=1 items?$/, 'needs at least one entry')
-    .replace(/^Too big: expected string to have <=(\d+) characters$/, 'must be at most $1 characters')
+    .replace(
+      /^Too big: expected string to have <=(\d+) characters$/,
+      'must be at most $1 characters',
+    )
     .replace(/^Invalid option: expected one of .*$/, 'is not one of the choices');
 }
 
@@ -116,7 +127,11 @@ export function errorsFromIssues(issues: { path: string; message: string }[]): F
     const [first, second] = issue.path.replace(/^profile\./, '').split('.');
     if (!first || !(first in FIELD_LABELS)) continue;
     const field = first as FieldName;
-    errors[field] ??= fieldMessage(field, issue.message, second === undefined ? undefined : Number(second));
+    errors[field] ??= fieldMessage(
+      field,
+      issue.message,
+      second === undefined ? undefined : Number(second),
+    );
   }
   return errors;
 }
@@ -132,7 +147,10 @@ export function toProfileInput(values: FormValues): FormResult {
     if (!/^\d+$/.test(text)) errors[field] = `${FIELD_LABELS[field]} must be a whole number`;
     else numbers[field] = Number(text);
   }
-  const lists = Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(values[f])])) as Record<(typeof LIST_FIELDS)[number], string[]>;
+  const lists = Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(values[f])])) as Record<
+    (typeof LIST_FIELDS)[number],
+    string[]
+  >;
   const input: ProfileInput = {
     name: values.name,
     gateway: values.gateway.trim(),
@@ -151,8 +169,11 @@ export function toProfileInput(values: FormValues): FormResult {
   };
   const parsed = ProfileSchema.safeParse(input);
   if (!parsed.success) {
-    const schemaErrors = errorsFromIssues(parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
-    for (const [field, message] of Object.entries(schemaErrors) as [FieldName, string][]) errors[field] ??= message;
+    const schemaErrors = errorsFromIssues(
+      parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+    for (const [field, message] of Object.entries(schemaErrors) as [FieldName, string][])
+      errors[field] ??= message;
   }
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, input };
 }
