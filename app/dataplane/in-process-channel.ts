@@ -9,7 +9,7 @@ import type {
 } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { NetworkSetup } from '../shared/network-setup.js';
-import { type EspPath, createEspPath } from './esp-path.js';
+import { EspEngine } from './esp/index.js';
 import {
   type ConfiguratorOptions,
   DEFAULT_STATE_DIR,
@@ -29,10 +29,11 @@ export class InProcessChannel implements IkeChannel {
   private configurator: NetworkConfigurator | undefined;
   private countersTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly saIds = new Set<string>();
 
   private constructor(
     private readonly legs: UdpLegs,
-    private readonly esp: EspPath,
+    private readonly esp: EspEngine,
     private readonly configOptions: ConfiguratorOptions,
   ) {}
 
@@ -44,7 +45,9 @@ export class InProcessChannel implements IkeChannel {
     await cleanupStale(configOptions.stateDir ?? DEFAULT_STATE_DIR);
     // the sockets deliver before the channel exists only in theory; route through a holder
     const holder: { channel?: InProcessChannel } = {};
-    const esp = createEspPath((event) => holder.channel?.emit(event));
+    const esp = new EspEngine({
+      onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
+    });
     const legs = await UdpLegs.open(options, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
       onEsp: (packet) => holder.channel?.onEsp(packet),
@@ -95,15 +98,17 @@ export class InProcessChannel implements IkeChannel {
 
   async installSa(sa: EspSaPair): Promise<void> {
     this.esp.install(sa);
+    this.saIds.add(sa.id);
   }
 
   async removeSa(id: string): Promise<void> {
     this.esp.remove(id);
+    this.saIds.delete(id);
   }
 
   private onEsp(packet: Buffer): void {
-    const inner = this.esp.decrypt(packet);
-    if (inner) this.tun?.write(inner);
+    const result = this.esp.decrypt(packet);
+    if ('packet' in result) this.tun?.write(result.packet);
   }
 
   private onTunPackets(packets: Buffer[]): void {
@@ -128,7 +133,9 @@ export class InProcessChannel implements IkeChannel {
     const applied = await configurator.apply({ ...setup, tunName: tun.name });
     this.configurator = configurator;
     this.countersTimer = setInterval(() => {
-      this.emit({ type: 'counters', counters: this.esp.counters(this.legs.sendErrors) });
+      const counters = this.esp.counters();
+      counters.total.sendErrors += this.legs.sendErrors;
+      this.emit({ type: 'counters', counters });
     }, COUNTERS_INTERVAL_MS);
     this.countersTimer.unref();
     return applied;
@@ -153,7 +160,8 @@ export class InProcessChannel implements IkeChannel {
     try {
       await this.deconfigureNetwork();
     } finally {
-      this.esp.clear();
+      for (const id of this.saIds) this.esp.remove(id);
+      this.saIds.clear();
       this.legs.close();
     }
   }

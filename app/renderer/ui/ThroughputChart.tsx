@@ -56,7 +56,7 @@ export function ThroughputChart({ samples }: { samples: ThroughputSample[] }) {
         )}
       </svg>
       <figcaption>
-        <span className="chart-scale">{formatBitRate(max)}</span>
+        <span className="chart-scale">scale 0 – {formatBitRate(max)}</span>
         <span className="legend legend-in">in</span>
         <span className="legend legend-out">out</span>
         <span className="chart-span">last 2 min</span>

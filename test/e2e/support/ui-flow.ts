@@ -19,8 +19,16 @@ export interface FlowScenario {
 
 const TIMEOUT = 20_000;
 
-export async function createProfile(page: Page, profile: FlowScenario['profile']): Promise<void> {
+export async function createProfile(page: Page, scenario: FlowScenario): Promise<void> {
+  const { profile } = scenario;
   await page.getByRole('button', { name: 'Create a profile' }).click();
+  await page.getByLabel('Gateway', { exact: true }).fill('not a host!');
+  await page.getByLabel('MTU', { exact: true }).fill('9000');
+  await page.getByRole('button', { name: 'Create profile' }).click();
+  assert.equal(await page.getByText('Gateway must be a host name or an IP address').count(), 1);
+  assert.equal(await page.getByText('MTU must be at most 1500').count(), 1);
+  await scenario.screenshot('profile-errors');
+  await page.getByLabel('MTU', { exact: true }).fill('');
   await page.getByLabel('Name', { exact: true }).fill(profile.name);
   await page.getByLabel('Gateway', { exact: true }).fill(profile.gateway);
   await page.getByLabel('Group name', { exact: true }).fill(profile.group);
@@ -38,6 +46,7 @@ export async function connect(page: Page, scenario: FlowScenario, password: stri
   const signIn = page.getByRole('dialog', { name: `Sign in to ${scenario.profile.gateway}` });
   assert.equal(await signIn.getByLabel('Username', { exact: true }).inputValue({ timeout: TIMEOUT }), scenario.profile.username);
   await signIn.getByLabel('Password', { exact: true }).fill(password);
+  await scenario.screenshot('sign-in');
   await signIn.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -106,7 +115,7 @@ export async function expectWrongPasswordExplained(page: Page, scenario: FlowSce
 }
 
 export async function runDesktopFlow(page: Page, scenario: FlowScenario): Promise<void> {
-  await createProfile(page, scenario.profile);
+  await createProfile(page, scenario);
   await connect(page, scenario, scenario.secrets.password);
   await expectConnected(page, scenario);
   await expectCountersRising(page, scenario);
