@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../test/lab/index.js';
 import { CLI_ENTRY } from '../test/support/cli-process.js';
-import { clientFiles } from '../test/support/interop.js';
+import { clientFiles, connectArgs } from '../test/support/interop.js';
 
 const RUNS = 5;
 
@@ -113,21 +113,7 @@ try {
     {
       name: 'roadwarrior (CLI, cold)',
       start: (l) =>
-        l.spawnInClient(
-          process.execPath,
-          [
-            CLI_ENTRY,
-            'connect',
-            '--profile',
-            files.profile,
-            '--group-psk-file',
-            files.psk,
-            '--password-file',
-            files.password,
-            '--no-dns',
-          ],
-          { stdio: 'ignore' },
-        ),
+        l.spawnInClient(process.execPath, [CLI_ENTRY, ...connectArgs(files)], { stdio: 'ignore' }),
     },
   ];
   const results = [];

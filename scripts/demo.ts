@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { startLab, LAB_ADDRESSES, LAB_DEFAULTS } from '../test/lab/index.js';
 import { CLI_ENTRY } from '../test/support/cli-process.js';
-import { clientFiles } from '../test/support/interop.js';
+import { clientFiles, connectArgs } from '../test/support/interop.js';
 
 const lab = await startLab();
 const files = clientFiles({}, LAB_DEFAULTS.groupPsk, 'alice-secret');
@@ -16,21 +16,7 @@ console.log(
 );
 const cli = spawn(
   'ip',
-  [
-    'netns',
-    'exec',
-    lab.names.cli,
-    process.execPath,
-    CLI_ENTRY,
-    'connect',
-    '--profile',
-    files.profile,
-    '--group-psk-file',
-    files.psk,
-    '--password-file',
-    files.password,
-    '--no-dns',
-  ],
+  ['netns', 'exec', lab.names.cli, process.execPath, CLI_ENTRY, ...connectArgs(files)],
   { stdio: ['ignore', 'inherit', 'pipe'] },
 );
 let pinged = false;

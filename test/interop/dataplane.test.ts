@@ -2,19 +2,18 @@
 // match the gateway's, rekeys lose nothing, and nothing of the tunnel outlives the client.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { CountersEvent, StateEvent } from '../../app/shared/events.js';
+import type { CountersEvent } from '../../app/shared/events.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
 import {
   type ClientFiles,
   clientFiles,
   connectCli,
+  isConnected,
   interopSkipReason,
   skipLoudly,
 } from '../support/interop.js';
 
 const skip = interopSkipReason();
-const isConnected = (e: { type: string; state?: string }): e is StateEvent =>
-  e.type === 'state' && e.state === 'connected';
 const latestCounters = (events: { type: string }[]) =>
   events.filter((e): e is CountersEvent => e.type === 'counters').at(-1);
 

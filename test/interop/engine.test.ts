@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { ErrorEvent, NetworkEvent, StateEvent } from '../../app/shared/events.js';
+import type { ErrorEvent, NetworkEvent } from '../../app/shared/events.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
 import {
   type ClientFiles,
   clientFiles,
   connectCli,
+  isConnected,
   interopSkipReason,
   skipLoudly,
 } from '../support/interop.js';
@@ -17,8 +18,6 @@ import {
 const skip = interopSkipReason();
 const PSK = LAB_DEFAULTS.groupPsk;
 const PASSWORD = 'alice-secret';
-const isConnected = (e: { type: string; state?: string }): e is StateEvent =>
-  e.type === 'state' && e.state === 'connected';
 const isError = (e: { type: string }): e is ErrorEvent => e.type === 'error';
 const isNetwork = (e: { type: string }): e is NetworkEvent => e.type === 'network';
 

@@ -6,10 +6,11 @@ import { chmodSync, chownSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
-import { CLI_ENTRY, runCli } from '../support/cli-process.js';
+import { CLI_ENTRY } from '../support/cli-process.js';
 import {
   type ClientFiles,
   clientFiles,
+  connectCli,
   interopSkipReason,
   skipLoudly,
 } from '../support/interop.js';
@@ -50,22 +51,7 @@ describe('engine as an unprivileged user through the helper', { skip: skip !== u
   });
 
   test('connect as nobody, ping the LAN through the helper, disconnect cleanly', async () => {
-    const cli = runCli(
-      [
-        'connect',
-        '--profile',
-        files.profile,
-        '--group-psk-file',
-        files.psk,
-        '--password-file',
-        files.password,
-        '--json',
-        '--no-dns',
-        '--helper',
-        socket,
-      ],
-      { netns: lab.names.cli, asUser: NOBODY },
-    );
+    const cli = connectCli(lab, files, ['--helper', socket], NOBODY);
     try {
       await cli.waitFor((e) => e.type === 'state' && e.state === 'connected', 15_000, 'connected');
       await lab.execInClient('ping', ['-c', '3', '-i', '0.2', '-W', '2', LAB_ADDRESSES.lanHost]);

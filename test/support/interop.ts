@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Lab } from '../lab/index.js';
+import type { StateEvent } from '../../app/shared/events.js';
 import { type CliRun, runCli } from './cli-process.js';
 
 /** Why interop tests cannot run on this machine, or undefined. CI must never see a reason. */
@@ -57,22 +58,32 @@ export function clientFiles(
   return { dir, ...files, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function connectCli(lab: Lab, files: ClientFiles, extra: string[] = []): CliRun {
-  return runCli(
-    [
-      'connect',
-      '--profile',
-      files.profile,
-      '--group-psk-file',
-      files.psk,
-      '--password-file',
-      files.password,
-      '--json',
-      '--no-dns',
-      '--log-level',
-      'debug',
-      ...extra,
-    ],
-    { netns: lab.names.cli },
-  );
+/** `roadwarrior connect` arguments for a client's files (demo, bench and tests share them). */
+export function connectArgs(files: ClientFiles, extra: string[] = []): string[] {
+  return [
+    'connect',
+    '--profile',
+    files.profile,
+    '--group-psk-file',
+    files.psk,
+    '--password-file',
+    files.password,
+    '--no-dns',
+    ...extra,
+  ];
 }
+
+export function connectCli(
+  lab: Lab,
+  files: ClientFiles,
+  extra: string[] = [],
+  asUser?: number,
+): CliRun {
+  return runCli(connectArgs(files, ['--json', '--log-level', 'debug', ...extra]), {
+    netns: lab.names.cli,
+    asUser,
+  });
+}
+
+export const isConnected = (e: { type: string; state?: string }): e is StateEvent =>
+  e.type === 'state' && e.state === 'connected';
