@@ -1,6 +1,7 @@
 // The roadwarrior command: dispatches to subcommands.
 import { EngineError } from '../engine/api.js';
 import { runHelperCommand } from '../helper/main.js';
+import { uiCommand } from './ui-command.js';
 import { CONNECT_USAGE, connectCommand } from './connect-command.js';
 
 const USAGE = `roadwarrior: IKEv1 remote-access VPN client
@@ -8,6 +9,8 @@ const USAGE = `roadwarrior: IKEv1 remote-access VPN client
 ${CONNECT_USAGE}
        roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
          (the privileged helper, foreground; connect --helper PATH uses it)
+       roadwarrior ui [--port N]
+         (the desktop UI served to a browser on 127.0.0.1 with a random token)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +21,8 @@ export async function main(argv: string[]): Promise<number> {
         return await connectCommand(rest);
       case 'helper':
         return await runHelperCommand(rest);
+      case 'ui':
+        return await uiCommand(rest);
       case undefined:
       case 'help':
       case '--help':

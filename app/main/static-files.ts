@@ -20,7 +20,10 @@ export interface StaticFile {
 }
 
 /** The file at relativePath under root ("" is index.html), or undefined if absent or outside. */
-export async function readStatic(root: string, relativePath: string): Promise<StaticFile | undefined> {
+export async function readStatic(
+  root: string,
+  relativePath: string,
+): Promise<StaticFile | undefined> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(relativePath);

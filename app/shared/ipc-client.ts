@@ -25,9 +25,8 @@ export class IpcError extends Error {
 }
 
 /** no-argument invokes may be called without one */
-type InputArgs<K extends InvokeName> = undefined extends InvokeInput<K>
-  ? [input?: InvokeInput<K>]
-  : [input: InvokeInput<K>];
+type InputArgs<K extends InvokeName> =
+  undefined extends InvokeInput<K> ? [input?: InvokeInput<K>] : [input: InvokeInput<K>];
 
 export interface IpcClient {
   invoke<K extends InvokeName>(name: K, ...args: InputArgs<K>): Promise<InvokeResult<K>>;

@@ -14,8 +14,7 @@ export type ClientFrame = { t: 'invoke'; id: number; name: InvokeName; input: un
 
 /** host -> browser */
 export type ServerFrame =
-  | { t: 'result'; id: number; result: IpcResult<unknown> }
-  | ({ t: 'event' } & EventMessage);
+  { t: 'result'; id: number; result: IpcResult<unknown> } | ({ t: 'event' } & EventMessage);
 
 /** path of the socket below the token prefix */
 export const SOCKET_PATH = 'ipc';

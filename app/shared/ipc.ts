@@ -6,9 +6,7 @@ import { z } from 'zod';
 import { EngineEventSchema, LogLevelSchema } from './events.js';
 import {
   AppInfoSchema,
-  BannerSchema,
   CredentialStatusSchema,
-  IpcFailureSchema,
   LoggedRecordSchema,
   NoticeSchema,
   ProfileNameSchema,
@@ -16,6 +14,7 @@ import {
   SecretKindSchema,
   ServiceSnapshotSchema,
 } from './ipc-schemas.js';
+import type { IpcFailure } from './ipc-schemas.js';
 import { ProfileSchema } from './profile.js';
 
 const none = z.undefined();
@@ -44,7 +43,10 @@ export const invokes = {
     input: z.object({ name: ProfileNameSchema, newName: ProfileNameSchema.optional() }),
     output: ProfileSchema,
   },
-  'credentials.status': { input: z.object({ profile: ProfileNameSchema }), output: CredentialStatusSchema },
+  'credentials.status': {
+    input: z.object({ profile: ProfileNameSchema }),
+    output: CredentialStatusSchema,
+  },
   'credentials.set': {
     input: z.object({
       profile: ProfileNameSchema,
@@ -65,7 +67,10 @@ export const invokes = {
   'connection.disconnect': { input: none, output: ServiceSnapshotSchema },
   'connection.status': { input: none, output: ServiceSnapshotSchema },
   'prompt.answer': { input: PromptAnswerSchema, output: z.object({ accepted: z.boolean() }) },
-  'prompt.cancel': { input: z.object({ id: z.string().min(1) }), output: z.object({ cancelled: z.boolean() }) },
+  'prompt.cancel': {
+    input: z.object({ id: z.string().min(1) }),
+    output: z.object({ cancelled: z.boolean() }),
+  },
   /** accept: false ends the session, as the gateway's terms were declined */
   'banner.acknowledge': {
     input: z.object({ id: z.string().min(1), accept: z.boolean() }),
@@ -114,7 +119,7 @@ export type InvokeResult<K extends InvokeName> = z.output<Invokes[K]['output']>;
 export type EventPayload<E extends EventName> = z.output<Events[E]>;
 export type EventMessage = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
 
-export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: z.infer<typeof IpcFailureSchema> };
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcFailure };
 
 /** Main side: one handler per invoke, typed from the contract. */
 export type InvokeHandlers = {
@@ -137,7 +142,14 @@ export function isInvokeName(name: unknown): name is InvokeName {
   return typeof name === 'string' && Object.hasOwn(invokes, name);
 }
 
-export { EngineEventSchema, LogLevelSchema, connectionStates, errorCodes, logLevels, phases } from './events.js';
+export {
+  EngineEventSchema,
+  LogLevelSchema,
+  connectionStates,
+  errorCodes,
+  logLevels,
+  phases,
+} from './events.js';
 export type {
   ConnectionState,
   CountersEvent,

@@ -20,7 +20,10 @@ function handlersWith(overrides: Partial<InvokeHandlers>): InvokeHandlers {
   const notUsed = () => {
     throw new Error('not used in this test');
   };
-  return { ...Object.fromEntries(invokeNames.map((name) => [name, notUsed])), ...overrides } as InvokeHandlers;
+  return {
+    ...Object.fromEntries(invokeNames.map((name) => [name, notUsed])),
+    ...overrides,
+  } as InvokeHandlers;
 }
 
 test('invalid inputs are rejected before any handler runs, naming the field', async () => {
@@ -33,7 +36,9 @@ test('invalid inputs are rejected before any handler runs, naming the field', as
       },
     }),
   );
-  const bad = await dispatch('profiles.save', { profile: { name: 'x', gateway: 'not a host!', group: '' } });
+  const bad = await dispatch('profiles.save', {
+    profile: { name: 'x', gateway: 'not a host!', group: '' },
+  });
   assert.equal(called, false);
   assert.deepEqual(bad, {
     ok: false,
@@ -51,7 +56,10 @@ test('invalid inputs are rejected before any handler runs, naming the field', as
   const kind = await dispatch('credentials.clear', { profile: 'x', kind: 'ssh-key' });
   assert.match(!kind.ok ? kind.error.message : '', /^kind: /);
   const unknown = await dispatch('profiles.steal', {});
-  assert.deepEqual(unknown, { ok: false, error: { code: 'unknown-invoke', message: 'unknown request "profiles.steal"' } });
+  assert.deepEqual(unknown, {
+    ok: false,
+    error: { code: 'unknown-invoke', message: 'unknown request "profiles.steal"' },
+  });
   const proto = await dispatch('__proto__', {});
   assert.equal(!proto.ok && proto.error.code, 'unknown-invoke');
 });
@@ -68,13 +76,19 @@ test('handlers receive validated input with defaults; failures become plain mess
       },
     }),
   );
-  assert.deepEqual(await dispatch('logs.read', {}), { ok: true, value: { records: [], lastSeq: 99_999 } });
+  assert.deepEqual(await dispatch('logs.read', {}), {
+    ok: true,
+    value: { records: [], lastSeq: 99_999 },
+  });
   assert.deepEqual(await dispatch('profiles.get', { name: 'Nope' }), {
     ok: false,
     error: { code: 'not-found', message: 'no profile named "Nope"' },
   });
   const internal = await dispatch('profiles.list', undefined);
-  assert.deepEqual(internal, { ok: false, error: { code: 'internal', message: 'internal error: boom' } });
+  assert.deepEqual(internal, {
+    ok: false,
+    error: { code: 'internal', message: 'internal error: boom' },
+  });
 });
 
 test('the service implements every invoke of the contract', async () => {
@@ -95,25 +109,38 @@ test('the renderer client and the service talk through the contract end to end',
     const info = await client.invoke('app.info');
     assert.equal(info.version, '1.2.3');
     const { profiles } = await client.invoke('profiles.list');
-    assert.deepEqual(profiles.map((p) => p.name), ['Office']);
+    assert.deepEqual(
+      profiles.map((p) => p.name),
+      ['Office'],
+    );
 
     const snapshots: EventMessage[] = [];
     const off = client.on('snapshot', (payload) => snapshots.push({ name: 'snapshot', payload }));
     await client.invoke('credentials.set', { profile: 'Office', kind: 'group-psk', value: 'k' });
     const status = await client.invoke('credentials.status', { profile: 'Office' });
-    assert.deepEqual(status, { profile: 'Office', groupPsk: true, xauthPassword: false, keychain: { available: true } });
+    assert.deepEqual(status, {
+      profile: 'Office',
+      groupPsk: true,
+      xauthPassword: false,
+      keychain: { available: true },
+    });
     assert.ok(!JSON.stringify(status).includes('"k"'), 'the secret never comes back');
 
     await client.invoke('connection.connect', { profile: 'Office' });
     assert.ok(snapshots.length > 0, 'events arrive by name');
     off();
 
-    await assert.rejects(client.invoke('profiles.save', { profile: { name: 'B', gateway: 'gw', group: 'g', mtu: 9000 } }), (error: unknown) => {
-      assert.ok(error instanceof IpcError);
-      assert.equal(error.code, 'invalid-input');
-      assert.equal(error.issues[0]?.path, 'profile.mtu');
-      return true;
-    });
+    await assert.rejects(
+      client.invoke('profiles.save', {
+        profile: { name: 'B', gateway: 'gw', group: 'g', mtu: 9000 },
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof IpcError);
+        assert.equal(error.code, 'invalid-input');
+        assert.equal(error.issues[0]?.path, 'profile.mtu');
+        return true;
+      },
+    );
   } finally {
     await fixture.close();
   }

@@ -34,39 +34,71 @@ function lastJsonLine(stdout: string): Record<string, unknown> {
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-test('keytar stores, reads and deletes in a real Secret Service', { skip: missing.length ? `missing ${missing.join(', ')} (apt-get install dbus gnome-keyring libsecret-tools)` : false, timeout: 60_000 }, async () => {
-  const { stdout } = await run('dbus-run-session', ['--', 'sh', '-c', IN_KEYRING_SESSION(`${node} round-trip`)]);
-  assert.deepEqual(lastJsonLine(stdout), {
-    probe: { available: true },
-    readBack: true,
-    deleted: true,
-    goneAfterDelete: true,
-  });
-});
+test(
+  'keytar stores, reads and deletes in a real Secret Service',
+  {
+    skip: missing.length
+      ? `missing ${missing.join(', ')} (apt-get install dbus gnome-keyring libsecret-tools)`
+      : false,
+    timeout: 60_000,
+  },
+  async () => {
+    const { stdout } = await run('dbus-run-session', [
+      '--',
+      'sh',
+      '-c',
+      IN_KEYRING_SESSION(`${node} round-trip`),
+    ]);
+    assert.deepEqual(lastJsonLine(stdout), {
+      probe: { available: true },
+      readBack: true,
+      deleted: true,
+      goneAfterDelete: true,
+    });
+  },
+);
 
-test('keytar entries are the documented service and account, readable by other Secret Service tools', { skip: missing.length ? `missing ${missing.join(', ')}` : false, timeout: 60_000 }, async () => {
-  const { stdout } = await run('dbus-run-session', [
-    '--',
-    'sh',
-    '-c',
-    IN_KEYRING_SESSION(`${node} store-only
+test(
+  'keytar entries are the documented service and account, readable by other Secret Service tools',
+  { skip: missing.length ? `missing ${missing.join(', ')}` : false, timeout: 60_000 },
+  async () => {
+    const { stdout } = await run('dbus-run-session', [
+      '--',
+      'sh',
+      '-c',
+      IN_KEYRING_SESSION(`${node} store-only
 echo "lookup=$(secret-tool lookup service Roadwarrior account Office:group-psk)"`),
-  ]);
-  assert.match(stdout, /^lookup=group-value$/m);
-});
+    ]);
+    assert.match(stdout, /^lookup=group-value$/m);
+  },
+);
 
-test('without a Secret Service: a clear message, and connecting still works by asking', { timeout: 60_000 }, async () => {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, 'no-keychain'], { env, cwd: process.cwd() });
-  const result = lastJsonLine(stdout) as {
-    keychain: { available: boolean; message: string };
-    canRemember: boolean;
-    phase: string;
-    notices: string[];
-  };
-  assert.equal(result.keychain.available, false);
-  assert.match(result.keychain.message, /^No keychain available \(.+\): passwords will be asked for each time$/);
-  assert.equal(result.canRemember, false, 'no "remember" offered without a keychain');
-  assert.equal(result.phase, 'connected');
-  assert.deepEqual(result.notices, [result.keychain.message], 'told once, and "remember" is ignored');
-});
+test(
+  'without a Secret Service: a clear message, and connecting still works by asking',
+  { timeout: 60_000 },
+  async () => {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, 'no-keychain'], {
+      env,
+      cwd: process.cwd(),
+    });
+    const result = lastJsonLine(stdout) as {
+      keychain: { available: boolean; message: string };
+      canRemember: boolean;
+      phase: string;
+      notices: string[];
+    };
+    assert.equal(result.keychain.available, false);
+    assert.match(
+      result.keychain.message,
+      /^No keychain available \(.+\): passwords will be asked for each time$/,
+    );
+    assert.equal(result.canRemember, false, 'no "remember" offered without a keychain');
+    assert.equal(result.phase, 'connected');
+    assert.deepEqual(
+      result.notices,
+      [result.keychain.message],
+      'told once, and "remember" is ignored',
+    );
+  },
+);

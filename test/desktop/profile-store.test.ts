@@ -17,7 +17,12 @@ async function withStore(run: (store: ProfileStore, dir: string) => Promise<void
   }
 }
 
-const office = { name: 'Office VPN', gateway: 'vpn.example.com', group: 'staff', username: 'alice' };
+const office = {
+  name: 'Office VPN',
+  gateway: 'vpn.example.com',
+  group: 'staff',
+  username: 'alice',
+};
 
 test('a saved profile reads back with defaults, in a private file with no secret in it', () =>
   withStore(async (store, dir) => {
@@ -37,18 +42,37 @@ test('a broken file is reported with its path and field, the others still load, 
     const badJson = join(dir, 'Home.json');
     const badField = join(dir, 'Lab.json');
     await writeFile(badJson, '{ "name": "Home", ');
-    await writeFile(badField, JSON.stringify({ name: 'Lab', gateway: 'lab.example', group: 'g', dpdDelaySeconds: 99999 }));
+    await writeFile(
+      badField,
+      JSON.stringify({ name: 'Lab', gateway: 'lab.example', group: 'g', dpdDelaySeconds: 99999 }),
+    );
     const listing = await store.list();
-    assert.deepEqual(listing.profiles.map((p) => p.name), ['Office VPN']);
+    assert.deepEqual(
+      listing.profiles.map((p) => p.name),
+      ['Office VPN'],
+    );
     assert.equal(listing.problems.length, 2);
-    assert.match(listing.problems.find((p) => p.file === badJson)?.message ?? '', /Home\.json: not valid JSON/);
-    assert.match(listing.problems.find((p) => p.file === badField)?.message ?? '', /Lab\.json: dpdDelaySeconds: /);
+    assert.match(
+      listing.problems.find((p) => p.file === badJson)?.message ?? '',
+      /Home\.json: not valid JSON/,
+    );
+    assert.match(
+      listing.problems.find((p) => p.file === badField)?.message ?? '',
+      /Lab\.json: dpdDelaySeconds: /,
+    );
 
     await assert.rejects(
       store.save({ name: 'Home', gateway: 'home.example', group: 'g' }),
-      (error: unknown) => error instanceof ServiceError && error.code === 'conflict' && error.message.includes(badJson),
+      (error: unknown) =>
+        error instanceof ServiceError &&
+        error.code === 'conflict' &&
+        error.message.includes(badJson),
     );
-    assert.equal(await readFile(badJson, 'utf8'), '{ "name": "Home", ', 'the broken file is untouched');
+    assert.equal(
+      await readFile(badJson, 'utf8'),
+      '{ "name": "Home", ',
+      'the broken file is untouched',
+    );
     await assert.rejects(store.get('Lab'), /Lab\.json: dpdDelaySeconds/);
   }));
 
@@ -67,17 +91,26 @@ test('rename moves the file; duplicate picks a free name; delete removes', () =>
     await store.save(office);
     await store.save({ ...office, name: 'Office' }, 'Office VPN');
     assert.deepEqual(await readdir(dir), ['Office.json']);
-    await assert.rejects(store.save({ ...office, name: 'Office' }, 'Nope'), /no profile named "Nope"/);
+    await assert.rejects(
+      store.save({ ...office, name: 'Office' }, 'Nope'),
+      /no profile named "Nope"/,
+    );
     assert.equal((await store.duplicate('Office')).name, 'Office (copy)');
     assert.equal((await store.duplicate('Office')).name, 'Office (copy 2)');
     await store.save({ ...office, name: 'Other' });
-    await assert.rejects(store.save({ ...office, name: 'Other' }), /a profile named "Other" already exists/);
+    await assert.rejects(
+      store.save({ ...office, name: 'Other' }),
+      /a profile named "Other" already exists/,
+    );
     await store.save({ ...office, name: 'Other', mtu: 1300 }, 'Other');
     assert.equal((await store.get('Other')).mtu, 1300);
     await assert.rejects(store.save({ ...office, name: 'Other' }, 'Office'), /already exists/);
     assert.equal(await store.delete('Office'), true);
     assert.equal(await store.delete('Office'), false);
-    assert.deepEqual((await store.list()).profiles.map((p) => p.name), ['Office (copy 2)', 'Office (copy)', 'Other']);
+    assert.deepEqual(
+      (await store.list()).profiles.map((p) => p.name),
+      ['Office (copy 2)', 'Office (copy)', 'Other'],
+    );
   }));
 
 test('file names are the profile names where safe, so the CLI finds them', () => {

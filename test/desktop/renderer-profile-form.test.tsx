@@ -1,4 +1,3 @@
-/** @jsxRuntime automatic */
 // The profile form: inline messages that name the field (from ProfileSchema), advanced fields
 // opened when they hold an error, the service's own refusals shown, and a valid save.
 import './support/dom.js';
@@ -13,17 +12,24 @@ import { renderWith, storeFor } from './support/render-app.js';
 function errorFor(label: string): string | undefined {
   const input = screen.getByLabelText(label);
   const ids = input.getAttribute('aria-describedby')?.split(' ') ?? [];
-  return ids.map((id) => document.getElementById(id)).find((el) => el?.hasAttribute('data-field-error'))?.textContent ?? undefined;
+  return (
+    ids.map((id) => document.getElementById(id)).find((el) => el?.hasAttribute('data-field-error'))
+      ?.textContent ?? undefined
+  );
 }
 
-const type = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
+const type = (label: string, value: string) =>
+  fireEvent.change(screen.getByLabelText(label), { target: { value } });
 
 test('submitting an empty form names every missing field; the advanced part opens on its errors', async () => {
   const fixture = await createServiceFixture();
   try {
     const store = await storeFor(fixture);
     const saved: Profile[] = [];
-    const { container } = renderWith(store, <ProfileForm onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />);
+    const { container } = renderWith(
+      store,
+      <ProfileForm onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />,
+    );
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create profile' })));
     assert.equal(errorFor('Name'), 'Name is required');
     assert.equal(errorFor('Gateway'), 'Gateway is required');
@@ -41,7 +47,10 @@ test('submitting an empty form names every missing field; the advanced part open
     assert.equal(errorFor('Name'), undefined);
     assert.equal(errorFor('Gateway'), 'Gateway must be a host name or an IP address');
     assert.equal(errorFor('MTU'), 'MTU must be at least 576');
-    assert.equal(errorFor('Split-tunnel networks'), 'Split-tunnel networks must be an IPv4 network like 10.1.0.0/16 (line 2)');
+    assert.equal(
+      errorFor('Split-tunnel networks'),
+      'Split-tunnel networks must be an IPv4 network like 10.1.0.0/16 (line 2)',
+    );
     assert.equal(errorFor('DPD interval'), 'DPD interval must be a whole number');
     assert.equal(container.querySelector('details')?.hasAttribute('open'), true);
     assert.equal(saved.length, 0);
@@ -72,7 +81,10 @@ test('the service refusing a duplicate name is shown, and nothing is overwritten
     type('Gateway', 'other.example.com');
     type('Group name', 'x');
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Create profile' })));
-    assert.equal((await screen.findByRole('alert')).textContent, 'a profile named "Office" already exists');
+    assert.equal(
+      (await screen.findByRole('alert')).textContent,
+      'a profile named "Office" already exists',
+    );
     assert.equal((await fixture.service.getProfile('Office')).gateway, 'vpn.example.com');
   } finally {
     cleanup();
@@ -86,9 +98,18 @@ test('an existing profile shows whether secrets are saved, never their value', a
     const store = await storeFor(fixture);
     await fixture.service.setCredential('Office', 'group-psk', 'very-secret-key');
     const profile = await fixture.service.getProfile('Office');
-    const { container } = renderWith(store, <ProfileForm profile={profile} onSaved={() => undefined} onDeleted={() => undefined} />);
-    assert.equal((await screen.findByTestId('secret-group-psk-state')).textContent, 'saved in the keychain');
-    assert.equal(screen.getByTestId('secret-xauth-password-state').textContent, 'asked when connecting');
+    const { container } = renderWith(
+      store,
+      <ProfileForm profile={profile} onSaved={() => undefined} onDeleted={() => undefined} />,
+    );
+    assert.equal(
+      (await screen.findByTestId('secret-group-psk-state')).textContent,
+      'saved in the keychain',
+    );
+    assert.equal(
+      screen.getByTestId('secret-xauth-password-state').textContent,
+      'asked when connecting',
+    );
     assert.ok(!container.innerHTML.includes('very-secret-key'));
   } finally {
     cleanup();

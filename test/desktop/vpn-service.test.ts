@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import type { PromptRequest, ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
 import { Secret } from '../../app/shared/secret.js';
 import { ServiceError } from '../../app/main/service/service-error.js';
-import { GATEWAY_SECRETS, type ServiceFixture, createServiceFixture } from './support/service-fixture.js';
+import {
+  GATEWAY_SECRETS,
+  type ServiceFixture,
+  createServiceFixture,
+} from './support/service-fixture.js';
 
 const { groupPsk, username, password } = GATEWAY_SECRETS;
 
@@ -15,7 +19,10 @@ function promptOf(fixture: ServiceFixture, kind: PromptRequest['kind']): Promise
     .then((s) => s.prompt as PromptRequest);
 }
 
-function phase(fixture: ServiceFixture, wanted: ServiceSnapshot['phase']): Promise<ServiceSnapshot> {
+function phase(
+  fixture: ServiceFixture,
+  wanted: ServiceSnapshot['phase'],
+): Promise<ServiceSnapshot> {
   return fixture.waitFor('snapshot', (s) => s.phase === wanted, `phase ${wanted}`);
 }
 
@@ -30,7 +37,9 @@ test('connect asks for the group key and the XAuth password, then shows the nego
     await fixture.service.connect('Office', 'debug');
     const keyPrompt = await promptOf(fixture, 'group-psk');
     assert.equal(keyPrompt.kind === 'group-psk' && keyPrompt.group, 'staff');
-    assert.ok(fixture.service.answerPrompt({ id: keyPrompt.id, values: { groupPsk }, remember: false }));
+    assert.ok(
+      fixture.service.answerPrompt({ id: keyPrompt.id, values: { groupPsk }, remember: false }),
+    );
 
     const xauth = await promptOf(fixture, 'xauth');
     assert.ok(xauth.kind === 'xauth');
@@ -44,14 +53,30 @@ test('connect asks for the group key and the XAuth password, then shows the nego
     assert.equal(up.ike?.dhGroup, 14);
     assert.equal(up.ipsec[0]?.spiIn, 'c0ffee01');
     assert.equal(up.network?.internalIp4, '10.99.0.10');
-    assert.deepEqual(up.network?.splitInclude.map((s) => s.network.address), ['10.20.0.0']);
+    assert.deepEqual(
+      up.network?.splitInclude.map((s) => s.network.address),
+      ['10.20.0.0'],
+    );
 
-    const engineSeqs = fixture.messages.flatMap((m) => (m.name === 'engine' ? [m.payload.seq] : []));
+    const engineSeqs = fixture.messages.flatMap((m) =>
+      m.name === 'engine' ? [m.payload.seq] : [],
+    );
     assert.ok(engineSeqs.length > 10);
-    assert.deepEqual(engineSeqs, [...engineSeqs].sort((a, b) => a - b), 'engine events are numbered in order');
+    assert.deepEqual(
+      engineSeqs,
+      [...engineSeqs].sort((a, b) => a - b),
+      'engine events are numbered in order',
+    );
     const everything = JSON.stringify(fixture.messages);
-    assert.ok(!everything.includes(groupPsk) && !everything.includes(password), 'no secret in any event');
-    assert.equal(await fixture.credentials.get('Office', 'xauth-password'), undefined, 'nothing saved unasked');
+    assert.ok(
+      !everything.includes(groupPsk) && !everything.includes(password),
+      'no secret in any event',
+    );
+    assert.equal(
+      await fixture.credentials.get('Office', 'xauth-password'),
+      undefined,
+      'nothing saved unasked',
+    );
   } finally {
     await fixture.close();
   }
@@ -63,7 +88,10 @@ test('saved secrets connect without asking; a disconnect leaves nothing stale', 
     await storeBoth(fixture);
     await fixture.service.connect('Office', 'info');
     await phase(fixture, 'connected');
-    assert.ok(!fixture.messages.some((m) => m.name === 'snapshot' && m.payload.prompt), 'never prompted');
+    assert.ok(
+      !fixture.messages.some((m) => m.name === 'snapshot' && m.payload.prompt),
+      'never prompted',
+    );
     const down = await fixture.service.disconnect();
     assert.equal(down.phase, 'idle');
     assert.equal(down.engineState, 'disconnected');
@@ -79,11 +107,21 @@ test('SAVE_PASSWD off: the stored password is deleted and the user is told why',
   try {
     await storeBoth(fixture);
     await fixture.service.connect('Office', 'info');
-    const notice = await fixture.waitFor('notice', (n) => n.code === 'saved-password-removed', 'the removal notice');
-    assert.match(notice.message, /does not allow saved passwords \(Cisco Unity SAVE_PASSWD is off\)/);
+    const notice = await fixture.waitFor(
+      'notice',
+      (n) => n.code === 'saved-password-removed',
+      'the removal notice',
+    );
+    assert.match(
+      notice.message,
+      /does not allow saved passwords \(Cisco Unity SAVE_PASSWD is off\)/,
+    );
     await phase(fixture, 'connected');
     assert.equal(await fixture.credentials.get('Office', 'xauth-password'), undefined);
-    assert.ok(await fixture.credentials.get('Office', 'group-psk'), 'the group key is not affected');
+    assert.ok(
+      await fixture.credentials.get('Office', 'group-psk'),
+      'the group key is not affected',
+    );
   } finally {
     await fixture.close();
   }
@@ -97,7 +135,11 @@ test('"remember" is honoured only when the gateway allows it', async () => {
       await fixture.service.connect('Office', 'info');
       const xauth = await promptOf(fixture, 'xauth');
       assert.equal(xauth.kind === 'xauth' && xauth.canRemember, true);
-      fixture.service.answerPrompt({ id: xauth.id, values: { username, password }, remember: true });
+      fixture.service.answerPrompt({
+        id: xauth.id,
+        values: { username, password },
+        remember: true,
+      });
       const code = allowed ? 'secret-saved' : 'password-not-saved';
       await fixture.waitFor('notice', (n) => n.code === code, `notice ${code}`);
       const stored = await fixture.credentials.get('Office', 'xauth-password');
@@ -118,12 +160,19 @@ test('a rejected saved password is removed, the failed step named, and the next 
     assert.equal(failed.failure?.code, 'xauth-rejected');
     assert.equal(failed.failure?.failedAt, 'xauth');
     assert.match(failed.failure?.message ?? '', /username or password rejected/);
-    await fixture.waitFor('notice', (n) => n.code === 'saved-password-rejected', 'the rejection notice');
+    await fixture.waitFor(
+      'notice',
+      (n) => n.code === 'saved-password-rejected',
+      'the rejection notice',
+    );
     assert.equal(await fixture.credentials.get('Office', 'xauth-password'), undefined);
 
     await fixture.service.connect('Office', 'info');
     const again = await promptOf(fixture, 'xauth');
-    assert.equal(again.kind === 'xauth' && again.reason, 'The gateway rejected the password last time.');
+    assert.equal(
+      again.kind === 'xauth' && again.reason,
+      'The gateway rejected the password last time.',
+    );
   } finally {
     await fixture.close();
   }
@@ -137,18 +186,54 @@ test('a dead peer reconnects with backoff, shown as its own phase, without askin
     const xauth = await promptOf(fixture, 'xauth');
     fixture.service.answerPrompt({ id: xauth.id, values: { username, password }, remember: false });
     await phase(fixture, 'connected');
-    const promptsBefore = fixture.messages.filter((m) => m.name === 'snapshot' && m.payload.prompt).length;
+    const promptsBefore = fixture.messages.filter(
+      (m) => m.name === 'snapshot' && m.payload.prompt,
+    ).length;
 
     fixture.gateway.current?.killPeer();
-    const reconnecting = await fixture.waitFor('snapshot', (s) => s.reconnect?.attempt === 1, 'reconnect attempt 1');
+    const reconnecting = await fixture.waitFor(
+      'snapshot',
+      (s) => s.reconnect?.attempt === 1,
+      'reconnect attempt 1',
+    );
     assert.equal(reconnecting.phase, 'reconnecting');
     assert.equal(reconnecting.reconnect?.delayMs, 20);
     assert.match(reconnecting.reconnect?.reason ?? '', /stopped answering/);
 
-    const back = await fixture.waitFor('snapshot', (s) => s.phase === 'connected' && fixture.gateway.connections.length === 2, 'connected again');
+    const back = await fixture.waitFor(
+      'snapshot',
+      (s) => s.phase === 'connected' && fixture.gateway.connections.length === 2,
+      'connected again',
+    );
     assert.equal(back.reconnect, undefined);
-    const promptsAfter = fixture.messages.filter((m) => m.name === 'snapshot' && m.payload.prompt).length;
+    const promptsAfter = fixture.messages.filter(
+      (m) => m.name === 'snapshot' && m.payload.prompt,
+    ).length;
     assert.equal(promptsAfter, promptsBefore, 'the password from this session was reused');
+  } finally {
+    await fixture.close();
+  }
+});
+
+test('resume or a new network restarts a working tunnel at once, without asking again', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    await storeBoth(fixture);
+    await fixture.service.connect('Office', 'info');
+    await phase(fixture, 'connected');
+    await fixture.service.reconnectNow('resumed from sleep');
+    const again = await fixture.waitFor(
+      'snapshot',
+      (s) => s.reconnect?.reason === 'resumed from sleep',
+      'the restart',
+    );
+    assert.equal(again.reconnect?.attempt, 1);
+    assert.equal(fixture.gateway.connections[0]?.state, 'disconnected', 'the old SAs were deleted');
+    await fixture.waitFor(
+      'snapshot',
+      (s) => s.phase === 'connected' && fixture.gateway.connections.length === 2,
+      'connected again',
+    );
   } finally {
     await fixture.close();
   }
@@ -165,7 +250,9 @@ test('reconnect backs off exponentially and gives up after the last attempt', as
     const failed = await phase(fixture, 'failed');
     assert.equal(failed.failure?.code, 'timeout');
     assert.equal(failed.failure?.failedAt, 'am1-sent');
-    const delays = fixture.messages.flatMap((m) => (m.name === 'snapshot' && m.payload.reconnect ? [m.payload.reconnect.delayMs] : []));
+    const delays = fixture.messages.flatMap((m) =>
+      m.name === 'snapshot' && m.payload.reconnect ? [m.payload.reconnect.delayMs] : [],
+    );
     assert.deepEqual([...new Set(delays)], [20, 40, 80]);
     assert.equal(fixture.gateway.connections.length, 4, 'first connection plus 3 attempts');
     const { records } = fixture.service.readLogs(-1, 1000);
@@ -176,7 +263,9 @@ test('reconnect backs off exponentially and gives up after the last attempt', as
 });
 
 test('a second XAuth round (one-time passcode) is asked again on reconnect, the password is not', async () => {
-  const fixture = await createServiceFixture({ otp: { message: 'Enter the code shown on your token', passcode: '123456' } });
+  const fixture = await createServiceFixture({
+    otp: { message: 'Enter the code shown on your token', passcode: '123456' },
+  });
   try {
     await storeBoth(fixture);
     await fixture.service.connect('Office', 'info');
@@ -188,7 +277,11 @@ test('a second XAuth round (one-time passcode) is asked again on reconnect, the 
     fixture.service.answerPrompt({ id: otp.id, values: { passcode: '123456' }, remember: false });
     await phase(fixture, 'connected');
     fixture.gateway.current?.killPeer();
-    const again = await fixture.waitFor('snapshot', (s) => s.prompt !== undefined && s.reconnect !== undefined, 'the passcode prompt while reconnecting');
+    const again = await fixture.waitFor(
+      'snapshot',
+      (s) => s.prompt !== undefined && s.reconnect !== undefined,
+      'the passcode prompt while reconnecting',
+    );
     assert.ok(again.prompt?.kind === 'xauth');
     assert.deepEqual(again.prompt.fields, ['passcode']);
   } finally {
@@ -224,7 +317,8 @@ test('an answer missing a requested field is refused, naming the field', async (
     const xauth = await promptOf(fixture, 'xauth');
     assert.throws(
       () => fixture.service.answerPrompt({ id: xauth.id, values: { username }, remember: false }),
-      (error: unknown) => error instanceof ServiceError && error.message === 'values.password: required',
+      (error: unknown) =>
+        error instanceof ServiceError && error.message === 'values.password: required',
     );
     assert.equal(fixture.service.snapshot().prompt?.id, xauth.id, 'the prompt stays open');
   } finally {
@@ -253,7 +347,10 @@ test('one connection at a time', async () => {
   try {
     await storeBoth(fixture);
     await fixture.service.connect('Office', 'info');
-    await assert.rejects(fixture.service.connect('Office', 'info'), (error: unknown) => error instanceof ServiceError && error.code === 'busy');
+    await assert.rejects(
+      fixture.service.connect('Office', 'info'),
+      (error: unknown) => error instanceof ServiceError && error.code === 'busy',
+    );
     await assert.rejects(fixture.service.deleteProfile('Office'), /while it is connected/);
   } finally {
     await fixture.close();
@@ -266,13 +363,22 @@ test('the log ring keeps the newest records for a UI that joins late', async () 
     await storeBoth(fixture);
     await fixture.service.connect('Office', 'debug');
     await phase(fixture, 'connected');
-    const all = fixture.messages.flatMap((m) => (m.name === 'engine' && m.payload.event.type === 'log' ? [m.payload] : []));
+    const all = fixture.messages.flatMap((m) =>
+      m.name === 'engine' && m.payload.event.type === 'log' ? [m.payload] : [],
+    );
     assert.ok(all.length > 5);
     const { records, lastSeq } = fixture.service.readLogs(-1, 100);
-    assert.deepEqual(records.map((r) => r.seq), all.slice(-5).map((r) => r.seq), 'the newest five survive');
+    assert.deepEqual(
+      records.map((r) => r.seq),
+      all.slice(-5).map((r) => r.seq),
+      'the newest five survive',
+    );
     assert.ok(lastSeq >= (all.at(-1)?.seq ?? Infinity));
     const second = records[1]?.seq ?? -1;
-    assert.deepEqual(fixture.service.readLogs(second, 100).records.map((r) => r.seq), all.slice(-3).map((r) => r.seq));
+    assert.deepEqual(
+      fixture.service.readLogs(second, 100).records.map((r) => r.seq),
+      all.slice(-3).map((r) => r.seq),
+    );
     assert.equal(fixture.service.readLogs(-1, 2).records.length, 2);
 
     const exported = fixture.service.exportLogs('text');

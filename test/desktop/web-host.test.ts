@@ -2,10 +2,9 @@
 // Origin only, and the IPC contract over the socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '../../app/shared/ipc-socket.js';
@@ -28,14 +27,23 @@ async function withHost(run: (h: Harness) => Promise<void>): Promise<void> {
   const host = await startWebHost({ service: fixture.service, staticDir });
   const url = new URL(host.url);
   try {
-    await run({ host, fixture, base: `${url.protocol}//${url.host}`, token: url.pathname.split('/')[1] ?? '' });
+    await run({
+      host,
+      fixture,
+      base: `${url.protocol}//${url.host}`,
+      token: url.pathname.split('/')[1] ?? '',
+    });
   } finally {
     await host.close();
     await fixture.close();
   }
 }
 
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let body = '';
@@ -55,9 +63,13 @@ function openSocket(url: string, origin: string): Promise<WebSocket> {
   });
 }
 
-function nextFrame(ws: WebSocket, predicate: (frame: ServerFrame) => boolean): Promise<ServerFrame> {
+function nextFrame(
+  ws: WebSocket,
+  predicate: (frame: ServerFrame) => boolean,
+): Promise<ServerFrame> {
   return new Promise((resolve, reject) => {
-    const onClose = (code: number) => reject(new Error(`socket closed (${code}) before the expected frame`));
+    const onClose = (code: number) =>
+      reject(new Error(`socket closed (${code}) before the expected frame`));
     const onMessage = (data: Buffer) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
       if (!predicate(frame)) return;
@@ -73,7 +85,9 @@ test('listens on 127.0.0.1 only, with a long random token in the URL', () =>
     assert.match(host.url, /^http:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{43}\/$/);
     assert.equal(token.length, 43);
     await assert.rejects(
-      new Promise((resolve, reject) => connect(host.port, '127.0.0.2').once('connect', resolve).once('error', reject)),
+      new Promise((resolve, reject) =>
+        connect(host.port, '127.0.0.2').once('connect', resolve).once('error', reject),
+      ),
       /ECONNREFUSED/,
     );
   }));
@@ -87,13 +101,31 @@ test('every request needs the token; the page comes with a strict CSP', () =>
     const page = await get(`${base}/${token}/`);
     assert.equal(page.status, 200);
     assert.match(page.body, /<title>rw<\/title>/);
-    assert.match(String(page.headers['content-security-policy']), /script-src 'self'; style-src 'self';.*connect-src ws:\/\/127\.0\.0\.1:\d+/);
+    assert.match(
+      String(page.headers['content-security-policy']),
+      /script-src 'self'; style-src 'self';.*connect-src ws:\/\/127\.0\.0\.1:\d+/,
+    );
     assert.equal(page.headers['referrer-policy'], 'no-referrer');
-    assert.equal((await get(`${base}/${token}/assets/app.js`)).headers['content-type'], 'text/javascript; charset=utf-8');
+    assert.equal(
+      (await get(`${base}/${token}/assets/app.js`)).headers['content-type'],
+      'text/javascript; charset=utf-8',
+    );
     assert.equal((await get(`${base}/${token}`)).headers.location, `/${token}/`);
-    assert.equal((await get(`${base}/${token}/%2e%2e/%2e%2e/etc/passwd`)).status, 403, 'normalised away from the token');
-    assert.equal((await get(`${base}/${token}/..%2F..%2F..%2Fetc%2Fpasswd`)).status, 404, 'encoded traversal');
-    assert.equal((await get(`${base}/${token}/`, { host: 'evil.example' })).status, 403, 'DNS rebinding');
+    assert.equal(
+      (await get(`${base}/${token}/%2e%2e/%2e%2e/etc/passwd`)).status,
+      403,
+      'normalised away from the token',
+    );
+    assert.equal(
+      (await get(`${base}/${token}/..%2F..%2F..%2Fetc%2Fpasswd`)).status,
+      404,
+      'encoded traversal',
+    );
+    assert.equal(
+      (await get(`${base}/${token}/`, { host: 'evil.example' })).status,
+      403,
+      'DNS rebinding',
+    );
     assert.equal((await get(`${base}/${token}/`, {}, 'POST')).status, 403);
   }));
 
@@ -117,13 +149,25 @@ test('the IPC contract works over the socket: validated invokes, results, events
       assert.equal((infoFrame.result.value as { host: string }).host, 'web');
 
       const bad = nextFrame(ws, (f) => f.t === 'result' && f.id === 2);
-      ws.send(JSON.stringify({ t: 'invoke', id: 2, name: 'connection.connect', input: { profile: '' } }));
+      ws.send(
+        JSON.stringify({ t: 'invoke', id: 2, name: 'connection.connect', input: { profile: '' } }),
+      );
       const badFrame = await bad;
       assert.ok(badFrame.t === 'result' && !badFrame.result.ok);
       assert.equal(badFrame.result.error.message, 'profile: profile name is required');
 
-      const prompt = nextFrame(ws, (f) => f.t === 'event' && f.name === 'snapshot' && f.payload.prompt?.kind === 'group-psk');
-      ws.send(JSON.stringify({ t: 'invoke', id: 3, name: 'connection.connect', input: { profile: 'Office' } }));
+      const prompt = nextFrame(
+        ws,
+        (f) => f.t === 'event' && f.name === 'snapshot' && f.payload.prompt?.kind === 'group-psk',
+      );
+      ws.send(
+        JSON.stringify({
+          t: 'invoke',
+          id: 3,
+          name: 'connection.connect',
+          input: { profile: 'Office' },
+        }),
+      );
       const promptFrame = await prompt;
       assert.ok(promptFrame.t === 'event' && promptFrame.name === 'snapshot');
       assert.equal(fixture.service.snapshot().prompt?.id, promptFrame.payload.prompt?.id);

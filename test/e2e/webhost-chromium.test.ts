@@ -47,7 +47,10 @@ after(async () => {
 });
 
 async function newPage(theme: 'light' | 'dark'): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: theme });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    colorScheme: theme,
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -61,8 +64,16 @@ async function newPage(theme: 'light' | 'dark'): Promise<{ page: Page; problems:
 function scenario(page: Page, theme: string): FlowScenario {
   return {
     profile: { name: 'Office', gateway: 'vpn.example.com', group: 'staff', username: 'alice' },
-    secrets: { groupPsk: 'group-secret', password: 'correct horse', wrongPassword: 'not my password' },
-    expect: { virtualIp: '10.99.0.10', splitNetwork: '10.20.0.0/16', banner: 'Authorised use only. Activity is logged.' },
+    secrets: {
+      groupPsk: 'group-secret',
+      password: 'correct horse',
+      wrongPassword: 'not my password',
+    },
+    expect: {
+      virtualIp: '10.99.0.10',
+      splitNetwork: '10.20.0.0/16',
+      banner: 'Authorised use only. Activity is logged.',
+    },
     screenshot: async (name) => {
       await page.screenshot({ path: `${ARTIFACTS}desktop-${theme}-${name}.png`, fullPage: true });
     },
@@ -70,38 +81,56 @@ function scenario(page: Page, theme: string): FlowScenario {
   };
 }
 
-test('create, connect with XAuth, watch it work, disconnect, and a wrong password explained', { skip, timeout: 120_000 }, async () => {
-  const { page, problems } = await newPage('light');
-  await runDesktopFlow(page, scenario(page, 'light'));
-  assert.deepEqual(problems, [], 'no console errors or CSP violations');
-  await page.context().close();
-});
+test(
+  'create, connect with XAuth, watch it work, disconnect, and a wrong password explained',
+  { skip, timeout: 120_000 },
+  async () => {
+    const { page, problems } = await newPage('light');
+    await runDesktopFlow(page, scenario(page, 'light'));
+    assert.deepEqual(problems, [], 'no console errors or CSP violations');
+    await page.context().close();
+  },
+);
 
-test('the same UI in the dark theme, reconnecting after a dead peer', { skip, timeout: 120_000 }, async () => {
-  const { page, problems } = await newPage('dark');
-  const flow = scenario(page, 'dark');
-  await page.getByRole('button', { name: 'Try again' }).click();
-  const key = page.getByRole('dialog', { name: /^Group key for/ });
-  await key.getByLabel('Group key', { exact: true }).fill('group-secret');
-  await key.getByRole('button', { name: 'Continue' }).click();
-  const signIn = page.getByRole('dialog', { name: 'Sign in to vpn.example.com' });
-  await signIn.getByLabel('Password', { exact: true }).fill('correct horse');
-  await signIn.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('dialog', { name: 'Message from the gateway' }).getByRole('button', { name: 'Accept' }).click();
-  await page.getByTestId('headline').filter({ hasText: 'Connected to' }).waitFor();
-  await page.waitForTimeout(2500);
-  await flow.screenshot('connected');
+test(
+  'the same UI in the dark theme, reconnecting after a dead peer',
+  { skip, timeout: 120_000 },
+  async () => {
+    const { page, problems } = await newPage('dark');
+    const flow = scenario(page, 'dark');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    const key = page.getByRole('dialog', { name: /^Group key for/ });
+    await key.getByLabel('Group key', { exact: true }).fill('group-secret');
+    await key.getByRole('button', { name: 'Continue' }).click();
+    const signIn = page.getByRole('dialog', { name: 'Sign in to vpn.example.com' });
+    await signIn.getByLabel('Password', { exact: true }).fill('correct horse');
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('dialog', { name: 'Message from the gateway' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    await page.getByTestId('headline').filter({ hasText: 'Connected to' }).waitFor();
+    await page.waitForTimeout(2500);
+    await flow.screenshot('connected');
 
-  gateway.current?.killPeer();
-  await page.getByTestId('reconnect').waitFor();
-  await flow.screenshot('reconnecting');
-  await page.getByTestId('headline').filter({ hasText: 'Connected to' }).waitFor({ timeout: 20_000 });
-  assert.equal(await page.getByRole('dialog').count(), 0, 'the password was reused, the banner not shown again');
-  await page.getByRole('button', { name: 'Disconnect' }).click();
-  await page.getByTestId('headline').filter({ hasText: 'Not connected' }).waitFor();
-  assert.deepEqual(problems, []);
-  await page.context().close();
-});
+    gateway.current?.killPeer();
+    await page.getByTestId('reconnect').waitFor();
+    await flow.screenshot('reconnecting');
+    await page
+      .getByTestId('headline')
+      .filter({ hasText: 'Connected to' })
+      .waitFor({ timeout: 20_000 });
+    assert.equal(
+      await page.getByRole('dialog').count(),
+      0,
+      'the password was reused, the banner not shown again',
+    );
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByTestId('headline').filter({ hasText: 'Not connected' }).waitFor();
+    assert.deepEqual(problems, []);
+    await page.context().close();
+  },
+);
 
 test('without the token the page is refused', { skip }, async () => {
   const url = new URL(host.url);

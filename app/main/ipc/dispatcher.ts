@@ -10,7 +10,10 @@ export type Dispatch = (name: unknown, input: unknown) => Promise<IpcResult<unkn
 export function createDispatcher(handlers: InvokeHandlers): Dispatch {
   return async (name, input) => {
     if (!isInvokeName(name)) {
-      return failure({ code: 'unknown-invoke', message: `unknown request ${JSON.stringify(name)}` });
+      return failure({
+        code: 'unknown-invoke',
+        message: `unknown request ${JSON.stringify(name)}`,
+      });
     }
     const parsed = invokes[name].input.safeParse(input);
     if (!parsed.success) return failure(describeInvalid(parsed.error));
@@ -40,7 +43,11 @@ function describeInvalid(error: ZodError): IpcFailure {
 
 function describeError(error: unknown): IpcFailure {
   if (error instanceof ServiceError) {
-    return { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) };
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.issues ? { issues: error.issues } : {}),
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `internal error: ${message}` };

@@ -10,10 +10,19 @@ export interface BackoffOptions {
   jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 60_000, maxAttempts: 8, jitter: 0.2 };
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  initialMs: 1000,
+  maxMs: 60_000,
+  maxAttempts: 8,
+  jitter: 0.2,
+};
 
 /** attempt counts from 1 */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, attempt - 1));
   const spread = base * options.jitter * (random() * 2 - 1);
   return Math.max(0, Math.round(base + spread));

@@ -17,7 +17,9 @@ import { SessionCredentials } from './session-credentials.js';
 import { freshAttempt } from './snapshot-reducer.js';
 
 export type ConnectFunction = (options: ConnectOptions) => VpnConnection;
-export type ConnectDefaults = Partial<Pick<ConnectOptions, 'skipDns' | 'skipNetworkConfig' | 'timing'>>;
+export type ConnectDefaults = Partial<
+  Pick<ConnectOptions, 'skipDns' | 'skipNetworkConfig' | 'timing'>
+>;
 
 export interface SupervisorDeps {
   bus: ServiceBus;
@@ -67,9 +69,17 @@ export class ConnectionSupervisor {
     return this.session?.profile.name;
   }
 
+  /** the active session's TUN interface name */
+  get activeTunnel(): string | undefined {
+    return this.session?.profile.tunName;
+  }
+
   start(profile: Profile, logLevel: LogLevel): void {
     if (this.session) {
-      throw new ServiceError('busy', `already connected with "${this.session.profile.name}": disconnect first`);
+      throw new ServiceError(
+        'busy',
+        `already connected with "${this.session.profile.name}": disconnect first`,
+      );
     }
     const { bus } = this.deps;
     let markEnded = () => {};
@@ -83,7 +93,9 @@ export class ConnectionSupervisor {
         prompts: this.deps.prompts,
         notify: (code, level, message) => bus.notice(code, level, message),
         log: (message) => bus.log('info', message),
-        ...(this.rejected.has(profile.name) ? { promptReason: 'The gateway rejected the password last time.' } : {}),
+        ...(this.rejected.has(profile.name)
+          ? { promptReason: 'The gateway rejected the password last time.' }
+          : {}),
       }),
       everConnected: false,
       attempt: 0,
@@ -92,7 +104,13 @@ export class ConnectionSupervisor {
       markEnded,
     };
     this.session = session;
-    bus.update((s) => ({ ...freshAttempt(s), phase: 'connecting', profile: profile.name, reconnect: undefined, banner: undefined }));
+    bus.update((s) => ({
+      ...freshAttempt(s),
+      phase: 'connecting',
+      profile: profile.name,
+      reconnect: undefined,
+      banner: undefined,
+    }));
     bus.log('info', `connecting with profile "${profile.name}" to ${profile.gateway}`);
     this.attempt(session);
   }
@@ -104,7 +122,12 @@ export class ConnectionSupervisor {
     session.stopping = true;
     clearTimeout(session.reconnectTimer);
     this.deps.prompts.cancelAll('cancelled by the user');
-    this.deps.bus.update((s) => ({ ...s, phase: 'disconnecting', reconnect: undefined, banner: undefined }));
+    this.deps.bus.update((s) => ({
+      ...s,
+      phase: 'disconnecting',
+      reconnect: undefined,
+      banner: undefined,
+    }));
     if (session.connection) await session.connection.disconnect();
     else this.finish(session, 'idle');
     await session.ended;
@@ -128,7 +151,8 @@ export class ConnectionSupervisor {
     const { bus } = this.deps;
     const banner = bus.snapshot.banner;
     const session = this.session;
-    if (!banner || banner.id !== id) throw new ServiceError('not-found', 'that banner is no longer shown');
+    if (!banner || banner.id !== id)
+      throw new ServiceError('not-found', 'that banner is no longer shown');
     if (session) session.acknowledgedBanner = banner.text;
     bus.update((s) => ({ ...s, banner: undefined }));
     bus.log('info', accept ? 'banner acknowledged' : 'banner declined: disconnecting');
@@ -168,13 +192,29 @@ export class ConnectionSupervisor {
       session.everConnected = true;
       session.attempt = 0;
       this.rejected.delete(session.profile.name);
-      bus.update((s) => ({ ...s, phase: 'connected', connectedAt: s.connectedAt ?? event.at, reconnect: undefined }));
-    } else if (event.type === 'network' && event.banner && event.banner !== session.acknowledgedBanner) {
-      bus.update((s) => ({ ...s, banner: { id: randomUUID(), profile: session.profile.name, text: event.banner ?? '' } }));
+      bus.update((s) => ({
+        ...s,
+        phase: 'connected',
+        connectedAt: s.connectedAt ?? event.at,
+        reconnect: undefined,
+      }));
+    } else if (
+      event.type === 'network' &&
+      event.banner &&
+      event.banner !== session.acknowledgedBanner
+    ) {
+      bus.update((s) => ({
+        ...s,
+        banner: { id: randomUUID(), profile: session.profile.name, text: event.banner ?? '' },
+      }));
     }
   }
 
-  private async onClosed(session: Session, connection: VpnConnection, error: EngineError | undefined): Promise<void> {
+  private async onClosed(
+    session: Session,
+    connection: VpnConnection,
+    error: EngineError | undefined,
+  ): Promise<void> {
     if (this.session !== session || session.connection !== connection) return;
     session.connection = undefined;
     if (error?.code === 'xauth-rejected') {
@@ -188,7 +228,8 @@ export class ConnectionSupervisor {
       session.attempt = 0;
       this.scheduleReconnect(session, restartReason);
     } else if (!error || error.code === 'cancelled') this.finish(session, 'idle');
-    else if (session.everConnected && RECONNECTABLE.has(error.code)) this.scheduleReconnect(session, error.message);
+    else if (session.everConnected && RECONNECTABLE.has(error.code))
+      this.scheduleReconnect(session, error.message);
     else this.finish(session, 'failed');
   }
 
@@ -201,14 +242,26 @@ export class ConnectionSupervisor {
       return;
     }
     const delayMs = backoffDelay(session.attempt, backoff, this.deps.random);
-    const reconnect = { attempt: session.attempt, maxAttempts: backoff.maxAttempts, delayMs, nextAttemptAt: Date.now() + delayMs, reason };
+    const reconnect = {
+      attempt: session.attempt,
+      maxAttempts: backoff.maxAttempts,
+      delayMs,
+      nextAttemptAt: Date.now() + delayMs,
+      reason,
+    };
     bus.update((s) => ({ ...s, phase: 'reconnecting', reconnect }));
-    bus.log('warn', `reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${session.attempt} of ${backoff.maxAttempts}): ${reason}`);
+    bus.log(
+      'warn',
+      `reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${session.attempt} of ${backoff.maxAttempts}): ${reason}`,
+    );
     session.reconnectTimer = setTimeout(() => this.attempt(session), delayMs);
   }
 
   private failBeforeStart(session: Session, error: unknown): void {
-    const engineError = error instanceof EngineError ? error : new EngineError('internal', `internal error: ${(error as Error).message}`);
+    const engineError =
+      error instanceof EngineError
+        ? error
+        : new EngineError('internal', `internal error: ${(error as Error).message}`);
     this.deps.bus.engineEvent({
       type: 'error',
       at: Date.now(),

@@ -8,6 +8,9 @@ import { KeytarCredentialStore } from './keytar-credential-store.js';
 import { ProfileStore } from './profile-store.js';
 import { VpnService } from './vpn-service.js';
 
+/** how often the machine's addresses are compared (a change triggers a reconnect) */
+const NETWORK_WATCH_INTERVAL_MS = 3000;
+
 export interface DesktopServiceDeps {
   connect: ConnectFunction;
   createDataPlane: () => DataPlanePort;
@@ -22,6 +25,7 @@ export function createDesktopService(deps: DesktopServiceDeps): VpnService {
     createDataPlane: deps.createDataPlane,
     profiles: new ProfileStore(deps.profileDir ?? profileDirectory()),
     credentials: deps.credentials ?? new KeytarCredentialStore(),
+    networkWatchIntervalMs: NETWORK_WATCH_INTERVAL_MS,
     ...(deps.connectDefaults ? { connectDefaults: deps.connectDefaults } : {}),
   });
 }

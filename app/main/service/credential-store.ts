@@ -20,8 +20,13 @@ export function accountName(profile: string, kind: SecretKind): string {
 
 /** A keychain failure, phrased for the user: the app goes on by asking each time. */
 export function unavailableStatus(cause: unknown): KeychainStatus {
-  const reason = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]?.trim() || 'unknown error';
-  return { available: false, message: `No keychain available (${reason}): passwords will be asked for each time` };
+  const reason =
+    (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]?.trim() ||
+    'unknown error';
+  return {
+    available: false,
+    message: `No keychain available (${reason}): passwords will be asked for each time`,
+  };
 }
 
 export class MemoryCredentialStore implements CredentialStore {

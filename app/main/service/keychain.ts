@@ -42,7 +42,8 @@ export class Keychain {
 
   /** An explicit user action: a failure is reported to them. */
   async set(profile: string, kind: SecretKind, secret: Secret): Promise<void> {
-    if (!this.current.available) throw new ServiceError('keychain-unavailable', this.unavailableMessage());
+    if (!this.current.available)
+      throw new ServiceError('keychain-unavailable', this.unavailableMessage());
     try {
       await this.store.set(profile, kind, secret);
     } catch (error) {

@@ -1,11 +1,17 @@
 // The OS keychain through keytar: Secret Service (GNOME Keyring, KWallet) on Linux, Keychain on
 // macOS, Credential Manager on Windows. keytar is loaded lazily so a missing or broken native
 // module is just "no keychain", not a crash.
+import type * as KeytarModule from 'keytar';
 import type { KeychainStatus, SecretKind } from '../../shared/ipc-schemas.js';
 import { Secret } from '../../shared/secret.js';
-import { type CredentialStore, KEYCHAIN_SERVICE, accountName, unavailableStatus } from './credential-store.js';
+import {
+  type CredentialStore,
+  KEYCHAIN_SERVICE,
+  accountName,
+  unavailableStatus,
+} from './credential-store.js';
 
-type Keytar = typeof import('keytar');
+type Keytar = typeof KeytarModule;
 
 /** a locked keychain may wait for the user to unlock it; past this we ask instead */
 const KEYCHAIN_TIMEOUT_MS = 30_000;
@@ -27,12 +33,16 @@ export class KeytarCredentialStore implements CredentialStore {
   }
 
   async get(profile: string, kind: SecretKind): Promise<Secret | undefined> {
-    const value = await this.call((k) => k.getPassword(KEYCHAIN_SERVICE, accountName(profile, kind)));
+    const value = await this.call((k) =>
+      k.getPassword(KEYCHAIN_SERVICE, accountName(profile, kind)),
+    );
     return value === null ? undefined : Secret.fromString(value);
   }
 
   async set(profile: string, kind: SecretKind, secret: Secret): Promise<void> {
-    await this.call((k) => k.setPassword(KEYCHAIN_SERVICE, accountName(profile, kind), secret.revealString()));
+    await this.call((k) =>
+      k.setPassword(KEYCHAIN_SERVICE, accountName(profile, kind), secret.revealString()),
+    );
   }
 
   async delete(profile: string, kind: SecretKind): Promise<boolean> {
@@ -44,7 +54,11 @@ export class KeytarCredentialStore implements CredentialStore {
     const keytar = await this.keytar;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s`)), KEYCHAIN_TIMEOUT_MS);
+      timer = setTimeout(
+        () =>
+          reject(new Error(`the keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000} s`)),
+        KEYCHAIN_TIMEOUT_MS,
+      );
     });
     try {
       return await Promise.race([operation(keytar), timeout]);

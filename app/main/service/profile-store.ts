@@ -39,7 +39,8 @@ export class ProfileStore {
   async save(input: ProfileInput, previousName?: string): Promise<Profile> {
     const profile = parseProfile(input, 'the profile');
     const { stored, problems } = await this.readAll();
-    const previous = previousName === undefined ? undefined : stored.find((s) => s.profile.name === previousName);
+    const previous =
+      previousName === undefined ? undefined : stored.find((s) => s.profile.name === previousName);
     if (previousName !== undefined && !previous) {
       throw new ServiceError('not-found', `no profile named "${previousName}"`);
     }
@@ -91,7 +92,10 @@ export class ProfileStore {
       names = (await readdir(this.directory)).filter((n) => n.endsWith('.json')).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { stored: [], problems: [] };
-      throw new ServiceError('internal', `cannot read the profile directory ${this.directory}: ${(error as Error).message}`);
+      throw new ServiceError(
+        'internal',
+        `cannot read the profile directory ${this.directory}: ${(error as Error).message}`,
+      );
     }
     const stored: StoredProfile[] = [];
     const problems: ProfileProblem[] = [];
@@ -119,7 +123,10 @@ async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ServiceError('invalid-input', `${file}: not valid JSON (${(error as Error).message})`);
+    throw new ServiceError(
+      'invalid-input',
+      `${file}: not valid JSON (${(error as Error).message})`,
+    );
   }
 }
 
@@ -127,7 +134,10 @@ async function readJson(file: string): Promise<unknown> {
 function parseProfile(input: unknown, source: string): Profile {
   const parsed = ProfileSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'profile', message: i.message }));
+  const issues = parsed.error.issues.map((i) => ({
+    path: i.path.map(String).join('.') || 'profile',
+    message: i.message,
+  }));
   const first = issues[0] ?? { path: 'profile', message: 'invalid' };
   throw new ServiceError('invalid-input', `${source}: ${first.path}: ${first.message}`, issues);
 }

@@ -32,9 +32,15 @@ export class PromptBroker {
         reject(cancelled('the connection attempt ended'));
         return;
       }
-      const onAbort = () => this.settle(request.id, (p) => p.reject(cancelled('the connection attempt ended')));
+      const onAbort = () =>
+        this.settle(request.id, (p) => p.reject(cancelled('the connection attempt ended')));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending = { request, resolve, reject, detach: () => signal?.removeEventListener('abort', onAbort) };
+      this.pending = {
+        request,
+        resolve,
+        reject,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
       this.onChange(request);
     });
   }

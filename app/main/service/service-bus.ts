@@ -53,7 +53,10 @@ export class ServiceBus {
   }
 
   notice(code: Notice['code'], level: Notice['level'], message: string): void {
-    this.emit({ name: 'notice', payload: { id: randomUUID(), at: Date.now(), code, level, message } });
+    this.emit({
+      name: 'notice',
+      payload: { id: randomUUID(), at: Date.now(), code, level, message },
+    });
     this.log(level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'info', message);
   }
 
@@ -64,7 +67,9 @@ export class ServiceBus {
       } catch (error) {
         // one broken UI connection must not stop the others (or the engine)
         this.listeners.delete(listener);
-        console.error(`roadwarrior: dropped an event listener that threw: ${(error as Error).message}`);
+        console.error(
+          `roadwarrior: dropped an event listener that threw: ${(error as Error).message}`,
+        );
       }
     }
   }

@@ -53,7 +53,8 @@ export class SessionCredentials implements CredentialProvider {
     });
     const key = Secret.fromString(answer.values.groupPsk ?? '');
     this.groupKey = key;
-    if (answer.remember && keychain.status.available) await this.save('group-psk', key, 'group key');
+    if (answer.remember && keychain.status.available)
+      await this.save('group-psk', key, 'group key');
     return key;
   }
 
@@ -70,9 +71,13 @@ export class SessionCredentials implements CredentialProvider {
         xauthType: request.xauthType,
         fields: request.fields,
         ...(request.message ? { message: request.message } : {}),
-        ...(request.username ?? profile.username ? { username: request.username ?? profile.username } : {}),
+        ...((request.username ?? profile.username)
+          ? { username: request.username ?? profile.username }
+          : {}),
         canRemember: keychain.status.available && !oneTime && this.gatewayAllowsSaving !== false,
-        ...(this.deps.promptReason && request.round === 1 ? { reason: this.deps.promptReason } : {}),
+        ...(this.deps.promptReason && request.round === 1
+          ? { reason: this.deps.promptReason }
+          : {}),
       },
       signal,
     );
@@ -112,7 +117,8 @@ export class SessionCredentials implements CredentialProvider {
 
   /** Round 1 asking only for username/password can be answered without the user. */
   private async reusableAnswer(request: XauthRequest): Promise<XauthResponse | undefined> {
-    if (isOneTime(request) || request.round !== 1 || !request.fields.includes('password')) return undefined;
+    if (isOneTime(request) || request.round !== 1 || !request.fields.includes('password'))
+      return undefined;
     const username = request.username ?? this.username ?? this.deps.profile.username;
     if (request.fields.includes('username') && !username) return undefined;
     if (!this.password && !this.deps.promptReason) {
@@ -126,10 +132,17 @@ export class SessionCredentials implements CredentialProvider {
       this.deps.log('reusing the XAuth password given earlier in this session');
     }
     if (!this.password) return undefined;
-    return { password: this.password, ...(request.fields.includes('username') ? { username } : {}) };
+    return {
+      password: this.password,
+      ...(request.fields.includes('username') ? { username } : {}),
+    };
   }
 
-  private async remember(request: XauthRequest, answer: PromptAnswer, oneTime: boolean): Promise<XauthResponse> {
+  private async remember(
+    request: XauthRequest,
+    answer: PromptAnswer,
+    oneTime: boolean,
+  ): Promise<XauthResponse> {
     const { values } = answer;
     const response: XauthResponse = {};
     if (values.username !== undefined) response.username = this.username = values.username;
@@ -174,13 +187,25 @@ export class SessionCredentials implements CredentialProvider {
     if (this.passwordSource === 'keychain') this.passwordSource = 'memory';
   }
 
-  private async save(kind: 'group-psk' | 'xauth-password', secret: Secret, what: string): Promise<void> {
+  private async save(
+    kind: 'group-psk' | 'xauth-password',
+    secret: Secret,
+    what: string,
+  ): Promise<void> {
     const { profile, keychain } = this.deps;
     try {
       await keychain.set(profile.name, kind, secret);
-      this.deps.notify('secret-saved', 'info', `The ${what} for "${profile.name}" was saved in the keychain.`);
+      this.deps.notify(
+        'secret-saved',
+        'info',
+        `The ${what} for "${profile.name}" was saved in the keychain.`,
+      );
     } catch (error) {
-      this.deps.notify('keychain-unavailable', 'warning', `The ${what} was not saved: ${(error as Error).message}`);
+      this.deps.notify(
+        'keychain-unavailable',
+        'warning',
+        `The ${what} was not saved: ${(error as Error).message}`,
+      );
     }
   }
 }

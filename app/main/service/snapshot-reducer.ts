@@ -9,7 +9,14 @@ export function initialSnapshot(keychain: ServiceSnapshot['keychain']): ServiceS
 
 /** The snapshot with the SA, network and failure details of a new attempt cleared. */
 export function freshAttempt(snapshot: ServiceSnapshot): ServiceSnapshot {
-  const { failure: _failure, ike: _ike, network: _network, counters: _counters, connectedAt: _connectedAt, ...rest } = snapshot;
+  const {
+    failure: _failure,
+    ike: _ike,
+    network: _network,
+    counters: _counters,
+    connectedAt: _connectedAt,
+    ...rest
+  } = snapshot;
   return { ...rest, engineState: 'idle', ipsec: [] };
 }
 
@@ -34,7 +41,12 @@ export function applyEngineEvent(snapshot: ServiceSnapshot, event: EngineEvent):
       if (event.code === 'cancelled') return snapshot;
       return {
         ...snapshot,
-        failure: { code: event.code, message: event.message, failedAt: event.failedAt, at: event.at },
+        failure: {
+          code: event.code,
+          message: event.message,
+          failedAt: event.failedAt,
+          at: event.at,
+        },
       };
     case 'log':
       return snapshot;

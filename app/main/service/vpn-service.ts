@@ -15,11 +15,16 @@ import { formatLogLine } from '../../shared/ipc-log-text.js';
 import type { Profile, ProfileInput } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
-import { type ConnectDefaults, type ConnectFunction, ConnectionSupervisor } from './connection-supervisor.js';
+import {
+  type ConnectDefaults,
+  type ConnectFunction,
+  ConnectionSupervisor,
+} from './connection-supervisor.js';
 import type { CredentialStore } from './credential-store.js';
 import { Keychain } from './keychain.js';
 import type { ProfileListing, ProfileStore } from './profile-store.js';
 import { PromptBroker } from './prompt-broker.js';
+import { watchNetwork } from './network-watcher.js';
 import { ServiceBus } from './service-bus.js';
 import { ServiceError } from './service-error.js';
 import { initialSnapshot } from './snapshot-reducer.js';
@@ -34,6 +39,8 @@ export interface VpnServiceOptions {
   backoff?: Partial<BackoffOptions>;
   /** log records kept for late-joining UIs */
   logCapacity?: number;
+  /** poll the machine's addresses and reconnect when they change (off in tests) */
+  networkWatchIntervalMs?: number;
   random?: () => number;
 }
 
@@ -46,8 +53,9 @@ export class VpnService {
   private readonly bus: ServiceBus;
   private readonly prompts: PromptBroker;
   private readonly supervisor: ConnectionSupervisor;
+  private stopWatching: () => void = () => undefined;
 
-  constructor(options: VpnServiceOptions) {
+  constructor(private readonly options: VpnServiceOptions) {
     this.profiles = options.profiles;
     this.logCapacity = options.logCapacity ?? DEFAULT_LOG_CAPACITY;
     this.keychain = new Keychain(options.credentials, (status) => {
@@ -72,6 +80,12 @@ export class VpnService {
   async start(): Promise<void> {
     const status = await this.keychain.probe();
     this.bus.update((s) => ({ ...s, keychain: status }));
+    if (this.options.networkWatchIntervalMs) {
+      this.stopWatching = watchNetwork((change) => void this.reconnectNow(change), {
+        intervalMs: this.options.networkWatchIntervalMs,
+        ignore: () => new Set(this.supervisor.activeTunnel ? [this.supervisor.activeTunnel] : []),
+      });
+    }
   }
 
   on(listener: ServiceListener): () => void {
@@ -125,7 +139,10 @@ export class VpnService {
   async setCredential(profile: string, kind: SecretKind, value: string): Promise<CredentialStatus> {
     await this.profiles.get(profile);
     await this.keychain.set(profile, kind, Secret.fromString(value));
-    this.bus.log('info', `saved the ${kind === 'group-psk' ? 'group key' : 'XAuth password'} for "${profile}" in the keychain`);
+    this.bus.log(
+      'info',
+      `saved the ${kind === 'group-psk' ? 'group key' : 'XAuth password'} for "${profile}" in the keychain`,
+    );
     return this.credentialStatus(profile);
   }
 
@@ -173,7 +190,9 @@ export class VpnService {
 
   exportLogs(format: 'text' | 'jsonl'): { text: string; lines: number; suggestedName: string } {
     const records = this.bus.logs.read(-1, this.logCapacity);
-    const lines = records.map((r) => (format === 'text' ? formatLogLine(r.event) : JSON.stringify(r.event)));
+    const lines = records.map((r) =>
+      format === 'text' ? formatLogLine(r.event) : JSON.stringify(r.event),
+    );
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     return {
       text: lines.length ? `${lines.join('\n')}\n` : '',
@@ -184,12 +203,16 @@ export class VpnService {
 
   /** Disconnects (sending DELETEs) before the process goes. */
   async close(): Promise<void> {
+    this.stopWatching();
     await this.supervisor.stop();
   }
 
   private refuseIfActive(name: string, what: string): void {
     if (this.supervisor.activeProfile === name) {
-      throw new ServiceError('busy', `cannot ${what} "${name}" while it is connected: disconnect first`);
+      throw new ServiceError(
+        'busy',
+        `cannot ${what} "${name}" while it is connected: disconnect first`,
+      );
     }
   }
 

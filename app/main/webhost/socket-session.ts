@@ -25,7 +25,9 @@ export function serveSocket(socket: WebSocket, service: VpnService, dispatch: Di
       socket.close(1008, 'invalid frame');
       return;
     }
-    void dispatch(frame.name, frame.input).then((result) => send({ t: 'result', id: frame.id, result }));
+    void dispatch(frame.name, frame.input).then((result) =>
+      send({ t: 'result', id: frame.id, result }),
+    );
   });
 }
 

@@ -5,17 +5,21 @@ import { parseArgs } from 'node:util';
 import type { VpnService } from '../service/vpn-service.js';
 import { startWebHost } from './web-host.js';
 
-export const UI_USAGE = 'usage: roadwarrior ui [--port N]   (serves the UI on http://127.0.0.1 with an access token)';
+export const UI_USAGE =
+  'usage: roadwarrior ui [--port N]   (serves the UI on http://127.0.0.1 with an access token)';
 
 /** where `npm run build:renderer` puts the UI */
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../../dist/renderer/', import.meta.url));
+export const DEFAULT_STATIC_DIR = fileURLToPath(
+  new URL('../../../dist/renderer/', import.meta.url),
+);
 
 /** `--port N` (default: any free port) */
 export function parseUiArgs(argv: string[]): { port?: number } {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' } }, strict: true });
   if (values.port === undefined) return {};
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, not ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, not ${values.port}`);
   return { port };
 }
 
@@ -39,7 +43,9 @@ export async function runUiCommand(deps: UiCommandDeps): Promise<number> {
   });
   const keychain = deps.service.keychain.status;
   deps.write(`Roadwarrior UI: ${host.url}\n`);
-  deps.write('Open it in a browser on this machine; the URL holds the access token, keep it private.\n');
+  deps.write(
+    'Open it in a browser on this machine; the URL holds the access token, keep it private.\n',
+  );
   if (!keychain.available) deps.write(`${keychain.message}\n`);
   deps.write('Ctrl-C stops the UI and disconnects.\n');
   await (deps.until ?? firstSignal());

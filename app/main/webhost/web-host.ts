@@ -35,7 +35,9 @@ const LOOPBACK = '127.0.0.1';
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   if (!existsSync(join(options.staticDir, 'index.html'))) {
-    throw new Error(`the UI is not built (${options.staticDir}/index.html is missing): run npm run build:renderer`);
+    throw new Error(
+      `the UI is not built (${options.staticDir}/index.html is missing): run npm run build:renderer`,
+    );
   }
   const token = newToken();
   const dispatch = createDispatcher(
@@ -82,7 +84,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 }
 
 /** The path below the token; null for the bare token (redirect); undefined when refused. */
-function authorisedPath(request: IncomingMessage, token: string, port: number): string | null | undefined {
+function authorisedPath(
+  request: IncomingMessage,
+  token: string,
+  port: number,
+): string | null | undefined {
   if (!request.headers.host || !allowedHosts(port).includes(request.headers.host)) return undefined;
   if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
   const pathname = new URL(request.url ?? '/', 'http://x').pathname;
@@ -99,12 +105,19 @@ function allowedOrigins(port: number): string[] {
   return allowedHosts(port).map((host) => `http://${host}`);
 }
 
-async function serveFile(root: string, path: string, port: number, response: ServerResponse): Promise<void> {
+async function serveFile(
+  root: string,
+  path: string,
+  port: number,
+  response: ServerResponse,
+): Promise<void> {
   const file = await readStatic(root, path);
   if (!file) return refuse(response, 404, 'not found');
   response.writeHead(200, {
     'content-type': file.contentType,
-    'content-security-policy': contentSecurityPolicy(`ws://${LOOPBACK}:${port} ws://localhost:${port}`),
+    'content-security-policy': contentSecurityPolicy(
+      `ws://${LOOPBACK}:${port} ws://localhost:${port}`,
+    ),
     'x-content-type-options': 'nosniff',
     // the token is in the URL: never let it travel in a Referer
     'referrer-policy': 'no-referrer',

@@ -2,7 +2,7 @@
 // page's path (http://127.0.0.1:PORT/TOKEN/). The socket reconnects by itself; the app store
 // re-reads the service state when the link comes back.
 import type { EventMessage, InvokeName, IpcResult, IpcTransport } from '../../shared/ipc.js';
-import type { ServerFrame } from '../../shared/ipc-socket.js';
+import type { ClientFrame, ServerFrame } from '../../shared/ipc-socket.js';
 import { SOCKET_PATH } from '../../shared/ipc-socket.js';
 
 export type LinkState = 'connecting' | 'open' | 'lost';
@@ -69,7 +69,7 @@ export function createWebSocketTransport(url: string): LinkedTransport {
       const id = nextId++;
       return new Promise<IpcResult<unknown>>((resolve) => {
         pending.set(id, resolve);
-        socket.send(JSON.stringify({ t: 'invoke', id, name, input }));
+        socket.send(JSON.stringify({ t: 'invoke', id, name, input } satisfies ClientFrame));
       });
     },
     subscribe(listener) {

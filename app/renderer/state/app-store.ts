@@ -86,6 +86,7 @@ export class AppStore {
   }
 
   private async resync(): Promise<void> {
+    this.logs.holdLive();
     const [info, snapshot, backlog] = await Promise.all([
       this.client.invoke('app.info'),
       this.client.invoke('connection.status'),

@@ -33,6 +33,11 @@ export class LogStore {
     else this.append([record]);
   }
 
+  /** Live records wait until the backlog read that starts now is in, so none falls between. */
+  holdLive(): void {
+    this.backlogLoaded = false;
+  }
+
   /** the service's ring, read once at start (and again after the link comes back) */
   loadBacklog(records: LoggedRecord[]): void {
     const early = this.early;

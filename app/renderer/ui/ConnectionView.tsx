@@ -1,6 +1,6 @@
 // One profile's connection: connect/disconnect/cancel, the headline, the steps, and once up,
 // the tunnel, SA details and live counters.
-import type { Profile } from '../../shared/ipc.js';
+import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ipc.js';
 import { CountersPanel } from './CountersPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';
 import { IkeSaCard, IpsecSaCard } from './SaDetails.js';
@@ -95,22 +95,43 @@ export function ConnectionView({
         snapshot={mine ?? { phase: 'idle', engineState: 'idle' }}
         xauthUsed={profile.authMethod === 'xauth-psk'}
       />
-      {mine && (mine.network || mine.ike || mine.ipsec.length > 0) && (
-        <div className="details">
-          <div className="details-column">
-            {mine.network && (
-              <TunnelCard network={mine.network} connectedAt={mine.connectedAt} now={now} />
-            )}
-            {mine.ipsec.map((sa) => (
-              <IpsecSaCard key={sa.id} sa={sa} now={now} />
-            ))}
-          </div>
-          <div className="details-column">
-            {mine.ike && <IkeSaCard ike={mine.ike} counters={counters} now={now} />}
-          </div>
-        </div>
-      )}
+      {mine && <Details snapshot={mine} counters={counters} now={now} />}
       {phase === 'connected' && <CountersPanel counters={counters} throughput={throughput} />}
+    </div>
+  );
+}
+
+/** Tunnel and IPsec SAs on the left, the IKE SA on the right (or alone, before phase 2) */
+function Details({
+  snapshot,
+  counters,
+  now,
+}: {
+  snapshot: ServiceSnapshot;
+  counters: CountersEvent | undefined;
+  now: number;
+}) {
+  const left = [
+    ...(snapshot.network
+      ? [
+          <TunnelCard
+            key="tunnel"
+            network={snapshot.network}
+            connectedAt={snapshot.connectedAt}
+            now={now}
+          />,
+        ]
+      : []),
+    ...snapshot.ipsec.map((sa) => <IpsecSaCard key={sa.id} sa={sa} now={now} />),
+  ];
+  const ike = snapshot.ike ? (
+    <IkeSaCard key="ike" ike={snapshot.ike} counters={counters} now={now} />
+  ) : undefined;
+  if (!left.length && !ike) return null;
+  return (
+    <div className="details">
+      <div className="details-column">{left.length ? left : ike}</div>
+      {left.length > 0 && <div className="details-column">{ike}</div>}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // Create or edit a profile: the essentials first, the advanced settings folded away; checked
 // with the service's own schema as you go, every message under the field it is about.
-import { type FormEvent, useMemo, useState } from 'react';
+import { type FormEvent, useMemo, useRef, useState } from 'react';
 import { IpcError } from '../../shared/ipc-client.js';
 import type { Profile } from '../../shared/ipc.js';
 import { FormField } from './FormField.js';
@@ -97,7 +97,6 @@ interface Props {
 export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   const store = useStore();
   const [values, setValues] = useState<FormValues>(() => valuesFromProfile(profile));
-  const [touched, setTouched] = useState<Set<FieldName>>(new Set());
   const [submitted, setSubmitted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -110,10 +109,15 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
     store.client.invoke('profiles.duplicate', { name: profile?.name ?? '' }),
   );
 
+  // messages appear on the first submit and then follow the typing; never on blur, where they
+  // would move what the user is about to click
   const errorOf = (field: FieldName) =>
-    serverErrors[field] ??
-    (!result.ok && (submitted || touched.has(field)) ? result.errors[field] : undefined);
-  const advancedInvalid = ADVANCED.some((f) => errorOf(f));
+    serverErrors[field] ?? (!result.ok && submitted ? result.errors[field] : undefined);
+  // the user opens and closes it; the form only opens it to show a wrong field
+  const advanced = useRef<HTMLDetailsElement>(null);
+  const revealAdvanced = (errors: Partial<Record<FieldName, string>>) => {
+    if (advanced.current && ADVANCED.some((f) => f in errors)) advanced.current.open = true;
+  };
   const failure = saving.message ?? removing.error?.message ?? duplicating.error?.message;
 
   const change = (field: FieldName, value: string) => {
@@ -124,7 +128,10 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setSubmitted(true);
-    if (!result.ok) return;
+    if (!result.ok) {
+      revealAdvanced(result.errors);
+      return;
+    }
     setSaving({ busy: true });
     try {
       const saved = await store.client.invoke('profiles.save', {
@@ -136,18 +143,16 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
       onSaved(saved);
     } catch (error) {
       const issues = error instanceof IpcError ? error.issues : [];
-      setServerErrors(errorsFromIssues(issues));
+      const errors = errorsFromIssues(issues);
+      setServerErrors(errors);
+      revealAdvanced(errors);
       setSaving({ busy: false, ...(issues.length ? {} : { message: (error as Error).message }) });
     }
   };
 
   const field = (name: FieldName) => {
     const choices = CHOICES[name];
-    const common = {
-      name,
-      value: values[name],
-      onBlur: () => setTouched((t) => new Set(t).add(name)),
-    };
+    const common = { name, value: values[name] };
     return (
       <FormField
         key={name}
@@ -207,7 +212,7 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         {(['name', 'gateway', 'group', 'username', 'authMethod'] as const).map(field)}
       </fieldset>
       {profile && <ProfileSecrets profile={profile.name} />}
-      <details className="advanced" open={advancedInvalid || undefined}>
+      <details className="advanced" ref={advanced}>
         <summary>Advanced</summary>
         <fieldset>
           <legend>Phase 1 (IKE)</legend>

@@ -5,7 +5,7 @@
 import type { ConnectOptions, VpnConnection, XauthRequest } from '../../../app/engine/api.js';
 import { EngineError } from '../../../app/engine/api.js';
 import type { DataPlanePort } from '../../../app/shared/dataplane-port.js';
-import type { ConnectionState, EngineEvent, ErrorCode, LogLevel, Phase } from '../../../app/shared/events.js';
+import type { ConnectionState, EngineEvent, LogLevel, Phase } from '../../../app/shared/events.js';
 
 export interface FakeGatewayOptions {
   groupPsk: string;
@@ -99,21 +99,44 @@ export class FakeConnection implements VpnConnection {
 
   /** the gateway stops answering DPD */
   killPeer(): void {
-    this.fail(new EngineError('peer-dead', 'the gateway stopped answering: no reply to 5 DPD R-U-THERE'));
+    this.fail(
+      new EngineError('peer-dead', 'the gateway stopped answering: no reply to 5 DPD R-U-THERE'),
+    );
   }
 
   private async run(): Promise<void> {
     const { profile, credentials } = this.options;
     const gw = this.gateway.options;
-    this.log('info', 'session', `connecting to ${profile.gateway} (${GATEWAY_ADDRESS}) from UDP ports 40500/40501`);
+    this.log(
+      'info',
+      'session',
+      `connecting to ${profile.gateway} (${GATEWAY_ADDRESS}) from UDP ports 40500/40501`,
+    );
     const psk = (await credentials.groupPsk()).revealString();
-    this.step('am1-sent', 'phase1', `aggressive mode message 1: ${profile.ikeProposals.length} proposals, ID KEY_ID ${profile.group}`);
+    this.step(
+      'am1-sent',
+      'phase1',
+      `aggressive mode message 1: ${profile.ikeProposals.length} proposals, ID KEY_ID ${profile.group}`,
+    );
     await this.pause();
-    if (this.gateway.down) throw new EngineError('timeout', 'no answer to aggressive mode message 1 after 6 tries');
-    this.step('am2-received', 'phase1', 'gateway chose AES-CBC-256 SHA256 MODP2048; NAT-T RFC 3947, DPD, XAuth, Cisco Unity');
+    if (this.gateway.down)
+      throw new EngineError('timeout', 'no answer to aggressive mode message 1 after 6 tries');
+    this.step(
+      'am2-received',
+      'phase1',
+      'gateway chose AES-CBC-256 SHA256 MODP2048; NAT-T RFC 3947, DPD, XAuth, Cisco Unity',
+    );
     await this.pause();
-    this.step('am3-sent', 'phase1', 'HASH_R verified; message 3 sent with HASH_I and INITIAL-CONTACT');
-    if (psk !== gw.groupPsk) throw new EngineError('group-psk-rejected', 'the gateway did not accept the group key (check the group name and key)');
+    this.step(
+      'am3-sent',
+      'phase1',
+      'HASH_R verified; message 3 sent with HASH_I and INITIAL-CONTACT',
+    );
+    if (psk !== gw.groupPsk)
+      throw new EngineError(
+        'group-psk-rejected',
+        'the gateway did not accept the group key (check the group name and key)',
+      );
     this.emitIkeSa();
     await this.pause();
     if (profile.authMethod === 'xauth-psk') await this.xauth();
@@ -135,15 +158,27 @@ export class FakeConnection implements VpnConnection {
     const { profile, credentials } = this.options;
     const gw = this.gateway.options;
     this.step('xauth', 'xauth', 'the gateway asks for username, password');
-    const request: XauthRequest = { round: 1, xauthType: 'generic', fields: ['username', 'password'], ...(profile.username ? { username: profile.username } : {}) };
+    const request: XauthRequest = {
+      round: 1,
+      xauthType: 'generic',
+      fields: ['username', 'password'],
+      ...(profile.username ? { username: profile.username } : {}),
+    };
     const answer = await credentials.xauth(request, this.abort.signal);
     if (answer.username !== gw.username || answer.password?.revealString() !== gw.password) {
       throw new EngineError('xauth-rejected', 'username or password rejected by the gateway');
     }
     if (gw.otp) {
       this.log('info', 'xauth', 'the gateway asks for passcode (round 2)');
-      const second = await credentials.xauth({ round: 2, xauthType: 'generic', fields: ['passcode'], message: gw.otp.message }, this.abort.signal);
-      if (second.passcode?.revealString() !== gw.otp.passcode) throw new EngineError('xauth-rejected', 'username or password rejected by the gateway: wrong passcode');
+      const second = await credentials.xauth(
+        { round: 2, xauthType: 'generic', fields: ['passcode'], message: gw.otp.message },
+        this.abort.signal,
+      );
+      if (second.passcode?.revealString() !== gw.otp.passcode)
+        throw new EngineError(
+          'xauth-rejected',
+          'username or password rejected by the gateway: wrong passcode',
+        );
     }
     this.log('info', 'xauth', 'the gateway accepted the username and password');
   }
@@ -154,42 +189,101 @@ export class FakeConnection implements VpnConnection {
     let tick = 0;
     this.countersTimer = setInterval(() => {
       tick++;
-      const sa = { packetsIn: 90 * tick, bytesIn: 120_000 * tick, packetsOut: 80 * tick, bytesOut: 64_000 * tick, icvFailures: 0, replayDrops: tick > 2 ? 1 : 0, decryptErrors: 0, paddingErrors: 0, selectorDrops: 0, sendErrors: 0, lastInboundAt: Date.now(), lastOutboundAt: Date.now() };
-      this.emit({ type: 'counters', at: Date.now(), sas: [{ saId: 'sa1', spiIn: 0xc0ffee01, spiOut: 0x5eed0001, ...sa }], total: { ...sa, noSaDrops: 0, noRouteDrops: 2, receiveErrors: 0, malformedDrops: 0 } });
+      const sa = {
+        packetsIn: 90 * tick,
+        bytesIn: 120_000 * tick,
+        packetsOut: 80 * tick,
+        bytesOut: 64_000 * tick,
+        icvFailures: 0,
+        replayDrops: tick > 2 ? 1 : 0,
+        decryptErrors: 0,
+        paddingErrors: 0,
+        selectorDrops: 0,
+        sendErrors: 0,
+        lastInboundAt: Date.now(),
+        lastOutboundAt: Date.now(),
+      };
+      this.emit({
+        type: 'counters',
+        at: Date.now(),
+        sas: [{ saId: 'sa1', spiIn: 0xc0ffee01, spiOut: 0x5eed0001, ...sa }],
+        total: { ...sa, noSaDrops: 0, noRouteDrops: 2, receiveErrors: 0, malformedDrops: 0 },
+      });
     }, interval);
   }
 
   private emitIkeSa(): void {
     this.emit({
-      type: 'sa', kind: 'ike', at: Date.now(),
-      initiatorCookie: '8f3a1c2b4d5e6f70', responderCookie: '0a1b2c3d4e5f6071',
-      encryption: 'AES-CBC-256', hash: 'SHA256', dhGroup: 14, authMethod: 'XAUTH-PSK',
+      type: 'sa',
+      kind: 'ike',
+      at: Date.now(),
+      initiatorCookie: '8f3a1c2b4d5e6f70',
+      responderCookie: '0a1b2c3d4e5f6071',
+      encryption: 'AES-CBC-256',
+      hash: 'SHA256',
+      dhGroup: 14,
+      authMethod: 'XAUTH-PSK',
       lifetimeSeconds: this.options.profile.ikeLifetimeSeconds,
-      natT: { mode: 'rfc3947', localBehindNat: true, peerBehindNat: false, forced: true, localPort: 40501, gatewayPort: 4500 },
-      dpd: true, peerVendorIds: ['strongSwan', 'XAuth', 'DPD (RFC 3706)', 'Cisco Unity', 'NAT-T (RFC 3947)'], peerId: `IPV4_ADDR ${GATEWAY_ADDRESS}`,
+      natT: {
+        mode: 'rfc3947',
+        localBehindNat: true,
+        peerBehindNat: false,
+        forced: true,
+        localPort: 40501,
+        gatewayPort: 4500,
+      },
+      dpd: true,
+      peerVendorIds: ['strongSwan', 'XAuth', 'DPD (RFC 3706)', 'Cisco Unity', 'NAT-T (RFC 3947)'],
+      peerId: `IPV4_ADDR ${GATEWAY_ADDRESS}`,
     });
   }
 
   private emitIpsecSa(): void {
     this.emit({
-      type: 'sa', kind: 'ipsec', at: Date.now(), id: 'sa1', spiIn: 'c0ffee01', spiOut: '5eed0001',
-      transform: 'ESP AES-GCM-256', lifetimeSeconds: this.options.profile.ipsecLifetimeSeconds,
+      type: 'sa',
+      kind: 'ipsec',
+      at: Date.now(),
+      id: 'sa1',
+      spiIn: 'c0ffee01',
+      spiOut: '5eed0001',
+      transform: 'ESP AES-GCM-256',
+      lifetimeSeconds: this.options.profile.ipsecLifetimeSeconds,
       localSelectors: [{ address: this.gateway.options.virtualIp ?? '10.99.0.10', prefix: 32 }],
-      remoteSelectors: [{ address: '0.0.0.0', prefix: 0 }], rekeyCount: 0, status: 'installed',
+      remoteSelectors: [{ address: '0.0.0.0', prefix: 0 }],
+      rekeyCount: 0,
+      status: 'installed',
     });
   }
 
   private emitNetwork(): void {
     const gw = this.gateway.options;
-    const split = (this.options.profile.splitTunnelOverride ?? gw.splitInclude ?? ['10.20.0.0/16']).map((cidr) => {
+    const split = (
+      this.options.profile.splitTunnelOverride ??
+      gw.splitInclude ?? ['10.20.0.0/16']
+    ).map((cidr) => {
       const [address = '0.0.0.0', prefix = '32'] = cidr.split('/');
-      return { network: { address, prefix: Number(prefix) }, protocol: 0, sourcePort: 0, destinationPort: 0 };
+      return {
+        network: { address, prefix: Number(prefix) },
+        protocol: 0,
+        sourcePort: 0,
+        destinationPort: 0,
+      };
     });
     this.emit({
-      type: 'network', at: Date.now(), tunName: this.options.profile.tunName, mtu: 1400,
-      internalIp4: gw.virtualIp ?? '10.99.0.10', dns: ['10.20.0.53'], nbns: [], defaultDomain: 'corp.example',
-      splitDns: [], splitInclude: split, splitExclude: [], ...(gw.banner ? { banner: gw.banner } : {}),
-      savePasswordAllowed: gw.savePasswordAllowed === true, changes: ['tun rw0 up, mtu 1400', 'route 10.20.0.0/16 dev rw0'],
+      type: 'network',
+      at: Date.now(),
+      tunName: this.options.profile.tunName,
+      mtu: 1400,
+      internalIp4: gw.virtualIp ?? '10.99.0.10',
+      dns: ['10.20.0.53'],
+      nbns: [],
+      defaultDomain: 'corp.example',
+      splitDns: [],
+      splitInclude: split,
+      splitExclude: [],
+      ...(gw.banner ? { banner: gw.banner } : {}),
+      savePasswordAllowed: gw.savePasswordAllowed === true,
+      changes: ['tun rw0 up, mtu 1400', 'route 10.20.0.0/16 dev rw0'],
     });
   }
 
@@ -197,9 +291,10 @@ export class FakeConnection implements VpnConnection {
     if (this.ending) return;
     this.ending = true;
     clearInterval(this.countersTimer);
-    const engineError = error instanceof EngineError ? error : new EngineError('internal', String(error));
-    const failedAt = this.state;
-    this.emit({ type: 'error', at: Date.now(), code: engineError.code, message: engineError.message, failedAt, fatal: true });
+    const engineError =
+      error instanceof EngineError ? error : new EngineError('internal', String(error));
+    const { code, message } = engineError;
+    this.emit({ type: 'error', at: Date.now(), code, message, failedAt: this.state, fatal: true });
     this.log('error', 'session', engineError.message);
     this.setState(engineError.code === 'cancelled' ? 'disconnected' : 'failed');
     this.rejectConnected(engineError);
@@ -215,7 +310,9 @@ export class FakeConnection implements VpnConnection {
   private setState(state: ConnectionState, virtualIp?: string): void {
     const previous = this.state;
     this.state = state;
-    this.emit({ type: 'state', at: Date.now(), state, previous, gateway: this.options.profile.gateway, ...(virtualIp ? { virtualIp } : {}) });
+    const { gateway } = this.options.profile;
+    const extra = virtualIp ? { virtualIp } : {};
+    this.emit({ type: 'state', at: Date.now(), state, previous, gateway, ...extra });
   }
 
   private log(level: LogLevel, phase: Phase, message: string): void {
@@ -231,8 +328,4 @@ export class FakeConnection implements VpnConnection {
     const ms = this.gateway.options.stepDelayMs ?? 0;
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
-}
-
-export function isErrorCode(event: EngineEvent, code: ErrorCode): boolean {
-  return event.type === 'error' && event.code === code;
 }

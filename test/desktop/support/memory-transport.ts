@@ -3,7 +3,10 @@
 import type { EventMessage, InvokeHandlers, IpcTransport } from '../../../app/shared/ipc.js';
 import { createDispatcher } from '../../../app/main/ipc/dispatcher.js';
 
-export function memoryTransport(handlers: InvokeHandlers, subscribe: (listener: (message: EventMessage) => void) => () => void): IpcTransport {
+export function memoryTransport(
+  handlers: InvokeHandlers,
+  subscribe: (listener: (message: EventMessage) => void) => () => void,
+): IpcTransport {
   const dispatch = createDispatcher(handlers);
   return {
     // a structured-clone round trip, as over Electron IPC: nothing by reference

@@ -1,4 +1,3 @@
-/** @jsxRuntime automatic */
 // Renders renderer components against a real AppStore whose client talks to a real VpnService
 // (fake engine) through the IPC contract, as the running app does.
 import { type RenderResult, render } from '@testing-library/react';
@@ -12,7 +11,9 @@ import type { ServiceFixture } from './service-fixture.js';
 
 export async function storeFor(fixture: ServiceFixture): Promise<AppStore> {
   const handlers = createServiceHandlers(fixture.service, { host: 'web', version: '0.1.0' });
-  const store = new AppStore(createIpcClient(memoryTransport(handlers, (listener) => fixture.service.on(listener))));
+  const store = new AppStore(
+    createIpcClient(memoryTransport(handlers, (listener) => fixture.service.on(listener))),
+  );
   await store.start();
   return store;
 }

@@ -5,12 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventMessage, EventName, EventPayload } from '../../../app/shared/ipc.js';
 import type { ProfileInput } from '../../../app/shared/profile.js';
-import { type CredentialStore, MemoryCredentialStore } from '../../../app/main/service/credential-store.js';
+import {
+  type CredentialStore,
+  MemoryCredentialStore,
+} from '../../../app/main/service/credential-store.js';
 import { ProfileStore } from '../../../app/main/service/profile-store.js';
 import { VpnService, type VpnServiceOptions } from '../../../app/main/service/vpn-service.js';
 import { FakeGateway, type FakeGatewayOptions, noDataPlane } from './fake-engine.js';
 
-export const GATEWAY_SECRETS = { groupPsk: 'group-secret', username: 'alice', password: 'correct horse' };
+export const GATEWAY_SECRETS = {
+  groupPsk: 'group-secret',
+  username: 'alice',
+  password: 'correct horse',
+};
 
 export const OFFICE_PROFILE: ProfileInput = {
   name: 'Office',
@@ -25,7 +32,12 @@ export interface ServiceFixture {
   credentials: CredentialStore;
   directory: string;
   messages: EventMessage[];
-  waitFor<E extends EventName>(name: E, predicate: (payload: EventPayload<E>) => boolean, what: string, timeoutMs?: number): Promise<EventPayload<E>>;
+  waitFor<E extends EventName>(
+    name: E,
+    predicate: (payload: EventPayload<E>) => boolean,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<EventPayload<E>>;
   close(): Promise<void>;
 }
 

@@ -23,6 +23,7 @@ export async function createProfile(page: Page, scenario: FlowScenario): Promise
   const { profile } = scenario;
   await page.getByRole('button', { name: 'Create a profile' }).click();
   await page.getByLabel('Gateway', { exact: true }).fill('not a host!');
+  await page.getByText('Advanced', { exact: true }).click();
   await page.getByLabel('MTU', { exact: true }).fill('9000');
   await page.getByRole('button', { name: 'Create profile' }).click();
   assert.equal(await page.getByText('Gateway must be a host name or an IP address').count(), 1);
@@ -44,7 +45,10 @@ export async function connect(page: Page, scenario: FlowScenario, password: stri
   await keyDialog.getByLabel('Group key', { exact: true }).fill(scenario.secrets.groupPsk);
   await keyDialog.getByRole('button', { name: 'Continue' }).click();
   const signIn = page.getByRole('dialog', { name: `Sign in to ${scenario.profile.gateway}` });
-  assert.equal(await signIn.getByLabel('Username', { exact: true }).inputValue({ timeout: TIMEOUT }), scenario.profile.username);
+  assert.equal(
+    await signIn.getByLabel('Username', { exact: true }).inputValue({ timeout: TIMEOUT }),
+    scenario.profile.username,
+  );
   await signIn.getByLabel('Password', { exact: true }).fill(password);
   await scenario.screenshot('sign-in');
   await signIn.getByRole('button', { name: 'Sign in' }).click();
@@ -53,26 +57,45 @@ export async function connect(page: Page, scenario: FlowScenario, password: stri
 export async function expectConnected(page: Page, scenario: FlowScenario): Promise<void> {
   if (scenario.expect.banner) {
     const banner = page.getByRole('dialog', { name: 'Message from the gateway' });
-    assert.equal(await banner.getByTestId('banner-text').textContent({ timeout: TIMEOUT }), scenario.expect.banner);
+    assert.equal(
+      await banner.getByTestId('banner-text').textContent({ timeout: TIMEOUT }),
+      scenario.expect.banner,
+    );
     await scenario.screenshot('banner');
     await banner.getByRole('button', { name: 'Accept' }).click();
   }
-  await page.getByTestId('headline').filter({ hasText: `Connected to ${scenario.profile.gateway}` }).waitFor({ timeout: TIMEOUT });
-  const statuses = await page.locator('[data-step]').evaluateAll((steps) => steps.map((s) => (s as HTMLElement).dataset.status));
+  await page
+    .getByTestId('headline')
+    .filter({ hasText: `Connected to ${scenario.profile.gateway}` })
+    .waitFor({ timeout: TIMEOUT });
+  const statuses = await page
+    .locator('[data-step]')
+    .evaluateAll((steps) => steps.map((s) => (s as HTMLElement).dataset.status));
   assert.deepEqual(statuses, Array(9).fill('done'), 'every step is green');
   assert.equal(await page.getByTestId('virtual-ip').textContent(), scenario.expect.virtualIp);
-  assert.match((await page.getByTestId('split-networks').textContent()) ?? '', new RegExp(scenario.expect.splitNetwork.replace(/\./g, '\\.')));
+  assert.match(
+    (await page.getByTestId('split-networks').textContent()) ?? '',
+    new RegExp(scenario.expect.splitNetwork.replace(/\./g, '\\.')),
+  );
 }
 
 export async function expectCountersRising(page: Page, scenario: FlowScenario): Promise<void> {
   const check = async () => {
     const before = Number((await page.getByTestId('packets-in').textContent())?.replace(/,/g, ''));
     await page.waitForFunction(
-      (start) => Number(document.querySelector('[data-testid="packets-in"]')?.textContent?.replace(/,/g, '')) > start,
+      (start) =>
+        Number(
+          document.querySelector('[data-testid="packets-in"]')?.textContent?.replace(/,/g, ''),
+        ) > start,
       before,
       { timeout: TIMEOUT },
     );
-    await page.waitForFunction(() => !/^0 bit\/s$/.test(document.querySelector('[data-testid="rate-in"]')?.textContent ?? ''), undefined, { timeout: TIMEOUT });
+    await page.waitForFunction(
+      () =>
+        !/^0 bit\/s$/.test(document.querySelector('[data-testid="rate-in"]')?.textContent ?? ''),
+      undefined,
+      { timeout: TIMEOUT },
+    );
     // a few seconds of chart
     await page.waitForTimeout(3000);
   };
@@ -96,20 +119,29 @@ export async function expectLogShowsExchange(page: Page, scenario: FlowScenario)
 
 export async function disconnect(page: Page, scenario: FlowScenario): Promise<void> {
   await page.getByRole('button', { name: 'Disconnect' }).click();
-  await page.getByTestId('headline').filter({ hasText: 'Not connected' }).waitFor({ timeout: TIMEOUT });
+  await page
+    .getByTestId('headline')
+    .filter({ hasText: 'Not connected' })
+    .waitFor({ timeout: TIMEOUT });
   const deadline = Date.now() + 2000;
   while ((await scenario.gatewayHasSa()) && Date.now() < deadline) await page.waitForTimeout(100);
   assert.equal(await scenario.gatewayHasSa(), false, 'the gateway holds no SA within 2 s');
 }
 
-export async function expectWrongPasswordExplained(page: Page, scenario: FlowScenario): Promise<void> {
+export async function expectWrongPasswordExplained(
+  page: Page,
+  scenario: FlowScenario,
+): Promise<void> {
   await connect(page, scenario, scenario.secrets.wrongPassword);
   const failure = page.getByTestId('failure');
   await failure.waitFor({ timeout: TIMEOUT });
   const text = (await failure.textContent()) ?? '';
   assert.match(text, /Username or password rejected/);
   assert.match(text, /Check your username and password/);
-  assert.doesNotMatch((await page.locator('body').textContent()) ?? '', /EngineError|\.ts:\d+|\n\s+at /);
+  assert.doesNotMatch(
+    (await page.locator('body').textContent()) ?? '',
+    /EngineError|\.ts:\d+|\n\s+at /,
+  );
   assert.equal(await page.locator('[data-step="xauth"]').getAttribute('data-status'), 'failed');
   await scenario.screenshot('wrong-password');
 }

@@ -1,0 +1,52 @@
+// The IPC contract over Electron IPC: invokes accepted only from our own top-level frame and
+// validated by the dispatcher; service events sent to the window. logs.export saves through a
+// dialog here instead of handing text to the page.
+import { writeFile } from 'node:fs/promises';
+import { type BrowserWindow, dialog, ipcMain } from 'electron';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../shared/ipc-channels.js';
+import type { InvokeHandlers } from '../../shared/ipc.js';
+import { createDispatcher } from '../ipc/dispatcher.js';
+import { isTrustedSenderUrl } from '../ipc/trusted-sender.js';
+import { createServiceHandlers } from '../service/handlers.js';
+import type { VpnService } from '../service/vpn-service.js';
+
+export function bridgeIpc(
+  service: VpnService,
+  window: () => BrowserWindow | undefined,
+  version: string,
+): void {
+  const exportLogs: InvokeHandlers['logs.export'] = async ({ format }) => {
+    const { text, lines, suggestedName } = service.exportLogs(format);
+    const owner = window();
+    const options = { defaultPath: suggestedName };
+    const choice = owner
+      ? await dialog.showSaveDialog(owner, options)
+      : await dialog.showSaveDialog(options);
+    if (choice.canceled || !choice.filePath) return { lines, suggestedName };
+    await writeFile(choice.filePath, text, { mode: 0o600 });
+    return { lines, suggestedName, savedTo: choice.filePath };
+  };
+  const dispatch = createDispatcher({
+    ...createServiceHandlers(service, { host: 'electron', version }),
+    'logs.export': exportLogs,
+  });
+
+  ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, input: unknown) => {
+    const frame = event.senderFrame;
+    if (!isTrustedSenderUrl(frame?.url, frame !== null && frame.parent === null)) {
+      return {
+        ok: false,
+        error: {
+          code: 'forbidden',
+          message: 'requests are accepted only from the Roadwarrior window',
+        },
+      };
+    }
+    return dispatch(name, input);
+  });
+
+  service.on((message) => {
+    const target = window();
+    if (target && !target.isDestroyed()) target.webContents.send(EVENT_CHANNEL, message);
+  });
+}
