@@ -14,7 +14,9 @@ import {
 import { type DataAttribute, tlvNumber, tv } from './wire/attributes.js';
 import type { EspEncryption, EspIntegrity } from '../shared/esp-sa.js';
 
-export type HashName = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
+import type { HashName } from './crypto/index.js';
+
+export type { HashName };
 export type Phase1Cipher = 'aes' | '3des';
 
 /** RFC 3526 / RFC 2409 6 group numbers by name; RFC 5903 for ECP. */

@@ -3,7 +3,7 @@
 // informational; draft-dukes-ike-mode-cfg 3.2 transactions). This module seals and opens them.
 import { timingSafeEqual } from 'node:crypto';
 import { EngineError } from './api.js';
-import { messageIdBytes } from './crypto/index.js';
+import { messageHash } from './crypto/index.js';
 import type { IkeSa } from './ike-sa.js';
 import { DecodeError } from './wire/codec.js';
 import { GENERIC_PAYLOAD_HEADER_LENGTH, HeaderFlag, PayloadType } from './wire/constants.js';
@@ -24,13 +24,14 @@ export class HashMismatchError extends Error {
   }
 }
 
-/** What goes into the HASH besides SKEYID_a, given the bytes of the payloads after HASH. */
-export type HashInput = (payloadsAfterHash: Buffer) => Buffer[];
+/** The HASH of a message, given the bytes of the payloads after the HASH payload. */
+export type HashInput = (sa: IkeSa, payloadsAfterHash: Buffer) => Buffer;
 
 /** HASH(1) of informational and transaction exchanges: prf(SKEYID_a, M-ID | payloads). */
 export const hashOverMessage =
   (messageId: number): HashInput =>
-  (rest) => [messageIdBytes(messageId), rest];
+  (sa, rest) =>
+    messageHash(sa.prf, sa.skeyidA, messageId, rest);
 
 export function sealProtected(
   sa: IkeSa,
@@ -40,7 +41,7 @@ export function sealProtected(
   hashInput: HashInput,
 ): Buffer {
   const chain = encodePayloadChain(payloads);
-  const hash = sa.prf(sa.skeyidA, Buffer.concat(hashInput(chain.bytes)));
+  const hash = hashInput(sa, chain.bytes);
   const hashPayload = Buffer.alloc(GENERIC_PAYLOAD_HEADER_LENGTH);
   hashPayload.writeUInt8(chain.firstPayload, 0);
   hashPayload.writeUInt16BE(GENERIC_PAYLOAD_HEADER_LENGTH + hash.length, 2);
@@ -79,7 +80,7 @@ export function openProtected(
     throw new DecodeError('bad-value', 'protected message does not start with a HASH payload');
   }
   const restBytes = Buffer.concat(rest.map((p) => p.bytes));
-  const expected = sa.prf(sa.skeyidA, Buffer.concat(hashInput(restBytes)));
+  const expected = hashInput(sa, restBytes);
   if (expected.length !== hash.body.data.length || !timingSafeEqual(expected, hash.body.data)) {
     throw new HashMismatchError();
   }

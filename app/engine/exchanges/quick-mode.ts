@@ -13,7 +13,12 @@ import {
   prefixToMask,
 } from '../../shared/net.js';
 import { EngineError } from '../api.js';
-import { createKeyExchange, espDirectionKeys, messageIdBytes } from '../crypto/index.js';
+import {
+  createKeyExchange,
+  espDirectionKeys,
+  quickModeHash2,
+  quickModeHash3,
+} from '../crypto/index.js';
 import type { IkeSa } from '../ike-sa.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
@@ -169,7 +174,9 @@ export async function runQuickMode(
   if (answer.header.exchangeType === ExchangeType.Informational) {
     throw new EngineError('phase2-rejected', 'the gateway refused the Quick Mode proposal');
   }
-  const received = openProtected(sa, answer, (rest) => [messageIdBytes(messageId), nonceI, rest]);
+  const received = openProtected(sa, answer, (s, rest) =>
+    quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
+  );
   deps.onSent('qm2-received');
 
   const chosenProposal = requirePayload(received, PayloadType.SA, 'Quick Mode message 2').body
@@ -216,12 +223,9 @@ export async function runQuickMode(
   if (offered.kilobytes)
     lifetime.kilobytes = Math.min(lifetime.kilobytes ?? Infinity, offered.kilobytes);
 
-  const qm3 = sealProtected(sa, ExchangeType.QuickMode, messageId, [], () => [
-    Buffer.from([0]),
-    messageIdBytes(messageId),
-    nonceI,
-    nonceR,
-  ]);
+  const qm3 = sealProtected(sa, ExchangeType.QuickMode, messageId, [], (s) =>
+    quickModeHash3(s.prf, s.skeyidA, messageId, nonceI, nonceR),
+  );
   messenger.answer(answer, qm3);
   deps.onSent('qm3-sent');
 
