@@ -1,10 +1,10 @@
-// Electron's main process: a thin shell around the VpnService (the real engine and the
-// in-process data plane), one locked-down window, a tray, and the IPC bridge. Closing the
+// Electron's main process: a thin shell around the VpnService (the real engine; the data plane
+// through the privileged helper unless running as root), one locked-down window, a tray, and the IPC bridge. Closing the
 // window keeps the tunnel up in the tray; quitting disconnects (DELETEs sent) first.
 import { join } from 'node:path';
 import { type BrowserWindow, app, powerMonitor } from 'electron';
-import { createInProcessDataPlane } from '../../dataplane/index.js';
 import { connect } from '../../engine/index.js';
+import { createDataPlaneFor } from '../data-plane-choice.js';
 import { createDesktopService } from '../service/create-service.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { hardenApp, hardenSession } from './hardening.js';
@@ -18,7 +18,7 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 const service = createDesktopService({
   connect,
-  createDataPlane: () => createInProcessDataPlane(),
+  createDataPlane: createDataPlaneFor({ uid: process.getuid?.() }),
 });
 const root = app.getAppPath();
 const iconsDir = app.isPackaged
