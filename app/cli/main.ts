@@ -9,7 +9,7 @@ const USAGE = `roadwarrior: IKEv1 remote-access VPN client
 ${CONNECT_USAGE}
        roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
          (the privileged helper, foreground; connect --helper PATH uses it)
-       roadwarrior ui [--port N]
+       roadwarrior ui [--port N] [--static-dir DIR] [--no-dns] [--helper SOCKET]
          (the desktop UI served to a browser on 127.0.0.1 with a random token)
 `;
 

@@ -6,21 +6,45 @@ import type { VpnService } from '../service/vpn-service.js';
 import { startWebHost } from './web-host.js';
 
 export const UI_USAGE =
-  'usage: roadwarrior ui [--port N]   (serves the UI on http://127.0.0.1 with an access token)';
+  'usage: roadwarrior ui [--port N] [--static-dir DIR] [--no-dns] [--helper SOCKET]   (serves the UI on http://127.0.0.1 with an access token)';
 
 /** where `npm run build:renderer` puts the UI */
 export const DEFAULT_STATIC_DIR = fileURLToPath(
   new URL('../../../dist/renderer/', import.meta.url),
 );
 
-/** `--port N` (default: any free port) */
-export function parseUiArgs(argv: string[]): { port?: number } {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' } }, strict: true });
-  if (values.port === undefined) return {};
+export interface UiArgs {
+  port?: number;
+  staticDir?: string;
+  /** like `connect --no-dns`: connections leave the resolver alone */
+  skipDns: boolean;
+  /** the privileged helper's socket (default: the system one unless running as root) */
+  helperSocket?: string;
+}
+
+/** `--port N` (default: any free port), `--static-dir DIR` (default: DEFAULT_STATIC_DIR),
+ * `--no-dns`, `--helper SOCKET` */
+export function parseUiArgs(argv: string[]): UiArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      'static-dir': { type: 'string' },
+      'no-dns': { type: 'boolean', default: false },
+      helper: { type: 'string' },
+    },
+    strict: true,
+  });
+  const args: UiArgs = {
+    staticDir: values['static-dir'],
+    skipDns: values['no-dns'],
+    helperSocket: values.helper,
+  };
+  if (values.port === undefined) return args;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, not ${values.port}`);
-  return { port };
+  return { ...args, port };
 }
 
 export interface UiCommandDeps {

@@ -1,6 +1,6 @@
-// The web host with a VpnService on a throwaway profile directory and in-memory keychain. The
-// engine is a parameter: the fake one here, the real one (app/engine connect + the in-process
-// data plane, inside the client namespace) for the head-end e2e.
+// The web host in this process, with a VpnService on a throwaway profile directory and an
+// in-memory keychain, around the engine the test passes (the fake one). The head-end e2e runs
+// the real `roadwarrior ui` in the lab's client namespace instead (ui-process.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
