@@ -3,31 +3,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  inKeyringSession,
+  keyringToolsMissing,
+  scratchHomeEnv,
+} from '../support/keyring-session.js';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./support/keychain-child.ts', import.meta.url));
 const node = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CHILD)}`;
 
-/** A private session bus with an unlocked gnome-keyring; the daemon is killed by its PID. */
-const IN_KEYRING_SESSION = (body: string) => `
-set -e
-printf 'test-login-password' | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
-daemon=$!
-trap 'kill $daemon 2>/dev/null || true' EXIT
-for i in $(seq 1 100); do
-  if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \\
-      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then break; fi
-  sleep 0.05
-done
-${body}
-`;
+const missing = keyringToolsMissing();
 
-const missing = ['dbus-run-session', 'gnome-keyring-daemon', 'secret-tool'].filter(
-  (tool) => !['/usr/bin', '/bin', '/usr/local/bin'].some((dir) => existsSync(`${dir}/${tool}`)),
-);
+/** `body` in a private session bus with an unlocked gnome-keyring whose files live in a scratch
+ * HOME (never the keyring of whoever runs the tests); its stdout. */
+async function inScratchKeyring(body: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'rw-keychain-'));
+  try {
+    const { stdout } = await run('dbus-run-session', ['--', 'sh', '-c', inKeyringSession(body)], {
+      env: await scratchHomeEnv(dir),
+    });
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 function lastJsonLine(stdout: string): Record<string, unknown> {
   const line = stdout.trim().split('\n').at(-1) ?? '{}';
@@ -37,18 +42,11 @@ function lastJsonLine(stdout: string): Record<string, unknown> {
 test(
   'keytar stores, reads and deletes in a real Secret Service',
   {
-    skip: missing.length
-      ? `missing ${missing.join(', ')} (apt-get install dbus gnome-keyring libsecret-tools)`
-      : false,
+    skip: missing ?? false,
     timeout: 60_000,
   },
   async () => {
-    const { stdout } = await run('dbus-run-session', [
-      '--',
-      'sh',
-      '-c',
-      IN_KEYRING_SESSION(`${node} round-trip`),
-    ]);
+    const stdout = await inScratchKeyring(`${node} round-trip`);
     assert.deepEqual(lastJsonLine(stdout), {
       probe: { available: true },
       readBack: true,
@@ -60,15 +58,10 @@ test(
 
 test(
   'keytar entries are the documented service and account, readable by other Secret Service tools',
-  { skip: missing.length ? `missing ${missing.join(', ')}` : false, timeout: 60_000 },
+  { skip: missing ?? false, timeout: 60_000 },
   async () => {
-    const { stdout } = await run('dbus-run-session', [
-      '--',
-      'sh',
-      '-c',
-      IN_KEYRING_SESSION(`${node} store-only
-echo "lookup=$(secret-tool lookup service Roadwarrior account Office:group-psk)"`),
-    ]);
+    const stdout = await inScratchKeyring(`${node} store-only
+echo "lookup=$(secret-tool lookup service Roadwarrior account Office:group-psk)"`);
     assert.match(stdout, /^lookup=group-value$/m);
   },
 );

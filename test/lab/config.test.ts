@@ -180,3 +180,19 @@ test('options that would make a broken or misleading config are rejected', () =>
     'undefined keeps the default',
   );
 });
+
+test('extra pool attributes by type number; a type another option sends is refused', () => {
+  const lines = settings(
+    swanctlConf(resolveLabOptions({ extraAttributes: { 28673: '0.0.0.0', 28680: 'x' } })),
+  );
+  assert.ok(lines.includes('28673 = "0.0.0.0"'));
+  assert.ok(lines.includes('28680 = "x"'));
+  assert.throws(
+    () => swanctlConf(resolveLabOptions({ savePassword: true, extraAttributes: { 28673: '1' } })),
+    /28673 is already sent/,
+  );
+  assert.throws(
+    () => resolveLabOptions({ extraAttributes: { 32768: 'x' } }),
+    /'32768' is not an attribute type/,
+  );
+});

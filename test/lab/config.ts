@@ -21,11 +21,11 @@ export const LAB_POOL = 'lab-pool';
 
 // Explicit plugin list so nothing from /etc/strongswan.d loads. kernel-libipsec before
 // kernel-netlink: the kernel has no ESP, so ESP runs in userspace over a TUN device.
-const CHARON_PLUGINS =
+export const CHARON_PLUGINS =
   'random nonce openssl aes sha1 sha2 md5 hmac gmp curve25519 pem pkcs1 x509 pubkey ' +
   'kernel-libipsec kernel-netlink socket-default vici xauth-generic unity attr';
 // swanctl only talks vici and parses PSK secrets: keep its start cheap.
-const SWANCTL_PLUGINS = 'random nonce openssl pem pkcs1 x509 pubkey';
+export const SWANCTL_PLUGINS = 'random nonce openssl pem pkcs1 x509 pubkey';
 
 // Cisco Unity Mode Config attribute numbers (Cisco Unity client/server attribute registry).
 const UNITY_BANNER = 28672;
@@ -113,8 +113,17 @@ function indent(lines: string[], depth: number): string {
 export function swanctlConf(options: ResolvedLabOptions): string {
   const localTs = options.splitInclude ? LAB_ADDRESSES.lanNetwork : '0.0.0.0/0';
   const unityFlags = [
-    ...(options.savePassword ? [`${UNITY_SAVE_PASSWD} = ${quote(UNITY_TRUE)}`] : []),
-    ...(options.pfsUnity ? [`${UNITY_PFS} = ${quote(UNITY_TRUE)}`] : []),
+    ...(options.savePassword ? [UNITY_SAVE_PASSWD] : []),
+    ...(options.pfsUnity ? [UNITY_PFS] : []),
+  ];
+  const taken = new Set([UNITY_BANNER, UNITY_DEF_DOMAIN, ...unityFlags]);
+  const moreAttributes = [
+    ...unityFlags.map((type) => `${type} = ${quote(UNITY_TRUE)}`),
+    ...Object.entries(options.extraAttributes).map(([type, value]) => {
+      if (taken.has(Number(type)))
+        throw new Error(`lab option extraAttributes: ${type} is already sent by another option`);
+      return `${type} = ${quote(value)}`;
+    }),
   ];
   const xauthSecrets = options.users.map(
     (user, i) =>
@@ -159,7 +168,7 @@ pools {
     nbns = ${LAB_ADDRESSES.nbns}
     ${UNITY_BANNER} = ${quote(options.banner)}
     ${UNITY_DEF_DOMAIN} = ${quote(options.domain)}
-${indent(unityFlags, 2)}  }
+${indent(moreAttributes, 2)}  }
 }
 secrets {
   ike-group {

@@ -43,6 +43,13 @@ export interface LabOptions {
   banner?: string;
   /** Unity DEF_DOMAIN (28674). */
   domain?: string;
+  /**
+   * More pool attributes, by Mode Config type number (draft-dukes-ike-mode-cfg 3.3; Unity from
+   * 28672). strongSwan sends a value that parses as an IPv4 address as its 4 bytes, anything
+   * else as the string's bytes: '0.0.0.0' is thus a 4-byte 0, the only way to say "no" (e.g.
+   * SAVE_PASSWD) since settings cannot carry NUL. A type another option already sends is refused.
+   */
+  extraAttributes?: Record<number, string>;
 }
 
 export type ResolvedLabOptions = Required<
@@ -94,6 +101,7 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   pfsUnity: false,
   banner: 'Welcome to the IKEv1 lab gateway (authorised users only)',
   domain: 'corp.lab.example',
+  extraAttributes: {},
 };
 
 // One swanctl proposal: algorithm keywords joined by '-', nothing that could break the config syntax.
@@ -128,6 +136,11 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds >= 0)) {
       throw new Error(`lab option ${what} must be a whole number of seconds >= 0, got ${seconds}`);
     }
+  }
+  for (const type of Object.keys(resolved.extraAttributes)) {
+    // 15 bits: the top bit of a data attribute's type is its format flag (RFC 2408 3.3)
+    if (!/^[1-9]\d*$/.test(type) || Number(type) > 0x7fff)
+      throw new Error(`lab option extraAttributes: '${type}' is not an attribute type 1..32767`);
   }
   const { childLifetimeSeconds: life, childRekeySeconds: rekey } = resolved;
   if (life !== undefined && rekey !== undefined && rekey >= life) {

@@ -2,7 +2,7 @@
 // first, then the user through a prompt. Answers are kept in memory for the session so a
 // reconnect does not ask again, unless they cannot be reused (one-time passwords, next PIN).
 // Saving a password waits for the gateway's verdict (Cisco Unity SAVE_PASSWD, which arrives with
-// Mode Config, after XAuth).
+// Mode Config, after XAuth); saving the group key waits until phase 1 has proven it.
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
 import type { Notice, PromptAnswer } from '../../shared/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
@@ -31,6 +31,9 @@ export class SessionCredentials implements CredentialProvider {
   private passwordSource: Source | undefined;
   /** a password the user asked to save, until the gateway says whether it may be */
   private pendingSave: Secret | undefined;
+  /** a group key the user asked to save, until phase 1 proves it right: a mistyped key saved
+   * at once would be used for every later connect without asking */
+  private pendingGroupKeySave: Secret | undefined;
   /** false once the gateway forbade saving (for the rest of the session) */
   private gatewayAllowsSaving: boolean | undefined;
 
@@ -53,12 +56,12 @@ export class SessionCredentials implements CredentialProvider {
     });
     const key = Secret.fromString(answer.values.groupPsk ?? '');
     this.groupKey = key;
-    if (answer.remember && keychain.status.available)
-      await this.save('group-psk', key, 'group key');
+    if (answer.remember && keychain.status.available) this.pendingGroupKeySave = key;
     return key;
   }
 
   async xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse> {
+    this.groupKeyProven();
     const reusable = await this.reusableAnswer(request);
     if (reusable) return reusable;
     const { profile, keychain } = this.deps;
@@ -85,6 +88,7 @@ export class SessionCredentials implements CredentialProvider {
   }
 
   savePasswordPolicy(allowed: boolean): void {
+    this.groupKeyProven();
     this.gatewayAllowsSaving = allowed;
     void this.applySavePolicy(allowed);
   }
@@ -106,7 +110,16 @@ export class SessionCredentials implements CredentialProvider {
   /** The session is over: drop every secret held in memory. */
   endSession(): void {
     this.groupKey = undefined;
+    this.pendingGroupKeySave = undefined;
     this.forgetPassword();
+  }
+
+  /** XAuth or Mode Config come only after phase 1 authenticated with the group key (the
+   * gateway's hash verified with it, RFC 2409 5.4): it is right, so save it if asked to. */
+  private groupKeyProven(): void {
+    const key = this.pendingGroupKeySave;
+    this.pendingGroupKeySave = undefined;
+    if (key) void this.save('group-psk', key, 'group key');
   }
 
   private forgetPassword(): void {

@@ -1,7 +1,7 @@
 // Saved secrets of a profile: whether each is in the keychain (never the value), set or forget.
 import { useEffect, useState } from 'react';
 import type { CredentialStatus, SecretKind } from '../../shared/ipc.js';
-import { useAction, useStore } from './hooks.js';
+import { useAction, useAppState, useStore } from './hooks.js';
 
 const LABEL: Record<SecretKind, string> = {
   'group-psk': 'Group key',
@@ -94,13 +94,16 @@ function SecretRow({
 export function ProfileSecrets({ profile }: { profile: string }) {
   const store = useStore();
   const [status, setStatus] = useState<CredentialStatus | undefined>();
+  // A session changes saved secrets too ("Save password", the gateway forbidding saved
+  // passwords or rejecting one), and says so in a notice: ask again after each.
+  const lastNotice = useAppState((s) => s.notices.at(-1)?.id);
   useEffect(() => {
     let live = true;
     void store.client.invoke('credentials.status', { profile }).then((s) => live && setStatus(s));
     return () => {
       live = false;
     };
-  }, [store, profile]);
+  }, [store, profile, lastNotice]);
   if (!status) return null;
   return (
     <fieldset className="secrets">
