@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { AppliedNetwork, DataPlaneEvent, IkeChannel } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
-import type { ConnectionState, EngineEvent, Phase } from '../shared/events.js';
+import type { ConnectionState, EngineEvent, ErrorCode, Phase } from '../shared/events.js';
 import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
 import { formatNet } from '../shared/net.js';
 import { type ConnectOptions, EngineError, type VpnConnection } from './api.js';
@@ -475,7 +475,9 @@ export class Connection implements VpnConnection {
           });
         break;
       case 'failure':
-        void this.fail(new EngineError('dataplane-failed', event.message));
+        void this.fail(
+          new EngineError(portErrorCode(event.code) ?? 'dataplane-failed', event.message),
+        );
         break;
       case 'rekey-needed': {
         const child = this.children.find((c) => c.pair.id === event.saId);
@@ -626,8 +628,21 @@ function phaseOf(state: ConnectionState): Phase {
   return 'session';
 }
 
+/** Data-plane codes that mean something to the user on their own: the privileged helper is not
+ * running, or went away (app/helper/client.ts). Other data-plane failures are 'dataplane-failed'. */
+const PORT_ERROR_CODES = [
+  'helper-unavailable',
+  'helper-lost',
+] as const satisfies readonly ErrorCode[];
+
+function portErrorCode(code: unknown): ErrorCode | undefined {
+  return PORT_ERROR_CODES.find((known) => known === code);
+}
+
 function toEngineError(error: unknown): EngineError {
   if (error instanceof EngineError) return error;
+  const portCode = error instanceof Error && 'code' in error && portErrorCode(error.code);
+  if (portCode) return new EngineError(portCode, error.message);
   if (error instanceof DecodeError)
     return new EngineError(
       'malformed-response',

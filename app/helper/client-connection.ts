@@ -50,6 +50,8 @@ export class HelperConnection {
   private lossDetail: string | undefined;
   private ending = false;
   private lost: string | undefined;
+  /** frames of this event-loop turn are held back for one write */
+  private corked = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -135,7 +137,19 @@ export class HelperConnection {
   }
 
   private write(message: ClientFrame): void {
-    this.socket.write(frame(encodeFrame(ClientFrameSchema, message)));
+    const bytes = frame(encodeFrame(ClientFrameSchema, message));
+    // Frames of one event-loop turn leave in one write, so the helper reads the last Quick Mode
+    // message and the install of its SA together: the gateway's first packet on the new SA
+    // cannot slip in between and be dropped for want of the SA (seen at rekeys under load).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(bytes);
   }
 
   private onData(chunk: Buffer): void {

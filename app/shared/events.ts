@@ -45,6 +45,10 @@ export const errorCodes = [
   'config-invalid',
   'dataplane-failed',
   'network-config-failed',
+  /** the privileged helper (issue 5) does not answer on its socket */
+  'helper-unavailable',
+  /** the privileged helper went away mid-session; the tunnel went with it */
+  'helper-lost',
   'cancelled',
   'internal',
 ] as const;

@@ -203,6 +203,15 @@ test('malformed, unknown-version and oversized frames are refused with a reason;
   await lab.waitForLog(/refused frame from uid 0 .*not JSON/);
   await lab.waitForLog(/refused frame from uid 0 .*version 99/);
   await lab.waitForLog(/refused frame from uid 0 .*exceeds/);
+  assert.ok(
+    lab.logs.some(
+      (l) =>
+        l.level === 'warn' &&
+        l.message.includes(`refused frame from uid 0`) &&
+        l.message.endsWith(String(invalid.message)),
+    ),
+    'the schema refusal is logged with its reason',
+  );
 
   // the first client never noticed
   good.send(Buffer.from('still here'), 'ike');

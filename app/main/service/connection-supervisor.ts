@@ -1,6 +1,7 @@
 // One active VPN session at a time: starts the engine, forwards its events, shows the banner,
-// and after a dead peer (or a network change, or resume) reconnects with backoff, shown as its
-// own phase. A session ends by user disconnect, a failure that retrying cannot fix, or giving up.
+// and after a dead peer, a lost privileged helper (or a network change, or resume) reconnects
+// with backoff, shown as its own phase. A session ends by user disconnect, a failure that
+// retrying cannot fix, or giving up.
 import { randomUUID } from 'node:crypto';
 import type { ConnectOptions, VpnConnection } from '../../engine/api.js';
 import { EngineError } from '../../engine/api.js';
@@ -39,6 +40,9 @@ const RECONNECTABLE = new Set<ErrorCode>([
   'gateway-unreachable',
   'gateway-resolve-failed',
   'dataplane-failed',
+  // the privileged helper crashed or restarts: attempts fail fast until its socket accepts again
+  'helper-lost',
+  'helper-unavailable',
 ]);
 
 interface Session {

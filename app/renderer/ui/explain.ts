@@ -84,6 +84,14 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
     title: 'Setting up routes or DNS failed',
     hint: 'The tunnel is negotiated but the system network could not be configured. The log names the command that failed.',
   },
+  'helper-unavailable': {
+    title: 'The Roadwarrior system service is not running',
+    hint: 'The app needs its privileged helper to create the tunnel. Start the roadwarrior-helper service (or reinstall the app) and try again.',
+  },
+  'helper-lost': {
+    title: 'The Roadwarrior system service stopped',
+    hint: 'The privileged helper that carried the tunnel went away. The app reconnects by itself once the service is back.',
+  },
   cancelled: { title: 'Cancelled', hint: '' },
   internal: {
     title: 'Something went wrong inside Roadwarrior',
