@@ -93,6 +93,7 @@ export const NoticeSchema = z.object({
     'password-not-saved',
     'saved-password-removed',
     'saved-password-rejected',
+    'saved-group-key-rejected',
     'secret-saved',
   ]),
   message: z.string(),

@@ -178,6 +178,27 @@ test('a rejected saved password is removed, the failed step named, and the next 
   }
 });
 
+test('a rejected saved group key is removed and the next connect asks for it', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    await fixture.credentials.set('Office', 'group-psk', Secret.fromString('stale group key'));
+    await fixture.service.connect('Office', 'info');
+    const failed = await phase(fixture, 'failed');
+    assert.equal(failed.failure?.code, 'group-psk-rejected');
+    await fixture.waitFor(
+      'notice',
+      (n) => n.code === 'saved-group-key-rejected',
+      'the rejection notice',
+    );
+    assert.equal(await fixture.credentials.get('Office', 'group-psk'), undefined);
+
+    await fixture.service.connect('Office', 'info');
+    assert.equal((await promptOf(fixture, 'group-psk')).kind, 'group-psk');
+  } finally {
+    await fixture.close();
+  }
+});
+
 test('a dead peer reconnects with backoff, shown as its own phase, without asking again', async () => {
   const fixture = await createServiceFixture();
   try {

@@ -225,6 +225,7 @@ export class ConnectionSupervisor {
       this.rejected.add(session.profile.name);
       await session.credentials.passwordRejected();
     }
+    if (error?.code === 'group-psk-rejected') await session.credentials.groupKeyRejected();
     const restartReason = session.restartReason;
     session.restartReason = undefined;
     if (session.stopping) this.finish(session, 'idle');

@@ -26,6 +26,7 @@ const ONE_TIME_FIELDS = new Set<XauthRequest['fields'][number]>(['passcode', 'an
 
 export class SessionCredentials implements CredentialProvider {
   private groupKey: Secret | undefined;
+  private groupKeyFromKeychain = false;
   private username: string | undefined;
   private password: Secret | undefined;
   private passwordSource: Source | undefined;
@@ -46,6 +47,7 @@ export class SessionCredentials implements CredentialProvider {
     if (stored) {
       this.deps.log('using the group key saved in the keychain');
       this.groupKey = stored;
+      this.groupKeyFromKeychain = true;
       return stored;
     }
     const answer = await this.deps.prompts.ask({
@@ -107,9 +109,27 @@ export class SessionCredentials implements CredentialProvider {
     }
   }
 
+  /** Phase 1 failed on the group key (the gateway's HASH_R did not verify with it): a saved
+   * key is wrong, so it is removed rather than tried on every later connect. */
+  async groupKeyRejected(): Promise<void> {
+    const fromKeychain = this.groupKeyFromKeychain;
+    this.groupKey = undefined;
+    this.groupKeyFromKeychain = false;
+    this.pendingGroupKeySave = undefined;
+    if (!fromKeychain) return;
+    if (await this.deps.keychain.delete(this.deps.profile.name, 'group-psk')) {
+      this.deps.notify(
+        'saved-group-key-rejected',
+        'warning',
+        `The gateway rejected the group key saved for "${this.deps.profile.name}", so it was removed from the keychain. Enter the current group key next time.`,
+      );
+    }
+  }
+
   /** The session is over: drop every secret held in memory. */
   endSession(): void {
     this.groupKey = undefined;
+    this.groupKeyFromKeychain = false;
     this.pendingGroupKeySave = undefined;
     this.forgetPassword();
   }
