@@ -1,142 +1,247 @@
-// `npm run bench`: Roadwarrior against Debian's vpnc on the same lab, in one run: cold connect
-// time to the first ping reply through the tunnel (median of 5), and the client's CPU seconds
-// and peak RSS for a fixed ping flood. Figures are reported as ratios to vpnc.
-import { type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../test/lab/index.js';
+// `npm run bench`: Roadwarrior against both reference clients, Debian's vpnc and strongSwan's
+// charon as an IKEv1 XAuth road warrior, in one run on the same lab and gateway:
+//   connect time to the first ping reply through the tunnel, cold (process start) and warm
+//   (a connect inside an already-running process), median of --runs;
+//   iperf3 TCP throughput up and down (--iperf-seconds each); the client's CPU seconds per GB
+//   carried and peak RSS during those runs.
+// Roadwarrior's cold row uses the bundled CLI (build/bundle-cli.mjs, built first); the tsx row
+// shows what the source checkout's bin/roadwarrior.mjs costs. Results go to stdout and to
+// bench/results/<date>.md. Needs root and scripts/install-system-deps.sh.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type IkeSa, LAB_DEFAULTS, type Lab, startLab } from '../test/lab/index.js';
 import { CLI_ENTRY } from '../test/support/cli-process.js';
-import { clientFiles, connectArgs } from '../test/support/interop.js';
+import { clientFiles } from '../test/support/interop.js';
+import { LAB_CONNECTION } from '../test/lab/config.js';
+import { CHARON } from '../test/lab/gateway.js';
+import { SWANCTL } from './charon-client.js';
+import {
+  type BenchClient,
+  type Checkpoint,
+  type Running,
+  type WarmSession,
+  VPNC,
+  VPNC_SCRIPT,
+  charonClient,
+  roadwarriorCli,
+  roadwarriorWarm,
+  vpncClient,
+} from './clients.js';
+import { IPERF3, iperf, startIperfServer } from './iperf.js';
+import { processUsage, timeToFirstReply } from './measure.js';
+import { type ClientResult, type Transform, renderReport } from './report.js';
 
-const RUNS = 5;
+// One transform for every client: vpnc offers no MODP 2048 and no AES-GCM, and CPU per GB is
+// only comparable with the same cipher. No PFS (vpnc's nopfs).
+const IKE_PROPOSAL = 'aes256-sha1-modp1536';
+const ESP_PROPOSAL = 'aes256-sha1';
+const PASSWORD = 'alice-secret';
+const BUNDLE_SCRIPT = fileURLToPath(new URL('../build/bundle-cli.mjs', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../dist/cli/roadwarrior.mjs', import.meta.url));
 
-interface Client {
-  name: string;
-  start(lab: Lab): ChildProcess;
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    'iperf-seconds': { type: 'string', default: '10' },
+    // CPU profiles of Roadwarrior's connects (warm: each connect; cold: each CLI process);
+    // profiling slows what it measures, so the figures of such a run are not comparable
+    'cpu-prof-dir': { type: 'string' },
+  },
+});
+const RUNS = Number(values.runs);
+const IPERF_SECONDS = Number(values['iperf-seconds']);
+const CPU_PROFILE_DIR = values['cpu-prof-dir'] && resolve(values['cpu-prof-dir']);
+if (!(RUNS >= 1 && IPERF_SECONDS >= 1)) throw new Error('--runs and --iperf-seconds: at least 1');
+
+function checkPrerequisites(): void {
+  if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (network namespaces)');
+  const missing = [
+    [VPNC, 'vpnc (apt vpnc)'],
+    [VPNC_SCRIPT, 'vpnc-script (apt vpnc-scripts)'],
+    [CHARON, 'strongSwan charon (apt strongswan-charon)'],
+    [SWANCTL, 'swanctl (apt strongswan-swanctl)'],
+    [
+      '/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so',
+      'kernel-libipsec (apt libcharon-extra-plugins)',
+    ],
+    [IPERF3, 'iperf3 (apt iperf3)'],
+  ].filter(([path]) => !existsSync(path!));
+  if (missing.length)
+    throw new Error(
+      `benchmark prerequisites missing: ${missing.map(([path, what]) => `${what} at ${path}`).join(', ')}; run scripts/install-system-deps.sh`,
+    );
 }
 
-async function firstReply(lab: Lab, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    const r = await lab.execInClient('ping', ['-c', '1', '-W', '0.05', LAB_ADDRESSES.lanHost], {
-      check: false,
-    });
-    if (r.code === 0) return;
+/** Progress on stderr: a bench run takes minutes. */
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${message}\n`);
+}
+
+/**
+ * Waits until the gateway holds no SA, so every connect starts alike. A DELETE lost on the
+ * loaded box (seen with vpnc) would leave an IKE SA until DPD: the bench then terminates it.
+ */
+async function gatewayIdle(lab: Lab): Promise<void> {
+  const idle = (sas: unknown[]) => sas.length === 0;
+  try {
+    await lab.waitForSas(idle, 3000, 'the gateway to drop the SAs');
+  } catch {
+    progress('the gateway still holds an SA of the stopped client: terminating it');
+    await lab.swanctl(['--terminate', '--ike', LAB_CONNECTION, '--force']);
+    await lab.waitForSas(idle, 10_000, 'the gateway to drop the SAs');
   }
-  throw new Error('no ping reply through the tunnel');
 }
 
-function stopped(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+/** What the gateway negotiated with the connected client. */
+async function transform(lab: Lab): Promise<Transform> {
+  const [ike] = await lab.listSas();
+  const child = ike?.childSas[0];
+  const describe = (sa: Pick<IkeSa, 'encrAlg' | 'encrKeysize' | 'integAlg' | 'dhGroup'>) =>
+    [sa.encrAlg && `${sa.encrAlg}-${sa.encrKeysize ?? ''}`, sa.integAlg, sa.dhGroup]
+      .filter(Boolean)
+      .join('/');
+  return { ike: ike ? describe(ike) : '?', esp: child ? describe(child) : '?' };
 }
 
-/** utime+stime (s) and peak RSS (KiB) of a live process, from /proc. */
-function usage(pid: number): { cpu: number; rssKiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString());
-  const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpu: (Number(stat[11]) + Number(stat[12])) / ticks, rssKiB: Number(hwm?.[1] ?? 0) };
+/** Checkpoints of one connect, from `startedAt` (epoch ms) to the first reply, as named spans. */
+function spans(startedAt: number, checkpoints: Checkpoint[], replyAt: number): [string, number][] {
+  const points = [
+    { name: 'start', at: startedAt },
+    ...checkpoints,
+    { name: 'first ping reply', at: replyAt },
+  ];
+  return points
+    .slice(1)
+    .map((point, i) => [`${points[i]!.name} → ${point.name}`, point.at - points[i]!.at]);
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+/** One cold connect, timed; then `whileUp` (e.g. iperf) with the client's pid; then stop. */
+async function coldConnect(
+  lab: Lab,
+  client: BenchClient,
+  result: ClientResult,
+  whileUp?: (pid: number) => Promise<void>,
+): Promise<void> {
+  let starting: Promise<Running> | undefined;
+  try {
+    const startedAt = Date.now();
+    const { ms } = await timeToFirstReply(lab, () => (starting = client.start()));
+    const running = await starting!;
+    if (whileUp) return await whileUp(running.pid);
+    result.cold.push(ms);
+    progress(`${client.name}: cold connect ${ms.toFixed(0)} ms`);
+    const checkpoints = await running.checkpoints;
+    if (checkpoints) result.coldSpans.push(spans(startedAt, checkpoints, startedAt + ms));
+  } finally {
+    await (await starting?.catch(() => undefined))?.stop();
+    await gatewayIdle(lab);
+  }
+}
 
-async function measure(lab: Lab, client: Client) {
-  const connects: number[] = [];
-  let cpu = 0;
-  let rssKiB = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const started = Date.now();
-    const child = client.start(lab);
-    try {
-      await firstReply(lab, started + 15_000);
-      connects.push(Date.now() - started);
-      if (i === RUNS - 1) {
-        // the node/vpnc process itself (ip netns exec execs it, so the pid is the client's)
-        const before = usage(child.pid!);
-        await lab.execInClient('ping', ['-f', '-c', '20000', '-s', '1200', LAB_ADDRESSES.lanHost], {
-          timeoutMs: 60_000,
-        });
-        const afterFlood = usage(child.pid!);
-        cpu = afterFlood.cpu - before.cpu;
-        rssKiB = afterFlood.rssKiB;
-      }
-    } finally {
-      await stopped(child);
-      await lab.waitForSas((sas) => sas.length === 0, 5_000);
+async function traffic(lab: Lab, pid: number, result: ClientResult): Promise<void> {
+  result.transform = await transform(lab);
+  progress(`${result.name}: iperf3 up and down, ${IPERF_SECONDS} s each`);
+  const before = processUsage(pid);
+  result.up = await iperf(lab, IPERF_SECONDS, false);
+  result.down = await iperf(lab, IPERF_SECONDS, true);
+  const after = processUsage(pid);
+  result.cpuPerGB =
+    (after.cpuSeconds - before.cpuSeconds) / ((result.up.bytes + result.down.bytes) / 1e9);
+  result.peakRssKiB = after.peakRssKiB;
+}
+
+async function warmRuns(lab: Lab, warm: () => Promise<WarmSession>, result: ClientResult) {
+  const session = await warm();
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const startedAt = Date.now();
+      const { ms, result: checkpoints } = await timeToFirstReply(lab, () => session.connect());
+      result.warm.push(ms);
+      progress(`${result.name}: warm connect ${ms.toFixed(0)} ms`);
+      if (checkpoints) result.warmSpans.push(spans(startedAt, checkpoints, startedAt + ms));
+      await session.disconnect();
+      await gatewayIdle(lab);
     }
+  } finally {
+    await session.close();
   }
-  return { name: client.name, connectMs: median(connects), connects, cpu, rssKiB };
 }
 
-const lab = await startLab();
-try {
-  const files = clientFiles({}, LAB_DEFAULTS.groupPsk, 'alice-secret');
-  const vpncConf = join(lab.dir, 'vpnc.conf');
-  writeFileSync(
-    vpncConf,
-    `IPSec gateway ${LAB_ADDRESSES.gateway}\nIPSec ID ${lab.options.group}\nIPSec secret ${LAB_DEFAULTS.groupPsk}\nXauth username alice\nXauth password alice-secret\n`,
-    { mode: 0o600 },
-  );
-  const vpncScript = join(lab.dir, 'vpnc-script-nodns');
-  // vpnc-script minus DNS, so the benchmark never touches resolv.conf
-  writeFileSync(
-    vpncScript,
-    '#!/bin/sh\nunset INTERNAL_IP4_DNS CISCO_DEF_DOMAIN CISCO_SPLIT_DNS\nexec /usr/share/vpnc-scripts/vpnc-script "$@"\n',
-    { mode: 0o755 },
-  );
-  const clients: Client[] = [
-    {
-      name: 'vpnc 0.5.3',
-      start: (l) =>
-        l.spawnInClient(
-          '/usr/sbin/vpnc',
-          [
-            '--no-detach',
-            '--script',
-            vpncScript,
-            '--local-port',
-            '0',
-            '--ifname',
-            'vpn0',
-            '--pid-file',
-            join(l.dir, 'vpnc.pid'),
-            vpncConf,
-          ],
-          { privateRun: true, stdio: 'ignore' },
-        ),
-    },
-    {
-      name: 'roadwarrior (CLI, cold)',
-      start: (l) =>
-        l.spawnInClient(process.execPath, [CLI_ENTRY, ...connectArgs(files)], { stdio: 'ignore' }),
-    },
-  ];
-  const results = [];
-  for (const client of clients) results.push(await measure(lab, client));
+checkPrerequisites();
+const loadAtStart = loadavg();
+progress('bundling the CLI (build/bundle-cli.mjs)');
+execFileSync(process.execPath, [BUNDLE_SCRIPT], { stdio: 'inherit' });
+progress('starting the lab');
+const lab = await startLab({ ikeProposals: [IKE_PROPOSAL], espProposals: [ESP_PROPOSAL] });
+const files = clientFiles(
+  { ikeProposals: [IKE_PROPOSAL], espProposals: [ESP_PROPOSAL], pfs: 'off' },
+  LAB_DEFAULTS.groupPsk,
+  PASSWORD,
+);
+const iperfServer = await startIperfServer(lab).catch(async (error: unknown) => {
   files.remove();
-  const [baseline] = results;
-  const lines = [
-    `# Roadwarrior benchmark, ${new Date().toISOString()}`,
-    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; lab: strongSwan 5.9.8 (userspace ESP) behind a NAT, AES-GCM-256`,
-    '',
-    '| client | cold connect to first ping reply (median of 5) | ratio | CPU s for 20k x 1200 B pings | ratio | peak RSS | ',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...results.map(
-      (r) =>
-        `| ${r.name} | ${r.connectMs} ms (${r.connects.join(', ')}) | ${(r.connectMs / baseline!.connectMs).toFixed(2)}x | ${r.cpu.toFixed(2)} | ${(r.cpu / Math.max(baseline!.cpu, 0.01)).toFixed(2)}x | ${(r.rssKiB / 1024).toFixed(0)} MiB |`,
-    ),
-  ];
-  console.log(lines.join('\n'));
-  mkdirSync(new URL('./results', import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL(`./results/${new Date().toISOString().slice(0, 10)}.md`, import.meta.url),
-    `${lines.join('\n')}\n`,
+  await lab.stop();
+  throw error;
+});
+try {
+  const vpnc = vpncClient(lab, { groupPsk: LAB_DEFAULTS.groupPsk, password: PASSWORD });
+  const charon = charonClient(lab, {
+    group: lab.options.group,
+    groupPsk: LAB_DEFAULTS.groupPsk,
+    username: 'alice',
+    password: PASSWORD,
+    ikeProposal: IKE_PROPOSAL,
+    espProposal: ESP_PROPOSAL,
+  });
+  if (CPU_PROFILE_DIR) mkdirSync(CPU_PROFILE_DIR, { recursive: true });
+  const bundled = roadwarriorCli(
+    lab,
+    'Roadwarrior (bundled CLI)',
+    BUNDLE,
+    files,
+    CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR] : [],
   );
+  const viaTsx = roadwarriorCli(lab, 'Roadwarrior (CLI through tsx)', CLI_ENTRY, files);
+  const row = (
+    client: BenchClient,
+    reference: boolean,
+  ): { client: BenchClient; result: ClientResult } => ({
+    client,
+    result: { name: client.name, reference, cold: [], warm: [], coldSpans: [], warmSpans: [] },
+  });
+  const vpncRow = row(vpnc, true);
+  const charonRow = row(charon, true);
+  const bundledRow = row(bundled, false);
+  const rows = [vpncRow, charonRow, bundledRow, row(viaTsx, false)];
+  // round robin, so a change in the machine's load hits every client alike
+  for (let run = 0; run < RUNS; run++)
+    for (const { client, result } of rows) await coldConnect(lab, client, result);
+  await warmRuns(lab, charon.warm, charonRow.result);
+  await warmRuns(lab, roadwarriorWarm(lab, files, CPU_PROFILE_DIR), bundledRow.result);
+  for (const { client, result } of [vpncRow, charonRow, bundledRow])
+    await coldConnect(lab, client, result, (pid) => traffic(lab, pid, result));
+
+  const report = renderReport(
+    rows.map((r) => r.result),
+    {
+      runs: RUNS,
+      iperfSeconds: IPERF_SECONDS,
+      loadAtStart,
+      strongswan: execFileSync(CHARON, ['--version']).toString().trim(),
+    },
+  );
+  console.log(report);
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`${new Date().toISOString().slice(0, 10)}.md`, dir);
+  writeFileSync(file, report);
+  console.log(`written to ${file.pathname}`);
 } finally {
+  iperfServer.kill('SIGTERM');
+  files.remove();
   await lab.stop();
 }

@@ -1,0 +1,237 @@
+// The benchmark's Markdown report: the side-by-side table with ratios against the reference
+// clients measured in the same run, the issue's targets, and where Roadwarrior's connect goes.
+import { cpus, loadavg, release } from 'node:os';
+import { CHARON_NAME, VPNC_NAME } from './clients.js';
+import type { IperfResult } from './iperf.js';
+import { median } from './measure.js';
+
+export interface Transform {
+  ike: string;
+  esp: string;
+}
+
+export interface ClientResult {
+  name: string;
+  /** vpnc and charon: the baselines of the ratios */
+  reference: boolean;
+  cold: number[];
+  warm: number[];
+  /** per connect: named spans between engine events, ms (Roadwarrior only) */
+  coldSpans: [string, number][][];
+  warmSpans: [string, number][][];
+  up?: IperfResult;
+  down?: IperfResult;
+  cpuPerGB?: number;
+  peakRssKiB?: number;
+  transform?: Transform;
+}
+
+export interface RunInfo {
+  runs: number;
+  iperfSeconds: number;
+  strongswan: string;
+  /** os.loadavg() when the run began: a busy machine makes every figure noisy */
+  loadAtStart: number[];
+}
+
+type Metric = (r: ClientResult) => number | undefined;
+
+const coldMs: Metric = (r) => (r.cold.length ? median(r.cold) : undefined);
+const warmMs: Metric = (r) => (r.warm.length ? median(r.warm) : undefined);
+const upMbit: Metric = (r) => r.up && r.up.bitsPerSecond / 1e6;
+const downMbit: Metric = (r) => r.down && r.down.bitsPerSecond / 1e6;
+const cpuPerGB: Metric = (r) => r.cpuPerGB;
+const rssMiB: Metric = (r) => r.peakRssKiB && r.peakRssKiB / 1024;
+
+interface Column {
+  title: string;
+  metric: Metric;
+  digits: number;
+  /** which reference figure the ratio is against */
+  baseline: (references: ClientResult[]) => { name: string; value: number } | undefined;
+  /** the raw runs, shown after the median */
+  runs?: (r: ClientResult) => number[] | undefined;
+}
+
+/** The best reference by `metric`: lowest for times, CPU and memory, highest for throughput. */
+function bestReference(metric: Metric, higherIsBetter = false) {
+  return (references: ClientResult[]) => {
+    const candidates = references
+      .map((r) => ({ name: r.name, value: metric(r) }))
+      .filter((c): c is { name: string; value: number } => c.value !== undefined);
+    candidates.sort((a, b) => (higherIsBetter ? b.value - a.value : a.value - b.value));
+    return candidates[0];
+  };
+}
+
+function namedReference(name: string, metric: Metric) {
+  return (references: ClientResult[]) => {
+    const reference = references.find((r) => r.name === name);
+    const value = reference && metric(reference);
+    return value === undefined ? undefined : { name, value };
+  };
+}
+
+const COLUMNS: Column[] = [
+  {
+    title: 'cold connect ms',
+    metric: coldMs,
+    digits: 0,
+    baseline: bestReference(coldMs),
+    runs: (r) => r.cold,
+  },
+  {
+    title: 'warm connect ms',
+    metric: warmMs,
+    digits: 0,
+    baseline: namedReference(CHARON_NAME, warmMs),
+    runs: (r) => r.warm,
+  },
+  { title: 'TCP up Mbit/s', metric: upMbit, digits: 0, baseline: bestReference(upMbit, true) },
+  {
+    title: 'TCP down Mbit/s',
+    metric: downMbit,
+    digits: 0,
+    baseline: bestReference(downMbit, true),
+  },
+  {
+    title: 'client CPU s/GB',
+    metric: cpuPerGB,
+    digits: 1,
+    baseline: namedReference(VPNC_NAME, cpuPerGB),
+  },
+  { title: 'peak RSS MiB', metric: rssMiB, digits: 1, baseline: bestReference(rssMiB) },
+];
+
+function cell(result: ClientResult, column: Column, references: ClientResult[]): string {
+  const value = column.metric(result);
+  if (value === undefined) return '–';
+  const runs = column.runs?.(result);
+  const detail = runs && runs.length > 1 ? ` (${runs.map((v) => v.toFixed(0)).join(', ')})` : '';
+  const base = column.baseline(references);
+  const ratio = base && base.value > 0 ? ` **${(value / base.value).toFixed(2)}x**` : '';
+  return `${value.toFixed(column.digits)}${ratio}${detail}`;
+}
+
+function table(results: ClientResult[]): string[] {
+  const references = results.filter((r) => r.reference);
+  const baselines = COLUMNS.map((c) => `${c.title}: ${c.baseline(references)?.name ?? 'n/a'}`);
+  return [
+    `| client | ${COLUMNS.map((c) => c.title).join(' | ')} |`,
+    `| --- | ${COLUMNS.map(() => '---').join(' | ')} |`,
+    ...results.map(
+      (r) => `| ${r.name} | ${COLUMNS.map((c) => cell(r, c, references)).join(' | ')} |`,
+    ),
+    '',
+    `Ratios (bold) are against the reference measured in this run: ${baselines.join('; ')}. vpnc has no warm connect (no control interface: every connect starts the process).`,
+  ];
+}
+
+function targets(results: ClientResult[]): string[] {
+  const roadwarrior = results.find((r) => !r.reference);
+  const references = results.filter((r) => r.reference);
+  if (!roadwarrior) return [];
+  const check = (
+    what: string,
+    value: number | undefined,
+    limit: number | undefined,
+    ok: (v: number, l: number) => boolean,
+  ) =>
+    value === undefined || limit === undefined
+      ? `- ${what}: not measured`
+      : `- ${what}: ${value.toFixed(1)} vs ${limit.toFixed(1)}: **${ok(value, limit) ? 'met' : 'not met'}**`;
+  const charonWarm = namedReference(CHARON_NAME, warmMs)(references)?.value;
+  const vpncCpu = namedReference(VPNC_NAME, cpuPerGB)(references)?.value;
+  return [
+    '## Targets (issue #3)',
+    '',
+    check(
+      'warm connect <= 0.5x strongSwan warm (ms)',
+      warmMs(roadwarrior),
+      charonWarm && charonWarm * 0.5,
+      (v, l) => v <= l,
+    ),
+    check(
+      'cold connect <= best reference (ms)',
+      coldMs(roadwarrior),
+      bestReference(coldMs)(references)?.value,
+      (v, l) => v <= l,
+    ),
+    check(
+      'CPU per GB <= 0.5x vpnc (s/GB)',
+      cpuPerGB(roadwarrior),
+      vpncCpu && vpncCpu * 0.5,
+      (v, l) => v <= l,
+    ),
+    check(
+      'CPU per GB <= 0.25x vpnc (s/GB)',
+      cpuPerGB(roadwarrior),
+      vpncCpu && vpncCpu * 0.25,
+      (v, l) => v <= l,
+    ),
+    check(
+      'TCP up >= best reference (Mbit/s)',
+      upMbit(roadwarrior),
+      bestReference(upMbit, true)(references)?.value,
+      (v, l) => v >= l,
+    ),
+    check(
+      'TCP down >= best reference (Mbit/s)',
+      downMbit(roadwarrior),
+      bestReference(downMbit, true)(references)?.value,
+      (v, l) => v >= l,
+    ),
+  ];
+}
+
+/** Median of each span over the connects (connects with another event sequence are skipped). */
+function breakdown(title: string, connects: [string, number][][]): string[] {
+  const [first] = connects;
+  if (!first) return [];
+  const alike = connects.filter((c) => c.map(([n]) => n).join() === first.map(([n]) => n).join());
+  return [
+    `### ${title} (median of ${alike.length})`,
+    '',
+    '| span | ms |',
+    '| --- | --- |',
+    ...first.map(([name], i) => `| ${name} | ${median(alike.map((c) => c[i]![1])).toFixed(0)} |`),
+    '',
+  ];
+}
+
+export function renderReport(results: ClientResult[], info: RunInfo): string {
+  const cpu = cpus();
+  const transforms = results
+    .filter((r) => r.transform)
+    .map((r) => `${r.name}: IKE ${r.transform!.ike}, ESP ${r.transform!.esp}`);
+  // the lab itself keeps about one core busy while carrying traffic
+  const busy = Math.max(info.loadAtStart[0] ?? 0, loadavg()[0] ?? 0) > cpu.length / 2;
+  return [
+    `# Roadwarrior benchmark, ${new Date().toISOString()}`,
+    '',
+    ...(busy
+      ? [
+          '**The machine was busy with other work during this run (see the load average): every figure is noisy; re-run on an idle machine before comparing.**',
+          '',
+        ]
+      : []),
+    `machine: ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, Linux ${release()}, node ${process.version}, ${info.strongswan} (gateway and charon client, userspace ESP via kernel-libipsec); load average at the start ${info.loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    `transform: IKE aes256-sha1-modp1536 aggressive mode PSK + XAuth, ESP aes256-sha1 in UDP 4500, no PFS (what the gateway negotiated: ${transforms.join('; ')})`,
+    `method: connect = start to the first reply of a ping running every 5 ms (median of ${info.runs}); iperf3 TCP ${info.iperfSeconds} s each way to the LAN host; CPU = utime+stime of the client process over both iperf runs / payload bytes received; RSS = VmHWM after them.`,
+    '',
+    ...table(results),
+    '',
+    ...targets(results),
+    '',
+    "## Where Roadwarrior's connect goes (engine event timestamps)",
+    '',
+    'start = the bench sends the connect (warm: a line to bench/warm-driver.ts; cold: spawning the CLI). The engine emits `connected` after the routes are in, so the first reply can come a millisecond or two before the event is stamped (a negative last span).',
+    '',
+    ...results.flatMap((r) => [
+      ...breakdown(`${r.name}, warm`, r.warmSpans),
+      ...breakdown(`${r.name}, cold`, r.coldSpans),
+    ]),
+  ].join('\n');
+}
