@@ -28,7 +28,14 @@ export async function bundleCli(outdir = `${root}dist/cli`) {
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    outfile,
+    // `helper` and `ui` are imported on demand: their code goes to chunks a cold connect never reads
+    splitting: true,
+    outdir,
+    entryNames: 'roadwarrior',
+    // chunks beside the entry: the addons resolve against each module's own URL
+    chunkNames: '[name]-[hash]',
+    // .mjs: the bundle is ESM wherever it is copied, with or without our package.json
+    outExtension: { '.js': '.mjs' },
     // keytar (native; the ui command's keychain) loads from node_modules when installed
     external: ['*.node', 'keytar'],
     // bundled CommonJS dependencies may call require() for Node built-ins

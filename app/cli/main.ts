@@ -1,7 +1,5 @@
 // The roadwarrior command: dispatches to subcommands.
 import { EngineError } from '../engine/api.js';
-import { runHelperCommand } from '../helper/main.js';
-import { uiCommand } from './ui-command.js';
 import { CONNECT_USAGE, connectCommand } from './connect-command.js';
 
 const USAGE = `roadwarrior: IKEv1 remote-access VPN client
@@ -19,10 +17,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'connect':
         return await connectCommand(rest);
+      // loaded on demand: a cold `connect` should not parse the helper's or the web UI's code
       case 'helper':
-        return await runHelperCommand(rest);
+        return await (await import('../helper/main.js')).runHelperCommand(rest);
       case 'ui':
-        return await uiCommand(rest);
+        return await (await import('./ui-command.js')).uiCommand(rest);
       case undefined:
       case 'help':
       case '--help':
