@@ -10,6 +10,7 @@ import type { ConnectionState, EngineEvent, ErrorCode, Phase } from '../shared/e
 import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
 import { formatNet } from '../shared/net.js';
 import { type ConnectOptions, EngineError, type VpnConnection } from './api.js';
+import { CryptoError } from './crypto/index.js';
 import { EventHub } from './event-hub.js';
 import { DeadPeerDetector } from './exchanges/dpd.js';
 import {
@@ -20,7 +21,8 @@ import {
   sealInformational,
 } from './exchanges/informational.js';
 import { pullModeConfig } from './exchanges/mode-config.js';
-import { runQuickMode } from './exchanges/quick-mode.js';
+import { type QuickModeResult, runQuickMode } from './exchanges/quick-mode.js';
+import { answerQuickMode } from './exchanges/quick-mode-responder.js';
 import { runXauth } from './exchanges/xauth.js';
 import { Logger } from './logger.js';
 import { DEFAULT_RETRANSMIT, Messenger } from './messenger.js';
@@ -35,12 +37,15 @@ import type { RawMessage } from './wire/message.js';
 
 export const APPLICATION_VERSION = 'Roadwarrior 0.1 (IKEv1)';
 const NAT_KEEPALIVE_SECONDS = 20;
-/** how long the old SA keeps accepting inbound packets after a rekey */
+/** how long the old SA keeps accepting inbound packets after a rekey, whichever side started
+ * it (strongSwan keeps an IKEv1 SA it rekeyed until its hard lifetime unless we delete it) */
 const REKEY_GRACE_MS = 3000;
 const GATEWAY_STEP_TIMEOUT_MS = 15_000;
 
 interface ChildSa {
   pair: EspSaPair;
+  /** the IKE SA it was negotiated under: DELETEs for it go there */
+  ike: Phase1Result;
   rekeyTimer?: NodeJS.Timeout;
   rekeyCount: number;
 }
@@ -60,6 +65,9 @@ export class Connection implements VpnConnection {
   private phase1: Phase1Result | undefined;
   private modeConfig: ModeConfigResult | undefined;
   private dpd: DeadPeerDetector | undefined;
+  private reauthTimer: NodeJS.Timeout | undefined;
+  /** a DELETE of the IKE SA during XAuth is how some gateways say "wrong password" */
+  private xauthRunning = false;
   private readonly children: ChildSa[] = [];
   private readonly usedMessageIds = new Set<number>();
   private gatewayAddress = '';
@@ -139,22 +147,52 @@ export class Connection implements VpnConnection {
         `connecting to ${profile.gateway} (${this.gatewayAddress}) from UDP ports ${channel.localPort}/${channel.localNattPort}`,
       );
 
-      const groupPsk = await this.options.credentials.groupPsk();
-      this.checkAborted();
-      const phase1 = await runPhase1({
-        profile,
-        channel,
-        messenger,
-        log: this.log,
-        groupPsk,
-        gatewayAddress: this.gatewayAddress,
-        onStep: (step) => this.setState(step),
-      });
-      this.phase1 = phase1;
-      this.emitIkeSa(phase1);
+      const config = await this.authenticate(true);
+      this.modeConfig = config;
+      const phase1 = this.requirePhase1();
 
-      if (profile.authMethod === 'xauth-psk') {
-        this.setState('xauth');
+      const child = await this.negotiateChild(false);
+      this.checkAborted();
+      await this.configureNetwork(config, child);
+      this.checkAborted();
+      channel.setKeepalive(NAT_KEEPALIVE_SECONDS);
+      this.startDpd(phase1);
+      this.scheduleReauth(phase1);
+      this.setState('connected', { virtualIp: config.internalIp4 });
+      this.resolveConnected();
+    } catch (error) {
+      await this.fail(error);
+    }
+  }
+
+  /** Phase 1, XAuth and Mode Config: a new IKE SA, which becomes the current one as soon as it
+   * exists (the messenger now only takes its messages), and the tunnel's configuration. Each
+   * XAuth round asks the credential provider, so a re-authentication asks again (the provider
+   * knows from savePasswordPolicy whether it may answer from a stored password; OTP cannot). */
+  private async authenticate(initialContact: boolean): Promise<ModeConfigResult> {
+    const { profile } = this.options;
+    const messenger = this.messenger as Messenger;
+    const groupPsk = await this.options.credentials.groupPsk();
+    this.checkAborted();
+    const phase1 = await runPhase1({
+      profile,
+      channel: this.channel as IkeChannel,
+      messenger,
+      log: this.log,
+      groupPsk,
+      gatewayAddress: this.gatewayAddress,
+      initialContact,
+      onStep: (step) => {
+        if (initialContact) this.setState(step);
+      },
+    });
+    this.phase1 = phase1;
+    this.emitIkeSa(phase1);
+
+    if (profile.authMethod === 'xauth-psk') {
+      if (initialContact) this.setState('xauth');
+      this.xauthRunning = true;
+      try {
         await runXauth({
           sa: phase1.sa,
           messenger,
@@ -164,61 +202,115 @@ export class Connection implements VpnConnection {
           signal: this.abort.signal,
           timeoutMs: GATEWAY_STEP_TIMEOUT_MS,
         });
+      } finally {
+        this.xauthRunning = false;
       }
-      this.checkAborted();
-      this.setState('modecfg');
-      const config = await pullModeConfig({
-        sa: phase1.sa,
-        messenger,
-        log: this.log,
-        applicationVersion: APPLICATION_VERSION,
-        newMessageId: this.newMessageId,
-      });
-      this.modeConfig = config;
-      this.options.credentials.savePasswordPolicy?.(config.savePassword === true);
-      this.log.info(
-        'modecfg',
-        `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}`,
-      );
+    }
+    this.checkAborted();
+    if (initialContact) this.setState('modecfg');
+    const config = await pullModeConfig({
+      sa: phase1.sa,
+      messenger,
+      log: this.log,
+      applicationVersion: APPLICATION_VERSION,
+      newMessageId: this.newMessageId,
+    });
+    this.options.credentials.savePasswordPolicy?.(config.savePassword === true);
+    this.log.info(
+      'modecfg',
+      `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}`,
+    );
+    return config;
+  }
 
-      const child = await this.negotiateChild(false);
-      this.checkAborted();
-      const mtu = profile.mtu ?? tunnelMtu(child.pair.encryption, child.pair.integrity);
-      const applied = await configureOrExplain(channel, {
-        tunName: profile.tunName,
-        mtu,
-        gateway: this.gatewayAddress,
-        config: this.effectiveConfig(config),
-        script: this.options.skipNetworkConfig
-          ? 'none'
-          : profile.script === 'builtin'
-            ? 'builtin'
-            : { path: profile.script },
-        skipDns: this.options.skipDns ?? false,
-      });
-      this.emit({
-        type: 'network',
-        at: Date.now(),
-        tunName: applied.tunName,
-        mtu: applied.mtu,
-        internalIp4: config.internalIp4,
-        dns: config.dns,
-        nbns: config.nbns,
-        defaultDomain: config.defaultDomain,
-        splitDns: config.splitDns,
-        splitInclude: this.effectiveConfig(config).splitInclude,
-        splitExclude: config.splitExclude,
-        banner: config.banner,
-        savePasswordAllowed: config.savePassword,
-        changes: applied.changes,
-      });
-      channel.setKeepalive(NAT_KEEPALIVE_SECONDS);
+  private async configureNetwork(config: ModeConfigResult, child: ChildSa): Promise<void> {
+    const { profile } = this.options;
+    const mtu = profile.mtu ?? tunnelMtu(child.pair.encryption, child.pair.integrity);
+    const applied = await configureOrExplain(this.channel as IkeChannel, {
+      tunName: profile.tunName,
+      mtu,
+      gateway: this.gatewayAddress,
+      config: this.effectiveConfig(config),
+      script: this.options.skipNetworkConfig
+        ? 'none'
+        : profile.script === 'builtin'
+          ? 'builtin'
+          : { path: profile.script },
+      skipDns: this.options.skipDns ?? false,
+    });
+    this.emit({
+      type: 'network',
+      at: Date.now(),
+      tunName: applied.tunName,
+      mtu: applied.mtu,
+      internalIp4: config.internalIp4,
+      dns: config.dns,
+      nbns: config.nbns,
+      defaultDomain: config.defaultDomain,
+      splitDns: config.splitDns,
+      splitInclude: this.effectiveConfig(config).splitInclude,
+      splitExclude: config.splitExclude,
+      banner: config.banner,
+      savePasswordAllowed: config.savePassword,
+      changes: applied.changes,
+    });
+  }
+
+  /** Re-authenticate before the IKE SA expires (strongSwan and most head-ends cannot rekey an
+   * IKEv1 phase 1), with the same margin and jitter as an ESP rekey. */
+  private scheduleReauth(phase1: Phase1Result): void {
+    clearTimeout(this.reauthTimer);
+    this.reauthTimer = setTimeout(
+      () => void this.reauthenticate(phase1),
+      rekeyDelayMs(phase1.lifetimeSeconds),
+    );
+  }
+
+  /** A fresh IKE SA (aggressive mode, XAuth, Mode Config) and fresh ESP SAs under it while the
+   * current ones keep carrying traffic; then the old ESP SAs and the old IKE SA are deleted. */
+  private async reauthenticate(old: Phase1Result): Promise<void> {
+    if (this.phase1 !== old || this.ending) return;
+    if (this.state !== 'connected') {
+      // an ESP rekey is under way: try again shortly
+      this.reauthTimer = setTimeout(() => void this.reauthenticate(old), 1_000);
+      return;
+    }
+    this.setState('rekeying', { detail: 'the IKE SA expires: re-authenticating' });
+    const oldChildren = [...this.children];
+    const oldConfig = this.modeConfig as ModeConfigResult;
+    // the old IKE SA's DPD answers would no longer reach us
+    this.dpd?.stop();
+    try {
+      const config = await this.authenticate(false);
+      const phase1 = this.requirePhase1();
+      this.modeConfig = config;
+      const child = await this.negotiateChild(true);
+      if (
+        config.internalIp4 !== oldConfig.internalIp4 ||
+        config.internalIp4Netmask !== oldConfig.internalIp4Netmask
+      ) {
+        this.log.info('modecfg', 'the gateway assigned another address: reconfiguring');
+        await (this.channel as IkeChannel).deconfigureNetwork();
+        await this.configureNetwork(config, child);
+      }
+      // the old ESP SAs are not rekeyed any more: they go with the old IKE SA
+      for (const oldChild of oldChildren) clearTimeout(oldChild.rekeyTimer);
       this.startDpd(phase1);
+      this.scheduleReauth(phase1);
       this.setState('connected', { virtualIp: config.internalIp4 });
-      this.resolveConnected();
+      setTimeout(() => void this.retireIkeSa(old, oldChildren), REKEY_GRACE_MS).unref();
     } catch (error) {
       await this.fail(error);
     }
+  }
+
+  /** After a re-authentication: DELETE the old ESP SAs, then the old IKE SA. The ESP DELETEs
+   * go through the new IKE SA: IKEv1 does not tie an ESP SA to one IKE SA, and strongSwan moves
+   * the ESP SAs of a re-authenticated peer to its new IKE SA, where it looks them up. */
+  private async retireIkeSa(old: Phase1Result, children: ChildSa[]): Promise<void> {
+    for (const child of children) await this.retireChild(child, this.phase1);
+    this.sendInformational(deleteIkeSa(old.sa), old);
+    this.log.info('phase1', 'deleted the previous IKE SA');
   }
 
   /** A profile's split-tunnel override replaces what the gateway sent. */
@@ -246,29 +338,34 @@ export class Connection implements VpnConnection {
     return DH_GROUPS[pfs];
   }
 
+  /** What both Quick Mode roles offer or accept, from the profile and phase 1. */
+  private espPolicy() {
+    const { profile } = this.options;
+    return {
+      proposals: profile.espProposals.map(parseEspProposal),
+      encapsulationMode:
+        this.requirePhase1().nat.mode === 'rfc3947'
+          ? EncapsulationMode.UdpTunnel
+          : EncapsulationMode.UdpTunnelDraft,
+      lifetime: {
+        seconds: profile.ipsecLifetimeSeconds,
+        kilobytes: profile.ipsecLifetimeKilobytes,
+      },
+      pfsGroup: this.pfsGroup(),
+      replayWindow: 1024,
+      saId: `sa${++this.saCounter}`,
+    };
+  }
+
   /** Quick Mode for a new child SA; installs it in the data plane. */
   private async negotiateChild(rekey: boolean): Promise<ChildSa> {
     const phase1 = this.requirePhase1();
-    const channel = this.channel as IkeChannel;
-    const { profile } = this.options;
     const virtualIp = this.modeConfig?.internalIp4 as string;
-    const id = `sa${++this.saCounter}`;
     const result = await runQuickMode(
       {
-        proposals: profile.espProposals.map(parseEspProposal),
-        encapsulationMode:
-          phase1.nat.mode === 'rfc3947'
-            ? EncapsulationMode.UdpTunnel
-            : EncapsulationMode.UdpTunnelDraft,
-        lifetime: {
-          seconds: profile.ipsecLifetimeSeconds,
-          kilobytes: profile.ipsecLifetimeKilobytes,
-        },
-        pfsGroup: this.pfsGroup(),
+        ...this.espPolicy(),
         local: { address: virtualIp, prefix: 32 },
         remote: { address: '0.0.0.0', prefix: 0 },
-        replayWindow: 1024,
-        saId: id,
       },
       {
         sa: phase1.sa,
@@ -280,11 +377,22 @@ export class Connection implements VpnConnection {
         },
       },
     );
-    await channel.installSa(result.pair);
-    const child: ChildSa = {
-      pair: result.pair,
-      rekeyCount: rekey ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0,
-    };
+    return this.installChild(
+      result,
+      phase1,
+      rekey ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0,
+    );
+  }
+
+  private async installChild(
+    result: QuickModeResult,
+    ike: Phase1Result,
+    rekeyCount: number,
+  ): Promise<ChildSa> {
+    await (this.channel as IkeChannel).installSa(result.pair);
+    // the connection may have ended while the data plane installed it
+    this.checkAborted();
+    const child: ChildSa = { pair: result.pair, ike, rekeyCount };
     this.children.push(child);
     this.scheduleRekey(child);
     this.emitIpsecSa(child, 'installed', result.pfsGroup);
@@ -295,15 +403,51 @@ export class Connection implements VpnConnection {
     return child;
   }
 
-  /** Rekey before the hard lifetime with some jitter, so both ends do not rekey at once. */
+  /** The gateway rekeys on its own (we are the Quick Mode responder): the new pair goes in
+   * next to the old one, which the gateway's DELETE removes, or we do after the grace period. */
+  private async answerGatewayRekey(request: RawMessage): Promise<void> {
+    const phase1 = this.requirePhase1();
+    const old = this.children.at(-1);
+    if (!old) return;
+    this.usedMessageIds.add(request.header.messageId);
+    const [local, remote] = [old.pair.selectors.local[0], old.pair.selectors.remote[0]];
+    if (!local || !remote) return;
+    try {
+      const answer = await answerQuickMode(
+        request,
+        { ...this.espPolicy(), selectors: { local, remote } },
+        {
+          sa: phase1.sa,
+          messenger: this.messenger as Messenger,
+          newMessageId: this.newMessageId,
+        },
+      );
+      if (answer.status === 'refused') {
+        this.log.warn('phase2', `refused the gateway's Quick Mode: ${answer.reason}`);
+        return;
+      }
+      if (this.ending) return;
+      this.log.info('phase2', 'the gateway rekeyed the ESP SA');
+      clearTimeout(old.rekeyTimer);
+      await this.installChild(answer.result, phase1, old.rekeyCount + 1);
+      setTimeout(() => void this.retireChild(old, old.ike), REKEY_GRACE_MS).unref();
+    } catch (error) {
+      if (error instanceof HashMismatchError || error instanceof DecodeError) {
+        this.log.debug('phase2', `dropped a Quick Mode message from the gateway: ${error.message}`);
+        return;
+      }
+      // the old SA stays; if the gateway deleted it, replaceDeletedChild takes over
+      this.log.warn(
+        'phase2',
+        `the gateway's Quick Mode failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
   private scheduleRekey(child: ChildSa): void {
-    const lifetimeMs = child.pair.lifetime.seconds * 1000;
-    const margin =
-      Math.min(Math.max(lifetimeMs * 0.1, 5_000), 540_000) +
-      randomInt(0, Math.max(1, Math.floor(lifetimeMs * 0.05)));
     child.rekeyTimer = setTimeout(
       () => void this.rekey(child, 'lifetime'),
-      Math.max(1_000, lifetimeMs - margin),
+      rekeyDelayMs(child.pair.lifetime.seconds),
     );
   }
 
@@ -315,18 +459,19 @@ export class Connection implements VpnConnection {
       await this.negotiateChild(true);
       this.setState('connected', { virtualIp: this.modeConfig?.internalIp4 });
       // make before break: the old SA keeps receiving until the gateway has switched
-      setTimeout(() => void this.retireChild(old, true), REKEY_GRACE_MS).unref();
+      setTimeout(() => void this.retireChild(old, old.ike), REKEY_GRACE_MS).unref();
     } catch (error) {
       await this.fail(error);
     }
   }
 
-  private async retireChild(child: ChildSa, sendDelete: boolean): Promise<void> {
+  /** Removes an ESP SA; `deleteVia` is the IKE SA to send its DELETE through, if one is due. */
+  private async retireChild(child: ChildSa, deleteVia: Phase1Result | undefined): Promise<void> {
     const index = this.children.indexOf(child);
     if (index < 0) return;
     this.children.splice(index, 1);
     clearTimeout(child.rekeyTimer);
-    if (sendDelete) this.sendInformational(deleteEspSa(child.pair.inbound.spi));
+    if (deleteVia) this.sendInformational(deleteEspSa(child.pair.inbound.spi), deleteVia);
     await this.channel?.removeSa(child.pair.id);
     this.emitIpsecSa(child, 'deleted', undefined);
   }
@@ -378,11 +523,11 @@ export class Connection implements VpnConnection {
       }
       return true;
     }
-    if (message.header.exchangeType === ExchangeType.QuickMode && this.state === 'connected') {
-      this.log.warn(
-        'phase2',
-        'the gateway started a Quick Mode of its own; not supported yet, ignored',
-      );
+    if (
+      message.header.exchangeType === ExchangeType.QuickMode &&
+      (this.state === 'connected' || this.state === 'rekeying')
+    ) {
+      void this.answerGatewayRekey(message);
       return true;
     }
     return false;
@@ -417,8 +562,8 @@ export class Connection implements VpnConnection {
       this.log.info('informational', 'the gateway deleted the IKE SA');
       void this.fail(
         new EngineError(
-          this.state === 'xauth' ? 'xauth-rejected' : 'deleted-by-peer',
-          this.state === 'xauth'
+          this.xauthRunning ? 'xauth-rejected' : 'deleted-by-peer',
+          this.xauthRunning
             ? 'the gateway ended the session during XAuth: username or password rejected'
             : 'the gateway closed the connection (DELETE)',
         ),
@@ -433,7 +578,7 @@ export class Connection implements VpnConnection {
       if (!child) continue;
       this.log.info('informational', `the gateway deleted ESP SA ${hex(child.pair.outbound.spi)}`);
       const newest = this.children.at(-1) === child;
-      void this.retireChild(child, false).then(() => {
+      void this.retireChild(child, undefined).then(() => {
         if (newest && this.state === 'connected') void this.replaceDeletedChild();
       });
     }
@@ -449,9 +594,12 @@ export class Connection implements VpnConnection {
     }
   }
 
-  private sendInformational(payload: Parameters<typeof sealInformational>[2]): void {
-    if (!this.phase1 || !this.messenger) return;
-    this.messenger.send(sealInformational(this.phase1.sa, this.newMessageId(), payload));
+  private sendInformational(
+    payload: Parameters<typeof sealInformational>[2],
+    via: Phase1Result | undefined = this.phase1,
+  ): void {
+    if (!via || !this.messenger) return;
+    this.messenger.send(sealInformational(via.sa, this.newMessageId(), payload));
   }
 
   private onDataPlaneEvent(event: DataPlaneEvent): void {
@@ -569,6 +717,8 @@ export class Connection implements VpnConnection {
   private async fail(error: unknown, notifyGateway = true): Promise<void> {
     if (this.ending) return;
     this.ending = true;
+    // whatever still awaits a step (a prompt, the data plane) stops at its next checkAborted()
+    this.abort.abort();
     const engineError = toEngineError(error);
     const failedAt = this.state;
     this.emit({
@@ -590,11 +740,15 @@ export class Connection implements VpnConnection {
 
   private async teardown(sendDeletes: boolean): Promise<void> {
     this.dpd?.stop();
+    clearTimeout(this.reauthTimer);
     for (const child of this.children) clearTimeout(child.rekeyTimer);
     if (sendDeletes && this.phase1) {
+      // through the current IKE SA, as after a re-authentication (retireIkeSa)
       for (const child of this.children)
         this.sendInformational(deleteEspSa(child.pair.inbound.spi));
-      this.sendInformational(deleteIkeSa(this.phase1.sa));
+      // during a re-authentication, the previous IKE SA too
+      for (const ike of new Set([...this.children.map((c) => c.ike), this.phase1]))
+        this.sendInformational(deleteIkeSa(ike.sa), ike);
     }
     this.messenger?.close();
     try {
@@ -650,6 +804,12 @@ function toEngineError(error: unknown): EngineError {
     );
   if (error instanceof HashMismatchError)
     return new EngineError('malformed-response', error.message);
+  // a key exchange value of the wrong length or outside the group (RFC 2409 5, RFC 5903)
+  if (error instanceof CryptoError)
+    return new EngineError(
+      'malformed-response',
+      `the gateway sent an unusable value: ${error.message}`,
+    );
   return new EngineError(
     'internal',
     `internal error: ${error instanceof Error ? error.message : String(error)}`,
@@ -666,6 +826,16 @@ async function resolveGateway(gateway: string): Promise<string> {
       `cannot resolve the gateway name ${gateway} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
+}
+
+/** Renew before the hard lifetime: 10 % of it (5 s to 9 min) plus up to 5 % jitter, so both
+ * ends do not renew at once. */
+function rekeyDelayMs(lifetimeSeconds: number): number {
+  const lifetimeMs = lifetimeSeconds * 1000;
+  const margin =
+    Math.min(Math.max(lifetimeMs * 0.1, 5_000), 540_000) +
+    randomInt(0, Math.max(1, Math.floor(lifetimeMs * 0.05)));
+  return Math.max(1_000, lifetimeMs - margin);
 }
 
 function hex(spi: number): string {

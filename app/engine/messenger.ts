@@ -32,6 +32,8 @@ export class Messenger {
   private readonly waiters = new Set<Waiter>();
   private readonly answers = new Map<string, Buffer>();
   private readonly backlog: RawMessage[] = [];
+  /** ends a running within() early (close) */
+  private readonly timedWaits = new Set<() => void>();
   private dispatcher: (message: RawMessage) => boolean = () => false;
   private initiatorCookie: Buffer | undefined;
   private closed = false;
@@ -55,9 +57,12 @@ export class Messenger {
     this.leg = 'natt';
   }
 
-  /** Only datagrams for our IKE SA are considered (RFC 2408 3.1: cookies identify the SA). */
+  /** Only datagrams for our IKE SA are considered (RFC 2408 3.1: cookies identify the SA).
+   * On re-authentication the new IKE SA takes over: what is queued for the old one goes. */
   bindCookie(initiatorCookie: Buffer): void {
     this.initiatorCookie = initiatorCookie;
+    const kept = this.backlog.filter((m) => m.header.initiatorCookie.equals(initiatorCookie));
+    this.backlog.splice(0, this.backlog.length, ...kept);
   }
 
   /** Unsolicited messages (DPD, DELETE, gateway-initiated transactions) go here first. */
@@ -71,11 +76,17 @@ export class Messenger {
 
   /** Sends an answer and remembers it, so a retransmitted request gets the same answer. */
   answer(request: RawMessage, response: Buffer): void {
+    this.remember(request, response);
+    this.send(response);
+  }
+
+  /** Remembers the answer to a request without sending it: for an answer that is itself a
+   * request (Quick Mode message 2 as responder, retransmitted by request() until HASH(3)). */
+  remember(request: RawMessage, response: Buffer): void {
     this.answers.set(digest(request.bytes), response);
     if (this.answers.size > ANSWER_CACHE_SIZE) {
       this.answers.delete(this.answers.keys().next().value as string);
     }
-    this.send(response);
   }
 
   /** Sends a request and retransmits it with backoff until an answer matches. */
@@ -89,6 +100,7 @@ export class Messenger {
         this.send(bytes);
         const answer = await waiter.within(delay);
         if (answer) return answer;
+        if (this.closed) throw abandoned(what);
         elapsed += delay;
         delay *= 2;
       }
@@ -109,6 +121,7 @@ export class Messenger {
     try {
       const message = await waiter.within(timeoutMs);
       if (message) return message;
+      if (this.closed) throw abandoned(what);
     } finally {
       waiter.cancel();
     }
@@ -118,9 +131,11 @@ export class Messenger {
     );
   }
 
+  /** Ends every wait at once: a closed connection must leave no timer running. */
   close(): void {
     this.closed = true;
     this.waiters.clear();
+    for (const stop of [...this.timedWaits]) stop();
   }
 
   private wait(match: Match) {
@@ -137,12 +152,16 @@ export class Messenger {
     return {
       within: (ms: number) =>
         new Promise<RawMessage | undefined>((resolve) => {
-          if (received) return resolve(received);
-          const timer = setTimeout(() => resolve(undefined), ms);
-          resolveMessage = (message) => {
+          if (received || this.closed) return resolve(received);
+          const settle = (message: RawMessage | undefined) => {
             clearTimeout(timer);
+            this.timedWaits.delete(stop);
             resolve(message);
           };
+          const stop = () => settle(undefined);
+          const timer = setTimeout(stop, ms);
+          this.timedWaits.add(stop);
+          resolveMessage = settle;
         }),
       cancel: () => this.waiters.delete(waiter),
     };
@@ -179,6 +198,10 @@ export class Messenger {
     this.backlog.push(message);
     if (this.backlog.length > BACKLOG_SIZE) this.backlog.shift();
   }
+}
+
+function abandoned(what: string): EngineError {
+  return new EngineError('cancelled', `stopped waiting for ${what}: the connection is closing`);
 }
 
 function digest(bytes: Buffer): string {

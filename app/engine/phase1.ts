@@ -47,6 +47,8 @@ export interface Phase1Deps {
   log: Logger;
   groupPsk: Secret;
   gatewayAddress: string;
+  /** false when re-authenticating: the current SAs must survive (see message3Payloads) */
+  initialContact: boolean;
   onStep(step: 'am1-sent' | 'am2-received' | 'am3-sent'): void;
 }
 
@@ -190,10 +192,16 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     messenger.floatToNatt();
     const natD = message3NatD(m2.chosen.hash, cookies, endpoints, forced);
     const chain = encodePayloadChain(
-      message3Payloads(hashI, initiatorCookie, m2.responderCookie, {
-        payloadType: natMode === 'rfc3947' ? PayloadType.NatD : PayloadType.NatDDraft,
-        hashes: natD,
-      }),
+      message3Payloads(
+        hashI,
+        initiatorCookie,
+        m2.responderCookie,
+        {
+          payloadType: natMode === 'rfc3947' ? PayloadType.NatD : PayloadType.NatDDraft,
+          hashes: natD,
+        },
+        deps.initialContact,
+      ),
     );
     const ciphertext = sa.encrypt(0, chain.bytes);
     const header = encodeHeader(

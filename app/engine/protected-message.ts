@@ -3,7 +3,7 @@
 // informational; draft-dukes-ike-mode-cfg 3.2 transactions). This module seals and opens them.
 import { timingSafeEqual } from 'node:crypto';
 import { EngineError } from './api.js';
-import { messageHash } from './crypto/index.js';
+import { CryptoError, messageHash } from './crypto/index.js';
 import type { IkeSa } from './ike-sa.js';
 import { DecodeError } from './wire/codec.js';
 import { GENERIC_PAYLOAD_HEADER_LENGTH, HeaderFlag, PayloadType } from './wire/constants.js';
@@ -73,7 +73,7 @@ export function openProtected(
       'the gateway sent an unencrypted message after phase 1',
     );
   }
-  const decrypted = sa.decrypt(message.header.messageId, message.body);
+  const decrypted = decryptBody(sa, message);
   const chain = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
   const [hash, ...rest] = chain.payloads;
   if (hash?.type !== PayloadType.Hash) {
@@ -86,4 +86,15 @@ export function openProtected(
   }
   decrypted.commit();
   return rest;
+}
+
+/** A body that is no whole number of cipher blocks is a malformed message, like any other
+ * (the cipher would say so with a CryptoError, which callers do not expect from the wire). */
+function decryptBody(sa: IkeSa, message: RawMessage): ReturnType<IkeSa['decrypt']> {
+  try {
+    return sa.decrypt(message.header.messageId, message.body);
+  } catch (error) {
+    if (error instanceof CryptoError) throw new DecodeError('bad-length', error.message);
+    throw error;
+  }
 }

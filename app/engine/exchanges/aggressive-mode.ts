@@ -180,16 +180,19 @@ export function verifyHashR(expected: Buffer, received: Buffer): void {
   }
 }
 
-/** Message 3's payloads (encrypted by the caller with the phase 1 IV). */
+/** Message 3's payloads (encrypted by the caller with the phase 1 IV). INITIAL-CONTACT only
+ * on a first connect: on re-authentication it would make the gateway drop the SAs that keep
+ * the tunnel up until the new ones are in place. */
 export function message3Payloads(
   hashI: Buffer,
   initiatorCookie: Buffer,
   responderCookie: Buffer,
   natD: { payloadType: number; hashes: Buffer[] } | undefined,
+  initialContact: boolean,
 ): OutgoingPayload[] {
-  const payloads: OutgoingPayload[] = [
-    { type: PayloadType.Hash, body: { data: hashI } },
-    {
+  const payloads: OutgoingPayload[] = [{ type: PayloadType.Hash, body: { data: hashI } }];
+  if (initialContact)
+    payloads.push({
       // RFC 2407 4.6.3.3: INITIAL-CONTACT tells the gateway to drop stale SAs of ours
       type: PayloadType.Notification,
       body: {
@@ -199,8 +202,7 @@ export function message3Payloads(
         spi: Buffer.concat([initiatorCookie, responderCookie]),
         data: Buffer.alloc(0),
       },
-    },
-  ];
+    });
   for (const data of natD?.hashes ?? []) {
     payloads.push({
       type: natD?.payloadType === PayloadType.NatD ? PayloadType.NatD : PayloadType.NatDDraft,

@@ -4,6 +4,7 @@
 import type { ModeConfigResult } from '../../shared/network-setup.js';
 import { type SplitEntry, intToIpv4, maskToPrefix } from '../../shared/net.js';
 import { type DataAttribute, attributeBytes, attributeNumber, tlv } from '../wire/attributes.js';
+import { DecodeError } from '../wire/codec.js';
 import { ModeCfgAttr, UNITY_SPLIT_ENTRY_LENGTH, UnityAttr } from '../wire/constants.js';
 
 /** What a remote-access client asks for in its CFG_REQUEST: empty values (3.2). */
@@ -61,6 +62,19 @@ function text(bytes: Buffer): string {
   return bytes.toString('utf8').replace(/\0+$/, '');
 }
 
+/** A numeric attribute's value; an empty one (unanswered) is skipped, one that is no number
+ * (too long) is skipped and named in `ignored`. */
+function numberIn(attr: DataAttribute, ignored: number[]): number | undefined {
+  if (attributeBytes(attr).length === 0) return undefined;
+  try {
+    return attributeNumber(attr);
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    ignored.push(attr.type);
+    return undefined;
+  }
+}
+
 /** Folds a CFG_REPLY or CFG_SET into a result; unknown and malformed values are skipped
  * and named in `ignored` so the log can say what was not understood. */
 export function readModeConfig(attributes: DataAttribute[]): {
@@ -95,9 +109,11 @@ export function readModeConfig(attributes: DataAttribute[]): {
         if (address) result.nbns.push(address);
         break;
       }
-      case ModeCfgAttr.InternalAddressExpiry:
-        if (bytes.length > 0) result.addressExpirySeconds = attributeNumber(attr);
+      case ModeCfgAttr.InternalAddressExpiry: {
+        const seconds = numberIn(attr, ignored);
+        if (seconds !== undefined) result.addressExpirySeconds = seconds;
         break;
+      }
       case UnityAttr.Banner:
         if (bytes.length > 0) result.banner = text(bytes);
         break;
@@ -117,12 +133,16 @@ export function readModeConfig(attributes: DataAttribute[]): {
       case UnityAttr.LocalLan:
         result.splitExclude.push(...splitEntries(bytes));
         break;
-      case UnityAttr.SavePasswd:
-        if (bytes.length > 0) result.savePassword = attributeNumber(attr) !== 0;
+      case UnityAttr.SavePasswd: {
+        const allowed = numberIn(attr, ignored);
+        if (allowed !== undefined) result.savePassword = allowed !== 0;
         break;
-      case UnityAttr.Pfs:
-        if (bytes.length > 0) result.pfs = attributeNumber(attr) !== 0;
+      }
+      case UnityAttr.Pfs: {
+        const pfs = numberIn(attr, ignored);
+        if (pfs !== undefined) result.pfs = pfs !== 0;
         break;
+      }
       case UnityAttr.BackupServers:
         result.backupServers.push(
           ...text(bytes)

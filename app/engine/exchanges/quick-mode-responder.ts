@@ -1,0 +1,234 @@
+// Phase 2, Quick Mode responder (RFC 2409 5.5): the gateway rekeys an ESP SA on its own.
+//   1. <- HDR*, HASH(1), SA, Ni [, KE], IDci, IDcr     (IDci = the gateway's side)
+//   2. -> HDR*, HASH(2), SA, Nr [, KE], IDci, IDcr     (one proposal, one transform: our choice)
+//   3. <- HDR*, HASH(3)
+// Message 2 is retransmitted until HASH(3) arrives, since the gateway may already be using the
+// new SA when message 3 is lost. An offer we cannot take is refused with an informational
+// notification (RFC 2408 3.14.1) and the old SA stays as it is.
+import type { Ipv4Net } from '../../shared/net.js';
+import { EngineError } from '../api.js';
+import {
+  CryptoError,
+  SUPPORTED_DH_GROUPS,
+  createKeyExchange,
+  quickModeHash2,
+  quickModeHash3,
+} from '../crypto/index.js';
+import type { IkeSa } from '../ike-sa.js';
+import type { Messenger } from '../messenger.js';
+import { hashOverMessage, openProtected, sealProtected } from '../protected-message.js';
+import type { EspProposal } from '../proposals.js';
+import {
+  DOI_IPSEC,
+  ExchangeType,
+  NotifyType,
+  PayloadType,
+  Phase2Attr,
+  ProtocolId,
+} from '../wire/constants.js';
+import { type RawMessage, findPayload, findPayloads, requirePayload } from '../wire/message.js';
+import type { IdBody, OutgoingPayload, ProposalBody, TransformBody } from '../wire/payloads.js';
+import { sealInformational } from './informational.js';
+import type { QuickModeResult } from './quick-mode.js';
+import {
+  type Lifetime,
+  allocateSpi,
+  espSaPair,
+  lifetimesOf,
+  proposalOfTransform,
+  quickModeNonce,
+  selectorOf,
+  shorterLifetime,
+  transformNumber,
+} from './quick-mode-parts.js';
+
+/** What we accept from the gateway: our own configuration and the SA being replaced. */
+export interface QuickModeResponderPolicy {
+  proposals: EspProposal[];
+  /** RFC 3947 5.1 or the draft value, whichever phase 1 negotiated */
+  encapsulationMode: number;
+  /** our longest lifetime; the gateway's shorter one wins */
+  lifetime: Lifetime;
+  /** a PFS group we insist on, or undefined to take the gateway's choice (with or without PFS) */
+  pfsGroup: number | undefined;
+  /** the selectors of the SA being rekeyed, from our side */
+  selectors: { local: Ipv4Net; remote: Ipv4Net };
+  replayWindow: number;
+  saId: string;
+}
+
+export interface QuickModeResponderDeps {
+  sa: IkeSa;
+  messenger: Messenger;
+  /** for the informational message that refuses an offer */
+  newMessageId(): number;
+}
+
+export type QuickModeAnswer =
+  { status: 'established'; result: QuickModeResult } | { status: 'refused'; reason: string };
+
+interface Choice {
+  proposal: ProposalBody;
+  transform: TransformBody;
+  esp: EspProposal;
+  pfsGroup: number | undefined;
+}
+
+/** The first ESP transform in the gateway's order that we would have offered ourselves. */
+function choose(proposals: ProposalBody[], policy: QuickModeResponderPolicy): Choice | undefined {
+  for (const proposal of proposals) {
+    if (proposal.protocolId !== ProtocolId.Esp || proposal.spi.length !== 4) continue;
+    for (const transform of proposal.transforms) {
+      const esp = proposalOfTransform(policy.proposals, transform);
+      const mode = transformNumber(transform, Phase2Attr.EncapsulationMode);
+      const group = transformNumber(transform, Phase2Attr.GroupDescription);
+      if (!esp || mode !== policy.encapsulationMode) continue;
+      if (policy.pfsGroup !== undefined && group !== policy.pfsGroup) continue;
+      if (group !== undefined && !SUPPORTED_DH_GROUPS.includes(group)) continue;
+      return { proposal, transform, esp, pfsGroup: group };
+    }
+  }
+  return undefined;
+}
+
+const sameNet = (a: Ipv4Net, b: Ipv4Net) => a.address === b.address && a.prefix === b.prefix;
+
+/** IDci and IDcr as selectors; undefined when they are missing or not address IDs. */
+function selectorsOf(ids: IdBody[]): { initiator: Ipv4Net; responder: Ipv4Net } | undefined {
+  const [idci, idcr] = ids;
+  if (ids.length !== 2 || !idci || !idcr) return undefined;
+  try {
+    return { initiator: selectorOf(idci), responder: selectorOf(idcr) };
+  } catch (error) {
+    if (error instanceof EngineError) return undefined;
+    throw error;
+  }
+}
+
+/** Answers one gateway-initiated Quick Mode whose message 1 is `request`. Throws
+ * HashMismatchError/DecodeError for a message that is not authentic or not well formed, and
+ * EngineError('timeout') when HASH(3) never comes. */
+export async function answerQuickMode(
+  request: RawMessage,
+  policy: QuickModeResponderPolicy,
+  deps: QuickModeResponderDeps,
+): Promise<QuickModeAnswer> {
+  const { sa, messenger } = deps;
+  const messageId = request.header.messageId;
+  const received = openProtected(sa, request, hashOverMessage(messageId));
+  const offer = requirePayload(received, PayloadType.SA, 'Quick Mode message 1').body;
+  const nonceI = requirePayload(received, PayloadType.Nonce, 'Quick Mode message 1').body.data;
+  const peerKe = findPayload(received, PayloadType.KeyExchange)?.body.data;
+  const ids = findPayloads(received, PayloadType.Identification).map((p) => p.body);
+
+  const refuse = (notifyType: number, spi: Buffer, reason: string): QuickModeAnswer => {
+    messenger.send(
+      sealInformational(sa, deps.newMessageId(), {
+        type: PayloadType.Notification,
+        body: {
+          doi: DOI_IPSEC,
+          protocolId: ProtocolId.Esp,
+          notifyType,
+          spi,
+          data: Buffer.alloc(0),
+        },
+      }),
+    );
+    return { status: 'refused', reason };
+  };
+  const choice = choose(offer.proposals, policy);
+  if (!choice)
+    return refuse(
+      NotifyType.NoProposalChosen,
+      offer.proposals[0]?.spi ?? Buffer.alloc(0),
+      'the gateway offered no ESP transform we accept',
+    );
+  const selectors = selectorsOf(ids);
+  if (
+    !selectors ||
+    !sameNet(selectors.initiator, policy.selectors.remote) ||
+    !sameNet(selectors.responder, policy.selectors.local)
+  )
+    return refuse(
+      NotifyType.InvalidIdInformation,
+      choice.proposal.spi,
+      'the gateway asked for traffic selectors other than those of our ESP SA',
+    );
+
+  // RFC 2409 5.5: with a group in the SA, KE carries g^xi and we answer with g^xr
+  let sharedSecret: Buffer | undefined;
+  let pfsPublic: Buffer | undefined;
+  if (choice.pfsGroup !== undefined) {
+    const pfs = createKeyExchange(choice.pfsGroup);
+    try {
+      sharedSecret = peerKe ? pfs.computeShared(peerKe) : undefined;
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+    }
+    if (!sharedSecret)
+      return refuse(
+        NotifyType.InvalidKeyInformation,
+        choice.proposal.spi,
+        `the gateway asked for PFS group ${choice.pfsGroup} without a usable KE payload`,
+      );
+    pfsPublic = pfs.publicValue;
+  }
+
+  const inboundSpi = allocateSpi();
+  const nonceR = quickModeNonce();
+  const payloads: OutgoingPayload[] = [
+    {
+      type: PayloadType.SA,
+      body: {
+        doi: offer.doi,
+        situation: offer.situation,
+        proposals: [
+          {
+            number: choice.proposal.number,
+            protocolId: ProtocolId.Esp,
+            spi: inboundSpi,
+            transforms: [choice.transform],
+          },
+        ],
+      },
+    },
+    { type: PayloadType.Nonce, body: { data: nonceR } },
+    ...(pfsPublic
+      ? [{ type: PayloadType.KeyExchange, body: { data: pfsPublic } } as OutgoingPayload]
+      : []),
+    // IDci and IDcr exactly as received (RFC 2409 5.5: the responder echoes them)
+    ...ids.map((body): OutgoingPayload => ({ type: PayloadType.Identification, body })),
+  ];
+  const qm2 = sealProtected(sa, ExchangeType.QuickMode, messageId, payloads, (s, rest) =>
+    quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
+  );
+  // a retransmitted message 1 gets message 2 again; request() retransmits it on its own too
+  messenger.remember(request, qm2);
+  const qm3 = await messenger.request(
+    qm2,
+    (m) => m.header.messageId === messageId && m.header.exchangeType === ExchangeType.QuickMode,
+    'Quick Mode message 2 (gateway rekey)',
+  );
+  openProtected(sa, qm3, (s) => quickModeHash3(s.prf, s.skeyidA, messageId, nonceI, nonceR));
+
+  return {
+    status: 'established',
+    result: {
+      proposal: choice.esp,
+      pfsGroup: choice.pfsGroup,
+      pair: espSaPair({
+        sa,
+        id: policy.saId,
+        proposal: choice.esp,
+        sharedSecret,
+        nonceI,
+        nonceR,
+        inboundSpi,
+        outboundSpi: choice.proposal.spi,
+        lifetime: shorterLifetime(policy.lifetime, lifetimesOf(choice.transform.attributes)),
+        selectors: policy.selectors,
+        replayWindow: policy.replayWindow,
+      }),
+    },
+  };
+}
