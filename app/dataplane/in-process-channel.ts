@@ -50,7 +50,7 @@ export class InProcessChannel implements IkeChannel {
     });
     const legs = await UdpLegs.open(options, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
-      onEsp: (packet) => holder.channel?.onEsp(packet),
+      onEsp: (packets) => holder.channel?.onEsp(packets),
       onError: (leg, error) =>
         holder.channel?.emit({
           type: 'log',
@@ -106,16 +106,24 @@ export class InProcessChannel implements IkeChannel {
     this.saIds.delete(id);
   }
 
-  private onEsp(packet: Buffer): void {
-    const result = this.esp.decrypt(packet);
-    if ('packet' in result) this.tun?.write(result.packet);
+  /** One receive batch in, one TUN write batch out, in the same order. */
+  private onEsp(packets: Buffer[]): void {
+    const inner: Buffer[] = [];
+    for (const packet of packets) {
+      const result = this.esp.decrypt(packet);
+      if ('packet' in result) inner.push(result.packet);
+    }
+    if (inner.length > 0) this.tun?.writeBatch(inner);
   }
 
+  /** One TUN read batch in, one UDP send batch out, in the same order. */
   private onTunPackets(packets: Buffer[]): void {
+    const outer: Buffer[] = [];
     for (const packet of packets) {
-      const outer = this.esp.encrypt(packet);
-      if (outer) this.legs.sendEsp(outer);
+      const sealed = this.esp.encrypt(packet);
+      if (sealed) outer.push(sealed);
     }
+    if (outer.length > 0) this.legs.sendEsp(outer);
   }
 
   async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {

@@ -1,66 +1,70 @@
 // The two UDP legs to the gateway: port 500 for IKE until NAT-T floats, port 4500 for IKE
 // (behind the non-ESP marker) and ESP-in-UDP (RFC 3948). Local ports are ephemeral by default,
-// so no privilege is needed for IKE itself.
+// so no privilege is needed for IKE itself. The NAT-T leg carries every packet of the tunnel,
+// so it is the addon's batched socket (recvmmsg / sendmmsg with UDP GSO) rather than
+// node:dgram, which costs a request object, a callback and a Buffer per datagram.
 import { type Socket, createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { IkeLeg, OpenIkeOptions } from '../shared/dataplane-port.js';
+import { type NativeUdpSocket, batchPackets, loadTunAddon } from './tun/native-addon.js';
 
 /** RFC 3948 2.2: IKE on port 4500 starts with four zero bytes where ESP has its SPI. */
 const NON_ESP_MARKER_LENGTH = 4;
 /** RFC 3948 2.3 */
 const NAT_KEEPALIVE = Buffer.from([0xff]);
+const NON_ESP_MARKER = Buffer.alloc(NON_ESP_MARKER_LENGTH);
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface UdpLegHandlers {
   onIke(packet: Buffer, leg: IkeLeg): void;
-  onEsp(packet: Buffer): void;
+  /** the ESP packets of one receive batch, in the order they arrived */
+  onEsp(packets: Buffer[]): void;
   onError(leg: IkeLeg, error: Error): void;
 }
 
 export class UdpLegs {
   private lastNattSendAt = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   lastInboundAt = 0;
   sendErrors = 0;
 
   private constructor(
     private readonly ike: Socket,
-    private readonly natt: Socket,
+    private readonly natt: NativeUdpSocket,
   ) {}
 
   static async open(options: OpenIkeOptions, handlers: UdpLegHandlers): Promise<UdpLegs> {
-    const type = isIPv6(options.gateway) ? 'udp6' : 'udp4';
-    const ike = createSocket({ type });
-    const natt = createSocket({
-      type,
-      recvBufferSize: SOCKET_BUFFER_BYTES,
-      sendBufferSize: SOCKET_BUFFER_BYTES,
-    });
+    const ipv6 = isIPv6(options.gateway);
+    // first: this one throws synchronously (addon not built, port in use), with nothing to undo
+    const addon = loadTunAddon();
+    const natt = new addon.UdpSocket(ipv6 ? 6 : 4, options.localNattPort ?? 0, SOCKET_BUFFER_BYTES);
+    const ike = createSocket({ type: ipv6 ? 'udp6' : 'udp4' });
     const legs = new UdpLegs(ike, natt);
     ike.on('message', (packet) => {
       legs.lastInboundAt = Date.now();
       handlers.onIke(packet, 'ike');
     });
-    natt.on('message', (packet) => {
-      legs.lastInboundAt = Date.now();
-      if (packet.length === 1 && packet[0] === 0xff) return; // gateway's keepalive
-      if (packet.length > NON_ESP_MARKER_LENGTH && packet.readUInt32BE(0) === 0) {
-        handlers.onIke(packet.subarray(NON_ESP_MARKER_LENGTH), 'natt');
-      } else if (packet.length >= 8) {
-        handlers.onEsp(packet);
-      }
-    });
     ike.on('error', (error) => handlers.onError('ike', error));
-    natt.on('error', (error) => handlers.onError('natt', error));
-    await Promise.all([
-      bindAndConnect(ike, options.localPort ?? 0, options.gateway, options.gatewayPort ?? 500),
-      bindAndConnect(
-        natt,
-        options.localNattPort ?? 0,
+    try {
+      // connected for the same reasons as the IKE leg (bindAndConnect)
+      natt.connect(options.gateway, options.gatewayNattPort ?? 4500);
+      await bindAndConnect(
+        ike,
+        options.localPort ?? 0,
         options.gateway,
-        options.gatewayNattPort ?? 4500,
-      ),
-    ]);
+        options.gatewayPort ?? 500,
+      );
+    } catch (error) {
+      legs.close();
+      throw error;
+    }
+    const lengths = new Uint32Array(addon.batchLimit);
+    natt.start(
+      (slab, count) => legs.onNattBatch(batchPackets(slab, lengths, count), handlers),
+      lengths,
+      (error) => handlers.onError('natt', error),
+    );
     return legs;
   }
 
@@ -71,24 +75,56 @@ export class UdpLegs {
     return this.ike.address().port;
   }
   get localNattPort(): number {
-    return this.natt.address().port;
+    return this.natt.local().port;
+  }
+
+  private onNattBatch(packets: Buffer[], handlers: UdpLegHandlers): void {
+    this.lastInboundAt = Date.now();
+    this.deliverNatt(packets, 0, handlers);
+  }
+
+  /**
+   * Hands packets[from..] on in arrival order. ESP behind an IKE message waits for the next
+   * turn of the event loop, as with one event per datagram: the IKE handler's promise chain
+   * (a Quick Mode message installing the SA the following ESP uses) runs first.
+   */
+  private deliverNatt(packets: Buffer[], from: number, handlers: UdpLegHandlers): void {
+    const esp: Buffer[] = [];
+    for (let index = from; index < packets.length; index++) {
+      const packet = packets[index]!;
+      if (packet.length === 1 && packet[0] === 0xff) continue; // gateway's keepalive
+      if (packet.length > NON_ESP_MARKER_LENGTH && packet.readUInt32BE(0) === 0) {
+        if (esp.length > 0) handlers.onEsp(esp);
+        handlers.onIke(packet.subarray(NON_ESP_MARKER_LENGTH), 'natt');
+        if (index + 1 < packets.length) {
+          setImmediate(() => {
+            if (!this.closed) this.deliverNatt(packets, index + 1, handlers);
+          });
+        }
+        return;
+      }
+      if (packet.length >= 8) esp.push(packet);
+    }
+    if (esp.length > 0) handlers.onEsp(esp);
   }
 
   sendIke(packet: Buffer, leg: IkeLeg): void {
     if (leg === 'ike') {
       this.ike.send(packet, this.onSent);
     } else {
-      this.sendNatt(Buffer.concat([Buffer.alloc(NON_ESP_MARKER_LENGTH), packet]));
+      this.sendNatt(Buffer.concat([NON_ESP_MARKER, packet]));
     }
   }
 
-  sendEsp(packet: Buffer): void {
-    this.sendNatt(packet);
+  /** Each packet its own datagram, in order; what the kernel did not take counts as an error. */
+  sendEsp(packets: Buffer[]): void {
+    this.lastNattSendAt = Date.now();
+    this.sendErrors += packets.length - this.natt.sendBatch(packets);
   }
 
   private sendNatt(packet: Buffer): void {
     this.lastNattSendAt = Date.now();
-    this.natt.send(packet, this.onSent);
+    if (!this.natt.send(packet)) this.sendErrors++;
   }
 
   private readonly onSent = (error: Error | null): void => {
@@ -108,13 +144,13 @@ export class UdpLegs {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.keepaliveTimer);
-    for (const socket of [this.ike, this.natt]) {
-      try {
-        socket.close();
-      } catch {
-        // already closed
-      }
+    this.natt.close();
+    try {
+      this.ike.close();
+    } catch {
+      // already closed
     }
   }
 }

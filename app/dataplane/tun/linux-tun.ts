@@ -1,7 +1,7 @@
 // Linux TUN device on top of the addon: batches from the addon become Buffer views, errno
 // failures become TunErrors.
 import { TunError } from './errors.js';
-import { type NativeTun, loadTunAddon } from './native-addon.js';
+import { type NativeTun, batchPackets, loadTunAddon } from './native-addon.js';
 import type { TunDevice, TunOptions, TunStats } from './tun-device.js';
 
 export class LinuxTun implements TunDevice {
@@ -42,16 +42,7 @@ export class LinuxTun implements TunDevice {
     if (started) return;
     const lengths = new Uint32Array(this.batchLimit);
     this.handle.start(
-      (slab, count) => {
-        const packets = new Array<Buffer>(count);
-        let offset = 0;
-        for (let index = 0; index < count; index++) {
-          const end = offset + (lengths[index] ?? 0);
-          packets[index] = slab.subarray(offset, end);
-          offset = end;
-        }
-        this.packetListener?.(packets);
-      },
+      (slab, count) => this.packetListener?.(batchPackets(slab, lengths, count)),
       lengths,
       (error) => this.fail(error),
     );

@@ -2,7 +2,6 @@
 // on libuv's poll (one JS callback per batch, never busy polling), write one packet per write()
 // so packets never merge, and set MTU / link up by ioctl.
 #include <napi.h>
-#include <uv.h>
 
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -13,24 +12,16 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <string>
+#include <vector>
+
+#include "addon-support.h"
 
 namespace {
 
-// Packets per readable event: bounded so a flood cannot starve the rest of the event loop.
-constexpr uint32_t kBatchLimit = 64;
-// IPv4 total length is 16 bits (RFC 791 3.1): no packet read from the TUN is longer.
-constexpr size_t kMaxPacket = 65535;
-
-Napi::Error ErrnoError(Napi::Env env, const char* syscall, int errnum, const std::string& subject) {
-  std::string message = std::string(syscall) + " " + subject + ": " + std::strerror(errnum);
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, uv_err_name(-errnum)));
-  error.Set("errno", Napi::Number::New(env, -errnum));
-  error.Set("syscall", Napi::String::New(env, syscall));
-  return error;
-}
+using addon::ErrnoError;
+using addon::kBatchLimit;
+using addon::kMaxPacket;
 
 struct Stats {
   double packetsIn = 0;
@@ -44,25 +35,21 @@ struct Stats {
   double writeErrors = 0;
 };
 
-class Tun : public Napi::ObjectWrap<Tun> {
+class Tun : public addon::BatchReader<Tun> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Tun",
-                       {
+                       WithReaderMethods({
                            InstanceAccessor<&Tun::Name>("name"),
                            InstanceAccessor<&Tun::Fd>("fd"),
-                           InstanceMethod<&Tun::Start>("start"),
                            InstanceMethod<&Tun::Write>("write"),
                            InstanceMethod<&Tun::WriteBatch>("writeBatch"),
                            InstanceMethod<&Tun::GetStats>("stats"),
-                           InstanceMethod<&Tun::SetRef>("ref"),
-                           InstanceMethod<&Tun::SetUnref>("unref"),
-                           InstanceMethod<&Tun::Close>("close"),
-                       });
+                       }));
   }
 
   // new Tun(name): an empty name or one with %d lets the kernel choose.
-  explicit Tun(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tun>(info) {
+  explicit Tun(const Napi::CallbackInfo& info) : BatchReader<Tun>(info) {
     Napi::Env env = info.Env();
     if (!info[0].IsString()) {
       Napi::TypeError::New(env, "name must be a string").ThrowAsJavaScriptException();
@@ -95,56 +82,9 @@ class Tun : public Napi::ObjectWrap<Tun> {
     name_ = std::string(request.ifr_name, strnlen(request.ifr_name, IFNAMSIZ));
   }
 
-  // Reached with an active poll only at environment teardown: stop it before closing the fd.
-  ~Tun() override {
-    if (poll_ != nullptr) StopPolling();
-    Release();
-  }
+  const std::string& Subject() const { return name_; }
 
- private:
-  Napi::Value Name(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), name_); }
-  Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
-
-  // start(onBatch(slab, count), lengths: Uint32Array(kBatchLimit), onError(error)): packets of a
-  // batch arrive back to back in one Buffer, their lengths in `lengths`.
-  Napi::Value Start(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (fd_ < 0 || poll_ != nullptr) return env.Undefined();
-    if (!info[0].IsFunction() || !info[1].IsTypedArray() || !info[2].IsFunction() ||
-        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
-        info[1].As<Napi::TypedArray>().ElementLength() < kBatchLimit) {
-      Napi::TypeError::New(env, "start(onBatch, Uint32Array(batchLimit), onError)")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
-    lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
-    lengths_ = lengthsRef_.Value().Data();
-    onError_ = Napi::Persistent(info[2].As<Napi::Function>());
-    context_ = std::make_unique<Napi::AsyncContext>(env, "TunRead", Value());
-    slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
-
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    poll_ = new uv_poll_t;
-    poll_->data = this;
-    int status = uv_poll_init(loop, poll_, fd_);
-    if (status == 0) status = uv_poll_start(poll_, UV_READABLE, OnReadable);
-    if (status != 0) {
-      delete poll_;  // never initialised as a handle, or not started: no close needed
-      poll_ = nullptr;
-      ErrnoError(env, "uv_poll_start", -status, name_).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-    Ref();  // the JS object must outlive the active poll that points at it
-    return env.Undefined();
-  }
-
-  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
-    static_cast<Tun*>(handle->data)->ReadBatch(status);
-  }
-
+  // reading packets until EAGAIN or kBatchLimit, one JS call for all of them
   void ReadBatch(int status) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
@@ -175,20 +115,14 @@ class Tun : public Napi::ObjectWrap<Tun> {
     }
     // a read error (e.g. EBADFD once the interface is deleted) would make the poll fire forever
     if (failure != 0 && poll_ != nullptr) {
-      StopPolling();
-      Unref();
+      StopReading();
       Deliver(onError_, {ErrnoError(env, failedCall, failure, name_).Value()});
     }
   }
 
-  // Calls into JS from the event loop; a throwing listener becomes an uncaught exception.
-  void Deliver(const Napi::FunctionReference& callback, const std::initializer_list<napi_value>& args) {
-    Napi::Env env = Env();
-    callback.MakeCallback(Value(), args, *context_);
-    if (env.IsExceptionPending()) {
-      napi_fatal_exception(env, env.GetAndClearPendingException().Value());
-    }
-  }
+ private:
+  Napi::Value Name(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), name_); }
+  Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
 
   bool WriteOne(const void* data, size_t length) {
     for (;;) {
@@ -211,35 +145,18 @@ class Tun : public Napi::ObjectWrap<Tun> {
   // write(packet): false when the packet was not taken (closed, EAGAIN, error: see stats()).
   Napi::Value Write(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    void* data = nullptr;
-    size_t length = 0;
-    if (napi_get_buffer_info(env, info[0], &data, &length) != napi_ok) {
-      Napi::TypeError::New(env, "packet must be a Buffer").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    return Napi::Boolean::New(env, fd_ >= 0 && WriteOne(data, length));
+    iovec packet;
+    if (!addon::BufferArgument(env, info[0], &packet)) return env.Undefined();
+    return Napi::Boolean::New(env, fd_ >= 0 && WriteOne(packet.iov_base, packet.iov_len));
   }
 
   // writeBatch(packets): one write() per packet; returns how many were taken.
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsArray()) {
-      Napi::TypeError::New(env, "packets must be an array of Buffers").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    Napi::Array packets = info[0].As<Napi::Array>();
-    uint32_t total = packets.Length();
+    if (!addon::BufferArrayArgument(env, info[0], &packets_)) return env.Undefined();
     uint32_t written = 0;
-    for (uint32_t i = 0; i < total && fd_ >= 0; i++) {
-      napi_value element;
-      void* data = nullptr;
-      size_t length = 0;
-      if (napi_get_element(env, packets, i, &element) != napi_ok ||
-          napi_get_buffer_info(env, element, &data, &length) != napi_ok) {
-        Napi::TypeError::New(env, "packets must be an array of Buffers").ThrowAsJavaScriptException();
-        return env.Undefined();
-      }
-      if (WriteOne(data, length)) written++;
+    for (size_t i = 0; i < packets_.size() && fd_ >= 0; i++) {
+      if (WriteOne(packets_[i].iov_base, packets_[i].iov_len)) written++;
     }
     return Napi::Number::New(env, written);
   }
@@ -257,55 +174,9 @@ class Tun : public Napi::ObjectWrap<Tun> {
     return stats;
   }
 
-  // ref()/unref(): whether an active read keeps the process alive, like a socket's.
-  Napi::Value SetRef(const Napi::CallbackInfo& info) {
-    referenced_ = true;
-    if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
-    return info.Env().Undefined();
-  }
-
-  Napi::Value SetUnref(const Napi::CallbackInfo& info) {
-    referenced_ = false;
-    if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-    return info.Env().Undefined();
-  }
-
-  // close(): stop reading, close the fd (the interface goes away with it); safe to repeat.
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (poll_ != nullptr) {
-      StopPolling();
-      Unref();
-    }
-    Release();
-    return info.Env().Undefined();
-  }
-
-  void StopPolling() {
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
-    poll_ = nullptr;
-  }
-
-  // Only after polling stopped: libuv must not watch an fd number that may be reused.
-  void Release() {
-    if (fd_ >= 0) {
-      close(fd_);
-      fd_ = -1;
-    }
-  }
-
-  int fd_ = -1;
   std::string name_;
-  uv_poll_t* poll_ = nullptr;  // freed in its close callback, after libuv is done with it
-  bool referenced_ = true;
-  Napi::FunctionReference onBatch_;
-  Napi::FunctionReference onError_;
-  Napi::Reference<Napi::Uint32Array> lengthsRef_;
-  uint32_t* lengths_ = nullptr;
-  std::unique_ptr<Napi::AsyncContext> context_;
-  std::unique_ptr<uint8_t[]> slab_;
   Stats stats_;
+  std::vector<iovec> packets_;  // writeBatch's scratch, kept to avoid allocating per call
 };
 
 // configureLink(name, mtu): SIOCSIFMTU then SIOCSIFFLAGS |= IFF_UP, without spawning `ip`.
@@ -347,6 +218,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Tun", Tun::Define(env));
   exports.Set("configureLink", Napi::Function::New<ConfigureLink>(env, "configureLink"));
   exports.Set("batchLimit", Napi::Number::New(env, kBatchLimit));
+  addon::DefineUdpSocket(env, exports);
   return exports;
 }
 

@@ -1,0 +1,206 @@
+// Helpers both native devices of the addon (tun.cc, udp.cc) share.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace addon {
+
+// Packets per readable event, TUN and UDP alike: bounded so a flood cannot starve the rest of
+// the event loop.
+constexpr uint32_t kBatchLimit = 64;
+// No IPv4 packet (RFC 791 3.1) and no UDP payload is longer: the room one packet of a batch gets.
+constexpr size_t kMaxPacket = 65535;
+
+// An Error shaped like Node's own errno errors: code, errno, syscall.
+inline Napi::Error ErrnoError(Napi::Env env, const char* syscall, int errnum,
+                              const std::string& subject) {
+  std::string message = std::string(syscall) + " " + subject + ": " + std::strerror(errnum);
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, uv_err_name(-errnum)));
+  error.Set("errno", Napi::Number::New(env, -errnum));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  return error;
+}
+
+// Calls into JS from the event loop; a throwing listener becomes an uncaught exception.
+inline void Deliver(Napi::Env env, Napi::Object receiver, const Napi::FunctionReference& callback,
+                    const std::initializer_list<napi_value>& args, Napi::AsyncContext& context) {
+  callback.MakeCallback(receiver, args, context);
+  if (env.IsExceptionPending()) {
+    napi_fatal_exception(env, env.GetAndClearPendingException().Value());
+  }
+}
+
+// A Buffer argument as one iovec; false, with a TypeError thrown, if it is not a Buffer.
+inline bool BufferArgument(Napi::Env env, Napi::Value value, iovec* out) {
+  if (napi_get_buffer_info(env, value, &out->iov_base, &out->iov_len) == napi_ok) return true;
+  Napi::TypeError::New(env, "packet must be a Buffer").ThrowAsJavaScriptException();
+  return false;
+}
+
+// An array of Buffers as iovecs (views, no copies); false, with a TypeError thrown, if it is not
+// one.
+inline bool BufferArrayArgument(Napi::Env env, Napi::Value value, std::vector<iovec>* out) {
+  bool ok = value.IsArray();
+  if (ok) {
+    Napi::Array packets = value.As<Napi::Array>();
+    out->resize(packets.Length());
+    for (uint32_t i = 0; ok && i < out->size(); i++) {
+      napi_value element;
+      ok = napi_get_element(env, packets, i, &element) == napi_ok &&
+           napi_get_buffer_info(env, element, &(*out)[i].iov_base, &(*out)[i].iov_len) == napi_ok;
+    }
+  }
+  if (!ok) {
+    Napi::TypeError::New(env, "packets must be an array of Buffers").ThrowAsJavaScriptException();
+  }
+  return ok;
+}
+
+// What the TUN device and the UDP socket share: a non-blocking fd read in batches on libuv's
+// poll (one JS callback per batch, never busy polling), ref()/unref() like a socket's, and
+// close() that stops the poll before the fd goes. T provides ReadBatch(status) and Subject().
+template <typename T>
+class BatchReader : public Napi::ObjectWrap<T> {
+ public:
+  using Property = typename Napi::ObjectWrap<T>::PropertyDescriptor;
+
+  explicit BatchReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<T>(info) {}
+
+  // Reached with an active poll only at environment teardown: stop it before closing the fd.
+  ~BatchReader() override {
+    if (poll_ != nullptr) StopPolling();
+    Release();
+  }
+
+  // T's own methods plus start, ref, unref and close.
+  static std::vector<Property> WithReaderMethods(std::vector<Property> methods) {
+    methods.push_back(Napi::ObjectWrap<T>::InstanceMethod("start", &BatchReader::Start));
+    methods.push_back(Napi::ObjectWrap<T>::InstanceMethod("ref", &BatchReader::SetRef));
+    methods.push_back(Napi::ObjectWrap<T>::InstanceMethod("unref", &BatchReader::SetUnref));
+    methods.push_back(Napi::ObjectWrap<T>::InstanceMethod("close", &BatchReader::Close));
+    return methods;
+  }
+
+ protected:
+  // start(onBatch(slab, count), lengths: Uint32Array(kBatchLimit), onError(error)): packets of a
+  // batch arrive back to back in one Buffer, their lengths in `lengths`.
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (fd_ < 0 || poll_ != nullptr) return env.Undefined();
+    if (!info[0].IsFunction() || !info[1].IsTypedArray() || !info[2].IsFunction() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+        info[1].As<Napi::TypedArray>().ElementLength() < kBatchLimit) {
+      Napi::TypeError::New(env, "start(onBatch, Uint32Array(batchLimit), onError)")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
+    lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
+    lengths_ = lengthsRef_.Value().Data();
+    onError_ = Napi::Persistent(info[2].As<Napi::Function>());
+    context_ = std::make_unique<Napi::AsyncContext>(env, "BatchRead", this->Value());
+    slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
+
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(env, &loop);
+    poll_ = new uv_poll_t;
+    poll_->data = this;
+    int status = uv_poll_init(loop, poll_, fd_);
+    if (status == 0) status = RestartPolling();
+    if (status != 0) {
+      delete poll_;  // never initialised as a handle, or not started: no close needed
+      poll_ = nullptr;
+      ErrnoError(env, "uv_poll_start", -status, static_cast<T*>(this)->Subject())
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    this->Ref();  // the JS object must outlive the active poll that points at it
+    return env.Undefined();
+  }
+
+  // Also after libuv stopped the poll on its own (it does on POLLERR).
+  int RestartPolling() { return uv_poll_start(poll_, UV_READABLE, OnReadable); }
+
+  static void OnReadable(uv_poll_t* handle, int status, int /*events*/) {
+    static_cast<T*>(static_cast<BatchReader*>(handle->data))->ReadBatch(status);
+  }
+
+  void Deliver(const Napi::FunctionReference& callback,
+               const std::initializer_list<napi_value>& args) {
+    addon::Deliver(this->Env(), this->Value(), callback, args, *context_);
+  }
+
+  // ref()/unref(): whether an active read keeps the process alive, like a socket's.
+  Napi::Value SetRef(const Napi::CallbackInfo& info) {
+    referenced_ = true;
+    if (poll_ != nullptr) uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value SetUnref(const Napi::CallbackInfo& info) {
+    referenced_ = false;
+    if (poll_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    return info.Env().Undefined();
+  }
+
+  // close(): stop reading, close the fd; safe to repeat.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (poll_ != nullptr) {
+      StopPolling();
+      this->Unref();
+    }
+    Release();
+    return info.Env().Undefined();
+  }
+
+  // For a failure that ends reading (the fd stays open until close()).
+  void StopReading() {
+    if (poll_ == nullptr) return;
+    StopPolling();
+    this->Unref();
+  }
+
+  int fd_ = -1;
+  uv_poll_t* poll_ = nullptr;  // freed in its close callback, after libuv is done with it
+  Napi::FunctionReference onBatch_;
+  Napi::FunctionReference onError_;
+  uint32_t* lengths_ = nullptr;
+  // kBatchLimit slots of kMaxPacket bytes
+  std::unique_ptr<uint8_t[]> slab_;
+
+ private:
+  void StopPolling() {
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    poll_ = nullptr;
+  }
+
+  // Only after polling stopped: libuv must not watch an fd number that may be reused.
+  void Release() {
+    if (fd_ >= 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+
+  bool referenced_ = true;
+  Napi::Reference<Napi::Uint32Array> lengthsRef_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+};
+
+// Defined in udp.cc: adds the UdpSocket class to the addon's exports.
+void DefineUdpSocket(Napi::Env env, Napi::Object exports);
+
+}  // namespace addon

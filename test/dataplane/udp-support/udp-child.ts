@@ -1,0 +1,147 @@
+// The NAT-T leg's batched UDP socket, run inside a test namespace (loopback only):
+// `node --import tsx udp-child.ts <mode>`. Prints one JSON line with what it saw.
+import { type Socket, createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
+import { loadTunAddon } from '../../../app/dataplane/tun/native-addon.js';
+import { UdpLegs } from '../../../app/dataplane/udp-legs.js';
+import { SEND_SIZES, indexOf, numbered } from './datagrams.js';
+
+const LOOPBACK = '127.0.0.1';
+const BUFFER_BYTES = 1 << 20;
+
+const report = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+async function bound(): Promise<Socket> {
+  // room for a whole test batch: the receiver reads only after the sender is done
+  const socket = createSocket({ type: 'udp4', recvBufferSize: BUFFER_BYTES });
+  socket.bind(0, LOOPBACK);
+  await once(socket, 'listening');
+  return socket;
+}
+
+function collect(socket: Socket, count: number, timeoutMs = 3000): Promise<Buffer[]> {
+  const received: Buffer[] = [];
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(received), timeoutMs);
+    socket.on('message', (packet) => {
+      received.push(packet);
+      if (received.length === count) {
+        clearTimeout(timer);
+        resolve(received);
+      }
+    });
+  });
+}
+
+const modes: Record<string, () => Promise<void>> = {
+  /** the legs against a fake gateway: ESP batches out and in, IKE with the marker, keepalives */
+  async legs() {
+    const gatewayIke = await bound();
+    const gateway = await bound();
+    const ike: { leg: IkeLeg; packet: string }[] = [];
+    const espBatches: number[][] = [];
+    const errors: string[] = [];
+    const sequence: string[] = [];
+    const legs = await UdpLegs.open(
+      {
+        gateway: LOOPBACK,
+        gatewayPort: gatewayIke.address().port,
+        gatewayNattPort: gateway.address().port,
+      },
+      {
+        onIke: (packet, leg) => {
+          ike.push({ leg, packet: packet.toString() });
+          // stands for the engine's promise chain after a Quick Mode message
+          void Promise.resolve()
+            .then(() => undefined)
+            .then(() => sequence.push('ike settled'));
+        },
+        onEsp: (packets) => {
+          espBatches.push(packets.map(indexOf));
+          sequence.push(...packets.map((packet) => `esp ${indexOf(packet)}`));
+        },
+        onError: (_leg, error) => errors.push(error.message),
+      },
+    );
+    const client = { port: legs.localNattPort, address: legs.localAddress };
+
+    // out: one batch of ESP, then IKE on the NAT-T leg
+    const outbound = SEND_SIZES.map((size, index) => numbered(index, size));
+    const arriving = collect(gateway, outbound.length + 1);
+    legs.sendEsp(outbound);
+    legs.sendIke(Buffer.from('ike-out'), 'natt');
+    const arrived = await arriving;
+
+    // in: ESP, a keepalive, IKE behind the marker, more ESP, sent back to back
+    const inbound = [0, 1, 2, 3].map((index) => numbered(index, 1000 + index));
+    const marker = Buffer.alloc(4);
+    const incoming = [
+      inbound[0]!,
+      inbound[1]!,
+      Buffer.from([0xff]),
+      Buffer.concat([marker, Buffer.from('ike-in')]),
+      inbound[2]!,
+      inbound[3]!,
+    ];
+    for (const packet of incoming) gateway.send(packet, client.port, client.address);
+    for (let waited = 0; ike.length === 0 || espBatches.flat().length < 4; waited += 20) {
+      if (waited > 3000) break;
+      await delay(20);
+    }
+    report({
+      sent: outbound.length,
+      sendErrors: legs.sendErrors,
+      arrivedOrder: arrived.map(indexOf),
+      arrivedLengths: arrived.map((packet) => packet.length),
+      lastArrived: arrived.at(-1)?.toString('hex'),
+      ike,
+      espBatches,
+      sequence,
+      errors,
+    });
+    legs.close();
+    gatewayIke.close();
+    gateway.close();
+  },
+
+  /** ICMP port unreachable on the connected socket is an error for onError, not the end */
+  async refused() {
+    const addon = loadTunAddon();
+    const socket = new addon.UdpSocket(4, 0, BUFFER_BYTES);
+    const closed = await bound();
+    const port = closed.address().port;
+    closed.close(); // nothing listens there any more: the kernel answers port unreachable
+    socket.connect(LOOPBACK, port);
+    const errors: string[] = [];
+    const received: number[] = [];
+    const lengths = new Uint32Array(addon.batchLimit);
+    socket.start(
+      (slab, count) => {
+        for (let index = 0, offset = 0; index < count; offset += lengths[index++] ?? 0) {
+          received.push(indexOf(slab.subarray(offset, offset + (lengths[index] ?? 0))));
+        }
+      },
+      lengths,
+      (error) => errors.push(String(error.code)),
+    );
+    const taken = socket.sendBatch([numbered(0, 100)]);
+    for (let waited = 0; errors.length === 0 && waited < 2000; waited += 20) await delay(20);
+    // the port comes back: the same socket still receives
+    const revived = createSocket('udp4');
+    revived.bind(port, LOOPBACK);
+    await once(revived, 'listening');
+    revived.send(numbered(5, 200), socket.local().port, LOOPBACK);
+    for (let waited = 0; received.length === 0 && waited < 2000; waited += 20) await delay(20);
+    report({ taken, errors, received });
+    socket.close();
+    socket.close();
+    revived.close();
+  },
+};
+
+const mode = process.argv[2] ?? '';
+const run = modes[mode];
+if (!run) throw new Error(`unknown mode ${mode}`);
+await run();
