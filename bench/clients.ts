@@ -1,15 +1,18 @@
 // The clients the benchmark compares, each started the way its users start it: Debian's vpnc,
 // strongSwan's charon as a road warrior, and Roadwarrior's CLI (bundled and through tsx) plus
-// its in-process warm connect.
+// its in-process warm connect; and one connect of any of them, from process start to the
+// gateway idle again.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LAB_CONNECTION } from '../test/lab/config.js';
 import { type Lab, LAB_ADDRESSES } from '../test/lab/index.js';
 import { type ClientFiles, connectArgs } from '../test/support/interop.js';
 import { CharonClient, type CharonClientConfig } from './charon-client.js';
-import { terminate } from './measure.js';
+import { terminate, timeToFirstReply } from './measure.js';
+import { progress } from './progress.js';
 
 export const VPNC = '/usr/sbin/vpnc';
 export const VPNC_SCRIPT = '/usr/share/vpnc-scripts/vpnc-script';
@@ -230,4 +233,38 @@ export function roadwarriorWarm(
       },
     };
   };
+}
+
+/**
+ * Waits until the gateway holds no SA, so every connect starts alike. A DELETE lost on the
+ * loaded box (seen with vpnc) would leave an IKE SA until DPD: the bench then terminates it.
+ */
+export async function gatewayIdle(lab: Lab): Promise<void> {
+  const idle = (sas: unknown[]) => sas.length === 0;
+  try {
+    await lab.waitForSas(idle, 3000, 'the gateway to drop the SAs');
+  } catch {
+    progress('the gateway still holds an SA of the stopped client: terminating it');
+    await lab.swanctl(['--terminate', '--ike', LAB_CONNECTION, '--force']);
+    await lab.waitForSas(idle, 10_000, 'the gateway to drop the SAs');
+  }
+}
+
+/**
+ * One cold connect: starts `client`, gives `use` the running client and the ms to the first
+ * ping reply through the tunnel, then stops the client and waits until the gateway is idle.
+ */
+export async function whileConnected<T>(
+  lab: Lab,
+  client: BenchClient,
+  use: (running: Running, firstReplyMs: number) => Promise<T>,
+): Promise<T> {
+  let starting: Promise<Running> | undefined;
+  try {
+    const { ms } = await timeToFirstReply(lab, () => (starting = client.start()));
+    return await use(await starting!, ms);
+  } finally {
+    await (await starting?.catch(() => undefined))?.stop();
+    await gatewayIdle(lab);
+  }
 }

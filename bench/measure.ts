@@ -1,9 +1,10 @@
-// Measuring primitives the benchmark shares: the first ping reply through the tunnel, a
-// process's CPU time and peak RSS from /proc, and medians.
+// Measuring primitives the benchmarks share: the first ping reply through the tunnel, a
+// process's CPU time and peak RSS from /proc, the bytes a tunnel interface carried, what the
+// gateway negotiated, and medians.
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type Lab, LAB_ADDRESSES } from '../test/lab/index.js';
+import { type IkeSa, type Lab, LAB_ADDRESSES } from '../test/lab/index.js';
 
 /** Echo requests every 5 ms: the connect time resolution, cheap enough for a 2-core box. */
 const PROBE_INTERVAL_S = '0.005';
@@ -79,6 +80,8 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString());
 export interface ProcessUsage {
   /** utime + stime of all the process's threads, seconds. */
   cpuSeconds: number;
+  /** the stime part: the kernel's work for the process (syscalls and what they trigger) */
+  systemSeconds: number;
   /** VmHWM: peak resident set size so far. */
   peakRssKiB: number;
 }
@@ -88,10 +91,46 @@ export function processUsage(pid: number): ProcessUsage {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const systemSeconds = Number(fields[12]) / CLOCK_TICKS;
   return {
-    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS,
+    cpuSeconds: Number(fields[11]) / CLOCK_TICKS + systemSeconds,
+    systemSeconds,
     peakRssKiB: Number(hwm?.[1] ?? 0),
   };
+}
+
+/** The interface the client namespace routes the LAN host through: the client's TUN. */
+export async function tunnelInterface(lab: Lab): Promise<string> {
+  const { stdout } = await lab.execInClient('ip', ['-o', 'route', 'get', LAB_ADDRESSES.lanHost]);
+  const device = /\bdev (\S+)/.exec(stdout)?.[1];
+  if (!device) throw new Error(`no route to the LAN host in the client namespace: ${stdout}`);
+  return device;
+}
+
+/** Bytes an interface of the client namespace received and sent (rx + tx) since it came up. */
+export async function interfaceBytes(lab: Lab, name: string): Promise<number> {
+  const stats = `/sys/class/net/${name}/statistics`;
+  const { stdout } = await lab.execInClient('cat', [`${stats}/rx_bytes`, `${stats}/tx_bytes`]);
+  return stdout
+    .trim()
+    .split('\n')
+    .reduce((sum, line) => sum + Number(line), 0);
+}
+
+export interface Transform {
+  ike: string;
+  esp: string;
+}
+
+/** What the gateway negotiated with the connected client, in strongSwan's algorithm names. */
+export async function negotiatedTransform(lab: Lab): Promise<Transform> {
+  const [ike] = await lab.listSas();
+  const child = ike?.childSas[0];
+  const describe = (sa: Pick<IkeSa, 'encrAlg' | 'encrKeysize' | 'integAlg' | 'dhGroup'>) =>
+    [sa.encrAlg && `${sa.encrAlg}-${sa.encrKeysize ?? ''}`, sa.integAlg, sa.dhGroup]
+      .filter(Boolean)
+      .join('/');
+  return { ike: ike ? describe(ike) : '?', esp: child ? describe(child) : '?' };
 }
 
 export function median(values: readonly number[]): number {

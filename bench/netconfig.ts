@@ -12,9 +12,10 @@ import { probeRoutes } from '../app/dataplane/netconfig/route-probe.js';
 import { runProgram } from '../app/dataplane/netconfig/run-program.js';
 import { SystemCommands } from '../app/dataplane/netconfig/system-commands.js';
 import { createLab, labSetup, split } from '../test/dataplane/netconfig-support/lab.js';
+import { VPNC_SCRIPT } from './clients.js';
+import { median } from './measure.js';
 
 const RUNS = 10;
-const VPNC_SCRIPT = '/usr/share/vpnc-scripts/vpnc-script';
 
 async function medianMs(body: () => Promise<void>): Promise<number> {
   await body();
@@ -24,8 +25,7 @@ async function medianMs(body: () => Promise<void>): Promise<number> {
     await body();
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return ((times[RUNS / 2 - 1] ?? 0) + (times[RUNS / 2] ?? 0)) / 2;
+  return median(times);
 }
 
 const lab = await createLab('bench');

@@ -3,12 +3,7 @@
 import { cpus, loadavg, release } from 'node:os';
 import { CHARON_NAME, VPNC_NAME } from './clients.js';
 import type { IperfResult } from './iperf.js';
-import { median } from './measure.js';
-
-export interface Transform {
-  ike: string;
-  esp: string;
-}
+import { type Transform, median } from './measure.js';
 
 export interface ClientResult {
   name: string;

@@ -13,27 +13,28 @@ import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type IkeSa, LAB_DEFAULTS, type Lab, startLab } from '../test/lab/index.js';
+import { LAB_DEFAULTS, type Lab, startLab } from '../test/lab/index.js';
 import { CLI_ENTRY } from '../test/support/cli-process.js';
 import { clientFiles } from '../test/support/interop.js';
-import { LAB_CONNECTION } from '../test/lab/config.js';
 import { CHARON } from '../test/lab/gateway.js';
 import { SWANCTL } from './charon-client.js';
 import {
   type BenchClient,
   type Checkpoint,
-  type Running,
   type WarmSession,
   VPNC,
   VPNC_SCRIPT,
   charonClient,
+  gatewayIdle,
   roadwarriorCli,
   roadwarriorWarm,
   vpncClient,
+  whileConnected,
 } from './clients.js';
 import { IPERF3, iperf, startIperfServer } from './iperf.js';
-import { processUsage, timeToFirstReply } from './measure.js';
-import { type ClientResult, type Transform, renderReport } from './report.js';
+import { negotiatedTransform, processUsage, timeToFirstReply } from './measure.js';
+import { progress } from './progress.js';
+import { type ClientResult, renderReport } from './report.js';
 
 // One transform for every client: vpnc offers no MODP 2048 and no AES-GCM, and CPU per GB is
 // only comparable with the same cipher. No PFS (vpnc's nopfs).
@@ -76,37 +77,6 @@ function checkPrerequisites(): void {
     );
 }
 
-/** Progress on stderr: a bench run takes minutes. */
-function progress(message: string): void {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${message}\n`);
-}
-
-/**
- * Waits until the gateway holds no SA, so every connect starts alike. A DELETE lost on the
- * loaded box (seen with vpnc) would leave an IKE SA until DPD: the bench then terminates it.
- */
-async function gatewayIdle(lab: Lab): Promise<void> {
-  const idle = (sas: unknown[]) => sas.length === 0;
-  try {
-    await lab.waitForSas(idle, 3000, 'the gateway to drop the SAs');
-  } catch {
-    progress('the gateway still holds an SA of the stopped client: terminating it');
-    await lab.swanctl(['--terminate', '--ike', LAB_CONNECTION, '--force']);
-    await lab.waitForSas(idle, 10_000, 'the gateway to drop the SAs');
-  }
-}
-
-/** What the gateway negotiated with the connected client. */
-async function transform(lab: Lab): Promise<Transform> {
-  const [ike] = await lab.listSas();
-  const child = ike?.childSas[0];
-  const describe = (sa: Pick<IkeSa, 'encrAlg' | 'encrKeysize' | 'integAlg' | 'dhGroup'>) =>
-    [sa.encrAlg && `${sa.encrAlg}-${sa.encrKeysize ?? ''}`, sa.integAlg, sa.dhGroup]
-      .filter(Boolean)
-      .join('/');
-  return { ike: ike ? describe(ike) : '?', esp: child ? describe(child) : '?' };
-}
-
 /** Checkpoints of one connect, from `startedAt` (epoch ms) to the first reply, as named spans. */
 function spans(startedAt: number, checkpoints: Checkpoint[], replyAt: number): [string, number][] {
   const points = [
@@ -119,31 +89,25 @@ function spans(startedAt: number, checkpoints: Checkpoint[], replyAt: number): [
     .map((point, i) => [`${points[i]!.name} → ${point.name}`, point.at - points[i]!.at]);
 }
 
-/** One cold connect, timed; then `whileUp` (e.g. iperf) with the client's pid; then stop. */
+/** One cold connect, timed; or, with `whileUp` (e.g. iperf), that with the client's pid. */
 async function coldConnect(
   lab: Lab,
   client: BenchClient,
   result: ClientResult,
   whileUp?: (pid: number) => Promise<void>,
 ): Promise<void> {
-  let starting: Promise<Running> | undefined;
-  try {
-    const startedAt = Date.now();
-    const { ms } = await timeToFirstReply(lab, () => (starting = client.start()));
-    const running = await starting!;
-    if (whileUp) return await whileUp(running.pid);
+  const startedAt = Date.now();
+  await whileConnected(lab, client, async (running, ms) => {
+    if (whileUp) return whileUp(running.pid);
     result.cold.push(ms);
     progress(`${client.name}: cold connect ${ms.toFixed(0)} ms`);
     const checkpoints = await running.checkpoints;
     if (checkpoints) result.coldSpans.push(spans(startedAt, checkpoints, startedAt + ms));
-  } finally {
-    await (await starting?.catch(() => undefined))?.stop();
-    await gatewayIdle(lab);
-  }
+  });
 }
 
 async function traffic(lab: Lab, pid: number, result: ClientResult): Promise<void> {
-  result.transform = await transform(lab);
+  result.transform = await negotiatedTransform(lab);
   progress(`${result.name}: iperf3 up and down, ${IPERF_SECONDS} s each`);
   const before = processUsage(pid);
   result.up = await iperf(lab, IPERF_SECONDS, false);

@@ -12,7 +12,6 @@
 // Run: node --import tsx bench/tun-echo.ts
 import { execFileSync } from 'node:child_process';
 import { read, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +25,7 @@ import {
   startNode,
   withNetns,
 } from '../test/dataplane/tun-support/netns.js';
+import { median, processUsage } from './measure.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const ECHO_TUN = 'rwtun0';
@@ -51,24 +51,18 @@ interface RoundResult {
 }
 
 const report = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`);
-/** /proc/<pid>/stat counts CPU time in clock ticks (USER_HZ) */
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-
 /** CPU seconds (user + system, which includes the softirq work its writes trigger) of a process */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
+const cpuSeconds = (pid: number) => processUsage(pid).cpuSeconds;
 
 async function measureRound(ns: Netns, echo: NodeChild): Promise<RoundResult> {
   await echo.next();
   const echoPid = echo.process.pid ?? 0; // ip netns exec and taskset exec: this is node
   const generator = startNode(ns.name, GENERATOR_CORE, [THIS_FILE, '--child', 'generate']);
   await generator.next();
-  const cpuBefore = await cpuSeconds(echoPid);
+  const cpuBefore = cpuSeconds(echoPid);
   generator.process.stdin.end();
   const { sent, seconds } = await generator.next<{ sent: number; seconds: number }>();
-  const cpu = (await cpuSeconds(echoPid)) - cpuBefore;
+  const cpu = cpuSeconds(echoPid) - cpuBefore;
   echo.process.stdin.end();
   const { echoed } = await echo.next<{ echoed: number }>();
   await Promise.all([echo.exited, generator.exited]);
@@ -134,7 +128,7 @@ function fsEcho(): void {
 /** Median microseconds of setting MTU and link up on a fresh TUN, by ioctl and by `ip`. */
 function linkSetup(): void {
   const addon = loadTunAddon();
-  const median = (configure: (name: string) => void): number => {
+  const medianUs = (configure: (name: string) => void): number => {
     const times: number[] = [];
     for (let runIndex = 0; runIndex < LINK_RUNS; runIndex++) {
       const tun = new addon.Tun('rwlink0');
@@ -143,10 +137,10 @@ function linkSetup(): void {
       times.push(Number(process.hrtime.bigint() - started) / 1000);
       tun.close();
     }
-    return times.sort((a, b) => a - b)[LINK_RUNS / 2] ?? 0;
+    return median(times);
   };
-  const ioctlUs = median((name) => addon.configureLink(name, MTU));
-  const ipUs = median((name) =>
+  const ioctlUs = medianUs((name) => addon.configureLink(name, MTU));
+  const ipUs = medianUs((name) =>
     execFileSync('ip', ['link', 'set', 'dev', name, 'mtu', `${MTU}`, 'up']),
   );
   report({ ioctlUs, ipUs });
