@@ -1,0 +1,83 @@
+// The tunnel's network: what the data plane is asked to set up from Mode Config (or the
+// profile's split-tunnel override), and the 'network' event that says what it did.
+import type { AppliedNetwork, IkeChannel } from '../shared/dataplane-port.js';
+import type { EspSaPair } from '../shared/esp-sa.js';
+import type { NetworkEvent } from '../shared/events.js';
+import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
+import type { Profile } from '../shared/profile.js';
+import { type ConnectOptions, EngineError } from './api.js';
+import { tunnelMtu } from './mtu.js';
+
+/** Configures the tunnel interface, routes and DNS for an ESP SA pair; returns the event. */
+export async function configureTunnel(
+  channel: IkeChannel,
+  options: Pick<ConnectOptions, 'profile' | 'skipNetworkConfig' | 'skipDns'>,
+  gateway: string,
+  config: ModeConfigResult,
+  pair: EspSaPair,
+): Promise<NetworkEvent> {
+  const { profile } = options;
+  const mtu = profile.mtu ?? tunnelMtu(pair.encryption, pair.integrity);
+  const effective = effectiveConfig(config, profile);
+  const applied = await configureOrExplain(channel, {
+    tunName: profile.tunName,
+    mtu,
+    gateway,
+    config: effective,
+    script: options.skipNetworkConfig
+      ? 'none'
+      : profile.script === 'builtin'
+        ? 'builtin'
+        : { path: profile.script },
+    skipDns: options.skipDns ?? false,
+  });
+  return {
+    type: 'network',
+    at: Date.now(),
+    tunName: applied.tunName,
+    mtu: applied.mtu,
+    internalIp4: config.internalIp4,
+    dns: config.dns,
+    nbns: config.nbns,
+    defaultDomain: config.defaultDomain,
+    splitDns: config.splitDns,
+    splitInclude: effective.splitInclude,
+    splitExclude: config.splitExclude,
+    banner: config.banner,
+    savePasswordAllowed: config.savePassword,
+    changes: applied.changes,
+  };
+}
+
+/** A profile's split-tunnel override replaces what the gateway sent. */
+function effectiveConfig(config: ModeConfigResult, profile: Profile): ModeConfigResult {
+  const override = profile.splitTunnelOverride;
+  if (!override) return config;
+  return {
+    ...config,
+    splitInclude: override.map((cidr) => {
+      const [address = '0.0.0.0', prefix = '32'] = cidr.split('/');
+      return {
+        network: { address, prefix: Number(prefix) },
+        protocol: 0,
+        sourcePort: 0,
+        destinationPort: 0,
+      };
+    }),
+  };
+}
+
+/** Network set-up failures keep the data plane's own words, under a stable code. */
+async function configureOrExplain(
+  channel: IkeChannel,
+  setup: NetworkSetup,
+): Promise<AppliedNetwork> {
+  try {
+    return await channel.configureNetwork(setup);
+  } catch (error) {
+    throw new EngineError(
+      'network-config-failed',
+      `could not set up the tunnel interface and routes: ${(error as Error).message}`,
+    );
+  }
+}
