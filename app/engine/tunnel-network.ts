@@ -3,6 +3,7 @@
 import type { AppliedNetwork, IkeChannel } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { NetworkEvent } from '../shared/events.js';
+import { splitEntryFromCidr } from '../shared/net.js';
 import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
 import type { Profile } from '../shared/profile.js';
 import { type ConnectOptions, EngineError } from './api.js';
@@ -55,15 +56,7 @@ function effectiveConfig(config: ModeConfigResult, profile: Profile): ModeConfig
   if (!override) return config;
   return {
     ...config,
-    splitInclude: override.map((cidr) => {
-      const [address = '0.0.0.0', prefix = '32'] = cidr.split('/');
-      return {
-        network: { address, prefix: Number(prefix) },
-        protocol: 0,
-        sourcePort: 0,
-        destinationPort: 0,
-      };
-    }),
+    splitInclude: override.map(splitEntryFromCidr),
   };
 }
 

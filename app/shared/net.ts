@@ -55,3 +55,15 @@ export function netContains(net: Ipv4Net, address: number): boolean {
 export function formatNet(net: Ipv4Net): string {
   return `${net.address}/${net.prefix}`;
 }
+
+/** A split entry for a whole network given as "a.b.c.d/len" (any protocol, any port), the form
+ * a profile's split-tunnel override uses. The profile schema has validated the text. */
+export function splitEntryFromCidr(cidr: string): SplitEntry {
+  const [address = '0.0.0.0', prefix = '32'] = cidr.split('/');
+  return {
+    network: { address, prefix: Number(prefix) },
+    protocol: 0,
+    sourcePort: 0,
+    destinationPort: 0,
+  };
+}

@@ -5,6 +5,7 @@
 import type { ConnectOptions, VpnConnection, XauthRequest } from '../../../app/engine/api.js';
 import { EngineError } from '../../../app/engine/api.js';
 import type { DataPlanePort } from '../../../app/shared/dataplane-port.js';
+import { splitEntryFromCidr } from '../../../app/shared/net.js';
 import type { ConnectionState, EngineEvent, LogLevel, Phase } from '../../../app/shared/events.js';
 
 export interface FakeGatewayOptions {
@@ -260,15 +261,7 @@ export class FakeConnection implements VpnConnection {
     const split = (
       this.options.profile.splitTunnelOverride ??
       gw.splitInclude ?? ['10.20.0.0/16']
-    ).map((cidr) => {
-      const [address = '0.0.0.0', prefix = '32'] = cidr.split('/');
-      return {
-        network: { address, prefix: Number(prefix) },
-        protocol: 0,
-        sourcePort: 0,
-        destinationPort: 0,
-      };
-    });
+    ).map(splitEntryFromCidr);
     this.emit({
       type: 'network',
       at: Date.now(),
