@@ -35,14 +35,19 @@ export class InProcessChannel implements IkeChannel {
     private readonly legs: UdpLegs,
     private readonly esp: EspEngine,
     private readonly configOptions: ConfiguratorOptions,
+    /** the stale-record cleanup: rejects as cleanupStale() did */
+    private readonly staleCleaned: Promise<unknown>,
   ) {}
 
   static async open(
     options: OpenIkeOptions,
     configOptions: ConfiguratorOptions,
   ): Promise<InProcessChannel> {
-    // a previous run that was killed may have left routes behind: its crash record says which
-    await cleanupStale(configOptions.stateDir ?? DEFAULT_STATE_DIR);
+    // a previous run that was killed may have left routes behind: its crash record says which.
+    // Restored while IKE runs rather than before the first packet; configureNetwork() waits.
+    const staleCleaned = cleanupStale(configOptions.stateDir ?? DEFAULT_STATE_DIR);
+    // configureNetwork() reports a failure; a channel closed before that has nothing to report
+    staleCleaned.catch(() => undefined);
     // the sockets deliver before the channel exists only in theory; route through a holder
     const holder: { channel?: InProcessChannel } = {};
     const esp = new EspEngine({
@@ -58,7 +63,7 @@ export class InProcessChannel implements IkeChannel {
           message: `UDP ${leg} leg: ${error.message}`,
         }),
     });
-    holder.channel = new InProcessChannel(legs, esp, configOptions);
+    holder.channel = new InProcessChannel(legs, esp, configOptions, staleCleaned);
     return holder.channel;
   }
 
@@ -127,6 +132,7 @@ export class InProcessChannel implements IkeChannel {
   }
 
   async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {
+    await this.staleCleaned;
     const tun = openTun({ name: setup.tunName, mtu: setup.mtu });
     this.tun = tun;
     tun.onError((error) =>

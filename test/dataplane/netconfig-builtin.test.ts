@@ -112,7 +112,7 @@ test('undo tolerates a vanished TUN and still removes the gateway route', () =>
     assert.deepEqual(await readdir(stateDir), []);
   }));
 
-test('ip failure mid-apply: what was applied is undone, the error names the step', () =>
+test('a change refused mid-apply: what was applied is undone, the error names the step', () =>
   withLab('fail', async (lab, stateDir) => {
     // someone else's route for the second include network makes `route add` fail with EEXIST
     await lab.ip('route', 'add', '198.19.80.0/20', 'via', '192.0.2.1', 'dev', 'eth0');

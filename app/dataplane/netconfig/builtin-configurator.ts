@@ -1,15 +1,17 @@
 // The built-in configurator (Linux, iproute2): TUN up with MTU, the virtual address as /32,
 // escape routes for the gateway and Local-LAN networks through the original path, tunnel
 // routes (split-include networks, or 0/1 + 128/1 for a full tunnel so the default route stays),
-// DNS through systemd-resolved. Each step is one `ip -batch` run; every change is journalled,
-// and the journal is on disk (crash record) before the change is made.
+// DNS through systemd-resolved. Addresses and routes go in by rtnetlink (no `ip` to spawn while
+// the connect waits); every change is journalled with its `ip` inverse, and the journal is on disk
+// (crash record) before the change is made.
 import type { AppliedNetwork } from '../../shared/dataplane-port.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import type { ConfiguratorOptions, NetworkConfigurator } from './configurator.js';
 import { CrashRecordFile, DEFAULT_STATE_DIR } from './crash-record.js';
 import { NetworkConfigError } from './errors.js';
 import { applyResolvedDns, resolvedIsRunning, resolvedUndoEntry } from './resolved-dns.js';
-import { type PlannedChange, planChanges } from './route-plan.js';
+import { type NetChange, type PlannedChange, planChanges } from './route-plan.js';
+import { Rtnetlink } from './rtnetlink.js';
 import { probeRoutes } from './route-probe.js';
 import { checkSetup, rejectedDomains } from './setup-check.js';
 import { SystemCommands } from './system-commands.js';
@@ -69,29 +71,28 @@ export class BuiltinConfigurator implements NetworkConfigurator {
     await this.forget();
   }
 
-  /** All route changes in one `ip -batch` run, which stops at the first failing line. */
+  /** The changes in order, stopping at the first one the kernel refuses. */
   private async applyRoutes(setup: NetworkSetup, changes: readonly PlannedChange[]): Promise<void> {
     const entries = changes.map((change) => ({
       what: change.what,
       undo: { program: 'ip' as const, args: change.undo },
     }));
     await this.writeRecord(setup, entries);
-    // until ip says otherwise, any of them may have been made
-    this.journal = entries;
-    const { errors } = await this.commands.ipBatch(
-      changes.map((change) => change.apply),
-      'stop',
-    );
-    const failed = errors[0];
-    if (failed) {
-      this.journal = entries.slice(0, failed.line);
-      const step = changes[failed.line]?.what ?? 'ip';
-      throw new NetworkConfigError(
-        'ip-failed',
-        `network setup failed at "${step}": ${failed.message}`,
-        { step },
-      );
+    const netlink = new Rtnetlink(this.options.netns);
+    for (const [index, change] of changes.entries()) {
+      try {
+        makeChange(netlink, change.change);
+      } catch (error) {
+        // one request each: what the kernel refused was not made
+        this.journal = entries.slice(0, index);
+        throw new NetworkConfigError(
+          'ip-failed',
+          `network setup failed at "${change.what}": ${(error as Error).message}`,
+          { step: change.what },
+        );
+      }
     }
+    this.journal = entries;
   }
 
   private async applyDns(setup: NetworkSetup): Promise<string[]> {
@@ -119,5 +120,16 @@ export class BuiltinConfigurator implements NetworkConfigurator {
     await this.record?.remove();
     this.record = undefined;
     this.journal = [];
+  }
+}
+
+function makeChange(netlink: Rtnetlink, change: NetChange): void {
+  switch (change.kind) {
+    case 'link':
+      return netlink.setLinkUp(change.dev, change.mtu);
+    case 'address':
+      return netlink.addAddress(change.dev, change.address, change.prefix);
+    case 'route':
+      return netlink.addRoute(change.network, change.path);
   }
 }

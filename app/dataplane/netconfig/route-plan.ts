@@ -1,5 +1,6 @@
-// What the built-in configurator changes, as `ip` batch lines with their exact inverse, worked
-// out from the setup and from how the OS routes things before the tunnel exists.
+// What the built-in configurator changes, each with its exact inverse as an `ip` batch line (the
+// undo journal), worked out from the setup and from how the OS routes things before the tunnel
+// exists.
 import { type Ipv4Net, formatNet, maskToPrefix } from '../../shared/net.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import { netWithin, normaliseNet } from './net-math.js';
@@ -28,10 +29,19 @@ export interface RouteProbe {
   excludes: ExcludeProbe[];
 }
 
+/** One change as the configurator makes it (by rtnetlink, see rtnetlink.ts). */
+export type NetChange =
+  | { kind: 'link'; dev: string; mtu: number }
+  | { kind: 'address'; dev: string; address: string; prefix: number }
+  | { kind: 'route'; network: Ipv4Net; path: OriginalPath };
+
 export interface PlannedChange {
   /** in words, for the log and for error messages */
   what: string;
+  change: NetChange;
+  /** the same change as an `ip` batch line (bench/netconfig.ts compares the ways to make it) */
   apply: string[];
+  /** its inverse, an `ip` batch line: journalled, so a later run can replay it after a crash */
   undo: string[];
 }
 
@@ -59,6 +69,7 @@ export function planChanges(
   const changes: PlannedChange[] = [
     {
       what: `${tun} up with MTU ${setup.mtu}`,
+      change: { kind: 'link', dev: tun, mtu: setup.mtu },
       apply: ['link', 'set', 'dev', tun, 'mtu', String(setup.mtu), 'up'],
       undo: [
         'link',
@@ -72,6 +83,7 @@ export function planChanges(
     },
     {
       what: `address ${address}/32 on ${tun}`,
+      change: { kind: 'address', dev: tun, address, prefix: 32 },
       apply: ['addr', 'add', `${address}/32`, 'dev', tun],
       undo: ['addr', 'del', `${address}/32`, 'dev', tun],
     },
@@ -90,6 +102,7 @@ export function planChanges(
     const route = [formatNet(network), 'dev', tun];
     changes.push({
       what: `route ${formatNet(network)} into ${tun}`,
+      change: { kind: 'route', network, path: { dev: tun } },
       apply: ['route', 'add', ...route],
       undo: ['route', 'del', ...route],
     });
@@ -124,6 +137,7 @@ function outsideRoute(network: Ipv4Net, path: OriginalPath, role: string): Plann
   const route = [formatNet(network), ...via, 'dev', path.dev];
   return {
     what: `${role} route ${route.join(' ')} outside the tunnel`,
+    change: { kind: 'route', network, path },
     apply: ['route', 'add', ...route],
     undo: ['route', 'del', ...route],
   };

@@ -19,8 +19,6 @@ export interface IpLineError {
   message: string;
 }
 
-export type IpQueryAnswer = { json: unknown } | { error: string };
-
 /** iproute2 and resolvectl print English only in the C locale: their errors are matched. */
 const TOOL_ENV: NodeJS.ProcessEnv = {
   ...process.env,
@@ -42,11 +40,9 @@ export class SystemCommands {
   async ipBatch(
     lines: readonly (readonly string[])[],
     mode: 'stop' | 'force',
-    json = false,
   ): Promise<{ stdout: string; errors: IpLineError[] }> {
     const args = [
       ...(this.netns === undefined ? [] : ['-n', this.netns]),
-      ...(json ? ['-j'] : []),
       ...(mode === 'force' ? ['-force'] : []),
       '-batch',
       '-',
@@ -61,20 +57,6 @@ export class SystemCommands {
       throw new NetworkConfigError('ip-failed', `ip ${args.join(' ')}: ${why}`);
     }
     return { stdout: result.stdout, errors };
-  }
-
-  /** Read-only `ip -j` commands in one batch; one answer per line, failures included. */
-  async ipQuery(lines: readonly (readonly string[])[]): Promise<IpQueryAnswer[]> {
-    const { stdout, errors } = await this.ipBatch(lines, 'force', true);
-    const outputs = stdout.split('\n').filter((line) => line.trim() !== '');
-    const failed = new Map(errors.map((error) => [error.line, error.message]));
-    let next = 0;
-    return lines.map((_, index): IpQueryAnswer => {
-      const error = failed.get(index);
-      if (error !== undefined) return { error };
-      const output = outputs[next++];
-      return output === undefined ? { error: 'no output' } : { json: JSON.parse(output) };
-    });
   }
 
   /** A helper tool (ip, resolvectl) in the namespace, C locale. */

@@ -1,4 +1,4 @@
-// Loads the compiled Node-API addon (native/tun.cc, native/udp.cc) and types what it exports.
+// Loads the compiled Node-API addon (native/tun.cc, udp.cc, netlink.cc) and types what it exports.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TunError } from './errors.js';
@@ -55,6 +55,10 @@ export interface TunAddon {
   /** a UDP socket bound to the wildcard address and `localPort` (0 = ephemeral), with send and
    * receive buffers of `bufferBytes` (capped by the kernel); throws errno errors */
   UdpSocket: new (ipVersion: 4 | 6, localPort: number, bufferBytes: number) => NativeUdpSocket;
+  /** one rtnetlink request in the namespace /run/netns/<netns> ('' = this process's): the reply
+   * messages up to the ack or the end of the dump; the kernel's refusal is thrown as an errno
+   * error whose message is the bare strerror() text */
+  rtnetlink(netns: string, request: Buffer): Buffer;
 }
 
 /** require() caches the module, so repeated calls are cheap. */

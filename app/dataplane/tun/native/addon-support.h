@@ -202,5 +202,7 @@ class BatchReader : public Napi::ObjectWrap<T> {
 
 // Defined in udp.cc: adds the UdpSocket class to the addon's exports.
 void DefineUdpSocket(Napi::Env env, Napi::Object exports);
+// Defined in netlink.cc: adds rtnetlink(netns, request) to the addon's exports.
+void DefineRtnetlink(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon

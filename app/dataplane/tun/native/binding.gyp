@@ -1,6 +1,7 @@
-# The Linux data-plane addon (Node-API): the TUN device (tun.cc) and the batched UDP socket of
-# the NAT-T leg (udp.cc). Other platforms build nothing: openTun() reports them as
-# not supported before it ever loads the addon.
+# The Linux data-plane addon (Node-API): the TUN device (tun.cc), the batched UDP socket of
+# the NAT-T leg (udp.cc) and rtnetlink requests for the network configuration (netlink.cc).
+# Other platforms build nothing: openTun() reports them as not supported before it ever loads
+# the addon.
 # Build: npx node-gyp rebuild --directory app/dataplane/tun/native
 {
   "targets": [
@@ -10,7 +11,7 @@
         [
           "OS=='linux'",
           {
-            "sources": ["tun.cc", "udp.cc"],
+            "sources": ["tun.cc", "udp.cc", "netlink.cc"],
             "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
             "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
             "cflags_cc": ["-Wall", "-Wextra"],

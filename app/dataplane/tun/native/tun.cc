@@ -219,6 +219,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("configureLink", Napi::Function::New<ConfigureLink>(env, "configureLink"));
   exports.Set("batchLimit", Napi::Number::New(env, kBatchLimit));
   addon::DefineUdpSocket(env, exports);
+  addon::DefineRtnetlink(env, exports);
   return exports;
 }
 

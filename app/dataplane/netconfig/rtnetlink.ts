@@ -1,0 +1,256 @@
+// The rtnetlink requests (RFC 3549; linux/rtnetlink.h) the built-in configurator makes while a
+// connect waits for it: the same messages `ip` sends for `link set`, `addr add`, `route add`,
+// `route get` and `route show exact`, through the addon rather than a spawned `ip`, whose fork of
+// this large process blocks the event loop for milliseconds. The undo stays with `ip` (journal).
+import { type Ipv4Net, intToIpv4, ipv4ToInt } from '../../shared/net.js';
+import { loadTunAddon } from '../tun/native-addon.js';
+import type { OriginalPath } from './route-plan.js';
+
+// linux/rtnetlink.h, linux/netlink.h, linux/if_link.h, linux/if_addr.h
+const RTM_NEWLINK = 16;
+const RTM_GETLINK = 18;
+const RTM_NEWADDR = 20;
+const RTM_NEWROUTE = 24;
+const RTM_GETROUTE = 26;
+const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+const NLM_F_DUMP = 0x300;
+const NLM_F_EXCL = 0x200;
+const NLM_F_CREATE = 0x400;
+const NLMSG_HEADER = 16;
+const AF_UNSPEC = 0;
+const AF_INET = 2;
+const IFF_UP = 0x1;
+const IFLA_IFNAME = 3;
+const IFLA_MTU = 4;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const RTA_DST = 1;
+const RTA_OIF = 4;
+const RTA_GATEWAY = 5;
+const RTA_TABLE = 15;
+const RT_TABLE_MAIN = 254;
+const RTPROT_BOOT = 3;
+const RT_SCOPE_UNIVERSE = 0;
+const RT_SCOPE_LINK = 253;
+const RTN_UNICAST = 1;
+const RTN_LOCAL = 2;
+/** ifinfomsg: family, pad, type, index, flags, change */
+const IFINFOMSG = 16;
+/** rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags */
+const RTMSG = 12;
+
+interface Message {
+  /** the fixed header (ifinfomsg, rtmsg, ...) */
+  body: Buffer;
+  attributes: Map<number, Buffer>;
+}
+
+export interface LinkState {
+  index: number;
+  mtu: number;
+  up: boolean;
+}
+
+/** How a destination leaves the host (`ip route get`); `local` when it is one of ours. */
+export interface RouteLookup extends OriginalPath {
+  local: boolean;
+}
+
+export class Rtnetlink {
+  /** `netns`: the named network namespace to work in, as with `ip -n`; this process's if absent */
+  constructor(private readonly netns: string | undefined) {}
+
+  /** `ip link show dev <name>` */
+  link(name: string): LinkState {
+    const [reply] = this.request(RTM_GETLINK, NLM_F_ACK, ifinfo(0, 0, 0), [
+      [IFLA_IFNAME, cString(name)],
+    ]);
+    if (reply === undefined) throw new Error(`no answer about ${name}`);
+    return {
+      index: reply.body.readInt32LE(4),
+      mtu: reply.attributes.get(IFLA_MTU)?.readUInt32LE(0) ?? 0,
+      up: (reply.body.readUInt32LE(8) & IFF_UP) !== 0,
+    };
+  }
+
+  /** `ip link set dev <name> mtu <mtu> up` */
+  setLinkUp(name: string, mtu: number): void {
+    const { index } = this.link(name);
+    this.request(RTM_NEWLINK, NLM_F_ACK, ifinfo(index, IFF_UP, IFF_UP), [[IFLA_MTU, u32(mtu)]]);
+  }
+
+  /** `ip addr add <address>/<prefix> dev <dev>` */
+  addAddress(dev: string, address: string, prefix: number): void {
+    const body = Buffer.alloc(8);
+    body.writeUInt8(AF_INET, 0);
+    body.writeUInt8(prefix, 1);
+    body.writeUInt32LE(this.link(dev).index, 4);
+    const ip = ipv4(address);
+    this.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
+      [IFA_LOCAL, ip],
+      [IFA_ADDRESS, ip],
+    ]);
+  }
+
+  /** `ip route add <network> [via <gateway>] dev <dev>`: main table, proto boot, scope link
+   * without a gateway, failing when the route exists */
+  addRoute(network: Ipv4Net, path: OriginalPath): void {
+    const body = rtmsg(network.prefix, {
+      table: RT_TABLE_MAIN,
+      protocol: RTPROT_BOOT,
+      scope: path.gateway === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
+      type: RTN_UNICAST,
+    });
+    this.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
+      [RTA_DST, ipv4(network.address)],
+      ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, ipv4(path.gateway)] as const]),
+      [RTA_OIF, u32(this.link(path.dev).index)],
+    ]);
+  }
+
+  /** `ip route get <address>` */
+  routeGet(address: string): RouteLookup {
+    const [reply] = this.request(RTM_GETROUTE, NLM_F_ACK, rtmsg(32), [[RTA_DST, ipv4(address)]]);
+    const oif = reply?.attributes.get(RTA_OIF)?.readUInt32LE(0);
+    if (reply === undefined || oif === undefined) throw new Error(`no route answer for ${address}`);
+    const gateway = reply.attributes.get(RTA_GATEWAY);
+    return {
+      local: reply.body.readUInt8(7) === RTN_LOCAL,
+      dev: this.linkName(oif),
+      ...(gateway === undefined ? {} : { gateway: formatIpv4(gateway) }),
+    };
+  }
+
+  /** `ip route show exact <network>`: whether the main table has a route for exactly it */
+  hasRoute(network: Ipv4Net): boolean {
+    const wanted = ipv4(network.address);
+    return this.request(RTM_GETROUTE, NLM_F_DUMP, rtmsg(0), []).some((route) => {
+      const table = route.attributes.get(RTA_TABLE)?.readUInt32LE(0) ?? route.body.readUInt8(4);
+      const dst = route.attributes.get(RTA_DST) ?? Buffer.alloc(4);
+      return (
+        table === RT_TABLE_MAIN && route.body.readUInt8(1) === network.prefix && dst.equals(wanted)
+      );
+    });
+  }
+
+  private linkName(index: number): string {
+    const [reply] = this.request(RTM_GETLINK, NLM_F_ACK, ifinfo(index, 0, 0), []);
+    const name = reply?.attributes.get(IFLA_IFNAME);
+    if (name === undefined) throw new Error(`no name for interface ${index}`);
+    return name.subarray(0, name.indexOf(0) === -1 ? name.length : name.indexOf(0)).toString();
+  }
+
+  /** One request; the answer's messages other than the ack / end of dump. */
+  private request(
+    type: number,
+    flags: number,
+    body: Buffer,
+    attributes: readonly (readonly [number, Buffer])[],
+  ): Message[] {
+    const payload = Buffer.concat([
+      body,
+      ...attributes.map(([kind, value]) => attribute(kind, value)),
+    ]);
+    const header = Buffer.alloc(NLMSG_HEADER);
+    header.writeUInt32LE(NLMSG_HEADER + payload.length, 0);
+    header.writeUInt16LE(type, 4);
+    header.writeUInt16LE(NLM_F_REQUEST | flags, 6);
+    header.writeUInt32LE(1, 8);
+    const answer = loadTunAddon().rtnetlink(this.netns ?? '', Buffer.concat([header, payload]));
+    return parseMessages(answer, body.length);
+  }
+}
+
+function parseMessages(data: Buffer, bodyLength: number): Message[] {
+  const messages: Message[] = [];
+  for (let offset = 0; offset + NLMSG_HEADER <= data.length;) {
+    const length = data.readUInt32LE(offset);
+    const type = data.readUInt16LE(offset + 4);
+    if (length < NLMSG_HEADER) break;
+    // NLMSG_ERROR (2) and NLMSG_DONE (3) end the answer; the addon has thrown for refusals
+    if (type > 3) {
+      const body = data.subarray(offset + NLMSG_HEADER, offset + NLMSG_HEADER + bodyLength);
+      const attributes = parseAttributes(
+        data.subarray(offset + NLMSG_HEADER + align(bodyLength), offset + length),
+      );
+      messages.push({ body, attributes });
+    }
+    offset += align(length);
+  }
+  return messages;
+}
+
+function parseAttributes(data: Buffer): Map<number, Buffer> {
+  const attributes = new Map<number, Buffer>();
+  for (let offset = 0; offset + 4 <= data.length;) {
+    const length = data.readUInt16LE(offset);
+    if (length < 4) break;
+    // the top bits are NLA_F_NESTED / NLA_F_NET_BYTEORDER
+    attributes.set(
+      data.readUInt16LE(offset + 2) & 0x3fff,
+      data.subarray(offset + 4, offset + length),
+    );
+    offset += align(length);
+  }
+  return attributes;
+}
+
+function attribute(type: number, value: Buffer): Buffer {
+  const out = Buffer.alloc(align(4 + value.length));
+  out.writeUInt16LE(4 + value.length, 0);
+  out.writeUInt16LE(type, 2);
+  value.copy(out, 4);
+  return out;
+}
+
+function ifinfo(index: number, flags: number, change: number): Buffer {
+  const body = Buffer.alloc(IFINFOMSG);
+  body.writeUInt8(AF_UNSPEC, 0);
+  body.writeInt32LE(index, 4);
+  body.writeUInt32LE(flags, 8);
+  body.writeUInt32LE(change, 12);
+  return body;
+}
+
+function rtmsg(
+  dstLength: number,
+  fields: { table: number; protocol: number; scope: number; type: number } = {
+    table: 0,
+    protocol: 0,
+    scope: RT_SCOPE_UNIVERSE,
+    type: 0,
+  },
+): Buffer {
+  const body = Buffer.alloc(RTMSG);
+  body.writeUInt8(AF_INET, 0);
+  body.writeUInt8(dstLength, 1);
+  body.writeUInt8(fields.table, 4);
+  body.writeUInt8(fields.protocol, 5);
+  body.writeUInt8(fields.scope, 6);
+  body.writeUInt8(fields.type, 7);
+  return body;
+}
+
+const align = (length: number) => (length + 3) & ~3;
+
+function u32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(value, 0);
+  return out;
+}
+
+function cString(text: string): Buffer {
+  return Buffer.concat([Buffer.from(text), Buffer.alloc(1)]);
+}
+
+/** network byte order */
+function ipv4(address: string): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(ipv4ToInt(address), 0);
+  return out;
+}
+
+function formatIpv4(bytes: Buffer): string {
+  return intToIpv4(bytes.readUInt32BE(0));
+}

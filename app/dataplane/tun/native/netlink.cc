@@ -1,0 +1,142 @@
+// One rtnetlink request, synchronously: the data plane configures addresses and routes with it
+// instead of spawning `ip`, whose fork of this large process blocks the event loop for
+// milliseconds. The messages are built and read in TypeScript (netconfig/rtnetlink.ts); this only
+// moves bytes, optionally inside a named network namespace (as `ip -n <ns>` does).
+#include <napi.h>
+
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "addon-support.h"
+
+namespace {
+
+using addon::ErrnoError;
+
+constexpr size_t kReceiveBuffer = 64 * 1024;
+
+// A NETLINK_ROUTE socket in the namespace /run/netns/<netns> (the caller's own when empty).
+// A socket stays in the namespace it was created in, so this thread switches only for socket().
+int RouteSocketIn(const std::string& netns, const char** failed) {
+  if (netns.empty()) {
+    *failed = "socket";
+    return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  }
+  *failed = "open";
+  int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (own < 0) return -1;
+  int target = open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+  int sock = -1;
+  int errnum = errno;
+  if (target >= 0) {
+    *failed = "setns";
+    if (setns(target, CLONE_NEWNET) == 0) {
+      *failed = "socket";
+      sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+      errnum = errno;
+      // cannot fail for the namespace this thread came from
+      setns(own, CLONE_NEWNET);
+    } else {
+      errnum = errno;
+    }
+    close(target);
+  }
+  close(own);
+  errno = errnum;
+  return sock;
+}
+
+// Whether `data` ends the answer: an NLMSG_ERROR (the ack, or the request's errno in *errnum) or
+// an NLMSG_DONE (the end of a dump, which may carry an errno too).
+bool Complete(const uint8_t* data, size_t length, int* errnum) {
+  for (auto* header = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(header, length);
+       header = NLMSG_NEXT(header, length)) {
+    if (header->nlmsg_type != NLMSG_ERROR && header->nlmsg_type != NLMSG_DONE) continue;
+    if (header->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+      int code;
+      std::memcpy(&code, NLMSG_DATA(header), sizeof code);
+      *errnum = -code;
+    }
+    return true;
+  }
+  return false;
+}
+
+// rtnetlink(netns, request): sends one request and returns every reply message up to and
+// including the first NLMSG_ERROR (the ack) or NLMSG_DONE (the end of a dump), back to back in
+// one Buffer. Throws errno errors: the kernel's refusal has syscall "rtnetlink" and the bare
+// strerror() text as its message ("File exists"), as ip prints it.
+Napi::Value Rtnetlink(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  iovec request;
+  if (!info[0].IsString()) {
+    Napi::TypeError::New(env, "rtnetlink(netns, request)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!addon::BufferArgument(env, info[1], &request)) return env.Undefined();
+  std::string netns = info[0].As<Napi::String>().Utf8Value();
+  const char* failed = nullptr;
+  int sock = RouteSocketIn(netns, &failed);
+  if (sock < 0) {
+    ErrnoError(env, failed, errno, netns.empty() ? "rtnetlink" : netns)
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  // the kernel answers in the sender's context: a reply that has not come in a second never will
+  timeval timeout = {1, 0};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  sockaddr_nl kernel = {};
+  kernel.nl_family = AF_NETLINK;
+  std::vector<uint8_t> replies;
+  std::vector<uint8_t> buffer(kReceiveBuffer);
+  int refused = 0;
+  failed = nullptr;
+  if (sendto(sock, request.iov_base, request.iov_len, 0, reinterpret_cast<sockaddr*>(&kernel),
+             sizeof kernel) < 0) {
+    failed = "sendto";
+  }
+  while (failed == nullptr) {
+    ssize_t n = recv(sock, buffer.data(), buffer.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      failed = "recv";
+      break;
+    }
+    replies.insert(replies.end(), buffer.begin(), buffer.begin() + n);
+    if (Complete(buffer.data(), static_cast<size_t>(n), &refused)) break;
+  }
+  int errnum = errno;
+  close(sock);
+  if (failed != nullptr) {
+    ErrnoError(env, failed, errnum, "rtnetlink").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (refused > 0) {
+    Napi::Error error = Napi::Error::New(env, std::strerror(refused));
+    error.Set("code", Napi::String::New(env, uv_err_name(-refused)));
+    error.Set("errno", Napi::Number::New(env, -refused));
+    error.Set("syscall", Napi::String::New(env, "rtnetlink"));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, replies.data(), replies.size());
+}
+
+}  // namespace
+
+namespace addon {
+
+void DefineRtnetlink(Napi::Env env, Napi::Object exports) {
+  exports.Set("rtnetlink", Napi::Function::New<Rtnetlink>(env, "rtnetlink"));
+}
+
+}  // namespace addon
