@@ -251,18 +251,19 @@ export async function gatewayIdle(lab: Lab): Promise<void> {
 }
 
 /**
- * One cold connect: starts `client`, gives `use` the running client and the ms to the first
- * ping reply through the tunnel, then stops the client and waits until the gateway is idle.
+ * One cold connect: starts `client`, gives `use` the running client, the ms to the first
+ * ping reply through the tunnel and when (epoch ms) the start was issued, then stops the client
+ * and waits until the gateway is idle.
  */
 export async function whileConnected<T>(
   lab: Lab,
   client: BenchClient,
-  use: (running: Running, firstReplyMs: number) => Promise<T>,
+  use: (running: Running, firstReplyMs: number, startedAt: number) => Promise<T>,
 ): Promise<T> {
   let starting: Promise<Running> | undefined;
   try {
-    const { ms } = await timeToFirstReply(lab, () => (starting = client.start()));
-    return await use(await starting!, ms);
+    const { ms, startedAt } = await timeToFirstReply(lab, () => (starting = client.start()));
+    return await use(await starting!, ms, startedAt);
   } finally {
     await (await starting?.catch(() => undefined))?.stop();
     await gatewayIdle(lab);

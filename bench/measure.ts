@@ -6,8 +6,12 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { type IkeSa, type Lab, LAB_ADDRESSES } from '../test/lab/index.js';
 
-/** Echo requests every 5 ms: the connect time resolution, cheap enough for a 2-core box. */
+/** Echo requests every 5 ms per probe: cheap enough for a 2-core box. */
 const PROBE_INTERVAL_S = '0.005';
+/** After a failed send (no route yet) ping waits about 10 ms before the next echo, so one ping
+ * only sees the tunnel on a ~10 ms grid; pings started 2 ms apart refine that to ~2 ms. */
+const PROBES = 5;
+const PROBE_STAGGER_MS = 2;
 
 export interface ReplyProbe {
   /** performance.now() of the first echo reply from the LAN host. */
@@ -16,41 +20,59 @@ export interface ReplyProbe {
 }
 
 /**
- * A ping that runs before the client starts. Until the tunnel is up the NAT answers "net
+ * Pings that run before the client starts. Until the tunnel is up the NAT answers "net
  * unreachable" (or, rate-limited, nothing); the routes the client installs apply to the running
- * ping, so its first reply marks the first packet the tunnel carried. One long-running ping
- * instead of a ping per attempt keeps process start-up out of the figure.
+ * pings, so the first reply marks the first packet the tunnel carried. Long-running pings
+ * instead of a ping per attempt keep process start-up out of the figure.
  */
 export async function startReplyProbe(lab: Lab, timeoutMs: number): Promise<ReplyProbe> {
-  // line-buffered: into a pipe ping's stdio would hold the header until a reply fills a block
-  const ping = lab.spawnInClient(
-    'stdbuf',
-    ['-oL', 'ping', '-n', '-i', PROBE_INTERVAL_S, LAB_ADDRESSES.lanHost],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const lines = createInterface({ input: ping.stdout! });
+  const pings: ChildProcess[] = [];
+  const readers: ReturnType<typeof createInterface>[] = [];
   const stop = () => {
-    lines.close();
-    if (ping.exitCode === null && ping.signalCode === null) ping.kill('SIGTERM');
+    readers.forEach((lines) => lines.close());
+    for (const ping of pings)
+      if (ping.exitCode === null && ping.signalCode === null) ping.kill('SIGTERM');
   };
-  // the header line means ping is sending: only then does the clock start
-  await new Promise<void>((resolve, reject) => {
-    lines.once('line', () => resolve());
-    ping.once('exit', (code) => reject(new Error(`ping exited (${code}) before sending`)));
-  });
+  let resolveReply: (at: number) => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
   const firstReply = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    resolveReply = resolve;
+    timer = setTimeout(() => {
       stop();
       reject(new Error(`no ping reply through the tunnel within ${timeoutMs} ms`));
     }, timeoutMs);
-    lines.on('line', (line) => {
-      if (!line.includes(` bytes from ${LAB_ADDRESSES.lanHost}`)) return;
-      clearTimeout(timer);
-      stop();
-      resolve(performance.now());
-    });
   });
-  firstReply.catch(() => undefined);
+  void firstReply.then(
+    () => clearTimeout(timer),
+    () => undefined,
+  );
+  try {
+    for (let i = 0; i < PROBES; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, PROBE_STAGGER_MS));
+      // line-buffered: into a pipe ping's stdio would hold the header until a reply fills a block
+      const ping = lab.spawnInClient(
+        'stdbuf',
+        ['-oL', 'ping', '-n', '-i', PROBE_INTERVAL_S, LAB_ADDRESSES.lanHost],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      pings.push(ping);
+      const lines = createInterface({ input: ping.stdout! });
+      readers.push(lines);
+      // the header line means ping is sending: only then does the clock start
+      await new Promise<void>((resolve, reject) => {
+        lines.once('line', () => resolve());
+        ping.once('exit', (code) => reject(new Error(`ping exited (${code}) before sending`)));
+      });
+      lines.on('line', (line) => {
+        if (!line.includes(` bytes from ${LAB_ADDRESSES.lanHost}`)) return;
+        stop();
+        resolveReply(performance.now());
+      });
+    }
+  } catch (error) {
+    stop();
+    throw error;
+  }
   return { firstReply, stop };
 }
 
@@ -63,13 +85,14 @@ export async function timeToFirstReply<T>(
   lab: Lab,
   connect: () => Promise<T>,
   timeoutMs = 15_000,
-): Promise<{ ms: number; result: T }> {
+): Promise<{ ms: number; result: T; startedAt: number }> {
   const probe = await startReplyProbe(lab, timeoutMs);
   try {
+    const startedAt = Date.now();
     const started = performance.now();
     const connecting = connect();
     const [replyAt, result] = await Promise.all([probe.firstReply, connecting]);
-    return { ms: replyAt - started, result };
+    return { ms: replyAt - started, result, startedAt };
   } finally {
     probe.stop();
   }

@@ -96,8 +96,7 @@ async function coldConnect(
   result: ClientResult,
   whileUp?: (pid: number) => Promise<void>,
 ): Promise<void> {
-  const startedAt = Date.now();
-  await whileConnected(lab, client, async (running, ms) => {
+  await whileConnected(lab, client, async (running, ms, startedAt) => {
     if (whileUp) return whileUp(running.pid);
     result.cold.push(ms);
     progress(`${client.name}: cold connect ${ms.toFixed(0)} ms`);
@@ -122,8 +121,11 @@ async function warmRuns(lab: Lab, warm: () => Promise<WarmSession>, result: Clie
   const session = await warm();
   try {
     for (let run = 0; run < RUNS; run++) {
-      const startedAt = Date.now();
-      const { ms, result: checkpoints } = await timeToFirstReply(lab, () => session.connect());
+      const {
+        ms,
+        result: checkpoints,
+        startedAt,
+      } = await timeToFirstReply(lab, () => session.connect());
       result.warm.push(ms);
       progress(`${result.name}: warm connect ${ms.toFixed(0)} ms`);
       if (checkpoints) result.warmSpans.push(spans(startedAt, checkpoints, startedAt + ms));

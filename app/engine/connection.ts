@@ -218,9 +218,16 @@ export class Connection implements VpnConnection {
 
   private async configureNetwork(config: ModeConfigResult, child: ChildSa): Promise<void> {
     const channel = this.channel as IkeChannel;
-    this.emit(
-      await configureTunnel(channel, this.options, this.gatewayAddress, config, child.pair),
+    const network = await configureTunnel(
+      channel,
+      this.options,
+      this.gatewayAddress,
+      config,
+      child.pair,
     );
+    // a failure while the data plane worked (a DELETE, a notification) has closed the channel
+    this.checkAborted();
+    this.emit(network);
   }
 
   /** Re-authenticate before the IKE SA expires (strongSwan and most head-ends cannot rekey an
@@ -370,6 +377,13 @@ export class Connection implements VpnConnection {
 
   private onDelete(protocolId: number, spis: Buffer[]): void {
     if (protocolId === ProtocolId.Isakmp) {
+      // RFC 2408 3.15: the SPI (both cookies) names the IKE SA; another one's is not ours
+      const sa = this.phase1?.sa;
+      const ours = sa && Buffer.concat([sa.initiatorCookie, sa.responderCookie]);
+      if (!ours || !spis.some((spi) => spi.equals(ours))) {
+        this.log.debug('informational', 'ignored a DELETE for an IKE SA that is not ours');
+        return;
+      }
       this.log.info('informational', 'the gateway deleted the IKE SA');
       void this.fail(
         new EngineError(

@@ -52,6 +52,13 @@ export async function runXauth(deps: XauthDeps): Promise<void> {
         log.info('xauth', 'the gateway accepted the username and password');
         return;
       }
+      if (status === 'absent') {
+        // draft 6.1: XAUTH_STATUS is the verdict; a SET without it says nothing of our password
+        throw new EngineError(
+          'malformed-response',
+          'the gateway ended XAuth with a CFG_SET that carries no XAUTH_STATUS',
+        );
+      }
       const reason = xauthMessage(request.attributes);
       throw new EngineError(
         'xauth-rejected',

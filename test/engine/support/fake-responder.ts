@@ -1,0 +1,684 @@
+// A correct IKEv1 gateway in memory, for driving the engine without sockets: aggressive mode
+// with a pre-shared key, XAuth, Mode Config (pull) and Quick Mode, as the responder. Every
+// message is built with the engine's own codec and every key, IV and HASH comes from the
+// engine's crypto module, computed from the responder's side of the formulas. A test can
+// script the gateway through `tamper`, which sees each message before it goes out and decides
+// what is sent instead; retransmissions and cached answers always carry the correct message,
+// as a real gateway's would.
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
+import type { EspDirectionKeys, EspEncryption, EspIntegrity } from '../../../app/shared/esp-sa.js';
+import { ipv4ToInt } from '../../../app/shared/net.js';
+import {
+  type IkeCipher,
+  createKeyExchange,
+  createPrf,
+  derivePskPhase1Keys,
+  espDirectionKeys,
+  hashI,
+  hashR,
+  ikeCipherKeyLength,
+  natDiscoveryHash,
+  phase1EncryptionKey,
+  quickModeHash2,
+  quickModeHash3,
+} from '../../../app/engine/crypto/index.js';
+import { dpdNotification, openInformational } from '../../../app/engine/exchanges/informational.js';
+import { openTransaction } from '../../../app/engine/exchanges/transaction.js';
+import type { IkeSa } from '../../../app/engine/ike-sa.js';
+import {
+  hashOverMessage,
+  openProtected,
+  sealProtected,
+} from '../../../app/engine/protected-message.js';
+import { hashNameOf } from '../../../app/engine/proposals.js';
+import {
+  type DataAttribute,
+  attributeBytes,
+  attributeNumber,
+  findAttribute,
+  tlv,
+  tv,
+} from '../../../app/engine/wire/attributes.js';
+import {
+  CfgType,
+  EspTransformId,
+  ExchangeType,
+  HeaderFlag,
+  IdType,
+  ModeCfgAttr,
+  NotifyType,
+  Phase1Attr,
+  Phase1Encryption,
+  Phase2Attr,
+  Phase2Auth,
+  PayloadType,
+  ProtocolId,
+  UNITY_SPLIT_ENTRY_LENGTH,
+  UnityAttr,
+  XauthAttr,
+  XauthStatus,
+} from '../../../app/engine/wire/constants.js';
+import {
+  type RawMessage,
+  decodeHeader,
+  encodeMessage,
+  findPayload,
+  findPayloads,
+  requirePayload,
+} from '../../../app/engine/wire/message.js';
+import {
+  type OutgoingPayload,
+  type SaBody,
+  type TransformBody,
+  decodePayloadChain,
+  encodePayloadBody,
+} from '../../../app/engine/wire/payloads.js';
+import { VendorId } from '../../../app/engine/wire/vendor-ids.js';
+import type { FakeChannel } from '../../helper/support/fake-data-plane.js';
+import { ResponderIkeSa } from './responder-ike-sa.js';
+
+/** The messages the gateway sends in one connection, in order. */
+export const RESPONDER_STEPS = [
+  'am2',
+  'xauth-request',
+  'xauth-status',
+  'modecfg-reply',
+  'qm2',
+  'dpd',
+] as const;
+export type ResponderStep = (typeof RESPONDER_STEPS)[number];
+
+export interface ResponderTools {
+  /** every datagram the responder built so far, correct and in order (for replays) */
+  readonly sent: readonly Buffer[];
+  /** the message ID of the exchange this step belongs to */
+  readonly messageId: number;
+  /** the payloads of the correct message */
+  readonly payloads: readonly OutgoingPayload[];
+  /** the same message with other payloads, sealed exactly as the correct one would be (keys,
+   * IV chain, HASH of its exchange): for messages that are authentic but wrong */
+  readonly reseal: (payloads: OutgoingPayload[]) => Buffer;
+  readonly initiatorCookie: Buffer;
+  readonly responderCookie: Buffer;
+  /** seals a message with the IKE SA's keys and a correct HASH(1) (RFC 2409 5.7) on a copy of
+   * the IV chains, so the responder's own chains do not move; undefined before phase 1 */
+  readonly seal?: (exchangeType: number, messageId: number, payloads: OutgoingPayload[]) => Buffer;
+}
+
+/** How a step's message is made from its payloads with the IKE SA's keys and IV chains. */
+type Build = (sa: IkeSa, payloads: OutgoingPayload[]) => Buffer;
+
+const transactionBuild =
+  (messageId: number): Build =>
+  (sa, payloads) =>
+    sealProtected(sa, ExchangeType.Transaction, messageId, payloads, hashOverMessage(messageId));
+
+function attributePayload(
+  cfgType: number,
+  identifier: number,
+  attributes: DataAttribute[],
+): OutgoingPayload {
+  return { type: PayloadType.Attribute, body: { cfgType, identifier, attributes } };
+}
+
+/** A datagram to send: on the current leg unless told, `afterTurns` event-loop turns later. */
+export interface Outbound {
+  packet: Buffer;
+  leg?: IkeLeg;
+  afterTurns?: number;
+}
+
+/** What goes out instead of `message` at `step`. */
+export type Tamper = (step: ResponderStep, message: Buffer, tools: ResponderTools) => Outbound[];
+
+export interface ResponderOptions {
+  psk: string;
+  username: string;
+  password: string;
+  virtualIp: string;
+  netmask?: string;
+  dns?: string[];
+  banner?: string;
+  defaultDomain?: string;
+  splitInclude?: { address: string; prefix: number }[];
+  /** Cisco Unity PFS attribute in the Mode Config reply */
+  pfs?: boolean;
+  /** event-loop turns installSa and configureNetwork take, as a helper round trip would */
+  dataPlaneTurns?: number;
+  /** the gateway's retransmission of its own requests, XAuth and DPD (default 5 ms, 16 sends) */
+  retransmit?: { intervalMs: number; tries: number };
+  tamper?: Tamper;
+}
+
+/** The responder's view of one ESP SA pair: inbound is what it receives (its own SPI). */
+export interface ResponderEspSa {
+  encryption: EspEncryption;
+  keyBits: number;
+  integrity: EspIntegrity;
+  inbound: EspDirectionKeys;
+  outbound: EspDirectionKeys;
+}
+
+const GATEWAY_ID_PORT = 500;
+
+// RFC 2407 4.4.4 / 4.5 values back to the names of app/shared/esp-sa.ts.
+const ESP_ENCRYPTION: Record<number, EspEncryption> = {
+  [EspTransformId.AesGcm16]: 'aes-gcm-16',
+  [EspTransformId.AesCbc]: 'aes-cbc',
+  [EspTransformId.TripleDes]: '3des-cbc',
+};
+const ESP_INTEGRITY: Record<number, EspIntegrity> = {
+  [Phase2Auth.HmacMd5]: 'hmac-md5-96',
+  [Phase2Auth.HmacSha1]: 'hmac-sha1-96',
+  [Phase2Auth.HmacSha2_256]: 'hmac-sha256-128',
+};
+
+function numberOf(attributes: DataAttribute[], type: number): number | undefined {
+  const attr = findAttribute(attributes, type);
+  return attr ? attributeNumber(attr) : undefined;
+}
+
+function ipv4Bytes(address: string): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(ipv4ToInt(address));
+  return bytes;
+}
+
+/** RFC 2408 4.2: the responder answers with the proposal it chose, holding the one transform it
+ * chose, and (Quick Mode) its own SPI. */
+function chosen(offer: SaBody, transform: TransformBody, spi?: Buffer): SaBody {
+  const [proposal] = offer.proposals;
+  if (!proposal) throw new Error('no proposal offered');
+  return {
+    ...offer,
+    proposals: [{ ...proposal, spi: spi ?? proposal.spi, transforms: [transform] }],
+  };
+}
+
+const digestOf = (bytes: Buffer) => createHash('sha1').update(bytes).digest('hex');
+
+interface PendingQuickMode {
+  messageId: number;
+  nonceI: Buffer;
+  nonceR: Buffer;
+  spiI: Buffer;
+  spiR: Buffer;
+  sharedSecret: Buffer | undefined;
+  transform: TransformBody;
+}
+
+export class FakeResponder {
+  /** every key the gateway derived: must never show up in an engine event */
+  readonly secrets: Buffer[] = [];
+  /** what the gateway saw go wrong (a correct engine against an untampered gateway: none) */
+  readonly problems: string[] = [];
+  readonly espSas: ResponderEspSa[] = [];
+  /** ESP SPIs and IKE SA the engine deleted (RFC 2408 3.15) */
+  readonly deletedEspSpis: number[] = [];
+  ikeSaDeleted = false;
+  xauthAccepted = false;
+  /** the engine answered our R-U-THERE (RFC 3706 5.3) */
+  dpdAcknowledged = false;
+  private readonly sent: Buffer[] = [];
+  private readonly answers = new Map<string, { packet: Buffer; leg: IkeLeg }>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly responderCookie = randomBytes(8);
+  private initiatorCookie = Buffer.alloc(8);
+  private sa: ResponderIkeSa | undefined;
+  /** HASH_I we expect in message 3 */
+  private expectedHashI: Buffer = Buffer.alloc(0);
+  private leg: IkeLeg = 'ike';
+  private xauthRequestId = 0;
+  private xauthStatusId = 0;
+  private quickMode: PendingQuickMode | undefined;
+  private dpdSequence = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly options: ResponderOptions,
+    private readonly channel: FakeChannel,
+    private readonly gateway: { address: string; port: number },
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelRetransmit();
+  }
+
+  /** A datagram from the engine. */
+  receive(packet: Buffer, leg: IkeLeg): void {
+    if (this.stopped) return;
+    const cached = this.answers.get(digestOf(packet));
+    if (cached) {
+      this.transmit(cached.packet, cached.leg);
+      return;
+    }
+    try {
+      this.handle(decodeHeader(packet), leg);
+    } catch (error) {
+      this.problems.push(`${(error as Error).name}: ${(error as Error).message}`);
+    }
+  }
+
+  private handle(message: RawMessage, leg: IkeLeg): void {
+    const { exchangeType, flags } = message.header;
+    const encrypted = (flags & HeaderFlag.Encryption) !== 0;
+    if (exchangeType === ExchangeType.Aggressive && !encrypted && this.sa === undefined) {
+      if (message.header.responderCookie.equals(Buffer.alloc(8))) this.aggressive1(message);
+      return;
+    }
+    if (!this.sa || !message.header.responderCookie.equals(this.responderCookie)) {
+      throw new Error(`unexpected exchange ${exchangeType} (flags ${flags})`);
+    }
+    if (exchangeType === ExchangeType.Aggressive) return this.aggressive3(message, leg);
+    if (exchangeType === ExchangeType.Transaction) return this.transaction(message);
+    if (exchangeType === ExchangeType.QuickMode) return this.quickModeMessage(message);
+    if (exchangeType === ExchangeType.Informational) return this.informational(message);
+    throw new Error(`unexpected exchange type ${exchangeType}`);
+  }
+
+  /** RFC 2409 5.4 message 1 in, message 2 out. */
+  private aggressive1(message: RawMessage): void {
+    this.initiatorCookie = Buffer.from(message.header.initiatorCookie);
+    const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
+    const saI = requirePayload(payloads, PayloadType.SA, 'message 1');
+    const transform = saI.body.proposals[0]?.transforms[0];
+    if (!transform) throw new Error('message 1 offers no transform');
+    const attributes = transform.attributes;
+    const cipher: IkeCipher =
+      numberOf(attributes, Phase1Attr.EncryptionAlgorithm) === Phase1Encryption.AesCbc
+        ? { name: 'aes', keyBits: numberOf(attributes, Phase1Attr.KeyLength) ?? 128 }
+        : { name: '3des', keyBits: 192 };
+    const hash = hashNameOf(numberOf(attributes, Phase1Attr.HashAlgorithm) ?? -1);
+    if (!hash) throw new Error('message 1 offers an unknown hash');
+    const dh = createKeyExchange(numberOf(attributes, Phase1Attr.GroupDescription) ?? -1);
+    const keI = requirePayload(payloads, PayloadType.KeyExchange, 'message 1').body.data;
+    const nonceI = requirePayload(payloads, PayloadType.Nonce, 'message 1').body.data;
+    const idIBody = requirePayload(payloads, PayloadType.Identification, 'message 1').bodyBytes;
+    const nonceR = randomBytes(32);
+    const idR = {
+      idType: IdType.Ipv4Addr,
+      protocolId: 17,
+      port: GATEWAY_ID_PORT,
+      data: ipv4Bytes(this.gateway.address),
+    };
+    const idRBody = encodePayloadBody(PayloadType.Identification, idR);
+
+    const prf = createPrf(hash);
+    const keys = derivePskPhase1Keys({
+      prf,
+      psk: Buffer.from(this.options.psk),
+      nonceI,
+      nonceR,
+      sharedSecret: dh.computeShared(keI),
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+    });
+    const authMaterial = {
+      prf,
+      skeyid: keys.skeyid,
+      initiatorPublic: keI,
+      responderPublic: dh.publicValue,
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+      saIBody: saI.bodyBytes,
+    };
+    const key = phase1EncryptionKey(prf, keys.skeyidE, ikeCipherKeyLength(cipher));
+    this.secrets.push(keys.skeyid, keys.skeyidD, keys.skeyidA, keys.skeyidE, key);
+    this.sa = new ResponderIkeSa(
+      this.initiatorCookie,
+      this.responderCookie,
+      keys.skeyidD,
+      keys.skeyidA,
+      prf,
+      { cipher, key, hash, initiatorPublic: keI, responderPublic: dh.publicValue },
+    );
+    this.expectedHashI = hashI(authMaterial, idIBody);
+
+    const natD = (address: string, port: number) =>
+      natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, port);
+    const header = {
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+      exchangeType: ExchangeType.Aggressive,
+      flags: 0,
+      messageId: 0,
+    };
+    this.reply(
+      message,
+      'am2',
+      0,
+      [
+        { type: PayloadType.SA, body: chosen(saI.body, transform) },
+        { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
+        { type: PayloadType.Nonce, body: { data: nonceR } },
+        { type: PayloadType.Identification, body: idR },
+        ...[VendorId.xauth, VendorId.ciscoUnity, VendorId.dpd, VendorId.natTRfc3947].map(
+          (data): OutgoingPayload => ({ type: PayloadType.VendorId, body: { data } }),
+        ),
+        // RFC 3947 3.2: the hash of the initiator's address as we see it, then our own
+        {
+          type: PayloadType.NatD,
+          body: { data: natD(this.channel.localAddress, this.channel.localPort) },
+        },
+        { type: PayloadType.NatD, body: { data: natD(this.gateway.address, this.gateway.port) } },
+        { type: PayloadType.Hash, body: { data: hashR(authMaterial, idRBody) } },
+      ],
+      (_sa, payloads) => encodeMessage(header, payloads),
+    );
+  }
+
+  /** Message 3: HASH_I proves the engine knows the key; then XAuth begins. */
+  private aggressive3(message: RawMessage, leg: IkeLeg): void {
+    const sa = this.sa as ResponderIkeSa;
+    if (!(message.header.flags & HeaderFlag.Encryption)) {
+      throw new Error('message 3 in clear: the initiator refused our HASH_R');
+    }
+    const decrypted = sa.decrypt(0, message.body);
+    const { payloads } = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
+    const hash = requirePayload(payloads, PayloadType.Hash, 'message 3').body.data;
+    if (!hash.equals(this.expectedHashI)) throw new Error('HASH_I mismatch');
+    decrypted.commit();
+    this.leg = leg; // RFC 3947 4: the initiator floated; we answer where it talks now
+    this.xauthRequestId = randomInt(1, 0xffffffff);
+    this.request(
+      'xauth-request',
+      this.xauthRequestId,
+      [
+        attributePayload(CfgType.Request, randomInt(1, 0xffff), [
+          tv(XauthAttr.Type, 0),
+          tlv(XauthAttr.UserName, Buffer.alloc(0)),
+          tlv(XauthAttr.UserPassword, Buffer.alloc(0)),
+        ]),
+      ],
+      transactionBuild(this.xauthRequestId),
+    );
+  }
+
+  private transaction(message: RawMessage): void {
+    const sa = this.sa as ResponderIkeSa;
+    const { messageId } = message.header;
+    const body = openTransaction(sa, message);
+    if (body.cfgType === CfgType.Reply && messageId === this.xauthRequestId) {
+      this.cancelRetransmit();
+      const text = (type: number) => {
+        const attr = findAttribute(body.attributes, type);
+        return attr ? attributeBytes(attr).toString('utf8') : undefined;
+      };
+      this.xauthAccepted =
+        text(XauthAttr.UserName) === this.options.username &&
+        text(XauthAttr.UserPassword) === this.options.password;
+      this.xauthStatusId = randomInt(1, 0xffffffff);
+      this.request(
+        'xauth-status',
+        this.xauthStatusId,
+        [
+          attributePayload(CfgType.Set, randomInt(1, 0xffff), [
+            tv(XauthAttr.Status, this.xauthAccepted ? XauthStatus.Ok : XauthStatus.Fail),
+          ]),
+        ],
+        transactionBuild(this.xauthStatusId),
+      );
+      return;
+    }
+    if (body.cfgType === CfgType.Ack && messageId === this.xauthStatusId) {
+      this.cancelRetransmit();
+      return;
+    }
+    if (body.cfgType === CfgType.Request && this.xauthAccepted) {
+      this.reply(
+        message,
+        'modecfg-reply',
+        messageId,
+        [attributePayload(CfgType.Reply, body.identifier, this.modeConfigAttributes())],
+        transactionBuild(messageId),
+      );
+      return;
+    }
+    throw new Error(`unexpected transaction (type ${body.cfgType}, message ID ${messageId})`);
+  }
+
+  private modeConfigAttributes(): DataAttribute[] {
+    const { options } = this;
+    const split = (options.splitInclude ?? []).map((net) => {
+      const entry = Buffer.alloc(UNITY_SPLIT_ENTRY_LENGTH);
+      entry.writeUInt32BE(ipv4ToInt(net.address), 0);
+      entry.writeUInt32BE(net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0, 4);
+      return entry;
+    });
+    return [
+      tlv(ModeCfgAttr.InternalIp4Address, ipv4Bytes(options.virtualIp)),
+      tlv(ModeCfgAttr.InternalIp4Netmask, ipv4Bytes(options.netmask ?? '255.255.255.255')),
+      ...(options.dns ?? []).map((dns) => tlv(ModeCfgAttr.InternalIp4Dns, ipv4Bytes(dns))),
+      ...(options.banner ? [tlv(UnityAttr.Banner, Buffer.from(options.banner))] : []),
+      ...(options.defaultDomain
+        ? [tlv(UnityAttr.DefDomain, Buffer.from(options.defaultDomain))]
+        : []),
+      ...(split.length ? [tlv(UnityAttr.SplitInclude, Buffer.concat(split))] : []),
+      ...(options.pfs ? [tv(UnityAttr.Pfs, 1)] : []),
+    ];
+  }
+
+  private quickModeMessage(message: RawMessage): void {
+    const pending = this.quickMode;
+    if (pending && message.header.messageId === pending.messageId)
+      return this.quickMode3(message, pending);
+    this.quickMode1(message);
+  }
+
+  /** RFC 2409 5.5: HASH(1), SA, Ni [, KE], IDci, IDcr in; HASH(2), SA, Nr [, KE], IDs out. */
+  private quickMode1(message: RawMessage): void {
+    const sa = this.sa as ResponderIkeSa;
+    const { messageId } = message.header;
+    const payloads = openProtected(sa, message, hashOverMessage(messageId));
+    const saI = requirePayload(payloads, PayloadType.SA, 'Quick Mode 1').body;
+    const proposal = saI.proposals[0];
+    const transform = proposal?.transforms[0];
+    if (!proposal || !transform) throw new Error('Quick Mode 1 offers no transform');
+    const nonceI = requirePayload(payloads, PayloadType.Nonce, 'Quick Mode 1').body.data;
+    const keI = findPayload(payloads, PayloadType.KeyExchange)?.body.data;
+    const group = numberOf(transform.attributes, Phase2Attr.GroupDescription);
+    const dh = keI && group ? createKeyExchange(group) : undefined;
+    const pending: PendingQuickMode = {
+      messageId,
+      nonceI,
+      nonceR: randomBytes(32),
+      spiI: proposal.spi,
+      spiR: Buffer.from([0xc0, ...randomBytes(3)]),
+      sharedSecret: dh && keI ? dh.computeShared(keI) : undefined,
+      transform,
+    };
+    this.quickMode = pending;
+    this.reply(
+      message,
+      'qm2',
+      messageId,
+      [
+        { type: PayloadType.SA, body: chosen(saI, transform, pending.spiR) },
+        { type: PayloadType.Nonce, body: { data: pending.nonceR } },
+        ...(dh
+          ? [{ type: PayloadType.KeyExchange, body: { data: dh.publicValue } } as OutgoingPayload]
+          : []),
+        ...findPayloads(payloads, PayloadType.Identification).map((id): OutgoingPayload => ({
+          type: PayloadType.Identification,
+          body: id.body,
+        })),
+      ],
+      (s, payloads) =>
+        sealProtected(s, ExchangeType.QuickMode, messageId, payloads, (_s, rest) =>
+          quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
+        ),
+    );
+  }
+
+  /** HASH(3) in: the ESP SA pair is up on our side. */
+  private quickMode3(message: RawMessage, pending: PendingQuickMode): void {
+    const sa = this.sa as ResponderIkeSa;
+    openProtected(sa, message, (s) =>
+      quickModeHash3(s.prf, s.skeyidA, pending.messageId, pending.nonceI, pending.nonceR),
+    );
+    this.quickMode = undefined;
+    const { transform } = pending;
+    const encryption = ESP_ENCRYPTION[transform.transformId];
+    const integrity =
+      ESP_INTEGRITY[numberOf(transform.attributes, Phase2Attr.AuthenticationAlgorithm) ?? -1] ??
+      'none';
+    if (!encryption) throw new Error(`unknown ESP transform ${transform.transformId}`);
+    const keyBits =
+      encryption === '3des-cbc'
+        ? 192
+        : (numberOf(transform.attributes, Phase2Attr.KeyLength) ?? 128);
+    const keys = (spi: Buffer) =>
+      espDirectionKeys({
+        prf: sa.prf,
+        skeyidD: sa.skeyidD,
+        sharedSecret: pending.sharedSecret,
+        protocol: ProtocolId.Esp,
+        spi,
+        nonceI: pending.nonceI,
+        nonceR: pending.nonceR,
+        encryption,
+        keyBits,
+        integrity,
+      });
+    const espSa = {
+      encryption,
+      keyBits,
+      integrity,
+      inbound: keys(pending.spiR),
+      outbound: keys(pending.spiI),
+    };
+    for (const direction of [espSa.inbound, espSa.outbound])
+      this.secrets.push(direction.encryptionKey, direction.integrityKey);
+    this.espSas.push(espSa);
+    this.askDpd(sa);
+  }
+
+  /** RFC 3706 5: once the tunnel is up, the gateway asks whether we are alive. */
+  private askDpd(sa: IkeSa): void {
+    this.dpdSequence = randomInt(1, 0x7fffffff);
+    const messageId = randomInt(1, 0xffffffff);
+    this.request(
+      'dpd',
+      messageId,
+      [dpdNotification(sa, NotifyType.DpdRUThere, this.dpdSequence)],
+      (s, payloads) =>
+        sealProtected(
+          s,
+          ExchangeType.Informational,
+          messageId,
+          payloads,
+          hashOverMessage(messageId),
+        ),
+    );
+  }
+
+  /** No request of ours is waiting for the engine's answer. */
+  get idle(): boolean {
+    return this.timers.size === 0;
+  }
+
+  private informational(message: RawMessage): void {
+    const content = openInformational(this.sa as ResponderIkeSa, message);
+    for (const notification of content.notifications) {
+      const acknowledged =
+        notification.notifyType === NotifyType.DpdRUThereAck &&
+        notification.data.length === 4 &&
+        notification.data.readUInt32BE(0) === this.dpdSequence;
+      if (acknowledged) {
+        this.dpdAcknowledged = true;
+        this.cancelRetransmit();
+      }
+    }
+    for (const deletion of content.deletes) {
+      if (deletion.protocolId === ProtocolId.Isakmp) this.ikeSaDeleted = true;
+      if (deletion.protocolId === ProtocolId.Esp)
+        this.deletedEspSpis.push(...deletion.spis.map((spi) => spi.readUInt32BE(0)));
+    }
+  }
+
+  /** An answer to the engine's request: remembered, so its retransmission gets it again. */
+  private reply(
+    request: RawMessage,
+    step: ResponderStep,
+    messageId: number,
+    payloads: OutgoingPayload[],
+    build: Build,
+  ): void {
+    const message = this.emitStep(step, messageId, payloads, build);
+    this.answers.set(digestOf(request.bytes), { packet: message, leg: this.leg });
+  }
+
+  /** A request of ours: retransmitted until the engine answers (cancelRetransmit). */
+  private request(
+    step: ResponderStep,
+    messageId: number,
+    payloads: OutgoingPayload[],
+    build: Build,
+  ): void {
+    this.cancelRetransmit();
+    const message = this.emitStep(step, messageId, payloads, build);
+    const { intervalMs, tries } = this.options.retransmit ?? { intervalMs: 5, tries: 16 };
+    let left = tries - 1;
+    const again = () => {
+      if (left-- <= 0) return;
+      this.transmit(message, this.leg);
+      schedule();
+    };
+    const schedule = () => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        again();
+      }, intervalMs);
+      this.timers.add(timer);
+    };
+    schedule();
+  }
+
+  private cancelRetransmit(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Builds a step's correct message, lets the script decide what goes out, returns it. */
+  private emitStep(
+    step: ResponderStep,
+    messageId: number,
+    payloads: OutgoingPayload[],
+    build: Build,
+  ): Buffer {
+    const sa = this.sa as ResponderIkeSa;
+    const before = sa.chainLength;
+    const message = build(sa, payloads);
+    this.sent.push(message);
+    const tools: ResponderTools = {
+      sent: [...this.sent],
+      messageId,
+      payloads,
+      reseal: (other) => build(sa.twin(before), other),
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+      ...(step !== 'am2'
+        ? {
+            seal: (exchangeType: number, id: number, payloads: OutgoingPayload[]) =>
+              sealProtected(sa.twin(), exchangeType, id, payloads, hashOverMessage(id)),
+          }
+        : {}),
+    };
+    const out = this.options.tamper?.(step, message, tools) ?? [{ packet: message }];
+    for (const { packet, leg, afterTurns } of out)
+      this.transmit(packet, leg ?? this.leg, afterTurns);
+    return message;
+  }
+
+  /** Delivered on a later turn of the event loop, as from a socket. */
+  private transmit(packet: Buffer, leg: IkeLeg, afterTurns = 0): void {
+    setImmediate(() => {
+      if (this.stopped) return;
+      if (afterTurns > 0) return this.transmit(packet, leg, afterTurns - 1);
+      this.channel.inboundAt = Date.now();
+      this.channel.deliver(packet, leg);
+    });
+  }
+}
