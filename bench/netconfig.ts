@@ -1,5 +1,5 @@
 // Time to configure and take back the network inside a throw-away namespace (root):
-//   builtin     BuiltinConfigurator.apply + undo (ip -batch per step)
+//   builtin     BuiltinConfigurator.apply (rtnetlink) + undo (its `ip` journal)
 //   vpnc-script ScriptConfigurator.apply + undo with Debian's vpnc-script (pre-init, connect, disconnect)
 //   and, for the builtin plan itself, one `ip -batch` run against one `ip` process per command.
 // Median of 10 runs after one warm-up. Run: node --import tsx bench/netconfig.ts

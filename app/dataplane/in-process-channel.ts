@@ -11,6 +11,7 @@ import type { EspSaPair } from '../shared/esp-sa.js';
 import type { NetworkSetup } from '../shared/network-setup.js';
 import { EspEngine } from './esp/index.js';
 import {
+  type CleanupReport,
   type ConfiguratorOptions,
   DEFAULT_STATE_DIR,
   type NetworkConfigurator,
@@ -36,7 +37,7 @@ export class InProcessChannel implements IkeChannel {
     private readonly esp: EspEngine,
     private readonly configOptions: ConfiguratorOptions,
     /** the stale-record cleanup: rejects as cleanupStale() did */
-    private readonly staleCleaned: Promise<unknown>,
+    private readonly staleCleaned: Promise<CleanupReport>,
   ) {}
 
   static async open(
@@ -132,7 +133,22 @@ export class InProcessChannel implements IkeChannel {
   }
 
   async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {
-    await this.staleCleaned;
+    const { restored, failed, skipped } = await this.staleCleaned;
+    // what a killed earlier run left is part of this connect's story (routes we did not make)
+    for (const path of restored)
+      this.emit({
+        type: 'log',
+        level: 'info',
+        message: `restored what a killed run left: ${path}`,
+      });
+    for (const path of skipped)
+      this.emit({
+        type: 'log',
+        level: 'debug',
+        message: `crash record of a live process: ${path}`,
+      });
+    for (const reason of failed)
+      this.emit({ type: 'log', level: 'error', message: `stale crash record: ${reason}` });
     const tun = openTun({ name: setup.tunName, mtu: setup.mtu });
     this.tun = tun;
     tun.onError((error) =>

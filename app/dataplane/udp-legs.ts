@@ -12,6 +12,8 @@ import { type NativeUdpSocket, batchPackets, loadTunAddon } from './tun/native-a
 const NON_ESP_MARKER_LENGTH = 4;
 /** RFC 3948 2.3 */
 const NAT_KEEPALIVE = Buffer.from([0xff]);
+/** RFC 4303 2.1, 2.2: SPI and sequence number; anything shorter is not ESP */
+const ESP_HEADER_LENGTH = 8;
 const NON_ESP_MARKER = Buffer.alloc(NON_ESP_MARKER_LENGTH);
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -92,7 +94,7 @@ export class UdpLegs {
     const esp: Buffer[] = [];
     for (let index = from; index < packets.length; index++) {
       const packet = packets[index]!;
-      if (packet.length === 1 && packet[0] === 0xff) continue; // gateway's keepalive
+      if (packet.equals(NAT_KEEPALIVE)) continue; // the gateway's
       if (packet.length > NON_ESP_MARKER_LENGTH && packet.readUInt32BE(0) === 0) {
         if (esp.length > 0) handlers.onEsp(esp);
         handlers.onIke(packet.subarray(NON_ESP_MARKER_LENGTH), 'natt');
@@ -103,7 +105,7 @@ export class UdpLegs {
         }
         return;
       }
-      if (packet.length >= 8) esp.push(packet);
+      if (packet.length >= ESP_HEADER_LENGTH) esp.push(packet);
     }
     if (esp.length > 0) handlers.onEsp(esp);
   }

@@ -2,7 +2,7 @@
 // the same changes leave the same state, the same questions get the same answers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rtnetlink } from '../../app/dataplane/netconfig/rtnetlink.js';
+import { Rtnetlink, parseMessages } from '../../app/dataplane/netconfig/rtnetlink.js';
 import { type Lab, type Snapshot, withLab } from './netconfig-support/lab.js';
 
 /** The veth pair's MACs are random: everything else of two labs' snapshots is comparable. */
@@ -96,4 +96,40 @@ test("the kernel's refusals come back as errno errors worded as ip words them", 
 
 test('a namespace that does not exist is an error, not this process’s own namespace', () => {
   assert.throws(() => new Rtnetlink('rw-no-such-namespace').link('lo'), { code: 'ENOENT' });
+});
+
+/** One netlink message: header (length, type, flags, seq, pid), then `payload`. */
+function netlinkMessage(type: number, payload: Buffer, claimedLength?: number): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(claimedLength ?? 16 + payload.length, 0);
+  header.writeUInt16LE(type, 4);
+  return Buffer.concat([header, payload]);
+}
+
+test('answers whose lengths overrun the bytes there are errors, not short reads', () => {
+  const RTM_NEWLINK = 16;
+  const NLMSG_OVERRUN = 4;
+  const ifinfomsg = Buffer.alloc(16);
+  const mtu = Buffer.from([8, 0, 4, 0, 0xdc, 0x05, 0, 0]); // IFLA_MTU 1500
+  const [link] = parseMessages(netlinkMessage(RTM_NEWLINK, Buffer.concat([ifinfomsg, mtu])), 16);
+  assert.equal(link?.attributes.get(4)?.readUInt32LE(0), 1500);
+  assert.deepEqual(parseMessages(netlinkMessage(NLMSG_OVERRUN, Buffer.alloc(4)), 16), []);
+  assert.throws(
+    () => parseMessages(netlinkMessage(RTM_NEWLINK, ifinfomsg, 64), 16),
+    /message at byte 0 overruns/,
+  );
+  assert.throws(
+    () => parseMessages(netlinkMessage(RTM_NEWLINK, Buffer.alloc(8)), 16),
+    /message at byte 0 is too short/,
+  );
+  const overrunningAttribute = Buffer.from([12, 0, 4, 0, 0xdc, 0x05, 0, 0]);
+  assert.throws(
+    () =>
+      parseMessages(
+        netlinkMessage(RTM_NEWLINK, Buffer.concat([ifinfomsg, overrunningAttribute])),
+        16,
+      ),
+    /attribute at byte 0 overruns/,
+  );
+  assert.throws(() => parseMessages(Buffer.alloc(8), 16), /message at byte 0 overruns/);
 });

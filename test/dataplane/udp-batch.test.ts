@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { IkeLeg } from '../../app/shared/dataplane-port.js';
 import { type Netns, startNode, withNetns } from './tun-support/netns.js';
+import { loadTunAddon } from '../../app/dataplane/tun/native-addon.js';
 import { SEND_SIZES } from './udp-support/datagrams.js';
 
 const UDP_CHILD = fileURLToPath(new URL('./udp-support/udp-child.ts', import.meta.url));
@@ -74,3 +75,20 @@ test('UdpSocket: port unreachable goes to onError and the socket keeps receiving
     assert.deepEqual(result.errors, ['ECONNREFUSED']);
     assert.deepEqual(result.received, [5]);
   }));
+
+test('UdpSocket: a port outside 0..65535 is refused by name, not wrapped to another port', () => {
+  const { UdpSocket } = loadTunAddon();
+  assert.throws(() => new UdpSocket(4, 70000, 4096), {
+    name: 'RangeError',
+    message: 'not a port number: 70000',
+  });
+  const socket = new UdpSocket(4, 0, 4096);
+  try {
+    assert.throws(() => socket.connect('127.0.0.1', -1), {
+      name: 'RangeError',
+      message: 'not a port number: -1',
+    });
+  } finally {
+    socket.close();
+  }
+});

@@ -5,7 +5,7 @@ import { formatNet } from '../../shared/net.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import { NetworkConfigError } from './errors.js';
 import { type OriginalPath, type RouteProbe, excludedNetworks } from './route-plan.js';
-import { Rtnetlink } from './rtnetlink.js';
+import { type RouteLookup, Rtnetlink } from './rtnetlink.js';
 import type { CommandContext } from './system-commands.js';
 
 /** `context`: the namespace to look in. */
@@ -32,7 +32,9 @@ export async function probeRoutes(
     ...(gatewayRoute.local ? {} : { gatewayPath: pathOf(gatewayRoute) }),
     gatewayRouted: ask('routes to the gateway', 'ip-failed', () => netlink.hasRoute(gatewayNet)),
     excludes: excludedNetworks(setup).map((network) => {
-      const route = answerOrUndefined(() => netlink.routeGet(network.address));
+      const route = ask(`route to ${formatNet(network)}`, 'ip-failed', () =>
+        routeUnlessRefused(netlink, network.address),
+      );
       const outside = route !== undefined && route.dev !== tun && !route.local;
       return {
         network,
@@ -60,11 +62,14 @@ function ask<T>(what: string, code: 'ip-failed' | 'no-route-to-gateway', questio
   }
 }
 
-/** No route (unreachable) is an answer too, for an excluded network. */
-function answerOrUndefined<T>(question: () => T): T | undefined {
+/** For an excluded network, the kernel's refusal (no route, unreachable, prohibited: the errno
+ * errors the addon marks with syscall "rtnetlink") is an answer too: undefined. Anything else (a
+ * malformed answer, no socket) is a failure, not a reason to leave the exclude inside the tunnel. */
+function routeUnlessRefused(netlink: Rtnetlink, address: string): RouteLookup | undefined {
   try {
-    return question();
-  } catch {
-    return undefined;
+    return netlink.routeGet(address);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).syscall === 'rtnetlink') return undefined;
+    throw error;
   }
 }

@@ -18,6 +18,10 @@ const NLM_F_DUMP = 0x300;
 const NLM_F_EXCL = 0x200;
 const NLM_F_CREATE = 0x400;
 const NLMSG_HEADER = 16;
+/** below it the netlink control messages: NOOP, ERROR, DONE, OVERRUN */
+const NLMSG_MIN_TYPE = 0x10;
+/** nlattr: length, type */
+const NLA_HEADER = 4;
 const AF_UNSPEC = 0;
 const AF_INET = 2;
 const IFF_UP = 0x1;
@@ -69,7 +73,7 @@ export class Rtnetlink {
     if (reply === undefined) throw new Error(`no answer about ${name}`);
     return {
       index: reply.body.readInt32LE(4),
-      mtu: reply.attributes.get(IFLA_MTU)?.readUInt32LE(0) ?? 0,
+      mtu: u32Attribute(reply, IFLA_MTU) ?? 0,
       up: (reply.body.readUInt32LE(8) & IFF_UP) !== 0,
     };
   }
@@ -112,24 +116,24 @@ export class Rtnetlink {
   /** `ip route get <address>` */
   routeGet(address: string): RouteLookup {
     const [reply] = this.request(RTM_GETROUTE, NLM_F_ACK, rtmsg(32), [[RTA_DST, ipv4(address)]]);
-    const oif = reply?.attributes.get(RTA_OIF)?.readUInt32LE(0);
+    const oif = reply === undefined ? undefined : u32Attribute(reply, RTA_OIF);
     if (reply === undefined || oif === undefined) throw new Error(`no route answer for ${address}`);
-    const gateway = reply.attributes.get(RTA_GATEWAY);
+    const gateway = ipv4Attribute(reply, RTA_GATEWAY);
     return {
       local: reply.body.readUInt8(7) === RTN_LOCAL,
       dev: this.linkName(oif),
-      ...(gateway === undefined ? {} : { gateway: formatIpv4(gateway) }),
+      ...(gateway === undefined ? {} : { gateway }),
     };
   }
 
   /** `ip route show exact <network>`: whether the main table has a route for exactly it */
   hasRoute(network: Ipv4Net): boolean {
-    const wanted = ipv4(network.address);
+    const wanted = intToIpv4(ipv4ToInt(network.address));
     return this.request(RTM_GETROUTE, NLM_F_DUMP, rtmsg(0), []).some((route) => {
-      const table = route.attributes.get(RTA_TABLE)?.readUInt32LE(0) ?? route.body.readUInt8(4);
-      const dst = route.attributes.get(RTA_DST) ?? Buffer.alloc(4);
+      const table = u32Attribute(route, RTA_TABLE) ?? route.body.readUInt8(4);
+      const dst = ipv4Attribute(route, RTA_DST) ?? '0.0.0.0';
       return (
-        table === RT_TABLE_MAIN && route.body.readUInt8(1) === network.prefix && dst.equals(wanted)
+        table === RT_TABLE_MAIN && route.body.readUInt8(1) === network.prefix && dst === wanted
       );
     });
   }
@@ -162,17 +166,27 @@ export class Rtnetlink {
   }
 }
 
-function parseMessages(data: Buffer, bodyLength: number): Message[] {
+/** Every length is checked against what is there: a message or attribute that claims more
+ * bytes than it has is an error, never a silently shortened read. */
+export function parseMessages(data: Buffer, bodyLength: number): Message[] {
   const messages: Message[] = [];
-  for (let offset = 0; offset + NLMSG_HEADER <= data.length;) {
-    const length = data.readUInt32LE(offset);
-    const type = data.readUInt16LE(offset + 4);
-    if (length < NLMSG_HEADER) break;
-    // NLMSG_ERROR (2) and NLMSG_DONE (3) end the answer; the addon has thrown for refusals
-    if (type > 3) {
+  for (let offset = 0; offset < data.length;) {
+    const length = offset + NLMSG_HEADER <= data.length ? data.readUInt32LE(offset) : 0;
+    if (length < NLMSG_HEADER || offset + length > data.length) {
+      throw new Error(`malformed rtnetlink answer: message at byte ${offset} overruns it`);
+    }
+    // the control messages (the ack, the end of a dump) only end the answer: the addon has
+    // thrown for refusals
+    if (data.readUInt16LE(offset + 4) >= NLMSG_MIN_TYPE) {
+      if (length < NLMSG_HEADER + bodyLength) {
+        throw new Error(`malformed rtnetlink answer: message at byte ${offset} is too short`);
+      }
       const body = data.subarray(offset + NLMSG_HEADER, offset + NLMSG_HEADER + bodyLength);
       const attributes = parseAttributes(
-        data.subarray(offset + NLMSG_HEADER + align(bodyLength), offset + length),
+        data.subarray(
+          Math.min(offset + NLMSG_HEADER + align(bodyLength), offset + length),
+          offset + length,
+        ),
       );
       messages.push({ body, attributes });
     }
@@ -183,24 +197,47 @@ function parseMessages(data: Buffer, bodyLength: number): Message[] {
 
 function parseAttributes(data: Buffer): Map<number, Buffer> {
   const attributes = new Map<number, Buffer>();
-  for (let offset = 0; offset + 4 <= data.length;) {
-    const length = data.readUInt16LE(offset);
-    if (length < 4) break;
+  for (let offset = 0; offset < data.length;) {
+    const length = offset + NLA_HEADER <= data.length ? data.readUInt16LE(offset) : 0;
+    if (length < NLA_HEADER || offset + length > data.length) {
+      throw new Error(`malformed rtnetlink answer: attribute at byte ${offset} overruns it`);
+    }
     // the top bits are NLA_F_NESTED / NLA_F_NET_BYTEORDER
     attributes.set(
       data.readUInt16LE(offset + 2) & 0x3fff,
-      data.subarray(offset + 4, offset + length),
+      data.subarray(offset + NLA_HEADER, offset + length),
     );
     offset += align(length);
   }
   return attributes;
 }
 
+/** A 32-bit attribute (an interface index, a table, an MTU); absent: undefined. */
+function u32Attribute(message: Message, type: number): number | undefined {
+  return sizedAttribute(message, type, 4)?.readUInt32LE(0);
+}
+
+/** An IPv4 address attribute, dotted; absent: undefined. */
+function ipv4Attribute(message: Message, type: number): string | undefined {
+  const value = sizedAttribute(message, type, 4);
+  return value === undefined ? undefined : intToIpv4(value.readUInt32BE(0));
+}
+
+function sizedAttribute(message: Message, type: number, size: number): Buffer | undefined {
+  const value = message.attributes.get(type);
+  if (value !== undefined && value.length !== size) {
+    throw new Error(
+      `malformed rtnetlink answer: attribute ${type} has ${value.length} bytes, not ${size}`,
+    );
+  }
+  return value;
+}
+
 function attribute(type: number, value: Buffer): Buffer {
-  const out = Buffer.alloc(align(4 + value.length));
-  out.writeUInt16LE(4 + value.length, 0);
+  const out = Buffer.alloc(align(NLA_HEADER + value.length));
+  out.writeUInt16LE(NLA_HEADER + value.length, 0);
   out.writeUInt16LE(type, 2);
-  value.copy(out, 4);
+  value.copy(out, NLA_HEADER);
   return out;
 }
 
@@ -249,8 +286,4 @@ function ipv4(address: string): Buffer {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(ipv4ToInt(address), 0);
   return out;
-}
-
-function formatIpv4(bytes: Buffer): string {
-  return intToIpv4(bytes.readUInt32BE(0));
 }

@@ -1,6 +1,7 @@
 // Electron's main process: a thin shell around the VpnService (the real engine; the data plane
-// through the privileged helper unless running as root), one locked-down window, a tray, and the IPC bridge. Closing the
-// window keeps the tunnel up in the tray; quitting disconnects (DELETEs sent) first.
+// through the privileged helper unless running as root), one locked-down window, a tray, and
+// the IPC bridge. Closing the window keeps the tunnel up in the tray; quitting disconnects
+// (DELETEs sent) first.
 import { join } from 'node:path';
 import { type BrowserWindow, app, powerMonitor } from 'electron';
 import { connect } from '../../engine/index.js';

@@ -20,15 +20,21 @@ constexpr uint32_t kBatchLimit = 64;
 // No IPv4 packet (RFC 791 3.1) and no UDP payload is longer: the room one packet of a batch gets.
 constexpr size_t kMaxPacket = 65535;
 
-// An Error shaped like Node's own errno errors: code, errno, syscall.
-inline Napi::Error ErrnoError(Napi::Env env, const char* syscall, int errnum,
-                              const std::string& subject) {
-  std::string message = std::string(syscall) + " " + subject + ": " + std::strerror(errnum);
+// An Error shaped like Node's own errno errors (code, errno, syscall), worded as given.
+inline Napi::Error WordedErrnoError(Napi::Env env, const char* syscall, int errnum,
+                                    const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, uv_err_name(-errnum)));
   error.Set("errno", Napi::Number::New(env, -errnum));
   error.Set("syscall", Napi::String::New(env, syscall));
   return error;
+}
+
+// The same, worded as Node words them: "<syscall> <subject>: <strerror>".
+inline Napi::Error ErrnoError(Napi::Env env, const char* syscall, int errnum,
+                              const std::string& subject) {
+  return WordedErrnoError(env, syscall, errnum,
+                          std::string(syscall) + " " + subject + ": " + std::strerror(errnum));
 }
 
 // Calls into JS from the event loop; a throwing listener becomes an uncaught exception.
@@ -116,9 +122,13 @@ class BatchReader : public Napi::ObjectWrap<T> {
     poll_ = new uv_poll_t;
     poll_->data = this;
     int status = uv_poll_init(loop, poll_, fd_);
-    if (status == 0) status = RestartPolling();
     if (status != 0) {
-      delete poll_;  // never initialised as a handle, or not started: no close needed
+      delete poll_;  // never became a handle of the loop: nothing to close
+    } else if ((status = RestartPolling()) != 0) {
+      // an initialised handle is on the loop's list until closed, even if never started
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), FreePoll);
+    }
+    if (status != 0) {
       poll_ = nullptr;
       ErrnoError(env, "uv_poll_start", -status, static_cast<T*>(this)->Subject())
           .ThrowAsJavaScriptException();
@@ -182,10 +192,11 @@ class BatchReader : public Napi::ObjectWrap<T> {
  private:
   void StopPolling() {
     uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); });
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), FreePoll);
     poll_ = nullptr;
   }
+
+  static void FreePoll(uv_handle_t* handle) { delete reinterpret_cast<uv_poll_t*>(handle); }
 
   // Only after polling stopped: libuv must not watch an fd number that may be reused.
   void Release() {

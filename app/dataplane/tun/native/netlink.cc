@@ -23,6 +23,7 @@ namespace {
 using addon::ErrnoError;
 
 constexpr size_t kReceiveBuffer = 64 * 1024;
+constexpr time_t kReplyTimeoutSeconds = 1;
 
 // A NETLINK_ROUTE socket in the namespace /run/netns/<netns> (the caller's own when empty).
 // A socket stays in the namespace it was created in, so this thread switches only for socket().
@@ -43,8 +44,11 @@ int RouteSocketIn(const std::string& netns, const char** failed) {
       *failed = "socket";
       sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
       errnum = errno;
-      // cannot fail for the namespace this thread came from
-      setns(own, CLONE_NEWNET);
+      // This is the event loop's thread: left in the other namespace, every later socket of
+      // the process would silently open there. Not expected to fail; if it does, stop.
+      if (setns(own, CLONE_NEWNET) != 0) {
+        Napi::Error::Fatal("rtnetlink", "could not return to this thread's network namespace");
+      }
     } else {
       errnum = errno;
     }
@@ -58,8 +62,11 @@ int RouteSocketIn(const std::string& netns, const char** failed) {
 // Whether `data` ends the answer: an NLMSG_ERROR (the ack, or the request's errno in *errnum) or
 // an NLMSG_DONE (the end of a dump, which may carry an errno too).
 bool Complete(const uint8_t* data, size_t length, int* errnum) {
-  for (auto* header = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(header, length);
-       header = NLMSG_NEXT(header, length)) {
+  // signed, as the NLMSG_* macros expect: NLMSG_NEXT past an unaligned last message takes it
+  // below zero, where NLMSG_OK stops; an unsigned count would wrap and read past the buffer
+  int remaining = static_cast<int>(length);
+  for (auto* header = reinterpret_cast<const nlmsghdr*>(data); NLMSG_OK(header, remaining);
+       header = NLMSG_NEXT(header, remaining)) {
     if (header->nlmsg_type != NLMSG_ERROR && header->nlmsg_type != NLMSG_DONE) continue;
     if (header->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
       int code;
@@ -91,17 +98,19 @@ Napi::Value Rtnetlink(const Napi::CallbackInfo& info) {
         .ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  // the kernel answers in the sender's context: a reply that has not come in a second never will
-  timeval timeout = {1, 0};
-  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  // the kernel answers in the sender's context: a reply that has not come in a second never will,
+  // and without the timeout recv() would hold the event loop for good
+  timeval timeout = {kReplyTimeoutSeconds, 0};
   sockaddr_nl kernel = {};
   kernel.nl_family = AF_NETLINK;
   std::vector<uint8_t> replies;
   std::vector<uint8_t> buffer(kReceiveBuffer);
   int refused = 0;
   failed = nullptr;
-  if (sendto(sock, request.iov_base, request.iov_len, 0, reinterpret_cast<sockaddr*>(&kernel),
-             sizeof kernel) < 0) {
+  if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0) {
+    failed = "setsockopt";
+  } else if (sendto(sock, request.iov_base, request.iov_len, 0,
+                    reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
     failed = "sendto";
   }
   while (failed == nullptr) {
@@ -117,15 +126,17 @@ Napi::Value Rtnetlink(const Napi::CallbackInfo& info) {
   int errnum = errno;
   close(sock);
   if (failed != nullptr) {
-    ErrnoError(env, failed, errnum, "rtnetlink").ThrowAsJavaScriptException();
+    bool timedOut = std::strcmp(failed, "recv") == 0 && (errnum == EAGAIN || errnum == EWOULDBLOCK);
+    ErrnoError(env, failed, errnum,
+               timedOut ? "rtnetlink (no answer from the kernel within " +
+                              std::to_string(kReplyTimeoutSeconds) + " s)"
+                        : "rtnetlink")
+        .ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (refused > 0) {
-    Napi::Error error = Napi::Error::New(env, std::strerror(refused));
-    error.Set("code", Napi::String::New(env, uv_err_name(-refused)));
-    error.Set("errno", Napi::Number::New(env, -refused));
-    error.Set("syscall", Napi::String::New(env, "rtnetlink"));
-    error.ThrowAsJavaScriptException();
+    addon::WordedErrnoError(env, "rtnetlink", refused, std::strerror(refused))
+        .ThrowAsJavaScriptException();
     return env.Undefined();
   }
   return Napi::Buffer<uint8_t>::Copy(env, replies.data(), replies.size());

@@ -48,6 +48,19 @@ bool ToSockaddr(int family, const std::string& address, uint16_t port, sockaddr_
   return address.empty() || inet_pton(AF_INET, address.c_str(), &in4->sin_addr) == 1;
 }
 
+// A port number argument; false, with a RangeError thrown, if it is not one (a cast would wrap
+// 70000 to some other port without a word).
+bool PortArgument(Napi::Env env, Napi::Value value, uint16_t* out) {
+  double port = value.As<Napi::Number>().DoubleValue();
+  if (!(port >= 0 && port <= 65535) || port != static_cast<uint16_t>(port)) {
+    Napi::RangeError::New(env, "not a port number: " + value.ToString().Utf8Value())
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = static_cast<uint16_t>(port);
+  return true;
+}
+
 class UdpSocket : public BatchReader<UdpSocket> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -69,7 +82,8 @@ class UdpSocket : public BatchReader<UdpSocket> {
       return;
     }
     family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
-    uint32_t port = info[1].As<Napi::Number>().Uint32Value();
+    uint16_t port = 0;
+    if (!PortArgument(env, info[1], &port)) return;
     int bufferBytes = info[2].As<Napi::Number>().Int32Value();
     int fd = socket(family_, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -81,7 +95,7 @@ class UdpSocket : public BatchReader<UdpSocket> {
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufferBytes, sizeof(bufferBytes));
     sockaddr_storage local;
     socklen_t length = 0;
-    ToSockaddr(family_, "", static_cast<uint16_t>(port), &local, &length);
+    ToSockaddr(family_, "", port, &local, &length);
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), length) < 0) {
       int errnum = errno;
       close(fd);
@@ -98,20 +112,22 @@ class UdpSocket : public BatchReader<UdpSocket> {
   void ReadBatch(int status) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    int failure = status < 0 ? -status : 0;
-    const char* failedCall = status < 0 ? "poll" : "recvmmsg";
+    int failure = 0;
     if (status < 0) {
       // libuv reports POLLERR as EBADF and stops the poll. On this socket POLLERR is a pending
       // ICMP error (port or host unreachable, RFC 1122 4.1.3.3): report that one and poll on.
       int pending = 0;
       socklen_t length = sizeof(pending);
-      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &pending, &length) == 0 && pending != 0) {
+      if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &pending, &length) == 0 && pending != 0 &&
+          RestartPolling() == 0) {
         failure = pending;
-        failedCall = "recvmmsg";
-        RestartPolling();
+      } else {
+        // anything else ends reading, as on the TUN: release the stopped poll and its reference
+        StopReading();
+        Deliver(onError_, {ErrnoError(env, "poll", -status, subject_).Value()});
+        return;
       }
-    }
-    if (status >= 0) {
+    } else {
       iovec slots[kBatchLimit];
       mmsghdr messages[kBatchLimit] = {};
       for (uint32_t i = 0; i < kBatchLimit; i++) {
@@ -138,7 +154,7 @@ class UdpSocket : public BatchReader<UdpSocket> {
       }
     }
     if (failure != 0 && poll_ != nullptr) {
-      Deliver(onError_, {ErrnoError(env, failedCall, failure, subject_).Value()});
+      Deliver(onError_, {ErrnoError(env, "recvmmsg", failure, subject_).Value()});
     }
   }
 
@@ -151,7 +167,8 @@ class UdpSocket : public BatchReader<UdpSocket> {
       return env.Undefined();
     }
     std::string address = info[0].As<Napi::String>().Utf8Value();
-    uint16_t port = static_cast<uint16_t>(info[1].As<Napi::Number>().Uint32Value());
+    uint16_t port = 0;
+    if (!PortArgument(env, info[1], &port)) return env.Undefined();
     sockaddr_storage peer;
     socklen_t length = 0;
     if (address.empty() || !ToSockaddr(family_, address, port, &peer, &length)) {
