@@ -135,9 +135,7 @@ export function engineSuite(transport: Transport): void {
             );
             const exit = await cli.stop('SIGINT');
             assert.equal(exit.code, 0);
-            const stoppedAt = Date.now();
             await noSasWithin(2_000);
-            assert.ok(Date.now() - stoppedAt <= 2_000);
             assert.ok(cli.events.some((e) => e.type === 'state' && e.state === 'disconnected'));
           } finally {
             await cli.stop();
@@ -172,11 +170,10 @@ export function engineSuite(transport: Transport): void {
           const cli = suite.connect({ dpdDelaySeconds: 2, dpdRetries: 3 });
           try {
             await cli.waitFor(isConnected, 15_000, 'connected');
-            const killedAt = Date.now();
             await suite.lab.killGateway();
+            // the bound: dpd delay x retries + 5 s
             const error = await cli.waitFor(isError, 2 * 3 * 1000 + 5_000, 'peer-dead');
             assert.equal(error.code, 'peer-dead', error.message);
-            assert.ok(Date.now() - killedAt <= 11_000);
             assert.equal((await cli.exit).code, 1);
             const links = await suite.lab.execInClient('ip', ['-o', 'link']);
             assert.ok(!links.stdout.includes('rw0'), 'the TUN device is gone after the dead peer');
