@@ -132,23 +132,20 @@ export class InProcessChannel implements IkeChannel {
     if (outer.length > 0) this.legs.sendEsp(outer);
   }
 
+  /** What a killed earlier run left is part of this connect's story (routes we did not make). */
+  private logCleanup(report: CleanupReport): void {
+    const lines: [Extract<DataPlaneEvent, { type: 'log' }>['level'], string, string[]][] = [
+      ['info', 'restored what a killed run left', report.restored],
+      ['debug', 'crash record of a live process', report.skipped],
+      ['debug', 'crash record of another network namespace', report.elsewhere],
+      ['error', 'stale crash record', report.failed],
+    ];
+    for (const [level, what, items] of lines)
+      for (const item of items) this.emit({ type: 'log', level, message: `${what}: ${item}` });
+  }
+
   async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {
-    const { restored, failed, skipped } = await this.staleCleaned;
-    // what a killed earlier run left is part of this connect's story (routes we did not make)
-    for (const path of restored)
-      this.emit({
-        type: 'log',
-        level: 'info',
-        message: `restored what a killed run left: ${path}`,
-      });
-    for (const path of skipped)
-      this.emit({
-        type: 'log',
-        level: 'debug',
-        message: `crash record of a live process: ${path}`,
-      });
-    for (const reason of failed)
-      this.emit({ type: 'log', level: 'error', message: `stale crash record: ${reason}` });
+    this.logCleanup(await this.staleCleaned);
     const tun = openTun({ name: setup.tunName, mtu: setup.mtu });
     this.tun = tun;
     tun.onError((error) =>

@@ -109,6 +109,8 @@ async function cleanUp(
     const report = await cleanupStale(stateDir);
     for (const path of report.restored) log('info', `restored what a previous run left: ${path}`);
     for (const path of report.skipped) log('info', `left alone (its process still runs): ${path}`);
+    for (const path of report.elsewhere)
+      log('info', `left alone (made in another network namespace): ${path}`);
     for (const problem of report.failed) log('warn', `could not clean up: ${problem}`);
   } catch (error) {
     log('error', `cleaning up a previous run failed: ${(error as Error).message}`);

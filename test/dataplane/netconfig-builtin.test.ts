@@ -197,12 +197,30 @@ test('crash: a SIGKILLed configurator leaves a record; cleanupStale restores the
       }),
     );
 
+    // nor one a dead process made in another network namespace (the directory is host-wide)
+    const elsewhere = join(stateDir, 'netconfig-999999-rw8.json');
+    await writeFile(
+      elsewhere,
+      JSON.stringify({
+        version: 1,
+        kind: 'builtin',
+        pid: 999_999,
+        netnsInode: '0:1',
+        tunName: 'rw8',
+        journal: [{ what: 'x', undo: { program: 'ip', args: ['link', 'del', 'dev', 'lo'] } }],
+      }),
+    );
+
     const report = await cleanupStale(stateDir);
     assert.deepEqual(report, {
       restored: [join(stateDir, `netconfig-${deadPid}-rw0.json`)],
       skipped: [live],
+      elsewhere: [elsewhere],
       failed: [],
     });
     assert.deepEqual(await lab.snapshot(), before);
-    assert.deepEqual(await readdir(stateDir), [`netconfig-${process.pid}-rw9.json`]);
+    assert.deepEqual((await readdir(stateDir)).sort(), [
+      `netconfig-${process.pid}-rw9.json`,
+      'netconfig-999999-rw8.json',
+    ]);
   }));

@@ -234,7 +234,12 @@ test('cleanupStale runs before the helper accepts clients, and its report is log
   const lab = await startTestHelper({
     cleanupStale: async (stateDir) => {
       calls.push(stateDir);
-      return { restored: [`${stateDir}/rw0.json`], skipped: [], failed: ['rw1.json: ip failed'] };
+      return {
+        restored: [`${stateDir}/rw0.json`],
+        skipped: [],
+        elsewhere: [],
+        failed: ['rw1.json: ip failed'],
+      };
     },
   });
   t.after(() => lab.stop());

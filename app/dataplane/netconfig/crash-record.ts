@@ -1,6 +1,7 @@
 // Crash records: before changing anything, a configurator writes down how to take it back, so
 // a later run can restore the network when this process died without undoing (SIGKILL, power
 // to the helper cut). Removed after a clean undo.
+import { statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -16,6 +17,10 @@ const recordBase = {
   /** the process that made the changes: the record is stale once it is dead */
   pid: z.number().int().positive(),
   netns: z.string().optional(),
+  /** without `netns`: the network namespace the changes were made in (device:inode of
+   * /proc/self/ns/net). The state directory is shared by every namespace of the host, and a
+   * journal replayed in another namespace would undo nothing there, or the wrong things. */
+  netnsInode: z.string().optional(),
   tunName: z.string(),
 };
 
@@ -46,12 +51,24 @@ export class CrashRecordFile {
   async write(record: CrashRecord): Promise<void> {
     await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.tmp`;
-    await writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
+    const stamped =
+      record.netns === undefined ? { ...record, netnsInode: currentNetnsInode() } : record;
+    await writeFile(temporary, JSON.stringify(stamped), { mode: 0o600 });
     await rename(temporary, this.path);
   }
 
   async remove(): Promise<void> {
     await rm(this.path, { force: true });
+  }
+}
+
+/** This process's network namespace as device:inode; undefined where there is none (not Linux). */
+export function currentNetnsInode(): string | undefined {
+  try {
+    const { dev, ino } = statSync('/proc/self/ns/net');
+    return `${dev}:${ino}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -21,6 +21,6 @@ process.exitCode = await runHelperCommand(process.argv.slice(2), {
   createDataPlane: () => dataPlane,
   cleanupStale: async () => {
     console.log('cleanup');
-    return { restored: [], skipped: [], failed: [] };
+    return { restored: [], skipped: [], elsewhere: [], failed: [] };
   },
 });
