@@ -1,9 +1,14 @@
 // `node --import tsx scripts/fuzz-engine.ts [runs] [seed] [path]`: the state fuzz of
 // test/engine/state-fuzz.test.ts for longer. Each run is one whole connection against the
-// in-memory gateway with one or two of its messages mutated; prints how the runs ended and
-// stops at the first property violation with its counterexample and seed.
+// in-memory gateway with one or two of its messages mutated, half of them kept up through
+// rekeys and DELETEs after 'connected' and mutated there; prints how the runs ended and stops
+// at the first property violation with its counterexample and seed.
 import fc from 'fast-check';
-import { engineFuzzScenario, runScenario } from '../test/engine/support/engine-fuzz.js';
+import {
+  afterConnectFuzzScenario,
+  engineFuzzScenario,
+  runScenario,
+} from '../test/engine/support/engine-fuzz.js';
 
 const runs = Number(process.argv[2] ?? 2000);
 const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
@@ -13,7 +18,7 @@ const outcomes = new Map<string, number>();
 const started = process.hrtime.bigint();
 
 const result = await fc.check(
-  fc.asyncProperty(engineFuzzScenario, async (scenario) => {
+  fc.asyncProperty(fc.oneof(engineFuzzScenario, afterConnectFuzzScenario), async (scenario) => {
     const { outcome, violations } = await runScenario(scenario);
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     if (violations.length) throw new Error(violations.join('\n'));

@@ -26,7 +26,8 @@ export interface ChildSa {
   pair: EspSaPair;
   /** the IKE SA it was negotiated under: DELETEs for it go there */
   ike: Phase1Result;
-  rekeyTimer?: NodeJS.Timeout;
+  /** its rekey, or once replaced its removal after the grace period: cleared on teardown */
+  timer?: NodeJS.Timeout;
   rekeyCount: number;
 }
 
@@ -122,10 +123,12 @@ export class ChildSas {
       }
       if (session.isEnding()) return;
       session.log.info('phase2', 'the gateway rekeyed the ESP SA');
-      clearTimeout(old.rekeyTimer);
+      clearTimeout(old.timer);
       await this.install(answer.result, phase1, old.rekeyCount + 1);
       this.retireAfterGrace(old);
     } catch (error) {
+      // the connection ended while we answered: nothing to report
+      if (session.isEnding()) return;
       if (error instanceof HashMismatchError || error instanceof DecodeError) {
         session.log.debug(
           'phase2',
@@ -158,9 +161,10 @@ export class ChildSas {
     }
   }
 
-  /** No more rekeys for these child SAs (by default all): they are replaced or going away. */
+  /** No more rekeys or timed removals for these child SAs (by default all): they are replaced
+   * or going away. */
   stopRekeys(children: ChildSa[] = this.children): void {
-    for (const child of children) clearTimeout(child.rekeyTimer);
+    for (const child of children) clearTimeout(child.timer);
   }
 
   /** Removes an ESP SA; `deleteVia` is the IKE SA to send its DELETE through, if one is due. */
@@ -168,7 +172,7 @@ export class ChildSas {
     const index = this.children.indexOf(child);
     if (index < 0) return;
     this.children.splice(index, 1);
-    clearTimeout(child.rekeyTimer);
+    clearTimeout(child.timer);
     if (deleteVia) this.session.sendInformational(deleteEspSa(child.pair.inbound.spi), deleteVia);
     await this.session.channel().removeSa(child.pair.id);
     this.session.emit(ipsecSaEvent(child.pair, child.rekeyCount, 'deleted', undefined));
@@ -194,7 +198,7 @@ export class ChildSas {
   }
 
   private scheduleRekey(child: ChildSa): void {
-    child.rekeyTimer = setTimeout(
+    child.timer = setTimeout(
       () => void this.rekey(child, 'lifetime'),
       rekeyDelayMs(child.pair.lifetime.seconds),
     );
@@ -202,7 +206,7 @@ export class ChildSas {
 
   private async rekey(old: ChildSa, reason: string): Promise<void> {
     if (this.session.state() !== 'connected' || !this.children.includes(old)) return;
-    clearTimeout(old.rekeyTimer);
+    clearTimeout(old.timer);
     await this.session.renew(reason, async () => {
       await this.negotiate(true);
       this.retireAfterGrace(old);
@@ -215,7 +219,7 @@ export class ChildSas {
 
   /** make before break: the old SA keeps receiving until the gateway has switched */
   private retireAfterGrace(old: ChildSa): void {
-    setTimeout(() => void this.retire(old, old.ike), REKEY_GRACE_MS).unref();
+    old.timer = setTimeout(() => void this.retire(old, old.ike), REKEY_GRACE_MS).unref();
   }
 
   private pfsGroup(): number | undefined {

@@ -55,6 +55,8 @@ export class Connection implements VpnConnection {
   private modeConfig: ModeConfigResult | undefined;
   private dpd: DeadPeerDetector | undefined;
   private reauthTimer: NodeJS.Timeout | undefined;
+  /** after a re-authentication: the old IKE SA's retirement, cleared on teardown */
+  private retireTimer: NodeJS.Timeout | undefined;
   /** a DELETE of the IKE SA during XAuth is how some gateways say "wrong password" */
   private xauthRunning = false;
   private readonly messageIds = new MessageIds();
@@ -270,7 +272,10 @@ export class Connection implements VpnConnection {
       this.childSas.stopRekeys(oldChildren);
       this.startDpd(phase1);
       this.scheduleReauth(phase1);
-      setTimeout(() => void this.retireIkeSa(old, oldChildren), REKEY_GRACE_MS).unref();
+      this.retireTimer = setTimeout(
+        () => void this.retireIkeSa(old, oldChildren),
+        REKEY_GRACE_MS,
+      ).unref();
     });
   }
 
@@ -454,6 +459,8 @@ export class Connection implements VpnConnection {
     }
     if (this.state === 'connected' || this.state === 'rekeying') {
       this.ending = true;
+      // a rekey or re-authentication under way stops at its next checkAborted()
+      this.abort.abort();
       this.setState('disconnecting');
       await this.teardown(true);
       this.setState('disconnected');
@@ -493,6 +500,7 @@ export class Connection implements VpnConnection {
   private async teardown(sendDeletes: boolean): Promise<void> {
     this.dpd?.stop();
     clearTimeout(this.reauthTimer);
+    clearTimeout(this.retireTimer);
     this.childSas.stopRekeys();
     if (sendDeletes && this.phase1) {
       const children = this.childSas.current();

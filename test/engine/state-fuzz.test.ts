@@ -20,24 +20,45 @@ import {
 } from '../../app/engine/wire/constants.js';
 import type { OutgoingPayload } from '../../app/engine/wire/payloads.js';
 import type { ErrorCode } from '../../app/shared/events.js';
-import { engineFuzzScenario, runScenario } from './support/engine-fuzz.js';
-import { RESPONDER_STEPS, type ResponderStep } from './support/fake-responder.js';
+import { AFTER_CONNECT_PHASES } from './support/engine-case.js';
+import {
+  type EngineFuzzScenario,
+  afterConnectFuzzScenario,
+  engineFuzzScenario,
+  runScenario,
+} from './support/engine-fuzz.js';
+import {
+  AFTER_CONNECT_STEPS,
+  RESPONDER_STEPS,
+  type ResponderStep,
+} from './support/fake-responder.js';
 import type { Mutation, Placement } from './support/gateway-mutations.js';
 
 const SEED = 20261130;
 
-test('a misbehaving gateway never breaks the engine', async () => {
-  await fc.assert(
-    fc.asyncProperty(engineFuzzScenario, async (scenario) => {
+/** The engine's properties hold in `numRuns` scenarios. */
+const neverBreaks = (scenarios: fc.Arbitrary<EngineFuzzScenario>, numRuns: number) => () =>
+  fc.assert(
+    fc.asyncProperty(scenarios, async (scenario) => {
       const { violations } = await runScenario(scenario);
       assert.deepEqual(violations, []);
     }),
-    { seed: SEED, numRuns: 200 },
+    { seed: SEED, numRuns },
   );
-});
 
-/** One mutation at one step on an otherwise plain connection; the properties must hold and
- * the connection end as `outcome`. */
+test('a misbehaving gateway never breaks the engine', neverBreaks(engineFuzzScenario, 200));
+
+// issue #2, "every engine state": the gateway's own rekey, ours, and its DELETEs of ESP SAs,
+// each with a damaged or forged message, and a disconnect in the middle of them, keep the
+// same properties.
+test(
+  'a misbehaving gateway after connect never breaks the engine',
+  neverBreaks(afterConnectFuzzScenario, 80),
+);
+
+/** One mutation at one step on an otherwise plain connection (through every phase after
+ * 'connected' when the step is one of theirs); the properties must hold and the connection
+ * end as `outcome`. */
 async function expectOutcome(
   step: ResponderStep,
   mutation: Mutation,
@@ -49,6 +70,10 @@ async function expectOutcome(
     espProposal: 'aes128-sha1',
     dataPlaneTurns: options.dataPlaneTurns ?? 0,
     pfs: options.pfs ?? false,
+    disconnectAfterTurns: undefined,
+    phases: (AFTER_CONNECT_STEPS as readonly ResponderStep[]).includes(step)
+      ? [...AFTER_CONNECT_PHASES]
+      : [],
     mutations: [{ step, mutation }],
   });
   assert.deepEqual(result.violations, []);

@@ -1,10 +1,11 @@
-// One connection of the real engine (connect()) against the FakeResponder, and the properties
+// One connection of the real engine (connect()) against the FakeResponder, optionally kept
+// through phases after 'connected' (rekeys and DELETEs of ESP SAs), and the properties
 // every such connection must keep however the gateway misbehaves: no exception escapes, it
 // connects or ends with exactly one typed error, every event fits the schema, nothing is
 // installed or configured after close, no timer is left running, and no secret shows up in
 // any event. Shared by test/engine/state-fuzz.test.ts and scripts/fuzz-engine.ts.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { CredentialProvider } from '../../../app/engine/api.js';
+import type { CredentialProvider, VpnConnection } from '../../../app/engine/api.js';
 import { connect } from '../../../app/engine/index.js';
 import { type EngineEvent, EngineEventSchema, type ErrorCode } from '../../../app/shared/events.js';
 import { ProfileSchema } from '../../../app/shared/profile.js';
@@ -16,10 +17,24 @@ export const FAKE_PSK = 'fuzz-group-psk-7f3a';
 export const FAKE_USER = 'alice';
 export const FAKE_PASSWORD = 'fuzz-password-c41e';
 
+/** What happens once connected, in order: the gateway rekeys the ESP SA (its own Quick
+ * Mode), the data plane asks the engine to rekey it (a 'rekey-needed' event: the engine's
+ * Quick Mode, as on expiry without waiting for the lifetime), or the gateway deletes its oldest
+ * ESP SA (the replaced one after a rekey, otherwise the only one, which the engine replaces). */
+export const AFTER_CONNECT_PHASES = ['gateway-rekey', 'client-rekey', 'gateway-delete'] as const;
+/** ... and, slow (a second at least: the shortest lifetime the engine takes), the engine's
+ * re-authentication before the IKE SA expires: give the gateway `firstIkeLifetimeSeconds` 2. */
+export type AfterConnectPhase = (typeof AFTER_CONNECT_PHASES)[number] | 'reauthenticate';
+
 export interface EngineCaseOptions {
   ikeProposal: string;
   espProposal: string;
   responder?: Partial<ResponderOptions>;
+  phases?: readonly AfterConnectPhase[];
+  /** real time to stay connected after the phases (to see SAs retired after their grace) */
+  holdMs?: number;
+  /** disconnect this many event-loop turns into the last phase instead of after it */
+  disconnectAfterTurns?: number;
 }
 
 /** A case still undecided after this long (real time) is cancelled and reported as stalled:
@@ -39,10 +54,53 @@ const credentials: CredentialProvider = {
   xauth: async () => ({ username: FAKE_USER, password: Secret.fromString(FAKE_PASSWORD) }),
 };
 
-/** After connect: lets the gateway finish what it started (its DPD request), bounded. */
-async function untilIdle(gateway: FakeGateway): Promise<void> {
-  for (let wait = 0; wait < 200 && gateway.responder?.idle === false; wait++)
-    await new Promise((resolve) => setTimeout(resolve, 2));
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits, bounded (`limit` pauses), until `done` holds for a few pauses in a row. */
+async function until(done: () => boolean, limit = 250): Promise<void> {
+  let steady = 0;
+  for (let wait = 0; wait < limit && steady < 3; wait++) {
+    steady = done() ? steady + 1 : 0;
+    await pause(2);
+  }
+}
+
+/** Starts one phase after 'connected'; resolves once the gateway is idle and the engine
+ * connected again with one more SA installed, or it has ended. */
+async function runPhase(
+  phase: AfterConnectPhase,
+  gateway: FakeGateway,
+  connection: VpnConnection,
+  ended: () => boolean,
+  cutAfterTurns: number | undefined,
+): Promise<void> {
+  const { responder, channel } = gateway;
+  if (!responder || !channel) return;
+  const installed = channel.installed.length;
+  // the gateway's DELETE of a replaced SA installs nothing; of the last one, its replacement
+  let installs = true;
+  if (phase === 'gateway-rekey') responder.startQuickMode();
+  if (phase === 'gateway-delete') installs = responder.deleteOldestEspSa();
+  const current = channel.installed.at(-1);
+  if (phase === 'client-rekey' && current)
+    channel.emit({ type: 'rekey-needed', saId: current.id, reason: 'test: rekey now' });
+  if (cutAfterTurns !== undefined) {
+    for (let turn = 0; turn < cutAfterTurns; turn++) await nextTurn();
+    return;
+  }
+  const settled = () => ended() || (responder.idle && connection.state === 'connected');
+  if (phase === 'reauthenticate') {
+    const ikeSas = responder.ikeSaCount;
+    await until(
+      () => settled() && responder.ikeSaCount > ikeSas && channel.installed.length > installed,
+      1500,
+    );
+    return;
+  }
+  // a new SA comes in soon (the engine answers within a few turns) unless a mutation stopped
+  // it: then the engine's own limit (its retransmissions, about 150 ms) is not worth waiting for
+  await until(() => settled() && (!installs || channel.installed.length > installed), 15);
+  await until(settled);
 }
 
 const activeTimers = () =>
@@ -96,7 +154,24 @@ export async function runEngineCase(options: EngineCaseOptions): Promise<EngineC
     }),
   ]);
   clearTimeout(stallTimer);
-  if (settled === 'connected') await untilIdle(gateway);
+  const ended = () => events.some((e) => e.type === 'error');
+  if (settled === 'connected') {
+    // the gateway's DPD request first
+    await until(() => ended() || gateway.responder?.idle !== false);
+    const phases = options.phases ?? [];
+    for (const [index, phase] of phases.entries()) {
+      if (ended()) break;
+      const last = index === phases.length - 1;
+      await runPhase(
+        phase,
+        gateway,
+        connection,
+        ended,
+        last ? options.disconnectAfterTurns : undefined,
+      );
+    }
+    if (options.holdMs) await pause(options.holdMs);
+  }
   await connection.disconnect();
   const closedWith = await connection.closed;
   const eventsAtClose = events.length;

@@ -1,5 +1,7 @@
 // A correct IKEv1 gateway in memory, for driving the engine without sockets: aggressive mode
-// with a pre-shared key, XAuth, Mode Config (pull) and Quick Mode, as the responder. Every
+// with a pre-shared key, XAuth, Mode Config (pull) and Quick Mode, as the responder; once
+// connected, on a test's request, a Quick Mode of its own (an ESP rekey the gateway starts)
+// and a DELETE of an ESP SA, and it answers the engine's own rekeys. Every
 // message is built with the engine's own codec and every key, IV and HASH comes from the
 // engine's crypto module, computed from the responder's side of the formulas. A test can
 // script the gateway through `tamper`, which sees each message before it goes out and decides
@@ -23,7 +25,12 @@ import {
   quickModeHash2,
   quickModeHash3,
 } from '../../../app/engine/crypto/index.js';
-import { dpdNotification, openInformational } from '../../../app/engine/exchanges/informational.js';
+import {
+  deleteEspSa,
+  dpdNotification,
+  openInformational,
+} from '../../../app/engine/exchanges/informational.js';
+import { allocateSpi, selectorId } from '../../../app/engine/exchanges/quick-mode-parts.js';
 import { openTransaction } from '../../../app/engine/exchanges/transaction.js';
 import type { IkeSa } from '../../../app/engine/ike-sa.js';
 import {
@@ -42,6 +49,7 @@ import {
 } from '../../../app/engine/wire/attributes.js';
 import {
   CfgType,
+  DOI_IPSEC,
   EspTransformId,
   ExchangeType,
   HeaderFlag,
@@ -54,6 +62,7 @@ import {
   Phase2Auth,
   PayloadType,
   ProtocolId,
+  SIT_IDENTITY_ONLY,
   UNITY_SPLIT_ENTRY_LENGTH,
   UnityAttr,
   XauthAttr,
@@ -78,8 +87,8 @@ import { VendorId } from '../../../app/engine/wire/vendor-ids.js';
 import type { FakeChannel } from '../../helper/support/fake-data-plane.js';
 import { ResponderIkeSa } from './responder-ike-sa.js';
 
-/** The messages the gateway sends in one connection, in order. */
-export const RESPONDER_STEPS = [
+/** The messages the gateway sends up to 'connected', in order. */
+export const HANDSHAKE_STEPS = [
   'am2',
   'xauth-request',
   'xauth-status',
@@ -87,6 +96,14 @@ export const RESPONDER_STEPS = [
   'qm2',
   'dpd',
 ] as const;
+/** Those it sends after 'connected', when a test asks for them (runEngineCase's `phases`). */
+export const AFTER_CONNECT_STEPS = [
+  'rekey-qm2',
+  'gateway-qm1',
+  'gateway-qm3',
+  'gateway-delete',
+] as const;
+export const RESPONDER_STEPS = [...HANDSHAKE_STEPS, ...AFTER_CONNECT_STEPS] as const;
 export type ResponderStep = (typeof RESPONDER_STEPS)[number];
 
 export interface ResponderTools {
@@ -144,6 +161,9 @@ export interface ResponderOptions {
   splitInclude?: { address: string; prefix: number }[];
   /** Cisco Unity PFS attribute in the Mode Config reply */
   pfs?: boolean;
+  /** the first IKE SA's lifetime in seconds the gateway answers with (default and later IKE
+   * SAs: the engine's), so that the engine re-authenticates once, soon */
+  firstIkeLifetimeSeconds?: number;
   /** event-loop turns installSa and configureNetwork take, as a helper round trip would */
   dataPlaneTurns?: number;
   /** the gateway's retransmission of its own requests, XAuth and DPD (default 5 ms, 16 sends) */
@@ -208,22 +228,39 @@ interface PendingQuickMode {
   transform: TransformBody;
 }
 
+/** A Quick Mode the gateway started: message 1 is out, message 2 awaited. */
+interface GatewayQuickMode {
+  messageId: number;
+  nonceI: Buffer;
+  spiI: Buffer;
+  keyExchange: ReturnType<typeof createKeyExchange> | undefined;
+  transform: TransformBody;
+}
+
 export class FakeResponder {
   /** every key the gateway derived: must never show up in an engine event */
   readonly secrets: Buffer[] = [];
   /** what the gateway saw go wrong (a correct engine against an untampered gateway: none) */
   readonly problems: string[] = [];
   readonly espSas: ResponderEspSa[] = [];
+  /** the ESP SAs the gateway has not deleted yet, oldest first */
+  private readonly liveEspSas: ResponderEspSa[] = [];
   /** ESP SPIs and IKE SA the engine deleted (RFC 2408 3.15) */
   readonly deletedEspSpis: number[] = [];
   ikeSaDeleted = false;
+  /** after a re-authentication: the engine deleted the IKE SA it replaced */
+  previousIkeSaDeleted = false;
+  /** IKE SAs the engine set up: more than one after a re-authentication */
+  ikeSaCount = 0;
   xauthAccepted = false;
   /** the engine answered our R-U-THERE (RFC 3706 5.3) */
   dpdAcknowledged = false;
   private readonly sent: Buffer[] = [];
   private readonly answers = new Map<string, { packet: Buffer; leg: IkeLeg }>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly responderCookie = randomBytes(8);
+  private responderCookie = randomBytes(8);
+  /** the IKE SA a re-authentication replaced: the engine still deletes through it */
+  private previous: { sa: ResponderIkeSa; responderCookie: Buffer } | undefined;
   private initiatorCookie = Buffer.alloc(8);
   private sa: ResponderIkeSa | undefined;
   /** HASH_I we expect in message 3 */
@@ -232,6 +269,9 @@ export class FakeResponder {
   private xauthRequestId = 0;
   private xauthStatusId = 0;
   private quickMode: PendingQuickMode | undefined;
+  private gatewayQuickMode: GatewayQuickMode | undefined;
+  /** the transform the engine chose first: the gateway's own Quick Mode offers it again */
+  private espTransform: TransformBody | undefined;
   private dpdSequence = 0;
   private stopped = false;
 
@@ -264,22 +304,35 @@ export class FakeResponder {
   private handle(message: RawMessage, leg: IkeLeg): void {
     const { exchangeType, flags } = message.header;
     const encrypted = (flags & HeaderFlag.Encryption) !== 0;
-    if (exchangeType === ExchangeType.Aggressive && !encrypted && this.sa === undefined) {
+    // a new IKE SA: the first one, or a re-authentication
+    if (exchangeType === ExchangeType.Aggressive && !encrypted) {
       if (message.header.responderCookie.equals(Buffer.alloc(8))) this.aggressive1(message);
       return;
     }
+    const previous = this.previous;
+    if (
+      previous &&
+      exchangeType === ExchangeType.Informational &&
+      message.header.responderCookie.equals(previous.responderCookie)
+    )
+      return this.informational(message, previous.sa);
     if (!this.sa || !message.header.responderCookie.equals(this.responderCookie)) {
       throw new Error(`unexpected exchange ${exchangeType} (flags ${flags})`);
     }
     if (exchangeType === ExchangeType.Aggressive) return this.aggressive3(message, leg);
     if (exchangeType === ExchangeType.Transaction) return this.transaction(message);
     if (exchangeType === ExchangeType.QuickMode) return this.quickModeMessage(message);
-    if (exchangeType === ExchangeType.Informational) return this.informational(message);
+    if (exchangeType === ExchangeType.Informational) return this.informational(message, this.sa);
     throw new Error(`unexpected exchange type ${exchangeType}`);
   }
 
   /** RFC 2409 5.4 message 1 in, message 2 out. */
   private aggressive1(message: RawMessage): void {
+    if (this.sa) {
+      this.previous = { sa: this.sa, responderCookie: this.responderCookie };
+      this.responderCookie = randomBytes(8);
+    }
+    this.ikeSaCount++;
     this.initiatorCookie = Buffer.from(message.header.initiatorCookie);
     const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
     const saI = requirePayload(payloads, PayloadType.SA, 'message 1');
@@ -350,7 +403,7 @@ export class FakeResponder {
       'am2',
       0,
       [
-        { type: PayloadType.SA, body: chosen(saI.body, transform) },
+        { type: PayloadType.SA, body: chosen(saI.body, this.withIkeLifetime(transform)) },
         { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
         { type: PayloadType.Nonce, body: { data: nonceR } },
         { type: PayloadType.Identification, body: idR },
@@ -367,6 +420,19 @@ export class FakeResponder {
       ],
       (_sa, payloads) => encodeMessage(header, payloads),
     );
+  }
+
+  /** The transform with the gateway's IKE SA lifetime, when it has one (RFC 2409 4.5: the
+   * responder may answer with a shorter one; the engine re-authenticates before it ends). */
+  private withIkeLifetime(transform: TransformBody): TransformBody {
+    const seconds = this.options.firstIkeLifetimeSeconds;
+    if (seconds === undefined || this.ikeSaCount > 1) return transform;
+    return {
+      ...transform,
+      attributes: transform.attributes.map((attr) =>
+        attr.type === Phase1Attr.LifeDuration ? tv(Phase1Attr.LifeDuration, seconds) : attr,
+      ),
+    };
   }
 
   /** Message 3: HASH_I proves the engine knows the key; then XAuth begins. */
@@ -464,6 +530,9 @@ export class FakeResponder {
     const pending = this.quickMode;
     if (pending && message.header.messageId === pending.messageId)
       return this.quickMode3(message, pending);
+    const ours = this.gatewayQuickMode;
+    if (ours && message.header.messageId === ours.messageId)
+      return this.gatewayQuickMode2(message, ours);
     this.quickMode1(message);
   }
 
@@ -490,9 +559,10 @@ export class FakeResponder {
       transform,
     };
     this.quickMode = pending;
+    this.espTransform ??= transform;
     this.reply(
       message,
-      'qm2',
+      this.espSas.length ? 'rekey-qm2' : 'qm2',
       messageId,
       [
         { type: PayloadType.SA, body: chosen(saI, transform, pending.spiR) },
@@ -519,7 +589,111 @@ export class FakeResponder {
       quickModeHash3(s.prf, s.skeyidA, pending.messageId, pending.nonceI, pending.nonceR),
     );
     this.quickMode = undefined;
-    const { transform } = pending;
+    this.addEspSa({ ...pending, inboundSpi: pending.spiR, outboundSpi: pending.spiI });
+    // the first tunnel is up: the gateway checks that the engine is alive
+    if (this.espSas.length === 1) this.askDpd(sa);
+  }
+
+  /** RFC 2409 5.5 as the initiator (the gateway rekeys): HASH(1), SA, Ni [, KE], IDci, IDcr
+   * with IDci the gateway's side (everything) and IDcr the engine's virtual IP. */
+  startQuickMode(): void {
+    const transform = this.espTransform;
+    if (!transform) throw new Error('no ESP SA to rekey');
+    const messageId = randomInt(1, 0xffffffff);
+    const group = numberOf(transform.attributes, Phase2Attr.GroupDescription);
+    const ours: GatewayQuickMode = {
+      messageId,
+      nonceI: randomBytes(32),
+      spiI: allocateSpi(),
+      keyExchange: group ? createKeyExchange(group) : undefined,
+      transform,
+    };
+    this.gatewayQuickMode = ours;
+    const offer: SaBody = {
+      doi: DOI_IPSEC,
+      situation: SIT_IDENTITY_ONLY,
+      proposals: [
+        { number: 1, protocolId: ProtocolId.Esp, spi: ours.spiI, transforms: [transform] },
+      ],
+    };
+    this.request(
+      'gateway-qm1',
+      messageId,
+      [
+        { type: PayloadType.SA, body: offer },
+        { type: PayloadType.Nonce, body: { data: ours.nonceI } },
+        ...(ours.keyExchange
+          ? [
+              {
+                type: PayloadType.KeyExchange,
+                body: { data: ours.keyExchange.publicValue },
+              } as OutgoingPayload,
+            ]
+          : []),
+        { type: PayloadType.Identification, body: selectorId({ address: '0.0.0.0', prefix: 0 }) },
+        {
+          type: PayloadType.Identification,
+          body: selectorId({ address: this.options.virtualIp, prefix: 32 }),
+        },
+      ],
+      (s, payloads) =>
+        sealProtected(s, ExchangeType.QuickMode, messageId, payloads, hashOverMessage(messageId)),
+    );
+  }
+
+  /** HASH(2) in, HASH(3) out: the ESP SA pair the gateway started is up on its side. */
+  private gatewayQuickMode2(message: RawMessage, ours: GatewayQuickMode): void {
+    const sa = this.sa as ResponderIkeSa;
+    const { messageId, nonceI } = ours;
+    const payloads = openProtected(sa, message, (s, rest) =>
+      quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
+    );
+    this.cancelRetransmit();
+    this.gatewayQuickMode = undefined;
+    const proposal = requirePayload(payloads, PayloadType.SA, 'Quick Mode 2').body.proposals[0];
+    const transform = proposal?.transforms[0];
+    if (!proposal || !transform) throw new Error('Quick Mode 2 chose no transform');
+    const nonceR = requirePayload(payloads, PayloadType.Nonce, 'Quick Mode 2').body.data;
+    const keR = findPayload(payloads, PayloadType.KeyExchange)?.body.data;
+    if (ours.keyExchange && !keR) throw new Error('Quick Mode 2 answers PFS without KE');
+    this.reply(message, 'gateway-qm3', messageId, [], (s, rest) =>
+      sealProtected(s, ExchangeType.QuickMode, messageId, rest, (s2) =>
+        quickModeHash3(s2.prf, s2.skeyidA, messageId, nonceI, nonceR),
+      ),
+    );
+    this.addEspSa({
+      transform,
+      nonceI,
+      nonceR,
+      sharedSecret: ours.keyExchange && keR ? ours.keyExchange.computeShared(keR) : undefined,
+      inboundSpi: ours.spiI,
+      outboundSpi: proposal.spi,
+    });
+  }
+
+  /** RFC 2408 3.15: the gateway deletes its oldest ESP SA, named by the SPI it receives on.
+   * True when that was its last one (the engine must negotiate a new one). */
+  deleteOldestEspSa(): boolean {
+    const oldest = this.liveEspSas.shift();
+    if (!oldest) return false;
+    const messageId = randomInt(1, 0xffffffff);
+    this.emitStep('gateway-delete', messageId, [deleteEspSa(oldest.inbound.spi)], (s, payloads) =>
+      sealProtected(s, ExchangeType.Informational, messageId, payloads, hashOverMessage(messageId)),
+    );
+    return this.liveEspSas.length === 0;
+  }
+
+  /** The ESP SA pair of a finished Quick Mode, either role, from the gateway's KEYMAT. */
+  private addEspSa(material: {
+    transform: TransformBody;
+    nonceI: Buffer;
+    nonceR: Buffer;
+    sharedSecret: Buffer | undefined;
+    inboundSpi: Buffer;
+    outboundSpi: Buffer;
+  }): void {
+    const sa = this.sa as ResponderIkeSa;
+    const { transform } = material;
     const encryption = ESP_ENCRYPTION[transform.transformId];
     const integrity =
       ESP_INTEGRITY[numberOf(transform.attributes, Phase2Attr.AuthenticationAlgorithm) ?? -1] ??
@@ -533,11 +707,11 @@ export class FakeResponder {
       espDirectionKeys({
         prf: sa.prf,
         skeyidD: sa.skeyidD,
-        sharedSecret: pending.sharedSecret,
+        sharedSecret: material.sharedSecret,
         protocol: ProtocolId.Esp,
         spi,
-        nonceI: pending.nonceI,
-        nonceR: pending.nonceR,
+        nonceI: material.nonceI,
+        nonceR: material.nonceR,
         encryption,
         keyBits,
         integrity,
@@ -546,13 +720,13 @@ export class FakeResponder {
       encryption,
       keyBits,
       integrity,
-      inbound: keys(pending.spiR),
-      outbound: keys(pending.spiI),
+      inbound: keys(material.inboundSpi),
+      outbound: keys(material.outboundSpi),
     };
     for (const direction of [espSa.inbound, espSa.outbound])
       this.secrets.push(direction.encryptionKey, direction.integrityKey);
     this.espSas.push(espSa);
-    this.askDpd(sa);
+    this.liveEspSas.push(espSa);
   }
 
   /** RFC 3706 5: once the tunnel is up, the gateway asks whether we are alive. */
@@ -579,8 +753,8 @@ export class FakeResponder {
     return this.timers.size === 0;
   }
 
-  private informational(message: RawMessage): void {
-    const content = openInformational(this.sa as ResponderIkeSa, message);
+  private informational(message: RawMessage, sa: ResponderIkeSa): void {
+    const content = openInformational(sa, message);
     for (const notification of content.notifications) {
       const acknowledged =
         notification.notifyType === NotifyType.DpdRUThereAck &&
@@ -592,7 +766,10 @@ export class FakeResponder {
       }
     }
     for (const deletion of content.deletes) {
-      if (deletion.protocolId === ProtocolId.Isakmp) this.ikeSaDeleted = true;
+      if (deletion.protocolId === ProtocolId.Isakmp) {
+        if (sa === this.sa) this.ikeSaDeleted = true;
+        else this.previousIkeSaDeleted = true;
+      }
       if (deletion.protocolId === ProtocolId.Esp)
         this.deletedEspSpis.push(...deletion.spis.map((spi) => spi.readUInt32BE(0)));
     }

@@ -284,10 +284,14 @@ export const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
   }),
 );
 
-export const stepMutationsArbitrary: fc.Arbitrary<StepMutation[]> = fc.array(
-  fc.record({ step: fc.constantFrom(...RESPONDER_STEPS), mutation: mutationArbitrary }),
-  { minLength: 1, maxLength: 2 },
-);
+/** One or two mutations, each at one of `steps`. */
+export const stepMutationsAt = (
+  steps: readonly ResponderStep[] = RESPONDER_STEPS,
+): fc.Arbitrary<StepMutation[]> =>
+  fc.array(fc.record({ step: fc.constantFrom(...steps), mutation: mutationArbitrary }), {
+    minLength: 1,
+    maxLength: 2,
+  });
 
 const index = (at: Fraction, length: number) => Math.min(length - 1, Math.floor(at * length));
 
