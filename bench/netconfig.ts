@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuiltinConfigurator, ScriptConfigurator } from '../app/dataplane/netconfig/index.js';
-import { planChanges } from '../app/dataplane/netconfig/route-plan.js';
+import { type NetChange, planChanges } from '../app/dataplane/netconfig/route-plan.js';
 import { probeRoutes } from '../app/dataplane/netconfig/route-probe.js';
 import { runProgram } from '../app/dataplane/netconfig/run-program.js';
 import { SystemCommands } from '../app/dataplane/netconfig/system-commands.js';
@@ -16,6 +16,21 @@ import { VPNC_SCRIPT } from './clients.js';
 import { median } from './measure.js';
 
 const RUNS = 10;
+
+/** A planned change as the `ip` batch line that makes it (the configurator uses rtnetlink). */
+function ipLine(change: NetChange): string[] {
+  switch (change.kind) {
+    case 'link':
+      return ['link', 'set', 'dev', change.dev, 'mtu', String(change.mtu), 'up'];
+    case 'address':
+      return ['addr', 'add', `${change.address}/${change.prefix}`, 'dev', change.dev];
+    case 'route': {
+      const { network, path } = change;
+      const via = path.gateway === undefined ? [] : ['via', path.gateway];
+      return ['route', 'add', `${network.address}/${network.prefix}`, ...via, 'dev', path.dev];
+    }
+  }
+}
 
 async function medianMs(body: () => Promise<void>): Promise<number> {
   await body();
@@ -49,13 +64,17 @@ try {
   const { changes } = planChanges(setup, await probeRoutes(commands, setup));
   const batched = await medianMs(async () => {
     await commands.ipBatch(
-      changes.map((change) => change.apply),
+      changes.map((planned) => ipLine(planned.change)),
       'stop',
     );
     await commands.ipBatch(changes.map((change) => change.undo).reverse(), 'force');
   });
   const oneByOne = await medianMs(async () => {
-    for (const args of [...changes.map((c) => c.apply), ...changes.map((c) => c.undo).reverse()]) {
+    const lines = [
+      ...changes.map((c) => ipLine(c.change)),
+      ...changes.map((c) => c.undo).reverse(),
+    ];
+    for (const args of lines) {
       await runProgram({ file: 'ip', args: ['-n', lab.ns, ...args], timeoutMs: 10_000 });
     }
   });

@@ -39,8 +39,6 @@ export interface PlannedChange {
   /** in words, for the log and for error messages */
   what: string;
   change: NetChange;
-  /** the same change as an `ip` batch line (bench/netconfig.ts compares the ways to make it) */
-  apply: string[];
   /** its inverse, an `ip` batch line: journalled, so a later run can replay it after a crash */
   undo: string[];
 }
@@ -70,7 +68,6 @@ export function planChanges(
     {
       what: `${tun} up with MTU ${setup.mtu}`,
       change: { kind: 'link', dev: tun, mtu: setup.mtu },
-      apply: ['link', 'set', 'dev', tun, 'mtu', String(setup.mtu), 'up'],
       undo: [
         'link',
         'set',
@@ -84,7 +81,6 @@ export function planChanges(
     {
       what: `address ${address}/32 on ${tun}`,
       change: { kind: 'address', dev: tun, address, prefix: 32 },
-      apply: ['addr', 'add', `${address}/32`, 'dev', tun],
       undo: ['addr', 'del', `${address}/32`, 'dev', tun],
     },
   ];
@@ -103,7 +99,6 @@ export function planChanges(
     changes.push({
       what: `route ${formatNet(network)} into ${tun}`,
       change: { kind: 'route', network, path: { dev: tun } },
-      apply: ['route', 'add', ...route],
       undo: ['route', 'del', ...route],
     });
   }
@@ -138,7 +133,6 @@ function outsideRoute(network: Ipv4Net, path: OriginalPath, role: string): Plann
   return {
     what: `${role} route ${route.join(' ')} outside the tunnel`,
     change: { kind: 'route', network, path },
-    apply: ['route', 'add', ...route],
     undo: ['route', 'del', ...route],
   };
 }
