@@ -10,7 +10,6 @@ export class LinuxTun implements TunDevice {
 
   private constructor(
     private readonly handle: NativeTun,
-    private readonly batchLimit: number,
     readonly mtu: number,
   ) {}
 
@@ -19,7 +18,7 @@ export class LinuxTun implements TunDevice {
     const addon = loadTunAddon();
     let handle: NativeTun;
     try {
-      handle = new addon.Tun(options.name);
+      handle = new addon.Tun(options.name, options.offload ?? true);
     } catch (error) {
       throw openError(error, options.name);
     }
@@ -29,18 +28,22 @@ export class LinuxTun implements TunDevice {
       handle.close();
       throw openError(error, handle.name);
     }
-    return new LinuxTun(handle, addon.batchLimit, options.mtu);
+    return new LinuxTun(handle, options.mtu);
   }
 
   get name(): string {
     return this.handle.name;
   }
 
+  get offload(): boolean {
+    return this.handle.offload;
+  }
+
   onPackets(listener: (packets: Buffer[]) => void): void {
     const started = this.packetListener !== undefined;
     this.packetListener = listener;
     if (started) return;
-    const lengths = new Uint32Array(this.batchLimit);
+    const lengths = new Uint32Array(this.handle.batchLimit);
     this.handle.start(
       (slab, count) => this.packetListener?.(batchPackets(slab, lengths, count)),
       lengths,

@@ -4,17 +4,21 @@ import { fileURLToPath } from 'node:url';
 import { TunError } from './errors.js';
 import type { TunDevice } from './tun-device.js';
 
-const TUN_ADDON_PATH = fileURLToPath(new URL('./native/build/Release/tun.node', import.meta.url));
+// resolved when loading, not at import: the CLI's startup snapshot learns its location only then
+const tunAddonPath = () =>
+  fileURLToPath(new URL('./native/build/Release/tun.node', import.meta.url));
 const NOT_BUILT =
   'the TUN addon is not built: run npm ci / npx node-gyp rebuild --directory app/dataplane/tun/native';
 
 /** The addon's device: what LinuxTun passes through, plus the raw fd and the batch reader. */
 export interface NativeTun extends Pick<
   TunDevice,
-  'name' | 'write' | 'writeBatch' | 'stats' | 'ref' | 'unref' | 'close'
+  'name' | 'offload' | 'write' | 'writeBatch' | 'stats' | 'ref' | 'unref' | 'close'
 > {
   /** -1 once closed */
   readonly fd: number;
+  /** most packets one batch delivers: the length `lengths` must have */
+  readonly batchLimit: number;
   /** packets of one batch arrive back to back in `slab`, their lengths in `lengths[0..count)` */
   start(
     onBatch: (slab: Buffer, count: number) => void,
@@ -46,11 +50,12 @@ export interface NativeUdpSocket {
 }
 
 export interface TunAddon {
-  /** opens /dev/net/tun and attaches it to the named interface; throws errno errors */
-  Tun: new (name: string) => NativeTun;
+  /** opens /dev/net/tun and attaches it to the named interface, in offload mode if asked and
+   * the kernel agrees (plain mode by default, for users of the raw fd); throws errno errors */
+  Tun: new (name: string, offload?: boolean) => NativeTun;
   /** SIOCSIFMTU and IFF_UP */
   configureLink(name: string, mtu: number): void;
-  /** most packets one readable event delivers (TUN and UDP alike) */
+  /** most packets one readable event delivers (UDP; TUN in plain mode) */
   readonly batchLimit: number;
   /** a UDP socket bound to the wildcard address and `localPort` (0 = ephemeral), with send and
    * receive buffers of `bufferBytes` (capped by the kernel); throws errno errors */
@@ -59,10 +64,18 @@ export interface TunAddon {
    * messages up to the ack or the end of the dump; the kernel's refusal is thrown as an errno
    * error whose message is the bare strerror() text */
   rtnetlink(netns: string, request: Buffer): Buffer;
+  /** the offload mode's read side on one frame (virtio_net_hdr + packet), for tests: the
+   * packets it becomes, or why it is dropped */
+  segmentFrame(frame: Buffer): {
+    outcome: 'packets' | 'no-room' | 'malformed' | 'unsupported';
+    packets: Buffer[];
+  };
+  /** the offload mode's write side on one batch, for tests: the frames writeBatch writes */
+  coalescePackets(packets: Buffer[]): Buffer[];
 }
 
 /** require() caches the module, so repeated calls are cheap. */
-export function loadTunAddon(path = TUN_ADDON_PATH): TunAddon {
+export function loadTunAddon(path = tunAddonPath()): TunAddon {
   try {
     return createRequire(import.meta.url)(path) as TunAddon;
   } catch (error) {

@@ -5,6 +5,9 @@ export interface TunOptions {
   name: string;
   /** link MTU, 68..65535 */
   mtu: number;
+  /** TSO and checksum offload through the device (default true); the kernel may refuse it,
+   * see TunDevice.offload */
+  offload?: boolean;
 }
 
 export interface TunStats {
@@ -18,12 +21,21 @@ export interface TunStats {
   /** packets the kernel had no room for (EAGAIN): dropped, not retried */
   writeAgain: number;
   writeErrors: number;
+  /** offload mode: TCP super-packets read, each cut into packets counted in packetsIn */
+  superPacketsIn: number;
+  /** offload mode: reads dropped as malformed, of a kind not asked for, or too big to cut */
+  framesDropped: number;
+  /** offload mode: writes that merged a run of TCP segments (counted in packetsOut) */
+  superPacketsOut: number;
 }
 
 export interface TunDevice {
   /** the name the kernel gave the interface */
   readonly name: string;
   readonly mtu: number;
+  /** whether the device runs in offload mode: the kernel's TCP hands over and takes
+   * super-packets, which the device cuts and merges so that packets stay ordinary IP packets */
+  readonly offload: boolean;
   /** Starts reading; each call of the listener carries every packet one readable event
    * brought (a bounded batch). One listener: a later call replaces the earlier one. */
   onPackets(listener: (packets: Buffer[]) => void): void;
@@ -32,7 +44,8 @@ export interface TunDevice {
   onError(listener: (error: Error) => void): void;
   /** One packet, one write: false if it was not taken (closed, no room, error; see stats). */
   write(packet: Buffer): boolean;
-  /** Writes each packet on its own; returns how many were taken. */
+  /** Writes the packets in order (in offload mode a run of TCP segments of one flow may go
+   * as one merged write); returns how many were taken. */
   writeBatch(packets: Buffer[]): number;
   stats(): TunStats;
   /** whether an active read keeps the process alive (it does by default) */

@@ -1,8 +1,11 @@
-// A TUN user run inside a test namespace: `node --import tsx tun-child.ts <mode> <name>`.
+// A TUN user (or a TCP peer talking through one) run inside a test namespace:
+// `node --import tsx tun-child.ts <mode> <name> [...args]`.
 // Reports JSON lines on stdout; where it waits, stdin closing means "finish".
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type TunDevice, TunError, openTun } from '../../../app/dataplane/tun/index.js';
 import { PEER_ADDRESS, TUN_ADDRESS, TUN_PREFIX } from './addresses.js';
@@ -17,8 +20,8 @@ const report = (value: object) => process.stdout.write(`${JSON.stringify(value)}
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
 const stdinClosed = () => once(process.stdin.resume(), 'end');
 
-function openAddressed(name: string): TunDevice {
-  const tun = openTun({ name, mtu: MTU });
+function openAddressed(name: string, offload = true): TunDevice {
+  const tun = openTun({ name, mtu: MTU, offload });
   ip('addr', 'add', `${TUN_ADDRESS}/${TUN_PREFIX}`, 'dev', tun.name);
   return tun;
 }
@@ -40,7 +43,9 @@ function payloadFor(index: number): Buffer {
   return payload;
 }
 
-const modes: Record<string, (name: string) => Promise<void>> = {
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+const modes: Record<string, (name: string, ...args: string[]) => Promise<void>> = {
   /** answer ICMP echo requests until stdin closes */
   async echo(name) {
     const tun = openAddressed(name);
@@ -149,13 +154,61 @@ const modes: Record<string, (name: string) => Promise<void>> = {
     report({ name: tun.name });
   },
 
+  /** forward between this namespace's TUN `name` (our address) and TUN `far`, moved into
+   * namespace `farNetns` (the peer address), until stdin closes */
+  async forward(name, far = 'rwtun1', farNetns = '', offload = 'true') {
+    const near = openAddressed(name, offload === 'true');
+    const other = openTun({ name: far, mtu: MTU, offload: offload === 'true' });
+    ip('link', 'set', other.name, 'netns', farNetns);
+    ip('-n', farNetns, 'addr', 'add', `${PEER_ADDRESS}/${TUN_PREFIX}`, 'dev', other.name);
+    ip('-n', farNetns, 'link', 'set', other.name, 'up');
+    let largestPacket = 0;
+    const pass = (to: TunDevice) => (packets: Buffer[]) => {
+      for (const packet of packets) largestPacket = Math.max(largestPacket, packet.length);
+      to.writeBatch(packets);
+    };
+    near.onPackets(pass(other));
+    other.onPackets(pass(near));
+    report({ offload: [near.offload, other.offload] });
+    await stdinClosed();
+    report({ largestPacket, stats: [near.stats(), other.stats()] });
+    near.close();
+    other.close();
+  },
+
+  /** a TCP echo server on the peer address until stdin closes */
+  async 'tcp-echo'() {
+    const server = createServer((socket) => socket.pipe(socket));
+    server.listen(0, PEER_ADDRESS);
+    await once(server, 'listening');
+    report({ port: (server.address() as { port: number }).port });
+    await stdinClosed();
+    server.close();
+  },
+
+  /** sends `bytes` random bytes to the echo server on `port`, reports hashes of both ways */
+  async 'tcp-send'(_name, port = '0', bytes = '0') {
+    const data = randomBytes(Number(bytes));
+    const socket = connect(Number(port), PEER_ADDRESS);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received >= data.length) socket.end();
+    });
+    socket.write(data);
+    await once(socket, 'close');
+    report({ sent: sha256(data), received: sha256(Buffer.concat(chunks)), bytes: received });
+  },
+
   /** just open: the error code, if any */
   async open(name) {
     report({ result: errorCode(() => openTun({ name, mtu: MTU }).close()) });
   },
 };
 
-const [mode = '', name = 'rwtun0'] = process.argv.slice(2);
+const [mode = '', name = 'rwtun0', ...args] = process.argv.slice(2);
 const body = modes[mode];
 if (body === undefined) throw new Error(`unknown mode ${mode}`);
-await body(name);
+await body(name, ...args);

@@ -113,6 +113,7 @@ class BatchReader : public Napi::ObjectWrap<T> {
     onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
     lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
     lengths_ = lengthsRef_.Value().Data();
+    lengthsCapacity_ = static_cast<uint32_t>(lengthsRef_.Value().ElementLength());
     onError_ = Napi::Persistent(info[2].As<Napi::Function>());
     context_ = std::make_unique<Napi::AsyncContext>(env, "BatchRead", this->Value());
     slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
@@ -186,6 +187,7 @@ class BatchReader : public Napi::ObjectWrap<T> {
   Napi::FunctionReference onBatch_;
   Napi::FunctionReference onError_;
   uint32_t* lengths_ = nullptr;
+  uint32_t lengthsCapacity_ = 0;  // at least kBatchLimit
   // kBatchLimit slots of kMaxPacket bytes
   std::unique_ptr<uint8_t[]> slab_;
 

@@ -1,6 +1,9 @@
 // Linux TUN device for Node: open /dev/net/tun (IFF_TUN | IFF_NO_PI), read packets in batches
-// on libuv's poll (one JS callback per batch, never busy polling), write one packet per write()
-// so packets never merge, and set MTU / link up by ioctl.
+// on libuv's poll (one JS callback per batch, never busy polling), write them back, and set
+// MTU / link up by ioctl. In offload mode (IFF_VNET_HDR with TSO and checksum offload) the
+// kernel's TCP hands us super-packets, cut into ordinary packets before JS sees them, and takes
+// runs of TCP segments merged into one write (tun-offload.h); otherwise one packet per read()
+// and per write(), and packets never merge.
 #include <napi.h>
 
 #include <fcntl.h>
@@ -8,31 +11,47 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "addon-support.h"
+#include "tun-offload.h"
 
 namespace {
 
 using addon::ErrnoError;
 using addon::kBatchLimit;
 using addon::kMaxPacket;
+using tunoffload::kVnetHdrLen;
+
+// linux/if_tun.h: checksums left to us, and TCP super-packets of either IP version
+constexpr unsigned kOffloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+// Packets one batch may carry in offload mode: the lengths array JS must pass to start()
+constexpr uint32_t kOffloadBatchLimit = tunoffload::kMaxSegments;
 
 struct Stats {
   double packetsIn = 0;
   double bytesIn = 0;
   double readBatches = 0;
   double readErrors = 0;
+  // offload mode: frames read that were TCP super-packets (cut into packetsIn)
+  double superPacketsIn = 0;
+  // offload mode: frames read that were malformed, of a GSO type we did not ask for, or too big
+  double framesDropped = 0;
   double packetsOut = 0;
   double bytesOut = 0;
   // the kernel had no room: the packet is dropped, as a router would
   double writeAgain = 0;
   double writeErrors = 0;
+  // offload mode: writes that carried a merged run of TCP segments (counted in packetsOut)
+  double superPacketsOut = 0;
 };
 
 class Tun : public addon::BatchReader<Tun> {
@@ -42,17 +61,20 @@ class Tun : public addon::BatchReader<Tun> {
                        WithReaderMethods({
                            InstanceAccessor<&Tun::Name>("name"),
                            InstanceAccessor<&Tun::Fd>("fd"),
+                           InstanceAccessor<&Tun::Offload>("offload"),
+                           InstanceAccessor<&Tun::BatchLimit>("batchLimit"),
                            InstanceMethod<&Tun::Write>("write"),
                            InstanceMethod<&Tun::WriteBatch>("writeBatch"),
                            InstanceMethod<&Tun::GetStats>("stats"),
                        }));
   }
 
-  // new Tun(name): an empty name or one with %d lets the kernel choose.
+  // new Tun(name, offload = false): an empty name or one with %d lets the kernel choose;
+  // offload asks for offload mode, which falls back to the plain one if the kernel refuses it.
   explicit Tun(const Napi::CallbackInfo& info) : BatchReader<Tun>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsString()) {
-      Napi::TypeError::New(env, "name must be a string").ThrowAsJavaScriptException();
+    if (!info[0].IsString() || !(info[1].IsUndefined() || info[1].IsBoolean())) {
+      Napi::TypeError::New(env, "new Tun(name, offload)").ThrowAsJavaScriptException();
       return;
     }
     std::string requested = info[0].As<Napi::String>().Utf8Value();
@@ -60,43 +82,42 @@ class Tun : public addon::BatchReader<Tun> {
       Napi::RangeError::New(env, "interface name too long").ThrowAsJavaScriptException();
       return;
     }
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-      ErrnoError(env, "open", errno, "/dev/net/tun").ThrowAsJavaScriptException();
-      return;
+    bool offload = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+    if (!Attach(env, requested, offload)) return;
+    if (offload && ioctl(fd_, TUNSETOFFLOAD, kOffloads) < 0) {
+      // the frame header stays until the fd closes: the device keeps its name, so attach
+      // again without it
+      close(fd_);
+      fd_ = -1;
+      if (!Attach(env, std::string(name_), false)) return;
+      offload = false;
     }
-    struct ifreq request = {};
-    request.ifr_flags = IFF_TUN | IFF_NO_PI;
-    std::memcpy(request.ifr_name, requested.data(), requested.size());
-    if (ioctl(fd, TUNSETIFF, &request) < 0) {
-      int errnum = errno;
-      close(fd);
-      // TUNSETIFF says EINVAL when the name belongs to a device that is not a TUN
-      if (errnum == EINVAL && !requested.empty() && if_nametoindex(requested.c_str()) != 0) {
-        errnum = EEXIST;
-      }
-      ErrnoError(env, "TUNSETIFF", errnum, requested).ThrowAsJavaScriptException();
-      return;
-    }
-    fd_ = fd;
-    name_ = std::string(request.ifr_name, strnlen(request.ifr_name, IFNAMSIZ));
+    offload_ = offload;
+    if (offload_) readFrame_.reset(new uint8_t[kVnetHdrLen + kMaxPacket]);
   }
 
   const std::string& Subject() const { return name_; }
 
-  // reading packets until EAGAIN or kBatchLimit, one JS call for all of them
+  // reading until EAGAIN or kBatchLimit reads, one JS call for all their packets (in offload
+  // mode more than one if they do not fit one batch)
   void ReadBatch(int status) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     const char* failedCall = status < 0 ? "poll" : "read";
     int failure = status < 0 ? -status : 0;
-    size_t used = 0;
-    uint32_t count = 0;
-    while (failure == 0 && count < kBatchLimit) {
-      ssize_t n = read(fd_, slab_.get() + used, kMaxPacket);
+    for (uint32_t reads = 0; failure == 0 && reads < kBatchLimit && fd_ >= 0;) {
+      ssize_t n = offload_ ? read(fd_, readFrame_.get(), kVnetHdrLen + kMaxPacket)
+                           : read(fd_, slab_.get() + used_, kMaxPacket);
       if (n > 0) {
-        lengths_[count++] = static_cast<uint32_t>(n);
-        used += static_cast<size_t>(n);
+        reads++;
+        if (offload_) {
+          TakeFrame(static_cast<size_t>(n));
+        } else {
+          lengths_[count_++] = static_cast<uint32_t>(n);
+          used_ += static_cast<size_t>(n);
+          stats_.packetsIn++;
+          stats_.bytesIn += static_cast<double>(n);
+        }
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else if (n < 0 && errno != EAGAIN) {
@@ -106,13 +127,7 @@ class Tun : public addon::BatchReader<Tun> {
         break;
       }
     }
-    if (count > 0) {
-      stats_.packetsIn += count;
-      stats_.bytesIn += used;
-      stats_.readBatches++;
-      Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::Copy(env, slab_.get(), used);
-      Deliver(onBatch_, {slab, Napi::Number::New(env, count)});
-    }
+    DeliverBatch();
     // a read error (e.g. EBADFD once the interface is deleted) would make the poll fire forever
     if (failure != 0 && poll_ != nullptr) {
       StopReading();
@@ -123,23 +138,108 @@ class Tun : public addon::BatchReader<Tun> {
  private:
   Napi::Value Name(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), name_); }
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+  Napi::Value Offload(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), offload_);
+  }
+  // the length of the lengths array start() needs
+  Napi::Value BatchLimit(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), offload_ ? kOffloadBatchLimit : kBatchLimit);
+  }
 
-  bool WriteOne(const void* data, size_t length) {
+  // TUNSETIFF on a fresh fd; false with the error thrown.
+  bool Attach(Napi::Env env, const std::string& requested, bool frameHeader) {
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+      ErrnoError(env, "open", errno, "/dev/net/tun").ThrowAsJavaScriptException();
+      return false;
+    }
+    struct ifreq request = {};
+    request.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (frameHeader ? IFF_VNET_HDR : 0));
+    std::memcpy(request.ifr_name, requested.data(), requested.size());
+    if (ioctl(fd, TUNSETIFF, &request) < 0) {
+      int errnum = errno;
+      close(fd);
+      // TUNSETIFF says EINVAL when the name belongs to a device that is not a TUN
+      if (errnum == EINVAL && !requested.empty() && if_nametoindex(requested.c_str()) != 0) {
+        errnum = EEXIST;
+      }
+      ErrnoError(env, "TUNSETIFF", errnum, requested).ThrowAsJavaScriptException();
+      return false;
+    }
+    fd_ = fd;
+    name_ = std::string(request.ifr_name, strnlen(request.ifr_name, IFNAMSIZ));
+    return true;
+  }
+
+  // Offload mode: one frame's packets into the batch, delivering the batch first if they do
+  // not fit what is left of it.
+  void TakeFrame(size_t length) {
+    tunoffload::Produced produced;
+    tunoffload::ReadOutcome outcome = SegmentInto(length, &produced);
+    if (outcome == tunoffload::ReadOutcome::kNoRoom && count_ > 0) {
+      DeliverBatch();
+      outcome = SegmentInto(length, &produced);
+    }
+    if (outcome != tunoffload::ReadOutcome::kPackets) {
+      stats_.framesDropped++;
+      return;
+    }
+    if (readFrame_[offsetof(tunoffload::VnetHdr, gsoType)] != tunoffload::kGsoNone) {
+      stats_.superPacketsIn++;
+    }
+    count_ += produced.packets;
+    used_ += produced.bytes;
+    stats_.packetsIn += produced.packets;
+    stats_.bytesIn += static_cast<double>(produced.bytes);
+  }
+
+  tunoffload::ReadOutcome SegmentInto(size_t length, tunoffload::Produced* produced) {
+    size_t slabBytes = static_cast<size_t>(kBatchLimit) * kMaxPacket;
+    // a frame gets at most the room of an empty batch (what segmentFrame() gives it too)
+    tunoffload::Room room = {
+        slab_.get() + used_, std::min(slabBytes - used_, tunoffload::kMaxSegmentBytes),
+        lengths_ + count_, std::min(lengthsCapacity_, kOffloadBatchLimit) - count_};
+    return tunoffload::Segment(readFrame_.get(), length, room, produced);
+  }
+
+  // the packets gathered so far as one JS call
+  void DeliverBatch() {
+    if (count_ == 0) return;
+    Napi::Env env = Env();
+    stats_.readBatches++;
+    Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::Copy(env, slab_.get(), used_);
+    uint32_t count = count_;
+    count_ = 0;
+    used_ = 0;
+    Deliver(onBatch_, {slab, Napi::Number::New(env, count)});
+  }
+
+  // One frame, packets counts the IP packets it carries and bytes their own bytes.
+  bool WriteFrame(const iovec* parts, int partCount, uint32_t packets, size_t bytes) {
     for (;;) {
-      ssize_t n = write(fd_, data, length);
+      ssize_t n = writev(fd_, parts, partCount);
       if (n >= 0) {
-        stats_.packetsOut++;
-        stats_.bytesOut += static_cast<double>(n);
+        stats_.packetsOut += packets;
+        stats_.bytesOut += static_cast<double>(bytes);
+        if (packets > 1) stats_.superPacketsOut++;
         return true;
       }
       if (errno == EINTR) continue;
       if (errno == EAGAIN) {
-        stats_.writeAgain++;
+        stats_.writeAgain += packets;
       } else {
-        stats_.writeErrors++;
+        stats_.writeErrors += packets;
       }
       return false;
     }
+  }
+
+  // One packet as it is: in offload mode behind a header that asks nothing of the kernel.
+  bool WriteOne(const iovec& packet) {
+    static const uint8_t kNoOffload[kVnetHdrLen] = {};
+    iovec parts[2] = {{const_cast<uint8_t*>(kNoOffload), kVnetHdrLen}, packet};
+    return offload_ ? WriteFrame(parts, 2, 1, packet.iov_len)
+                    : WriteFrame(&packet, 1, 1, packet.iov_len);
   }
 
   // write(packet): false when the packet was not taken (closed, EAGAIN, error: see stats()).
@@ -147,16 +247,29 @@ class Tun : public addon::BatchReader<Tun> {
     Napi::Env env = info.Env();
     iovec packet;
     if (!addon::BufferArgument(env, info[0], &packet)) return env.Undefined();
-    return Napi::Boolean::New(env, fd_ >= 0 && WriteOne(packet.iov_base, packet.iov_len));
+    return Napi::Boolean::New(env, fd_ >= 0 && WriteOne(packet));
   }
 
-  // writeBatch(packets): one write() per packet; returns how many were taken.
+  // writeBatch(packets): one write() per packet, or in offload mode per merged run; returns
+  // how many packets were taken.
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!addon::BufferArrayArgument(env, info[0], &packets_)) return env.Undefined();
     uint32_t written = 0;
-    for (size_t i = 0; i < packets_.size() && fd_ >= 0; i++) {
-      if (WriteOne(packets_[i].iov_base, packets_[i].iov_len)) written++;
+    if (!offload_) {
+      for (size_t i = 0; i < packets_.size() && fd_ >= 0; i++) {
+        if (WriteOne(packets_[i])) written++;
+      }
+      return Napi::Number::New(env, written);
+    }
+    coalescer_.Plan(packets_);
+    for (const tunoffload::Write& write : coalescer_.writes()) {
+      if (fd_ < 0) break;
+      coalescer_.Frame(write, packets_, &frame_);
+      if (WriteFrame(frame_.data(), static_cast<int>(frame_.size()), write.memberCount,
+                     write.packetBytes)) {
+        written += write.memberCount;
+      }
     }
     return Napi::Number::New(env, written);
   }
@@ -171,12 +284,22 @@ class Tun : public addon::BatchReader<Tun> {
     stats.Set("bytesOut", stats_.bytesOut);
     stats.Set("writeAgain", stats_.writeAgain);
     stats.Set("writeErrors", stats_.writeErrors);
+    stats.Set("superPacketsIn", stats_.superPacketsIn);
+    stats.Set("framesDropped", stats_.framesDropped);
+    stats.Set("superPacketsOut", stats_.superPacketsOut);
     return stats;
   }
 
   std::string name_;
   Stats stats_;
+  bool offload_ = false;
+  // the batch being gathered in slab_ / lengths_
+  size_t used_ = 0;
+  uint32_t count_ = 0;
+  std::unique_ptr<uint8_t[]> readFrame_;  // offload mode: one frame as read
   std::vector<iovec> packets_;  // writeBatch's scratch, kept to avoid allocating per call
+  tunoffload::Coalescer coalescer_;
+  std::vector<iovec> frame_;  // one write's parts
 };
 
 // configureLink(name, mtu): SIOCSIFMTU then SIOCSIFFLAGS |= IFF_UP, without spawning `ip`.
@@ -220,6 +343,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchLimit", Napi::Number::New(env, kBatchLimit));
   addon::DefineUdpSocket(env, exports);
   addon::DefineRtnetlink(env, exports);
+  tunoffload::DefineOffloadFunctions(env, exports);
   return exports;
 }
 
