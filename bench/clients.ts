@@ -1,7 +1,7 @@
 // The clients the benchmark compares, each started the way its users start it: Debian's vpnc,
-// strongSwan's charon as a road warrior, and Roadwarrior's CLI (bundled and through tsx) plus
-// its in-process warm connect; and one connect of any of them, from process start to the
-// gateway idle again.
+// strongSwan's charon as a road warrior, and Roadwarrior's CLI (its startup snapshot, the ESM
+// bundle and through tsx) plus its in-process warm connect; and one connect of any of them,
+// from process start to the gateway idle again.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,12 +169,31 @@ export function roadwarriorCli(
   files: ClientFiles,
   nodeFlags: string[] = [],
 ): BenchClient {
+  return cliClient(lab, name, [process.execPath, ...nodeFlags, entry], files);
+}
+
+/** `roadwarrior connect --json` through the startup snapshot's launcher (it execs node). */
+export function roadwarriorSnapshotCli(
+  lab: Lab,
+  name: string,
+  launcher: string,
+  files: ClientFiles,
+): BenchClient {
+  return cliClient(lab, name, [launcher], files);
+}
+
+function cliClient(
+  lab: Lab,
+  name: string,
+  [command, ...commandArgs]: [string, ...string[]],
+  files: ClientFiles,
+): BenchClient {
   return {
     name,
     start: async () => {
       const child = lab.spawnInClient(
-        process.execPath,
-        [...nodeFlags, entry, ...connectArgs(files, ['--json'])],
+        command,
+        [...commandArgs, ...connectArgs(files, ['--json'])],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const { output, lines } = watch(child);

@@ -88,8 +88,9 @@ export async function timeToFirstReply<T>(
 ): Promise<{ ms: number; result: T; startedAt: number }> {
   const probe = await startReplyProbe(lab, timeoutMs);
   try {
-    const startedAt = Date.now();
     const started = performance.now();
+    // the same sub-ms epoch clock as the engine's event times (app/engine/event-time.ts)
+    const startedAt = performance.timeOrigin + started;
     const connecting = connect();
     const [replyAt, result] = await Promise.all([probe.firstReply, connecting]);
     return { ms: replyAt - started, result, startedAt };

@@ -4,9 +4,10 @@
 //   (a connect inside an already-running process), median of --runs;
 //   iperf3 TCP throughput up and down (--iperf-seconds each); the client's CPU seconds per GB
 //   carried and peak RSS during those runs.
-// Roadwarrior's cold row uses the bundled CLI (build/bundle-cli.mjs, built first); the tsx row
-// shows what the source checkout's bin/roadwarrior.mjs costs. Results go to stdout and to
-// bench/results/<date>.md. Needs root and scripts/install-system-deps.sh.
+// Roadwarrior's row is the CLI started from its V8 startup snapshot (build/bundle-cli.mjs, built
+// first); the ESM bundle's and tsx's cold rows show what the bundle and the source checkout's
+// bin/roadwarrior.mjs cost, and the Node floor what starting node at all costs. Results go to
+// stdout and to bench/results/<date>.md. Needs root and scripts/install-system-deps.sh.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,12 +28,13 @@ import {
   charonClient,
   gatewayIdle,
   roadwarriorCli,
+  roadwarriorSnapshotCli,
   roadwarriorWarm,
   vpncClient,
   whileConnected,
 } from './clients.js';
 import { IPERF3, iperf, startIperfServer } from './iperf.js';
-import { negotiatedTransform, processUsage, timeToFirstReply } from './measure.js';
+import { median, negotiatedTransform, processUsage, timeToFirstReply } from './measure.js';
 import { progress } from './progress.js';
 import { type ClientResult, renderReport } from './report.js';
 
@@ -43,12 +45,15 @@ const ESP_PROPOSAL = 'aes256-sha1';
 const PASSWORD = 'alice-secret';
 const BUNDLE_SCRIPT = fileURLToPath(new URL('../build/bundle-cli.mjs', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../dist/cli/roadwarrior.mjs', import.meta.url));
+const SNAPSHOT_LAUNCHER = fileURLToPath(new URL('../dist/cli/roadwarrior-fast', import.meta.url));
+const NODE_FLOOR_RUNS = 5;
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     'iperf-seconds': { type: 'string', default: '10' },
-    // CPU profiles of Roadwarrior's connects (warm: each connect; cold: each CLI process);
+    // CPU profiles of Roadwarrior's connects (warm: each connect; cold: each ESM-bundle CLI
+    // process, as the snapshot's launcher passes no node flags);
     // profiling slows what it measures, so the figures of such a run are not comparable
     'cpu-prof-dir': { type: 'string' },
   },
@@ -103,6 +108,20 @@ async function coldConnect(
     const checkpoints = await running.checkpoints;
     if (checkpoints) result.coldSpans.push(spans(startedAt, checkpoints, startedAt + ms));
   });
+}
+
+/** `node -e 0` in the client namespace, spawn to exit, as the cold rows start their clients. */
+async function nodeFloorMs(lab: Lab): Promise<number> {
+  const runs: number[] = [];
+  for (let run = 0; run < NODE_FLOOR_RUNS; run++) {
+    const started = performance.now();
+    const child = lab.spawnInClient(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    if (code !== 0) throw new Error(`node -e 0 exited ${code}`);
+    runs.push(performance.now() - started);
+  }
+  progress(`Node floor: node -e 0 ${runs.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  return median(runs);
 }
 
 async function traffic(lab: Lab, pid: number, result: ClientResult): Promise<void> {
@@ -164,9 +183,15 @@ try {
     espProposal: ESP_PROPOSAL,
   });
   if (CPU_PROFILE_DIR) mkdirSync(CPU_PROFILE_DIR, { recursive: true });
+  const snapshot = roadwarriorSnapshotCli(
+    lab,
+    'Roadwarrior (CLI from its startup snapshot)',
+    SNAPSHOT_LAUNCHER,
+    files,
+  );
   const bundled = roadwarriorCli(
     lab,
-    'Roadwarrior (bundled CLI)',
+    'Roadwarrior (ESM bundle CLI)',
     BUNDLE,
     files,
     CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE_DIR] : [],
@@ -181,14 +206,16 @@ try {
   });
   const vpncRow = row(vpnc, true);
   const charonRow = row(charon, true);
-  const bundledRow = row(bundled, false);
-  const rows = [vpncRow, charonRow, bundledRow, row(viaTsx, false)];
+  // the first Roadwarrior row is the one the targets and the warm and traffic runs belong to
+  const snapshotRow = row(snapshot, false);
+  const rows = [vpncRow, charonRow, snapshotRow, row(bundled, false), row(viaTsx, false)];
   // round robin, so a change in the machine's load hits every client alike
   for (let run = 0; run < RUNS; run++)
     for (const { client, result } of rows) await coldConnect(lab, client, result);
+  const floor = await nodeFloorMs(lab);
   await warmRuns(lab, charon.warm, charonRow.result);
-  await warmRuns(lab, roadwarriorWarm(lab, files, CPU_PROFILE_DIR), bundledRow.result);
-  for (const { client, result } of [vpncRow, charonRow, bundledRow])
+  await warmRuns(lab, roadwarriorWarm(lab, files, CPU_PROFILE_DIR), snapshotRow.result);
+  for (const { client, result } of [vpncRow, charonRow, snapshotRow])
     await coldConnect(lab, client, result, (pid) => traffic(lab, pid, result));
 
   const report = renderReport(
@@ -197,6 +224,7 @@ try {
       runs: RUNS,
       iperfSeconds: IPERF_SECONDS,
       loadAtStart,
+      nodeFloorMs: floor,
       strongswan: execFileSync(CHARON, ['--version']).toString().trim(),
     },
   );

@@ -1,10 +1,15 @@
-// Bundles the roadwarrior command into one ESM file, dist/cli/roadwarrior.mjs, so a cold start
-// loads plain JavaScript instead of compiling TypeScript through tsx:  node build/bundle-cli.mjs
+// Builds the roadwarrior command for a cold start without tsx:  node build/bundle-cli.mjs
+//  - dist/cli/roadwarrior.mjs (+ chunks): one ESM bundle, plain JavaScript instead of TypeScript;
+//  - dist/cli/roadwarrior.blob + roadwarrior-fast: a V8 startup snapshot of the same CLI (node
+//    deserializes the loaded modules instead of compiling and evaluating them) and its launcher,
+//    which falls back to roadwarrior.mjs where the blob cannot load.
 // The Node-API addons stay external: native-addon.ts and peer-credentials.ts resolve
 // ./native/build/Release/<name>.node against their own module URL, which in the bundle is the
-// bundle's, so the built addons are copied to that path next to it.
+// bundle's (in the snapshot: the blob's), so the built addons are copied to that path next to it.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,13 +25,26 @@ const ENTRY = `import { main } from './app/cli/main.ts';
 process.exitCode = await main(process.argv.slice(2));
 `;
 
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  // keytar (native; the ui command's keychain) loads from node_modules when installed
+  external: ['*.node', 'keytar'],
+  // less source to compile (ESM) or to hold in the blob's heap (snapshot): ~10 ms of a cold
+  // connect; identifiers are kept, so stack traces still name the functions
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+/** The ESM bundle, dist/cli/roadwarrior.mjs, and the addons beside it. */
 export async function bundleCli(outdir = `${root}dist/cli`) {
   const outfile = `${outdir}/roadwarrior.mjs`;
   await build({
+    ...COMMON,
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'roadwarrior-cli.ts', loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
     format: 'esm',
     // `helper` and `ui` are imported on demand: their code goes to chunks a cold connect never reads
     splitting: true,
@@ -36,14 +54,10 @@ export async function bundleCli(outdir = `${root}dist/cli`) {
     chunkNames: '[name]-[hash]',
     // .mjs: the bundle is ESM wherever it is copied, with or without our package.json
     outExtension: { '.js': '.mjs' },
-    // keytar (native; the ui command's keychain) loads from node_modules when installed
-    external: ['*.node', 'keytar'],
     // bundled CommonJS dependencies may call require() for Node built-ins
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __rwCreateRequire } from 'node:module';\nconst require = __rwCreateRequire(import.meta.url);",
     },
-    logLevel: 'warning',
-    absWorkingDir: root,
   });
   mkdirSync(`${outdir}/${ADDON_DIR}`, { recursive: true });
   for (const addon of ADDONS) {
@@ -55,4 +69,106 @@ export async function bundleCli(outdir = `${root}dist/cli`) {
   return outfile;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await bundleCli();
+// A snapshot entry may require() only built-ins, and import() has no loader in a snapshot run:
+// every other require (keytar, an optional dependency) resolves beside the blob at run time,
+// and import.meta.url is the blob's URL, set by the entry's main before anything runs.
+const SNAPSHOT_BANNER = `var __rwBundleUrl;
+require = ((builtin) => {
+  const { createRequire, isBuiltin } = builtin('node:module');
+  return (id) => {
+    if (isBuiltin(id)) return builtin(id);
+    if (!__rwBundleUrl) throw new Error(\`require('\${id}') while building the snapshot: only built-ins can be frozen into it\`);
+    return createRequire(__rwBundleUrl)(id);
+  };
+})(require);`;
+
+/** A dynamic import() of a package or built-in becomes the banner's run-time require. */
+const dynamicImportAsRequire = {
+  name: 'dynamic-import-as-require',
+  setup(context) {
+    context.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.kind === 'dynamic-import'
+        ? { path: args.path, namespace: 'runtime-require' }
+        : undefined,
+    );
+    context.onLoad({ filter: /.*/, namespace: 'runtime-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** A single-quoted sh word. */
+const shellQuote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The launcher: the snapshot only loads in the exact node binary that built it and with the same
+ * V8 flags (node exits 14 otherwise). The blob carries that binary's mtime (see snapshotCli), so
+ * sh's built-in test spots a replaced node without starting anything; NODE_OPTIONS may hold V8
+ * flags. Either way the ESM bundle runs instead (with that node, else the one on PATH).
+ * `--`: node must not take the CLI's --help for itself.
+ */
+const launcher = (node) => `#!/bin/sh
+# roadwarrior from its V8 startup snapshot (build/bundle-cli.mjs); same commands as roadwarrior.mjs
+node=${shellQuote(node)}
+case $0 in */*) dir=\${0%/*} ;; *) dir=. ;; esac
+if [ -L "$0" ]; then dir=$(dirname "$(readlink -f "$0")"); fi
+blob=$dir/roadwarrior.blob
+if [ -n "$NODE_OPTIONS" ]; then
+  reason='NODE_OPTIONS is set'
+elif [ ! -s "$blob" ]; then
+  reason="no snapshot at $blob (build it: npm run build:cli)"
+elif [ ! -x "$node" ] || [ "$node" -nt "$blob" ] || [ "$node" -ot "$blob" ]; then
+  reason="$blob was not built by the node at $node (rebuild it: npm run build:cli)"
+else
+  exec "$node" --snapshot-blob "$blob" -- "$@"
+fi
+echo "roadwarrior: $reason: starting without the startup snapshot" >&2
+if [ ! -x "$node" ]; then node=node; fi
+exec "$node" "$dir/roadwarrior.mjs" "$@"
+`;
+
+/**
+ * The snapshot (roadwarrior.blob) and its launcher (roadwarrior-fast), beside bundleCli's output.
+ * `entry`: another snapshot entry (tests).
+ */
+export async function snapshotCli(
+  outdir = `${root}dist/cli`,
+  entry = `${root}build/cli-snapshot-entry.mjs`,
+) {
+  const bundle = `${outdir}/roadwarrior-snapshot.cjs`;
+  const blob = `${outdir}/roadwarrior.blob`;
+  // a failed build leaves no blob (an old one would run old code); a new one appears whole
+  rmSync(blob, { force: true });
+  const written = `${blob}.new`;
+  await build({
+    ...COMMON,
+    entryPoints: [entry],
+    format: 'cjs',
+    outfile: bundle,
+    define: { 'import.meta.url': '__rwBundleUrl' },
+    banner: { js: SNAPSHOT_BANNER },
+    plugins: [dynamicImportAsRequire],
+  });
+  try {
+    // stderr only on failure: node warns about every built-in not yet verified in snapshots
+    execFileSync(
+      process.execPath,
+      ['--snapshot-blob', resolve(written), '--build-snapshot', resolve(bundle)],
+      { stdio: 'pipe' },
+    );
+  } catch (error) {
+    throw new Error(`building the CLI snapshot failed:\n${error.stderr}`);
+  }
+  // the launcher's node check (touch: the nanoseconds, which fs.utimes rounds off)
+  execFileSync('touch', ['-r', process.execPath, written]);
+  renameSync(written, blob);
+  const fast = `${outdir}/roadwarrior-fast`;
+  writeFileSync(fast, launcher(process.execPath), { mode: 0o755 });
+  return fast;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundleCli();
+  await snapshotCli();
+}

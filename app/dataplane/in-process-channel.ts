@@ -1,5 +1,6 @@
 // The privileged side of one tunnel, in this process: the UDP legs, the TUN device, the ESP
 // SAs and the OS network configuration, behind the IkeChannel interface the engine holds.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type {
   AppliedNetwork,
   DataPlaneEvent,
@@ -31,24 +32,19 @@ export class InProcessChannel implements IkeChannel {
   private countersTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly saIds = new Set<string>();
+  /** the stale-record cleanup once started: rejects as cleanupStale() did */
+  private staleCleaned: Promise<CleanupReport> | undefined;
 
   private constructor(
     private readonly legs: UdpLegs,
     private readonly esp: EspEngine,
     private readonly configOptions: ConfiguratorOptions,
-    /** the stale-record cleanup: rejects as cleanupStale() did */
-    private readonly staleCleaned: Promise<CleanupReport>,
   ) {}
 
   static async open(
     options: OpenIkeOptions,
     configOptions: ConfiguratorOptions,
   ): Promise<InProcessChannel> {
-    // a previous run that was killed may have left routes behind: its crash record says which.
-    // Restored while IKE runs rather than before the first packet; configureNetwork() waits.
-    const staleCleaned = cleanupStale(configOptions.stateDir ?? DEFAULT_STATE_DIR);
-    // configureNetwork() reports a failure; a channel closed before that has nothing to report
-    staleCleaned.catch(() => undefined);
     // the sockets deliver before the channel exists only in theory; route through a holder
     const holder: { channel?: InProcessChannel } = {};
     const esp = new EspEngine({
@@ -64,7 +60,7 @@ export class InProcessChannel implements IkeChannel {
           message: `UDP ${leg} leg: ${error.message}`,
         }),
     });
-    holder.channel = new InProcessChannel(legs, esp, configOptions, staleCleaned);
+    holder.channel = new InProcessChannel(legs, esp, configOptions);
     return holder.channel;
   }
 
@@ -80,6 +76,19 @@ export class InProcessChannel implements IkeChannel {
 
   send(packet: Buffer, leg: IkeLeg): void {
     this.legs.sendIke(packet, leg);
+    // on the turn after the first message has left: the cleanup's own work then fits in the
+    // wait for the gateway's answer instead of delaying the message or the events about it
+    this.staleCleaned ??= this.cleanupStale(nextTurn());
+  }
+
+  /** A previous run that was killed may have left routes behind: its crash record says which.
+   * Restored while IKE runs, once `when` resolves; configureNetwork() waits for it. */
+  private cleanupStale(when: Promise<unknown> = Promise.resolve()): Promise<CleanupReport> {
+    const stateDir = this.configOptions.stateDir ?? DEFAULT_STATE_DIR;
+    const cleaned = when.then(() => cleanupStale(stateDir));
+    // configureNetwork() reports a failure; a channel closed before that has nothing to report
+    cleaned.catch(() => undefined);
+    return cleaned;
   }
 
   onPacket(listener: (packet: Buffer, leg: IkeLeg) => void): void {
@@ -145,7 +154,7 @@ export class InProcessChannel implements IkeChannel {
   }
 
   async configureNetwork(setup: NetworkSetup): Promise<AppliedNetwork> {
-    this.logCleanup(await this.staleCleaned);
+    this.logCleanup(await (this.staleCleaned ??= this.cleanupStale()));
     const tun = openTun({ name: setup.tunName, mtu: setup.mtu });
     this.tun = tun;
     tun.onError((error) =>

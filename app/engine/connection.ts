@@ -11,6 +11,7 @@ import { type ConnectOptions, EngineError, type VpnConnection } from './api.js';
 import { type ChildSa, ChildSas } from './child-sas.js';
 import { portErrorCode, toEngineError } from './engine-errors.js';
 import { EventHub } from './event-hub.js';
+import { eventTime } from './event-time.js';
 import { DeadPeerDetector } from './exchanges/dpd.js';
 import {
   deleteEspSa,
@@ -66,7 +67,7 @@ export class Connection implements VpnConnection {
 
   constructor(private readonly options: ConnectOptions) {
     this.log = new Logger(
-      (level, phase, message) => this.emit({ type: 'log', at: Date.now(), level, phase, message }),
+      (level, phase, message) => this.emit({ type: 'log', at: eventTime(), level, phase, message }),
       options.logLevel ?? 'info',
     );
     this.connected = new Promise((resolve, reject) => {
@@ -110,7 +111,7 @@ export class Connection implements VpnConnection {
     this.state = state;
     this.emit({
       type: 'state',
-      at: Date.now(),
+      at: eventTime(),
       state,
       previous,
       gateway: this.options.profile.gateway,
@@ -167,14 +168,16 @@ export class Connection implements VpnConnection {
   private async authenticate(initialContact: boolean): Promise<ModeConfigResult> {
     const { profile } = this.options;
     const messenger = this.messenger as Messenger;
-    const groupPsk = await this.options.credentials.groupPsk();
-    this.checkAborted();
+    const groupPsk = this.options.credentials.groupPsk();
+    // runPhase1 awaits it after building message 1; a failure before that leaves it unawaited
+    groupPsk.catch(() => undefined);
     const phase1 = await runPhase1({
       profile,
       channel: this.channel as IkeChannel,
       messenger,
       log: this.log,
       groupPsk,
+      checkAborted: () => this.checkAborted(),
       gatewayAddress: this.gatewayAddress,
       initialContact,
       onStep: (step) => {
@@ -426,7 +429,7 @@ export class Connection implements VpnConnection {
         if (this.log.enabled(event.level))
           this.emit({
             type: 'log',
-            at: Date.now(),
+            at: eventTime(),
             level: event.level,
             phase: 'dataplane',
             message: event.message,
@@ -482,7 +485,7 @@ export class Connection implements VpnConnection {
     const failedAt = this.state;
     this.emit({
       type: 'error',
-      at: Date.now(),
+      at: eventTime(),
       code: engineError.code,
       message: engineError.message,
       failedAt,

@@ -10,6 +10,7 @@ export type {
   XauthResponse,
 } from './api.js';
 export { EngineError } from './api.js';
+export { prepareConnect } from './prepare.js';
 
 export function connect(options: ConnectOptions): VpnConnection {
   return new Connection(options);

@@ -5,7 +5,7 @@ import type { IkeChannel } from '../shared/dataplane-port.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { EngineError } from './api.js';
-import { createKeyExchange } from './crypto/index.js';
+import { takeKeyExchange } from './crypto/index.js';
 import { type AggressiveModeKeys, establishIkeSa } from './ike-sa-factory.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Logger } from './logger.js';
@@ -45,7 +45,10 @@ export interface Phase1Deps {
   channel: IkeChannel;
   messenger: Messenger;
   log: Logger;
-  groupPsk: Secret;
+  /** asked for by the caller, awaited once message 1 is built (reading it overlaps that) */
+  groupPsk: Promise<Secret>;
+  /** throws once the connection is being cancelled (a prompt for the key may take long) */
+  checkAborted(): void;
   gatewayAddress: string;
   /** false when re-authenticating: the current SAs must survive (see message3Payloads) */
   initialContact: boolean;
@@ -90,7 +93,7 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     const initiatorCookie = randomBytes(8);
     messenger.bindCookie(initiatorCookie);
     const group = offer[0]?.group ?? 14;
-    const dh = createKeyExchange(group);
+    const dh = takeKeyExchange(group);
     const nonceI = randomBytes(32);
     const m1 = buildMessage1({
       initiatorCookie,
@@ -102,17 +105,22 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
       id: ourIdentity(profile),
       vendorIds: OUR_VENDOR_IDS,
     });
+    // awaited before message 1 leaves: a prompt for the key is answered before the gateway waits
+    const groupPsk = await deps.groupPsk;
+    deps.checkAborted();
+    // request() sends before it first waits: the log and the event follow the message out
+    const answering = messenger.request(
+      m1.bytes,
+      (m) =>
+        m.header.exchangeType === ExchangeType.Aggressive ||
+        m.header.exchangeType === ExchangeType.Informational,
+      'aggressive mode message 1',
+    );
     log.info('phase1', `aggressive mode offer: ${offer.map((p) => p.text).join(', ')}`);
     deps.onStep('am1-sent');
     let answer;
     try {
-      answer = await messenger.request(
-        m1.bytes,
-        (m) =>
-          m.header.exchangeType === ExchangeType.Aggressive ||
-          m.header.exchangeType === ExchangeType.Informational,
-        'aggressive mode message 1',
-      );
+      answer = await answering;
     } catch (error) {
       if (error instanceof EngineError && error.code === 'timeout') {
         throw new EngineError(
@@ -134,7 +142,7 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     const sharedSecret = dh.computeShared(m2.keyExchange);
     const keys: AggressiveModeKeys = {
       proposal: m2.chosen,
-      psk: deps.groupPsk,
+      psk: groupPsk,
       nonceI,
       nonceR: m2.nonce,
       sharedSecret,

@@ -3,6 +3,7 @@
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { IkeSaEvent, IpsecSaEvent } from '../shared/events.js';
 import type { Profile } from '../shared/profile.js';
+import { eventTime } from './event-time.js';
 import type { Phase1Result } from './phase1.js';
 
 export function ikeSaEvent(
@@ -13,7 +14,7 @@ export function ikeSaEvent(
   return {
     type: 'sa',
     kind: 'ike',
-    at: Date.now(),
+    at: eventTime(),
     initiatorCookie: phase1.sa.initiatorCookie.toString('hex'),
     responderCookie: phase1.sa.responderCookie.toString('hex'),
     encryption: phase1.chosen.cipher === 'aes' ? `AES-CBC-${phase1.chosen.keyBits}` : '3DES-CBC',
@@ -44,7 +45,7 @@ export function ipsecSaEvent(
   return {
     type: 'sa',
     kind: 'ipsec',
-    at: Date.now(),
+    at: eventTime(),
     id: pair.id,
     spiIn: spiHex(pair.inbound.spi),
     spiOut: spiHex(pair.outbound.spi),

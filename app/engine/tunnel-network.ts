@@ -7,6 +7,7 @@ import { splitEntryFromCidr } from '../shared/net.js';
 import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
 import type { Profile } from '../shared/profile.js';
 import { type ConnectOptions, EngineError } from './api.js';
+import { eventTime } from './event-time.js';
 import { tunnelMtu } from './mtu.js';
 
 /** Configures the tunnel interface, routes and DNS for an ESP SA pair; returns the event. */
@@ -34,7 +35,7 @@ export async function configureTunnel(
   });
   return {
     type: 'network',
-    at: Date.now(),
+    at: eventTime(),
     tunName: applied.tunName,
     mtu: applied.mtu,
     internalIp4: config.internalIp4,

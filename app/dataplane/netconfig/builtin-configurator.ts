@@ -30,11 +30,11 @@ export class BuiltinConfigurator implements NetworkConfigurator {
     checkSetup(setup);
     if (this.record)
       throw new NetworkConfigError('invalid-setup', 'network already configured: undo first');
-    const probe = await probeRoutes(this.commands, setup);
-    const { changes, notes } = planChanges(setup, probe);
+    const netlink = new Rtnetlink(this.options.netns);
+    const { changes, notes } = planChanges(setup, probeRoutes(this.commands, setup, netlink));
     this.record = new CrashRecordFile(this.options.stateDir ?? DEFAULT_STATE_DIR, setup.tunName);
     try {
-      await this.applyRoutes(setup, changes);
+      this.applyRoutes(netlink, setup, changes);
       const dns = await this.applyDns(setup);
       const rejected = rejectedDomains(setup.config);
       return {
@@ -72,13 +72,16 @@ export class BuiltinConfigurator implements NetworkConfigurator {
   }
 
   /** The changes in order, stopping at the first one the kernel refuses. */
-  private async applyRoutes(setup: NetworkSetup, changes: readonly PlannedChange[]): Promise<void> {
+  private applyRoutes(
+    netlink: Rtnetlink,
+    setup: NetworkSetup,
+    changes: readonly PlannedChange[],
+  ): void {
     const entries = changes.map((change) => ({
       what: change.what,
       undo: { program: 'ip' as const, args: change.undo },
     }));
-    await this.writeRecord(setup, entries);
-    const netlink = new Rtnetlink(this.options.netns);
+    this.writeRecord(setup, entries);
     for (const [index, change] of changes.entries()) {
       try {
         makeChange(netlink, change.change);
@@ -101,12 +104,12 @@ export class BuiltinConfigurator implements NetworkConfigurator {
     if (!(await resolvedIsRunning(this.commands, resolvectl)))
       return ['DNS not configured: no systemd-resolved'];
     this.journal = [...this.journal, resolvedUndoEntry(resolvectl, setup.tunName)];
-    await this.writeRecord(setup, this.journal);
+    this.writeRecord(setup, this.journal);
     return applyResolvedDns(this.commands, resolvectl, setup);
   }
 
-  private async writeRecord(setup: NetworkSetup, journal: JournalEntry[]): Promise<void> {
-    await this.record?.write({
+  private writeRecord(setup: NetworkSetup, journal: JournalEntry[]): void {
+    this.record?.write({
       version: 1,
       kind: 'builtin',
       pid: process.pid,

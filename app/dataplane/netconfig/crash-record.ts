@@ -1,8 +1,8 @@
 // Crash records: before changing anything, a configurator writes down how to take it back, so
 // a later run can restore the network when this process died without undoing (SIGKILL, power
 // to the helper cut). Removed after a clean undo.
-import { statSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { journalEntrySchema } from './undo-journal.js';
@@ -47,14 +47,17 @@ export class CrashRecordFile {
     this.path = join(stateDir, `netconfig-${process.pid}-${tunName}.json`);
   }
 
-  /** Replaces the record atomically: a crash mid-write leaves the previous version. */
-  async write(record: CrashRecord): Promise<void> {
-    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+  /** Replaces the record atomically: a crash mid-write leaves the previous version.
+   * Synchronous: on the tmpfs state directory the four system calls take tens of µs, while
+   * each of them through libuv's thread pool costs an event-loop round trip, and the connect
+   * waits for the record before it may change the network. */
+  write(record: CrashRecord): void {
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.tmp`;
     const stamped =
       record.netns === undefined ? { ...record, netnsInode: currentNetnsInode() } : record;
-    await writeFile(temporary, JSON.stringify(stamped), { mode: 0o600 });
-    await rename(temporary, this.path);
+    writeFileSync(temporary, JSON.stringify(stamped), { mode: 0o600 });
+    renameSync(temporary, this.path);
   }
 
   async remove(): Promise<void> {

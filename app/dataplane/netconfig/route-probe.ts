@@ -8,13 +8,14 @@ import { type OriginalPath, type RouteProbe, excludedNetworks } from './route-pl
 import { type RouteLookup, Rtnetlink } from './rtnetlink.js';
 import type { CommandContext } from './system-commands.js';
 
-/** `context`: the namespace to look in. */
-export async function probeRoutes(
+/** `context`: the namespace to look in; `netlink`: the configurator's, which then knows the
+ * interface indexes for its changes. */
+export function probeRoutes(
   context: CommandContext,
   setup: NetworkSetup,
-): Promise<RouteProbe> {
+  netlink = new Rtnetlink(context.netns),
+): RouteProbe {
   const { tunName: tun, gateway } = setup;
-  const netlink = new Rtnetlink(context.netns);
   const link = ask(`reading ${tun}`, 'ip-failed', () => netlink.link(tun));
   const gatewayRoute = ask('route to the gateway', 'no-route-to-gateway', () =>
     netlink.routeGet(gateway),
@@ -26,11 +27,12 @@ export async function probeRoutes(
     );
   }
   const gatewayNet = { address: gateway, prefix: 32 };
+  const mainTable = ask('routes in the main table', 'ip-failed', () => netlink.mainTable());
   return {
     tunMtu: link.mtu,
     tunUp: link.up,
     ...(gatewayRoute.local ? {} : { gatewayPath: pathOf(gatewayRoute) }),
-    gatewayRouted: ask('routes to the gateway', 'ip-failed', () => netlink.hasRoute(gatewayNet)),
+    gatewayRouted: mainTable.has(gatewayNet),
     excludes: excludedNetworks(setup).map((network) => {
       const route = ask(`route to ${formatNet(network)}`, 'ip-failed', () =>
         routeUnlessRefused(netlink, network.address),
@@ -39,9 +41,7 @@ export async function probeRoutes(
       return {
         network,
         ...(outside ? { path: pathOf(route) } : {}),
-        routed: ask(`routes to ${formatNet(network)}`, 'ip-failed', () =>
-          netlink.hasRoute(network),
-        ),
+        routed: mainTable.has(network),
       };
     }),
   };

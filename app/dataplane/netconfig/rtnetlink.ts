@@ -3,7 +3,7 @@
 // `route get` and `route show exact`, through the addon rather than a spawned `ip`, whose fork of
 // this large process blocks the event loop for milliseconds. The undo stays with `ip` (journal).
 import { type Ipv4Net, intToIpv4, ipv4ToInt } from '../../shared/net.js';
-import { loadTunAddon } from '../tun/native-addon.js';
+import { type TunAddon, loadTunAddon } from '../tun/native-addon.js';
 import type { OriginalPath } from './route-plan.js';
 
 // linux/rtnetlink.h, linux/netlink.h, linux/if_link.h, linux/if_addr.h
@@ -62,6 +62,13 @@ export interface RouteLookup extends OriginalPath {
 }
 
 export class Rtnetlink {
+  /** Interface indexes by name, from every answer that names one: a change then costs one
+   * request, not a lookup first. An instance serves one set-up, during which the TUN and the
+   * devices of the original routes keep their indexes. */
+  private readonly indexes = new Map<string, number>();
+  /** loaded at the first request: each load makes a require function, tens of µs */
+  private addon: TunAddon | undefined;
+
   /** `netns`: the named network namespace to work in, as with `ip -n`; this process's if absent */
   constructor(private readonly netns: string | undefined) {}
 
@@ -71,8 +78,10 @@ export class Rtnetlink {
       [IFLA_IFNAME, cString(name)],
     ]);
     if (reply === undefined) throw new Error(`no answer about ${name}`);
+    const index = reply.body.readInt32LE(4);
+    this.indexes.set(name, index);
     return {
-      index: reply.body.readInt32LE(4),
+      index,
       mtu: u32Attribute(reply, IFLA_MTU) ?? 0,
       up: (reply.body.readUInt32LE(8) & IFF_UP) !== 0,
     };
@@ -80,7 +89,7 @@ export class Rtnetlink {
 
   /** `ip link set dev <name> mtu <mtu> up` */
   setLinkUp(name: string, mtu: number): void {
-    const { index } = this.link(name);
+    const index = this.indexOf(name);
     this.request(RTM_NEWLINK, NLM_F_ACK, ifinfo(index, IFF_UP, IFF_UP), [[IFLA_MTU, u32(mtu)]]);
   }
 
@@ -89,7 +98,7 @@ export class Rtnetlink {
     const body = Buffer.alloc(8);
     body.writeUInt8(AF_INET, 0);
     body.writeUInt8(prefix, 1);
-    body.writeUInt32LE(this.link(dev).index, 4);
+    body.writeUInt32LE(this.indexOf(dev), 4);
     const ip = ipv4(address);
     this.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
       [IFA_LOCAL, ip],
@@ -109,7 +118,7 @@ export class Rtnetlink {
     this.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
       [RTA_DST, ipv4(network.address)],
       ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, ipv4(path.gateway)] as const]),
-      [RTA_OIF, u32(this.link(path.dev).index)],
+      [RTA_OIF, u32(this.indexOf(path.dev))],
     ]);
   }
 
@@ -128,21 +137,37 @@ export class Rtnetlink {
 
   /** `ip route show exact <network>`: whether the main table has a route for exactly it */
   hasRoute(network: Ipv4Net): boolean {
-    const wanted = intToIpv4(ipv4ToInt(network.address));
-    return this.request(RTM_GETROUTE, NLM_F_DUMP, rtmsg(0), []).some((route) => {
+    return this.mainTable().has(network);
+  }
+
+  /** The main table's destinations from one dump, for several `hasRoute` questions at once. */
+  mainTable(): { has(network: Ipv4Net): boolean } {
+    const destinations = new Set<string>();
+    for (const route of this.request(RTM_GETROUTE, NLM_F_DUMP, rtmsg(0), [])) {
       const table = u32Attribute(route, RTA_TABLE) ?? route.body.readUInt8(4);
+      if (table !== RT_TABLE_MAIN) continue;
       const dst = ipv4Attribute(route, RTA_DST) ?? '0.0.0.0';
-      return (
-        table === RT_TABLE_MAIN && route.body.readUInt8(1) === network.prefix && dst === wanted
-      );
-    });
+      destinations.add(`${dst}/${route.body.readUInt8(1)}`);
+    }
+    return {
+      has: (network) =>
+        destinations.has(`${intToIpv4(ipv4ToInt(network.address))}/${network.prefix}`),
+    };
+  }
+
+  private indexOf(name: string): number {
+    return this.indexes.get(name) ?? this.link(name).index;
   }
 
   private linkName(index: number): string {
     const [reply] = this.request(RTM_GETLINK, NLM_F_ACK, ifinfo(index, 0, 0), []);
-    const name = reply?.attributes.get(IFLA_IFNAME);
-    if (name === undefined) throw new Error(`no name for interface ${index}`);
-    return name.subarray(0, name.indexOf(0) === -1 ? name.length : name.indexOf(0)).toString();
+    const bytes = reply?.attributes.get(IFLA_IFNAME);
+    if (bytes === undefined) throw new Error(`no name for interface ${index}`);
+    const name = bytes
+      .subarray(0, bytes.indexOf(0) === -1 ? bytes.length : bytes.indexOf(0))
+      .toString();
+    this.indexes.set(name, index);
+    return name;
   }
 
   /** One request; the answer's messages other than the ack / end of dump. */
@@ -161,7 +186,8 @@ export class Rtnetlink {
     header.writeUInt16LE(type, 4);
     header.writeUInt16LE(NLM_F_REQUEST | flags, 6);
     header.writeUInt32LE(1, 8);
-    const answer = loadTunAddon().rtnetlink(this.netns ?? '', Buffer.concat([header, payload]));
+    this.addon ??= loadTunAddon();
+    const answer = this.addon.rtnetlink(this.netns ?? '', Buffer.concat([header, payload]));
     return parseMessages(answer, body.length);
   }
 }

@@ -35,7 +35,7 @@ export class ScriptConfigurator implements NetworkConfigurator {
     );
     const disconnectEnv = vpncScriptEnvironment('disconnect', setup, extra);
     const record = new CrashRecordFile(this.options.stateDir ?? DEFAULT_STATE_DIR, setup.tunName);
-    await record.write({
+    record.write({
       version: 1,
       kind: 'script',
       pid: process.pid,

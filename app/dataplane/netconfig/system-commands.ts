@@ -19,12 +19,13 @@ export interface IpLineError {
   message: string;
 }
 
-/** iproute2 and resolvectl print English only in the C locale: their errors are matched. */
-const TOOL_ENV: NodeJS.ProcessEnv = {
+/** iproute2 and resolvectl print English only in the C locale: their errors are matched.
+ * Read per run, not at import: the CLI's startup snapshot would freeze the build's environment. */
+const toolEnv = (): NodeJS.ProcessEnv => ({
   ...process.env,
   LC_ALL: 'C',
   PATH: `${process.env['PATH'] ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`,
-};
+});
 
 export class SystemCommands {
   readonly netns: string | undefined;
@@ -71,7 +72,7 @@ export class SystemCommands {
 
   private runTool(file: string, args: readonly string[], input: string): Promise<ProgramResult> {
     const wrapped = file === 'ip' ? { file, args } : this.wrap(file, args);
-    return runProgram({ ...wrapped, env: TOOL_ENV, input, timeoutMs: this.timeoutMs });
+    return runProgram({ ...wrapped, env: toolEnv(), input, timeoutMs: this.timeoutMs });
   }
 
   private wrap(file: string, args: readonly string[]): { file: string; args: readonly string[] } {

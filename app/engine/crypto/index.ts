@@ -2,6 +2,7 @@
 // encryption with its IV chains, NAT-D. Everything here is built on node:crypto.
 export { CryptoError, type CryptoErrorCode } from './errors.js';
 export { type KeyExchange, SUPPORTED_DH_GROUPS, createKeyExchange } from './dh.js';
+export { prepareKeyExchange, takeKeyExchange } from './key-exchange-pool.js';
 export { type HashName, type Prf, createPrf, digest, hashNameFromId } from './prf.js';
 export {
   type Phase1AuthMaterial,

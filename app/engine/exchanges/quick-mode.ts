@@ -6,7 +6,7 @@
 import type { EspSaPair } from '../../shared/esp-sa.js';
 import type { Ipv4Net } from '../../shared/net.js';
 import { EngineError } from '../api.js';
-import { createKeyExchange, quickModeHash2, quickModeHash3 } from '../crypto/index.js';
+import { quickModeHash2, quickModeHash3, takeKeyExchange } from '../crypto/index.js';
 import type { IkeSa } from '../ike-sa.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
@@ -92,7 +92,7 @@ export async function runQuickMode(
   const { sa, messenger, messageId } = deps;
   const inboundSpi = allocateSpi();
   const nonceI = quickModeNonce();
-  const pfs = request.pfsGroup ? createKeyExchange(request.pfsGroup) : undefined;
+  const pfs = request.pfsGroup ? takeKeyExchange(request.pfsGroup) : undefined;
   const idci = selectorId(request.local);
   const idcr = selectorId(request.remote);
   const payloads: OutgoingPayload[] = [
@@ -111,8 +111,8 @@ export async function runQuickMode(
     payloads,
     hashOverMessage(messageId),
   );
-  deps.onSent('qm1-sent');
-  const answer = await messenger.request(
+  // request() sends before it first waits: the event follows the message out
+  const answering = messenger.request(
     qm1,
     (m) =>
       m.header.messageId === messageId &&
@@ -120,6 +120,8 @@ export async function runQuickMode(
         m.header.exchangeType === ExchangeType.Informational),
     'Quick Mode message 1',
   );
+  deps.onSent('qm1-sent');
+  const answer = await answering;
   if (answer.header.exchangeType === ExchangeType.Informational) {
     throw new EngineError('phase2-rejected', 'the gateway refused the Quick Mode proposal');
   }
