@@ -123,21 +123,13 @@ export class InProcessChannel implements IkeChannel {
 
   /** One receive batch in, one TUN write batch out, in the same order. */
   private onEsp(packets: Buffer[]): void {
-    const inner: Buffer[] = [];
-    for (const packet of packets) {
-      const result = this.esp.decrypt(packet);
-      if ('packet' in result) inner.push(result.packet);
-    }
+    const inner = this.esp.decryptBatch(packets);
     if (inner.length > 0) this.tun?.writeBatch(inner);
   }
 
   /** One TUN read batch in, one UDP send batch out, in the same order. */
   private onTunPackets(packets: Buffer[]): void {
-    const outer: Buffer[] = [];
-    for (const packet of packets) {
-      const sealed = this.esp.encrypt(packet);
-      if (sealed) outer.push(sealed);
-    }
+    const outer = this.esp.encryptBatch(packets);
     if (outer.length > 0) this.legs.sendEsp(outer);
   }
 

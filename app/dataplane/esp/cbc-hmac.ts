@@ -12,6 +12,10 @@
 //   garbage and is skipped, the rest is the plaintext (CBC decryption of a block only depends
 //   on the block before it).
 // Both need whole blocks per call (checked by the caller via fitsLength), or the chain breaks.
+// The same holds for a whole run of packets in ONE update() call (each call has a fixed cost
+// of about a microsecond): R1 | P1 | R2 | P2 | ... encrypts to IV1 | C1 | IV2 | C2 | ..., each
+// IVi = E(Ri xor the block before it) as fresh and unpredictable as for a single packet, and
+// IV1 | C1 | IV2 | C2 | ... decrypts to each packet's plaintext after its first block.
 import {
   type Cipheriv,
   type Decipheriv,
@@ -27,8 +31,10 @@ import {
   ESP_MIN_ALIGNMENT,
   ESP_SEQUENCE_OFFSET,
   ESP_TRAILER_LENGTH,
+  espPlaintextLength,
   writeEspPlaintext,
 } from './esp-payload.js';
+import { nextHeaderFor } from './inner-packet.js';
 import type { RandomPool } from './random-pool.js';
 
 export interface CbcHmacTransform {
@@ -47,56 +53,109 @@ function chainedCipher<T extends Cipheriv | Decipheriv>(cipher: T): T {
   return cipher;
 }
 
-export class CbcHmacSealer implements EspSealer {
-  private readonly cipher: Cipheriv;
+/**
+ * One long-lived chained cipher run over one whole-block piece per item, the pieces written
+ * back to back into scratch: one update() per scratch-full. Subclasses say how long an item's
+ * piece is, write it, and read each piece's result from a range of the update() output (CBC
+ * output is as long as its input). Methods, not callbacks: no closures per call.
+ */
+abstract class ChainedPass<Item, Result> {
+  constructor(
+    private readonly cipher: Cipheriv | Decipheriv,
+    protected readonly scratch: Buffer,
+  ) {}
+
+  protected abstract pieceLength(item: Item): number;
+  protected abstract writePiece(item: Item, offset: number): void;
+  protected abstract readPiece(output: Buffer, start: number, end: number): Result;
+
+  protected pass(items: readonly Item[]): Result[] {
+    const results: Result[] = [];
+    const lengths: number[] = [];
+    let used = 0;
+    for (const item of items) {
+      const length = this.pieceLength(item);
+      if (used + length > this.scratch.length) used = this.update(used, lengths, results);
+      // more than any UDP payload or inner IP packet can be: only a caller's bug gets here
+      if (length > this.scratch.length) throw new RangeError(`ESP piece of ${length} bytes`);
+      this.writePiece(item, used);
+      lengths.push(length);
+      used += length;
+    }
+    this.update(used, lengths, results);
+    return results;
+  }
+
+  /** runs scratch[0..used) through the cipher, reads the pieces; returns the new fill (0) */
+  private update(used: number, lengths: number[], results: Result[]): number {
+    if (used === 0) return 0;
+    const output = this.cipher.update(this.scratch.subarray(0, used));
+    let start = 0;
+    for (const length of lengths) results.push(this.readPiece(output, start, (start += length)));
+    lengths.length = 0;
+    return 0;
+  }
+}
+
+export class CbcHmacSealer extends ChainedPass<Buffer, Buffer> implements EspSealer {
   private readonly alignment: number;
+  /** of the next packet readPiece() frames */
+  private sequence = 0;
 
   constructor(
     private readonly transform: CbcHmacTransform,
     private readonly keys: EspDirectionKeys,
-    private readonly scratch: Buffer,
+    scratch: Buffer,
     private readonly random: RandomPool,
   ) {
     // the starting chain value is irrelevant: the first block of every packet is random
     const chainStart = Buffer.alloc(transform.blockSize);
-    this.cipher = chainedCipher(createCipheriv(transform.cipher, keys.encryptionKey, chainStart));
+    super(chainedCipher(createCipheriv(transform.cipher, keys.encryptionKey, chainStart)), scratch);
     this.alignment = Math.max(transform.blockSize, ESP_MIN_ALIGNMENT);
   }
 
-  seal(inner: Buffer, nextHeader: number, sequence: number): Buffer {
-    const { blockSize, hmac, icvLength } = this.transform;
-    this.random.fill(this.scratch, 0, blockSize);
-    const plainLength = writeEspPlaintext(
-      this.scratch,
-      blockSize,
-      inner,
-      nextHeader,
-      this.alignment,
-    );
-    const ivAndCiphertext = this.cipher.update(this.scratch.subarray(0, blockSize + plainLength));
-    const icvOffset = ESP_HEADER_LENGTH + ivAndCiphertext.length;
-    const packet = Buffer.allocUnsafe(icvOffset + icvLength);
+  seal(inner: readonly Buffer[], firstSequence: number): Buffer[] {
+    this.sequence = firstSequence;
+    return this.pass(inner);
+  }
+
+  protected pieceLength(packet: Buffer): number {
+    return this.transform.blockSize + espPlaintextLength(packet.length, this.alignment);
+  }
+
+  /** R | payload | padding | pad length | next header */
+  protected writePiece(packet: Buffer, offset: number): void {
+    const { blockSize } = this.transform;
+    this.random.fill(this.scratch, offset, blockSize);
+    const nextHeader = nextHeaderFor(packet); // tunnel mode: the inner IP family
+    writeEspPlaintext(this.scratch, offset + blockSize, packet, nextHeader, this.alignment);
+  }
+
+  /** SPI | sequence | IV | ciphertext | ICV, with IV | ciphertext = output[start..end) */
+  protected readPiece(output: Buffer, start: number, end: number): Buffer {
+    const icvOffset = ESP_HEADER_LENGTH + end - start;
+    const packet = Buffer.allocUnsafe(icvOffset + this.transform.icvLength);
     packet.writeUInt32BE(this.keys.spi, 0);
-    packet.writeUInt32BE(sequence, ESP_SEQUENCE_OFFSET);
-    ivAndCiphertext.copy(packet, ESP_HEADER_LENGTH);
-    const icv = createHmac(hmac, this.keys.integrityKey)
+    packet.writeUInt32BE(this.sequence++, ESP_SEQUENCE_OFFSET);
+    output.copy(packet, ESP_HEADER_LENGTH, start, end);
+    const icv = createHmac(this.transform.hmac, this.keys.integrityKey)
       .update(packet.subarray(0, icvOffset))
       .digest();
-    icv.copy(packet, icvOffset, 0, icvLength);
+    icv.copy(packet, icvOffset, 0, this.transform.icvLength);
     return packet;
   }
 }
 
-export class CbcHmacOpener implements EspOpener {
-  private readonly decipher: Decipheriv;
-
+export class CbcHmacOpener extends ChainedPass<Buffer, Buffer> implements EspOpener {
   constructor(
     private readonly transform: CbcHmacTransform,
     private readonly keys: EspDirectionKeys,
+    scratch: Buffer,
   ) {
     const chainStart = Buffer.alloc(transform.blockSize);
-    this.decipher = chainedCipher(
-      createDecipheriv(transform.cipher, keys.encryptionKey, chainStart),
+    super(
+      chainedCipher(createDecipheriv(transform.cipher, keys.encryptionKey, chainStart)),
+      scratch,
     );
   }
 
@@ -106,16 +165,34 @@ export class CbcHmacOpener implements EspOpener {
     return ciphertextLength >= ESP_TRAILER_LENGTH && ciphertextLength % blockSize === 0;
   }
 
-  open(packet: Buffer): Buffer | undefined {
-    const { blockSize, hmac, icvLength } = this.transform;
+  /** IV | ciphertext if the ICV verifies */
+  authenticate(packet: Buffer): Buffer | undefined {
+    const { hmac, icvLength } = this.transform;
     const icvOffset = packet.length - icvLength;
-    // RFC 4303 3.4.4.1: verify the ICV before decrypting, compare in constant time
     const expected = createHmac(hmac, this.keys.integrityKey)
       .update(packet.subarray(0, icvOffset))
       .digest();
+    // compared in constant time; decryption waits until the packet is known authentic
     if (!timingSafeEqual(expected.subarray(0, icvLength), packet.subarray(icvOffset))) {
       return undefined;
     }
-    return this.decipher.update(packet.subarray(ESP_HEADER_LENGTH, icvOffset)).subarray(blockSize);
+    return packet.subarray(ESP_HEADER_LENGTH, icvOffset);
+  }
+
+  decrypt(ivsAndCiphertexts: readonly Buffer[]): Buffer[] {
+    return this.pass(ivsAndCiphertexts);
+  }
+
+  protected pieceLength(ivAndCiphertext: Buffer): number {
+    return ivAndCiphertext.length;
+  }
+
+  protected writePiece(ivAndCiphertext: Buffer, offset: number): void {
+    ivAndCiphertext.copy(this.scratch, offset);
+  }
+
+  /** the plaintext: the first block only carried the chain */
+  protected readPiece(output: Buffer, start: number, end: number): Buffer {
+    return output.subarray(start + this.transform.blockSize, end);
   }
 }

@@ -1,16 +1,23 @@
 // What one direction of an SA does with its keys; one implementation per transform family.
+// Both work on runs of packets of one SA so that a transform can use one cipher call per run
+// (see cbc-hmac.ts); a single packet is a run of one.
 
 export interface EspSealer {
-  /** The whole ESP packet (the UDP payload for port 4500) for one inner packet. */
-  seal(inner: Buffer, nextHeader: number, sequence: number): Buffer;
+  /**
+   * The whole ESP packets (UDP payloads for port 4500) for validated inner IP packets, in
+   * order, with the sequence numbers firstSequence, firstSequence + 1, ...
+   */
+  seal(inner: readonly Buffer[], firstSequence: number): Buffer[];
 }
 
 export interface EspOpener {
   /** Whether an ESP packet of this length can be one of this transform's. */
   fitsLength(length: number): boolean;
   /**
-   * The decrypted payload | padding | pad length | next header if the ICV verifies, else
-   * undefined. Only for packets that fit.
+   * RFC 4303 3.4.4.1: verifies the ICV of a packet that fits, in constant time. Returns what
+   * decrypt() takes for it if it verifies, else undefined.
    */
-  open(packet: Buffer): Buffer | undefined;
+  authenticate(packet: Buffer): Buffer | undefined;
+  /** The payload | padding | pad length | next header of each authenticated packet, in order. */
+  decrypt(authenticated: readonly Buffer[]): readonly Buffer[];
 }

@@ -19,7 +19,7 @@ import { createCodecs } from './transform.js';
 export type DecryptResult = { packet: Buffer } | { drop: EspDropReason };
 
 export interface EspEngineOptions {
-  /** called once per SA and reason, synchronously from encrypt()/decrypt(); must not throw */
+  /** called once per SA and reason, synchronously from encrypt/decrypt(Batch); must not throw */
   onRekeyNeeded?: (saId: string, reason: RekeyReason) => void;
 }
 
@@ -31,7 +31,9 @@ export interface InstallOptions {
 /** RFC 4303 2.1: SPI 0 is never sent and 1-255 are reserved by IANA */
 const MIN_SPI = 256;
 /** largest inner packet (IPv6: 40-byte header + 65535 payload) plus IV block and trailer */
-const SCRATCH_BYTES = 40 + 65535 + 16 + 15 + 2;
+const MAX_CIPHER_INPUT = 40 + 65535 + 16 + 15 + 2;
+/** cipher input space: a whole receive/TUN batch of MTU-size packets per CBC cipher call */
+const SCRATCH_BYTES = Math.max(MAX_CIPHER_INPUT, 256 * 1024);
 
 /** one frozen result per reason: a drop allocates nothing */
 const DROPS = Object.fromEntries(
@@ -85,33 +87,47 @@ export class EspEngine {
 
   /** UDP payload for the gateway's port 4500, or null (counted) if no SA can carry it. */
   encrypt(innerPacket: Buffer): Buffer | null {
-    const nextHeader = nextHeaderFor(innerPacket);
-    if (innerPacketLength(innerPacket, innerPacket.length, nextHeader) !== innerPacket.length) {
-      this.settled.malformedDrops++;
-      return null;
+    return this.encryptBatch([innerPacket])[0] ?? null;
+  }
+
+  /**
+   * encrypt() for each packet of a batch: the UDP payloads in order, drops left out (counted).
+   * Consecutive packets on the same SA are sealed as one run (one cipher call for CBC).
+   */
+  encryptBatch(innerPackets: readonly Buffer[]): Buffer[] {
+    const sealed: Buffer[] = [];
+    let run: Buffer[] = [];
+    let runState: EspSecurityAssociation | undefined;
+    let runStart = 0;
+    for (const packet of innerPackets) {
+      const state = this.outboundSaFor(packet);
+      const sequence = state ? state.numberOutbound(packet.length) : -1;
+      if (!state || sequence < 0) continue;
+      if (state !== runState) {
+        if (runState) appendTo(sealed, runState.seal(run, runStart));
+        run = [];
+        runState = state;
+        runStart = sequence;
+      }
+      run.push(packet);
     }
-    for (const state of this.outbound) {
-      if (state.coversOutbound(innerPacket, nextHeader)) return state.seal(innerPacket, nextHeader);
-    }
-    this.settled.noRouteDrops++;
-    return null;
+    if (runState) appendTo(sealed, runState.seal(run, runStart));
+    return sealed;
   }
 
   /** The inner IP packet of an ESP-in-UDP payload, or the (counted) reason it was dropped. */
   decrypt(udpPayload: Buffer): DecryptResult {
-    if (udpPayload.length < ESP_HEADER_LENGTH) {
-      this.settled.malformedDrops++;
-      return DROPS.malformed;
+    const result = this.openBatch([udpPayload])[0]!;
+    return typeof result === 'string' ? DROPS[result] : { packet: result };
+  }
+
+  /** decrypt() for each payload of a batch: the inner packets in order, drops left out. */
+  decryptBatch(udpPayloads: readonly Buffer[]): Buffer[] {
+    const inner: Buffer[] = [];
+    for (const result of this.openBatch(udpPayloads)) {
+      if (typeof result !== 'string') inner.push(result);
     }
-    const state = this.bySpi.get(udpPayload.readUInt32BE(0));
-    if (!state) {
-      this.settled.noSaDrops++;
-      return DROPS['no-sa'];
-    }
-    const result = state.open(udpPayload);
-    if (typeof result !== 'string') return { packet: result };
-    if (result === 'malformed') this.settled.malformedDrops++;
-    return DROPS[result];
+    return inner;
   }
 
   counters(): DataPlaneCounters {
@@ -120,4 +136,84 @@ export class EspEngine {
     for (const sa of sas) addSaCounters(total, sa);
     return { at: Date.now(), sas, total };
   }
+
+  /** The newest SA whose selectors cover a valid inner packet, or undefined (counted). */
+  private outboundSaFor(innerPacket: Buffer): EspSecurityAssociation | undefined {
+    const nextHeader = nextHeaderFor(innerPacket);
+    if (innerPacketLength(innerPacket, innerPacket.length, nextHeader) !== innerPacket.length) {
+      this.settled.malformedDrops++;
+      return undefined;
+    }
+    for (const state of this.outbound) {
+      if (state.coversOutbound(innerPacket, nextHeader)) return state;
+    }
+    this.settled.noRouteDrops++;
+    return undefined;
+  }
+
+  /**
+   * Per payload, in order: its inner packet or why it was dropped. RFC 4303 3.4.3/3.4.4.1
+   * checks and the replay window run packet by packet; consecutive authentic packets of one SA
+   * are decrypted as one run (one cipher call for CBC) and then checked in order.
+   */
+  private openBatch(udpPayloads: readonly Buffer[]): (Buffer | EspDropReason)[] {
+    const results = new Array<Buffer | EspDropReason>(udpPayloads.length);
+    let run: Buffer[] = [];
+    let runSlots: number[] = [];
+    let runState: EspSecurityAssociation | undefined;
+    for (let slot = 0; slot < udpPayloads.length; slot++) {
+      const payload = udpPayloads[slot]!;
+      const state = this.inboundSaFor(payload);
+      if (typeof state === 'string') {
+        results[slot] = state;
+        continue;
+      }
+      const authenticated = state.authenticate(payload);
+      if (typeof authenticated === 'string') {
+        // the SA counts its drops, except packets that cannot be its (they have no SA)
+        if (authenticated === 'malformed') this.settled.malformedDrops++;
+        results[slot] = authenticated;
+        continue;
+      }
+      if (state !== runState) {
+        if (runState) openRun(runState, run, runSlots, results);
+        run = [];
+        runSlots = [];
+        runState = state;
+      }
+      run.push(authenticated);
+      runSlots.push(slot);
+    }
+    if (runState) openRun(runState, run, runSlots, results);
+    return results;
+  }
+
+  /** The SA a payload's SPI names, or why there is none (counted). */
+  private inboundSaFor(udpPayload: Buffer): EspSecurityAssociation | 'malformed' | 'no-sa' {
+    if (udpPayload.length < ESP_HEADER_LENGTH) {
+      this.settled.malformedDrops++;
+      return 'malformed';
+    }
+    const state = this.bySpi.get(udpPayload.readUInt32BE(0));
+    if (state) return state;
+    this.settled.noSaDrops++;
+    return 'no-sa';
+  }
+}
+
+/** Decrypts a run of one SA's authenticated packets and puts each outcome in its slot. */
+function openRun(
+  state: EspSecurityAssociation,
+  run: readonly Buffer[],
+  slots: readonly number[],
+  results: (Buffer | EspDropReason)[],
+): void {
+  const plaintexts = state.decrypt(run);
+  for (let index = 0; index < slots.length; index++) {
+    results[slots[index]!] = state.deliver(plaintexts[index]!);
+  }
+}
+
+function appendTo(target: Buffer[], packets: readonly Buffer[]): void {
+  for (const packet of packets) target.push(packet);
 }

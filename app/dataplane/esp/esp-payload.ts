@@ -9,6 +9,16 @@ export const ESP_TRAILER_LENGTH = 2;
 /** RFC 4303 2.4: the padded plaintext ends on a 4-byte boundary even for stream-like ciphers */
 export const ESP_MIN_ALIGNMENT = 4;
 
+/** RFC 4303 2.4: pad length for a payload so the plaintext fills whole `alignment` units */
+function espPadLength(payloadLength: number, alignment: number): number {
+  return -(payloadLength + ESP_TRAILER_LENGTH) & (alignment - 1);
+}
+
+/** Length of the plaintext writeEspPlaintext() writes for a payload of this length. */
+export function espPlaintextLength(payloadLength: number, alignment: number): number {
+  return payloadLength + espPadLength(payloadLength, alignment) + ESP_TRAILER_LENGTH;
+}
+
 /**
  * Writes payload | padding | pad length | next header into target at offset and returns its
  * length. RFC 4303 2.4: padding fills to a multiple of `alignment` (a power of two: the cipher
@@ -21,7 +31,7 @@ export function writeEspPlaintext(
   nextHeader: number,
   alignment: number,
 ): number {
-  const padLength = -(payload.length + ESP_TRAILER_LENGTH) & (alignment - 1);
+  const padLength = espPadLength(payload.length, alignment);
   let cursor = offset + payload.copy(target, offset);
   for (let pad = 1; pad <= padLength; pad++) target[cursor++] = pad;
   target[cursor++] = padLength;

@@ -66,43 +66,65 @@ export class EspSecurityAssociation {
     return this.selectors.coverOutbound(inner, nextHeader);
   }
 
-  /** The ESP packet for a validated inner packet, or null once the sequence space is used up. */
-  seal(inner: Buffer, nextHeader: number): Buffer | null {
+  /**
+   * Numbers and counts one more outbound packet of `innerLength` bytes: its sequence number,
+   * or -1 (a send error) once the sequence space is used up. Soft limits are signalled here,
+   * so at the same packet however packets are batched. seal() must follow in the same turn.
+   */
+  numberOutbound(innerLength: number): number {
     const counters = this.counters;
     const sequence = this.nextSequence;
     if (sequence > MAX_SEQUENCE) {
       counters.sendErrors++; // RFC 4303 3.3.3: never cycle; only a new SA can send
-      return null;
+      return -1;
     }
     this.nextSequence = sequence + 1;
-    const packet = this.codecs.sealer.seal(inner, nextHeader, sequence);
     counters.packetsOut++;
-    counters.bytesOut += inner.length;
+    counters.bytesOut += innerLength;
     counters.lastOutboundAt = Date.now();
     if (sequence >= SEQUENCE_SOFT_LIMIT) this.signal('sequence-space');
     if (counters.bytesOut >= this.softLifetimeBytes) this.signal('kilobyte-lifetime');
-    return packet;
+    return sequence;
   }
 
-  /** The inner packet of an ESP packet with this SA's inbound SPI, or why it was dropped. */
-  open(packet: Buffer): Buffer | EspDropReason {
+  /** ESP packets for validated inner packets numbered firstSequence, +1, ... (numberOutbound) */
+  seal(inner: readonly Buffer[], firstSequence: number): Buffer[] {
+    return this.codecs.sealer.seal(inner, firstSequence);
+  }
+
+  /**
+   * Inbound, first step, one packet at a time in arrival order: length, replay and ICV checks
+   * (RFC 4303 3.4.3, 3.4.4.1). What decrypt() takes, or why the packet is dropped.
+   */
+  authenticate(packet: Buffer): Buffer | EspDropReason {
     const { opener } = this.codecs;
     const counters = this.counters;
     if (!opener.fitsLength(packet.length)) return 'malformed';
-    // RFC 4303 3.4.3: cheap rejection of duplicates and old packets before the ICV ...
+    // cheap rejection of duplicates and old packets before the ICV ...
     const sequence = packet.readUInt32BE(ESP_SEQUENCE_OFFSET);
     if (!this.window.isFresh(sequence)) {
       counters.replayDrops++;
       return 'replay';
     }
-    const plaintext = opener.open(packet);
-    if (plaintext === undefined) {
+    const authenticated = opener.authenticate(packet);
+    if (authenticated === undefined) {
       counters.icvFailures++;
       return 'icv';
     }
-    // ... and the window moves only for authentic packets
+    // ... and the window moves only for authentic packets, before the next packet's check
     this.window.accept(sequence);
     counters.lastInboundAt = Date.now();
+    return authenticated;
+  }
+
+  /** Second step: the plaintexts of a run of authenticated packets, in order. */
+  decrypt(authenticated: readonly Buffer[]): readonly Buffer[] {
+    return this.codecs.opener.decrypt(authenticated);
+  }
+
+  /** Last step, in arrival order: the inner packet of a plaintext, or why it is dropped. */
+  deliver(plaintext: Buffer): Buffer | EspDropReason {
+    const counters = this.counters;
     const payloadLength = espPayloadLength(plaintext, plaintext.length);
     if (payloadLength < 0) {
       counters.paddingErrors++;

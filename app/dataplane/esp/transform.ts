@@ -74,7 +74,7 @@ export interface EspCodecs {
 
 /**
  * Sealer for sa.outbound and opener for sa.inbound. Throws RangeError for transforms or key
- * lengths we do not implement. `scratch` is shared plaintext space (single-threaded use).
+ * lengths we do not implement. `scratch` is shared cipher input space (single-threaded use).
  */
 export function createCodecs(sa: EspSaPair, scratch: Buffer, random: RandomPool): EspCodecs {
   const transform = resolveTransform(sa);
@@ -86,6 +86,6 @@ export function createCodecs(sa: EspSaPair, scratch: Buffer, random: RandomPool)
   }
   return {
     sealer: new CbcHmacSealer(transform, sa.outbound, scratch, random),
-    opener: new CbcHmacOpener(transform, sa.inbound),
+    opener: new CbcHmacOpener(transform, sa.inbound, scratch),
   };
 }
