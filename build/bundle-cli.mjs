@@ -8,7 +8,15 @@
 // bundle's (in the snapshot: the blob's), so the built addons are copied to that path next to it.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +50,9 @@ const COMMON = {
 /** The ESM bundle, dist/cli/roadwarrior.mjs, and the addons beside it. */
 export async function bundleCli(outdir = `${root}dist/cli`) {
   const outfile = `${outdir}/roadwarrior.mjs`;
+  // chunk names carry content hashes: a rebuild would leave the previous build's beside its own
+  if (existsSync(outdir))
+    for (const file of readdirSync(outdir)) if (file.endsWith('.mjs')) rmSync(`${outdir}/${file}`);
   await build({
     ...COMMON,
     stdin: { contents: ENTRY, resolveDir: root, sourcefile: 'roadwarrior-cli.ts', loader: 'ts' },
