@@ -15,7 +15,6 @@ import { resolveProfile } from '../app/cli/profile-source.js';
 import { jsonRenderer } from '../app/cli/render.js';
 import { createInProcessDataPlane } from '../app/dataplane/index.js';
 import { type VpnConnection, connect, prepareConnect } from '../app/engine/index.js';
-import type { EngineEvent } from '../app/shared/events.js';
 
 const PROFILE_SAMPLING_US = 100;
 
@@ -36,19 +35,6 @@ const dataPlane = createInProcessDataPlane();
 prepareConnect(profile);
 const print = (line: string) => process.stdout.write(line);
 const render = jsonRenderer(print);
-/** Engine events wait for the event loop's next turn, in order: each carries its own time, so
- * the bench loses nothing, and the driver's own output (a JSON encoding and a pipe write per
- * event) no longer sits between a gateway's message and the engine's answer. */
-let pending: EngineEvent[] = [];
-function later(event: EngineEvent): void {
-  if (pending.length === 0) setImmediate(flush);
-  pending.push(event);
-}
-function flush(): void {
-  const events = pending;
-  pending = [];
-  events.forEach(render);
-}
 let connection: VpnConnection | undefined;
 let connects = 0;
 type StopProfile = (file: string) => Promise<void>;
@@ -72,8 +58,6 @@ async function startProfile(): Promise<StopProfile> {
 /** Prints a line for the bench once the next connect's profile is armed (with --cpu-prof-dir). */
 async function announce(type: 'ready' | 'closed'): Promise<void> {
   if (values['cpu-prof-dir']) armedProfile = await startProfile();
-  // after the events of the connection it follows
-  flush();
   print(`${JSON.stringify({ type })}\n`);
 }
 
@@ -82,7 +66,7 @@ async function handle(command: string): Promise<void> {
     if (connection) throw new Error('already connected');
     connects += 1;
     connection = connect({ profile, credentials, dataPlane, skipDns: true });
-    connection.onEvent(later);
+    connection.onEvent(render);
     const stopProfile = armedProfile;
     armedProfile = undefined;
     if (stopProfile) {
@@ -115,8 +99,5 @@ lines.on('line', (line) => {
 lines.on('close', () => {
   void queue
     .then(() => (connection ? handle('disconnect') : undefined))
-    .then(() => {
-      flush();
-      process.exit(0);
-    });
+    .then(() => process.exit(0));
 });

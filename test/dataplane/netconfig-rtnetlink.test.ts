@@ -70,10 +70,11 @@ test('link state, route lookups and exact-route checks answer as ip does', () =>
     });
     assert.deepEqual(netlink.routeGet('192.0.2.7'), { local: false, dev: 'eth0' });
     assert.deepEqual(netlink.routeGet('192.0.2.2'), { local: true, dev: 'lo' });
-    assert.equal(netlink.hasRoute({ address: '192.0.2.0', prefix: 24 }), true);
-    assert.equal(netlink.hasRoute({ address: '192.0.2.0', prefix: 25 }), false);
-    assert.equal(netlink.hasRoute({ address: '0.0.0.0', prefix: 0 }), true, 'the default route');
-    assert.equal(netlink.hasRoute({ address: '198.51.100.1', prefix: 32 }), false);
+    const routes = netlink.mainTable();
+    assert.equal(routes.has({ address: '192.0.2.0', prefix: 24 }), true);
+    assert.equal(routes.has({ address: '192.0.2.0', prefix: 25 }), false);
+    assert.equal(routes.has({ address: '0.0.0.0', prefix: 0 }), true, 'the default route');
+    assert.equal(routes.has({ address: '198.51.100.1', prefix: 32 }), false);
   }));
 
 test("the kernel's refusals come back as errno errors worded as ip words them", () =>

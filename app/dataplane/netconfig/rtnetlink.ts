@@ -3,7 +3,7 @@
 // `route get` and `route show exact`, through the addon rather than a spawned `ip`, whose fork of
 // this large process blocks the event loop for milliseconds. The undo stays with `ip` (journal).
 import { type Ipv4Net, intToIpv4, ipv4ToInt } from '../../shared/net.js';
-import { type TunAddon, loadTunAddon } from '../tun/native-addon.js';
+import { loadTunAddon } from '../tun/native-addon.js';
 import type { OriginalPath } from './route-plan.js';
 
 // linux/rtnetlink.h, linux/netlink.h, linux/if_link.h, linux/if_addr.h
@@ -66,8 +66,6 @@ export class Rtnetlink {
    * request, not a lookup first. An instance serves one set-up, during which the TUN and the
    * devices of the original routes keep their indexes. */
   private readonly indexes = new Map<string, number>();
-  /** loaded at the first request: each load makes a require function, tens of µs */
-  private addon: TunAddon | undefined;
 
   /** `netns`: the named network namespace to work in, as with `ip -n`; this process's if absent */
   constructor(private readonly netns: string | undefined) {}
@@ -135,12 +133,8 @@ export class Rtnetlink {
     };
   }
 
-  /** `ip route show exact <network>`: whether the main table has a route for exactly it */
-  hasRoute(network: Ipv4Net): boolean {
-    return this.mainTable().has(network);
-  }
-
-  /** The main table's destinations from one dump, for several `hasRoute` questions at once. */
+  /** The main table's destinations from one dump: `has(network)` is `ip route show exact
+   * <network>` (a route for exactly that network), for several questions at once. */
   mainTable(): { has(network: Ipv4Net): boolean } {
     const destinations = new Set<string>();
     for (const route of this.request(RTM_GETROUTE, NLM_F_DUMP, rtmsg(0), [])) {
@@ -186,8 +180,7 @@ export class Rtnetlink {
     header.writeUInt16LE(type, 4);
     header.writeUInt16LE(NLM_F_REQUEST | flags, 6);
     header.writeUInt32LE(1, 8);
-    this.addon ??= loadTunAddon();
-    const answer = this.addon.rtnetlink(this.netns ?? '', Buffer.concat([header, payload]));
+    const answer = loadTunAddon().rtnetlink(this.netns ?? '', Buffer.concat([header, payload]));
     return parseMessages(answer, body.length);
   }
 }
