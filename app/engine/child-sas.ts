@@ -13,7 +13,7 @@ import type { Logger } from './logger.js';
 import type { MessageIds } from './message-ids.js';
 import type { Messenger } from './messenger.js';
 import type { Phase1Result } from './phase1.js';
-import { DH_GROUPS, parseEspProposal } from './proposals.js';
+import { DH_GROUPS, offeredEspProposals } from './proposals.js';
 import { HashMismatchError } from './protected-message.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ipsecSaEvent, spiHex } from './sa-events.js';
@@ -234,7 +234,7 @@ export class ChildSas {
   private espPolicy() {
     const { profile } = this.session;
     return {
-      proposals: profile.espProposals.map(parseEspProposal),
+      proposals: offeredEspProposals(profile),
       encapsulationMode:
         this.session.ikeSa().nat.mode === 'rfc3947'
           ? EncapsulationMode.UdpTunnel

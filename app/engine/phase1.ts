@@ -22,7 +22,7 @@ import { notifyError } from './notify-errors.js';
 import {
   type Phase1Proposal,
   groupOffers,
-  parseIkeProposal,
+  offeredIkeProposals,
   phase1AuthMethodId,
 } from './proposals.js';
 import { ExchangeType, HeaderFlag, IdType, PayloadType } from './wire/constants.js';
@@ -86,7 +86,7 @@ function describeId(id: { idType: number; data: Buffer }): string {
 
 export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
   const { profile, messenger, log } = deps;
-  const offers = groupOffers(profile.ikeProposals.map(parseIkeProposal));
+  const offers = groupOffers(offeredIkeProposals(profile));
   const authMethod = phase1AuthMethodId(profile.authMethod);
   let lastRefusal: EngineError | undefined;
   for (const offer of offers) {

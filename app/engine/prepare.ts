@@ -3,10 +3,10 @@
 // offer (and of an explicit PFS group, for Quick Mode message 1).
 import type { Profile } from '../shared/profile.js';
 import { prepareKeyExchange } from './crypto/index.js';
-import { DH_GROUPS, groupOffers, parseIkeProposal } from './proposals.js';
+import { DH_GROUPS, groupOffers, offeredIkeProposals } from './proposals.js';
 
 export function prepareConnect(profile: Profile): void {
-  const firstGroup = groupOffers(profile.ikeProposals.map(parseIkeProposal))[0]?.[0]?.group;
+  const firstGroup = groupOffers(offeredIkeProposals(profile))[0]?.[0]?.group;
   if (firstGroup !== undefined) prepareKeyExchange(firstGroup);
   if (profile.pfs !== 'off' && profile.pfs !== 'auto') prepareKeyExchange(DH_GROUPS[profile.pfs]);
 }

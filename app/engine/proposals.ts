@@ -12,23 +12,35 @@ import {
   Phase2Auth,
 } from './wire/constants.js';
 import { type DataAttribute, tlvNumber, tv } from './wire/attributes.js';
+import { DH_GROUPS, LEGACY_ESP_PROPOSALS, LEGACY_IKE_PROPOSALS } from '../shared/algorithms.js';
 import type { EspEncryption, EspIntegrity } from '../shared/esp-sa.js';
+import type { Profile } from '../shared/profile.js';
 
 import type { HashName } from './crypto/index.js';
 
 export type { HashName };
 export type Phase1Cipher = 'aes' | '3des';
 
-/** RFC 3526 / RFC 2409 6 group numbers by name; RFC 5903 for ECP. */
-export const DH_GROUPS = {
-  modp1024: 2,
-  modp1536: 5,
-  modp2048: 14,
-  modp3072: 15,
-  modp4096: 16,
-  ecp256: 19,
-  ecp384: 20,
-} as const;
+export { DH_GROUPS };
+
+/** What we offer in phase 1: the profile's proposals, then with `legacy: true` the legacy ones
+ * it does not list already (modern first, so a modern gateway still gets a modern SA). */
+export function offeredIkeProposals(profile: Profile): Phase1Proposal[] {
+  return withLegacy(profile.ikeProposals, LEGACY_IKE_PROPOSALS, profile.legacy).map(
+    parseIkeProposal,
+  );
+}
+
+/** What we offer in Quick Mode, on the same terms as offeredIkeProposals. */
+export function offeredEspProposals(profile: Profile): EspProposal[] {
+  return withLegacy(profile.espProposals, LEGACY_ESP_PROPOSALS, profile.legacy).map(
+    parseEspProposal,
+  );
+}
+
+function withLegacy(own: readonly string[], legacy: readonly string[], on: boolean): string[] {
+  return on ? [...new Set([...own, ...legacy])] : [...own];
+}
 
 const PHASE1_HASH_IDS: Record<HashName, number> = {
   md5: Phase1Hash.Md5,

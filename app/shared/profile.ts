@@ -20,22 +20,23 @@ export const EspProposalString = z
     'ESP proposal must look like aes256gcm16 or aes128-sha1',
   );
 
+/** Modern only: AES with SHA-2, MODP-2048 or ECP (one aggressive-mode offer per group, tried in
+ * order). 3DES, MD5, SHA-1 and MODP-1024/1536 need a profile that lists them or `legacy: true`
+ * (app/shared/algorithms.ts). */
 export const DEFAULT_IKE_PROPOSALS = [
   'aes256-sha256-modp2048',
-  'aes128-sha1-modp2048',
-  'aes256-sha1-modp1024',
-  'aes128-sha1-modp1024',
-  '3des-sha1-modp1024',
+  'aes128-sha256-modp2048',
+  'aes256-sha384-modp2048',
+  'aes256-sha256-ecp256',
+  'aes128-sha256-ecp256',
+  'aes256-sha384-ecp384',
 ] as const;
 
 export const DEFAULT_ESP_PROPOSALS = [
   'aes256gcm16',
   'aes128gcm16',
   'aes256-sha256',
-  'aes256-sha1',
-  'aes128-sha1',
-  '3des-sha1',
-  '3des-md5',
+  'aes128-sha256',
 ] as const;
 
 export const ProfileSchema = z.object({
@@ -77,6 +78,10 @@ export const ProfileSchema = z.object({
   splitTunnelOverride: z.array(cidr).optional(),
   gatewayPort: z.number().int().min(1).max(65535).default(500),
   gatewayNattPort: z.number().int().min(1).max(65535).default(4500),
+  /** also offer 3DES, MD5, SHA-1 and MODP-1024/1536 (after the profile's own proposals) */
+  legacy: z.boolean().default(false),
+  /** while connecting, connected or reconnecting, traffic leaves only through the tunnel */
+  lockdown: z.boolean().default(false),
 });
 
 export type ProfileInput = z.input<typeof ProfileSchema>;

@@ -4,6 +4,8 @@ import {
   espAttributes,
   groupOffers,
   matchEspChoice,
+  offeredEspProposals,
+  offeredIkeProposals,
   parseEspProposal,
   parseIkeProposal,
   phase1Attributes,
@@ -15,7 +17,12 @@ import {
   Phase1Attr,
   Phase2Attr,
 } from '../../app/engine/wire/constants.js';
-import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../../app/shared/profile.js';
+import { LEGACY_ESP_PROPOSALS } from '../../app/shared/algorithms.js';
+import {
+  DEFAULT_ESP_PROPOSALS,
+  DEFAULT_IKE_PROPOSALS,
+  ProfileSchema,
+} from '../../app/shared/profile.js';
 
 test('every default proposal parses', () => {
   for (const p of DEFAULT_IKE_PROPOSALS) assert.equal(parseIkeProposal(p).text, p);
@@ -29,9 +36,57 @@ test('offers group proposals by DH group, in profile order (one KE per aggressiv
   assert.deepEqual(
     offers.map((o) => o.map((p) => p.text)),
     [
-      ['aes256-sha256-modp2048', 'aes128-sha1-modp2048'],
-      ['aes256-sha1-modp1024', 'aes128-sha1-modp1024', '3des-sha1-modp1024'],
+      ['aes256-sha256-modp2048', 'aes128-sha256-modp2048', 'aes256-sha384-modp2048'],
+      ['aes256-sha256-ecp256', 'aes128-sha256-ecp256'],
+      ['aes256-sha384-ecp384'],
     ],
+  );
+});
+
+const LEGACY_IKE = /3des|md5|sha1|modp1024|modp1536/;
+const LEGACY_ESP = /3des|md5|sha1/;
+
+test('default offers are AES with SHA-2 and MODP-2048 or ECP: nothing legacy', () => {
+  const profile = ProfileSchema.parse({ name: 'p', gateway: 'gw', group: 'g' });
+  const ike = offeredIkeProposals(profile);
+  const esp = offeredEspProposals(profile);
+  assert.deepEqual(
+    ike.filter((p) => LEGACY_IKE.test(p.text)),
+    [],
+  );
+  assert.deepEqual(
+    esp.filter((p) => LEGACY_ESP.test(p.text)),
+    [],
+  );
+  assert.ok(ike.every((p) => p.cipher === 'aes' && p.group >= 14));
+});
+
+test('legacy: true adds 3DES, MD5, SHA-1 and MODP-1024 after the modern proposals', () => {
+  const profile = ProfileSchema.parse({ name: 'p', gateway: 'gw', group: 'g', legacy: true });
+  const ike = offeredIkeProposals(profile).map((p) => p.text);
+  assert.deepEqual(ike.slice(0, DEFAULT_IKE_PROPOSALS.length), [...DEFAULT_IKE_PROPOSALS]);
+  assert.ok(ike.includes('3des-md5-modp1024'));
+  assert.ok(ike.includes('aes128-sha1-modp1024'));
+  const esp = offeredEspProposals(profile).map((p) => p.text);
+  assert.ok(esp.includes('3des-md5') && esp.includes('aes128-sha1'));
+  assert.equal(new Set(ike).size, ike.length);
+});
+
+test('a profile that lists a legacy proposal gets exactly its list', () => {
+  const profile = ProfileSchema.parse({
+    name: 'p',
+    gateway: 'gw',
+    group: 'g',
+    ikeProposals: ['3des-sha1-modp1024'],
+    espProposals: ['3des-md5'],
+  });
+  assert.deepEqual(
+    offeredIkeProposals(profile).map((p) => p.text),
+    ['3des-sha1-modp1024'],
+  );
+  assert.deepEqual(
+    offeredEspProposals(profile).map((p) => p.text),
+    ['3des-md5'],
   );
 });
 
@@ -58,7 +113,7 @@ test('phase 1 transform puts Encryption-Algorithm before Key-Length', () => {
 });
 
 test('ESP attributes and matching the gateway choice', () => {
-  const offered = DEFAULT_ESP_PROPOSALS.map(parseEspProposal);
+  const offered = [...DEFAULT_ESP_PROPOSALS, ...LEGACY_ESP_PROPOSALS].map(parseEspProposal);
   const gcm = espAttributes(offered[0]!, EncapsulationMode.UdpTunnel, { seconds: 3600 }, undefined);
   assert.ok(
     !gcm.some((a) => a.type === Phase2Attr.AuthenticationAlgorithm),

@@ -10,6 +10,7 @@ import {
   swanctlConf,
 } from './config.js';
 import { LAB_DEFAULTS, resolveLabOptions } from './options.js';
+import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../../app/shared/profile.js';
 
 const PATHS = { logFile: '/lab/charon.log', viciSocket: '/lab/run/charon.vici' };
 
@@ -195,4 +196,9 @@ test('extra pool attributes by type number; a type another option sends is refus
     () => resolveLabOptions({ extraAttributes: { 32768: 'x' } }),
     /'32768' is not an attribute type/,
   );
+});
+
+test("the lab head-end accepts every one of the client's default proposals", () => {
+  for (const p of DEFAULT_IKE_PROPOSALS) assert.ok(LAB_DEFAULTS.ikeProposals.includes(p), p);
+  for (const p of DEFAULT_ESP_PROPOSALS) assert.ok(LAB_DEFAULTS.espProposals.includes(p), p);
 });
