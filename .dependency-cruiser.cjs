@@ -3,7 +3,9 @@
  * - the engine (IKE) never imports Electron, UI, helper or data-plane internals;
  * - the renderer never imports Node built-ins, the engine, the data plane or the helper;
  * - the helper and the data plane never import IKE state (app/engine);
- * - app/shared is the only module set everyone may import, and it imports nothing of ours.
+ * - app/shared is the only module set everyone may import, and it imports nothing of ours;
+ * - only the Electron shell (app/main/electron) imports electron;
+ * - outside the engine, code uses only its public surface (app/engine/index.ts, api.ts).
  */
 module.exports = {
   forbidden: [
@@ -11,7 +13,9 @@ module.exports = {
       name: 'engine-no-electron-or-ui',
       severity: 'error',
       from: { path: '^app/engine' },
-      to: { path: '(^node_modules/(electron|react|react-dom)/)|^app/(main|renderer|helper|cli)/' },
+      to: {
+        path: '(^|/)node_modules/(electron|react|react-dom)/|^app/(main|renderer|helper|cli)/',
+      },
     },
     {
       name: 'engine-no-dataplane-internals',
@@ -47,10 +51,17 @@ module.exports = {
       to: { path: '^app/(?!shared/)' },
     },
     {
-      name: 'no-electron-outside-main',
+      // the service in app/main also runs without Electron (`roadwarrior ui`)
+      name: 'electron-only-in-shell',
       severity: 'error',
-      from: { pathNot: '^app/main' },
-      to: { path: '^node_modules/electron/' },
+      from: { pathNot: '^app/main/electron/' },
+      to: { path: '(^|/)node_modules/electron/' },
+    },
+    {
+      name: 'engine-public-surface-only',
+      severity: 'error',
+      from: { pathNot: '^app/engine/' },
+      to: { path: '^app/engine/', pathNot: '^app/engine/(index|api)[.]ts$' },
     },
     {
       name: 'no-circular',

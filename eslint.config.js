@@ -1,6 +1,7 @@
 // Lint: eslint + typescript-eslint over every TypeScript source in the repository.
 import js from '@eslint/js';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -24,5 +25,15 @@ export default tseslint.config(
   {
     files: ['app/renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Hooks rules for every React component and hook, the tests' own included.
+    files: ['app/renderer/**/*.{ts,tsx}', 'test/**/*.tsx'],
+    ...reactHooks.configs.flat['recommended-latest'],
+  },
+  {
+    files: ['app/renderer/**/*.{ts,tsx}', 'test/**/*.tsx'],
+    // A missing effect dependency is a stale-state bug, not a style note.
+    rules: { 'react-hooks/exhaustive-deps': 'error' },
   },
 );

@@ -5,10 +5,16 @@ import type { LoggedRecord } from '../../shared/ipc.js';
 
 const NOTIFY_EVERY_MS = 100;
 
+/** What a render reads: a new object each time records arrive (the records array itself grows in place). */
+export interface LogSnapshot {
+  readonly version: number;
+  readonly records: readonly LoggedRecord[];
+}
+
 export class LogStore {
   /** oldest first */
   records: LoggedRecord[] = [];
-  version = 0;
+  private snapshot: LogSnapshot = { version: 0, records: this.records };
   private lastSeq = -1;
   private backlogLoaded = false;
   private early: LoggedRecord[] = [];
@@ -26,7 +32,7 @@ export class LogStore {
     return () => this.listeners.delete(listener);
   };
 
-  getVersion = (): number => this.version;
+  getSnapshot = (): LogSnapshot => this.snapshot;
 
   add(record: LoggedRecord): void {
     if (!this.backlogLoaded) this.early.push(record);
@@ -65,7 +71,7 @@ export class LogStore {
   private scheduleNotify(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.version++;
+      this.snapshot = { version: this.snapshot.version + 1, records: this.records };
       this.listeners.forEach((l) => l());
     }, NOTIFY_EVERY_MS);
   }

@@ -1,6 +1,6 @@
 // The connection log: the same records the CLI prints, virtualised, with a level and phase
 // filter, text search, pause, follow, copy and save.
-import { useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useMemo, useState, useSyncExternalStore } from 'react';
 import {
   type LogLevel,
   type LoggedRecord,
@@ -70,17 +70,15 @@ function download(text: string, name: string): void {
 
 export function LogPane() {
   const store = useStore();
-  const version = useSyncExternalStore(store.logs.subscribe, store.logs.getVersion);
+  const snapshot = useSyncExternalStore(store.logs.subscribe, store.logs.getSnapshot);
   const [filter, setFilter] = useState<LogFilter>({ level: 'info', phase: 'all', search: '' });
   const [follow, setFollow] = useState(true);
   const [frozen, setFrozen] = useState<LoggedRecord[] | undefined>();
   const [status, setStatus] = useState('');
-  const view = useRef(new LogFilterView());
-  // version changes when records arrive; the view does only the new work
-  const matched = useMemo(
-    () => view.current.update(store.logs.records, filter),
-    [version, filter, store.logs],
-  );
+  // one incremental view per pane (state, not a ref: render reads it); a new snapshot means
+  // new records, and the view does only the new work
+  const [view] = useState(() => new LogFilterView());
+  const matched = useMemo(() => view.update(snapshot.records, filter), [view, snapshot, filter]);
   const shown = frozen ?? matched;
   const [save, saving] = useAction(() => store.client.invoke('logs.export', { format: 'text' }));
 
