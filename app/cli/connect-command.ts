@@ -1,6 +1,6 @@
 // `roadwarrior connect`: one connection, headless, until SIGINT/SIGTERM. Exit 0 after a clean
 // disconnect; non-zero with one line naming the cause otherwise.
-import { parseArgs } from 'node:util';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { EngineError } from '../engine/api.js';
 import { connect } from '../engine/index.js';
 import { createInProcessDataPlane } from '../dataplane/index.js';
@@ -9,30 +9,32 @@ import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
 import { humanRenderer, jsonRenderer } from './render.js';
+import type { Subcommand } from './subcommand.js';
 
 export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
          --group-psk-file FILE --password-file FILE [--profile NAME|FILE] [--json]
-         [--log-level error|info|debug|trace] [--no-script] [--script PATH] [--helper SOCKET]`;
+         [--log-level error|info|debug|trace] [--no-script] [--script PATH] [--no-dns]
+         [--helper SOCKET]`;
+
+export const CONNECT_OPTIONS = {
+  gateway: { type: 'string' },
+  group: { type: 'string' },
+  username: { type: 'string' },
+  'group-psk-file': { type: 'string' },
+  'password-file': { type: 'string' },
+  profile: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'log-level': { type: 'string', default: 'info' },
+  'no-script': { type: 'boolean', default: false },
+  script: { type: 'string' },
+  'no-dns': { type: 'boolean', default: false },
+  helper: { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
+export const CONNECT: Subcommand = { usage: CONNECT_USAGE, run: connectCommand };
 
 export async function connectCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      gateway: { type: 'string' },
-      group: { type: 'string' },
-      username: { type: 'string' },
-      'group-psk-file': { type: 'string' },
-      'password-file': { type: 'string' },
-      profile: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      'no-script': { type: 'boolean', default: false },
-      script: { type: 'string' },
-      'no-dns': { type: 'boolean', default: false },
-      helper: { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: argv, options: CONNECT_OPTIONS, strict: true });
   const level = LogLevelSchema.safeParse(values['log-level']);
   if (!level.success)
     throw new EngineError('config-invalid', `--log-level must be one of error, info, debug, trace`);

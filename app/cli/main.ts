@@ -1,50 +1,85 @@
-// The roadwarrior command: dispatches to subcommands.
+// The roadwarrior command: dispatches to subcommands. Adding one is one entry in SUBCOMMANDS
+// (a one-line summary and how to load its module); its module exports a Subcommand whose usage
+// sits beside its option table, and `--help`, `-h`, `help NAME` and refusals work by themselves.
 import { EngineError } from '../engine/api.js';
-import { CONNECT_USAGE, connectCommand } from './connect-command.js';
+import { CONNECT } from './connect-command.js';
+import { CommandFailure, type Subcommand, asksForHelp, isUsageError } from './subcommand.js';
 
+interface SubcommandEntry {
+  /** one line in `roadwarrior --help` */
+  summary: string;
+  load(): Promise<Subcommand>;
+}
+
+export const SUBCOMMANDS: Record<string, SubcommandEntry> = {
+  connect: {
+    summary: 'one connection on the command line, until Ctrl-C',
+    load: () => Promise.resolve(CONNECT),
+  },
+  // loaded on demand: a cold `connect` should not parse the helper's or the web UI's code
+  helper: {
+    summary: 'the privileged helper (foreground) that the app, ui and connect --helper use',
+    load: async () => {
+      const { USAGE, runHelperCommand } = await import('../helper/main.js');
+      return { usage: USAGE, run: (argv) => runHelperCommand(argv) };
+    },
+  },
+  ui: {
+    summary: 'the desktop UI, served to a browser on 127.0.0.1 with a random access token',
+    load: async () => (await import('./ui-command.js')).UI,
+  },
+};
+
+const width = Math.max(...Object.keys(SUBCOMMANDS).map((name) => name.length));
 const USAGE = `roadwarrior: IKEv1 remote-access VPN client
 
-${CONNECT_USAGE}
-       roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
-         (the privileged helper, foreground; connect --helper PATH uses it)
-       roadwarrior ui [--port N] [--static-dir DIR] [--no-dns] [--helper SOCKET]
-         (the desktop UI served to a browser on 127.0.0.1 with a random token)
+usage: roadwarrior COMMAND [OPTIONS]   (roadwarrior COMMAND --help: its options)
+
+${Object.entries(SUBCOMMANDS)
+  .map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`)
+  .join('\n')}
 `;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    const entry = topic === undefined ? undefined : SUBCOMMANDS[topic];
+    if (topic !== undefined && !entry) return unknownCommand(topic);
+    process.stdout.write(entry ? `${(await entry.load()).usage}\n` : USAGE);
+    return 0;
+  }
+  if (command === undefined) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const entry = Object.hasOwn(SUBCOMMANDS, command) ? SUBCOMMANDS[command] : undefined;
+  if (!entry) return unknownCommand(command);
+  const subcommand = await entry.load();
+  if (asksForHelp(rest)) {
+    process.stdout.write(`${subcommand.usage}\n`);
+    return 0;
+  }
   try {
-    switch (command) {
-      case 'connect':
-        return await connectCommand(rest);
-      // loaded on demand: a cold `connect` should not parse the helper's or the web UI's code
-      case 'helper':
-        return await (await import('../helper/main.js')).runHelperCommand(rest);
-      case 'ui':
-        return await (await import('./ui-command.js')).uiCommand(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        process.stderr.write(`roadwarrior: unknown command "${command}"\n${USAGE}`);
-        return 2;
-    }
+    return await subcommand.run(rest);
   } catch (error) {
     if (error instanceof EngineError) {
       process.stderr.write(`roadwarrior: ${error.code}: ${error.message}\n`);
       return 1;
     }
-    if (
-      error instanceof TypeError &&
-      'code' in error &&
-      String(error.code).startsWith('ERR_PARSE_ARGS')
-    ) {
-      process.stderr.write(`roadwarrior: ${error.message}\n${USAGE}`);
+    if (error instanceof CommandFailure) {
+      process.stderr.write(`roadwarrior: ${error.message}\n`);
+      return 1;
+    }
+    if (isUsageError(error)) {
+      process.stderr.write(`roadwarrior ${command}: ${error.message}\n${subcommand.usage}\n`);
       return 2;
     }
     throw error;
   }
+}
+
+function unknownCommand(command: string): number {
+  process.stderr.write(`roadwarrior: unknown command "${command}"\n${USAGE}`);
+  return 2;
 }

@@ -19,7 +19,7 @@ export interface HelperCommandDeps {
   writeLog?: (line: string) => void;
 }
 
-const USAGE = `usage: roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
+export const USAGE = `usage: roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
                          [--script-dir DIR]... [--log-level error|warn|info|debug|trace]
                          [--exit-when-idle SECONDS]`;
 

@@ -1,7 +1,7 @@
 // `roadwarrior ui` flags: what each one turns into, and a clear refusal of bad values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseUiArgs } from '../../app/main/webhost/ui-command.js';
+import { parseUiArgs } from '../../app/cli/ui-command.js';
 
 test('no flags: any port, the built renderer, DNS managed, helper chosen by uid', () => {
   assert.deepEqual(parseUiArgs([]), {

@@ -1,51 +1,14 @@
-// `roadwarrior ui`: the desktop UI without Electron. Serves the VpnService on 127.0.0.1 with a
-// random token, prints the URL, and runs until SIGINT/SIGTERM (then disconnects cleanly).
+// `roadwarrior ui`: the desktop UI without Electron (its arguments: app/cli/ui-command.ts).
+// Serves the VpnService on 127.0.0.1 with a random token, prints the URL, and runs until
+// SIGINT/SIGTERM (then disconnects cleanly).
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { VpnService } from '../service/vpn-service.js';
 import { startWebHost } from './web-host.js';
-
-export const UI_USAGE =
-  'usage: roadwarrior ui [--port N] [--static-dir DIR] [--no-dns] [--helper SOCKET]   (serves the UI on http://127.0.0.1 with an access token)';
 
 /** where `npm run build:renderer` puts the UI */
 export const DEFAULT_STATIC_DIR = fileURLToPath(
   new URL('../../../dist/renderer/', import.meta.url),
 );
-
-export interface UiArgs {
-  port?: number;
-  staticDir?: string;
-  /** like `connect --no-dns`: connections leave the resolver alone */
-  skipDns: boolean;
-  /** the privileged helper's socket (default: the system one unless running as root) */
-  helperSocket?: string;
-}
-
-/** `--port N` (default: any free port), `--static-dir DIR` (default: DEFAULT_STATIC_DIR),
- * `--no-dns`, `--helper SOCKET` */
-export function parseUiArgs(argv: string[]): UiArgs {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      'static-dir': { type: 'string' },
-      'no-dns': { type: 'boolean', default: false },
-      helper: { type: 'string' },
-    },
-    strict: true,
-  });
-  const args: UiArgs = {
-    staticDir: values['static-dir'],
-    skipDns: values['no-dns'],
-    helperSocket: values.helper,
-  };
-  if (values.port === undefined) return args;
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be 0..65535, not ${values.port}`);
-  return { ...args, port };
-}
 
 export interface UiCommandDeps {
   service: VpnService;
