@@ -3,8 +3,7 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { EngineError } from '../engine/api.js';
 import { connect } from '../engine/index.js';
-import { createInProcessDataPlane } from '../dataplane/index.js';
-import { createHelperDataPlane } from '../helper/client.js';
+import { createDataPlaneFor } from '../main/data-plane-choice.js';
 import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
@@ -56,10 +55,10 @@ export async function connectCommand(argv: string[]): Promise<number> {
       passwordFile: values['password-file'],
       username: profile.username,
     }),
-    // unprivileged: sockets, TUN and routes through the privileged helper's socket
-    dataPlane: values.helper
-      ? createHelperDataPlane({ socketPath: values.helper })
-      : createInProcessDataPlane(),
+    // as the desktop app chooses: root owns sockets, TUN and routes itself; anyone else goes
+    // through the privileged helper (its default socket unless --helper names one), and a
+    // missing helper fails the connect before any packet leaves
+    dataPlane: createDataPlaneFor({ helperSocket: values.helper, uid: process.getuid?.() })(),
     logLevel,
     skipNetworkConfig: values['no-script'],
     skipDns: values['no-dns'],

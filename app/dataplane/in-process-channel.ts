@@ -85,7 +85,7 @@ export class InProcessChannel implements IkeChannel {
    * Restored while IKE runs, once `when` resolves; configureNetwork() waits for it. */
   private cleanupStale(when: Promise<unknown> = Promise.resolve()): Promise<CleanupReport> {
     const stateDir = this.configOptions.stateDir ?? DEFAULT_STATE_DIR;
-    const cleaned = when.then(() => cleanupStale(stateDir));
+    const cleaned = when.then(() => cleanupStale(stateDir, this.configOptions));
     // configureNetwork() reports a failure; a channel closed before that has nothing to report
     cleaned.catch(() => undefined);
     return cleaned;

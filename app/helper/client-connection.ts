@@ -48,6 +48,8 @@ export class HelperConnection {
   private readonly backlog: PushFrame[] = [];
   private readonly lostListeners: ((reason: string) => void)[] = [];
   private lossDetail: string | undefined;
+  /** the helper's refusal of this user at connect (an error frame without id) */
+  private refusal: string | undefined;
   private ending = false;
   private lost: string | undefined;
   /** frames of this event-loop turn are held back for one write */
@@ -69,7 +71,7 @@ export class HelperConnection {
         reject(
           new HelperError(
             'helper-unavailable',
-            `privileged helper is not reachable at ${socketPath} (${error.code ?? error.message})`,
+            `privileged helper is not reachable at ${socketPath} (${error.code ?? error.message}): ${unreachableHint(error.code)}`,
           ),
         ),
       );
@@ -188,6 +190,7 @@ export class HelperConnection {
       );
     } else {
       if (message.type === 'error') this.lossDetail = `${message.code}: ${message.message}`;
+      if (message.type === 'error' && message.code === 'forbidden') this.refusal = message.message;
       if (this.pushListener) this.pushListener(message);
       else this.backlog.push(message);
     }
@@ -206,9 +209,22 @@ export class HelperConnection {
       ? 'connection closed'
       : `helper connection lost${this.lossDetail ? ` (${this.lossDetail})` : ''}`;
     this.lost = reason;
+    // refused at connect: the helper is there, but not for this user
+    const error =
+      this.refusal === undefined
+        ? new HelperError('helper-lost', reason)
+        : new HelperError('helper-unavailable', `privileged helper refused: ${this.refusal}`);
     for (const id of [...this.pending.keys()]) {
-      this.settle(id, (pending) => pending.reject(new HelperError('helper-lost', reason)));
+      this.settle(id, (pending) => pending.reject(error));
     }
     if (!this.ending) for (const listener of this.lostListeners) listener(reason);
   }
+}
+
+/** What the user can do about an unreachable helper, in words (one line with the cause). */
+function unreachableHint(code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM') {
+    return "only root and members of the helper's group (roadwarrior) may use it: ask an administrator to add you (usermod -aG roadwarrior USER, then log in again), or run as root";
+  }
+  return 'start the helper service (systemctl start roadwarrior-helper.socket), or run as root';
 }

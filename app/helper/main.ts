@@ -7,21 +7,28 @@ import { type CleanupReport, DEFAULT_STATE_DIR } from '../dataplane/netconfig/in
 import type { DataPlanePort } from '../shared/dataplane-port.js';
 import { type LogLevel, logLevels } from '../shared/events.js';
 import { DEFAULT_HELPER_SOCKET_PATH } from '../shared/helper-protocol.js';
+import { type AccessRules, DEFAULT_ALLOWED_GROUP } from './access.js';
 import { DEFAULT_SCRIPT_DIRS } from './policy.js';
 import { startHelper } from './server.js';
 
 export interface HelperCommandDeps {
   /** the privileged data plane the helper serves; the in-process one unless given */
-  createDataPlane?: (options: { stateDir: string }) => DataPlanePort;
+  createDataPlane?: (options: { stateDir: string; scriptDirs: readonly string[] }) => DataPlanePort;
   /** undo of a previous run's leftovers; the data plane's cleanupStale unless given */
-  cleanupStale?: (stateDir: string) => Promise<CleanupReport>;
+  cleanupStale?: (
+    stateDir: string,
+    options: { scriptDirs: readonly string[] },
+  ) => Promise<CleanupReport>;
   /** one log line; stderr unless given */
   writeLog?: (line: string) => void;
 }
 
-export const USAGE = `usage: roadwarrior helper [--socket PATH] [--state-dir DIR] [--allow-uid UID]
+export const USAGE = `usage: roadwarrior helper [--socket PATH] [--state-dir DIR]
+                         [--allow-group NAME|GID] [--allow-uid UID]...
                          [--script-dir DIR]... [--log-level error|warn|info|debug|trace]
-                         [--exit-when-idle SECONDS]`;
+                         [--exit-when-idle SECONDS]
+Who may open tunnels: root and the members of group ${DEFAULT_ALLOWED_GROUP}, unless
+--allow-group or --allow-uid say otherwise (--allow-uid alone: only those uids and root).`;
 
 /** sd_listen_fds(3): inherited sockets start at fd 3 */
 const SD_LISTEN_FDS_START = 3;
@@ -59,10 +66,11 @@ export async function runHelperCommand(
       socketPath: settings.socketPath,
       dataPlane: (deps.createDataPlane ?? createInProcessDataPlane)({
         stateDir: settings.stateDir,
+        scriptDirs: settings.scriptDirs,
       }),
       stateDir: settings.stateDir,
       log,
-      allowedUid: settings.allowedUid,
+      access: settings.access,
       scriptDirs: settings.scriptDirs,
       cleanupStale: deps.cleanupStale ?? cleanupStale,
       listenFd: settings.listenFd,
@@ -84,7 +92,7 @@ export async function runHelperCommand(
 interface HelperSettings {
   socketPath: string;
   stateDir: string;
-  allowedUid: number | undefined;
+  access: AccessRules;
   scriptDirs: string[];
   logLevel: LogLevel;
   exitWhenIdleSeconds: number | undefined;
@@ -99,7 +107,8 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): HelperSettings {
     options: {
       socket: { type: 'string', default: DEFAULT_HELPER_SOCKET_PATH },
       'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
-      'allow-uid': { type: 'string' },
+      'allow-group': { type: 'string' },
+      'allow-uid': { type: 'string', multiple: true, default: [] },
       'script-dir': { type: 'string', multiple: true, default: [] },
       'log-level': { type: 'string', default: 'info' },
       'exit-when-idle': { type: 'string' },
@@ -113,13 +122,27 @@ function parseSettings(argv: string[], env: NodeJS.ProcessEnv): HelperSettings {
   return {
     socketPath: values.socket,
     stateDir: values['state-dir'],
-    // started through pkexec: serve only the user who asked (pkexec(1) sets PKEXEC_UID)
-    allowedUid: optionalInteger('--allow-uid', values['allow-uid'] ?? env.PKEXEC_UID),
+    access: accessRules(values['allow-group'], values['allow-uid'], env.PKEXEC_UID),
     scriptDirs: [...DEFAULT_SCRIPT_DIRS, ...values['script-dir']],
     logLevel,
     exitWhenIdleSeconds: optionalInteger('--exit-when-idle', values['exit-when-idle']),
     listenFd: inheritedSocket(env),
   };
+}
+
+function accessRules(
+  group: string | undefined,
+  uidTexts: string[],
+  pkexecUid: string | undefined,
+): AccessRules {
+  // started through pkexec: serve only the user who asked (pkexec(1) sets PKEXEC_UID)
+  const texts = uidTexts.length === 0 && pkexecUid !== undefined ? [pkexecUid] : uidTexts;
+  const uids = texts.map((text) => optionalInteger('--allow-uid', text) as number);
+  if (group !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(group)) {
+    throw new Error(`--allow-group must be a group name or gid: ${group}`);
+  }
+  // uids alone narrow the helper to them; neither: the packaged group
+  return { uids, group: group ?? (uids.length > 0 ? undefined : DEFAULT_ALLOWED_GROUP) };
 }
 
 function optionalInteger(name: string, text: string | undefined): number | undefined {

@@ -3,13 +3,22 @@
 // controllable only by the connection that opened it.
 import { type Server, type Socket, createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { CleanupReport } from '../dataplane/netconfig/index.js';
 import type { DataPlanePort } from '../shared/dataplane-port.js';
 import { HELPER_PROTOCOL_VERSION } from '../shared/helper-protocol.js';
-import { type PeerCredentials, loadPeerCredentials } from './peer-credentials.js';
+import {
+  type AccessRules,
+  accessProblem,
+  describeAccess,
+  resolveAccess,
+  socketOwnership,
+} from './access.js';
+import { type PeerCredentials, groupId, loadPeerCredentials } from './peer-credentials.js';
 import { DEFAULT_SCRIPT_DIRS } from './policy.js';
+import { RefusalLog } from './refusal-log.js';
 import { ClientSession, type HelperLog, closeGracefully, errorFrame } from './session.js';
-import { listenOnFd, listenOnPath } from './socket-file.js';
+import { listenOnFd, listenOnPath, repairDirectory } from './socket-file.js';
 import { TunnelRegistry } from './tunnels.js';
 
 export type { HelperLog } from './session.js';
@@ -20,12 +29,15 @@ export interface HelperOptions {
   /** where the data plane keeps its crash records; handed to cleanupStale */
   stateDir: string;
   log: HelperLog;
-  /** when set, only this uid (and root) may connect */
-  allowedUid?: number;
+  /** who may open tunnels besides root (app/helper/access.ts) */
+  access: AccessRules;
   /** admin-owned directories a vpnc-script may come from; DEFAULT_SCRIPT_DIRS otherwise */
   scriptDirs?: readonly string[];
   /** the data plane's undo of what a previous (crashed) run left configured */
-  cleanupStale?: (stateDir: string) => Promise<CleanupReport>;
+  cleanupStale?: (
+    stateDir: string,
+    options: { scriptDirs: readonly string[] },
+  ) => Promise<CleanupReport>;
   /** an already-bound listening socket (systemd socket activation) instead of socketPath */
   listenFd?: number;
   /** told whenever a client connects or goes away (idle exit) */
@@ -41,12 +53,19 @@ export interface HelperServer {
 export async function startHelper(options: HelperOptions): Promise<HelperServer> {
   const { log } = options;
   const peerCredentials = loadPeerCredentials();
-  if (options.cleanupStale) await cleanUp(options.cleanupStale, options.stateDir, log);
+  const access = resolveAccess(options.access, groupId);
+  const scriptDirs = options.scriptDirs ?? DEFAULT_SCRIPT_DIRS;
+  if (options.cleanupStale) {
+    const { cleanupStale } = options;
+    await cleanUp(() => cleanupStale(options.stateDir, { scriptDirs }), log);
+  }
+  const refusals = new RefusalLog(log);
   const context = {
     dataPlane: options.dataPlane,
     tunnels: new TunnelRegistry(),
-    scriptDirs: options.scriptDirs ?? DEFAULT_SCRIPT_DIRS,
+    scriptDirs,
     log,
+    refusals,
   };
   const sessions = new Set<ClientSession>();
   const changed = () => options.onConnectionsChanged?.(sessions.size);
@@ -60,10 +79,13 @@ export async function startHelper(options: HelperOptions): Promise<HelperServer>
       socket.destroy();
       return;
     }
-    if (options.allowedUid !== undefined && peer.uid !== options.allowedUid && peer.uid !== 0) {
-      const reason = `only uid ${options.allowedUid} may use this helper`;
-      log('warn', `refused connection from uid ${peer.uid} (pid ${peer.pid}): ${reason}`);
-      socket.on('error', () => undefined).write(errorFrame(null, 'forbidden', reason));
+    const refused = accessProblem(access, peer);
+    if (refused !== undefined) {
+      refusals.refused(
+        peer.uid,
+        `refused connection from uid ${peer.uid} (pid ${peer.pid}): ${refused}`,
+      );
+      socket.on('error', () => undefined).write(errorFrame(null, 'forbidden', refused));
       closeGracefully(socket);
       return;
     }
@@ -79,13 +101,17 @@ export async function startHelper(options: HelperOptions): Promise<HelperServer>
 
   const server = createServer(accept);
   if (options.listenFd === undefined) {
-    await listenOnPath(server, options.socketPath);
+    await listenOnPath(server, options.socketPath, socketOwnership(access));
   } else {
     await listenOnFd(server, options.listenFd);
+    // the service manager made the directory, but a root run of the CLI may have narrowed it
+    await repairDirectory(dirname(options.socketPath)).catch((error: Error) =>
+      log('warn', `cannot check the socket's directory: ${error.message}`),
+    );
   }
   log(
     'info',
-    `helper listening on ${options.socketPath} (protocol version ${HELPER_PROTOCOL_VERSION})`,
+    `helper listening on ${options.socketPath} (protocol version ${HELPER_PROTOCOL_VERSION}); ${describeAccess(access)}`,
   );
   return {
     socketPath: options.socketPath,
@@ -100,13 +126,9 @@ export async function startHelper(options: HelperOptions): Promise<HelperServer>
   };
 }
 
-async function cleanUp(
-  cleanupStale: (stateDir: string) => Promise<CleanupReport>,
-  stateDir: string,
-  log: HelperLog,
-): Promise<void> {
+async function cleanUp(cleanupStale: () => Promise<CleanupReport>, log: HelperLog): Promise<void> {
   try {
-    const report = await cleanupStale(stateDir);
+    const report = await cleanupStale();
     for (const path of report.restored) log('info', `restored what a previous run left: ${path}`);
     for (const path of report.skipped) log('info', `left alone (its process still runs): ${path}`);
     for (const path of report.elsewhere)

@@ -20,8 +20,10 @@ import {
 import type { NetworkSetup } from '../shared/network-setup.js';
 import { FrameReader, FrameTooLargeError, frame } from './framing.js';
 import type { PeerCredentials } from './peer-credentials.js';
+import { gatewayProblem } from './gateway-policy.js';
 import { checkScriptPath, localPortProblem } from './policy.js';
-import type { Tunnel, TunnelRegistry } from './tunnels.js';
+import type { RefusalLog } from './refusal-log.js';
+import { MAX_TUNNELS_PER_USER, type Tunnel, type TunnelRegistry } from './tunnels.js';
 
 export type HelperLog = (level: LogLevel, message: string) => void;
 
@@ -30,6 +32,8 @@ export interface SessionContext {
   tunnels: TunnelRegistry;
   scriptDirs: readonly string[];
   log: HelperLog;
+  /** refusals: logged at a bounded rate per uid */
+  refusals: RefusalLog;
 }
 
 type Outgoing = WithoutEnvelope<HelperFrame, 'v'>;
@@ -175,6 +179,7 @@ export class ClientSession {
         const tunnel = this.ownTunnel(request.tunnel);
         await this.track(tunnel, tunnel.channel.deconfigureNetwork());
         tunnel.tunName = undefined;
+        tunnel.ownsRoutes = false;
         return done;
       }
       case 'close':
@@ -191,18 +196,28 @@ export class ClientSession {
     const portProblem =
       localPortProblem(options.localPort) ?? localPortProblem(options.localNattPort);
     if (portProblem) throw new Refusal('port-refused', portProblem);
+    const notAGateway = gatewayProblem(options.gateway);
+    if (notAGateway) throw new Refusal('gateway-refused', notAGateway);
+    const { tunnels } = this.context;
+    if (!tunnels.beginOpening(this.peer.uid)) {
+      throw new Refusal(
+        'too-many-tunnels',
+        `uid ${this.peer.uid} has ${MAX_TUNNELS_PER_USER} tunnels open already; close one first`,
+      );
+    }
     this.opening = true;
     let channel: IkeChannel;
     try {
       channel = await this.context.dataPlane.openIke(options);
     } finally {
       this.opening = false;
+      tunnels.endOpening(this.peer.uid);
     }
     if (this.ended) {
       await channel.close();
       throw new Error('connection closed while the tunnel was opening');
     }
-    const tunnel = this.context.tunnels.add(this.peer.uid, this, channel);
+    const tunnel = tunnels.add(this.peer.uid, this, channel, options.gateway);
     this.tunnel = tunnel;
     channel.onPacket((packet, leg) => {
       if (this.tunnel === tunnel) this.write({ type: 'packet', leg, packet });
@@ -232,11 +247,10 @@ export class ClientSession {
   }
 
   private async configureNetwork(tunnel: Tunnel, setup: NetworkSetup) {
-    const other = this.context.tunnels.usingTunName(setup.tunName, tunnel);
-    if (other) {
-      throw new Refusal('tunnel-name-in-use', `${setup.tunName} is used by tunnel ${other.id}`);
-    }
-    tunnel.tunName = setup.tunName; // reserved before any await so no other tunnel races for it
+    this.checkNetworkSetup(tunnel, setup);
+    // reserved before any await so no other request (of this tunnel or another) races for them
+    tunnel.tunName = setup.tunName;
+    tunnel.ownsRoutes = setup.script !== 'none';
     try {
       let { script } = setup;
       if (typeof script === 'object') {
@@ -255,7 +269,38 @@ export class ClientSession {
       return applied;
     } catch (error) {
       tunnel.tunName = undefined;
+      tunnel.ownsRoutes = false;
       throw error;
+    }
+  }
+
+  /** Route policy, whoever asks: one set-up per tunnel, for the gateway its IKE leg goes to,
+   * and one tunnel at a time changing the machine's routes and DNS (two could only be honoured
+   * by letting one capture the other's traffic: more specific routes, global DNS, excludes). */
+  private checkNetworkSetup(tunnel: Tunnel, setup: NetworkSetup): void {
+    if (tunnel.tunName !== undefined) {
+      throw new Refusal(
+        'already-configured',
+        `tunnel ${tunnel.id} has its network on ${tunnel.tunName} already; deconfigure it first`,
+      );
+    }
+    if (setup.gateway.toLowerCase() !== tunnel.gateway.toLowerCase()) {
+      throw new Refusal(
+        'gateway-refused',
+        `the network set-up names gateway ${setup.gateway}, but tunnel ${tunnel.id} was opened to ${tunnel.gateway}`,
+      );
+    }
+    const { tunnels } = this.context;
+    const sameName = tunnels.usingTunName(setup.tunName, tunnel);
+    if (sameName) {
+      throw new Refusal('tunnel-name-in-use', `${setup.tunName} is used by tunnel ${sameName.id}`);
+    }
+    const routed = setup.script === 'none' ? undefined : tunnels.owningRoutes(tunnel);
+    if (routed) {
+      throw new Refusal(
+        'routes-in-use',
+        `tunnel ${routed.id}${routed.ownerUid === this.peer.uid ? '' : ' of another user'} has configured the network; only one tunnel at a time may change routes and DNS`,
+      );
     }
   }
 
@@ -314,7 +359,7 @@ export class ClientSession {
     let code = 'failed';
     if (error instanceof Refusal) {
       code = error.code;
-      this.context.log('warn', `refused ${what} from ${this.who}: ${message}`);
+      this.context.refusals.refused(this.peer.uid, `refused ${what} from ${this.who}: ${message}`);
     } else {
       const dataPlaneCode = (error as { code?: unknown } | undefined)?.code;
       if (typeof dataPlaneCode === 'string' && ERROR_CODE.test(dataPlaneCode)) code = dataPlaneCode;

@@ -1,16 +1,22 @@
-// The helper's listening socket on disk. Anyone may connect (mode 0666): who may do what is
-// decided per connection from SO_PEERCRED, so refusals are answered and logged. The directory
-// must be ours and not writable by others, so nobody can replace the socket with their own.
+// The helper's listening socket on disk, with the mode and group the access rules call for
+// (0660 root:roadwarrior by default; app/helper/access.ts), checked again per connection from
+// SO_PEERCRED so refusals are answered and logged. The directory must be ours and not writable
+// by others, so nobody can replace the socket with their own, and searchable by everyone, so
+// the socket's own mode is what decides.
 import { type Server, connect } from 'node:net';
-import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-const SOCKET_MODE = 0o666;
 const DIRECTORY_MODE = 0o755;
 
 /** Listens on `path`, replacing a socket a dead previous run left behind. */
-export async function listenOnPath(server: Server, path: string): Promise<void> {
-  await prepareDirectory(dirname(path));
+export async function listenOnPath(
+  server: Server,
+  path: string,
+  ownership: { mode: number; gid?: number },
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: DIRECTORY_MODE });
+  await repairDirectory(dirname(path));
   await removeStaleSocket(path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -19,7 +25,8 @@ export async function listenOnPath(server: Server, path: string): Promise<void> 
       resolve();
     });
   });
-  await chmod(path, SOCKET_MODE);
+  if (ownership.gid !== undefined) await chown(path, process.geteuid?.() ?? 0, ownership.gid);
+  await chmod(path, ownership.mode);
 }
 
 /** Listens on a socket the service manager already bound (systemd socket activation). */
@@ -33,8 +40,10 @@ export function listenOnFd(server: Server, fd: number): Promise<void> {
   });
 }
 
-async function prepareDirectory(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: DIRECTORY_MODE });
+/** Checks that the socket's directory is ours and not writable by others, and makes it
+ * searchable by everyone again: a root run of an older CLI left /run/roadwarrior at 0700, and
+ * every user's connect then failed with EACCES whatever the socket's own mode. */
+export async function repairDirectory(dir: string): Promise<void> {
   const stats = await stat(dir);
   const uid = process.geteuid?.() ?? 0;
   if (stats.uid !== uid || (stats.mode & 0o022) !== 0) {
@@ -42,6 +51,7 @@ async function prepareDirectory(dir: string): Promise<void> {
       `socket directory ${dir} must be owned by uid ${uid} and not writable by group or others`,
     );
   }
+  if ((stats.mode & 0o777) !== DIRECTORY_MODE) await chmod(dir, DIRECTORY_MODE);
 }
 
 async function removeStaleSocket(path: string): Promise<void> {

@@ -28,6 +28,10 @@ export const helperErrorCodes = [
   'tunnel-name-in-use',
   'port-refused',
   'script-refused',
+  'gateway-refused',
+  'already-configured',
+  'routes-in-use',
+  'too-many-tunnels',
   'failed',
 ] as const;
 export type HelperErrorCode = (typeof helperErrorCodes)[number];

@@ -195,6 +195,7 @@ test('crash: a SIGKILLed configurator leaves a record; cleanupStale restores the
         tunName: 'rw9',
         journal: [],
       }),
+      { mode: 0o600 }, // as the configurator writes them: others are not trusted
     );
 
     // nor one a dead process made in another network namespace (the directory is host-wide)
@@ -209,6 +210,7 @@ test('crash: a SIGKILLed configurator leaves a record; cleanupStale restores the
         tunName: 'rw8',
         journal: [{ what: 'x', undo: { program: 'ip', args: ['link', 'del', 'dev', 'lo'] } }],
       }),
+      { mode: 0o600 },
     );
 
     const report = await cleanupStale(stateDir);

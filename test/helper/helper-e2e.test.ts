@@ -221,8 +221,8 @@ test('malformed, unknown-version and oversized frames are refused with a reason;
   await good.close();
 });
 
-test('with allowedUid set, root (admin tools, tests) is still served', async (t) => {
-  const lab = await startTestHelper({ allowedUid: 4242 });
+test('with only uid 4242 allowed, root (admin tools, tests) is still served', async (t) => {
+  const lab = await startTestHelper({ access: { uids: [4242] } });
   t.after(() => lab.stop());
   const { channel, fake } = await lab.openChannel();
   assert.equal(channel.localPort, fake.localPort);

@@ -68,15 +68,22 @@ test('a request from another uid for a tunnel it does not own is refused and log
 });
 
 test('a helper reserved for one uid refuses other users at connect, with a logged reason', async (t) => {
-  const lab = await startTestHelper({ allowedUid: 4242 });
+  const lab = await startTestHelper({ access: { uids: [4242] } });
   t.after(() => lab.stop());
   const answers = await asNobody(lab.socketPath, [
     { v, id: 1, method: 'openIke', options: { gateway: GATEWAY } },
   ]);
   assert.deepEqual(answers, [
-    { v, type: 'error', id: null, code: 'forbidden', message: 'only uid 4242 may use this helper' },
+    {
+      v,
+      type: 'error',
+      id: null,
+      code: 'forbidden',
+      message:
+        'uid 65534 may not use the Roadwarrior helper: only root and uid 4242 may open tunnels',
+    },
   ]);
-  await lab.waitForLog(/refused connection from uid 65534 \(pid \d+\): only uid 4242/);
+  await lab.waitForLog(/refused connection from uid 65534 \(pid \d+\): .*only root and uid 4242/);
   assert.equal(lab.dataPlane.channels.length, 0);
   // root is served as before
   const { channel } = await lab.openChannel();

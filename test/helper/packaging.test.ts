@@ -121,9 +121,9 @@ test('pkexec path: the wrapper takes no user arguments; its helper serves only P
   await stranger.exited;
   assert.match(
     stranger.stdout.join('\n'),
-    /"code":"forbidden","message":"only uid 65534 may use this helper"/,
+    /"code":"forbidden","message":"uid 4243 may not use the Roadwarrior helper: only root and uid 65534 may open tunnels"/,
   );
-  await helper.waitForLine(/refused connection from uid 4243 .*only uid 65534/);
+  await helper.waitForLine(/refused connection from uid 4243 .*only root and uid 65534/);
 
   const invoker = runTs('./raw-client-cli.ts', [temp.socketPath, message], { uid: 65534 });
   await invoker.exited;

@@ -2,6 +2,7 @@
 // gone (the builtin journal backwards, or the script with reason=disconnect) and deletes them.
 import { rm } from 'node:fs/promises';
 import { type CrashRecord, currentNetnsInode, readCrashRecords } from './crash-record.js';
+import { checkScriptPath } from './script-policy.js';
 import { SystemCommands } from './system-commands.js';
 import { replayUndo } from './undo-journal.js';
 import { runVpncScript } from './vpnc-script-run.js';
@@ -13,18 +14,31 @@ export interface CleanupReport {
   skipped: string[];
   /** records made in another network namespace, left for a run there */
   elsewhere: string[];
-  /** records that could not be replayed completely (kept) or read (deleted), with the reason */
+  /** records that could not be replayed completely (kept), read (deleted) or trusted (kept,
+   * never replayed: a symlink, another owner, a mode other than 0600), with the reason */
   failed: string[];
+}
+
+export interface CleanupOptions {
+  /** limit per program run */
+  timeoutMs?: number;
+  /** when set, a recorded vpnc-script is replayed only if it still passes the script policy
+   * for these directories (the helper's; a root CLI replays what its root user chose) */
+  scriptDirs?: readonly string[];
 }
 
 export async function cleanupStale(
   stateDir: string,
-  options: { timeoutMs?: number } = {},
+  options: CleanupOptions = {},
 ): Promise<CleanupReport> {
   const report: CleanupReport = { restored: [], skipped: [], elsewhere: [], failed: [] };
   const here = currentNetnsInode();
-  for (const { path, record, error } of await readCrashRecords(stateDir)) {
-    if (!record) {
+  for (const { path, record, error, untrusted } of await readCrashRecords(stateDir)) {
+    if (untrusted !== undefined) {
+      report.failed.push(
+        `${path}: ignored, ${untrusted} (a crash record must be a root-owned 0600 file)`,
+      );
+    } else if (!record) {
       await rm(path, { force: true });
       report.failed.push(`${path}: unreadable, deleted (${error ?? 'unknown'})`);
     } else if (isRunning(record.pid)) {
@@ -36,7 +50,7 @@ export async function cleanupStale(
     ) {
       report.elsewhere.push(path);
     } else {
-      const left = await replay(record, options.timeoutMs);
+      const left = await replay(record, options);
       if (left.length === 0) {
         await rm(path, { force: true });
         report.restored.push(path);
@@ -48,11 +62,17 @@ export async function cleanupStale(
   return report;
 }
 
-async function replay(record: CrashRecord, timeoutMs: number | undefined): Promise<string[]> {
-  const commands = new SystemCommands({ netns: record.netns, timeoutMs });
+async function replay(record: CrashRecord, options: CleanupOptions): Promise<string[]> {
+  const commands = new SystemCommands({ netns: record.netns, timeoutMs: options.timeoutMs });
   if (record.kind === 'builtin') return replayUndo(record.journal, commands);
+  let script = record.script;
+  if (options.scriptDirs !== undefined) {
+    const verdict = await checkScriptPath(script, options.scriptDirs);
+    if (!verdict.ok) return [`script refused on replay: ${verdict.reason}`];
+    script = verdict.path;
+  }
   try {
-    await runVpncScript(commands, record.script, record.env);
+    await runVpncScript(commands, script, record.env);
     return [];
   } catch (error) {
     return [error instanceof Error ? error.message : String(error)];

@@ -10,8 +10,11 @@ export interface NetworkConfigurator {
 }
 
 export interface ConfiguratorOptions {
-  /** where crash records go (default /run/roadwarrior) */
+  /** where crash records go (default /run/roadwarrior/records) */
   stateDir?: string;
+  /** admin directories a recorded vpnc-script must still lie in to be replayed after a crash
+   * (the helper's script policy); unset: replayed as recorded (a root CLI's own choice) */
+  scriptDirs?: readonly string[];
   /** work inside this network namespace: `ip -n <ns>`, `ip netns exec <ns> <program>` */
   netns?: string;
   /** limit per program run (ip, resolvectl, vpnc-script), default 20 s */

@@ -1,14 +1,29 @@
 // Crash records: before changing anything, a configurator writes down how to take it back, so
 // a later run can restore the network when this process died without undoing (SIGKILL, power
-// to the helper cut). Removed after a clean undo.
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// to the helper cut). Removed after a clean undo. They are replayed as root, so only a regular
+// file this user (root) owns with mode 0600, opened without following a symlink, is believed.
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { open, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { journalEntrySchema } from './undo-journal.js';
 
-/** tmpfs on Linux: records vanish at reboot, together with the state they describe. */
-export const DEFAULT_STATE_DIR = '/run/roadwarrior';
+/** tmpfs on Linux: records vanish at reboot, together with the state they describe. A directory
+ * of their own (0700) below the helper's socket directory (0755): narrowing one never makes the
+ * other unreachable. */
+export const DEFAULT_STATE_DIR = '/run/roadwarrior/records';
+const STATE_DIR_MODE = 0o700;
+const PARENT_DIR_MODE = 0o755;
+const RECORD_MODE = 0o600;
 
 const RECORD_FILE = /^netconfig-\d+-[A-Za-z0-9_.-]+\.json$/;
 
@@ -52,11 +67,22 @@ export class CrashRecordFile {
    * each of them through libuv's thread pool costs an event-loop round trip, and the connect
    * waits for the record before it may change the network. */
   write(record: CrashRecord): void {
-    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(this.stateDir), { recursive: true, mode: PARENT_DIR_MODE });
+    mkdirSync(this.stateDir, { recursive: true, mode: STATE_DIR_MODE });
     const temporary = `${this.path}.tmp`;
     const stamped =
       record.netns === undefined ? { ...record, netnsInode: currentNetnsInode() } : record;
-    writeFileSync(temporary, JSON.stringify(stamped), { mode: 0o600 });
+    const fd = openSync(
+      temporary,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      RECORD_MODE,
+    );
+    try {
+      fchmodSync(fd, RECORD_MODE); // a leftover temporary may have had another mode
+      writeSync(fd, JSON.stringify(stamped));
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, this.path);
   }
 
@@ -80,6 +106,8 @@ export interface StoredRecord {
   /** absent when the file could not be read as a record */
   record?: CrashRecord;
   error?: string;
+  /** set when the file is not one this process can trust (left in place, never replayed) */
+  untrusted?: string;
 }
 
 export async function readCrashRecords(stateDir: string): Promise<StoredRecord[]> {
@@ -96,13 +124,39 @@ export async function readCrashRecords(stateDir: string): Promise<StoredRecord[]
       .map(async (name): Promise<StoredRecord> => {
         const path = join(stateDir, name);
         try {
-          return {
-            path,
-            record: crashRecordSchema.parse(JSON.parse(await readFile(path, 'utf8'))),
-          };
+          return await readTrusted(path);
         } catch (error) {
           return { path, error: error instanceof Error ? error.message : String(error) };
         }
       }),
   );
+}
+
+/** Opens without following a symlink (ELOOP) and without blocking on a FIFO, then judges the
+ * file it opened (fstat), so it cannot be swapped between the check and the read. */
+async function readTrusted(path: string): Promise<StoredRecord> {
+  let file;
+  try {
+    file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') {
+      return { path, untrusted: 'a symbolic link' };
+    }
+    throw error;
+  }
+  try {
+    const stats = await file.stat();
+    const uid = process.geteuid?.() ?? 0;
+    const untrusted = !stats.isFile()
+      ? 'not a regular file'
+      : stats.uid !== uid
+        ? `owned by uid ${stats.uid}, not ${uid}`
+        : (stats.mode & 0o7777) !== RECORD_MODE
+          ? `mode ${(stats.mode & 0o7777).toString(8).padStart(4, '0')}, not 0600`
+          : undefined;
+    if (untrusted !== undefined) return { path, untrusted };
+    return { path, record: crashRecordSchema.parse(JSON.parse(await file.readFile('utf8'))) };
+  } finally {
+    await file.close();
+  }
 }

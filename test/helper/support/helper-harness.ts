@@ -6,6 +6,8 @@ import type { LogLevel } from '../../../app/shared/events.js';
 import { type FakeChannel, FakeDataPlane } from './fake-data-plane.js';
 import { type TempSocket, tempSocket } from './temp-socket.js';
 
+export const NOBODY = 65534;
+
 export interface TestHelper {
   helper: HelperServer;
   dataPlane: FakeDataPlane;
@@ -26,6 +28,8 @@ export async function startTestHelper(
   const logs: TestHelper['logs'] = [];
   const helper = await startHelper({
     stateDir: temp.dir,
+    // the tests' other user (nobody) may open tunnels unless a test narrows it
+    access: { uids: [NOBODY] },
     ...options,
     socketPath: temp.socketPath,
     dataPlane,
