@@ -58,6 +58,9 @@ export function humanRenderer(write: (line: string) => void, level: LogLevel): R
       case 'error':
         write(`error (${event.code}): ${event.message}\n`);
         break;
+      case 'warning':
+        write(`warning (${event.code}): ${event.message}\n`);
+        break;
       case 'counters':
         break;
     }

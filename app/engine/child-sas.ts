@@ -14,9 +14,10 @@ import type { MessageIds } from './message-ids.js';
 import type { Messenger } from './messenger.js';
 import type { Phase1Result } from './phase1.js';
 import { DH_GROUPS, offeredEspProposals } from './proposals.js';
-import { HashMismatchError } from './protected-message.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ipsecSaEvent, spiHex } from './sa-events.js';
+import { UnauthenticatedError } from './unauthenticated.js';
+import { childSaWarnings } from './security-warnings.js';
 import { DecodeError } from './wire/codec.js';
 import { EncapsulationMode } from './wire/constants.js';
 import type { RawMessage } from './wire/message.js';
@@ -129,7 +130,11 @@ export class ChildSas {
     } catch (error) {
       // the connection ended while we answered: nothing to report
       if (session.isEnding()) return;
-      if (error instanceof HashMismatchError || error instanceof DecodeError) {
+      if (error instanceof UnauthenticatedError) {
+        session.messenger().dropUnauthenticated(error, '(a Quick Mode the gateway starts)', 'debug');
+        return;
+      }
+      if (error instanceof DecodeError) {
         session.log.debug(
           'phase2',
           `dropped a Quick Mode message from the gateway: ${error.message}`,
@@ -190,6 +195,7 @@ export class ChildSas {
     this.children.push(child);
     this.scheduleRekey(child);
     this.session.emit(ipsecSaEvent(child.pair, rekeyCount, 'installed', result.pfsGroup));
+    for (const warning of childSaWarnings(result.pair, result.pfsGroup)) this.session.emit(warning);
     this.session.log.info(
       'phase2',
       `ESP SA ${result.proposal.text} in ${spiHex(result.pair.inbound.spi)} out ${spiHex(result.pair.outbound.spi)}, lifetime ${result.pair.lifetime.seconds} s`,

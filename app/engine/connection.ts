@@ -27,9 +27,10 @@ import { MessageIds } from './message-ids.js';
 import { DEFAULT_RETRANSMIT, Messenger } from './messenger.js';
 import { isErrorNotification, notifyError, notifyName } from './notify-errors.js';
 import { type Phase1Result, runPhase1 } from './phase1.js';
-import { HashMismatchError } from './protected-message.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ikeSaEvent } from './sa-events.js';
+import { UnauthenticatedError } from './unauthenticated.js';
+import { WarningLedger, groupKeyWarning, phase1Warnings } from './security-warnings.js';
 import { configureTunnel } from './tunnel-network.js';
 import { DecodeError } from './wire/codec.js';
 import { ExchangeType, NotifyType, ProtocolId } from './wire/constants.js';
@@ -61,6 +62,7 @@ export class Connection implements VpnConnection {
   /** a DELETE of the IKE SA during XAuth is how some gateways say "wrong password" */
   private xauthRunning = false;
   private readonly messageIds = new MessageIds();
+  private readonly warnings = new WarningLedger();
   private readonly childSas: ChildSas;
   private gatewayAddress = '';
   private ending = false;
@@ -99,6 +101,7 @@ export class Connection implements VpnConnection {
   }
 
   private emit(event: EngineEvent): void {
+    if (event.type === 'warning' && !this.warnings.isNew(event)) return;
     this.hub.emit(event);
   }
 
@@ -186,6 +189,8 @@ export class Connection implements VpnConnection {
     });
     this.phase1 = phase1;
     this.emit(ikeSaEvent(phase1, profile, (this.channel as IkeChannel).localNattPort));
+    this.emit(groupKeyWarning(profile));
+    for (const warning of phase1Warnings(phase1.chosen)) this.emit(warning);
 
     if (profile.authMethod === 'xauth-psk') {
       if (initialContact) this.setState('xauth');
@@ -331,21 +336,17 @@ export class Connection implements VpnConnection {
     const phase1 = this.phase1;
     if (!phase1) return false;
     if (isInformational(message)) {
-      if (!(message.header.flags & 1)) {
-        this.log.debug('informational', 'ignored an unauthenticated informational message');
-        return true;
-      }
       try {
         const content = openInformational(phase1.sa, message);
         for (const notification of content.notifications)
           this.onNotification(notification.notifyType, notification.data);
         for (const deletion of content.deletes) this.onDelete(deletion.protocolId, deletion.spis);
       } catch (error) {
-        if (error instanceof HashMismatchError || error instanceof DecodeError) {
+        if (error instanceof UnauthenticatedError)
+          (this.messenger as Messenger).dropUnauthenticated(error, '(informational)', 'debug');
+        else if (error instanceof DecodeError)
           this.log.debug('informational', `dropped an informational message: ${error.message}`);
-          return true;
-        }
-        throw error;
+        else throw error;
       }
       return true;
     }
@@ -375,7 +376,7 @@ export class Connection implements VpnConnection {
     if (isErrorNotification(type)) {
       const stage =
         this.state === 'connected' || this.state === 'rekeying' ? 'phase2' : 'after-phase1';
-      const error = notifyError(type, stage);
+      const error = notifyError(type, stage, true);
       if (this.state === 'connected') this.log.warn('informational', error.message);
       else void this.fail(error);
       return;

@@ -49,6 +49,8 @@ export const errorCodes = [
   'helper-unavailable',
   /** the privileged helper went away mid-session; the tunnel went with it */
   'helper-lost',
+  /** the OS keychain holding the profile's secrets cannot be reached or refused */
+  'keychain-unavailable',
   'cancelled',
   'internal',
 ] as const;
@@ -197,6 +199,71 @@ export const ErrorEventSchema = z.object({
   fatal: z.boolean(),
 });
 
+/** Stable warning codes: things that work but that a network engineer would point out. */
+export const warningCodes = [
+  /** aggressive mode with a group PSK: the group key is no secret, XAuth protects the user */
+  'aggressive-mode-group-psk',
+  /** a weak algorithm or DH group was negotiated (the message names it) */
+  'weak-algorithm',
+  /** Quick Mode without PFS: one stolen phase 1 key exposes every ESP key under it */
+  'pfs-off',
+  /** a full tunnel whose DNS servers could not be set: names resolve outside the tunnel */
+  'dns-not-set',
+  /** a full tunnel whose IPv6 traffic could not be kept from leaving outside it */
+  'ipv6-not-blocked',
+] as const;
+export const WarningCodeSchema = z.enum(warningCodes);
+export type WarningCode = z.infer<typeof WarningCodeSchema>;
+
+export const WarningEventSchema = z.object({
+  type: z.literal('warning'),
+  at,
+  code: WarningCodeSchema,
+  /** plain words for the user, complete in itself */
+  message: z.string(),
+});
+
+/** Stable diagnosis codes (issue 14): what went wrong, named for the user and the help desk.
+ * The engine's diagnosis table (app/engine/diagnosis/table.ts) gives each its cause and advice. */
+export const diagnosisCodes = [
+  'name-unresolved',
+  'no-answer',
+  'icmp-unreachable',
+  'phase1-no-proposal',
+  'group-psk-wrong',
+  'unknown-group',
+  'xauth-rejected',
+  'no-address',
+  'udp-4500-blocked',
+  'phase2-refused',
+  'esp-blocked',
+  'peer-dead',
+  'sas-deleted',
+  'gateway-restarted',
+  'network-setup-failed',
+  'keychain-unavailable',
+  'auth-unsupported',
+] as const;
+export const DiagnosisCodeSchema = z.enum(diagnosisCodes);
+export type DiagnosisCode = z.infer<typeof DiagnosisCodeSchema>;
+
+/** The connection's one current diagnosis, raised while connecting, on failure or while
+ * connected (esp-blocked); `cleared: true` withdraws it (the evidence went away). */
+export const DiagnosisEventSchema = z.object({
+  type: z.literal('diagnosis'),
+  at,
+  code: DiagnosisCodeSchema,
+  /** one sentence in plain words */
+  cause: z.string(),
+  /** what was seen: unanswered messages and how often, notifications, silent counters */
+  evidence: z.array(z.string()),
+  /** what to try */
+  next: z.string(),
+  /** the step the fault is in: the desktop stepper marks it */
+  phase: PhaseSchema,
+  cleared: z.boolean(),
+});
+
 export const EngineEventSchema = z.union([
   StateEventSchema,
   IkeSaEventSchema,
@@ -205,6 +272,8 @@ export const EngineEventSchema = z.union([
   CountersEventSchema,
   LogEventSchema,
   ErrorEventSchema,
+  WarningEventSchema,
+  DiagnosisEventSchema,
 ]);
 
 export type StateEvent = z.infer<typeof StateEventSchema>;
@@ -214,4 +283,6 @@ export type NetworkEvent = z.infer<typeof NetworkEventSchema>;
 export type CountersEvent = z.infer<typeof CountersEventSchema>;
 export type LogEvent = z.infer<typeof LogEventSchema>;
 export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
+export type WarningEvent = z.infer<typeof WarningEventSchema>;
+export type DiagnosisEvent = z.infer<typeof DiagnosisEventSchema>;
 export type EngineEvent = z.infer<typeof EngineEventSchema>;

@@ -9,6 +9,7 @@ import {
   IpsecSaEventSchema,
   LogEventSchema,
   NetworkEventSchema,
+  WarningEventSchema,
 } from './events.js';
 
 export const secretKinds = ['group-psk', 'xauth-password'] as const;
@@ -138,6 +139,8 @@ export const ServiceSnapshotSchema = z.object({
   connectedAt: z.number().optional(),
   ike: IkeSaEventSchema.optional(),
   ipsec: z.array(IpsecSaEventSchema),
+  /** what a network engineer would point out about this connection (SA details shows them) */
+  warnings: z.array(WarningEventSchema),
   network: NetworkEventSchema.optional(),
   counters: CountersEventSchema.optional(),
   reconnect: ReconnectStateSchema.optional(),

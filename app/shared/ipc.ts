@@ -161,7 +161,10 @@ export type {
   LogLevel,
   NetworkEvent,
   Phase,
+  WarningCode,
+  WarningEvent,
 } from './events.js';
+export { dhGroupLabel } from './algorithms.js';
 export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, ProfileSchema } from './profile.js';
 export type { Profile, ProfileInput } from './profile.js';
 export * from './ipc-schemas.js';

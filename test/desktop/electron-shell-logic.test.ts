@@ -25,6 +25,7 @@ const base: ServiceSnapshot = {
   phase: 'idle',
   engineState: 'idle',
   ipsec: [],
+  warnings: [],
   keychain: { available: true },
 };
 

@@ -159,6 +159,11 @@ test('the app connects through the XAuth prompt and shows the negotiated tunnel'
     assert.equal(screen.getByTestId('virtual-ip').textContent, '10.99.0.10');
     assert.equal(screen.getByTestId('split-networks').textContent, '10.20.0.0/16');
     assert.equal(screen.getByTestId('ipsec-spis').textContent, 'c0ffee01 / 5eed0001');
+    // the engine's warning, visible beside the SA details, in the engine's own words
+    const note = screen.getByRole('note');
+    assert.equal(note.dataset.code, 'aggressive-mode-group-psk');
+    assert.match(note.textContent ?? '', /The group key is not a secret/);
+    assert.match(note.textContent ?? '', /travels in clear/);
     assert.match(
       screen.getByTestId('state-pill').textContent ?? '',
       /Connected · Office · 10\.99\.0\.10/,

@@ -40,6 +40,8 @@ export class ServiceBus {
     this.emit({ name: 'engine', payload: { seq, event } });
     this.current = applyEngineEvent(this.current, event);
     if (changesSnapshotView(event)) this.emit({ name: 'snapshot', payload: this.current });
+    // the log pane and the saved log keep warnings too
+    if (event.type === 'warning') this.log('warn', event.message);
   }
 
   /** the service's own log lines, in the same stream as the engine's */

@@ -4,7 +4,7 @@ import type { EngineEvent } from '../../shared/events.js';
 import type { ServiceSnapshot } from '../../shared/ipc-schemas.js';
 
 export function initialSnapshot(keychain: ServiceSnapshot['keychain']): ServiceSnapshot {
-  return { phase: 'idle', engineState: 'idle', ipsec: [], keychain };
+  return { phase: 'idle', engineState: 'idle', ipsec: [], warnings: [], keychain };
 }
 
 /** The snapshot with the SA, network and failure details of a new attempt cleared. */
@@ -17,7 +17,7 @@ export function freshAttempt(snapshot: ServiceSnapshot): ServiceSnapshot {
     connectedAt: _connectedAt,
     ...rest
   } = snapshot;
-  return { ...rest, engineState: 'idle', ipsec: [] };
+  return { ...rest, engineState: 'idle', ipsec: [], warnings: [] };
 }
 
 export function applyEngineEvent(snapshot: ServiceSnapshot, event: EngineEvent): ServiceSnapshot {
@@ -48,6 +48,10 @@ export function applyEngineEvent(snapshot: ServiceSnapshot, event: EngineEvent):
           at: event.at,
         },
       };
+    case 'warning':
+      return snapshot.warnings.some((w) => w.code === event.code && w.message === event.message)
+        ? snapshot
+        : { ...snapshot, warnings: [...snapshot.warnings, event] };
     case 'log':
       return snapshot;
   }

@@ -3,7 +3,7 @@
 import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ipc.js';
 import { CountersPanel } from './CountersPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';
-import { IkeSaCard, IpsecSaCard } from './SaDetails.js';
+import { IkeSaCard, IpsecSaCard, SecurityNotes } from './SaDetails.js';
 import { FailureCard, ReconnectCard, headline } from './StatusCards.js';
 import { TunnelCard } from './TunnelDetails.js';
 import { useAction, useAppState, useNow, useStore } from './hooks.js';
@@ -125,7 +125,10 @@ function Details({
     ...snapshot.ipsec.map((sa) => <IpsecSaCard key={sa.id} sa={sa} now={now} />),
   ];
   const ike = snapshot.ike ? (
-    <IkeSaCard key="ike" ike={snapshot.ike} counters={counters} now={now} />
+    <>
+      <SecurityNotes key="notes" warnings={snapshot.warnings} />
+      <IkeSaCard key="ike" ike={snapshot.ike} counters={counters} now={now} />
+    </>
   ) : undefined;
   if (!left.length && !ike) return null;
   return (

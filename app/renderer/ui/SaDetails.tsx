@@ -1,18 +1,22 @@
 // Phase 1 (IKE SA) and phase 2 (IPsec SA) as negotiated: what a head-end's `show crypto isakmp
 // sa detail` / `show crypto ipsec sa` would tell, from the client's side.
-import type { CountersEvent, IkeSaEvent, IpsecSaEvent } from '../../shared/ipc.js';
+import {
+  type CountersEvent,
+  type IkeSaEvent,
+  type IpsecSaEvent,
+  type WarningCode,
+  type WarningEvent,
+  dhGroupLabel,
+} from '../../shared/ipc.js';
 import { Card, KeyValues } from './KeyValues.js';
 import { formatAgo, formatDuration, formatNet } from './format.js';
 
-const DH_GROUPS: Record<number, string> = {
-  1: 'MODP 768',
-  2: 'MODP 1024',
-  5: 'MODP 1536',
-  14: 'MODP 2048',
-  15: 'MODP 3072',
-  16: 'MODP 4096',
-  19: 'ECP 256',
-  20: 'ECP 384',
+const WARNING_TITLES: Record<WarningCode, string> = {
+  'aggressive-mode-group-psk': 'The group key is not a secret',
+  'weak-algorithm': 'Weak algorithm in use',
+  'pfs-off': 'No perfect forward secrecy',
+  'dns-not-set': 'DNS does not go through the tunnel',
+  'ipv6-not-blocked': 'IPv6 may bypass the tunnel',
 };
 
 function remaining(since: number, lifetimeSeconds: number, now: number): string {
@@ -47,10 +51,7 @@ export function IkeSaCard({
           ['Cookies (I / R)', `${ike.initiatorCookie} / ${ike.responderCookie}`, { mono: true }],
           ['Encryption', ike.encryption],
           ['Integrity', ike.hash],
-          [
-            'DH group',
-            `${ike.dhGroup}${DH_GROUPS[ike.dhGroup] ? ` (${DH_GROUPS[ike.dhGroup]})` : ''}`,
-          ],
+          ['DH group', dhGroupLabel(ike.dhGroup)],
           ['Authentication', ike.authMethod],
           [
             'Lifetime left',
@@ -86,18 +87,35 @@ export function IpsecSaCard({ sa, now }: { sa: IpsecSaEvent; now: number }) {
         rows={[
           ['SPI in / out', `${sa.spiIn} / ${sa.spiOut}`, { mono: true, testId: 'ipsec-spis' }],
           ['Transform', sa.transform],
-          [
-            'PFS',
-            sa.pfsGroup
-              ? `group ${sa.pfsGroup}${DH_GROUPS[sa.pfsGroup] ? ` (${DH_GROUPS[sa.pfsGroup]})` : ''}`
-              : 'off',
-          ],
+          ['PFS', sa.pfsGroup ? `group ${dhGroupLabel(sa.pfsGroup)}` : 'off'],
           ['Lifetime left', remaining(sa.at, sa.lifetimeSeconds, now)],
           ['Rekeys', String(sa.rekeyCount)],
           ['Local', sa.localSelectors.map(formatNet).join(', '), { mono: true }],
           ['Remote', sa.remoteSelectors.map(formatNet).join(', '), { mono: true }],
         ]}
       />
+    </Card>
+  );
+}
+
+/** What the engine warned about this connection, in its own words under a short title. */
+export function SecurityNotes({ warnings }: { warnings: WarningEvent[] }) {
+  if (!warnings.length) return null;
+  return (
+    <Card title="Security notes">
+      <ul className="security-notes">
+        {warnings.map((w) => (
+          <li
+            key={`${w.code}:${w.message}`}
+            role="note"
+            data-code={w.code}
+            className="alert alert-warning"
+          >
+            <h3>{WARNING_TITLES[w.code]}</h3>
+            <p>{w.message}</p>
+          </li>
+        ))}
+      </ul>
     </Card>
   );
 }

@@ -4,6 +4,7 @@
 // desktop tests and the browser e2e run the real VpnService against it.
 import type { ConnectOptions, VpnConnection, XauthRequest } from '../../../app/engine/api.js';
 import { EngineError } from '../../../app/engine/api.js';
+import { groupKeyWarning } from '../../../app/engine/security-warnings.js';
 import type { DataPlanePort } from '../../../app/shared/dataplane-port.js';
 import { splitEntryFromCidr } from '../../../app/shared/net.js';
 import type { ConnectionState, EngineEvent, LogLevel, Phase } from '../../../app/shared/events.js';
@@ -139,6 +140,7 @@ export class FakeConnection implements VpnConnection {
         'the gateway did not accept the group key (check the group name and key)',
       );
     this.emitIkeSa();
+    this.emit(groupKeyWarning(profile));
     await this.pause();
     if (profile.authMethod === 'xauth-psk') await this.xauth();
     this.step('modecfg', 'modecfg', 'asking for address, DNS, domain, banner, split networks');
