@@ -4,7 +4,8 @@ import type { EspSaPair } from '../../shared/esp-sa.js';
 
 export type DataPlaneTotals = DataPlaneCounters['total'];
 
-const SUMMED_FIELDS = [
+/** the counts that add up across SAs (also the order of the addon's SA counters) */
+export const SUMMED_FIELDS = [
   'packetsIn',
   'bytesIn',
   'packetsOut',

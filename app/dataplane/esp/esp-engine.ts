@@ -14,6 +14,7 @@ import {
   type RekeyReason,
   EspSecurityAssociation,
 } from './security-association.js';
+import { checkInstallable } from './sa-limits.js';
 import { createCodecs } from './transform.js';
 
 export type DecryptResult = { packet: Buffer } | { drop: EspDropReason };
@@ -28,8 +29,6 @@ export interface InstallOptions {
   firstSequence?: number;
 }
 
-/** RFC 4303 2.1: SPI 0 is never sent and 1-255 are reserved by IANA */
-const MIN_SPI = 256;
 /** largest inner packet (IPv6: 40-byte header + 65535 payload) plus IV block and trailer */
 const MAX_CIPHER_INPUT = 40 + 65535 + 16 + 15 + 2;
 /** cipher input space: a whole receive/TUN batch of MTU-size packets per CBC cipher call */
@@ -54,15 +53,10 @@ export class EspEngine {
 
   /** Throws for a duplicate id or inbound SPI, a reserved SPI, or an unsupported transform. */
   install(sa: EspSaPair, options: InstallOptions = {}): void {
-    if (this.byId.has(sa.id)) throw new Error(`SA ${sa.id} is already installed`);
-    for (const spi of [sa.inbound.spi, sa.outbound.spi]) {
-      if (!Number.isInteger(spi) || spi < MIN_SPI || spi > 0xffffffff) {
-        throw new RangeError(`SA ${sa.id}: SPI ${spi} is reserved or out of range`);
-      }
-    }
-    if (this.bySpi.has(sa.inbound.spi)) {
-      throw new Error(`SA ${sa.id}: inbound SPI ${sa.inbound.spi} is already in use`);
-    }
+    checkInstallable(sa, {
+      hasId: (id) => this.byId.has(id),
+      hasInboundSpi: (spi) => this.bySpi.has(spi),
+    });
     const state = new EspSecurityAssociation(
       sa,
       createCodecs(sa, this.scratch, this.random),

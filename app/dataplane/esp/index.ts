@@ -5,9 +5,6 @@ export {
   type InstallOptions,
   EspEngine,
 } from './esp-engine.js';
-export {
-  type EspDropReason,
-  type RekeyReason,
-  DEFAULT_REPLAY_WINDOW,
-  ESP_DROP_REASONS,
-} from './security-association.js';
+export { type EspDropReason, type RekeyReason, ESP_DROP_REASONS } from './security-association.js';
+export { DEFAULT_REPLAY_WINDOW } from './sa-limits.js';
+export { NativeEspEngine } from './native-esp-engine.js';

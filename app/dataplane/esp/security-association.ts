@@ -7,6 +7,7 @@ import { emptySaCounters } from './esp-counters.js';
 import { ESP_SEQUENCE_OFFSET, espPayloadLength } from './esp-payload.js';
 import { NEXT_HEADER_NONE, innerPacketLength } from './inner-packet.js';
 import { ReplayWindow } from './replay-window.js';
+import { replayWindowSize, softLifetimeBytes } from './sa-limits.js';
 import { TrafficSelectors } from './traffic-selectors.js';
 
 /**
@@ -28,13 +29,9 @@ export type EspDropReason = (typeof ESP_DROP_REASONS)[number];
 /** Why an SA should be replaced soon; the IKE engine decides when. */
 export type RekeyReason = 'sequence-space' | 'kilobyte-lifetime';
 
-export const DEFAULT_REPLAY_WINDOW = 1024;
-const MAX_REPLAY_WINDOW = 1 << 20;
 const MAX_SEQUENCE = 0xffffffff;
 /** ask for a rekey with 2^20 sequence numbers left; RFC 4303 3.3.3 forbids cycling */
 const SEQUENCE_SOFT_LIMIT = 2 ** 32 - 2 ** 20;
-/** ask for a rekey at 90% of a kilobyte lifetime (RFC 2407 4.5), the head-end deletes at 100% */
-const SOFT_LIFETIME_FRACTION = 0.9;
 
 export class EspSecurityAssociation {
   readonly counters: EspSaCounters;
@@ -50,16 +47,11 @@ export class EspSecurityAssociation {
     firstSequence: number,
     private readonly onRekeyNeeded: (reason: RekeyReason) => void,
   ) {
-    const windowSize = sa.replayWindow > 0 ? sa.replayWindow : DEFAULT_REPLAY_WINDOW;
-    if (windowSize > MAX_REPLAY_WINDOW) {
-      throw new RangeError(`SA ${sa.id}: replay window too large`);
-    }
-    this.window = new ReplayWindow(windowSize);
+    this.window = new ReplayWindow(replayWindowSize(sa));
     this.selectors = new TrafficSelectors(sa.selectors);
     this.counters = emptySaCounters(sa);
     this.nextSequence = firstSequence;
-    const kilobytes = sa.lifetime.kilobytes ?? 0;
-    this.softLifetimeBytes = kilobytes > 0 ? kilobytes * 1024 * SOFT_LIFETIME_FRACTION : Infinity;
+    this.softLifetimeBytes = softLifetimeBytes(sa);
   }
 
   coversOutbound(inner: Buffer, nextHeader: number): boolean {

@@ -4,14 +4,17 @@ import type { EspSaPair } from '../../shared/esp-sa.js';
 import { type Ipv4Net, ipv4ToInt } from '../../shared/net.js';
 import { IPV4_DESTINATION_OFFSET, IPV4_SOURCE_OFFSET, NEXT_HEADER_IPV4 } from './inner-packet.js';
 
+/** A selector network as the integers a packet's address is compared with. */
+export function ipv4Range(net: Ipv4Net): { network: number; mask: number } {
+  const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
+  return { network: (ipv4ToInt(net.address) & mask) >>> 0, mask };
+}
+
 class Ipv4Ranges {
   private readonly ranges: { network: number; mask: number }[];
 
   constructor(nets: Ipv4Net[]) {
-    this.ranges = nets.map((net) => {
-      const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
-      return { network: (ipv4ToInt(net.address) & mask) >>> 0, mask };
-    });
+    this.ranges = nets.map(ipv4Range);
   }
 
   contains(address: number): boolean {

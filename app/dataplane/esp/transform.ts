@@ -32,7 +32,8 @@ const INTEGRITY: Record<string, { hmac: string; keyLength: number; icvLength: nu
   'hmac-md5-96': { hmac: 'md5', keyLength: 16, icvLength: 12 },
 };
 
-type EspTransform = { kind: 'gcm'; cipher: CipherGCMTypes } | ({ kind: 'cbc' } & CbcHmacTransform);
+export type EspTransform =
+  { kind: 'gcm'; cipher: CipherGCMTypes } | ({ kind: 'cbc' } & CbcHmacTransform);
 
 function checkKeyLengths(sa: EspSaPair, saltLength: number, integrityKeyLength: number): void {
   for (const keys of [sa.inbound, sa.outbound]) {
@@ -46,7 +47,8 @@ function checkKeyLengths(sa: EspSaPair, saltLength: number, integrityKeyLength: 
   }
 }
 
-function resolveTransform(sa: EspSaPair): EspTransform {
+/** The transform of an SA pair; RangeError for transforms or key lengths we do not implement. */
+export function resolveTransform(sa: EspSaPair): EspTransform {
   const keyBytes = sa.keyBits / 8;
   const unsupported = new RangeError(
     `SA ${sa.id}: unsupported transform ${sa.encryption}-${sa.keyBits} with ${sa.integrity}`,

@@ -1,4 +1,5 @@
-// Loads the compiled Node-API addon (native/tun.cc, udp.cc, netlink.cc) and types what it exports.
+// Loads the compiled Node-API addon (native/tun.cc, udp.cc, netlink.cc, esp.cc) and types what
+// it exports.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TunError } from './errors.js';
@@ -49,6 +50,46 @@ export interface NativeUdpSocket {
   close(): void;
 }
 
+/** What the addon's ESP engine (native/esp.cc) takes to install one SA pair. */
+export interface NativeSaSpec {
+  /** OpenSSL names: aes-256-gcm, aes-128-cbc, des-ede3-cbc, ...; sha1, sha256, md5 or '' */
+  cipher: string;
+  digest: string;
+  icvLength: number;
+  inbound: { spi: number; encryptionKey: Buffer; integrityKey: Buffer; salt: Buffer };
+  outbound: { spi: number; encryptionKey: Buffer; integrityKey: Buffer; salt: Buffer };
+  replayWindow: number;
+  /** 0: no kilobyte limit */
+  softLifetimeBytes: number;
+  firstSequence: number;
+  /** selector networks as [network, mask, network, mask, ...] */
+  local: Uint32Array;
+  remote: Uint32Array;
+}
+
+/** The addon's ESP engine (native/esp.cc): one call per batch, outputs in caller-owned slabs. */
+export interface NativeEsp {
+  /** throws when OpenSSL refuses the transform or keys, or handle/inbound SPI is taken */
+  install(handle: number, spec: NativeSaSpec): void;
+  remove(handle: number): boolean;
+  /** ESP packets back to back in slab, lengths in `lengths`: how many, or -(bytes needed) */
+  seal(packets: readonly Buffer[], slab: Buffer, lengths: Uint32Array): number;
+  /** inner packets back to back in slab, lengths in `lengths`, outcome per input (0 delivered,
+   * else ESP_DROP_REASONS index + 1): how many delivered, or -(bytes needed) */
+  open(
+    packets: readonly Buffer[],
+    slab: Buffer,
+    lengths: Uint32Array,
+    outcomes: Uint8Array,
+  ): number;
+  /** packetsIn, bytesIn, packetsOut, bytesOut, icvFailures, replayDrops, decryptErrors,
+   * paddingErrors, selectorDrops, sendErrors, lastInboundAt, lastOutboundAt */
+  saCounters(handle: number, out: Float64Array): boolean;
+  totals(): { noSaDrops: number; noRouteDrops: number; malformedDrops: number };
+  /** [handle, reason (0 sequence-space, 1 kilobyte-lifetime), ...]; clears the signal */
+  takeEvents(): number[];
+}
+
 export interface TunAddon {
   /** opens /dev/net/tun and attaches it to the named interface, in offload mode if asked and
    * the kernel agrees (plain mode by default, for users of the raw fd); throws errno errors */
@@ -70,6 +111,8 @@ export interface TunAddon {
     outcome: 'packets' | 'no-room' | 'malformed' | 'unsupported';
     packets: Buffer[];
   };
+  /** signal[0] becomes non-zero while soft-lifetime events wait for takeEvents() */
+  EspEngine: new (signal: Uint32Array) => NativeEsp;
   /** the offload mode's write side on one batch, for tests: the frames writeBatch writes */
   coalescePackets(packets: Buffer[]): Buffer[];
 }

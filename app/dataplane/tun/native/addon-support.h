@@ -217,5 +217,7 @@ class BatchReader : public Napi::ObjectWrap<T> {
 void DefineUdpSocket(Napi::Env env, Napi::Object exports);
 // Defined in netlink.cc: adds rtnetlink(netns, request) to the addon's exports.
 void DefineRtnetlink(Napi::Env env, Napi::Object exports);
+// Defined in esp.cc: adds the EspEngine class (ESP over OpenSSL EVP) to the addon's exports.
+void DefineEspEngine(Napi::Env env, Napi::Object exports);
 
 }  // namespace addon

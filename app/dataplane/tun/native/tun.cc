@@ -154,7 +154,9 @@ class Tun : public addon::BatchReader<Tun> {
       return false;
     }
     struct ifreq request = {};
-    request.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (frameHeader ? IFF_VNET_HDR : 0));
+    // IFF_TUN_EXCL: never attach (as root) to a device that exists already under that name
+    request.ifr_flags =
+        static_cast<short>(IFF_TUN | IFF_NO_PI | IFF_TUN_EXCL | (frameHeader ? IFF_VNET_HDR : 0));
     std::memcpy(request.ifr_name, requested.data(), requested.size());
     if (ioctl(fd, TUNSETIFF, &request) < 0) {
       int errnum = errno;
@@ -343,6 +345,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchLimit", Napi::Number::New(env, kBatchLimit));
   addon::DefineUdpSocket(env, exports);
   addon::DefineRtnetlink(env, exports);
+  addon::DefineEspEngine(env, exports);
   tunoffload::DefineOffloadFunctions(env, exports);
   return exports;
 }

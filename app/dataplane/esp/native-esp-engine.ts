@@ -1,0 +1,192 @@
+// The ESP data path in the addon (native/esp-sa.cc, on OpenSSL's EVP interface): the same
+// contract as EspEngine (esp-engine.ts, the tests' reference model), one native call per batch.
+// Batch results are views into slabs this object reuses: they hold until its next call in the
+// same direction, which is all a carrier needs (the TUN write and UDP send are synchronous).
+import type { DataPlaneCounters, EspSaCounters } from '../../shared/counters.js';
+import type { EspSaPair } from '../../shared/esp-sa.js';
+import type { Ipv4Net } from '../../shared/net.js';
+import { type NativeEsp, type NativeSaSpec, loadTunAddon } from '../tun/native-addon.js';
+import {
+  type DataPlaneTotals,
+  SUMMED_FIELDS,
+  addSaCounters,
+  emptySaCounters,
+  emptyTotals,
+} from './esp-counters.js';
+import type { DecryptResult, EspEngineOptions, InstallOptions } from './esp-engine.js';
+import { checkInstallable, replayWindowSize, softLifetimeBytes } from './sa-limits.js';
+import { ESP_DROP_REASONS, type EspDropReason, type RekeyReason } from './security-association.js';
+import { ipv4Range } from './traffic-selectors.js';
+import { resolveTransform } from './transform.js';
+
+/** the order of NativeEsp.saCounters() (esp::Counters) */
+const COUNTER_FIELDS = [...SUMMED_FIELDS, 'lastInboundAt', 'lastOutboundAt'] as const;
+const REKEY_REASONS: readonly RekeyReason[] = ['sequence-space', 'kilobyte-lifetime'];
+/** a receive or TUN batch of MTU-size packets fits without growing */
+const INITIAL_SLAB_BYTES = 256 * 1024;
+const INITIAL_BATCH = 64;
+
+/** one frozen result per reason: a drop allocates nothing */
+const DROPS = Object.fromEntries(
+  ESP_DROP_REASONS.map((reason) => [reason, Object.freeze({ drop: reason })]),
+) as Record<EspDropReason, DecryptResult>;
+
+interface Installed {
+  readonly handle: number;
+  readonly sa: EspSaPair;
+}
+
+/** Where a direction's outputs go: grown (rarely) when a batch needs more. */
+class Outputs {
+  slab = Buffer.allocUnsafeSlow(INITIAL_SLAB_BYTES);
+  lengths = new Uint32Array(INITIAL_BATCH);
+  outcomes = new Uint8Array(INITIAL_BATCH);
+
+  fit(packets: number, bytes = 0): void {
+    if (packets > this.lengths.length) {
+      this.lengths = new Uint32Array(packets);
+      this.outcomes = new Uint8Array(packets);
+    }
+    if (bytes > this.slab.length) this.slab = Buffer.allocUnsafeSlow(bytes);
+  }
+
+  /** the first `count` outputs as views */
+  views(count: number): Buffer[] {
+    const packets = new Array<Buffer>(count);
+    let offset = 0;
+    for (let index = 0; index < count; index++) {
+      const end = offset + this.lengths[index]!;
+      packets[index] = this.slab.subarray(offset, end);
+      offset = end;
+    }
+    return packets;
+  }
+}
+
+function ranges(nets: Ipv4Net[]): Uint32Array {
+  return Uint32Array.from(nets.flatMap((net) => Object.values(ipv4Range(net))));
+}
+
+/** The addon's install spec for an SA pair; RangeError for what we do not implement. */
+function nativeSpec(sa: EspSaPair, firstSequence: number): NativeSaSpec {
+  const transform = resolveTransform(sa);
+  const soft = softLifetimeBytes(sa);
+  return {
+    ...(transform.kind === 'gcm'
+      ? { cipher: transform.cipher, digest: '', icvLength: 16 }
+      : { cipher: transform.cipher, digest: transform.hmac, icvLength: transform.icvLength }),
+    inbound: sa.inbound,
+    outbound: sa.outbound,
+    replayWindow: replayWindowSize(sa),
+    softLifetimeBytes: Number.isFinite(soft) ? soft : 0,
+    firstSequence,
+    local: ranges(sa.selectors.local),
+    remote: ranges(sa.selectors.remote),
+  };
+}
+
+export class NativeEspEngine {
+  private readonly native: NativeEsp;
+  private readonly signal = new Uint32Array(1);
+  private readonly byId = new Map<string, Installed>();
+  private readonly idByHandle = new Map<number, string>();
+  private readonly inboundSpis = new Set<number>();
+  private nextHandle = 1;
+  /** the counts of removed SAs */
+  private readonly settled: DataPlaneTotals = emptyTotals();
+  private readonly sealed = new Outputs();
+  private readonly opened = new Outputs();
+  private readonly counterScratch = new Float64Array(COUNTER_FIELDS.length);
+
+  constructor(private readonly options: EspEngineOptions = {}) {
+    this.native = new (loadTunAddon().EspEngine)(this.signal);
+  }
+
+  /** Throws as EspEngine.install does. The keys are copied into the addon and wiped there. */
+  install(sa: EspSaPair, options: InstallOptions = {}): void {
+    checkInstallable(sa, {
+      hasId: (id) => this.byId.has(id),
+      hasInboundSpi: (spi) => this.inboundSpis.has(spi),
+    });
+    const handle = this.nextHandle++;
+    this.native.install(handle, nativeSpec(sa, options.firstSequence ?? 1));
+    this.byId.set(sa.id, { handle, sa });
+    this.idByHandle.set(handle, sa.id);
+    this.inboundSpis.add(sa.inbound.spi);
+  }
+
+  /** False if no SA has this id. Its packets are then unknown-SPI drops. */
+  remove(id: string): boolean {
+    const installed = this.byId.get(id);
+    if (!installed) return false;
+    addSaCounters(this.settled, this.saCounters(installed));
+    this.native.remove(installed.handle);
+    this.byId.delete(id);
+    this.idByHandle.delete(installed.handle);
+    this.inboundSpis.delete(installed.sa.inbound.spi);
+    return true;
+  }
+
+  /** A copy of the UDP payload for the gateway's port 4500, or null (counted). */
+  encrypt(innerPacket: Buffer): Buffer | null {
+    const [packet] = this.encryptBatch([innerPacket]);
+    return packet ? Buffer.from(packet) : null;
+  }
+
+  /** EspEngine.encryptBatch; views valid until the next encrypt call. */
+  encryptBatch(innerPackets: readonly Buffer[]): Buffer[] {
+    const outputs = this.sealed;
+    outputs.fit(innerPackets.length);
+    let count = this.native.seal(innerPackets, outputs.slab, outputs.lengths);
+    if (count < 0) {
+      outputs.fit(innerPackets.length, Math.max(-count, 2 * outputs.slab.length));
+      count = this.native.seal(innerPackets, outputs.slab, outputs.lengths);
+    }
+    this.drainEvents();
+    return outputs.views(count);
+  }
+
+  /** The inner IP packet (a copy) or the (counted) reason it was dropped. */
+  decrypt(udpPayload: Buffer): DecryptResult {
+    const [packet] = this.decryptBatch([udpPayload]);
+    if (packet) return { packet: Buffer.from(packet) };
+    return DROPS[ESP_DROP_REASONS[this.opened.outcomes[0]! - 1]!];
+  }
+
+  /** EspEngine.decryptBatch; views valid until the next decrypt call. */
+  decryptBatch(udpPayloads: readonly Buffer[]): Buffer[] {
+    const outputs = this.opened;
+    outputs.fit(udpPayloads.length);
+    let count = this.native.open(udpPayloads, outputs.slab, outputs.lengths, outputs.outcomes);
+    if (count < 0) {
+      outputs.fit(udpPayloads.length, Math.max(-count, 2 * outputs.slab.length));
+      count = this.native.open(udpPayloads, outputs.slab, outputs.lengths, outputs.outcomes);
+    }
+    this.drainEvents();
+    return outputs.views(count);
+  }
+
+  counters(): DataPlaneCounters {
+    const total = { ...this.settled, ...this.native.totals() };
+    const sas = [...this.byId.values()].map((installed) => this.saCounters(installed));
+    for (const sa of sas) addSaCounters(total, sa);
+    return { at: Date.now(), sas, total };
+  }
+
+  private saCounters({ handle, sa }: Installed): EspSaCounters {
+    const counters = emptySaCounters(sa);
+    this.native.saCounters(handle, this.counterScratch);
+    COUNTER_FIELDS.forEach((field, index) => (counters[field] = this.counterScratch[index]!));
+    return counters;
+  }
+
+  private drainEvents(): void {
+    if (this.signal[0] === 0) return;
+    const events = this.native.takeEvents();
+    for (let index = 0; index < events.length; index += 2) {
+      const id = this.idByHandle.get(events[index]!);
+      const reason = REKEY_REASONS[events[index + 1]!];
+      if (id !== undefined && reason) this.options.onRekeyNeeded?.(id, reason);
+    }
+  }
+}
