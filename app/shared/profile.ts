@@ -39,13 +39,20 @@ export const DEFAULT_ESP_PROPOSALS = [
   'aes128-sha256',
 ] as const;
 
-export const ProfileSchema = z.object({
-  name: z.string().trim().min(1, 'name is required').max(64),
-  gateway: z
+const hostName = (what: string) =>
+  z
     .string()
     .trim()
-    .min(1, 'gateway is required')
-    .regex(/^[A-Za-z0-9.:-]+$/, 'gateway must be a host name or an IP address'),
+    .min(1, `${what} is required`)
+    .regex(/^[A-Za-z0-9.:-]+$/, `${what} must be a host name or an IP address`);
+
+/** What a profile configures: each of these fields can be locked by an admin. */
+const ProfileSettingsSchema = z.object({
+  name: z.string().trim().min(1, 'name is required').max(64),
+  description: z.string().max(255).optional(),
+  gateway: hostName('gateway'),
+  /** tried in order when the gateway (then the previous backup) does not answer */
+  backupGateways: z.array(hostName('backup gateway')).max(10).default([]),
   group: z.string().min(1, 'group name is required').max(255),
   username: z.string().max(255).optional(),
   idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
@@ -83,6 +90,52 @@ export const ProfileSchema = z.object({
   /** while connecting, connected or reconnecting, traffic leaves only through the tunnel */
   lockdown: z.boolean().default(false),
 });
+
+/** The profile file format. Version 1 files (no `version`) predate backup gateways, locked
+ * fields and importedFrom; migrateProfile brings them up to this one. */
+export const PROFILE_VERSION = 2;
+
+export const LockableFieldSchema = ProfileSettingsSchema.keyof();
+export type LockableField = z.infer<typeof LockableFieldSchema>;
+
+export const ImportedFromSchema = z.object({
+  format: z.enum(['pcf', 'vpn', 'json']),
+  /** the imported file's name, without its directory */
+  file: z.string().max(255),
+  /** ISO 8601 time of the import */
+  at: z.iso.datetime(),
+});
+export type ImportedFrom = z.infer<typeof ImportedFromSchema>;
+
+export const ProfileSchema = ProfileSettingsSchema.extend({
+  version: z
+    .literal(PROFILE_VERSION, {
+      error: `this Roadwarrior reads profile versions 1 to ${PROFILE_VERSION}: a newer one wrote this file`,
+    })
+    .default(PROFILE_VERSION),
+  /** fields the user may not change (a `!` field in a .pcf, or set by an admin) */
+  locked: z.array(LockableFieldSchema).default([]),
+  importedFrom: ImportedFromSchema.optional(),
+});
+
+/** A profile file: the same fields, and nothing else (a misspelt key is an error, not a
+ * setting silently dropped). */
+export const ProfileFileSchema = ProfileSchema.strict();
+
+/** A profile file's content brought to PROFILE_VERSION, for ProfileSchema to validate: version
+ * 1 has the same fields as 2 minus the new ones, which all have defaults. */
+export function migrateProfile(document: unknown): unknown {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  const record = document as Record<string, unknown>;
+  return record.version === undefined || record.version === 1
+    ? { ...record, version: PROFILE_VERSION }
+    : record;
+}
+
+/** The profile file's JSON Schema, from zod's own export: what an admin's tools validate with. */
+export function profileJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ProfileFileSchema, { io: 'input' }) as Record<string, unknown>;
+}
 
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
