@@ -18,7 +18,7 @@ export interface ChildRun {
 export function runTs(
   script: string,
   args: string[],
-  options: { uid?: number; gid?: number; command?: string[] } = {},
+  options: { uid?: number; gid?: number; groups?: readonly number[]; command?: string[] } = {},
 ): ChildRun {
   const node = [
     process.execPath,
@@ -34,7 +34,7 @@ export function runTs(
           'setpriv',
           `--reuid=${options.uid}`,
           `--regid=${options.gid ?? options.uid}`,
-          '--clear-groups',
+          options.groups === undefined ? '--clear-groups' : `--groups=${options.groups.join(',')}`,
         ];
   const [command = '', ...rest] = [...(options.command ?? []), ...privileges, ...node];
   const child = spawn(command, rest, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
