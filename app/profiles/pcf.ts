@@ -6,6 +6,7 @@ import {
   type LockableField,
   type Profile,
   DEFAULT_IKE_PROPOSALS,
+  LockableFieldSchema,
   ProfileSchema,
 } from '../shared/profile.js';
 import { DH_GROUPS } from '../shared/algorithms.js';
@@ -230,7 +231,11 @@ export function importPcf(bytes: Uint8Array, file: string, now = new Date()): Im
         `not carried over: Roadwarrior has no such setting (value "${entry.value.slice(0, 40)}")`,
       );
   }
-  if (locked.size) set('locked', [...locked]);
+  if (locked.size)
+    set(
+      'locked',
+      LockableFieldSchema.options.filter((f) => locked.has(f)),
+    );
 
   if (problems.length) throw new ProfileFileError(file, problems);
   const validated = validateImported(
