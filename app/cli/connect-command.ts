@@ -48,13 +48,14 @@ export async function connectCommand(argv: string[]): Promise<number> {
     ? jsonRenderer((line) => process.stdout.write(line))
     : humanRenderer((line) => process.stderr.write(line), logLevel);
 
+  const credentials = cliCredentials({
+    groupPskFile: values['group-psk-file'],
+    passwordFile: values['password-file'],
+    username: profile.username,
+  });
   const connection = connect({
     profile,
-    credentials: cliCredentials({
-      groupPskFile: values['group-psk-file'],
-      passwordFile: values['password-file'],
-      username: profile.username,
-    }),
+    credentials,
     // as the desktop app chooses: root owns sockets, TUN and routes itself; anyone else goes
     // through the privileged helper (its default socket unless --helper names one), and a
     // missing helper fails the connect before any packet leaves
@@ -74,6 +75,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const failure = await connection.closed;
+  credentials.endSession();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   if (failure && !(stopping && failure.code === 'cancelled')) {

@@ -10,12 +10,28 @@ export interface CliCredentialSources {
   username?: string;
 }
 
-export function cliCredentials(sources: CliCredentialSources): CredentialProvider {
+export interface CliCredentials extends CredentialProvider {
+  /** The connection is over: zero every secret read or typed for it. */
+  endSession(): void;
+}
+
+export function cliCredentials(sources: CliCredentialSources): CliCredentials {
+  const handedOut: Secret[] = [];
+  const track = async (secret: Promise<Secret>): Promise<Secret> => {
+    const value = await secret;
+    handedOut.push(value);
+    return value;
+  };
   return {
+    endSession: () => {
+      for (const secret of handedOut.splice(0)) secret.wipe();
+    },
     groupPsk: () =>
-      sources.groupPskFile
-        ? secretFromFile(sources.groupPskFile, 'group PSK')
-        : promptHidden('Group pre-shared key: '),
+      track(
+        sources.groupPskFile
+          ? secretFromFile(sources.groupPskFile, 'group PSK')
+          : promptHidden('Group pre-shared key: '),
+      ),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
       if (request.message) process.stderr.write(`Gateway says: ${request.message}\n`);
       const response: XauthResponse = {};
@@ -25,11 +41,11 @@ export function cliCredentials(sources: CliCredentialSources): CredentialProvide
           response.username =
             request.username ?? sources.username ?? (await promptLine('Username: '));
         } else if (field === 'password') {
-          response.password = await passwordFor(firstRound, sources.passwordFile);
+          response.password = await track(passwordFor(firstRound, sources.passwordFile));
         } else if (field === 'domain') {
           response.domain = await promptLine('Domain: ');
         } else {
-          const secret = await promptHidden(`${labelOf(field)}: `);
+          const secret = await track(promptHidden(`${labelOf(field)}: `));
           if (field === 'passcode') response.passcode = secret;
           else if (field === 'answer') response.answer = secret;
           else response.nextPin = secret;

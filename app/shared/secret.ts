@@ -1,10 +1,12 @@
 // A secret (group PSK, XAuth password) that cannot leak through logging, JSON or inspection:
-// every printable form is a placeholder; only reveal() gives the bytes.
+// every printable form is a placeholder; only reveal() gives the bytes, until wipe() zeroes
+// them when the session that needed them ends.
 
 const REDACTED = '[secret]';
 
 export class Secret {
   readonly #value: Uint8Array;
+  #wiped = false;
 
   private constructor(value: Uint8Array) {
     this.#value = value;
@@ -19,7 +21,19 @@ export class Secret {
   }
 
   reveal(): Uint8Array {
+    if (this.#wiped) throw new Error('this secret was wiped when its session ended');
     return this.#value;
+  }
+
+  /** Zeroes the bytes in place (what reveal() handed out included); a later reveal throws
+   * rather than send zeros. Copies made as JS strings are beyond reach: the GC frees them. */
+  wipe(): void {
+    this.#value.fill(0);
+    this.#wiped = true;
+  }
+
+  get wiped(): boolean {
+    return this.#wiped;
   }
 
   revealString(): string {

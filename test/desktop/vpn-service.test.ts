@@ -9,6 +9,7 @@ import {
   GATEWAY_SECRETS,
   type ServiceFixture,
   createServiceFixture,
+  savedSecret,
 } from './support/service-fixture.js';
 
 const { groupPsk, username, password } = GATEWAY_SECRETS;
@@ -142,8 +143,8 @@ test('"remember" is honoured only when the gateway allows it', async () => {
       });
       const code = allowed ? 'secret-saved' : 'password-not-saved';
       await fixture.waitFor('notice', (n) => n.code === code, `notice ${code}`);
-      const stored = await fixture.credentials.get('Office', 'xauth-password');
-      assert.equal(stored?.revealString(), allowed ? password : undefined);
+      const stored = await savedSecret(fixture.credentials, 'Office', 'xauth-password');
+      assert.equal(stored?.value, allowed ? password : undefined);
     } finally {
       await fixture.close();
     }

@@ -4,7 +4,13 @@
 import type { KeychainStatus, SecretKind } from '../../shared/ipc-schemas.js';
 import type { Secret } from '../../shared/secret.js';
 import { type CredentialStore, unavailableStatus } from './credential-store.js';
+import { type SecretBinding, bindSecret, sameBinding, unbindSecret } from './secret-binding.js';
 import { ServiceError } from './service-error.js';
+
+/** What a saved secret is bound to: the profile's gateway and group. */
+export interface BoundProfile extends SecretBinding {
+  name: string;
+}
 
 export class Keychain {
   private current: KeychainStatus = { available: false, message: 'keychain not checked yet' };
@@ -33,6 +39,36 @@ export class Keychain {
     } catch (error) {
       this.markUnavailable(unavailableStatus(error));
       return undefined;
+    }
+  }
+
+  /** The secret saved for this profile's gateway and group. One saved for another gateway or
+   * group is withheld (`savedFor` says which); one saved before secrets were bound is bound
+   * to the profile's gateway and group now. */
+  async getFor(
+    profile: BoundProfile,
+    kind: SecretKind,
+  ): Promise<{ secret?: Secret; savedFor?: SecretBinding }> {
+    const stored = await this.get(profile.name, kind);
+    if (!stored) return {};
+    const { secret, binding } = unbindSecret(stored);
+    if (!binding) {
+      await this.setFor(profile, kind, secret).catch(() => undefined);
+      return { secret };
+    }
+    stored.wipe();
+    if (sameBinding(binding, profile)) return { secret };
+    secret.wipe();
+    return { savedFor: binding };
+  }
+
+  /** Saves a secret bound to the profile's gateway and group. */
+  async setFor(profile: BoundProfile, kind: SecretKind, secret: Secret): Promise<void> {
+    const bound = bindSecret(profile, secret);
+    try {
+      await this.set(profile.name, kind, bound);
+    } finally {
+      bound.wipe();
     }
   }
 

@@ -4,7 +4,7 @@
 // Saving a password waits for the gateway's verdict (Cisco Unity SAVE_PASSWD, which arrives with
 // Mode Config, after XAuth); saving the group key waits until phase 1 has proven it.
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
-import type { Notice, PromptAnswer } from '../../shared/ipc-schemas.js';
+import type { Notice, PromptAnswer, SecretKind } from '../../shared/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import type { Keychain } from './keychain.js';
@@ -37,13 +37,14 @@ export class SessionCredentials implements CredentialProvider {
   private pendingGroupKeySave: Secret | undefined;
   /** false once the gateway forbade saving (for the rest of the session) */
   private gatewayAllowsSaving: boolean | undefined;
+  private readonly handedOut = new Set<Secret>();
 
   constructor(private readonly deps: SessionCredentialDeps) {}
 
   async groupPsk(): Promise<Secret> {
     if (this.groupKey) return this.groupKey;
     const { profile, keychain } = this.deps;
-    const stored = await keychain.get(profile.name, 'group-psk');
+    const stored = await this.saved('group-psk', 'group key');
     if (stored) {
       this.deps.log('using the group key saved in the keychain');
       this.groupKey = stored;
@@ -56,7 +57,7 @@ export class SessionCredentials implements CredentialProvider {
       group: profile.group,
       canRemember: keychain.status.available,
     });
-    const key = Secret.fromString(answer.values.groupPsk ?? '');
+    const key = this.track(Secret.fromString(answer.values.groupPsk ?? ''));
     this.groupKey = key;
     if (answer.remember && keychain.status.available) this.pendingGroupKeySave = key;
     return key;
@@ -126,12 +127,32 @@ export class SessionCredentials implements CredentialProvider {
     }
   }
 
-  /** The session is over: drop every secret held in memory. */
+  /** The session is over: zero and drop every secret held in memory. */
   endSession(): void {
+    for (const secret of this.handedOut) secret.wipe();
+    this.handedOut.clear();
     this.groupKey = undefined;
     this.groupKeyFromKeychain = false;
     this.pendingGroupKeySave = undefined;
     this.forgetPassword();
+  }
+
+  /** What the keychain holds for this profile's gateway and group. A secret saved for another
+   * gateway or group is not sent: the user is asked again (and may save the answer). */
+  private async saved(kind: SecretKind, what: string): Promise<Secret | undefined> {
+    const { profile, keychain } = this.deps;
+    const { secret, savedFor } = await keychain.getFor(profile, kind);
+    if (savedFor)
+      this.deps.log(
+        `the ${what} in the keychain was saved for gateway ${savedFor.gateway}, group "${savedFor.group}"; this profile now names gateway ${profile.gateway}, group "${profile.group}": asking again`,
+      );
+    return secret && this.track(secret);
+  }
+
+  /** Every secret this session holds or hands to the engine, so endSession can wipe it. */
+  private track(secret: Secret): Secret {
+    this.handedOut.add(secret);
+    return secret;
   }
 
   /** XAuth or Mode Config come only after phase 1 authenticated with the group key (the
@@ -155,7 +176,7 @@ export class SessionCredentials implements CredentialProvider {
     const username = request.username ?? this.username ?? this.deps.profile.username;
     if (request.fields.includes('username') && !username) return undefined;
     if (!this.password && !this.deps.promptReason) {
-      const stored = await this.deps.keychain.get(this.deps.profile.name, 'xauth-password');
+      const stored = await this.saved('xauth-password', 'XAuth password');
       if (stored) {
         this.password = stored;
         this.passwordSource = 'keychain';
@@ -180,11 +201,11 @@ export class SessionCredentials implements CredentialProvider {
     const response: XauthResponse = {};
     if (values.username !== undefined) response.username = this.username = values.username;
     if (values.domain !== undefined) response.domain = values.domain;
-    if (values.passcode) response.passcode = Secret.fromString(values.passcode);
-    if (values.answer) response.answer = Secret.fromString(values.answer);
-    if (values.nextPin) response.nextPin = Secret.fromString(values.nextPin);
+    if (values.passcode) response.passcode = this.track(Secret.fromString(values.passcode));
+    if (values.answer) response.answer = this.track(Secret.fromString(values.answer));
+    if (values.nextPin) response.nextPin = this.track(Secret.fromString(values.nextPin));
     if (values.password) {
-      const password = Secret.fromString(values.password);
+      const password = this.track(Secret.fromString(values.password));
       response.password = password;
       if (!oneTime && request.round === 1) {
         this.password = password;
@@ -227,7 +248,7 @@ export class SessionCredentials implements CredentialProvider {
   ): Promise<void> {
     const { profile, keychain } = this.deps;
     try {
-      await keychain.set(profile.name, kind, secret);
+      await keychain.setFor(profile, kind, secret);
       this.deps.notify(
         'secret-saved',
         'info',

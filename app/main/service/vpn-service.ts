@@ -128,17 +128,30 @@ export class VpnService {
 
   // --- credentials: the UI can set, clear and ask about a secret, never read it ------------
 
+  /** Saved means saved for the profile's current gateway and group: one saved for another
+   * would not be used. */
   async credentialStatus(profile: string): Promise<CredentialStatus> {
+    const bound = await this.profiles.get(profile).catch(() => undefined);
+    const saved = async (kind: SecretKind) => {
+      if (!bound) return this.keychain.has(profile, kind);
+      const { secret } = await this.keychain.getFor(bound, kind);
+      secret?.wipe();
+      return secret !== undefined;
+    };
     const [groupPsk, xauthPassword] = await Promise.all([
-      this.keychain.has(profile, 'group-psk'),
-      this.keychain.has(profile, 'xauth-password'),
+      saved('group-psk'),
+      saved('xauth-password'),
     ]);
     return { profile, groupPsk, xauthPassword, keychain: this.keychain.status };
   }
 
   async setCredential(profile: string, kind: SecretKind, value: string): Promise<CredentialStatus> {
-    await this.profiles.get(profile);
-    await this.keychain.set(profile, kind, Secret.fromString(value));
+    const secret = Secret.fromString(value);
+    try {
+      await this.keychain.setFor(await this.profiles.get(profile), kind, secret);
+    } finally {
+      secret.wipe();
+    }
     this.bus.log(
       'info',
       `saved the ${kind === 'group-psk' ? 'group key' : 'XAuth password'} for "${profile}" in the keychain`,

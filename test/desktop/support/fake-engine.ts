@@ -8,6 +8,7 @@ import { groupKeyWarning } from '../../../app/engine/security-warnings.js';
 import type { DataPlanePort } from '../../../app/shared/dataplane-port.js';
 import { splitEntryFromCidr } from '../../../app/shared/net.js';
 import type { ConnectionState, EngineEvent, LogLevel, Phase } from '../../../app/shared/events.js';
+import type { Secret } from '../../../app/shared/secret.js';
 
 export interface FakeGatewayOptions {
   groupPsk: string;
@@ -54,6 +55,8 @@ export class FakeConnection implements VpnConnection {
   readonly connected: Promise<void>;
   readonly closed: Promise<EngineError | undefined>;
   readonly events: EngineEvent[] = [];
+  /** the secrets the credential provider handed over, as a real engine would hold them */
+  readonly received: Secret[] = [];
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private readonly abort = new AbortController();
   private resolveConnected: () => void = () => undefined;
@@ -114,7 +117,9 @@ export class FakeConnection implements VpnConnection {
       'session',
       `connecting to ${profile.gateway} (${GATEWAY_ADDRESS}) from UDP ports 40500/40501`,
     );
-    const psk = (await credentials.groupPsk()).revealString();
+    const groupKey = await credentials.groupPsk();
+    this.received.push(groupKey);
+    const psk = groupKey.revealString();
     this.step(
       'am1-sent',
       'phase1',
@@ -168,6 +173,7 @@ export class FakeConnection implements VpnConnection {
       ...(profile.username ? { username: profile.username } : {}),
     };
     const answer = await credentials.xauth(request, this.abort.signal);
+    if (answer.password) this.received.push(answer.password);
     if (answer.username !== gw.username || answer.password?.revealString() !== gw.password) {
       throw new EngineError('xauth-rejected', 'username or password rejected by the gateway');
     }

@@ -10,6 +10,8 @@ import {
   MemoryCredentialStore,
 } from '../../../app/main/service/credential-store.js';
 import { ProfileStore } from '../../../app/main/service/profile-store.js';
+import { type SecretBinding, unbindSecret } from '../../../app/main/service/secret-binding.js';
+import type { SecretKind } from '../../../app/shared/ipc-schemas.js';
 import { VpnService, type VpnServiceOptions } from '../../../app/main/service/vpn-service.js';
 import { FakeGateway, type FakeGatewayOptions, noDataPlane } from './fake-engine.js';
 
@@ -25,6 +27,18 @@ export const OFFICE_PROFILE: ProfileInput = {
   group: 'staff',
   username: 'alice',
 };
+
+/** A saved secret as the store holds it: its text and the gateway and group it is bound to. */
+export async function savedSecret(
+  store: CredentialStore,
+  profile: string,
+  kind: SecretKind,
+): Promise<{ value: string; binding?: SecretBinding } | undefined> {
+  const stored = await store.get(profile, kind);
+  if (!stored) return undefined;
+  const { secret, binding } = unbindSecret(stored);
+  return { value: secret.revealString(), ...(binding ? { binding } : {}) };
+}
 
 export interface ServiceFixture {
   service: VpnService;
