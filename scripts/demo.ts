@@ -1,48 +1,66 @@
-// `npm run demo`: a throwaway strongSwan head-end in network namespaces, Roadwarrior connected
-// to it, a ping through the tunnel, live state until Ctrl-C; then every namespace and process
-// made here is removed.
-import { spawn } from 'node:child_process';
-import { startLab, LAB_ADDRESSES, LAB_DEFAULTS } from '../test/lab/index.js';
-import { CLI_ENTRY } from '../test/support/cli-process.js';
-import { clientFiles, connectArgs } from '../test/support/interop.js';
+// `npm run demo`: a throwaway strongSwan head-end in network namespaces and Roadwarrior in front
+// of it: the desktop UI in a browser (scripts/demo-desktop.ts), or with `-- --cli` the command
+// line client (scripts/demo-cli.ts). Ctrl-C removes every namespace and process made here.
+import { parseArgs } from 'node:util';
+import { type Lab, LAB_ADDRESSES, startLab } from '../test/lab/index.js';
+import type { RunningDemo } from './demo-part.js';
 
-const lab = await startLab();
-const files = clientFiles({}, LAB_DEFAULTS.groupPsk, 'alice-secret');
-console.log(
-  `lab up: gateway ${LAB_ADDRESSES.gateway} (strongSwan, namespace ${lab.names.gw}), protected LAN ${LAB_ADDRESSES.lanNetwork}`,
-);
-console.log(
-  `client namespace ${lab.names.cli}: ip netns exec ${lab.names.cli} ping ${LAB_ADDRESSES.lanHost}\n`,
-);
-const cli = spawn(
-  'ip',
-  ['netns', 'exec', lab.names.cli, process.execPath, CLI_ENTRY, ...connectArgs(files)],
-  { stdio: ['ignore', 'inherit', 'pipe'] },
-);
-let pinged = false;
-cli.stderr.on('data', (chunk: Buffer) => {
-  process.stderr.write(chunk);
-  if (!pinged && chunk.toString().includes('connected to')) {
-    pinged = true;
-    void lab
-      .execInClient('ping', ['-c', '3', '-i', '0.3', LAB_ADDRESSES.lanHost])
-      .then((r) => console.log(`\n${r.stdout}\ntunnel up: press Ctrl-C to disconnect and clean up`))
-      .catch((e: Error) => console.error(`ping through the tunnel failed: ${e.message}`));
-  }
-});
-const finish = async () => {
-  cli.kill('SIGTERM');
-  await new Promise((resolve) => cli.once('exit', resolve));
-  files.remove();
-  await lab.stop();
-  console.log('demo cleaned up: namespaces, gateway and client are gone');
+const USAGE = `usage: npm run demo [-- --cli]
+  a throwaway strongSwan head-end in network namespaces, and Roadwarrior connecting to it:
+  by default the desktop UI, served to a browser on this machine (one URL is printed);
+  --cli: the command-line client instead. Ctrl-C removes everything. Needs root.
+`;
+
+let options: { cli: boolean; help: boolean };
+try {
+  options = parseArgs({
+    options: {
+      cli: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+} catch (error) {
+  process.stderr.write(`demo: ${(error as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(USAGE);
   process.exit(0);
-};
-process.once('SIGINT', () => void finish());
-process.once('SIGTERM', () => void finish());
-cli.once('exit', (code) => {
-  if (!pinged) {
-    console.error(`the client exited (${code}) before connecting`);
-    void finish();
-  }
-});
+}
+
+let lab: Lab | undefined;
+let demo: RunningDemo | undefined;
+let stopping: Promise<void> | undefined;
+
+async function start(): Promise<void> {
+  lab = await startLab();
+  console.log(
+    `lab up: strongSwan gateway ${LAB_ADDRESSES.gateway} behind a NAT (namespace ${lab.names.gw}), protected LAN ${LAB_ADDRESSES.lanNetwork}`,
+  );
+  // loaded here: --help and a refused command line need none of the client's code
+  demo = options.cli
+    ? await (await import('./demo-cli.js')).startCliDemo(lab, fail)
+    : await (await import('./demo-desktop.js')).startDesktopDemo(lab, fail);
+}
+
+/** Undoes everything, once, whenever asked (a terminal's Ctrl-C may arrive twice: npm passes
+ * it on too); waits for a start in progress so that nothing it creates is left behind. */
+function finish(code: number): void {
+  stopping ??= (async () => {
+    await started.catch(() => undefined);
+    await demo?.stop().catch((error: Error) => console.error(`demo: ${error.message}`));
+    await lab?.stop();
+    console.log('demo cleaned up: namespaces, gateway and client are gone');
+    process.exit(code);
+  })();
+}
+
+function fail(why: string): void {
+  console.error(`demo: ${why}`);
+  finish(1);
+}
+
+const started = start();
+started.catch((error: Error) => fail(error.message));
+process.on('SIGINT', () => finish(0));
+process.on('SIGTERM', () => finish(0));
