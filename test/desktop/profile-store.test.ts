@@ -42,38 +42,114 @@ test('a broken file is reported with its path and field, the others still load, 
     const badJson = join(dir, 'Home.json');
     const badField = join(dir, 'Lab.json');
     await writeFile(badJson, '{ "name": "Home", ');
-    await writeFile(
-      badField,
-      JSON.stringify({ name: 'Lab', gateway: 'lab.example', group: 'g', dpdDelaySeconds: 99999 }),
-    );
+    const labText = JSON.stringify({
+      name: 'Lab',
+      gateway: 'lab.example',
+      group: 'g',
+      dpdDelaySeconds: 99999,
+    });
+    await writeFile(badField, labText);
     const listing = await store.list();
     assert.deepEqual(
       listing.profiles.map((p) => p.name),
       ['Office VPN'],
     );
     assert.equal(listing.problems.length, 2);
+    const jsonProblem = listing.problems.find((p) => p.file === badJson)?.message ?? '';
     assert.match(
-      listing.problems.find((p) => p.file === badJson)?.message ?? '',
-      /Home\.json: not valid JSON/,
+      jsonProblem,
+      /Home\.json: JSON: not valid JSON .*; moved aside to .*Home\.json\.corrupt-/,
     );
+    const aside = (await readdir(dir)).filter((n) => n.startsWith('Home.json.corrupt-'));
+    assert.equal(aside.length, 1, 'the corrupt file is moved aside, not deleted');
+    assert.equal(await readFile(join(dir, aside[0]!), 'utf8'), '{ "name": "Home", ');
     assert.match(
       listing.problems.find((p) => p.file === badField)?.message ?? '',
       /Lab\.json: dpdDelaySeconds: /,
     );
 
+    // the corrupt one is out of the way: a new Home can be saved, the old bytes are kept aside
+    await store.save({ name: 'Home', gateway: 'home.example', group: 'g' });
+    assert.equal((await store.get('Home')).gateway, 'home.example');
+    // a JSON file with a bad field stays in place and is never overwritten
     await assert.rejects(
-      store.save({ name: 'Home', gateway: 'home.example', group: 'g' }),
+      store.save({ name: 'Lab', gateway: 'lab.example', group: 'g' }),
       (error: unknown) =>
         error instanceof ServiceError &&
         error.code === 'conflict' &&
-        error.message.includes(badJson),
+        error.message.includes(badField),
     );
-    assert.equal(
-      await readFile(badJson, 'utf8'),
-      '{ "name": "Home", ',
-      'the broken file is untouched',
-    );
+    assert.equal(await readFile(badField, 'utf8'), labText, 'the broken file is untouched');
     await assert.rejects(store.get('Lab'), /Lab\.json: dpdDelaySeconds/);
+  }));
+
+test('writes are atomic and keep the previous version; a delete keeps the last one', () =>
+  withStore(async (store, dir) => {
+    await store.save(office);
+    await store.save({ ...office, mtu: 1300 }, 'Office VPN');
+    const file = join(dir, 'Office VPN.json');
+    const backup = JSON.parse(await readFile(`${file}.bak`, 'utf8')) as { mtu?: number };
+    assert.equal(backup.mtu, undefined, 'the .bak holds the version before the change');
+    assert.equal((await store.get('Office VPN')).mtu, 1300);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith('.')),
+      [],
+      'no temporary file or lock left behind',
+    );
+    assert.equal(await store.delete('Office VPN'), true);
+    assert.equal(JSON.parse(await readFile(`${file}.bak`, 'utf8')).mtu, 1300);
+    assert.deepEqual((await store.list()).profiles, []);
+  }));
+
+test("a version-1 file (no version) is read as today's profile and written back as version 2", () =>
+  withStore(async (store, dir) => {
+    await writeFile(
+      join(dir, 'Old.json'),
+      JSON.stringify({ name: 'Old', gateway: 'old.example', group: 'g', mtu: 1400 }),
+    );
+    const old = await store.get('Old');
+    assert.equal(old.version, 2);
+    assert.deepEqual(old.backupGateways, []);
+    await store.save({ ...old, mtu: 1380 }, 'Old');
+    assert.equal(JSON.parse(await readFile(join(dir, 'Old.json'), 'utf8')).version, 2);
+    await writeFile(
+      join(dir, 'Future.json'),
+      JSON.stringify({ name: 'Future', gateway: 'f', group: 'g', version: 3 }),
+    );
+    const listing = await store.list();
+    assert.match(
+      listing.problems.find((p) => p.file.endsWith('Future.json'))?.message ?? '',
+      /Future\.json: version: this Roadwarrior reads profile versions 1 to 2/,
+    );
+    assert.deepEqual(
+      listing.profiles.map((p) => p.name),
+      ['Old'],
+    );
+  }));
+
+test('a locked field cannot be changed, nor the locks themselves', () =>
+  withStore(async (store) => {
+    await store.save({ ...office, locked: ['gateway', 'group'] });
+    await assert.rejects(
+      store.save(
+        { ...office, gateway: 'evil.example', locked: ['gateway', 'group'] },
+        'Office VPN',
+      ),
+      (error: unknown) =>
+        error instanceof ServiceError &&
+        error.code === 'forbidden' &&
+        /gateway is locked/.test(error.message),
+    );
+    await assert.rejects(
+      store.save({ ...office, gateway: 'evil.example', locked: [] }, 'Office VPN'),
+      /locked fields of this profile cannot be changed/,
+    );
+    const changed = await store.save(
+      { ...office, mtu: 1300, locked: ['gateway', 'group'] },
+      'Office VPN',
+    );
+    assert.equal(changed.mtu, 1300, 'an unlocked field still changes');
+    assert.equal((await store.get('Office VPN')).gateway, 'vpn.example.com');
   }));
 
 test('an invalid profile is refused naming the field', () =>
@@ -90,7 +166,7 @@ test('rename moves the file; duplicate picks a free name; delete removes', () =>
   withStore(async (store, dir) => {
     await store.save(office);
     await store.save({ ...office, name: 'Office' }, 'Office VPN');
-    assert.deepEqual(await readdir(dir), ['Office.json']);
+    assert.deepEqual((await readdir(dir)).sort(), ['Office VPN.json.bak', 'Office.json']);
     await assert.rejects(
       store.save({ ...office, name: 'Office' }, 'Nope'),
       /no profile named "Nope"/,

@@ -1,6 +1,7 @@
 // The composition root for a real desktop service: profiles where the CLI finds them, secrets
 // in the OS keychain, and the engine and data plane the caller passes (the e2e passes a fake).
 import { profileDirectory } from '../../cli/profile-source.js';
+import { ManagedProfiles, managedProfileDirectory } from '../../profiles/managed.js';
 import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
 import type { CredentialStore } from './credential-store.js';
@@ -15,6 +16,8 @@ export interface DesktopServiceDeps {
   connect: ConnectFunction;
   createDataPlane: () => DataPlanePort;
   profileDir?: string;
+  /** the admin's read-only profiles (default: the platform's system directory) */
+  managedProfileDir?: string;
   credentials?: CredentialStore;
   connectDefaults?: ConnectDefaults;
 }
@@ -23,7 +26,10 @@ export function createDesktopService(deps: DesktopServiceDeps): VpnService {
   return new VpnService({
     connect: deps.connect,
     createDataPlane: deps.createDataPlane,
-    profiles: new ProfileStore(deps.profileDir ?? profileDirectory()),
+    profiles: new ProfileStore(
+      deps.profileDir ?? profileDirectory(),
+      new ManagedProfiles(deps.managedProfileDir ?? managedProfileDirectory()),
+    ),
     credentials: deps.credentials ?? new KeytarCredentialStore(),
     networkWatchIntervalMs: NETWORK_WATCH_INTERVAL_MS,
     ...(deps.connectDefaults ? { connectDefaults: deps.connectDefaults } : {}),
