@@ -35,7 +35,10 @@ async function setUp(t: { after(fn: () => Promise<void>): void }) {
   const temp = await tempSocket();
   t.after(() => temp.remove());
   const tunName = `rwh${process.pid % 100000}`;
-  const helperArgs = ['--socket', temp.socketPath, '--state-dir', temp.dir, '--log-level', 'debug'];
+  const helperArgs = [
+    ...['--socket', temp.socketPath, '--state-dir', temp.dir, '--log-level', 'debug'],
+    ...['--allow-uid', String(NOBODY)],
+  ];
   const startHelper = async () => {
     const helper = runTs('./real-helper-process.ts', helperArgs, {
       command: ['ip', 'netns', 'exec', lab.ns],

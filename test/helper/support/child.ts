@@ -34,7 +34,7 @@ export function runTs(
           'setpriv',
           `--reuid=${options.uid}`,
           `--regid=${options.gid ?? options.uid}`,
-          options.groups === undefined ? '--clear-groups' : `--groups=${options.groups.join(',')}`,
+          !options.groups?.length ? '--clear-groups' : `--groups=${options.groups.join(',')}`,
         ];
   const [command = '', ...rest] = [...(options.command ?? []), ...privileges, ...node];
   const child = spawn(command, rest, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
