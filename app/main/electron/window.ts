@@ -1,5 +1,6 @@
-// The main window, locked down: context isolation, sandbox, no Node, our page only.
-import { BrowserWindow, nativeTheme } from 'electron';
+// The main window, locked down: context isolation, sandbox, no Node, our page only, and no
+// DevTools in a packaged build (they would reach the IPC bridge from outside the UI).
+import { BrowserWindow, app, nativeTheme } from 'electron';
 import { APP_ENTRY_URL } from '../ipc/trusted-sender.js';
 
 export function createMainWindow(preload: string, icon: string): BrowserWindow {
@@ -24,6 +25,7 @@ export function createMainWindow(preload: string, icon: string): BrowserWindow {
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      devTools: !app.isPackaged,
     },
   });
   window.once('ready-to-show', () => window.show());
