@@ -17,7 +17,7 @@ import { tempSocket } from './support/temp-socket.js';
 const run = promisify(execFile);
 const BUILD = fileURLToPath(new URL('../../build/', import.meta.url));
 const PACKAGED_SOCKET = '/run/roadwarrior/helper.sock';
-const PACKAGED_STATE_DIR = '/run/roadwarrior';
+const PACKAGED_STATE_DIR = '/run/roadwarrior/records';
 
 /** The `roadwarrior helper ...` arguments of a packaged command line, pointed at test paths. */
 function helperArguments(commandLine: string, socketPath: string, stateDir: string): string[] {
@@ -154,4 +154,34 @@ test('--exit-when-idle: an on-demand helper exits once no app has used it for th
   const idle = Date.now() - closedAt;
   assert.ok(idle >= 900 && idle < 3000, `exited ${idle} ms after the last app left`);
   assert.ok(helper.stderr.some((line) => /stopping \(idle\)/.test(line)));
+});
+
+test('the socket unit is 0660 root:roadwarrior; the deb creates that group before installing', async (t) => {
+  const socket = await readFile(join(BUILD, 'systemd/roadwarrior-helper.socket'), 'utf8');
+  assert.match(socket, /^SocketUser=root$/m);
+  assert.match(socket, /^SocketGroup=roadwarrior$/m);
+  assert.match(socket, /^SocketMode=0660$/m);
+  const builder = await readFile(new URL('../../electron-builder.yml', import.meta.url), 'utf8');
+  assert.match(
+    builder,
+    /^deb:\n(?: {2}.*\n)*? {2}fpm:\n {4}- --before-install\n {4}- build\/deb\/preinst$/m,
+  );
+
+  // the preinst against stand-ins for getent and addgroup: the group is made once, never twice
+  const stubs = await mkdtemp(join(tmpdir(), `rw-preinst-${process.pid}-`));
+  t.after(() => rm(stubs, { recursive: true, force: true }));
+  const calls = join(stubs, 'calls');
+  await writeFile(join(stubs, 'getent'), `#!/bin/sh\ngrep -qx "$2" '${stubs}/groups'\n`, {
+    mode: 0o755,
+  });
+  await writeFile(
+    join(stubs, 'addgroup'),
+    `#!/bin/sh\necho "addgroup $*" >> '${calls}'\necho "$2" >> '${stubs}/groups'\n`,
+    { mode: 0o755 },
+  );
+  await writeFile(join(stubs, 'groups'), 'root\n');
+  const env = { PATH: `${stubs}:/usr/bin:/bin` };
+  await run('sh', [join(BUILD, 'deb/preinst'), 'install'], { env });
+  await run('sh', [join(BUILD, 'deb/preinst'), 'upgrade', '0.1.0'], { env });
+  assert.equal(await readFile(calls, 'utf8'), 'addgroup --system roadwarrior\n');
 });
