@@ -21,6 +21,7 @@ import {
   sealInformational,
 } from './exchanges/informational.js';
 import { pullModeConfig } from './exchanges/mode-config.js';
+import { meaningfulModeConfig } from './mode-config-meaning.js';
 import { runXauth } from './exchanges/xauth.js';
 import { Logger } from './logger.js';
 import { MessageIds } from './message-ids.js';
@@ -211,13 +212,17 @@ export class Connection implements VpnConnection {
     }
     this.checkAborted();
     if (initialContact) this.setState('modecfg');
-    const config = await pullModeConfig({
-      sa: phase1.sa,
-      messenger,
-      log: this.log,
-      applicationVersion: APPLICATION_VERSION,
-      newMessageId: this.messageIds.next,
-    });
+    const { config, dropped } = meaningfulModeConfig(
+      await pullModeConfig({
+        sa: phase1.sa,
+        messenger,
+        log: this.log,
+        applicationVersion: APPLICATION_VERSION,
+        newMessageId: this.messageIds.next,
+      }),
+      this.gatewayAddress,
+    );
+    for (const what of dropped) this.log.warn('modecfg', `ignored from the gateway: ${what}`);
     this.options.credentials.savePasswordPolicy?.(config.savePassword === true);
     this.log.info(
       'modecfg',

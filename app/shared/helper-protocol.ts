@@ -8,7 +8,7 @@ import type { DataPlaneCounters } from './counters.js';
 import type { AppliedNetwork, DataPlaneEvent, OpenIkeOptions } from './dataplane-port.js';
 import type { EspSaPair } from './esp-sa.js';
 import { CountersEventSchema } from './events.js';
-import type { NetworkSetup } from './network-setup.js';
+import { DNS_NAME, MODE_CONFIG_LIMITS, type NetworkSetup } from './network-setup.js';
 
 export const HELPER_PROTOCOL_VERSION = 1;
 /** largest frame body either side accepts; an IKE packet (<= 64 KiB) fits after base64 */
@@ -50,8 +50,8 @@ function base64Bytes(maxBytes: number) {
 const port = z.number().int().min(0).max(65535);
 const gatewayPort = port.min(1);
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
-/** a DNS name: no spaces, quotes or newlines that could smuggle lines into resolv.conf */
-const domainName = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/, 'a DNS name');
+const domainName = z.string().regex(DNS_NAME, 'a DNS name');
+const modeConfigList = MODE_CONFIG_LIMITS.listEntries;
 const uint32 = z.number().int().min(0).max(0xffffffff);
 const tunnelId = z.number().int().positive();
 const requestId = z.number().int().nonnegative();
@@ -81,19 +81,16 @@ const SplitEntrySchema = z.strictObject({
 const ModeConfigResultSchema = z.strictObject({
   internalIp4: z.ipv4().optional(),
   internalIp4Netmask: z.ipv4().optional(),
-  dns: z.array(z.ipv4()).max(MAX_LIST),
-  nbns: z.array(z.ipv4()).max(MAX_LIST),
+  dns: z.array(z.ipv4()).max(modeConfigList),
+  nbns: z.array(z.ipv4()).max(modeConfigList),
   defaultDomain: domainName.optional(),
-  splitDns: z.array(domainName).max(MAX_LIST),
-  splitInclude: z.array(SplitEntrySchema).max(MAX_LIST),
-  splitExclude: z.array(SplitEntrySchema).max(MAX_LIST),
-  banner: z
-    .string()
-    .max(16 * 1024)
-    .optional(),
+  splitDns: z.array(domainName).max(modeConfigList),
+  splitInclude: z.array(SplitEntrySchema).max(modeConfigList),
+  splitExclude: z.array(SplitEntrySchema).max(modeConfigList),
+  banner: z.string().max(MODE_CONFIG_LIMITS.bannerChars).optional(),
   savePassword: z.boolean().optional(),
   pfs: z.boolean().optional(),
-  backupServers: z.array(shortText).max(MAX_LIST),
+  backupServers: z.array(z.string().max(MODE_CONFIG_LIMITS.textChars)).max(modeConfigList),
   addressExpirySeconds: z.number().int().nonnegative().optional(),
 });
 

@@ -67,3 +67,47 @@ export function splitEntryFromCidr(cidr: string): SplitEntry {
     destinationPort: 0,
   };
 }
+
+/** Is `inner` entirely inside `outer`? */
+export function netWithin(inner: Ipv4Net, outer: Ipv4Net): boolean {
+  return inner.prefix >= outer.prefix && netContains(outer, ipv4ToInt(inner.address));
+}
+
+const net = (address: string, prefix: number): Ipv4Net => ({ address, prefix });
+
+/** Never a host's address nor a server's: "this network" and loopback (RFC 1122 3.2.1.3),
+ * multicast (RFC 5771) and the reserved block with the limited broadcast (RFC 1112 4). */
+const NOT_A_HOST = [
+  net('0.0.0.0', 8),
+  net('127.0.0.0', 8),
+  net('224.0.0.0', 4),
+  net('240.0.0.0', 4),
+];
+
+export function isUsableHostAddress(address: string): boolean {
+  let value: number;
+  try {
+    value = ipv4ToInt(address);
+  } catch {
+    return false;
+  }
+  return !NOT_A_HOST.some((block) => netContains(block, value));
+}
+
+/** A network inside one of those blocks: nothing a tunnel or a LAN route is for. */
+export function isNonHostNet(network: Ipv4Net): boolean {
+  return NOT_A_HOST.some((block) => netWithin(network, block));
+}
+
+/** Private address space: RFC 1918 3, shared CGN space (RFC 6598) and link-local (RFC 3927). */
+const PRIVATE = [
+  net('10.0.0.0', 8),
+  net('172.16.0.0', 12),
+  net('192.168.0.0', 16),
+  net('100.64.0.0', 10),
+  net('169.254.0.0', 16),
+];
+
+export function isPrivateNet(network: Ipv4Net): boolean {
+  return PRIVATE.some((block) => netWithin(network, block));
+}

@@ -20,8 +20,9 @@ test('split tunnel: address, MTU, include/exclude/gateway routes; undo restores 
     const setup = labSetup(
       {},
       {
-        splitInclude: [split('198.19.77.0', 24), split('198.19.80.5', 20)],
-        splitExclude: [split('198.19.77.128', 25), split('127.0.0.0', 8)],
+        splitInclude: [split('10.77.0.0', 24), split('198.19.80.5', 20)],
+        // a public network that is not on-link is no Local LAN: ignored
+        splitExclude: [split('10.77.0.128', 25), split('127.0.0.0', 8), split('198.19.90.0', 24)],
       },
     );
     const configurator = new BuiltinConfigurator({ netns: lab.ns, stateDir });
@@ -41,18 +42,19 @@ test('split tunnel: address, MTU, include/exclude/gateway routes; undo restores 
       ['198.19.99.1/32'],
     );
     assert.deepEqual((await mainRoutes(lab)).sort(), [
+      '10.77.0.0/24 rw0',
+      '10.77.0.128/25 eth0 192.0.2.1',
       '192.0.2.0/24 eth0',
-      '198.19.77.0/24 rw0',
-      '198.19.77.128/25 eth0 192.0.2.1',
       '198.19.80.0/20 rw0',
       '198.51.100.1 eth0 192.0.2.1',
       'default eth0 192.0.2.1',
     ]);
-    assert.equal((await routeVia(lab, '198.19.77.10'))?.dev, 'rw0');
-    assert.equal(
-      (await routeVia(lab, '198.19.77.200'))?.dev,
-      'eth0',
-      'excluded half stays outside',
+    assert.equal((await routeVia(lab, '10.77.0.10'))?.dev, 'rw0');
+    assert.equal((await routeVia(lab, '10.77.0.200'))?.dev, 'eth0', 'excluded half stays outside');
+    assert.ok(
+      applied.changes.includes(
+        'excluded 198.19.90.0/24 ignored: neither a private network nor on-link',
+      ),
     );
     assert.ok(
       applied.changes.some((line) =>
@@ -80,14 +82,14 @@ test('full tunnel: two /1 routes into the TUN, default route untouched, gateway 
     const before = await lab.snapshot();
     const configurator = new BuiltinConfigurator({ netns: lab.ns, stateDir });
     await configurator.apply(
-      labSetup({}, { splitInclude: [], splitExclude: [split('198.19.50.0', 24)] }),
+      labSetup({}, { splitInclude: [], splitExclude: [split('192.168.50.0', 24)] }),
     );
 
     assert.deepEqual((await mainRoutes(lab)).sort(), [
       '0.0.0.0/1 rw0',
       '128.0.0.0/1 rw0',
       '192.0.2.0/24 eth0',
-      '198.19.50.0/24 eth0 192.0.2.1',
+      '192.168.50.0/24 eth0 192.0.2.1',
       '198.51.100.1 eth0 192.0.2.1',
       'default eth0 192.0.2.1',
     ]);

@@ -1,9 +1,15 @@
 // What the built-in configurator changes, each with its exact inverse as an `ip` batch line (the
 // undo journal), worked out from the setup and from how the OS routes things before the tunnel
 // exists.
-import { type Ipv4Net, formatNet, maskToPrefix } from '../../shared/net.js';
+import {
+  type Ipv4Net,
+  formatNet,
+  isPrivateNet,
+  maskToPrefix,
+  netWithin,
+} from '../../shared/net.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
-import { netWithin, normaliseNet } from './net-math.js';
+import { normaliseNet } from './net-math.js';
 
 /** How a destination leaves the host today (an `ip route get` answer). */
 export interface OriginalPath {
@@ -92,6 +98,9 @@ export function planChanges(
     const net = formatNet(exclude.network);
     if (exclude.routed) notes.push(`excluded ${net} is routed outside the tunnel already`);
     else if (!exclude.path) notes.push(`excluded ${net} ignored: no route outside the tunnel`);
+    // a gateway may leave the LAN outside the tunnel, not pull public networks out of it
+    else if (!isPrivateNet(exclude.network) && exclude.path.gateway !== undefined)
+      notes.push(`excluded ${net} ignored: neither a private network nor on-link`);
     else changes.push(outsideRoute(exclude.network, exclude.path, 'excluded'));
   }
   for (const network of tunnelNetworks(setup)) {
@@ -122,7 +131,9 @@ function tunnelNetworks(setup: NetworkSetup): Ipv4Net[] {
       : included;
   if (config.internalIp4 !== undefined && config.internalIp4Netmask !== undefined) {
     const prefix = maskToPrefix(config.internalIp4Netmask);
-    if (prefix < 32) networks.push(normaliseNet({ address: config.internalIp4, prefix }));
+    // a 0.0.0.0 netmask would make any split tunnel full
+    if (prefix > 0 && prefix < 32)
+      networks.push(normaliseNet({ address: config.internalIp4, prefix }));
   }
   return unique(networks);
 }

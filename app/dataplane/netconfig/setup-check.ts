@@ -1,14 +1,11 @@
 // Checks a NetworkSetup before any of it reaches a command line or a script environment:
 // values come from the gateway and end up as `ip` arguments and shell variables.
 import { ipv4ToInt, maskToPrefix } from '../../shared/net.js';
-import type { ModeConfigResult, NetworkSetup } from '../../shared/network-setup.js';
+import { DNS_NAME, type ModeConfigResult, type NetworkSetup } from '../../shared/network-setup.js';
 import { NetworkConfigError } from './errors.js';
 
 /** Linux IFNAMSIZ is 16 including the NUL; the character set is kept to what needs no quoting. */
 const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
-/** RFC 1035 2.3.1 labels, plus '_' which real networks use; no spaces, quotes or newlines. */
-const DNS_NAME =
-  /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 /** RFC 791 minimum datagram every host must accept, and the IPv4 maximum */
 const MIN_MTU = 68;
 const MAX_MTU = 65535;

@@ -1,0 +1,103 @@
+// Mode Config values checked for meaning, not only syntax, before anything is configured: a
+// gateway (or whoever forged its answer before phase 1 was checked) must not be able to point
+// DNS at loopback, route loopback or multicast into the tunnel, take the route to the gateway
+// itself, widen a split tunnel the profile pinned, or send lists the helper would refuse.
+import {
+  type Ipv4Net,
+  type SplitEntry,
+  formatNet,
+  isNonHostNet,
+  isUsableHostAddress,
+  maskToPrefix,
+} from '../shared/net.js';
+import { DNS_NAME, MODE_CONFIG_LIMITS, type ModeConfigResult } from '../shared/network-setup.js';
+import { EngineError } from './api.js';
+
+export interface MeaningfulModeConfig {
+  config: ModeConfigResult;
+  /** what was left out, in words, for the log */
+  dropped: string[];
+}
+
+/** Throws modecfg-no-address when the internal address is no usable host address. */
+export function meaningfulModeConfig(
+  config: ModeConfigResult,
+  gateway: string,
+): MeaningfulModeConfig {
+  const dropped: string[] = [];
+  const { internalIp4, internalIp4Netmask } = config;
+  if (internalIp4 !== undefined && !isUsableHostAddress(internalIp4))
+    throw new EngineError(
+      'modecfg-no-address',
+      `the gateway assigned ${internalIp4} as virtual IP address, which no host can use`,
+    );
+  const keep = <T>(
+    list: T[],
+    what: string,
+    usable: (item: T) => boolean,
+    show: (item: T) => string,
+  ) => {
+    const kept = list.filter(usable);
+    const refused = list.filter((item) => !usable(item));
+    if (refused.length) dropped.push(`${what} ${refused.map(show).join(', ')}`);
+    if (kept.length > MODE_CONFIG_LIMITS.listEntries)
+      dropped.push(
+        `${what}: ${kept.length - MODE_CONFIG_LIMITS.listEntries} beyond the first ${MODE_CONFIG_LIMITS.listEntries}`,
+      );
+    return kept.slice(0, MODE_CONFIG_LIMITS.listEntries);
+  };
+  const server = (address: string) => isUsableHostAddress(address);
+  const text = (value: string) => JSON.stringify(value);
+  const entry = (e: SplitEntry) => formatNet(e.network);
+  const gatewayNet: Ipv4Net = { address: gateway, prefix: 32 };
+  const result: ModeConfigResult = {
+    ...config,
+    dns: keep(config.dns, 'DNS servers', server, String),
+    nbns: keep(config.nbns, 'WINS servers', server, String),
+    splitDns: keep(config.splitDns, 'split-DNS names', (n) => DNS_NAME.test(n), text),
+    // 0.0.0.0/0 means "everything": a full tunnel, kept
+    splitInclude: keep(
+      config.splitInclude,
+      'split networks',
+      (e) =>
+        (e.network.prefix === 0 || !isNonHostNet(e.network)) &&
+        formatNet(e.network) !== formatNet(gatewayNet),
+      entry,
+    ),
+    splitExclude: keep(
+      config.splitExclude,
+      'Local LAN networks',
+      (e) => e.network.prefix > 0 && !isNonHostNet(e.network),
+      entry,
+    ),
+    backupServers: keep(
+      config.backupServers,
+      'backup servers',
+      (name) => name.length <= MODE_CONFIG_LIMITS.textChars,
+      (name) => text(name.slice(0, 64)),
+    ),
+  };
+  if (internalIp4Netmask !== undefined && !usefulNetmask(internalIp4Netmask)) {
+    dropped.push(`netmask ${internalIp4Netmask}`);
+    delete result.internalIp4Netmask;
+  }
+  if (config.defaultDomain !== undefined && !DNS_NAME.test(config.defaultDomain)) {
+    dropped.push(`default domain ${text(config.defaultDomain)}`);
+    delete result.defaultDomain;
+  }
+  if (config.banner !== undefined && config.banner.length > MODE_CONFIG_LIMITS.bannerChars) {
+    dropped.push(`banner text beyond ${MODE_CONFIG_LIMITS.bannerChars} characters`);
+    result.banner = config.banner.slice(0, MODE_CONFIG_LIMITS.bannerChars);
+  }
+  return { config: result, dropped };
+}
+
+/** A netmask of 0.0.0.0 would route everything into the tunnel by the back door (vpnc-script
+ * routes the internal network), past a split tunnel the profile chose. */
+function usefulNetmask(mask: string): boolean {
+  try {
+    return maskToPrefix(mask) > 0;
+  } catch {
+    return false;
+  }
+}

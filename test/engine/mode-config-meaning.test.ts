@@ -1,0 +1,131 @@
+// Mode Config checked for meaning before the network is touched: no unusable addresses, no
+// loopback or multicast in the tunnel, the gateway's own route never taken, a 0.0.0.0 netmask
+// ignored, and nothing the helper's schema would refuse (so a gateway cannot fail a connect
+// that goes through the helper by sending too much).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EngineError } from '../../app/engine/api.js';
+import { meaningfulModeConfig } from '../../app/engine/mode-config-meaning.js';
+import { NetworkSetupSchema } from '../../app/shared/helper-protocol.js';
+import type { ModeConfigResult } from '../../app/shared/network-setup.js';
+
+const GATEWAY = '198.51.100.1';
+const split = (address: string, prefix: number) => ({
+  network: { address, prefix },
+  protocol: 0,
+  sourcePort: 0,
+  destinationPort: 0,
+});
+
+function modeConfig(values: Partial<ModeConfigResult> = {}): ModeConfigResult {
+  return {
+    internalIp4: '10.99.0.7',
+    dns: [],
+    nbns: [],
+    splitDns: [],
+    splitInclude: [],
+    splitExclude: [],
+    backupServers: [],
+    ...values,
+  };
+}
+
+test('an internal address no host can use ends the connect with modecfg-no-address', () => {
+  for (const address of ['0.0.0.0', '127.0.0.1', '224.0.0.5', '255.255.255.255']) {
+    assert.throws(
+      () => meaningfulModeConfig(modeConfig({ internalIp4: address }), GATEWAY),
+      (error: unknown) =>
+        error instanceof EngineError &&
+        error.code === 'modecfg-no-address' &&
+        error.message.includes(address),
+    );
+  }
+});
+
+test('DNS and WINS servers on loopback, 0.0.0.0 or multicast are left out and named', () => {
+  const { config, dropped } = meaningfulModeConfig(
+    modeConfig({
+      dns: ['127.0.0.53', '0.0.0.0', '224.0.0.251', '10.0.0.53'],
+      nbns: ['127.0.0.1', '10.0.0.54'],
+    }),
+    GATEWAY,
+  );
+  assert.deepEqual(config.dns, ['10.0.0.53']);
+  assert.deepEqual(config.nbns, ['10.0.0.54']);
+  assert.deepEqual(dropped, [
+    'DNS servers 127.0.0.53, 0.0.0.0, 224.0.0.251',
+    'WINS servers 127.0.0.1',
+  ]);
+});
+
+test('split networks: the gateway itself, loopback and multicast never go into the tunnel', () => {
+  const { config, dropped } = meaningfulModeConfig(
+    modeConfig({
+      splitInclude: [
+        split(GATEWAY, 32),
+        split('127.0.0.0', 8),
+        split('224.0.0.0', 4),
+        // contains the gateway: kept, the data plane's /32 route keeps the gateway outside
+        split('198.51.100.0', 24),
+        split('10.0.0.0', 8),
+      ],
+      splitExclude: [split('0.0.0.0', 0), split('127.0.0.0', 8), split('192.168.1.0', 24)],
+    }),
+    GATEWAY,
+  );
+  assert.deepEqual(
+    config.splitInclude.map((e) => e.network),
+    [
+      { address: '198.51.100.0', prefix: 24 },
+      { address: '10.0.0.0', prefix: 8 },
+    ],
+  );
+  assert.deepEqual(
+    config.splitExclude.map((e) => e.network),
+    [{ address: '192.168.1.0', prefix: 24 }],
+  );
+  assert.deepEqual(dropped, [
+    'split networks 198.51.100.1/32, 127.0.0.0/8, 224.0.0.0/4',
+    'Local LAN networks 0.0.0.0/0, 127.0.0.0/8',
+  ]);
+});
+
+test('a 0.0.0.0 netmask is ignored: it would turn a split tunnel into a full one', () => {
+  const { config, dropped } = meaningfulModeConfig(
+    modeConfig({ internalIp4Netmask: '0.0.0.0' }),
+    GATEWAY,
+  );
+  assert.equal(config.internalIp4Netmask, undefined);
+  assert.deepEqual(dropped, ['netmask 0.0.0.0']);
+  const kept = meaningfulModeConfig(modeConfig({ internalIp4Netmask: '255.255.255.0' }), GATEWAY);
+  assert.equal(kept.config.internalIp4Netmask, '255.255.255.0');
+});
+
+test('what the helper would refuse is trimmed: long lists, bad names, a huge banner', () => {
+  const hostile = modeConfig({
+    dns: Array.from({ length: 300 }, (_, i) => `10.1.${i >> 8}.${i & 255 || 1}`),
+    splitInclude: Array.from({ length: 600 }, (_, i) => split(`10.2.${i >> 8}.${i & 255}`, 32)),
+    splitDns: ['corp.example', 'bad name', 'x\ny'],
+    defaultDomain: 'corp example',
+    banner: 'b'.repeat(20_000),
+    backupServers: ['gw2.example', 'g'.repeat(300)],
+  });
+  const setup = (config: ModeConfigResult) => ({
+    tunName: 'rw0',
+    mtu: 1400,
+    gateway: GATEWAY,
+    config,
+    script: 'builtin' as const,
+  });
+  assert.equal(NetworkSetupSchema.safeParse(setup(hostile)).success, false);
+  const { config, dropped } = meaningfulModeConfig(hostile, GATEWAY);
+  assert.equal(NetworkSetupSchema.safeParse(setup(config)).success, true);
+  assert.equal(config.dns.length, 256);
+  assert.equal(config.splitInclude.length, 256);
+  assert.deepEqual(config.splitDns, ['corp.example']);
+  assert.equal(config.defaultDomain, undefined);
+  assert.equal(config.banner?.length, 16 * 1024);
+  assert.deepEqual(config.backupServers, ['gw2.example']);
+  assert.ok(dropped.includes('DNS servers: 44 beyond the first 256'));
+  assert.ok(dropped.includes('split networks: 344 beyond the first 256'));
+});
