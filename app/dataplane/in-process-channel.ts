@@ -1,5 +1,6 @@
 // The privileged side of one tunnel, in this process: the UDP legs, the TUN device, the ESP
 // SAs and the OS network configuration, behind the IkeChannel interface the engine holds.
+// ESP runs in the addon (NativeEspEngine, OpenSSL EVP): a TUN or UDP batch costs one call.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type {
   AppliedNetwork,
@@ -10,7 +11,7 @@ import type {
 } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { NetworkSetup } from '../shared/network-setup.js';
-import { EspEngine } from './esp/index.js';
+import { NativeEspEngine } from './esp/index.js';
 import {
   type CleanupReport,
   type ConfiguratorOptions,
@@ -37,7 +38,7 @@ export class InProcessChannel implements IkeChannel {
 
   private constructor(
     private readonly legs: UdpLegs,
-    private readonly esp: EspEngine,
+    private readonly esp: NativeEspEngine,
     private readonly configOptions: ConfiguratorOptions,
   ) {}
 
@@ -47,7 +48,7 @@ export class InProcessChannel implements IkeChannel {
   ): Promise<InProcessChannel> {
     // the sockets deliver before the channel exists only in theory; route through a holder
     const holder: { channel?: InProcessChannel } = {};
-    const esp = new EspEngine({
+    const esp = new NativeEspEngine({
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
     });
     const legs = await UdpLegs.open(options, {
@@ -121,13 +122,13 @@ export class InProcessChannel implements IkeChannel {
     this.saIds.delete(id);
   }
 
-  /** One receive batch in, one TUN write batch out, in the same order. */
+  /** One receive batch in, one TUN write batch out, in the same order (views: written now). */
   private onEsp(packets: Buffer[]): void {
     const inner = this.esp.decryptBatch(packets);
     if (inner.length > 0) this.tun?.writeBatch(inner);
   }
 
-  /** One TUN read batch in, one UDP send batch out, in the same order. */
+  /** One TUN read batch in, one UDP send batch out, in the same order (views: sent now). */
   private onTunPackets(packets: Buffer[]): void {
     const outer = this.esp.encryptBatch(packets);
     if (outer.length > 0) this.legs.sendEsp(outer);

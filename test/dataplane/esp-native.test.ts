@@ -36,11 +36,11 @@ function installed<T extends Engine>(engine: T, sa: EspSaPair, firstSequence?: n
 
 /** counters with wall-clock fields reduced to whether they were set */
 function countsOf(counters: DataPlaneCounters) {
-  const strip = <T extends { lastInboundAt: number; lastOutboundAt: number }>(c: T) => ({
-    ...c,
-    lastInboundAt: c.lastInboundAt > 0,
-    lastOutboundAt: c.lastOutboundAt > 0,
-  });
+  const strip = <T extends { lastInboundAt: number; lastOutboundAt: number }>({
+    lastInboundAt,
+    lastOutboundAt,
+    ...rest
+  }: T) => ({ ...rest, lastInboundAt: lastInboundAt > 0, lastOutboundAt: lastOutboundAt > 0 });
   return { total: strip(counters.total), sas: counters.sas.map(strip) };
 }
 
