@@ -1,14 +1,18 @@
-// ESP crypto cost per 1400-byte inner packet, one core, in this process:
-//   engine  EspEngine.encrypt / EspEngine.decrypt (whole data path: SA lookup, sequence,
-//           replay window, padding, selectors, counters)
+// ESP crypto cost per packet, one core, in this process. First (the data path):
+//   native  NativeEspEngine.encryptBatch / decryptBatch in batches of 64 (the addon on
+//           OpenSSL EVP, with SA lookup, sequence, replay window, padding, selectors, counters
+//           and the batch's N-API call and result views), at 64, 512 and 1400-byte inner packets
+//   EVP     the bare EVP calls for the same transform and plaintext length in a C++ loop
+//           (addon evpBaseline: contexts keyed once, no ESP around them): the physical floor
+// Reported: CPU ns per packet (user + system) and native/EVP (issue 16's target: <= 1.5).
+// With --model, then the TypeScript reference model (EspEngine) against Node's per-packet floor:
+//   engine  EspEngine.encrypt / EspEngine.decrypt on 1400-byte packets
 //   floor   the same cryptographic work done the plain way with one node:crypto object per
 //           packet: createCipheriv/update/final (+ setAAD/getAuthTag for GCM, + createHmac for
 //           CBC), or the matching decipher/verify: Node's per-packet floor for that transform
-// Reported: packets/s (wall), CPU microseconds per packet (user + system), engine/floor ratio
-// of CPU per packet (< 1 = the engine is cheaper than the straightforward construction).
-// Then HMAC variants for the ICV: createHmac with a Buffer key, with a KeyObject, and
+// and HMAC variants for the ICV: createHmac with a Buffer key, with a KeyObject, and
 // Hash.copy() of precomputed inner/outer pad states.
-// Run: node --import tsx bench/esp-crypto.ts
+// Run: node --import tsx bench/esp-crypto.ts [--model]
 import {
   type CipherGCMTypes,
   createCipheriv,
@@ -18,7 +22,8 @@ import {
   createSecretKey,
   timingSafeEqual,
 } from 'node:crypto';
-import { EspEngine } from '../app/dataplane/esp/index.js';
+import { EspEngine, NativeEspEngine } from '../app/dataplane/esp/index.js';
+import { loadTunAddon } from '../app/dataplane/tun/native-addon.js';
 import {
   type TransformCase,
   inboundPacket,
@@ -246,9 +251,80 @@ function benchHmac(): void {
   }
 }
 
+const NATIVE_SIZES = [64, 512, 1400];
+const NATIVE_BATCH = 64;
+/** batches per timed run */
+const NATIVE_BATCHES = 16;
+
+/** CPU ns per packet of NativeEspEngine for one transform and inner size, both directions. */
+function benchNative(transform: TransformCase, size: number) {
+  const sas = mirroredSas(transform);
+  const client = new NativeEspEngine();
+  const gateway = new NativeEspEngine();
+  client.install(sas.client);
+  gateway.install(sas.gateway);
+  const outbound = Array.from({ length: NATIVE_BATCH }, () => outboundPacket(size));
+  const inbound = Array.from({ length: NATIVE_BATCH }, () => inboundPacket(size));
+  const seal = measure(SECONDS / 2, () =>
+    timed(NATIVE_BATCHES, () => client.encryptBatch(outbound)),
+  );
+  // fresh sequence numbers for every batch (the replay window drops repeats), made untimed
+  const open = measure(SECONDS / 2, () => {
+    const batches = Array.from({ length: NATIVE_BATCHES }, () =>
+      gateway.encryptBatch(inbound).map((esp) => Buffer.from(esp)),
+    );
+    return timed(NATIVE_BATCHES, (index) => {
+      const opened = client.decryptBatch(batches[index] ?? fail('missing batch'));
+      if (opened.length !== NATIVE_BATCH) fail('dropped');
+    });
+  });
+  const sample = client.encrypt(outboundPacket(size)) ?? fail('encrypt failed');
+  const plaintextLength = sample.length - 8 - transform.ivLength - transform.icvLength;
+  const nsPerPacket = (run: Sample) => (run.cpuUs * 1000) / (run.packets * NATIVE_BATCH);
+  return { seal: nsPerPacket(seal), open: nsPerPacket(open), plaintextLength };
+}
+
+function printNative(): void {
+  const addon = loadTunAddon();
+  console.log(
+    ['transform'.padEnd(28), 'bytes'.padStart(5)]
+      .concat(['seal', 'EVP', 'ratio', 'open', 'EVP', 'ratio'].map((h) => h.padStart(8)))
+      .join(' '),
+  );
+  for (const name of BENCHED) {
+    const transform = transformCase(name);
+    for (const size of NATIVE_SIZES) {
+      const native = benchNative(transform, size);
+      const raw = addon.evpBaseline(
+        transform.cipher,
+        transform.hmac ?? '',
+        transform.icvLength,
+        native.plaintextLength,
+        200_000,
+      );
+      console.log(
+        [name.padEnd(28), String(size).padStart(5)]
+          .concat(
+            [native.seal, raw.sealNs, native.seal / raw.sealNs].map((value, index) =>
+              value.toFixed(index === 2 ? 2 : 0).padStart(8),
+            ),
+            [native.open, raw.openNs, native.open / raw.openNs].map((value, index) =>
+              value.toFixed(index === 2 ? 2 : 0).padStart(8),
+            ),
+          )
+          .join(' '),
+      );
+    }
+  }
+}
+
 console.log(
-  `ESP crypto, ${INNER_BYTES}-byte inner packets, one thread, node ${process.version}, ` +
-    `${SECONDS} s timed per cell`,
+  `ESP per packet, CPU ns, native (batches of ${NATIVE_BATCH}) vs bare EVP, one thread, ` +
+    `node ${process.version}, OpenSSL ${process.versions.openssl}`,
 );
-printRows(BENCHED.flatMap(benchTransform));
-benchHmac();
+printNative();
+if (process.argv.includes('--model')) {
+  console.log(`\nTypeScript model, ${INNER_BYTES}-byte inner packets, ${SECONDS} s timed per cell`);
+  printRows(BENCHED.flatMap(benchTransform));
+  benchHmac();
+}

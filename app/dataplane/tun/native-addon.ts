@@ -111,6 +111,15 @@ export interface TunAddon {
     outcome: 'packets' | 'no-room' | 'malformed' | 'unsupported';
     packets: Buffer[];
   };
+  /** bench only: thread CPU ns per packet of the bare EVP calls of one transform (contexts
+   * keyed once), sealing and opening a plaintext of `length` bytes `count` times */
+  evpBaseline(
+    cipher: string,
+    digest: string,
+    icvLength: number,
+    length: number,
+    count: number,
+  ): { sealNs: number; openNs: number };
   /** signal[0] becomes non-zero while soft-lifetime events wait for takeEvents() */
   EspEngine: new (signal: Uint32Array) => NativeEsp;
   /** the offload mode's write side on one batch, for tests: the frames writeBatch writes */

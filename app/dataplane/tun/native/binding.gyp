@@ -14,7 +14,7 @@
         [
           "OS=='linux'",
           {
-            "sources": ["tun.cc", "tun-offload.cc", "udp.cc", "netlink.cc", "esp.cc", "esp-sa.cc"],
+            "sources": ["tun.cc", "tun-offload.cc", "udp.cc", "netlink.cc", "esp.cc", "esp-sa.cc", "esp-evp-baseline.cc"],
             "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
             "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
             "cflags_cc": ["-Wall", "-Wextra"],

@@ -295,8 +295,11 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
 
 }  // namespace
 
+void DefineEvpBaseline(Napi::Env env, Napi::Object exports);  // esp-evp-baseline.cc
+
 void DefineEspEngine(Napi::Env env, Napi::Object exports) {
   exports.Set("EspEngine", EspEngine::Define(env));
+  DefineEvpBaseline(env, exports);
 }
 
 }  // namespace addon
