@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages for the demo and the tests (Debian/Ubuntu, as root). Idempotent and quick
-# when everything is present.
+# System packages for the demo and the tests (Debian/Ubuntu). Idempotent and quick when
+# everything is present; that check needs no privilege. Installing needs root: root installs
+# directly (a fresh Debian has no sudo), anyone else through sudo.
 set -euo pipefail
 packages=(
   # the throwaway head-end: strongSwan with its userspace ESP plugin (the kernel has no ESP)
@@ -17,6 +18,13 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" != 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "missing system packages (${missing[*]}); installing them needs root and sudo is not installed: run this as root" >&2
+    exit 1
+  fi
+  exec sudo -- bash "$0"
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
