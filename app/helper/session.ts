@@ -247,6 +247,10 @@ export class ClientSession {
   }
 
   private async configureNetwork(tunnel: Tunnel, setup: NetworkSetup) {
+    // a tunnel whose app just went away may still be undoing its routes: not a conflict
+    const leaving = this.context.tunnels.owningRoutes(tunnel)?.closing;
+    if (leaving) await leaving;
+    if (this.tunnel !== tunnel) throw new Error(`tunnel ${tunnel.id} was closed meanwhile`);
     this.checkNetworkSetup(tunnel, setup);
     // reserved before any await so no other request (of this tunnel or another) races for them
     tunnel.tunName = setup.tunName;
@@ -331,6 +335,11 @@ export class ClientSession {
     if (!tunnel) return;
     this.tunnel = undefined;
     clearInterval(this.liveness);
+    tunnel.closing = this.finishClose(tunnel, reason);
+    await tunnel.closing;
+  }
+
+  private async finishClose(tunnel: Tunnel, reason: string): Promise<void> {
     // a configureNetwork still running would otherwise finish after close() undid the rest
     if (tunnel.inflight.size > 0) {
       await Promise.race([

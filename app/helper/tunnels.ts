@@ -19,6 +19,8 @@ export interface Tunnel {
   ownsRoutes: boolean;
   /** requests still running on the channel: close waits for them (bounded) */
   readonly inflight: Set<Promise<unknown>>;
+  /** set once its connection closes it: resolves when its network is undone and it is gone */
+  closing: Promise<void> | undefined;
 }
 
 export class TunnelRegistry {
@@ -52,6 +54,7 @@ export class TunnelRegistry {
       tunName: undefined,
       ownsRoutes: false,
       inflight: new Set(),
+      closing: undefined,
     };
     this.tunnels.set(tunnel.id, tunnel);
     return tunnel;
