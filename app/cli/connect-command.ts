@@ -52,6 +52,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
     groupPskFile: values['group-psk-file'],
     passwordFile: values['password-file'],
     username: profile.username,
+    // a named profile's secrets come from the keychain when no file is given, then are asked
+    savedFor: values.profile ? profile : undefined,
   });
   const connection = connect({
     profile,

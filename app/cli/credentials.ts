@@ -1,6 +1,8 @@
 // The CLI's credential provider: secret files first, a no-echo TTY prompt otherwise. A second
 // XAuth round (OTP, next PIN) always asks, since a stored password cannot answer it.
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../engine/api.js';
+import type { SecretKind } from '../shared/ipc-schemas.js';
+import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { promptHidden, promptLine, secretFromFile } from './secrets.js';
 
@@ -8,6 +10,9 @@ export interface CliCredentialSources {
   groupPskFile?: string;
   passwordFile?: string;
   username?: string;
+  /** a named profile: its secrets from the keychain (or a managed key file) when no file
+   * is given, before asking on the terminal */
+  savedFor?: Profile;
 }
 
 export interface CliCredentials extends CredentialProvider {
@@ -30,7 +35,7 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
       track(
         sources.groupPskFile
           ? secretFromFile(sources.groupPskFile, 'group PSK')
-          : promptHidden('Group pre-shared key: '),
+          : savedOrAsked(sources.savedFor, 'group-psk', 'Group pre-shared key: '),
       ),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
       if (request.message) process.stderr.write(`Gateway says: ${request.message}\n`);
@@ -41,7 +46,7 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
           response.username =
             request.username ?? sources.username ?? (await promptLine('Username: '));
         } else if (field === 'password') {
-          response.password = await track(passwordFor(firstRound, sources.passwordFile));
+          response.password = await track(passwordFor(firstRound, sources));
         } else if (field === 'domain') {
           response.domain = await promptLine('Domain: ');
         } else {
@@ -56,8 +61,21 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
   };
 }
 
-function passwordFor(firstRound: boolean, file: string | undefined): Promise<Secret> {
-  return firstRound && file ? secretFromFile(file, 'password') : promptHidden('Password: ');
+function passwordFor(firstRound: boolean, sources: CliCredentialSources): Promise<Secret> {
+  if (!firstRound) return promptHidden('Password: ');
+  return sources.passwordFile
+    ? secretFromFile(sources.passwordFile, 'password')
+    : savedOrAsked(sources.savedFor, 'xauth-password', 'Password: ');
+}
+
+async function savedOrAsked(
+  profile: Profile | undefined,
+  kind: SecretKind,
+  question: string,
+): Promise<Secret> {
+  // loaded only here: a connect with secret files never touches the keychain module
+  const saved = profile && (await (await import('./saved-secrets.js')).savedSecret(profile, kind));
+  return saved || promptHidden(question);
 }
 
 function labelOf(field: 'passcode' | 'answer' | 'next-pin'): string {

@@ -24,6 +24,10 @@ export const SUBCOMMANDS: Record<string, SubcommandEntry> = {
       return { usage: USAGE, run: (argv) => runHelperCommand(argv) };
     },
   },
+  profile: {
+    summary: 'import (.pcf, .vpn, JSON), list, show, export, remove and validate profiles',
+    load: async () => (await import('./profile-command.js')).PROFILE,
+  },
   ui: {
     summary: 'the desktop UI, served to a browser on 127.0.0.1 with a random access token',
     load: async () => (await import('./ui-command.js')).UI,
