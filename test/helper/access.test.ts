@@ -123,6 +123,17 @@ test('a user outside the rules who reaches the socket is refused with the cause,
   assert.ok(refusals.every((entry) => entry.level === 'warn'));
   assert.equal(lab.dataPlane.channels.length, 0);
 
+  // what the app's helper client makes of it: unavailable to this user, with the helper's words
+  const app = runTs('./tunnel-client-process.ts', [lab.socketPath, '198.51.100.1', 'rw7'], {
+    uid: NOBODY,
+  });
+  assert.notEqual((await app.exited).code, 0);
+  assert.match(
+    app.stderr.join('\n'),
+    /privileged helper refused: uid 65534 may not use the Roadwarrior helper: only root, uid 4300 and members of group 4250 may open tunnels/,
+  );
+  assert.match(app.stderr.join('\n'), /code: 'helper-unavailable'/);
+
   const member = await openAs(lab.socketPath, MEMBER, [VPN_GID]);
   assert.match(member.stdout, /"type":"opened"/);
 });
