@@ -233,7 +233,7 @@ export class Connection implements VpnConnection {
 
   private async configureNetwork(config: ModeConfigResult, child: ChildSa): Promise<void> {
     const channel = this.channel as IkeChannel;
-    const network = await configureTunnel(
+    const { network, warnings } = await configureTunnel(
       channel,
       this.options,
       this.gatewayAddress,
@@ -243,6 +243,7 @@ export class Connection implements VpnConnection {
     // a failure while the data plane worked (a DELETE, a notification) has closed the channel
     this.checkAborted();
     this.emit(network);
+    for (const warning of warnings) this.emit(warning);
   }
 
   /** Re-authenticate before the IKE SA expires (strongSwan and most head-ends cannot rekey an

@@ -1,23 +1,25 @@
 // The tunnel's network: what the data plane is asked to set up from Mode Config (or the
-// profile's split-tunnel override), and the 'network' event that says what it did.
+// profile's split-tunnel override), the 'network' event that says what it did, and the
+// warnings it gave (a full tunnel whose DNS or IPv6 it could not keep inside).
 import type { AppliedNetwork, IkeChannel } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
-import type { NetworkEvent } from '../shared/events.js';
+import type { NetworkEvent, WarningEvent } from '../shared/events.js';
 import { splitEntryFromCidr } from '../shared/net.js';
 import type { ModeConfigResult, NetworkSetup } from '../shared/network-setup.js';
 import type { Profile } from '../shared/profile.js';
 import { type ConnectOptions, EngineError } from './api.js';
 import { eventTime } from './event-time.js';
 import { tunnelMtu } from './mtu.js';
+import { warning } from './security-warnings.js';
 
-/** Configures the tunnel interface, routes and DNS for an ESP SA pair; returns the event. */
+/** Configures the tunnel interface, routes and DNS for an ESP SA pair; returns the events. */
 export async function configureTunnel(
   channel: IkeChannel,
   options: Pick<ConnectOptions, 'profile' | 'skipNetworkConfig' | 'skipDns'>,
   gateway: string,
   config: ModeConfigResult,
   pair: EspSaPair,
-): Promise<NetworkEvent> {
+): Promise<{ network: NetworkEvent; warnings: WarningEvent[] }> {
   const { profile } = options;
   const mtu = profile.mtu ?? tunnelMtu(pair.encryption, pair.integrity);
   const effective = effectiveConfig(config, profile);
@@ -33,7 +35,7 @@ export async function configureTunnel(
         : { path: profile.script },
     skipDns: options.skipDns ?? false,
   });
-  return {
+  const network: NetworkEvent = {
     type: 'network',
     at: eventTime(),
     tunName: applied.tunName,
@@ -48,6 +50,10 @@ export async function configureTunnel(
     banner: config.banner,
     savePasswordAllowed: config.savePassword,
     changes: applied.changes,
+  };
+  return {
+    network,
+    warnings: (applied.warnings ?? []).map((w) => warning(w.code, w.message)),
   };
 }
 

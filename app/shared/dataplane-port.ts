@@ -3,6 +3,7 @@
 // (app/helper, over a Unix socket). The engine holds only this interface.
 import type { DataPlaneCounters } from './counters.js';
 import type { EspSaPair } from './esp-sa.js';
+import type { WarningCode } from './events.js';
 import type { NetworkSetup } from './network-setup.js';
 
 /** Which leg an IKE packet travels on: plain UDP to port 500, or the NAT-T port 4500 leg
@@ -24,6 +25,8 @@ export interface AppliedNetwork {
   mtu: number;
   /** human-readable list of what was changed, for the log */
   changes: string[];
+  /** what the user must know: a full tunnel that could not be made tight (DNS, IPv6) */
+  warnings?: { code: WarningCode; message: string }[];
 }
 
 export type DataPlaneEvent =

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { DataPlaneCounters } from './counters.js';
 import type { AppliedNetwork, DataPlaneEvent, OpenIkeOptions } from './dataplane-port.js';
 import type { EspSaPair } from './esp-sa.js';
-import { CountersEventSchema } from './events.js';
+import { CountersEventSchema, WarningCodeSchema } from './events.js';
 import { DNS_NAME, MODE_CONFIG_LIMITS, type NetworkSetup } from './network-setup.js';
 
 export const HELPER_PROTOCOL_VERSION = 1;
@@ -140,6 +140,10 @@ const AppliedNetworkSchema = z.strictObject({
   tunName: z.string(),
   mtu: z.number().int(),
   changes: z.array(z.string()),
+  warnings: z
+    .array(z.strictObject({ code: WarningCodeSchema, message: z.string().max(1024) }))
+    .max(8)
+    .optional(),
 }) satisfies z.ZodType<AppliedNetwork>;
 
 const DataPlaneCountersSchema = CountersEventSchema.omit({

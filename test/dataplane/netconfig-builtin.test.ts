@@ -69,7 +69,7 @@ test('split tunnel: address, MTU, include/exclude/gateway routes; undo restores 
       journal: unknown[];
     };
     assert.equal(record.pid, process.pid);
-    assert.equal(record.journal.length, 6);
+    assert.equal(record.journal.length, 7, 'link, address, 4 routes, rp_filter');
 
     await configurator.undo();
     assert.deepEqual(await lab.snapshot(), before);

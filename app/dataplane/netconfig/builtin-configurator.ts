@@ -1,7 +1,8 @@
 // The built-in configurator (Linux, iproute2): TUN up with MTU, the virtual address as /32,
 // escape routes for the gateway and Local-LAN networks through the original path, tunnel
 // routes (split-include networks, or 0/1 + 128/1 for a full tunnel so the default route stays),
-// DNS through systemd-resolved. Addresses and routes go in by rtnetlink (no `ip` to spawn while
+// strict reverse-path filtering on the TUN, for a full tunnel IPv6 made unreachable, and DNS
+// through systemd-resolved (`~.` for a full tunnel). Addresses and routes go in by rtnetlink (no `ip` to spawn while
 // the connect waits); every change is journalled with its `ip` inverse, and the journal is on disk
 // (crash record) before the change is made.
 import type { AppliedNetwork } from '../../shared/dataplane-port.js';
@@ -10,11 +11,12 @@ import type { ConfiguratorOptions, NetworkConfigurator } from './configurator.js
 import { CrashRecordFile, DEFAULT_STATE_DIR } from './crash-record.js';
 import { NetworkConfigError } from './errors.js';
 import { applyResolvedDns, resolvedIsRunning, resolvedUndoEntry } from './resolved-dns.js';
-import { type NetChange, type PlannedChange, planChanges } from './route-plan.js';
+import { type NetChange, type PlannedChange, isFullTunnel, planChanges } from './route-plan.js';
 import { Rtnetlink } from './rtnetlink.js';
 import { probeRoutes } from './route-probe.js';
 import { checkSetup, rejectedDomains } from './setup-check.js';
 import { SystemCommands } from './system-commands.js';
+import { blockIpv6, strictReversePath } from './tunnel-hardening.js';
 import { type JournalEntry, replayUndo } from './undo-journal.js';
 
 export class BuiltinConfigurator implements NetworkConfigurator {
@@ -35,14 +37,25 @@ export class BuiltinConfigurator implements NetworkConfigurator {
     this.record = new CrashRecordFile(this.options.stateDir ?? DEFAULT_STATE_DIR, setup.tunName);
     try {
       this.applyRoutes(netlink, setup, changes);
-      const dns = await this.applyDns(setup);
+      const full = isFullTunnel(setup);
+      const journal = (entries: JournalEntry[]) => {
+        this.journal = [...this.journal, ...entries];
+        this.writeRecord(setup, this.journal);
+      };
+      const rpf = await strictReversePath(this.commands, setup, journal);
+      const ipv6 = full ? await blockIpv6(this.commands, journal) : undefined;
+      const dns = await this.applyDns(setup, full);
       const rejected = rejectedDomains(setup.config);
+      const warnings = [...(ipv6?.warnings ?? []), ...dns.warnings];
       return {
         tunName: setup.tunName,
         mtu: setup.mtu,
+        ...(warnings.length > 0 ? { warnings } : {}),
         changes: [
           ...changes.map((change) => change.what),
-          ...dns,
+          ...rpf.changes,
+          ...(ipv6?.changes ?? []),
+          ...dns.changes,
           ...notes,
           ...(rejected.length > 0
             ? [`ignored invalid DNS names: ${JSON.stringify(rejected)}`]
@@ -98,14 +111,32 @@ export class BuiltinConfigurator implements NetworkConfigurator {
     this.journal = entries;
   }
 
-  private async applyDns(setup: NetworkSetup): Promise<string[]> {
-    if (setup.skipDns || setup.config.dns.length === 0) return [];
+  /** A full tunnel whose DNS stays outside leaks every name looked up: a warning, not a note. */
+  private async applyDns(
+    setup: NetworkSetup,
+    full: boolean,
+  ): Promise<{ changes: string[]; warnings: { code: 'dns-not-set'; message: string }[] }> {
+    if (setup.skipDns) return { changes: [], warnings: [] };
+    const leak = (why: string) => ({
+      changes: [`DNS not configured: ${why}`],
+      warnings: full
+        ? [
+            {
+              code: 'dns-not-set' as const,
+              message: `All traffic goes through the tunnel, but DNS could not be pointed at the tunnel's servers (${why}): names you look up go to this network's DNS server, outside the tunnel.`,
+            },
+          ]
+        : [],
+    });
+    if (setup.config.dns.length === 0) return leak('the gateway sent no DNS servers');
     const resolvectl = this.options.resolvectl ?? 'resolvectl';
-    if (!(await resolvedIsRunning(this.commands, resolvectl)))
-      return ['DNS not configured: no systemd-resolved'];
+    if (!(await resolvedIsRunning(this.commands, resolvectl))) return leak('no systemd-resolved');
     this.journal = [...this.journal, resolvedUndoEntry(resolvectl, setup.tunName)];
     this.writeRecord(setup, this.journal);
-    return applyResolvedDns(this.commands, resolvectl, setup);
+    return {
+      changes: await applyResolvedDns(this.commands, resolvectl, setup, full),
+      warnings: [],
+    };
   }
 
   private writeRecord(setup: NetworkSetup, journal: JournalEntry[]): void {

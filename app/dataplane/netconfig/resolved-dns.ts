@@ -1,6 +1,7 @@
 // DNS for the built-in configurator: per-link servers and domains in systemd-resolved, so
 // resolv.conf is never edited (and `resolvectl revert` takes it all back). Search domain: the
-// Unity default domain; split-DNS names become routing-only domains (~name).
+// Unity default domain; split-DNS names become routing-only domains (~name); a full tunnel
+// also takes `~.`, so every name without a more specific route is asked through the tunnel.
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import { NetworkConfigError } from './errors.js';
 import { dnsDomains } from './setup-check.js';
@@ -31,11 +32,13 @@ export async function applyResolvedDns(
   commands: SystemCommands,
   resolvectl: string,
   setup: NetworkSetup,
+  fullTunnel: boolean,
 ): Promise<string[]> {
   const { defaultDomain, splitDns } = dnsDomains(setup.config);
   const domains = [
     ...(defaultDomain === undefined ? [] : [defaultDomain]),
     ...splitDns.map((name) => `~${name}`),
+    ...(fullTunnel ? ['~.'] : []),
   ];
   const calls = [
     ['dns', setup.tunName, ...setup.config.dns],

@@ -120,15 +120,19 @@ export function excludedNetworks(setup: NetworkSetup): Ipv4Net[] {
   return unique(networks.filter((net) => !NON_FORWARDABLE.some((bad) => netWithin(net, bad))));
 }
 
+/** No split-include (or one for everything): all traffic goes through the tunnel. */
+export function isFullTunnel(setup: NetworkSetup): boolean {
+  const included = setup.config.splitInclude;
+  return included.length === 0 || included.some((entry) => entry.network.prefix === 0);
+}
+
 /** Split-include networks (or both halves of the address space for a full tunnel), plus the
  * internal network when Mode Config gave a netmask, as vpnc-script routes it. */
 function tunnelNetworks(setup: NetworkSetup): Ipv4Net[] {
   const { config } = setup;
-  const included = config.splitInclude.map((entry) => normaliseNet(entry.network));
-  const networks =
-    included.length === 0 || included.some((net) => net.prefix === 0)
-      ? [...HALF_DEFAULTS]
-      : included;
+  const networks = isFullTunnel(setup)
+    ? [...HALF_DEFAULTS]
+    : config.splitInclude.map((entry) => normaliseNet(entry.network));
   if (config.internalIp4 !== undefined && config.internalIp4Netmask !== undefined) {
     const prefix = maskToPrefix(config.internalIp4Netmask);
     // a 0.0.0.0 netmask would make any split tunnel full

@@ -4,21 +4,29 @@
 import { z } from 'zod';
 import type { SystemCommands } from './system-commands.js';
 
+/** The only sysctls a journal may set back: an interface's reverse-path filter. */
+export const RP_FILTER_KEY = /^net\.ipv4\.conf\.[A-Za-z0-9_-]{1,15}\.rp_filter$/;
+
 /** Schema as well as type: journals are read back from crash records. */
 export const journalEntrySchema = z.object({
   what: z.string(),
   undo: z.discriminatedUnion('program', [
     z.object({ program: z.literal('ip'), args: z.array(z.string()) }),
     z.object({ program: z.literal('resolvectl'), file: z.string(), args: z.array(z.string()) }),
+    z.object({
+      program: z.literal('sysctl'),
+      key: z.string().regex(RP_FILTER_KEY),
+      value: z.enum(['0', '1', '2']),
+    }),
   ]),
 });
 
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
 /** Messages meaning "nothing left to undo": ESRCH for routes, device gone, address gone,
- * resolvectl's unknown link, and the whole namespace gone. */
+ * resolvectl's unknown link, a sysctl of a vanished device, and the whole namespace gone. */
 const ALREADY_GONE =
-  /No such process|Cannot find device|No such device|Address not found|Cannot assign requested address|Failed to resolve interface|Unknown interface|Cannot open network namespace/i;
+  /No such process|Cannot find device|No such device|Address not found|Cannot assign requested address|Failed to resolve interface|Unknown interface|cannot stat \/proc\/sys|No such file or directory|Cannot open network namespace/i;
 
 /** Runs the journal backwards: consecutive `ip` undos as one forced batch. Returns what could
  * not be undone, in words; empty when everything is back. */
@@ -33,7 +41,8 @@ export async function replayUndo(
     try {
       if (first.undo.program === 'ip') {
         const { errors } = await commands.ipBatch(
-          run.map((entry) => entry.undo.args),
+          // consecutiveRuns keeps `ip` runs pure
+          run.flatMap((entry) => (entry.undo.program === 'ip' ? [entry.undo.args] : [])),
           'force',
         );
         for (const error of errors) {
@@ -41,7 +50,10 @@ export async function replayUndo(
             failures.push(`${run[error.line]?.what ?? 'ip'}: ${error.message}`);
         }
       } else {
-        const result = await commands.tool(first.undo.file, first.undo.args);
+        const result =
+          first.undo.program === 'sysctl'
+            ? await commands.tool('sysctl', ['-q', '-w', `${first.undo.key}=${first.undo.value}`])
+            : await commands.tool(first.undo.file, first.undo.args);
         if (result.exitCode !== 0 && !ALREADY_GONE.test(result.stderr)) {
           failures.push(`${first.what}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
         }
