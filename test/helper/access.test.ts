@@ -15,7 +15,7 @@ import {
 import { HELPER_PROTOCOL_VERSION } from '../../app/shared/helper-protocol.js';
 import { runTs, stopChild } from './support/child.js';
 import { NOBODY, startTestHelper } from './support/helper-harness.js';
-import { tempSocket } from './support/temp-socket.js';
+import { helperArgs, tempSocket } from './support/temp-socket.js';
 
 const v = HELPER_PROTOCOL_VERSION;
 const VPN_GID = 4250;
@@ -141,12 +141,7 @@ test('a user outside the rules who reaches the socket is refused with the cause,
 test('default `roadwarrior helper`: root and group roadwarrior only, never every local user', async (t) => {
   const temp = await tempSocket();
   t.after(() => temp.remove());
-  const helper = runTs('./helper-process.ts', [
-    '--socket',
-    temp.socketPath,
-    '--state-dir',
-    temp.dir,
-  ]);
+  const helper = runTs('./helper-process.ts', helperArgs(temp));
   t.after(() => stopChild(helper));
   const gid = groupId('roadwarrior');
   const listening = await helper.waitForLine(/helper listening on/);

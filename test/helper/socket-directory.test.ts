@@ -8,7 +8,7 @@ import { createHelperDataPlane } from '../../app/helper/client.js';
 import { HELPER_PROTOCOL_VERSION } from '../../app/shared/helper-protocol.js';
 import { runTs, stopChild } from './support/child.js';
 import { NOBODY } from './support/helper-harness.js';
-import { tempSocket } from './support/temp-socket.js';
+import { helperArgs, tempSocket } from './support/temp-socket.js';
 
 const OPEN = JSON.stringify([
   { v: HELPER_PROTOCOL_VERSION, id: 1, method: 'openIke', options: { gateway: '198.51.100.1' } },
@@ -25,14 +25,7 @@ test('a socket directory left 0700 is made 0755 again when the helper binds its 
   const temp = await tempSocket();
   t.after(() => temp.remove());
   await chmod(temp.dir, 0o700);
-  const helper = runTs('./helper-process.ts', [
-    '--socket',
-    temp.socketPath,
-    '--state-dir',
-    temp.dir,
-    '--allow-uid',
-    String(NOBODY),
-  ]);
+  const helper = runTs('./helper-process.ts', helperArgs(temp, '--allow-uid', String(NOBODY)));
   t.after(() => stopChild(helper));
   await helper.waitForLine(/helper listening on/);
   assert.equal((await stat(temp.dir)).mode & 0o777, 0o755);
@@ -42,15 +35,7 @@ test('a socket directory left 0700 is made 0755 again when the helper binds its 
 test('under socket activation too: the directory of the inherited socket is repaired', async (t) => {
   const temp = await tempSocket();
   t.after(() => temp.remove());
-  const args = [
-    '--socket',
-    temp.socketPath,
-    '--state-dir',
-    temp.dir,
-    '--allow-uid',
-    String(NOBODY),
-  ];
-  const activator = runTs('./helper-process.ts', args, {
+  const activator = runTs('./helper-process.ts', helperArgs(temp, '--allow-uid', String(NOBODY)), {
     command: ['systemd-socket-activate', '-l', temp.socketPath],
   });
   t.after(() => stopChild(activator));

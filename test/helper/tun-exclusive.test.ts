@@ -8,7 +8,7 @@ import { createLab } from '../dataplane/netconfig-support/lab.js';
 import { runTs, stopChild } from './support/child.js';
 import { NOBODY } from './support/helper-harness.js';
 import { rootLabSkipReason } from './support/root-lab.js';
-import { tempSocket } from './support/temp-socket.js';
+import { helperArgs, tempSocket } from './support/temp-socket.js';
 
 const skip = rootLabSkipReason();
 reportSkippedSuite('helper: TUN opened exclusively', skip);
@@ -22,7 +22,7 @@ if (skip === undefined) {
     const before = await lab.snapshot();
     const helper = runTs(
       './real-helper-process.ts',
-      ['--socket', temp.socketPath, '--state-dir', temp.dir, '--allow-uid', String(NOBODY)],
+      helperArgs(temp, '--allow-uid', String(NOBODY)),
       { command: ['ip', 'netns', 'exec', lab.ns] },
     );
     t.after(() => stopChild(helper));
@@ -34,7 +34,10 @@ if (skip === undefined) {
     t.after(() => stopChild(app));
     const { code } = await app.exited;
     assert.notEqual(code, 0, app.stdout.join('\n'));
-    assert.match(app.stderr.join('\n'), /cannot open TUN device rw0: the name is in use by another device/);
+    assert.match(
+      app.stderr.join('\n'),
+      /cannot open TUN device rw0: the name is in use by another device/,
+    );
     assert.ok(!app.stdout.some((line) => line.startsWith('configured ')));
     await helper.waitForLine(/configureNetwork for uid 65534 .* failed: .*name is in use/);
     assert.deepEqual(await lab.snapshot(), before, 'rw0 and the routes are untouched');

@@ -19,3 +19,8 @@ export async function tempSocket(): Promise<TempSocket> {
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/** `roadwarrior helper` arguments for this socket and state directory, plus `extra`. */
+export function helperArgs(temp: TempSocket, ...extra: string[]): string[] {
+  return ['--socket', temp.socketPath, '--state-dir', temp.dir, ...extra];
+}
