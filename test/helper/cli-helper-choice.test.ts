@@ -4,10 +4,11 @@
 // exchange in process and failed at the end with EACCES on /run/roadwarrior.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
 import type { ErrorEvent } from '../../app/shared/events.js';
 import { DEFAULT_HELPER_SOCKET_PATH } from '../../app/shared/helper-protocol.js';
 import { runCli } from '../support/cli-process.js';
+import { runTs, stopChild } from './support/child.js';
 import { clientFiles, connectArgs, reportSkippedSuite } from '../support/interop.js';
 import { createLab } from '../dataplane/netconfig-support/lab.js';
 import { NOBODY } from './support/helper-harness.js';
@@ -59,5 +60,39 @@ if (skip === undefined) {
       /^roadwarrior: helper-unavailable: privileged helper is not reachable at \/run\/roadwarrior\/helper\.sock \((ENOENT|ECONNREFUSED|EACCES)\): .*(start the helper service|members of the helper's group).*, or run as root$/,
     );
     assert.ok(!/scandir/.test(human.stderr()), human.stderr());
+  });
+
+  test('as a normal user with a helper on the default socket, connect goes through it', async (t) => {
+    const lab = await createLab('clih');
+    t.after(() => lab.destroy());
+    const files = clientFiles({ gateway: '192.0.2.1' }, 'group-secret', 'user-secret');
+    t.after(() => files.remove());
+    chmodSync(files.dir, 0o700);
+    for (const path of [files.dir, files.profile, files.psk, files.password])
+      chownSync(path, NOBODY, NOBODY);
+    // a mount point for the private tmpfs (what the helper's unit makes on a real system)
+    mkdirSync('/run/roadwarrior', { recursive: true, mode: 0o755 });
+    const run = runTs(
+      './default-socket-run.ts',
+      [lab.ns, files.profile, files.psk, files.password],
+      {
+        command: [
+          'unshare',
+          '--mount',
+          '--propagation',
+          'private',
+          '--pid',
+          '--fork',
+          '--kill-child',
+        ],
+      },
+    );
+    t.after(() => stopChild(run));
+    await run.waitForLine(
+      /^helper: info: tunnel 1 opened for uid 65534 .* to 192\.0\.2\.1/,
+      20_000,
+    );
+    // aggressive mode message 1 left through the helper's socket (nothing answers the dummy)
+    await run.waitForLine(/^cli: .*"state":"am1-sent"/, 20_000);
   });
 }
