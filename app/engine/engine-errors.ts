@@ -2,14 +2,17 @@
 import type { ErrorCode } from '../shared/events.js';
 import { EngineError } from './api.js';
 import { CryptoError } from './crypto/index.js';
-import { HashMismatchError } from './protected-message.js';
+import { UnauthenticatedError } from './unauthenticated.js';
 import { DecodeError } from './wire/codec.js';
 
-/** Data-plane codes that mean something to the user on their own: the privileged helper is not
- * running, or went away (app/helper/client.ts). Other data-plane failures are 'dataplane-failed'. */
+/** Codes from the engine's ports that mean something to the user on their own: the privileged
+ * helper is not running, or went away (app/helper/client.ts); the keychain the credential
+ * provider reads cannot be used (app/main/service/keychain.ts). Other data-plane failures are
+ * 'dataplane-failed'. */
 const PORT_ERROR_CODES = [
   'helper-unavailable',
   'helper-lost',
+  'keychain-unavailable',
 ] as const satisfies readonly ErrorCode[];
 
 export function portErrorCode(code: unknown): ErrorCode | undefined {
@@ -25,7 +28,7 @@ export function toEngineError(error: unknown): EngineError {
       'malformed-response',
       `the gateway sent a malformed message: ${error.message}`,
     );
-  if (error instanceof HashMismatchError)
+  if (error instanceof UnauthenticatedError)
     return new EngineError('malformed-response', error.message);
   // a key exchange value of the wrong length or outside the group (RFC 2409 5, RFC 5903)
   if (error instanceof CryptoError)

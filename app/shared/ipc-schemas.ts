@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   ConnectionStateSchema,
   CountersEventSchema,
+  DiagnosisEventSchema,
   ErrorCodeSchema,
   IkeSaEventSchema,
   IpsecSaEventSchema,
@@ -141,6 +142,8 @@ export const ServiceSnapshotSchema = z.object({
   ipsec: z.array(IpsecSaEventSchema),
   /** what a network engineer would point out about this connection (SA details shows them) */
   warnings: z.array(WarningEventSchema),
+  /** the engine's current diagnosis (never a cleared one): the diagnosis panel shows it */
+  diagnosis: DiagnosisEventSchema.optional(),
   network: NetworkEventSchema.optional(),
   counters: CountersEventSchema.optional(),
   reconnect: ReconnectStateSchema.optional(),

@@ -20,11 +20,19 @@ export interface DpdDeps {
   lastInboundAt: () => number;
   newMessageId: () => number;
   onDead: (message: string) => void;
+  /** our traffic went unanswered for a while: probe now rather than after the idle delay
+   * (RFC 3706 5.5, worry-metric), so a dead gateway or a blocked path shows up sooner */
+  worried?: () => boolean;
 }
 
 const CHECK_INTERVAL_MS = 1000;
 /** Retries come faster than the idle delay so a dead gateway is noticed promptly. */
 const MAX_RETRY_INTERVAL_MS = 5000;
+
+/** The interval between unanswered probes, and how long unanswered traffic waits for one. */
+export function dpdRetryMs(delaySeconds: number): number {
+  return Math.min(delaySeconds * 1000, MAX_RETRY_INTERVAL_MS);
+}
 
 export class DeadPeerDetector {
   /** RFC 3706 7: the first sequence number is random, high bit clear */
@@ -74,9 +82,10 @@ export class DeadPeerDetector {
   private check(): void {
     const now = Date.now();
     const delayMs = this.options.delaySeconds * 1000;
-    const retryMs = Math.min(delayMs, MAX_RETRY_INTERVAL_MS);
+    const retryMs = dpdRetryMs(this.options.delaySeconds);
     if (this.probesSent === 0) {
-      if (now - Math.max(this.deps.lastInboundAt(), this.lastAckAt) < delayMs) return;
+      const idle = now - Math.max(this.deps.lastInboundAt(), this.lastAckAt);
+      if (idle < delayMs && !this.deps.worried?.()) return;
     } else {
       if (this.deps.lastInboundAt() > this.lastProbeAt) {
         // something arrived since the probe: the gateway lives even if the ACK got lost

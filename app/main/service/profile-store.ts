@@ -60,8 +60,13 @@ export class ProfileStore {
     const { stored, problems } = await this.readAll();
     const found = stored.find((s) => s.profile.name === name);
     if (found) return found;
-    const broken = problems.find((p) => p.file.endsWith(fileNameFor(name)));
-    throw new ServiceError('not-found', broken ? broken.message : `no profile named "${name}"`);
+    const file = join(this.directory, fileNameFor(name));
+    const broken = problems.find((p) => p.file === file);
+    const managed = this.managed ? ` and none managed in ${this.managed.directory}` : '';
+    throw new ServiceError(
+      'not-found',
+      broken ? broken.message : `no profile named "${name}" (no ${file}${managed})`,
+    );
   }
 
   /** Creates a profile (no previousName) or updates the one called previousName, renaming it

@@ -15,6 +15,7 @@ export function freshAttempt(snapshot: ServiceSnapshot): ServiceSnapshot {
     network: _network,
     counters: _counters,
     connectedAt: _connectedAt,
+    diagnosis: _diagnosis,
     ...rest
   } = snapshot;
   return { ...rest, engineState: 'idle', ipsec: [], warnings: [] };
@@ -52,6 +53,12 @@ export function applyEngineEvent(snapshot: ServiceSnapshot, event: EngineEvent):
       return snapshot.warnings.some((w) => w.code === event.code && w.message === event.message)
         ? snapshot
         : { ...snapshot, warnings: [...snapshot.warnings, event] };
+    case 'diagnosis': {
+      if (!event.cleared) return { ...snapshot, diagnosis: event };
+      if (snapshot.diagnosis?.code !== event.code) return snapshot;
+      const { diagnosis: _cleared, ...rest } = snapshot;
+      return rest;
+    }
     case 'log':
       return snapshot;
   }

@@ -92,6 +92,10 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
     title: 'The Roadwarrior system service stopped',
     hint: 'The privileged helper that carried the tunnel went away. The app reconnects by itself once the service is back.',
   },
+  'keychain-unavailable': {
+    title: 'The keychain cannot be used',
+    hint: 'Unlock or start your desktop keychain (Secret Service), or enter the secrets when asked.',
+  },
   cancelled: { title: 'Cancelled', hint: '' },
   internal: {
     title: 'Something went wrong inside Roadwarrior',

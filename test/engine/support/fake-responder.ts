@@ -748,6 +748,21 @@ export class FakeResponder {
     );
   }
 
+  private answerDpd(sa: IkeSa, sequence: number): void {
+    const messageId = randomInt(1, 0xffffffff);
+    const payloads = [dpdNotification(sa, NotifyType.DpdRUThereAck, sequence)];
+    this.transmit(
+      sealProtected(
+        sa,
+        ExchangeType.Informational,
+        messageId,
+        payloads,
+        hashOverMessage(messageId),
+      ),
+      this.leg,
+    );
+  }
+
   /** No request of ours is waiting for the engine's answer. */
   get idle(): boolean {
     return this.timers.size === 0;
@@ -764,6 +779,9 @@ export class FakeResponder {
         this.dpdAcknowledged = true;
         this.cancelRetransmit();
       }
+      // RFC 3706 5.3: a live gateway answers the engine's R-U-THERE
+      if (notification.notifyType === NotifyType.DpdRUThere && notification.data.length === 4)
+        this.answerDpd(sa, notification.data.readUInt32BE(0));
     }
     for (const deletion of content.deletes) {
       if (deletion.protocolId === ProtocolId.Isakmp) {

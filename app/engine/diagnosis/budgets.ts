@@ -1,0 +1,74 @@
+// How soon each timed diagnosis comes, from the connection's retransmission and DPD settings,
+// and the issue's budgets (issue 14, with default settings) scaled by the same settings. Tests
+// check a diagnosis's arrival against these; the diagnoser's thresholds derive from them.
+import { dpdRetryMs } from '../exchanges/dpd.js';
+import type { RetransmitTiming } from '../messenger.js';
+
+export interface TimingSettings {
+  retransmit: RetransmitTiming;
+  dpd: { delaySeconds: number; retries: number };
+}
+
+/** Sends of message 1 without an answer (4 retransmissions) before "no answer" is said; the
+ * engine keeps trying until its last retransmission. */
+export const NO_ANSWER_SENDS = 5;
+/** Messages sent on UDP 4500 after the float with nothing back on it before "blocked". */
+export const NATT_SILENT_SENDS = 4;
+
+/** The default first retransmission the issue's budgets were set for. */
+const DEFAULT_INITIAL_MS = 500;
+const NO_ANSWER_BUDGET_MS = 15_000;
+const ICMP_BUDGET_MS = 10_000;
+/** default worry time of DPD (5 s): the budgets of the ESP and dead-peer rows assume it */
+const DEFAULT_WORRY_MS = 5_000;
+const ESP_BLOCKED_BUDGET_MS = 15_000;
+/** default: 5 s worry, then 5 probes 5 s apart */
+const DEFAULT_DEAD_PEER_MS = 30_000;
+const DEAD_PEER_BUDGET_MS = 35_000;
+/** DPD checks and data-plane counters come once a second: short settings get this much slack
+ * per step they wait for (a scaled budget below it would measure the tick, not the engine) */
+const TICK_MS = 1_000;
+
+export function noAnswerSends(settings: TimingSettings): number {
+  return Math.min(NO_ANSWER_SENDS, settings.retransmit.tries);
+}
+
+/** How long our traffic may go unanswered before DPD probes, and between probes. */
+export function worryMs(settings: TimingSettings): number {
+  return dpdRetryMs(settings.dpd.delaySeconds);
+}
+
+/** ESP sent and nothing decrypted for this long (with IKE answering) is "ESP blocked". */
+export function espSilenceMs(settings: TimingSettings): number {
+  return 2 * worryMs(settings);
+}
+
+const retransmitScale = (settings: TimingSettings) =>
+  settings.retransmit.initialMs / DEFAULT_INITIAL_MS;
+
+/** From the first message 1 to the no-answer diagnosis. */
+export function noAnswerBudgetMs(settings: TimingSettings): number {
+  return NO_ANSWER_BUDGET_MS * retransmitScale(settings);
+}
+
+/** From the first message 1 to the ICMP-unreachable diagnosis. */
+export function icmpBudgetMs(settings: TimingSettings): number {
+  return ICMP_BUDGET_MS * retransmitScale(settings);
+}
+
+/** From the first unanswered ESP packet to the esp-blocked diagnosis. */
+export function espBlockedBudgetMs(settings: TimingSettings): number {
+  return Math.max(
+    ESP_BLOCKED_BUDGET_MS * (worryMs(settings) / DEFAULT_WORRY_MS),
+    espSilenceMs(settings) + 3 * TICK_MS,
+  );
+}
+
+/** From the gateway's death (with traffic flowing) to the peer-dead diagnosis. */
+export function deadPeerBudgetMs(settings: TimingSettings): number {
+  const detection = worryMs(settings) * (1 + settings.dpd.retries);
+  return Math.max(
+    DEAD_PEER_BUDGET_MS * (detection / DEFAULT_DEAD_PEER_MS),
+    detection + 2 * TICK_MS,
+  );
+}

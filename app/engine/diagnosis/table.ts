@@ -1,0 +1,123 @@
+// Each diagnosis code once: its cause in one plain sentence, the step of the connection it is
+// in, and what to try. The evidence (what exactly was seen) comes from the diagnoser.
+import type { DiagnosisCode, ErrorCode, Phase } from '../../shared/events.js';
+
+export interface DiagnosisEntry {
+  cause: string;
+  phase: Phase;
+  next: string;
+}
+
+export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
+  'name-unresolved': {
+    cause: 'The gateway name does not resolve to an address.',
+    phase: 'session',
+    next: 'Check the spelling of the gateway name, and that DNS works on this network (try its IP address).',
+  },
+  'no-answer': {
+    cause:
+      'The gateway does not answer our first message: it is down, the address is wrong, or UDP port 500 is blocked on the way.',
+    phase: 'phase1',
+    next: 'Check the gateway address; try from another network (a hotel or guest network may block UDP 500); ask whether the gateway is up.',
+  },
+  'icmp-unreachable': {
+    cause: 'The network reports the gateway unreachable for our IKE packets (ICMP unreachable).',
+    phase: 'phase1',
+    next: 'The gateway address or port is wrong, or a firewall rejects UDP 500: check the address and ask the network administrator.',
+  },
+  'phase1-no-proposal': {
+    cause: 'The gateway accepts none of the phase 1 proposals we offered (cipher, hash, DH group).',
+    phase: 'phase1',
+    next: 'Ask the administrator which IKE proposal the gateway uses and add it to the profile (or set legacy: true for an old gateway).',
+  },
+  'group-psk-wrong': {
+    cause: 'The group key (pre-shared key) is wrong: the gateway and we do not prove the same key.',
+    phase: 'phase1',
+    next: 'Re-enter the group key exactly as the administrator gave it (it is case-sensitive), and check the group name.',
+  },
+  'unknown-group': {
+    cause: 'The gateway does not know this group name.',
+    phase: 'phase1',
+    next: 'Check the group name in the profile (it is case-sensitive) and the identity type.',
+  },
+  'xauth-rejected': {
+    cause: 'The gateway rejected the username or password (XAuth).',
+    phase: 'xauth',
+    next: 'Check the username and password; with a token, wait for the next code. Repeated failures may lock the account.',
+  },
+  'no-address': {
+    cause:
+      'The gateway gave us no address (Mode Config): no pool for this group, or the pool is exhausted.',
+    phase: 'modecfg',
+    next: 'Ask the administrator to check the address pool for this group; try again later if it is full.',
+  },
+  'udp-4500-blocked': {
+    cause:
+      'UDP port 4500 is blocked: the gateway answers on UDP 500 but nothing passes on 4500 after the switch to NAT traversal.',
+    phase: 'phase1',
+    next: 'A firewall on this network blocks UDP 4500: try another network, or ask the network administrator to allow UDP 4500 to the gateway.',
+  },
+  'phase2-refused': {
+    cause:
+      'Phase 1 succeeded, but the gateway refused our phase 2 (Quick Mode) proposals: ESP transform or PFS mismatch.',
+    phase: 'phase2',
+    next: 'Ask the administrator which ESP transform and PFS group the gateway uses for this group, and set them in the profile (ESP proposals, PFS).',
+  },
+  'esp-blocked': {
+    cause:
+      'The tunnel is up but carries nothing: our encrypted packets get no answer while the gateway still answers IKE, so ESP-in-UDP is blocked on the way.',
+    phase: 'dataplane',
+    next: 'A firewall on this network drops the tunnel traffic (UDP 4500 data): try another network. If only one host fails to answer, check that host instead.',
+  },
+  'peer-dead': {
+    cause: 'The gateway stopped answering (dead peer detection got no reply).',
+    phase: 'session',
+    next: 'The network changed or the gateway went down: check your connection and reconnect; if it persists, ask whether the gateway is up.',
+  },
+  'sas-deleted': {
+    cause: 'The gateway deleted our security associations and closed the connection.',
+    phase: 'session',
+    next: 'An administrator or a gateway policy (idle time, session limit) ended the session: reconnect, and ask the administrator if it repeats.',
+  },
+  'gateway-restarted': {
+    cause: 'The gateway restarted and no longer knows our connection.',
+    phase: 'session',
+    next: 'Reconnect: the gateway lost its state when it restarted.',
+  },
+  'network-setup-failed': {
+    cause: 'The tunnel was negotiated, but setting up the network on this computer failed.',
+    phase: 'network',
+    next: 'Check that the Roadwarrior helper service runs and may create TUN devices; the log names the step or script that failed.',
+  },
+  'keychain-unavailable': {
+    cause: 'The keychain holding this profile’s secrets cannot be used.',
+    phase: 'session',
+    next: 'Unlock or start the desktop keychain (Secret Service), or enter the secrets when asked.',
+  },
+  'auth-unsupported': {
+    cause: 'The gateway asked for a way of signing in that Roadwarrior does not support.',
+    phase: 'xauth',
+    next: 'Tell the administrator which authentication type the gateway requested (shown in the evidence).',
+  },
+};
+
+/** The diagnosis an engine failure stands for on its own, when no earlier evidence says more. */
+export const DIAGNOSIS_OF_ERROR: Partial<Record<ErrorCode, DiagnosisCode>> = {
+  'gateway-resolve-failed': 'name-unresolved',
+  'gateway-unreachable': 'no-answer',
+  'no-proposal-chosen': 'phase1-no-proposal',
+  'group-psk-rejected': 'group-psk-wrong',
+  'unknown-group': 'unknown-group',
+  'xauth-rejected': 'xauth-rejected',
+  'xauth-unsupported': 'auth-unsupported',
+  'modecfg-no-address': 'no-address',
+  'phase2-rejected': 'phase2-refused',
+  'invalid-id': 'phase2-refused',
+  'peer-dead': 'peer-dead',
+  'deleted-by-peer': 'sas-deleted',
+  'network-config-failed': 'network-setup-failed',
+  'dataplane-failed': 'network-setup-failed',
+  'helper-unavailable': 'network-setup-failed',
+  'helper-lost': 'network-setup-failed',
+  'keychain-unavailable': 'keychain-unavailable',
+};

@@ -1,0 +1,150 @@
+// The diagnoser on its own: facts in, at most one current diagnosis out. The engine-level
+// cases are in diagnosis.test.ts; these are the failures the in-memory gateway cannot stage.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  type DiagnosisFact,
+  Diagnoser,
+  type Failure,
+} from '../../app/engine/diagnosis/diagnoser.js';
+import { DIAGNOSES } from '../../app/engine/diagnosis/table.js';
+import { ExchangeType, NotifyType } from '../../app/engine/wire/constants.js';
+import {
+  type DiagnosisEvent,
+  type EngineEvent,
+  DiagnosisEventSchema,
+  diagnosisCodes,
+} from '../../app/shared/events.js';
+
+const CONTEXT = {
+  gateway: '198.51.100.1',
+  gatewayPort: 500,
+  gatewayNattPort: 4500,
+  retransmit: { initialMs: 500, tries: 6 },
+  dpd: { delaySeconds: 30, retries: 5 },
+  phase1Offers: ['aes256-sha256-modp2048'],
+  phase2Offers: ['aes256gcm16'],
+  pfs: 'auto',
+};
+
+function diagnoser(): { feed: (fact: DiagnosisFact) => void; out: DiagnosisEvent[] } {
+  const out: DiagnosisEvent[] = [];
+  const d = new Diagnoser(CONTEXT, (event) => out.push(event));
+  return { feed: (fact) => d.observe(fact), out };
+}
+
+const state = (s: EngineEvent & { type: 'state' }): DiagnosisFact => ({
+  kind: 'event',
+  at: s.at,
+  event: s,
+});
+const connected = (at: number) =>
+  state({ type: 'state', at, state: 'connected', previous: 'qm3-sent', gateway: 'gw' });
+const failure = (at: number, f: Failure): DiagnosisFact => ({ kind: 'failure', at, failure: f });
+
+test('every code has a cause, a step and advice, and fits the event schema', () => {
+  for (const code of diagnosisCodes) {
+    const entry = DIAGNOSES[code];
+    assert.ok(entry.cause.length > 20 && entry.next.length > 20, code);
+    const event = { type: 'diagnosis', at: 0, code, evidence: [], cleared: false, ...entry };
+    assert.ok(DiagnosisEventSchema.safeParse(event).success, code);
+  }
+});
+
+const failures: [Failure, string][] = [
+  [
+    { code: 'gateway-resolve-failed', message: 'cannot resolve vpn.example', failedAt: 'idle' },
+    'name-unresolved',
+  ],
+  [
+    { code: 'xauth-unsupported', message: 'the gateway asks for CHAP', failedAt: 'xauth' },
+    'auth-unsupported',
+  ],
+  [
+    {
+      code: 'deleted-by-peer',
+      message: 'the gateway closed the connection',
+      failedAt: 'connected',
+    },
+    'sas-deleted',
+  ],
+  [
+    { code: 'helper-unavailable', message: 'no helper', failedAt: 'qm3-sent' },
+    'network-setup-failed',
+  ],
+  [
+    { code: 'no-proposal-chosen', message: 'NO-PROPOSAL-CHOSEN', failedAt: 'qm1-sent' },
+    'phase2-refused',
+  ],
+];
+for (const [f, code] of failures) {
+  test(`${f.code} at ${f.failedAt}: ${code}, the engine's words in the evidence`, () => {
+    const { feed, out } = diagnoser();
+    feed(failure(1, f));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]?.code, code);
+    assert.ok(out[0]?.evidence.includes(f.message));
+  });
+}
+
+test('cancelled and internal failures make no diagnosis', () => {
+  const { feed, out } = diagnoser();
+  feed(failure(1, { code: 'cancelled', message: 'cancelled by the user', failedAt: 'am1-sent' }));
+  feed(failure(2, { code: 'internal', message: 'bug', failedAt: 'am1-sent' }));
+  assert.deepEqual(out, []);
+});
+
+test('an unprotected INVALID-COOKIE while connected, then DPD gives up: gateway-restarted', () => {
+  const { feed, out } = diagnoser();
+  feed(connected(1));
+  feed({
+    kind: 'ike',
+    direction: 'received',
+    leg: 'natt',
+    at: 2,
+    exchangeType: ExchangeType.Informational,
+    encrypted: false,
+    repeat: 1,
+    firstAt: 2,
+    notifyType: NotifyType.InvalidCookie,
+  });
+  feed(failure(3, { code: 'peer-dead', message: 'no answer to 5 DPD', failedAt: 'connected' }));
+  assert.equal(out.at(-1)?.code, 'gateway-restarted');
+  assert.match(out.at(-1)?.evidence.join('\n') ?? '', /unprotected INVALID-COOKIE/);
+});
+
+test('no-answer is withdrawn when the gateway answers after all', () => {
+  const { feed, out } = diagnoser();
+  for (let repeat = 1; repeat <= 5; repeat++)
+    feed({
+      kind: 'ike',
+      direction: 'sent',
+      leg: 'ike',
+      at: repeat * 1000,
+      exchangeType: ExchangeType.Aggressive,
+      encrypted: false,
+      repeat,
+      firstAt: 1000,
+    });
+  assert.deepEqual(
+    out.map((d) => [d.code, d.cleared]),
+    [['no-answer', false]],
+  );
+  feed({
+    kind: 'ike',
+    direction: 'received',
+    leg: 'ike',
+    at: 9000,
+    exchangeType: ExchangeType.Aggressive,
+    encrypted: false,
+    repeat: 1,
+    firstAt: 9000,
+  });
+  assert.deepEqual(
+    out.map((d) => [d.code, d.cleared]),
+    [
+      ['no-answer', false],
+      ['no-answer', true],
+    ],
+  );
+});
