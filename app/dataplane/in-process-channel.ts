@@ -17,10 +17,11 @@ import {
   type ConfiguratorOptions,
   DEFAULT_STATE_DIR,
   type NetworkConfigurator,
+  Lockdown,
   cleanupStale,
   createConfigurator,
 } from './netconfig/index.js';
-import { type TunDevice, openTun } from './tun/index.js';
+import { type PacketSlab, type TunDevice, openTun } from './tun/index.js';
 import { UdpLegs } from './udp-legs.js';
 
 const COUNTERS_INTERVAL_MS = 1000;
@@ -35,6 +36,8 @@ export class InProcessChannel implements IkeChannel {
   private readonly saIds = new Set<string>();
   /** the stale-record cleanup once started: rejects as cleanupStale() did */
   private staleCleaned: Promise<CleanupReport> | undefined;
+  /** the profile's lockdown, from before the first IKE packet until close() */
+  private lockdown: Lockdown | undefined;
 
   private constructor(
     private readonly legs: UdpLegs,
@@ -51,17 +54,22 @@ export class InProcessChannel implements IkeChannel {
     const esp = new NativeEspEngine({
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
     });
+    const lockdown = await lockDown(options, configOptions);
     const legs = await UdpLegs.open(options, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
-      onEsp: (packets) => holder.channel?.onEsp(packets),
+      onEsp: (batch, from) => holder.channel?.onEsp(batch, from) ?? batch.count,
       onError: (leg, error) =>
         holder.channel?.emit({
           type: 'log',
           level: 'debug',
           message: `UDP ${leg} leg: ${error.message}`,
         }),
+    }).catch(async (error: unknown) => {
+      await lockdown?.remove();
+      throw error;
     });
     holder.channel = new InProcessChannel(legs, esp, configOptions);
+    holder.channel.lockdown = lockdown;
     return holder.channel;
   }
 
@@ -122,16 +130,19 @@ export class InProcessChannel implements IkeChannel {
     this.saIds.delete(id);
   }
 
-  /** One receive batch in, one TUN write batch out, in the same order (views: written now). */
-  private onEsp(packets: Buffer[]): void {
-    const inner = this.esp.decryptBatch(packets);
-    if (inner.length > 0) this.tun?.writeBatch(inner);
+  /** A receive batch in, one TUN write batch out, in the same order: no JavaScript per
+   * packet. Returns where an IKE message stopped it (see UdpLegHandlers.onEsp). */
+  private onEsp(batch: PacketSlab, from: number): number {
+    const { inner, stop } = this.esp.openNatt(batch, from);
+    if (inner.count > 0) this.tun?.writeBatch(inner);
+    return stop;
   }
 
-  /** One TUN read batch in, one UDP send batch out, in the same order (views: sent now). */
-  private onTunPackets(packets: Buffer[]): void {
-    const outer = this.esp.encryptBatch(packets);
-    if (outer.length > 0) this.legs.sendEsp(outer);
+  /** One TUN read batch in, one UDP send batch out, in the same order: no JavaScript per
+   * packet. */
+  private onTunPackets(batch: PacketSlab): void {
+    const outer = this.esp.sealSlab(batch);
+    if (outer.count > 0) this.legs.sendEsp(outer);
   }
 
   /** What a killed earlier run left is part of this connect's story (routes we did not make). */
@@ -157,7 +168,7 @@ export class InProcessChannel implements IkeChannel {
         message: `the TUN device failed: ${error.message}`,
       }),
     );
-    tun.onPackets((packets) => this.onTunPackets(packets));
+    tun.onPacketSlab((batch) => this.onTunPackets(batch));
     const configurator = createConfigurator(setup, this.configOptions);
     const applied = await configurator.apply({ ...setup, tunName: tun.name });
     this.configurator = configurator;
@@ -192,6 +203,22 @@ export class InProcessChannel implements IkeChannel {
       for (const id of this.saIds) this.esp.remove(id);
       this.saIds.clear();
       this.legs.close();
+      await this.lockdown?.remove();
     }
   }
+}
+
+/** Only the tunnel and the gateway's IKE/NAT-T ports, before anything is sent. */
+async function lockDown(
+  options: OpenIkeOptions,
+  configOptions: ConfiguratorOptions,
+): Promise<Lockdown | undefined> {
+  if (!options.lockdown) return undefined;
+  const lockdown = new Lockdown(configOptions);
+  await lockdown.apply({
+    tunName: options.lockdown.tunName,
+    gateway: options.gateway,
+    ports: [options.gatewayPort ?? 500, options.gatewayNattPort ?? 4500],
+  });
+  return lockdown;
 }

@@ -5,21 +5,23 @@
 // node:dgram, which costs a request object, a callback and a Buffer per datagram.
 import { type Socket, createSocket } from 'node:dgram';
 import type { IkeLeg, OpenIkeOptions } from '../shared/dataplane-port.js';
-import { type NativeUdpSocket, batchPackets, loadTunAddon } from './tun/native-addon.js';
+import { type NativeUdpSocket, type PacketSlab, loadTunAddon } from './tun/native-addon.js';
 
 /** RFC 3948 2.2: IKE on port 4500 starts with four zero bytes where ESP has its SPI. */
 const NON_ESP_MARKER_LENGTH = 4;
 /** RFC 3948 2.3 */
 const NAT_KEEPALIVE = Buffer.from([0xff]);
-/** RFC 4303 2.1, 2.2: SPI and sequence number; anything shorter is not ESP */
-const ESP_HEADER_LENGTH = 8;
 const NON_ESP_MARKER = Buffer.alloc(NON_ESP_MARKER_LENGTH);
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface UdpLegHandlers {
   onIke(packet: Buffer, leg: IkeLeg): void;
-  /** the ESP packets of one receive batch, in the order they arrived */
-  onEsp(packets: Buffer[]): void;
+  /**
+   * A receive batch from packet `from` on, in arrival order: its ESP handled up to the first
+   * IKE message (non-ESP marker), NAT keepalives and datagrams too short for ESP skipped.
+   * Returns that IKE message's index, or batch.count if none came.
+   */
+  onEsp(batch: PacketSlab, from: number): number;
   onError(leg: IkeLeg, error: Error): void;
 }
 
@@ -62,10 +64,18 @@ export class UdpLegs {
       legs.close();
       throw error;
     }
-    const lengths = new Uint32Array(addon.batchLimit);
+    const batch: PacketSlab = {
+      slab: Buffer.alloc(0),
+      lengths: new Uint32Array(addon.batchLimit),
+      count: 0,
+    };
     natt.start(
-      (slab, count) => legs.onNattBatch(batchPackets(slab, lengths, count), handlers),
-      lengths,
+      (slab, count) => {
+        batch.slab = slab;
+        batch.count = count;
+        legs.onNattBatch(batch, handlers);
+      },
+      batch.lengths,
       (error) => handlers.onError('natt', error),
     );
     return legs;
@@ -81,34 +91,36 @@ export class UdpLegs {
     return this.natt.local().port;
   }
 
-  private onNattBatch(packets: Buffer[], handlers: UdpLegHandlers): void {
+  private onNattBatch(batch: PacketSlab, handlers: UdpLegHandlers): void {
     this.lastInboundAt = Date.now();
-    this.deliverNatt(packets, 0, handlers);
+    this.deliverNatt(batch, 0, handlers);
   }
 
   /**
-   * Hands packets[from..] on in arrival order. ESP behind an IKE message waits for the next
-   * turn of the event loop, as with one event per datagram: the IKE handler's promise chain
-   * (a Quick Mode message installing the SA the following ESP uses) runs first.
+   * Hands the batch from packet `from` on over in arrival order. ESP behind an IKE message
+   * waits for the next turn of the event loop, as with one event per datagram: the IKE
+   * handler's promise chain (a Quick Mode message installing the SA the following ESP uses)
+   * runs first. The IKE message and what waits are copies: the next read reuses the slab.
    */
-  private deliverNatt(packets: Buffer[], from: number, handlers: UdpLegHandlers): void {
-    const esp: Buffer[] = [];
-    for (let index = from; index < packets.length; index++) {
-      const packet = packets[index]!;
-      if (packet.equals(NAT_KEEPALIVE)) continue; // the gateway's
-      if (packet.length > NON_ESP_MARKER_LENGTH && packet.readUInt32BE(0) === 0) {
-        if (esp.length > 0) handlers.onEsp(esp);
-        handlers.onIke(packet.subarray(NON_ESP_MARKER_LENGTH), 'natt');
-        if (index + 1 < packets.length) {
-          setImmediate(() => {
-            if (!this.closed) this.deliverNatt(packets, index + 1, handlers);
-          });
-        }
-        return;
-      }
-      if (packet.length >= ESP_HEADER_LENGTH) esp.push(packet);
-    }
-    if (esp.length > 0) handlers.onEsp(esp);
+  private deliverNatt(batch: PacketSlab, from: number, handlers: UdpLegHandlers): void {
+    const ike = handlers.onEsp(batch, from);
+    if (ike >= batch.count) return;
+    const { slab, lengths, count } = batch;
+    let offset = 0;
+    for (let index = 0; index < ike; index++) offset += lengths[index]!;
+    const end = offset + lengths[ike]!;
+    handlers.onIke(Buffer.from(slab.subarray(offset + NON_ESP_MARKER_LENGTH, end)), 'natt');
+    if (ike + 1 >= count) return;
+    const restLengths = lengths.slice(ike + 1, count);
+    const restEnd = restLengths.reduce((sum, length) => sum + length, end);
+    const rest: PacketSlab = {
+      slab: Buffer.from(slab.subarray(end, restEnd)),
+      lengths: restLengths,
+      count: restLengths.length,
+    };
+    setImmediate(() => {
+      if (!this.closed) this.deliverNatt(rest, 0, handlers);
+    });
   }
 
   sendIke(packet: Buffer, leg: IkeLeg): void {
@@ -120,9 +132,9 @@ export class UdpLegs {
   }
 
   /** Each packet its own datagram, in order; what the kernel did not take counts as an error. */
-  sendEsp(packets: Buffer[]): void {
+  sendEsp(batch: PacketSlab): void {
     this.lastNattSendAt = Date.now();
-    this.sendErrors += packets.length - this.natt.sendBatch(packets);
+    this.sendErrors += batch.count - this.natt.sendBatch(batch);
   }
 
   private sendNatt(packet: Buffer): void {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { EspEngine, NativeEspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
+import { batchPackets } from '../../app/dataplane/tun/native-addon.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
 import type { EspSaPair } from '../../app/shared/esp-sa.js';
 import {
@@ -387,4 +388,59 @@ test('transforms or keys the addon cannot take are refused at install, naming th
   );
   engine.install(sas.client);
   assert.equal(engine.counters().sas.length, 1);
+});
+
+/** Buffers back to back, as the addon's readers deliver a batch */
+const slabOf = (packets: Buffer[]) => ({
+  slab: Buffer.concat(packets),
+  lengths: Uint32Array.from(packets, (packet) => packet.length),
+  count: packets.length,
+});
+
+test('openNatt demultiplexes a NAT-T batch (RFC 3948): ESP up to IKE, keepalives and runts skipped', () => {
+  const sas = mirroredSas(GCM);
+  const client = installed(new NativeEspEngine(), sas.client);
+  const gateway = installed(new EspEngine(), sas.gateway);
+  const inner = [100, 200, 300, 400].map((length) => inboundPacket(length));
+  const [first, second, third, fourth] = inner.map((packet) => gateway.encrypt(packet)!);
+  const ike = Buffer.concat([Buffer.alloc(4), Buffer.from('an IKE message')]);
+  const batch = slabOf([
+    first!,
+    Buffer.from([0xff]), // keepalive
+    second!,
+    Buffer.alloc(7, 1), // too short to be ESP: not even counted
+    ike,
+    third!,
+    fourth!,
+  ]);
+  const before = client.openNatt(batch, 0);
+  assert.equal(before.stop, 4);
+  assert.deepEqual(batchPackets(before.inner.slab, before.inner.lengths, before.inner.count), [
+    inner[0],
+    inner[1],
+  ]);
+  const after = client.openNatt(batch, before.stop + 1);
+  assert.equal(after.stop, batch.count);
+  assert.deepEqual(batchPackets(after.inner.slab, after.inner.lengths, after.inner.count), [
+    inner[2],
+    inner[3],
+  ]);
+  assert.equal(client.counters().total.malformedDrops, 0);
+  assert.throws(
+    () => client.openNatt({ ...batch, lengths: Uint32Array.from([5000]), count: 1 }, 0),
+    /packet slab/,
+    'lengths that overrun the slab are refused',
+  );
+});
+
+test('sealSlab from a TUN slab seals exactly as encryptBatch from Buffers', () => {
+  const sas = mirroredSas(GCM);
+  const fromSlab = installed(new NativeEspEngine(), sas.client);
+  const fromBuffers = installed(new NativeEspEngine(), sas.client);
+  const inner = [28, 1400, 64, 512].map((length) => outboundPacket(length));
+  const sealed = fromSlab.sealSlab(slabOf(inner));
+  assert.deepEqual(
+    batchPackets(sealed.slab, sealed.lengths, sealed.count),
+    fromBuffers.encryptBatch(inner),
+  );
 });

@@ -5,7 +5,12 @@
 import type { DataPlaneCounters, EspSaCounters } from '../../shared/counters.js';
 import type { EspSaPair } from '../../shared/esp-sa.js';
 import type { Ipv4Net } from '../../shared/net.js';
-import { type NativeEsp, type NativeSaSpec, loadTunAddon } from '../tun/native-addon.js';
+import {
+  type NativeEsp,
+  type NativeSaSpec,
+  type PacketSlab,
+  loadTunAddon,
+} from '../tun/native-addon.js';
 import {
   type DataPlaneTotals,
   SUMMED_FIELDS,
@@ -36,10 +41,11 @@ interface Installed {
   readonly sa: EspSaPair;
 }
 
-/** Where a direction's outputs go: grown (rarely) when a batch needs more. */
-class Outputs {
+/** Where a direction's outputs go: a packet slab grown (rarely) when a batch needs more. */
+class Outputs implements PacketSlab {
   slab = Buffer.allocUnsafeSlow(INITIAL_SLAB_BYTES);
   lengths = new Uint32Array(INITIAL_BATCH);
+  count = 0;
   outcomes = new Uint8Array(INITIAL_BATCH);
 
   fit(packets: number, bytes = 0): void {
@@ -50,11 +56,11 @@ class Outputs {
     if (bytes > this.slab.length) this.slab = Buffer.allocUnsafeSlow(bytes);
   }
 
-  /** the first `count` outputs as views */
-  views(count: number): Buffer[] {
-    const packets = new Array<Buffer>(count);
+  /** the outputs as views */
+  views(): Buffer[] {
+    const packets = new Array<Buffer>(this.count);
     let offset = 0;
-    for (let index = 0; index < count; index++) {
+    for (let index = 0; index < this.count; index++) {
       const end = offset + this.lengths[index]!;
       packets[index] = this.slab.subarray(offset, end);
       offset = end;
@@ -62,6 +68,10 @@ class Outputs {
     return packets;
   }
 }
+
+/** how many packets a batch argument holds */
+const batchSize = (batch: readonly Buffer[] | PacketSlab): number =>
+  'count' in batch ? batch.count : batch.length;
 
 function ranges(nets: Ipv4Net[]): Uint32Array {
   return Uint32Array.from(nets.flatMap((net) => Object.values(ipv4Range(net))));
@@ -135,15 +145,22 @@ export class NativeEspEngine {
 
   /** EspEngine.encryptBatch; views valid until the next encrypt call. */
   encryptBatch(innerPackets: readonly Buffer[]): Buffer[] {
+    return this.sealSlab(innerPackets).views();
+  }
+
+  /** encryptBatch() without a Buffer per packet: the ESP packets as a slab this object reuses
+   * (valid until the next encrypt call). */
+  sealSlab(inner: readonly Buffer[] | PacketSlab): PacketSlab & { views(): Buffer[] } {
     const outputs = this.sealed;
-    outputs.fit(innerPackets.length);
-    let count = this.native.seal(innerPackets, outputs.slab, outputs.lengths);
+    outputs.fit(batchSize(inner));
+    let count = this.native.seal(inner, outputs.slab, outputs.lengths);
     if (count < 0) {
-      outputs.fit(innerPackets.length, Math.max(-count, 2 * outputs.slab.length));
-      count = this.native.seal(innerPackets, outputs.slab, outputs.lengths);
+      outputs.fit(batchSize(inner), Math.max(-count, 2 * outputs.slab.length));
+      count = this.native.seal(inner, outputs.slab, outputs.lengths);
     }
+    outputs.count = count;
     this.drainEvents();
-    return outputs.views(count);
+    return outputs;
   }
 
   /** The inner IP packet (a copy) or the (counted) reason it was dropped. */
@@ -162,8 +179,40 @@ export class NativeEspEngine {
       outputs.fit(udpPayloads.length, Math.max(-count, 2 * outputs.slab.length));
       count = this.native.open(udpPayloads, outputs.slab, outputs.lengths, outputs.outcomes);
     }
+    outputs.count = count;
     this.drainEvents();
-    return outputs.views(count);
+    return outputs.views();
+  }
+
+  /**
+   * A NAT-T receive batch from packet `from` on, demultiplexed in the addon (RFC 3948 2.2,
+   * 2.3): keepalives and datagrams too short for ESP skipped, ESP opened, up to the first IKE
+   * message. The inner packets (a slab valid until the next decrypt call) and the index of
+   * that IKE message (batch.count if none).
+   */
+  openNatt(batch: PacketSlab, from: number): { inner: PacketSlab; stop: number } {
+    const outputs = this.opened;
+    outputs.fit(batch.count);
+    let [count, stop] = this.native.openNatt(
+      batch,
+      from,
+      outputs.slab,
+      outputs.lengths,
+      outputs.outcomes,
+    );
+    if (count < 0) {
+      outputs.fit(batch.count, Math.max(-count, 2 * outputs.slab.length));
+      [count, stop] = this.native.openNatt(
+        batch,
+        from,
+        outputs.slab,
+        outputs.lengths,
+        outputs.outcomes,
+      );
+    }
+    outputs.count = count;
+    this.drainEvents();
+    return { inner: outputs, stop };
   }
 
   counters(): DataPlaneCounters {

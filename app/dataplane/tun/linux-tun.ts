@@ -2,10 +2,10 @@
 // failures become TunErrors.
 import { TunError } from './errors.js';
 import { type NativeTun, batchPackets, loadTunAddon } from './native-addon.js';
-import type { TunDevice, TunOptions, TunStats } from './tun-device.js';
+import type { PacketSlab, TunDevice, TunOptions, TunStats } from './tun-device.js';
 
 export class LinuxTun implements TunDevice {
-  private packetListener: ((packets: Buffer[]) => void) | undefined;
+  private packetListener: ((batch: PacketSlab) => void) | undefined;
   private errorListener: ((error: Error) => void) | undefined;
 
   private constructor(
@@ -40,13 +40,25 @@ export class LinuxTun implements TunDevice {
   }
 
   onPackets(listener: (packets: Buffer[]) => void): void {
+    this.onPacketSlab(({ slab, lengths, count }) => listener(batchPackets(slab, lengths, count)));
+  }
+
+  onPacketSlab(listener: (batch: PacketSlab) => void): void {
     const started = this.packetListener !== undefined;
     this.packetListener = listener;
     if (started) return;
-    const lengths = new Uint32Array(this.handle.batchLimit);
+    const batch: PacketSlab = {
+      slab: Buffer.alloc(0),
+      lengths: new Uint32Array(this.handle.batchLimit),
+      count: 0,
+    };
     this.handle.start(
-      (slab, count) => this.packetListener?.(batchPackets(slab, lengths, count)),
-      lengths,
+      (slab, count) => {
+        batch.slab = slab;
+        batch.count = count;
+        this.packetListener?.(batch);
+      },
+      batch.lengths,
       (error) => this.fail(error),
     );
   }
@@ -59,7 +71,7 @@ export class LinuxTun implements TunDevice {
     return this.handle.write(packet);
   }
 
-  writeBatch(packets: Buffer[]): number {
+  writeBatch(packets: Buffer[] | PacketSlab): number {
     return this.handle.writeBatch(packets);
   }
 

@@ -3,7 +3,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { TunError } from './errors.js';
-import type { TunDevice } from './tun-device.js';
+import type { PacketSlab, TunDevice } from './tun-device.js';
+
+export type { PacketSlab };
 
 // resolved when loading, not at import: the CLI's startup snapshot learns its location only then
 const tunAddonPath = () =>
@@ -43,7 +45,7 @@ export interface NativeUdpSocket {
   /** one datagram: false if the kernel did not take it */
   send(packet: Buffer): boolean;
   /** one datagram per packet, in order (sendmmsg, UDP GSO for equal sizes): how many were taken */
-  sendBatch(packets: Buffer[]): number;
+  sendBatch(packets: Buffer[] | PacketSlab): number;
   ref(): void;
   unref(): void;
   /** safe to call twice */
@@ -73,7 +75,7 @@ export interface NativeEsp {
   install(handle: number, spec: NativeSaSpec): void;
   remove(handle: number): boolean;
   /** ESP packets back to back in slab, lengths in `lengths`: how many, or -(bytes needed) */
-  seal(packets: readonly Buffer[], slab: Buffer, lengths: Uint32Array): number;
+  seal(packets: readonly Buffer[] | PacketSlab, slab: Buffer, lengths: Uint32Array): number;
   /** inner packets back to back in slab, lengths in `lengths`, outcome per input (0 delivered,
    * else ESP_DROP_REASONS index + 1): how many delivered, or -(bytes needed) */
   open(
@@ -82,6 +84,16 @@ export interface NativeEsp {
     lengths: Uint32Array,
     outcomes: Uint8Array,
   ): number;
+  /** open() for a NAT-T receive batch from packet `from` on: keepalives and datagrams too short
+   * for ESP skipped, stops at the first IKE message (non-ESP marker). [delivered, index where it
+   * stopped (count if no IKE)], or [-(bytes needed), from] */
+  openNatt(
+    batch: PacketSlab,
+    from: number,
+    slab: Buffer,
+    lengths: Uint32Array,
+    outcomes: Uint8Array,
+  ): [number, number];
   /** packetsIn, bytesIn, packetsOut, bytesOut, icvFailures, replayDrops, decryptErrors,
    * paddingErrors, selectorDrops, sendErrors, lastInboundAt, lastOutboundAt */
   saCounters(handle: number, out: Float64Array): boolean;

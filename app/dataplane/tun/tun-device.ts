@@ -44,13 +44,22 @@ export interface TunDevice {
   onError(listener: (error: Error) => void): void;
   /** One packet, one write: false if it was not taken (closed, no room, error; see stats). */
   write(packet: Buffer): boolean;
+  /** Like onPackets, without a Buffer per packet: the batch as read, valid during the call. */
+  onPacketSlab(listener: (batch: PacketSlab) => void): void;
   /** Writes the packets in order (in offload mode a run of TCP segments of one flow may go
    * as one merged write); returns how many were taken. */
-  writeBatch(packets: Buffer[]): number;
+  writeBatch(packets: Buffer[] | PacketSlab): number;
   stats(): TunStats;
   /** whether an active read keeps the process alive (it does by default) */
   ref(): void;
   unref(): void;
   /** stops reading and removes the interface; safe to call twice */
   close(): void;
+}
+/** A batch as the addon's readers deliver it: packets back to back in slab, their lengths in
+ * lengths[0..count). Every batch argument of the addon takes one in place of a Buffer[]. */
+export interface PacketSlab {
+  slab: Buffer;
+  lengths: Uint32Array;
+  count: number;
 }

@@ -4,7 +4,7 @@ import { type Socket, createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
-import { loadTunAddon } from '../../../app/dataplane/tun/native-addon.js';
+import { batchPackets, loadTunAddon } from '../../../app/dataplane/tun/native-addon.js';
 import { UdpLegs } from '../../../app/dataplane/udp-legs.js';
 import { SEND_SIZES, indexOf, numbered } from './datagrams.js';
 
@@ -58,9 +58,19 @@ const modes: Record<string, () => Promise<void>> = {
             .then(() => undefined)
             .then(() => sequence.push('ike settled'));
         },
-        onEsp: (packets) => {
-          espBatches.push(packets.map(indexOf));
-          sequence.push(...packets.map((packet) => `esp ${indexOf(packet)}`));
+        // the demultiplexing NativeEspEngine.openNatt does in the addon: ESP up to the first
+        // IKE message, keepalives and runts skipped
+        onEsp: (batch, from) => {
+          const packets = batchPackets(batch.slab, batch.lengths, batch.count).slice(from);
+          const ikeAt = packets.findIndex(
+            (packet) => packet.length > 4 && packet.readUInt32BE(0) === 0,
+          );
+          const esp = packets.slice(0, ikeAt < 0 ? undefined : ikeAt).filter((p) => p.length >= 8);
+          if (esp.length > 0) {
+            espBatches.push(esp.map(indexOf));
+            sequence.push(...esp.map((packet) => `esp ${indexOf(packet)}`));
+          }
+          return ikeAt < 0 ? batch.count : from + ikeAt;
         },
         onError: (_leg, error) => errors.push(error.message),
       },
@@ -70,7 +80,11 @@ const modes: Record<string, () => Promise<void>> = {
     // out: one batch of ESP, then IKE on the NAT-T leg
     const outbound = SEND_SIZES.map((size, index) => numbered(index, size));
     const arriving = collect(gateway, outbound.length + 1);
-    legs.sendEsp(outbound);
+    legs.sendEsp({
+      slab: Buffer.concat(outbound),
+      lengths: Uint32Array.from(outbound, (packet) => packet.length),
+      count: outbound.length,
+    });
     legs.sendIke(Buffer.from('ike-out'), 'natt');
     const arrived = await arriving;
 

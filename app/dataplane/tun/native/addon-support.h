@@ -53,8 +53,10 @@ inline bool BufferArgument(Napi::Env env, Napi::Value value, iovec* out) {
   return false;
 }
 
-// An array of Buffers as iovecs (views, no copies); false, with a TypeError thrown, if it is not
-// one.
+// A batch of packets as iovecs (views, no copies): an array of Buffers, or a packet slab
+// { slab: Buffer, lengths: Uint32Array, count } with packets back to back in slab, as the readers
+// deliver them (no JavaScript object per packet). False, with a TypeError thrown, if it is
+// neither or the lengths overrun the slab.
 inline bool BufferArrayArgument(Napi::Env env, Napi::Value value, std::vector<iovec>* out) {
   bool ok = value.IsArray();
   if (ok) {
@@ -65,9 +67,30 @@ inline bool BufferArrayArgument(Napi::Env env, Napi::Value value, std::vector<io
       ok = napi_get_element(env, packets, i, &element) == napi_ok &&
            napi_get_buffer_info(env, element, &(*out)[i].iov_base, &(*out)[i].iov_len) == napi_ok;
     }
+  } else if (value.IsObject()) {
+    Napi::Object batch = value.As<Napi::Object>();
+    Napi::Value slab = batch.Get("slab");
+    Napi::Value lengths = batch.Get("lengths");
+    Napi::Value count = batch.Get("count");
+    ok = slab.IsBuffer() && lengths.IsTypedArray() && count.IsNumber() &&
+         lengths.As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array;
+    if (ok) {
+      Napi::Buffer<uint8_t> bytes = slab.As<Napi::Buffer<uint8_t>>();
+      Napi::Uint32Array sizes = lengths.As<Napi::Uint32Array>();
+      double packets = count.As<Napi::Number>().DoubleValue();
+      ok = packets >= 0 && packets <= static_cast<double>(sizes.ElementLength());
+      out->resize(ok ? static_cast<size_t>(packets) : 0);
+      size_t offset = 0;
+      for (size_t i = 0; ok && i < out->size(); i++) {
+        ok = sizes[i] <= bytes.Length() - offset;
+        (*out)[i] = iovec{bytes.Data() + offset, sizes[i]};
+        offset += sizes[i];
+      }
+    }
   }
   if (!ok) {
-    Napi::TypeError::New(env, "packets must be an array of Buffers").ThrowAsJavaScriptException();
+    Napi::TypeError::New(env, "packets must be an array of Buffers or a packet slab")
+        .ThrowAsJavaScriptException();
   }
   return ok;
 }

@@ -91,6 +91,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
                            InstanceMethod<&EspEngine::Remove>("remove"),
                            InstanceMethod<&EspEngine::Seal>("seal"),
                            InstanceMethod<&EspEngine::Open>("open"),
+                           InstanceMethod<&EspEngine::OpenNatt>("openNatt"),
                            InstanceMethod<&EspEngine::SaCounters>("saCounters"),
                            InstanceMethod<&EspEngine::Totals>("totals"),
                            InstanceMethod<&EspEngine::TakeEvents>("takeEvents"),
@@ -230,6 +231,56 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
                      info[3].As<Napi::Uint8Array>().Data(), NowMs());
     Flag();
     return Napi::Number::New(env, static_cast<double>(delivered));
+  }
+
+  // openNatt(batch, from, slab, lengths, outcomes): open() for a NAT-T receive batch from packet
+  // `from` on, demultiplexed as RFC 3948 2.2/2.3 say: NAT keepalives (one 0xFF byte) and
+  // datagrams too short for ESP are skipped, and it stops at the first IKE message (non-ESP
+  // marker: four zero bytes), which is JavaScript's. Returns [delivered, where it stopped
+  // (count when no IKE came)], or [-(bytes needed), from] with nothing opened.
+  Napi::Value OpenNatt(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!BufferArrayArgument(env, info[0], &views_)) return env.Undefined();
+    double from = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+    if (!(from >= 0 && from <= static_cast<double>(views_.size())) || !info[2].IsBuffer() ||
+        !info[3].IsTypedArray() ||
+        info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+        info[3].As<Napi::TypedArray>().ElementLength() < views_.size() ||
+        !info[4].IsTypedArray() ||
+        info[4].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+        info[4].As<Napi::TypedArray>().ElementLength() < views_.size()) {
+      Fail(env, "openNatt(batch, from, slab, lengths, outcomes)");
+      return env.Undefined();
+    }
+    size_t stop = views_.size();
+    packets_.clear();
+    size_t room = 0;
+    for (size_t i = static_cast<size_t>(from); i < views_.size(); i++) {
+      const uint8_t* data = static_cast<const uint8_t*>(views_[i].iov_base);
+      size_t length = views_[i].iov_len;
+      if (length > 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
+        stop = i;
+        break;
+      }
+      if (length < 8) continue;  // a keepalive, or nothing that could be ESP
+      packets_.push_back(esp::Engine::Packet{data, length});
+      room += length;
+    }
+    Napi::Buffer<uint8_t> slab = info[2].As<Napi::Buffer<uint8_t>>();
+    Napi::Array result = Napi::Array::New(env, 2);
+    if (room > slab.Length()) {
+      result.Set(0u, -static_cast<double>(room));
+      result.Set(1u, from);
+      return result;
+    }
+    size_t delivered =
+        engine_.Open(packets_.data(), packets_.size(), slab.Data(),
+                     info[3].As<Napi::Uint32Array>().Data(), info[4].As<Napi::Uint8Array>().Data(),
+                     NowMs());
+    Flag();
+    result.Set(0u, static_cast<double>(delivered));
+    result.Set(1u, static_cast<double>(stop));
+    return result;
   }
 
   // saCounters(handle, Float64Array(12)): false if no such SA. Field order: esp::Counters.
