@@ -17,7 +17,6 @@ import {
   type ConfiguratorOptions,
   DEFAULT_STATE_DIR,
   type NetworkConfigurator,
-  Lockdown,
   cleanupStale,
   createConfigurator,
 } from './netconfig/index.js';
@@ -36,8 +35,6 @@ export class InProcessChannel implements IkeChannel {
   private readonly saIds = new Set<string>();
   /** the stale-record cleanup once started: rejects as cleanupStale() did */
   private staleCleaned: Promise<CleanupReport> | undefined;
-  /** the profile's lockdown, from before the first IKE packet until close() */
-  private lockdown: Lockdown | undefined;
 
   private constructor(
     private readonly legs: UdpLegs,
@@ -54,7 +51,6 @@ export class InProcessChannel implements IkeChannel {
     const esp = new NativeEspEngine({
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
     });
-    const lockdown = await lockDown(options, configOptions);
     const legs = await UdpLegs.open(options, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
       onEsp: (batch, from) => holder.channel?.onEsp(batch, from) ?? batch.count,
@@ -64,12 +60,8 @@ export class InProcessChannel implements IkeChannel {
           level: 'debug',
           message: `UDP ${leg} leg: ${error.message}`,
         }),
-    }).catch(async (error: unknown) => {
-      await lockdown?.remove();
-      throw error;
     });
     holder.channel = new InProcessChannel(legs, esp, configOptions);
-    holder.channel.lockdown = lockdown;
     return holder.channel;
   }
 
@@ -203,22 +195,6 @@ export class InProcessChannel implements IkeChannel {
       for (const id of this.saIds) this.esp.remove(id);
       this.saIds.clear();
       this.legs.close();
-      await this.lockdown?.remove();
     }
   }
-}
-
-/** Only the tunnel and the gateway's IKE/NAT-T ports, before anything is sent. */
-async function lockDown(
-  options: OpenIkeOptions,
-  configOptions: ConfiguratorOptions,
-): Promise<Lockdown | undefined> {
-  if (!options.lockdown) return undefined;
-  const lockdown = new Lockdown(configOptions);
-  await lockdown.apply({
-    tunName: options.lockdown.tunName,
-    gateway: options.gateway,
-    ports: [options.gatewayPort ?? 500, options.gatewayNattPort ?? 4500],
-  });
-  return lockdown;
 }
