@@ -257,6 +257,8 @@ export class FakeResponder {
   dpdAcknowledged = false;
   private readonly sent: Buffer[] = [];
   private readonly answers = new Map<string, { packet: Buffer; leg: IkeLeg }>();
+  /** digests of the engine's messages taken in: a repeat is a retransmission, not news */
+  private readonly received = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private responderCookie = randomBytes(8);
   /** the IKE SA a re-authentication replaced: the engine still deletes through it */
@@ -289,13 +291,19 @@ export class FakeResponder {
   /** A datagram from the engine. */
   receive(packet: Buffer, leg: IkeLeg): void {
     if (this.stopped) return;
-    const cached = this.answers.get(digestOf(packet));
+    const digest = digestOf(packet);
+    const cached = this.answers.get(digest);
     if (cached) {
       this.transmit(cached.packet, cached.leg);
       return;
     }
+    // The engine answered a retransmission of our request that crossed its answer: the same
+    // answer again, which our IV chain for that message ID has moved past. strongSwan drops
+    // it too ("received retransmit of response ..., but next request already sent").
+    if (this.received.has(digest)) return;
     try {
       this.handle(decodeHeader(packet), leg);
+      this.received.add(digest);
     } catch (error) {
       this.problems.push(`${(error as Error).name}: ${(error as Error).message}`);
     }
