@@ -18,6 +18,9 @@ export interface OpenIkeOptions {
   /** local ports; 0 (default) = ephemeral, no privilege needed */
   localPort?: number;
   localNattPort?: number;
+  /** the profile's lockdown: from now until close(), traffic leaves only through this TUN or
+   * to the gateway's IKE/NAT-T ports */
+  lockdown?: { tunName: string };
 }
 
 export interface AppliedNetwork {

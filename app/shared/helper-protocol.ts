@@ -65,6 +65,13 @@ export const OpenIkeOptionsSchema = z.strictObject({
   gatewayNattPort: gatewayPort.optional(),
   localPort: port.optional(),
   localNattPort: port.optional(),
+  lockdown: z
+    .strictObject({
+      tunName: z
+        .string()
+        .regex(/^[a-z][a-z0-9]{0,14}$/, 'lowercase letters and digits, at most 15'),
+    })
+    .optional(),
 }) satisfies z.ZodType<OpenIkeOptions>;
 
 const Ipv4NetSchema = z.strictObject({

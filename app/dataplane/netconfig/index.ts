@@ -6,6 +6,7 @@ import type { ConfiguratorOptions, NetworkConfigurator } from './configurator.js
 import { ScriptConfigurator } from './script-configurator.js';
 
 export { BuiltinConfigurator } from './builtin-configurator.js';
+export { Lockdown, type LockdownSpec } from './lockdown.js';
 export { cleanupStale, type CleanupReport } from './cleanup-stale.js';
 export type { ConfiguratorOptions, NetworkConfigurator } from './configurator.js';
 export { DEFAULT_STATE_DIR } from './crash-record.js';

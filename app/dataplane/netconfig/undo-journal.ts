@@ -7,6 +7,9 @@ import type { SystemCommands } from './system-commands.js';
 /** The only sysctls a journal may set back: an interface's reverse-path filter. */
 export const RP_FILTER_KEY = /^net\.ipv4\.conf\.[A-Za-z0-9_-]{1,15}\.rp_filter$/;
 
+/** The only nftables table a journal may delete: lockdown's (lockdown.ts). */
+export const LOCKDOWN_TABLE = 'roadwarrior_lockdown';
+
 /** Schema as well as type: journals are read back from crash records. */
 export const journalEntrySchema = z.object({
   what: z.string(),
@@ -18,6 +21,7 @@ export const journalEntrySchema = z.object({
       key: z.string().regex(RP_FILTER_KEY),
       value: z.enum(['0', '1', '2']),
     }),
+    z.object({ program: z.literal('nft'), table: z.literal(LOCKDOWN_TABLE) }),
   ]),
 });
 
@@ -50,10 +54,13 @@ export async function replayUndo(
             failures.push(`${run[error.line]?.what ?? 'ip'}: ${error.message}`);
         }
       } else {
+        const { undo } = first;
         const result =
-          first.undo.program === 'sysctl'
-            ? await commands.tool('sysctl', ['-q', '-w', `${first.undo.key}=${first.undo.value}`])
-            : await commands.tool(first.undo.file, first.undo.args);
+          undo.program === 'sysctl'
+            ? await commands.tool('sysctl', ['-q', '-w', `${undo.key}=${undo.value}`])
+            : undo.program === 'nft'
+              ? await commands.tool('nft', ['delete', 'table', 'inet', undo.table])
+              : await commands.tool(undo.file, undo.args);
         if (result.exitCode !== 0 && !ALREADY_GONE.test(result.stderr)) {
           failures.push(`${first.what}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
         }
