@@ -4,10 +4,11 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { EngineError } from '../engine/api.js';
 import { connect } from '../engine/index.js';
 import { createDataPlaneFor } from '../main/data-plane-choice.js';
+import { withBackupGateways } from '../profiles/backup-gateways.js';
 import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
-import { humanRenderer, jsonRenderer } from './render.js';
+import { diagnosisTracker, failureLine, humanRenderer, jsonRenderer } from './render.js';
 import type { Subcommand } from './subcommand.js';
 
 export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
@@ -55,7 +56,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
     // a named profile's secrets come from the keychain when no file is given, then are asked
     savedFor: values.profile ? profile : undefined,
   });
-  const connection = connect({
+  // a profile's backup gateways are tried in order when the gateway does not answer
+  const connection = withBackupGateways(connect)({
     profile,
     credentials,
     // as the desktop app chooses: root owns sockets, TUN and routes itself; anyone else goes
@@ -67,6 +69,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
     skipDns: values['no-dns'],
   });
   connection.onEvent(render);
+  const diagnosis = diagnosisTracker();
+  connection.onEvent(diagnosis.observe);
 
   let stopping = false;
   const stop = () => {
@@ -81,7 +85,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   if (failure && !(stopping && failure.code === 'cancelled')) {
-    if (!values.json) process.stderr.write(`roadwarrior: ${failure.code}: ${failure.message}\n`);
+    if (!values.json) process.stderr.write(failureLine(diagnosis.current(), failure));
     return 1;
   }
   return 0;

@@ -1,5 +1,5 @@
 // How the CLI shows engine events: one JSON object per line (--json), or short human lines.
-import type { EngineEvent, LogLevel } from '../shared/events.js';
+import type { DiagnosisEvent, EngineEvent, LogLevel } from '../shared/events.js';
 import { logLevels } from '../shared/events.js';
 
 export type Renderer = (event: EngineEvent) => void;
@@ -61,8 +61,44 @@ export function humanRenderer(write: (line: string) => void, level: LogLevel): R
       case 'warning':
         write(`warning (${event.code}): ${event.message}\n`);
         break;
+      case 'diagnosis':
+        write(diagnosisText(event));
+        break;
       case 'counters':
         break;
     }
+  };
+}
+
+/** A diagnosis as the help desk reads it: code and cause, the evidence, what to try. */
+export function diagnosisText(event: DiagnosisEvent): string {
+  if (event.cleared) return `diagnosis cleared (${event.code}): ${event.evidence.at(-1) ?? ''}\n`;
+  const evidence = event.evidence.map((line) => `  - ${line}\n`).join('');
+  return `diagnosis (${event.code}): ${event.cause}\n${evidence}  try: ${event.next}\n`;
+}
+
+/** The one line a failed connect ends with: the diagnosis when there is one, else the error. */
+export function failureLine(
+  diagnosis: DiagnosisEvent | undefined,
+  error: { code: string; message: string },
+): string {
+  return diagnosis
+    ? `roadwarrior: ${diagnosis.code}: ${diagnosis.cause}\n`
+    : `roadwarrior: ${error.code}: ${error.message}\n`;
+}
+
+/** Follows the connection's one current diagnosis (a cleared one is gone). */
+export function diagnosisTracker(): {
+  observe: (event: EngineEvent) => void;
+  current: () => DiagnosisEvent | undefined;
+} {
+  let current: DiagnosisEvent | undefined;
+  return {
+    observe: (event) => {
+      if (event.type !== 'diagnosis') return;
+      if (!event.cleared) current = event;
+      else if (current?.code === event.code) current = undefined;
+    },
+    current: () => current,
   };
 }
