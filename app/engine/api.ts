@@ -60,10 +60,15 @@ export interface VpnConnection {
 
 export class EngineError extends Error {
   override readonly name = 'EngineError';
+  /** the gateway's message behind this error was authenticated (its HASH verified with the IKE
+   * SA's keys): only then may a client act on what it says, such as drop a saved key */
+  readonly authenticated: boolean;
   constructor(
     readonly code: ErrorCode,
     message: string,
+    evidence: { authenticated?: boolean } = {},
   ) {
     super(message);
+    this.authenticated = evidence.authenticated ?? false;
   }
 }

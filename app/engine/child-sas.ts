@@ -131,7 +131,9 @@ export class ChildSas {
       // the connection ended while we answered: nothing to report
       if (session.isEnding()) return;
       if (error instanceof UnauthenticatedError) {
-        session.messenger().dropUnauthenticated(error, '(a Quick Mode the gateway starts)', 'debug');
+        session
+          .messenger()
+          .dropUnauthenticated(error, '(a Quick Mode the gateway starts)', 'debug');
         return;
       }
       if (error instanceof DecodeError) {

@@ -1,10 +1,13 @@
 // Sends IKE messages on the current leg, retransmits requests with backoff until the matching
 // answer arrives, re-sends our last answer when the gateway retransmits a request, and hands
-// everything else to the session's dispatcher. Malformed datagrams are dropped and counted.
+// everything else to the session's dispatcher. A wait takes only a message it authenticated:
+// a forged or damaged one is dropped, counted and logged, and the wait goes on. Malformed
+// datagrams are dropped and counted; a repeat of a message already taken is ignored.
 import { createHash } from 'node:crypto';
 import type { IkeChannel, IkeLeg } from '../shared/dataplane-port.js';
 import { EngineError } from './api.js';
 import type { Logger } from './logger.js';
+import { UnauthenticatedError } from './unauthenticated.js';
 import { DecodeError } from './wire/codec.js';
 import { type RawMessage, decodeHeader } from './wire/message.js';
 
@@ -17,20 +20,34 @@ export interface RetransmitTiming {
 
 export const DEFAULT_RETRANSMIT: RetransmitTiming = { initialMs: 500, tries: 6 };
 
+/** Which messages a wait looks at, by their header (nothing is decrypted yet). */
 type Match = (message: RawMessage) => boolean;
+
+/** What a wait makes of a message that matched: its authenticated content; undefined for an
+ * authentic message that is not what the wait is for (left alone, the wait goes on). It throws
+ * UnauthenticatedError for a message that does not authenticate (dropped, counted, the wait
+ * goes on); any other error ends the wait with that error. */
+export type Accept<T> = (message: RawMessage) => T | undefined;
 
 interface Waiter {
   match: Match;
-  resolve: (message: RawMessage) => void;
+  /** true when the message ended the wait */
+  offer: (message: RawMessage) => boolean;
 }
+
+type Outcome<T> = { value: T } | { error: unknown };
 
 const ANSWER_CACHE_SIZE = 8;
 const BACKLOG_SIZE = 16;
+const TAKEN_SIZE = 16;
 
 export class Messenger {
   private leg: IkeLeg = 'ike';
   private readonly waiters = new Set<Waiter>();
   private readonly answers = new Map<string, Buffer>();
+  /** digests of the messages waits took: the gateway repeats one when its retransmitted
+   * answer crosses ours, and its IV chain has moved on, so it could only fail now */
+  private readonly taken = new Set<string>();
   private readonly backlog: RawMessage[] = [];
   /** ends a running within() early (close) */
   private readonly timedWaits = new Set<() => void>();
@@ -38,6 +55,8 @@ export class Messenger {
   private initiatorCookie: Buffer | undefined;
   private closed = false;
   malformedDrops = 0;
+  /** messages dropped because they did not authenticate (forged, or damaged on the way) */
+  unauthenticatedDrops = 0;
 
   constructor(
     private readonly channel: IkeChannel,
@@ -89,38 +108,56 @@ export class Messenger {
     }
   }
 
-  /** Sends a request and retransmits it with backoff until an answer matches. */
-  async request(bytes: Buffer, match: Match, what: string): Promise<RawMessage> {
-    const waiter = this.wait(match);
+  /** Sends a request and retransmits it with backoff until an answer that matches is
+   * accepted (see Accept), or the retransmission budget ends. With `triesAfterDrop`, a
+   * dropped answer shortens the budget to that many more sends: for a wait whose bad answers
+   * say something (a wrong key), the gateway's real answer gets a fair chance, no more. */
+  async request<T>(
+    bytes: Buffer,
+    match: Match,
+    accept: Accept<T>,
+    what: string,
+    options: { triesAfterDrop?: number } = {},
+  ): Promise<T> {
+    const waiter = this.wait(match, accept, `an answer to ${what}`);
+    let tries = this.timing.tries;
     let delay = this.timing.initialMs;
     let elapsed = 0;
+    let attempt = 0;
     try {
-      for (let attempt = 1; attempt <= this.timing.tries; attempt++) {
+      while (attempt < tries) {
+        attempt++;
         if (attempt > 1) this.log.debug('session', `retransmitting ${what} (try ${attempt})`);
         this.send(bytes);
         const answer = await waiter.within(delay);
-        if (answer) return answer;
+        if (answer) return answer.value;
         if (this.closed) throw abandoned(what);
         elapsed += delay;
         delay *= 2;
+        if (options.triesAfterDrop !== undefined && waiter.drops() > 0)
+          tries = Math.min(tries, attempt + options.triesAfterDrop);
       }
     } finally {
       waiter.cancel();
     }
     throw new EngineError(
       'timeout',
-      `no answer to ${what} from ${this.gateway} after ${this.timing.tries} tries over ${(elapsed / 1000).toFixed(1)} s`,
+      `no answer to ${what} from ${this.gateway} after ${attempt} tries over ${(elapsed / 1000).toFixed(1)} s`,
     );
   }
 
-  /** Waits for a message the gateway starts (e.g. the XAuth request after message 3). */
-  async expect(match: Match, timeoutMs: number, what: string): Promise<RawMessage> {
-    const queued = this.backlog.findIndex(match);
-    if (queued >= 0) return this.backlog.splice(queued, 1)[0] as RawMessage;
-    const waiter = this.wait(match);
+  /** Waits for a message the gateway starts (e.g. the XAuth request after message 3),
+   * looking first at what arrived before anyone waited. */
+  async expect<T>(match: Match, accept: Accept<T>, timeoutMs: number, what: string): Promise<T> {
+    const waiter = this.wait(match, accept, what);
     try {
+      for (let index = this.backlog.findIndex(match); index >= 0;) {
+        const [queued] = this.backlog.splice(index, 1) as [RawMessage];
+        if (waiter.offer(queued)) break;
+        index = this.backlog.findIndex(match);
+      }
       const message = await waiter.within(timeoutMs);
-      if (message) return message;
+      if (message) return message.value;
       if (this.closed) throw abandoned(what);
     } finally {
       waiter.cancel();
@@ -131,6 +168,16 @@ export class Messenger {
     );
   }
 
+  /** Counts and logs a message that did not authenticate. A wait warns of its first (a wrong
+   * key looks like this too) and notes the others at debug, so a flood does not flood the log. */
+  dropUnauthenticated(error: UnauthenticatedError, context: string, level: 'warn' | 'debug'): void {
+    this.unauthenticatedDrops++;
+    this.log[level](
+      'session',
+      `dropped a message that did not authenticate ${context}: ${error.message} (${this.unauthenticatedDrops} so far)`,
+    );
+  }
+
   /** Ends every wait at once: a closed connection must leave no timer running. */
   close(): void {
     this.closed = true;
@@ -138,30 +185,59 @@ export class Messenger {
     for (const stop of [...this.timedWaits]) stop();
   }
 
-  private wait(match: Match) {
-    let resolveMessage: (message: RawMessage | undefined) => void = () => undefined;
-    let received: RawMessage | undefined;
+  private wait<T>(match: Match, accept: Accept<T>, what: string) {
+    let outcome: Outcome<T> | undefined;
+    let wake: () => void = () => undefined;
+    let drops = 0;
     const waiter: Waiter = {
       match,
-      resolve: (message) => {
-        received = message;
-        resolveMessage(message);
+      offer: (message) => {
+        try {
+          const value = accept(message);
+          if (value === undefined) {
+            this.log.debug('session', `ignored an authentic message that is not ${what}`);
+            return false;
+          }
+          outcome = { value };
+        } catch (error) {
+          if (!(error instanceof UnauthenticatedError)) outcome = { error };
+          else {
+            this.dropUnauthenticated(
+              error,
+              `while waiting for ${what}; still waiting`,
+              ++drops === 1 ? 'warn' : 'debug',
+            );
+            return false;
+          }
+        }
+        this.waiters.delete(waiter);
+        addBounded(this.taken, digest(message.bytes), TAKEN_SIZE);
+        wake();
+        return true;
       },
     };
     this.waiters.add(waiter);
     return {
+      offer: waiter.offer,
+      /** how many matching messages were dropped unauthenticated */
+      drops: () => drops,
+      /** the accepted value, undefined when `ms` passed first; rejects when accept threw */
       within: (ms: number) =>
-        new Promise<RawMessage | undefined>((resolve) => {
-          if (received || this.closed) return resolve(received);
-          const settle = (message: RawMessage | undefined) => {
-            clearTimeout(timer);
-            this.timedWaits.delete(stop);
-            resolve(message);
+        new Promise<{ value: T } | undefined>((resolve, reject) => {
+          const finish = () => {
+            if (!outcome) resolve(undefined);
+            else if ('error' in outcome) reject(outcome.error);
+            else resolve(outcome);
           };
-          const stop = () => settle(undefined);
-          const timer = setTimeout(stop, ms);
-          this.timedWaits.add(stop);
-          resolveMessage = settle;
+          if (outcome || this.closed) return finish();
+          const settle = () => {
+            clearTimeout(timer);
+            this.timedWaits.delete(settle);
+            finish();
+          };
+          const timer = setTimeout(settle, ms);
+          this.timedWaits.add(settle);
+          wake = settle;
         }),
       cancel: () => this.waiters.delete(waiter),
     };
@@ -181,18 +257,21 @@ export class Messenger {
       this.log.debug('session', 'dropped a message for another IKE SA (initiator cookie differs)');
       return;
     }
-    const cached = this.answers.get(digest(message.bytes));
+    const key = digest(message.bytes);
+    const cached = this.answers.get(key);
     if (cached) {
       this.log.debug('session', 'gateway retransmitted a request: sending our answer again');
       this.send(cached);
       return;
     }
-    for (const waiter of this.waiters) {
-      if (waiter.match(message)) {
-        this.waiters.delete(waiter);
-        waiter.resolve(message);
-        return;
-      }
+    if (this.taken.has(key)) {
+      this.log.debug('session', 'gateway repeated a message we already took: ignored');
+      return;
+    }
+    const waiter = [...this.waiters].find((w) => w.match(message));
+    if (waiter) {
+      waiter.offer(message);
+      return;
     }
     if (this.dispatcher(message)) return;
     this.backlog.push(message);
@@ -202,6 +281,12 @@ export class Messenger {
 
 function abandoned(what: string): EngineError {
   return new EngineError('cancelled', `stopped waiting for ${what}: the connection is closing`);
+}
+
+/** Adds to a set that keeps its `size` newest entries. */
+function addBounded(set: Set<string>, key: string, size: number): void {
+  set.add(key);
+  if (set.size > size) set.delete(set.values().next().value as string);
 }
 
 function digest(bytes: Buffer): string {

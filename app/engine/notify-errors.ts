@@ -15,10 +15,13 @@ export function notifyName(type: number): string {
     .toUpperCase();
 }
 
-export function notifyError(type: number, stage: Stage): EngineError {
+/** `authenticated`: the notification came in a message whose HASH verified; a cleartext one
+ * may come from anyone on the path. */
+export function notifyError(type: number, stage: Stage, authenticated: boolean): EngineError {
   const name = notifyName(type);
+  const sender = authenticated ? 'gateway' : 'gateway, or someone on the path,';
   const plain = (code: ErrorCode, text: string) =>
-    new EngineError(code, `${text} (gateway sent ${name})`);
+    new EngineError(code, `${text} (${sender} sent ${name})`, { authenticated });
   switch (type) {
     case NotifyType.NoProposalChosen:
       return stage === 'phase2'

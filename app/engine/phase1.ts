@@ -5,8 +5,9 @@ import type { IkeChannel } from '../shared/dataplane-port.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { EngineError } from './api.js';
-import { takeKeyExchange } from './crypto/index.js';
-import { type AggressiveModeKeys, establishIkeSa } from './ike-sa-factory.js';
+import { CryptoError, takeKeyExchange } from './crypto/index.js';
+import { toEngineError } from './engine-errors.js';
+import { establishIkeSa } from './ike-sa-factory.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Logger } from './logger.js';
 import type { Messenger } from './messenger.js';
@@ -15,7 +16,9 @@ import {
   message3Payloads,
   notificationOf,
   readMessage2,
-  verifyHashR,
+  hashRMismatch,
+  hashRVerifies,
+  type Message2,
 } from './exchanges/aggressive-mode.js';
 import { type NatState, detectNat, message3NatD } from './exchanges/nat-d.js';
 import { notifyError } from './notify-errors.js';
@@ -26,9 +29,11 @@ import {
   phase1AuthMethodId,
 } from './proposals.js';
 import { ExchangeType, HeaderFlag, IdType, PayloadType } from './wire/constants.js';
-import { encodeHeader, encodeMessage } from './wire/message.js';
+import { DecodeError } from './wire/codec.js';
+import { type RawMessage, encodeHeader, encodeMessage } from './wire/message.js';
 import { encodePayloadChain } from './wire/payloads.js';
 import { VendorId, nameVendorId } from './wire/vendor-ids.js';
+import { UnprovenAnswers } from './unproven-answers.js';
 
 export interface Phase1Result {
   sa: IkeSa;
@@ -108,13 +113,59 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     // awaited before message 1 leaves: a prompt for the key is answered before the gateway waits
     const groupPsk = await deps.groupPsk;
     deps.checkAborted();
+    // Until its HASH_R verifies, an answer is anyone's: a forged or damaged message 2 or a
+    // cleartext refusal is dropped while the gateway's real answer may still come, and after
+    // one the budget is one more retransmission. Only NO-PROPOSAL-CHOSEN moves on at once, and
+    // only to the next group the profile offers: at worst a forger makes us use that one.
+    const unproven = new UnprovenAnswers();
+    let mismatched: { message: RawMessage; hashLength: number } | undefined;
+    const authenticate = (message: RawMessage) => {
+      let m2: Message2;
+      let ike: ReturnType<typeof establishIkeSa>;
+      try {
+        m2 = readMessage2(message, offer, profile.ikeLifetimeSeconds);
+        ike = establishIkeSa({
+          proposal: m2.chosen,
+          psk: groupPsk,
+          nonceI,
+          nonceR: m2.nonce,
+          sharedSecret: dh.computeShared(m2.keyExchange),
+          keI: dh.publicValue,
+          keR: m2.keyExchange,
+          initiatorCookie,
+          responderCookie: m2.responderCookie,
+          saIBody: m1.saBody,
+          idIBody: m1.idBody,
+          idRBody: m2.idBody,
+        });
+      } catch (error) {
+        const malformed =
+          error instanceof EngineError ||
+          error instanceof DecodeError ||
+          error instanceof CryptoError;
+        throw malformed ? unproven.drop(toEngineError(error)) : error;
+      }
+      if (!hashRVerifies(ike.expectedHashR, m2.hashR)) {
+        mismatched = { message, hashLength: ike.hashI.length };
+        throw unproven.drop(hashRMismatch());
+      }
+      return { message, m2, ...ike };
+    };
     // request() sends before it first waits: the log and the event follow the message out
     const answering = messenger.request(
       m1.bytes,
       (m) =>
         m.header.exchangeType === ExchangeType.Aggressive ||
         m.header.exchangeType === ExchangeType.Informational,
+      (message) => {
+        const notification = notificationOf(message);
+        if (!notification) return { proven: authenticate(message) };
+        const refusal = notifyError(notification.notifyType, 'phase1', false);
+        if (refusal.code === 'no-proposal-chosen') return { refusal };
+        throw unproven.drop(refusal);
+      },
       'aggressive mode message 1',
+      { triesAfterDrop: 1 },
     );
     log.info('phase1', `aggressive mode offer: ${offer.map((p) => p.text).join(', ')}`);
     deps.onStep('am1-sent');
@@ -122,48 +173,35 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     try {
       answer = await answering;
     } catch (error) {
-      if (error instanceof EngineError && error.code === 'timeout') {
+      if (!(error instanceof EngineError && error.code === 'timeout')) throw error;
+      const verdict = unproven.verdict();
+      if (!verdict)
         throw new EngineError(
           'gateway-unreachable',
           `${error.message}: is the gateway address right and UDP 500 open?`,
         );
-      }
-      throw error;
-    }
-    const refusal = notificationOf(answer);
-    if (refusal) {
-      lastRefusal = notifyError(refusal.notifyType, 'phase1');
-      log.warn('phase1', `the gateway refused the offer: ${lastRefusal.message}`);
-      if (lastRefusal.code === 'no-proposal-chosen') continue;
-      throw lastRefusal;
-    }
-    const m2 = readMessage2(answer, offer, profile.ikeLifetimeSeconds);
-    deps.onStep('am2-received');
-    const sharedSecret = dh.computeShared(m2.keyExchange);
-    const keys: AggressiveModeKeys = {
-      proposal: m2.chosen,
-      psk: groupPsk,
-      nonceI,
-      nonceR: m2.nonce,
-      sharedSecret,
-      keI: dh.publicValue,
-      keR: m2.keyExchange,
-      initiatorCookie,
-      responderCookie: m2.responderCookie,
-      saIBody: m1.saBody,
-      idIBody: m1.idBody,
-      idRBody: m2.idBody,
-    };
-    const { sa, hashI, expectedHashR } = establishIkeSa(keys);
-    try {
-      verifyHashR(expectedHashR, m2.hashR);
-    } catch (error) {
       // Make the gateway drop its half-open SA now rather than after its retransmissions: a
       // cleartext message 3 (RFC 2409 5.4 allows it) whose HASH_I is random, so it fails there
       // too. The real HASH_I would let a peer that never proved the key test guesses offline.
-      messenger.answer(answer, bogusMessage3(initiatorCookie, m2.responderCookie, hashI.length));
-      throw error;
+      if (mismatched) {
+        const { header } = mismatched.message;
+        messenger.send(
+          bogusMessage3(initiatorCookie, header.responderCookie, mismatched.hashLength),
+        );
+      }
+      throw verdict;
     }
+    if (answer.refusal) {
+      lastRefusal = answer.refusal;
+      const next = offers[offers.indexOf(offer) + 1]?.[0]?.group;
+      log.warn(
+        'phase1',
+        `the gateway, or someone on the path (the refusal is not authenticated), refused the offer with DH group ${group}${next ? `; offering group ${next} next, as the profile allows` : ''}: ${lastRefusal.message}`,
+      );
+      continue;
+    }
+    const { message: m2Message, m2, sa, hashI } = answer.proven;
+    deps.onStep('am2-received');
     log.info('phase1', `the gateway proved the group key; chose ${m2.chosen.text}`);
 
     const peerVendorIds = m2.vendorIds.map(nameVendorId);
@@ -223,7 +261,7 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
       },
       ciphertext.length,
     );
-    messenger.answer(answer, Buffer.concat([header, ciphertext]));
+    messenger.answer(m2Message, Buffer.concat([header, ciphertext]));
     deps.onStep('am3-sent');
     return {
       sa,

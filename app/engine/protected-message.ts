@@ -2,9 +2,9 @@
 // over the message ID and the payloads that follow it (RFC 2409 5.5 Quick Mode, 5.7
 // informational; draft-dukes-ike-mode-cfg 3.2 transactions). This module seals and opens them.
 import { timingSafeEqual } from 'node:crypto';
-import { EngineError } from './api.js';
 import { CryptoError, messageHash } from './crypto/index.js';
 import type { IkeSa } from './ike-sa.js';
+import { UnauthenticatedError } from './unauthenticated.js';
 import { DecodeError } from './wire/codec.js';
 import { GENERIC_PAYLOAD_HEADER_LENGTH, HeaderFlag, PayloadType } from './wire/constants.js';
 import { type RawMessage, encodeHeader } from './wire/message.js';
@@ -14,15 +14,6 @@ import {
   decodePayloadChain,
   encodePayloadChain,
 } from './wire/payloads.js';
-
-/** A message whose HASH does not verify: not from our peer, or corrupted. Dropped, never
- * acted on (unauthenticated messages are ignored). */
-export class HashMismatchError extends Error {
-  override readonly name = 'HashMismatchError';
-  constructor() {
-    super('HASH of a protected message did not verify');
-  }
-}
 
 /** The HASH of a message, given the bytes of the payloads after the HASH payload. */
 export type HashInput = (sa: IkeSa, payloadsAfterHash: Buffer) => Buffer;
@@ -61,40 +52,44 @@ export function sealProtected(
 }
 
 /** Decrypts, checks that HASH comes first and is right, and only then advances the IV chain:
- * a forged or corrupted message must not desynchronise us (RFC 2409 appendix B). */
+ * a forged or corrupted message must not desynchronise us (RFC 2409 appendix B). Anything
+ * short of a verified HASH throws UnauthenticatedError. */
 export function openProtected(
   sa: IkeSa,
   message: RawMessage,
   hashInput: HashInput,
 ): ReceivedPayload[] {
   if (!(message.header.flags & HeaderFlag.Encryption)) {
-    throw new EngineError(
-      'malformed-response',
-      'the gateway sent an unencrypted message after phase 1',
-    );
+    throw new UnauthenticatedError('it is not encrypted, and every message after phase 1 is');
   }
   const decrypted = decryptBody(sa, message);
-  const chain = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
-  const [hash, ...rest] = chain.payloads;
+  const [hash, ...rest] = decrypted.payloads;
   if (hash?.type !== PayloadType.Hash) {
-    throw new DecodeError('bad-value', 'protected message does not start with a HASH payload');
+    throw new UnauthenticatedError('it does not start with a HASH payload');
   }
   const restBytes = Buffer.concat(rest.map((p) => p.bytes));
   const expected = hashInput(sa, restBytes);
   if (expected.length !== hash.body.data.length || !timingSafeEqual(expected, hash.body.data)) {
-    throw new HashMismatchError();
+    throw new UnauthenticatedError('its HASH does not verify');
   }
   decrypted.commit();
   return rest;
 }
 
-/** A body that is no whole number of cipher blocks is a malformed message, like any other
- * (the cipher would say so with a CryptoError, which callers do not expect from the wire). */
-function decryptBody(sa: IkeSa, message: RawMessage): ReturnType<IkeSa['decrypt']> {
+/** The decrypted payloads, not yet authenticated. A body that is no whole number of cipher
+ * blocks, or does not decrypt to a payload chain, comes from someone without our keys or was
+ * damaged on the way. */
+function decryptBody(
+  sa: IkeSa,
+  message: RawMessage,
+): { payloads: ReceivedPayload[]; commit(): void } {
   try {
-    return sa.decrypt(message.header.messageId, message.body);
+    const decrypted = sa.decrypt(message.header.messageId, message.body);
+    const chain = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
+    return { payloads: chain.payloads, commit: decrypted.commit };
   } catch (error) {
-    if (error instanceof CryptoError) throw new DecodeError('bad-length', error.message);
+    if (error instanceof CryptoError || error instanceof DecodeError)
+      throw new UnauthenticatedError(`it does not decrypt to payloads (${error.message})`);
     throw error;
   }
 }

@@ -197,6 +197,9 @@ export const ErrorEventSchema = z.object({
   /** the state the connection was in when it failed (the stepper marks it) */
   failedAt: ConnectionStateSchema,
   fatal: z.boolean(),
+  /** the gateway's message behind the error was authenticated (its HASH verified): only then
+   * may a client act on it, e.g. drop a saved group key (absent: not known) */
+  authenticated: z.boolean().optional(),
 });
 
 /** Stable warning codes: things that work but that a network engineer would point out. */

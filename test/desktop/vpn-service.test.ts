@@ -200,6 +200,22 @@ test('a rejected saved group key is removed and the next connect asks for it', a
   }
 });
 
+test('a group key no answer proved (unauthenticated evidence) stays saved', async () => {
+  // a forged message 2 or cleartext notification must not cost the user a saved key
+  const fixture = await createServiceFixture();
+  try {
+    await fixture.credentials.set('Office', 'group-psk', Secret.fromString(groupPsk));
+    fixture.gateway.unprovenAnswers = true;
+    await fixture.service.connect('Office', 'info');
+    const failed = await phase(fixture, 'failed');
+    assert.equal(failed.failure?.code, 'group-psk-rejected');
+    assert.ok(await fixture.credentials.get('Office', 'group-psk'), 'the key is still saved');
+    assert.ok(!fixture.messages.some((m) => m.name === 'notice'), 'no removal notice');
+  } finally {
+    await fixture.close();
+  }
+});
+
 test('a dead peer reconnects with backoff, shown as its own phase, without asking again', async () => {
   const fixture = await createServiceFixture();
   try {

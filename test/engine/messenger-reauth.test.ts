@@ -40,11 +40,21 @@ test('binding a new IKE SA drops what was queued for the old one', async () => {
   deliver(message(oldCookie, 1));
   messenger.bindCookie(newCookie);
   await assert.rejects(
-    messenger.expect(() => true, 50, 'anything'),
+    messenger.expect(
+      () => true,
+      (m) => m,
+      50,
+      'anything',
+    ),
     /did not send anything/,
   );
   deliver(message(newCookie, 2));
-  const queued = await messenger.expect(() => true, 50, 'the new SA message');
+  const queued = await messenger.expect(
+    () => true,
+    (m) => m,
+    50,
+    'the new SA message',
+  );
   assert.equal(queued.header.messageId, 2);
 });
 

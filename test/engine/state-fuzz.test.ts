@@ -162,9 +162,10 @@ test('an error notification while XAuth waits leaves no timer behind', () =>
     'peer-notified-error',
   ));
 
-test('a Mode Config reply cut inside a cipher block is a malformed response', () =>
-  // the cipher's CryptoError escaped openProtected and surfaced as an 'internal' error
-  expectOutcome('modecfg-reply', { kind: 'shorten', at: 0.5 }, 'malformed-response', {
+test('a Mode Config reply cut inside a cipher block is dropped; the retransmission connects', () =>
+  // the cipher's CryptoError escaped openProtected and surfaced as an 'internal' error; then
+  // (issue 11) it ended the connection, though it proves nothing about the gateway
+  expectOutcome('modecfg-reply', { kind: 'shorten', at: 0.5 }, 'connected', {
     ikeProposal: '3des-md5-modp1024',
   }));
 
@@ -219,12 +220,15 @@ test('an error notification while the network is being configured ends the conne
   ));
 
 // A KE payload of the wrong length made the DH code throw a CryptoError, reported as
-// 'internal' (fixed in connection.ts: toEngineError maps CryptoError).
-for (const [step, pfs] of [
-  ['am2', false],
-  ['qm2', true],
+// 'internal' (fixed in connection.ts: toEngineError maps CryptoError). In Quick Mode, HASH(2)
+// authenticates the bad value: a malformed response. In message 2 nothing is authenticated
+// before HASH_R, which cannot be checked without a usable KE: the message is dropped and
+// the gateway's answer to our retransmission connects (issue 11).
+for (const [step, pfs, outcome] of [
+  ['am2', false, 'connected'],
+  ['qm2', true, 'malformed-response'],
 ] as const) {
-  test(`a ${pfs ? 'PFS' : 'phase 1'} KE payload of the wrong length is a malformed response`, () =>
+  test(`a ${pfs ? 'PFS' : 'phase 1'} KE payload of the wrong length: ${outcome}`, () =>
     expectOutcome(
       step,
       {
@@ -236,7 +240,7 @@ for (const [step, pfs] of [
         },
         placement: 'instead',
       },
-      'malformed-response',
+      outcome,
       { pfs },
     ));
 }

@@ -171,13 +171,16 @@ export function readMessage2(
   };
 }
 
-export function verifyHashR(expected: Buffer, received: Buffer): void {
-  if (expected.length !== received.length || !timingSafeEqual(expected, received)) {
-    throw new EngineError(
-      'group-psk-rejected',
-      'the gateway could not prove it knows the group key (HASH_R mismatch): the group pre-shared key is probably wrong',
-    );
-  }
+/** The gateway's HASH_R proves it knows the group key (RFC 2409 5.4). */
+export function hashRVerifies(expected: Buffer, received: Buffer): boolean {
+  return expected.length === received.length && timingSafeEqual(expected, received);
+}
+
+export function hashRMismatch(): EngineError {
+  return new EngineError(
+    'group-psk-rejected',
+    'the gateway could not prove it knows the group key (HASH_R mismatch): the group pre-shared key is probably wrong',
+  );
 }
 
 /** Message 3's payloads (encrypted by the caller with the phase 1 IV). INITIAL-CONTACT only

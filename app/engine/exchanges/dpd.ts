@@ -6,6 +6,7 @@ import type { IkeSa } from '../ike-sa.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
 import { NotifyType } from '../wire/constants.js';
+import type { RawMessage } from '../wire/message.js';
 import { dpdNotification, sealInformational } from './informational.js';
 
 export interface DpdOptions {
@@ -67,10 +68,12 @@ export class DeadPeerDetector {
     return true;
   }
 
-  /** Answers the gateway's R-U-THERE (RFC 3706 5.3). */
-  answer(sequence: number): void {
+  /** Answers the gateway's R-U-THERE (RFC 3706 5.3); a retransmission of it gets the same
+   * ACK (its IV chain has moved on: it could not be read again). */
+  answer(request: RawMessage, sequence: number): void {
     const { sa, messenger } = this.deps;
-    messenger.send(
+    messenger.answer(
+      request,
       sealInformational(
         sa,
         this.deps.newMessageId(),

@@ -25,7 +25,7 @@ export interface InformationalContent {
   deletes: DeleteBody[];
 }
 
-/** Opens an authenticated informational message (throws HashMismatchError otherwise). */
+/** Opens an authenticated informational message (throws UnauthenticatedError otherwise). */
 export function openInformational(sa: IkeSa, message: RawMessage): InformationalContent {
   const payloads = openProtected(sa, message, hashOverMessage(message.header.messageId));
   return {

@@ -34,15 +34,25 @@ export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigRe
     identifier,
     attributes: modeConfigRequestAttributes(deps.applicationVersion),
   });
-  const answer = await messenger.request(request, isTransaction, 'the Mode Config request');
-  const reply = openTransaction(sa, answer);
-  if (reply.cfgType === CfgType.Set) acknowledgeSet(deps, answer, reply);
-  else if (reply.cfgType !== CfgType.Reply) {
-    throw new EngineError(
-      'malformed-response',
-      `Mode Config answer of type ${reply.cfgType}, expected REPLY or SET`,
-    );
-  }
+  // The REPLY comes in our exchange (our message ID); a gateway that pushes sends a SET in
+  // an exchange of its own. Either only once it authenticates.
+  const { message, reply } = await messenger.request(
+    request,
+    isTransaction,
+    (m) => {
+      const body = openTransaction(sa, m);
+      if (m.header.messageId !== messageId)
+        return body.cfgType === CfgType.Set ? { message: m, reply: body } : undefined;
+      if (body.cfgType !== CfgType.Reply && body.cfgType !== CfgType.Set)
+        throw new EngineError(
+          'malformed-response',
+          `Mode Config answer of type ${body.cfgType}, expected REPLY or SET`,
+        );
+      return { message: m, reply: body };
+    },
+    'the Mode Config request',
+  );
+  if (reply.cfgType === CfgType.Set) acknowledgeSet(deps, message, reply);
   const { result, ignored } = readModeConfig(reply.attributes);
   if (ignored.length)
     log.debug('modecfg', `ignored attributes the gateway sent: ${ignored.join(', ')}`);

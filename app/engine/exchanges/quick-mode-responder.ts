@@ -106,7 +106,7 @@ function selectorsOf(ids: IdBody[]): { initiator: Ipv4Net; responder: Ipv4Net } 
 }
 
 /** Answers one gateway-initiated Quick Mode whose message 1 is `request`. Throws
- * HashMismatchError/DecodeError for a message that is not authentic or not well formed, and
+ * UnauthenticatedError/DecodeError for a message that is not authentic or not well formed, and
  * EngineError('timeout') when HASH(3) never comes. */
 export async function answerQuickMode(
   request: RawMessage,
@@ -204,12 +204,12 @@ export async function answerQuickMode(
   );
   // a retransmitted message 1 gets message 2 again; request() retransmits it on its own too
   messenger.remember(request, qm2);
-  const qm3 = await messenger.request(
+  await messenger.request(
     qm2,
     (m) => m.header.messageId === messageId && m.header.exchangeType === ExchangeType.QuickMode,
+    (m) => openProtected(sa, m, (s) => quickModeHash3(s.prf, s.skeyidA, messageId, nonceI, nonceR)),
     'Quick Mode message 2 (gateway rekey)',
   );
-  openProtected(sa, qm3, (s) => quickModeHash3(s.prf, s.skeyidA, messageId, nonceI, nonceR));
 
   return {
     status: 'established',

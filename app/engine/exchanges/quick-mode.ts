@@ -10,6 +10,7 @@ import { quickModeHash2, quickModeHash3, takeKeyExchange } from '../crypto/index
 import type { IkeSa } from '../ike-sa.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
+import { isErrorNotification, notifyError } from '../notify-errors.js';
 import { hashOverMessage, openProtected, sealProtected } from '../protected-message.js';
 import { type EspProposal, espAttributes, espTransformId } from '../proposals.js';
 import { attributeList } from '../wire/attributes.js';
@@ -35,6 +36,7 @@ import {
   selectorOf,
   shorterLifetime,
 } from './quick-mode-parts.js';
+import { type InformationalContent, isInformational, openInformational } from './informational.js';
 
 export interface QuickModeRequest {
   proposals: EspProposal[];
@@ -85,6 +87,16 @@ export interface QuickModeResult {
   pfsGroup: number | undefined;
 }
 
+/** An authenticated informational message in our exchange: the gateway refused it. */
+function refusalOf(content: InformationalContent): EngineError {
+  const notification = content.notifications.find((n) => isErrorNotification(n.notifyType));
+  return notification
+    ? notifyError(notification.notifyType, 'phase2', true)
+    : new EngineError('phase2-rejected', 'the gateway refused the Quick Mode proposal', {
+        authenticated: true,
+      });
+}
+
 export async function runQuickMode(
   request: QuickModeRequest,
   deps: QuickModeDeps,
@@ -111,23 +123,24 @@ export async function runQuickMode(
     payloads,
     hashOverMessage(messageId),
   );
-  // request() sends before it first waits: the event follows the message out
+  // request() sends before it first waits: the event follows the message out. Only an
+  // authenticated message ends the wait: a forged refusal must not cost us the exchange.
   const answering = messenger.request(
     qm1,
     (m) =>
       m.header.messageId === messageId &&
-      (m.header.exchangeType === ExchangeType.QuickMode ||
-        m.header.exchangeType === ExchangeType.Informational),
+      (m.header.exchangeType === ExchangeType.QuickMode || isInformational(m)),
+    (m) => {
+      if (isInformational(m)) throw refusalOf(openInformational(sa, m));
+      const payloads = openProtected(sa, m, (s, rest) =>
+        quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
+      );
+      return { answer: m, received: payloads };
+    },
     'Quick Mode message 1',
   );
   deps.onSent('qm1-sent');
-  const answer = await answering;
-  if (answer.header.exchangeType === ExchangeType.Informational) {
-    throw new EngineError('phase2-rejected', 'the gateway refused the Quick Mode proposal');
-  }
-  const received = openProtected(sa, answer, (s, rest) =>
-    quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
-  );
+  const { answer, received } = await answering;
   deps.onSent('qm2-received');
 
   const chosenProposal = requirePayload(received, PayloadType.SA, 'Quick Mode message 2').body

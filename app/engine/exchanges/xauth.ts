@@ -39,12 +39,12 @@ const MAX_ROUNDS = 5;
 export async function runXauth(deps: XauthDeps): Promise<void> {
   const { sa, messenger, log } = deps;
   for (let round = 1; round <= MAX_ROUNDS + 1; round++) {
-    const message = await messenger.expect(
+    const { message, request } = await messenger.expect(
       isTransaction,
+      (m) => ({ message: m, request: openTransaction(sa, m) }),
       deps.timeoutMs,
       'an XAuth request after phase 1',
     );
-    const request = openTransaction(sa, message);
     if (request.cfgType === CfgType.Set) {
       acknowledge(deps, message, request);
       const status = readXauthStatus(request.attributes);

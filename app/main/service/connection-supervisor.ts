@@ -225,7 +225,12 @@ export class ConnectionSupervisor {
       this.rejected.add(session.profile.name);
       await session.credentials.passwordRejected();
     }
-    if (error?.code === 'group-psk-rejected') await session.credentials.groupKeyRejected();
+    // only the gateway's authenticated word may cost the user a saved key: an unauthenticated
+    // rejection may come from anyone on the path
+    if (error?.code === 'group-psk-rejected') {
+      if (error.authenticated) await session.credentials.groupKeyRejected();
+      else this.deps.bus.log('warn', `kept the saved group key: ${error.message}`);
+    }
     const restartReason = session.restartReason;
     session.restartReason = undefined;
     if (session.stopping) this.finish(session, 'idle');

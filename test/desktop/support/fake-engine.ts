@@ -29,6 +29,9 @@ export class FakeGateway {
   readonly connections: FakeConnection[] = [];
   /** while down, attempts time out waiting for aggressive mode message 2 */
   down = false;
+  /** while set, no answer to message 1 proves the group key (a wrong key, or answers forged
+   * on the path): attempts fail with an unauthenticated group-psk-rejected */
+  unprovenAnswers = false;
 
   constructor(readonly options: FakeGatewayOptions) {}
 
@@ -128,6 +131,12 @@ export class FakeConnection implements VpnConnection {
     await this.pause();
     if (this.gateway.down)
       throw new EngineError('timeout', 'no answer to aggressive mode message 1 after 6 tries');
+    if (this.gateway.unprovenAnswers)
+      throw new EngineError(
+        'group-psk-rejected',
+        'the gateway could not prove it knows the group key (HASH_R mismatch) (none of the 2 answers proved the group key: unauthenticated)',
+        { authenticated: false },
+      );
     this.step(
       'am2-received',
       'phase1',
@@ -143,6 +152,7 @@ export class FakeConnection implements VpnConnection {
       throw new EngineError(
         'group-psk-rejected',
         'the gateway did not accept the group key (check the group name and key)',
+        { authenticated: true },
       );
     this.emitIkeSa();
     this.emit(groupKeyWarning(profile));

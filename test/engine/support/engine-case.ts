@@ -28,6 +28,8 @@ export type AfterConnectPhase = (typeof AFTER_CONNECT_PHASES)[number] | 'reauthe
 
 export interface EngineCaseOptions {
   ikeProposal: string;
+  /** several phase 1 proposals (one offer per DH group), instead of ikeProposal */
+  ikeProposals?: string[];
   espProposal: string;
   responder?: Partial<ResponderOptions>;
   phases?: readonly AfterConnectPhase[];
@@ -132,7 +134,7 @@ export async function runEngineCase(options: EngineCaseOptions): Promise<EngineC
       gateway: '192.0.2.1',
       group: 'fuzz-group',
       username: FAKE_USER,
-      ikeProposals: [options.ikeProposal],
+      ikeProposals: options.ikeProposals ?? [options.ikeProposal],
       espProposals: [options.espProposal],
     }),
     credentials,
