@@ -1,6 +1,7 @@
 // The composition root for a real desktop service: profiles where the CLI finds them, secrets
 // in the OS keychain, and the engine and data plane the caller passes (the e2e passes a fake).
 import { profileDirectory } from '../../cli/profile-source.js';
+import { withBackupGateways } from '../../profiles/backup-gateways.js';
 import { ManagedProfiles, managedProfileDirectory } from '../../profiles/managed.js';
 import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
@@ -24,7 +25,8 @@ export interface DesktopServiceDeps {
 
 export function createDesktopService(deps: DesktopServiceDeps): VpnService {
   return new VpnService({
-    connect: deps.connect,
+    // a profile's backup gateways are tried in order when the gateway does not answer
+    connect: withBackupGateways(deps.connect),
     createDataPlane: deps.createDataPlane,
     profiles: new ProfileStore(
       deps.profileDir ?? profileDirectory(),
