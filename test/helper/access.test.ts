@@ -16,6 +16,12 @@ import { HELPER_PROTOCOL_VERSION } from '../../app/shared/helper-protocol.js';
 import { runTs, stopChild } from './support/child.js';
 import { NOBODY, startTestHelper } from './support/helper-harness.js';
 import { helperArgs, tempSocket } from './support/temp-socket.js';
+import { reportSkippedSuite } from '../support/interop.js';
+import { rootLabSkipReason } from './support/root-lab.js';
+
+/** these tests run as root: other users through setpriv, files owned by others, /run */
+const ROOT = { skip: rootLabSkipReason() ?? false };
+reportSkippedSuite('helper access rules', rootLabSkipReason());
 
 const v = HELPER_PROTOCOL_VERSION;
 const VPN_GID = 4250;
@@ -77,85 +83,97 @@ test('refusals are logged at most 5 per uid per minute, then counted', () => {
   ]);
 });
 
-test('group rule: the socket is 0660 root:group; a member opens a tunnel, others get EACCES', async (t) => {
-  const lab = await startTestHelper({ access: { group: String(VPN_GID), uids: [] } });
-  t.after(() => lab.stop());
-  const socket = await stat(lab.socketPath);
-  assert.equal(socket.mode & 0o777, 0o660);
-  assert.equal(socket.gid, VPN_GID);
-  assert.equal(socket.uid, 0);
-
-  const member = await openAs(lab.socketPath, MEMBER, [VPN_GID]);
-  assert.equal(member.code, 0, member.stderr);
-  assert.match(member.stdout, /"type":"opened"/);
-
-  const stranger = await openAs(lab.socketPath, NOBODY);
-  assert.notEqual(stranger.code, 0);
-  assert.match(stranger.stderr, /EACCES/);
-  assert.equal(lab.dataPlane.channels.length, 1, 'only the member reached the data plane');
-});
-
-test('a user outside the rules who reaches the socket is refused with the cause, logged at a bounded rate', async (t) => {
-  // a uid rule makes the socket 0666: the helper itself must turn the others away
-  const lab = await startTestHelper({ access: { group: String(VPN_GID), uids: [4300] } });
-  t.after(() => lab.stop());
-  assert.equal((await stat(lab.socketPath)).mode & 0o777, 0o666);
-  const attempts = REFUSALS_PER_WINDOW + 2;
-  for (let i = 0; i < attempts; i++) {
-    const stranger = await openAs(lab.socketPath, NOBODY);
-    assert.equal(stranger.code, 0, stranger.stderr);
-    assert.equal(
-      stranger.stdout,
-      JSON.stringify({
-        v,
-        type: 'error',
-        id: null,
-        code: 'forbidden',
-        message: `uid 65534 may not use the Roadwarrior helper: only root, uid 4300 and members of group ${VPN_GID} may open tunnels; an administrator adds a user with: usermod -aG ${VPN_GID} USER (effective at the user's next login)`,
-      }),
-    );
-  }
-  await lab.waitForLog(/further refusals of uid 65534 are not logged/);
-  const refusals = lab.logs.filter((entry) =>
-    /refused connection from uid 65534/.test(entry.message),
-  );
-  assert.equal(refusals.length, REFUSALS_PER_WINDOW, 'the rest were counted, not logged');
-  assert.ok(refusals.every((entry) => entry.level === 'warn'));
-  assert.equal(lab.dataPlane.channels.length, 0);
-
-  // what the app's helper client makes of it: unavailable to this user, with the helper's words
-  const app = runTs('./tunnel-client-process.ts', [lab.socketPath, '198.51.100.1', 'rw7'], {
-    uid: NOBODY,
-  });
-  assert.notEqual((await app.exited).code, 0);
-  assert.match(
-    app.stderr.join('\n'),
-    /privileged helper refused: uid 65534 may not use the Roadwarrior helper: only root, uid 4300 and members of group 4250 may open tunnels/,
-  );
-  assert.match(app.stderr.join('\n'), /code: 'helper-unavailable'/);
-
-  const member = await openAs(lab.socketPath, MEMBER, [VPN_GID]);
-  assert.match(member.stdout, /"type":"opened"/);
-});
-
-test('default `roadwarrior helper`: root and group roadwarrior only, never every local user', async (t) => {
-  const temp = await tempSocket();
-  t.after(() => temp.remove());
-  const helper = runTs('./helper-process.ts', helperArgs(temp));
-  t.after(() => stopChild(helper));
-  const gid = groupId('roadwarrior');
-  const listening = await helper.waitForLine(/helper listening on/);
-  const socket = await stat(temp.socketPath);
-  if (gid === undefined) {
-    // this machine has no such group (the package creates it): nobody but root gets in
-    assert.match(listening, /only root may open tunnels \(group roadwarrior does not exist\)/);
-    assert.equal(socket.mode & 0o777, 0o600);
-  } else {
-    assert.match(listening, /only root and members of group roadwarrior may open tunnels/);
+test(
+  'group rule: the socket is 0660 root:group; a member opens a tunnel, others get EACCES',
+  ROOT,
+  async (t) => {
+    const lab = await startTestHelper({ access: { group: String(VPN_GID), uids: [] } });
+    t.after(() => lab.stop());
+    const socket = await stat(lab.socketPath);
     assert.equal(socket.mode & 0o777, 0o660);
-    assert.equal(socket.gid, gid);
-  }
-  const stranger = await openAs(temp.socketPath, NOBODY);
-  assert.match(stranger.stderr, /EACCES/);
-  assert.ok(!helper.stdout.some((line) => /^opened/.test(line)), 'no tunnel was opened');
-});
+    assert.equal(socket.gid, VPN_GID);
+    assert.equal(socket.uid, 0);
+
+    const member = await openAs(lab.socketPath, MEMBER, [VPN_GID]);
+    assert.equal(member.code, 0, member.stderr);
+    assert.match(member.stdout, /"type":"opened"/);
+
+    const stranger = await openAs(lab.socketPath, NOBODY);
+    assert.notEqual(stranger.code, 0);
+    assert.match(stranger.stderr, /EACCES/);
+    assert.equal(lab.dataPlane.channels.length, 1, 'only the member reached the data plane');
+  },
+);
+
+test(
+  'a user outside the rules who reaches the socket is refused with the cause, logged at a bounded rate',
+  ROOT,
+  async (t) => {
+    // a uid rule makes the socket 0666: the helper itself must turn the others away
+    const lab = await startTestHelper({ access: { group: String(VPN_GID), uids: [4300] } });
+    t.after(() => lab.stop());
+    assert.equal((await stat(lab.socketPath)).mode & 0o777, 0o666);
+    const attempts = REFUSALS_PER_WINDOW + 2;
+    for (let i = 0; i < attempts; i++) {
+      const stranger = await openAs(lab.socketPath, NOBODY);
+      assert.equal(stranger.code, 0, stranger.stderr);
+      assert.equal(
+        stranger.stdout,
+        JSON.stringify({
+          v,
+          type: 'error',
+          id: null,
+          code: 'forbidden',
+          message: `uid 65534 may not use the Roadwarrior helper: only root, uid 4300 and members of group ${VPN_GID} may open tunnels; an administrator adds a user with: usermod -aG ${VPN_GID} USER (effective at the user's next login)`,
+        }),
+      );
+    }
+    await lab.waitForLog(/further refusals of uid 65534 are not logged/);
+    const refusals = lab.logs.filter((entry) =>
+      /refused connection from uid 65534/.test(entry.message),
+    );
+    assert.equal(refusals.length, REFUSALS_PER_WINDOW, 'the rest were counted, not logged');
+    assert.ok(refusals.every((entry) => entry.level === 'warn'));
+    assert.equal(lab.dataPlane.channels.length, 0);
+
+    // what the app's helper client makes of it: unavailable to this user, with the helper's words
+    const app = runTs('./tunnel-client-process.ts', [lab.socketPath, '198.51.100.1', 'rw7'], {
+      uid: NOBODY,
+    });
+    assert.notEqual((await app.exited).code, 0);
+    assert.match(
+      app.stderr.join('\n'),
+      /privileged helper refused: uid 65534 may not use the Roadwarrior helper: only root, uid 4300 and members of group 4250 may open tunnels/,
+    );
+    assert.match(app.stderr.join('\n'), /code: 'helper-unavailable'/);
+
+    const member = await openAs(lab.socketPath, MEMBER, [VPN_GID]);
+    assert.match(member.stdout, /"type":"opened"/);
+  },
+);
+
+test(
+  'default `roadwarrior helper`: root and group roadwarrior only, never every local user',
+  ROOT,
+  async (t) => {
+    const temp = await tempSocket();
+    t.after(() => temp.remove());
+    const helper = runTs('./helper-process.ts', helperArgs(temp));
+    t.after(() => stopChild(helper));
+    const gid = groupId('roadwarrior');
+    const listening = await helper.waitForLine(/helper listening on/);
+    const socket = await stat(temp.socketPath);
+    if (gid === undefined) {
+      // this machine has no such group (the package creates it): nobody but root gets in
+      assert.match(listening, /only root may open tunnels \(group roadwarrior does not exist\)/);
+      assert.equal(socket.mode & 0o777, 0o600);
+    } else {
+      assert.match(listening, /only root and members of group roadwarrior may open tunnels/);
+      assert.equal(socket.mode & 0o777, 0o660);
+      assert.equal(socket.gid, gid);
+    }
+    const stranger = await openAs(temp.socketPath, NOBODY);
+    assert.match(stranger.stderr, /EACCES/);
+    assert.ok(!helper.stdout.some((line) => /^opened/.test(line)), 'no tunnel was opened');
+  },
+);

@@ -16,6 +16,12 @@ import type { NetworkSetup } from '../../app/shared/network-setup.js';
 import { runTs } from './support/child.js';
 import { SETUP } from './support/fixtures.js';
 import { NOBODY, startTestHelper } from './support/helper-harness.js';
+import { reportSkippedSuite } from '../support/interop.js';
+import { rootLabSkipReason } from './support/root-lab.js';
+
+/** these tests run as root: other users through setpriv, files owned by others, /run */
+const ROOT = { skip: rootLabSkipReason() ?? false };
+reportSkippedSuite('helper route policy', rootLabSkipReason());
 
 const v = HELPER_PROTOCOL_VERSION;
 const GATEWAY = SETUP.gateway;
@@ -77,29 +83,35 @@ test('what is never a gateway: loopback, link-local, multicast, unspecified, bro
   );
 });
 
-test('openIke to a gateway on this host is refused before any socket is opened', async (t) => {
-  const lab = await startTestHelper();
-  t.after(() => lab.stop());
-  const own = Object.values(networkInterfaces())
-    .flat()
-    .find((entry) => entry && !entry.internal && entry.family === 'IPv4')?.address;
-  for (const gateway of [
-    '127.0.0.1',
-    '::ffff:127.0.0.1',
-    '169.254.169.254',
-    '224.0.0.1',
-    ...(own ? [own] : []),
-  ]) {
-    assert.match(
-      await refusal(lab.openChannel({ gateway })),
-      /^gateway-refused: gateway .* not a remote host$/,
+test(
+  'openIke to a gateway on this host is refused before any socket is opened',
+  ROOT,
+  async (t) => {
+    const lab = await startTestHelper();
+    t.after(() => lab.stop());
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .find((entry) => entry && !entry.internal && entry.family === 'IPv4')?.address;
+    for (const gateway of [
+      '127.0.0.1',
+      '::ffff:127.0.0.1',
+      '169.254.169.254',
+      '224.0.0.1',
+      ...(own ? [own] : []),
+    ]) {
+      assert.match(
+        await refusal(lab.openChannel({ gateway })),
+        /^gateway-refused: gateway .* not a remote host$/,
+      );
+    }
+    assert.equal(lab.dataPlane.channels.length, 0, 'the data plane never saw them');
+    await lab.waitForLog(
+      /refused openIke from uid 0 .*: gateway 127\.0\.0\.1 is a loopback address/,
     );
-  }
-  assert.equal(lab.dataPlane.channels.length, 0, 'the data plane never saw them');
-  await lab.waitForLog(/refused openIke from uid 0 .*: gateway 127\.0\.0\.1 is a loopback address/);
-});
+  },
+);
 
-test('the network set-up must name the gateway the IKE leg was opened to', async (t) => {
+test('the network set-up must name the gateway the IKE leg was opened to', ROOT, async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
   const { channel, fake } = await lab.openChannel({ gateway: GATEWAY });
@@ -113,88 +125,96 @@ test('the network set-up must name the gateway the IKE leg was opened to', async
   await channel.close();
 });
 
-test('a second configureNetwork on a configured tunnel is refused; the first set-up stays the only one', async (t) => {
-  const lab = await startTestHelper();
-  t.after(() => lab.stop());
-  const { channel, fake } = await lab.openChannel();
-  await channel.configureNetwork(SETUP);
-  assert.equal(
-    await refusal(channel.configureNetwork({ ...SETUP, tunName: 'rw8' })),
-    'already-configured: tunnel 1 has its network on rw7 already; deconfigure it first',
-  );
-  // concurrent ones too: the first reserves the tunnel before it awaits anything
-  await channel.deconfigureNetwork();
-  const [first, second] = await Promise.allSettled([
-    channel.configureNetwork(SETUP),
-    channel.configureNetwork({ ...SETUP, tunName: 'rw8' }),
-  ]);
-  assert.equal(first.status, 'fulfilled');
-  assert.equal(second.status, 'rejected');
-  assert.deepEqual(
-    fake.configured.map((setup) => setup.tunName),
-    ['rw7', 'rw7'],
-  );
-  assert.equal(fake.deconfigureCalls, 1);
-  await channel.close();
-  assert.equal(fake.closeCalls, 1);
-});
+test(
+  'a second configureNetwork on a configured tunnel is refused; the first set-up stays the only one',
+  ROOT,
+  async (t) => {
+    const lab = await startTestHelper();
+    t.after(() => lab.stop());
+    const { channel, fake } = await lab.openChannel();
+    await channel.configureNetwork(SETUP);
+    assert.equal(
+      await refusal(channel.configureNetwork({ ...SETUP, tunName: 'rw8' })),
+      'already-configured: tunnel 1 has its network on rw7 already; deconfigure it first',
+    );
+    // concurrent ones too: the first reserves the tunnel before it awaits anything
+    await channel.deconfigureNetwork();
+    const [first, second] = await Promise.allSettled([
+      channel.configureNetwork(SETUP),
+      channel.configureNetwork({ ...SETUP, tunName: 'rw8' }),
+    ]);
+    assert.equal(first.status, 'fulfilled');
+    assert.equal(second.status, 'rejected');
+    assert.deepEqual(
+      fake.configured.map((setup) => setup.tunName),
+      ['rw7', 'rw7'],
+    );
+    assert.equal(fake.deconfigureCalls, 1);
+    await channel.close();
+    assert.equal(fake.closeCalls, 1);
+  },
+);
 
-test('another user cannot add routes while a tunnel owns them; a tunnel without routes is fine', async (t) => {
-  const lab = await startTestHelper();
-  t.after(() => lab.stop());
-  const { channel: rootChannel } = await lab.openChannel();
-  await rootChannel.configureNetwork(SETUP);
+test(
+  'another user cannot add routes while a tunnel owns them; a tunnel without routes is fine',
+  ROOT,
+  async (t) => {
+    const lab = await startTestHelper();
+    t.after(() => lab.stop());
+    const { channel: rootChannel } = await lab.openChannel();
+    await rootChannel.configureNetwork(SETUP);
 
-  // nobody's more specific split would capture root's tunnel traffic
-  const capture: NetworkSetup = {
-    ...SETUP,
-    tunName: 'rw9',
-    config: {
-      ...SETUP.config,
-      splitInclude: [
-        {
-          network: { address: '198.19.7.0', prefix: 24 },
-          protocol: 0,
-          sourcePort: 0,
-          destinationPort: 0,
-        },
-      ],
-    },
-  };
-  const answers = await asNobody(lab.socketPath, [
-    { v, id: 1, method: 'openIke', options: { gateway: GATEWAY } },
-    configureFrame(2, 2, capture),
-    configureFrame(3, 2, { ...capture, script: 'none' }),
-  ]);
-  assert.equal(answers[0]?.type, 'opened');
-  assert.deepEqual(answers[1], {
-    v,
-    type: 'error',
-    id: 2,
-    code: 'routes-in-use',
-    message:
-      'tunnel 1 of another user has configured the network; only one tunnel at a time may change routes and DNS',
-  });
-  assert.equal(answers[2]?.type, 'applied');
-  const nobodyFake = await lab.dataPlane.channel(1);
-  assert.deepEqual(
-    nobodyFake.configured.map((setup) => setup.script),
-    ['none'],
-    'only the set-up without routes reached the data plane',
-  );
-  await lab.waitForLog(/refused configureNetwork from uid 65534 .*tunnel 1 of another user/);
+    // nobody's more specific split would capture root's tunnel traffic
+    const capture: NetworkSetup = {
+      ...SETUP,
+      tunName: 'rw9',
+      config: {
+        ...SETUP.config,
+        splitInclude: [
+          {
+            network: { address: '198.19.7.0', prefix: 24 },
+            protocol: 0,
+            sourcePort: 0,
+            destinationPort: 0,
+          },
+        ],
+      },
+    };
+    const answers = await asNobody(lab.socketPath, [
+      { v, id: 1, method: 'openIke', options: { gateway: GATEWAY } },
+      configureFrame(2, 2, capture),
+      configureFrame(3, 2, { ...capture, script: 'none' }),
+    ]);
+    assert.equal(answers[0]?.type, 'opened');
+    assert.deepEqual(answers[1], {
+      v,
+      type: 'error',
+      id: 2,
+      code: 'routes-in-use',
+      message:
+        'tunnel 1 of another user has configured the network; only one tunnel at a time may change routes and DNS',
+    });
+    assert.equal(answers[2]?.type, 'applied');
+    const nobodyFake = await lab.dataPlane.channel(1);
+    assert.deepEqual(
+      nobodyFake.configured.map((setup) => setup.script),
+      ['none'],
+      'only the set-up without routes reached the data plane',
+    );
+    await lab.waitForLog(/refused configureNetwork from uid 65534 .*tunnel 1 of another user/);
 
-  // once root's tunnel gives up its routes, the next may take them
-  await rootChannel.deconfigureNetwork();
-  const again = await asNobody(lab.socketPath, [
-    { v, id: 1, method: 'openIke', options: { gateway: GATEWAY } },
-    configureFrame(2, 3, capture),
-  ]);
-  assert.equal(again[1]?.type, 'applied');
-  await rootChannel.close();
-});
+    // once root's tunnel gives up its routes, the next may take them
+    await rootChannel.deconfigureNetwork();
+    const again = await asNobody(lab.socketPath, [
+      { v, id: 1, method: 'openIke', options: { gateway: GATEWAY } },
+      configureFrame(2, 3, capture),
+    ]);
+    assert.equal(again[1]?.type, 'applied');
+    await rootChannel.close();
+  },
+);
 
-test(`at most ${MAX_TUNNELS_PER_USER} open tunnels per user`, async (t) => {
+test(`at most ${MAX_TUNNELS_PER_USER} open tunnels per user`, ROOT, async (t) => {
   const lab = await startTestHelper();
   t.after(() => lab.stop());
   const channels: IkeChannel[] = [];
