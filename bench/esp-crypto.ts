@@ -22,7 +22,8 @@ import {
   createSecretKey,
   timingSafeEqual,
 } from 'node:crypto';
-import { EspEngine, NativeEspEngine } from '../app/dataplane/esp/index.js';
+import { NativeEspEngine } from '../app/dataplane/esp/index.js';
+import { EspEngine } from '../test/dataplane/esp-model/index.js';
 import { loadTunAddon } from '../app/dataplane/tun/native-addon.js';
 import {
   type TransformCase,

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { EspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
+import type { RekeyReason } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
 import type { EspSaPair } from '../../app/shared/esp-sa.js';
 import {

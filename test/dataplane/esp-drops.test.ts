@@ -2,7 +2,7 @@
 // the outbound side cannot carry.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EspEngine } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import {
   CLIENT_ADDRESS,
   CORPORATE_HOST,

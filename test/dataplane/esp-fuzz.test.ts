@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { EspEngine } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
 import {
   TRANSFORM_CASES,

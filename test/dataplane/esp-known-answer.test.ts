@@ -3,7 +3,7 @@
 // the RFC 4303 2.4 plaintext in; what plain CBC/GCM + HMAC builds, the engine accepts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EspEngine } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import {
   TRANSFORM_CASES,
   espPlaintext,

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { EspEngine, NativeEspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
+import { NativeEspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import { batchPackets } from '../../app/dataplane/tun/native-addon.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
 import type { EspSaPair } from '../../app/shared/esp-sa.js';

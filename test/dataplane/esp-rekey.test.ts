@@ -1,7 +1,8 @@
 // SA table behaviour around a rekey, and the soft-limit signals the IKE engine rekeys on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
+import type { RekeyReason } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import {
   inboundPacket,
   mirroredSas,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ReplayWindow } from '../../app/dataplane/esp/replay-window.js';
+import { ReplayWindow } from './esp-model/replay-window.js';
 
 /** RFC 4303 3.4.3 stated directly: fresh = not 0, not seen, not older than top - size + 1 */
 class ModelWindow {

@@ -2,7 +2,7 @@
 // EspEngines that hold the mirrored SA; ESP framing and counters checked on the way.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EspEngine } from '../../app/dataplane/esp/index.js';
+import { EspEngine } from './esp-model/index.js';
 import {
   TRANSFORM_CASES,
   inboundPacket,

@@ -1,10 +1,12 @@
-// Userspace ESP data path: see esp-engine.ts.
+// The ESP data path: the addon's engine on OpenSSL EVP (native-esp-engine.ts). Its TypeScript
+// reference model lives with the tests (test/dataplane/esp-model).
 export {
   type DecryptResult,
+  type EspDropReason,
   type EspEngineOptions,
   type InstallOptions,
-  EspEngine,
-} from './esp-engine.js';
-export { type EspDropReason, type RekeyReason, ESP_DROP_REASONS } from './security-association.js';
+  type RekeyReason,
+  ESP_DROP_REASONS,
+} from './esp-types.js';
 export { DEFAULT_REPLAY_WINDOW } from './sa-limits.js';
 export { NativeEspEngine } from './native-esp-engine.js';

@@ -1,5 +1,6 @@
 // The ESP data path in the addon (native/esp-sa.cc, on OpenSSL's EVP interface): the same
-// contract as EspEngine (esp-engine.ts, the tests' reference model), one native call per batch.
+// contract as EspEngine (test/dataplane/esp-model, the tests' reference model), one native
+// call per batch.
 // Batch results are views into slabs this object reuses: they hold until its next call in the
 // same direction, which is all a carrier needs (the TUN write and UDP send are synchronous).
 import type { DataPlaneCounters, EspSaCounters } from '../../shared/counters.js';
@@ -18,9 +19,15 @@ import {
   emptySaCounters,
   emptyTotals,
 } from './esp-counters.js';
-import type { DecryptResult, EspEngineOptions, InstallOptions } from './esp-engine.js';
 import { checkInstallable, replayWindowSize, softLifetimeBytes } from './sa-limits.js';
-import { ESP_DROP_REASONS, type EspDropReason, type RekeyReason } from './security-association.js';
+import {
+  type DecryptResult,
+  ESP_DROP_REASONS,
+  type EspDropReason,
+  type EspEngineOptions,
+  type InstallOptions,
+  type RekeyReason,
+} from './esp-types.js';
 import { ipv4Range } from './traffic-selectors.js';
 import { resolveTransform } from './transform.js';
 

@@ -1,11 +1,18 @@
-// Negotiated transform (RFC 2407 names from the contract) to the node:crypto algorithms and
-// the per-direction sealer/opener that implement it.
+// Negotiated transform (RFC 2407 names from the contract) to the algorithms that implement it,
+// by their OpenSSL names (node:crypto uses the same).
 import type { CipherGCMTypes } from 'node:crypto';
 import type { EspSaPair } from '../../shared/esp-sa.js';
-import { AesGcmOpener, AesGcmSealer } from './aes-gcm.js';
-import { type CbcHmacTransform, CbcHmacOpener, CbcHmacSealer } from './cbc-hmac.js';
-import type { EspOpener, EspSealer } from './esp-codec.js';
-import type { RandomPool } from './random-pool.js';
+
+export interface CbcHmacTransform {
+  /** node:crypto cipher name */
+  cipher: string;
+  /** cipher block size = IV length (RFC 3602 2.1, RFC 2451 2.2) */
+  blockSize: number;
+  /** node:crypto digest name for the HMAC */
+  hmac: string;
+  /** truncated ICV length (RFC 2404 2, RFC 4868 2.1.1, RFC 2403 2) */
+  icvLength: number;
+}
 
 /** RFC 4106 8.1: AES-GCM with 128, 192 or 256-bit keys, by key bytes */
 const GCM_CIPHERS: Record<number, CipherGCMTypes> = {
@@ -67,27 +74,4 @@ export function resolveTransform(sa: EspSaPair): EspTransform {
   checkKeyLengths(sa, 0, integrity.keyLength);
   const { hmac, icvLength } = integrity;
   return { kind: 'cbc', cipher, blockSize: cbc.blockSize, hmac, icvLength };
-}
-
-export interface EspCodecs {
-  sealer: EspSealer;
-  opener: EspOpener;
-}
-
-/**
- * Sealer for sa.outbound and opener for sa.inbound. Throws RangeError for transforms or key
- * lengths we do not implement. `scratch` is shared cipher input space (single-threaded use).
- */
-export function createCodecs(sa: EspSaPair, scratch: Buffer, random: RandomPool): EspCodecs {
-  const transform = resolveTransform(sa);
-  if (transform.kind === 'gcm') {
-    return {
-      sealer: new AesGcmSealer(transform.cipher, sa.outbound, scratch),
-      opener: new AesGcmOpener(transform.cipher, sa.inbound),
-    };
-  }
-  return {
-    sealer: new CbcHmacSealer(transform, sa.outbound, scratch, random),
-    opener: new CbcHmacOpener(transform, sa.inbound, scratch),
-  };
 }
