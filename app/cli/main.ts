@@ -44,46 +44,58 @@ ${Object.entries(SUBCOMMANDS)
   .join('\n')}
 `;
 
-export async function main(argv: string[]): Promise<number> {
+/** Where main() itself writes (help, usage, refusals, one-line failures); a subcommand's own
+ * output goes to the process's streams. */
+export interface CliOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const PROCESS_OUTPUT: CliOutput = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+export async function main(argv: string[], out: CliOutput = PROCESS_OUTPUT): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'help' || command === '--help' || command === '-h') {
     const topic = command === 'help' ? rest[0] : undefined;
     const entry = topic === undefined ? undefined : SUBCOMMANDS[topic];
-    if (topic !== undefined && !entry) return unknownCommand(topic);
-    process.stdout.write(entry ? `${(await entry.load()).usage}\n` : USAGE);
+    if (topic !== undefined && !entry) return unknownCommand(topic, out);
+    out.stdout(entry ? `${(await entry.load()).usage}\n` : USAGE);
     return 0;
   }
   if (command === undefined) {
-    process.stderr.write(USAGE);
+    out.stderr(USAGE);
     return 2;
   }
   const entry = Object.hasOwn(SUBCOMMANDS, command) ? SUBCOMMANDS[command] : undefined;
-  if (!entry) return unknownCommand(command);
+  if (!entry) return unknownCommand(command, out);
   const subcommand = await entry.load();
   if (asksForHelp(rest)) {
-    process.stdout.write(`${subcommand.usage}\n`);
+    out.stdout(`${subcommand.usage}\n`);
     return 0;
   }
   try {
     return await subcommand.run(rest);
   } catch (error) {
     if (error instanceof EngineError) {
-      process.stderr.write(`roadwarrior: ${error.code}: ${error.message}\n`);
+      out.stderr(`roadwarrior: ${error.code}: ${error.message}\n`);
       return 1;
     }
     if (error instanceof CommandFailure) {
-      process.stderr.write(`roadwarrior: ${error.message}\n`);
+      out.stderr(`roadwarrior: ${error.message}\n`);
       return 1;
     }
     if (isUsageError(error)) {
-      process.stderr.write(`roadwarrior ${command}: ${error.message}\n${subcommand.usage}\n`);
+      out.stderr(`roadwarrior ${command}: ${error.message}\n${subcommand.usage}\n`);
       return 2;
     }
     throw error;
   }
 }
 
-function unknownCommand(command: string): number {
-  process.stderr.write(`roadwarrior: unknown command "${command}"\n${USAGE}`);
+function unknownCommand(command: string, out: CliOutput): number {
+  out.stderr(`roadwarrior: unknown command "${command}"\n${USAGE}`);
   return 2;
 }

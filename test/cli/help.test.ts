@@ -2,10 +2,13 @@
 // its own usage on stdout and exit 0; a refused command line exits 2 with that usage on stderr;
 // each usage names every option its table accepts.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { CONNECT_OPTIONS, CONNECT_USAGE } from '../../app/cli/connect-command.js';
 import { SUBCOMMANDS, main } from '../../app/cli/main.js';
 import { UI_OPTIONS, UI_USAGE } from '../../app/cli/ui-command.js';
+import { CLI_ENTRY } from '../support/cli-process.js';
 
 interface Outcome {
   code: number;
@@ -13,19 +16,22 @@ interface Outcome {
   stderr: string;
 }
 
-/** main() in this process, with what it writes to stdout and stderr captured. */
+/** main() in this process, with what it writes captured. */
 async function cli(...argv: string[]): Promise<Outcome> {
   const out = { stdout: '', stderr: '' };
-  const write = process.stdout.write;
-  const writeErr = process.stderr.write;
-  process.stdout.write = ((chunk: string) => ((out.stdout += chunk), true)) as typeof write;
-  process.stderr.write = ((chunk: string) => ((out.stderr += chunk), true)) as typeof writeErr;
-  try {
-    return { code: await main(argv), ...out };
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
-  }
+  const code = await main(argv, {
+    stdout: (text) => (out.stdout += text),
+    stderr: (text) => (out.stderr += text),
+  });
+  return { code, ...out };
+}
+
+/** The roadwarrior command as a process: a subcommand may write its refusal itself. */
+function cliProcess(...argv: string[]): Promise<Outcome> {
+  return promisify(execFile)(process.execPath, [CLI_ENTRY, ...argv]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: Outcome) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
 }
 
 const NAMES = Object.keys(SUBCOMMANDS);
@@ -55,7 +61,7 @@ for (const name of NAMES) {
 
   test(`${name}: an unknown option exits 2 with the reason and its usage on stderr`, async () => {
     const usage = (await SUBCOMMANDS[name]!.load()).usage;
-    const refused = await cli(name, '--no-such-option');
+    const refused = await cliProcess(name, '--no-such-option');
     assert.equal(refused.code, 2);
     assert.equal(refused.stdout, '');
     assert.match(refused.stderr, /--no-such-option/);
