@@ -248,8 +248,14 @@ export class ClientSession {
 
   private async configureNetwork(tunnel: Tunnel, setup: NetworkSetup) {
     // a tunnel whose app just went away may still be undoing its routes: not a conflict
-    const leaving = this.context.tunnels.owningRoutes(tunnel)?.closing;
-    if (leaving) await leaving;
+    const leaving = this.context.tunnels.owningRoutes(tunnel);
+    if (leaving?.closing) {
+      this.context.log(
+        'debug',
+        `tunnel ${tunnel.id} waits for tunnel ${leaving.id} to undo its network`,
+      );
+      await leaving.closing;
+    }
     if (this.tunnel !== tunnel) throw new Error(`tunnel ${tunnel.id} was closed meanwhile`);
     this.checkNetworkSetup(tunnel, setup);
     // reserved before any await so no other request (of this tunnel or another) races for them

@@ -232,3 +232,39 @@ test(`at most ${MAX_TUNNELS_PER_USER} open tunnels per user`, ROOT, async (t) =>
   channels.push((await lab.openChannel()).channel);
   await Promise.all(channels.map((channel) => channel.close()));
 });
+
+test(
+  'a tunnel still undoing its routes (its app just left) makes the next set-up wait, not fail',
+  ROOT,
+  async (t) => {
+    const lab = await startTestHelper();
+    t.after(() => lab.stop());
+    const { channel: leaving, fake: leavingFake } = await lab.openChannel();
+    await leaving.configureNetwork(SETUP);
+    const { channel: next } = await lab.openChannel();
+
+    // the leaving tunnel's undo is held until the next set-up is seen waiting for it
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const close = leavingFake.close.bind(leavingFake);
+    leavingFake.close = async () => {
+      await held;
+      await close();
+    };
+    const closed = leaving.close();
+    const configured = next.configureNetwork({ ...SETUP, tunName: 'rw8' });
+    const outcome = await Promise.race([
+      lab.waitForLog(/tunnel 2 waits for tunnel 1 to undo its network/).then(() => 'waits'),
+      configured.then(
+        () => 'configured while the other still had its routes',
+        (error: Error) => `refused: ${error.message}`,
+      ),
+    ]);
+    assert.equal(outcome, 'waits');
+    release();
+    assert.equal((await configured).tunName, 'rw8');
+    await closed;
+    assert.equal(leavingFake.closeCalls, 1);
+    await next.close();
+  },
+);
