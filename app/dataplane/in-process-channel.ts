@@ -17,6 +17,7 @@ import {
   type ConfiguratorOptions,
   DEFAULT_STATE_DIR,
   type NetworkConfigurator,
+  Lockdown,
   cleanupStale,
   createConfigurator,
 } from './netconfig/index.js';
@@ -35,6 +36,8 @@ export class InProcessChannel implements IkeChannel {
   private readonly saIds = new Set<string>();
   /** the stale-record cleanup once started: rejects as cleanupStale() did */
   private staleCleaned: Promise<CleanupReport> | undefined;
+  /** the profile's lockdown, from before the first IKE packet until close() */
+  private lockdown: Lockdown | undefined;
 
   private constructor(
     private readonly legs: UdpLegs,
@@ -51,6 +54,7 @@ export class InProcessChannel implements IkeChannel {
     const esp = new NativeEspEngine({
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
     });
+    const lockdown = await lockDown(options, configOptions);
     const legs = await UdpLegs.open(options, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
       onEsp: (batch, from) => holder.channel?.onEsp(batch, from) ?? batch.count,
@@ -60,8 +64,12 @@ export class InProcessChannel implements IkeChannel {
           level: 'debug',
           message: `UDP ${leg} leg: ${error.message}`,
         }),
+    }).catch(async (error: unknown) => {
+      await lockdown?.remove();
+      throw error;
     });
     holder.channel = new InProcessChannel(legs, esp, configOptions);
+    holder.channel.lockdown = lockdown;
     return holder.channel;
   }
 
@@ -112,9 +120,17 @@ export class InProcessChannel implements IkeChannel {
     return this.legs.lastInboundAt;
   }
 
+  /** The keys go into the addon once and are wiped here (the engine's are views of KEYMAT it
+   * no longer needs; the helper's were parsed for this call). */
   async installSa(sa: EspSaPair): Promise<void> {
-    this.esp.install(sa);
-    this.saIds.add(sa.id);
+    try {
+      this.esp.install(sa);
+      this.saIds.add(sa.id);
+    } finally {
+      for (const keys of [sa.inbound, sa.outbound]) {
+        for (const bytes of [keys.encryptionKey, keys.integrityKey, keys.salt]) bytes.fill(0);
+      }
+    }
   }
 
   async removeSa(id: string): Promise<void> {
@@ -195,6 +211,22 @@ export class InProcessChannel implements IkeChannel {
       for (const id of this.saIds) this.esp.remove(id);
       this.saIds.clear();
       this.legs.close();
+      await this.lockdown?.remove();
     }
   }
+}
+
+/** Only the tunnel and the gateway's IKE/NAT-T ports, before anything is sent. */
+async function lockDown(
+  options: OpenIkeOptions,
+  configOptions: ConfiguratorOptions,
+): Promise<Lockdown | undefined> {
+  if (!options.lockdown) return undefined;
+  const lockdown = new Lockdown(configOptions);
+  await lockdown.apply({
+    tunName: options.lockdown.tunName,
+    gateway: options.gateway,
+    ports: [options.gatewayPort ?? 500, options.gatewayNattPort ?? 4500],
+  });
+  return lockdown;
 }
