@@ -246,12 +246,16 @@ test(
     // the leaving tunnel's undo is held until the next set-up is seen waiting for it
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let entered: () => void = () => undefined;
+    const closing = new Promise<void>((resolve) => (entered = resolve));
     const close = leavingFake.close.bind(leavingFake);
     leavingFake.close = async () => {
+      entered();
       await held;
       await close();
     };
     const closed = leaving.close();
+    await closing; // the helper is undoing tunnel 1's network now
     const configured = next.configureNetwork({ ...SETUP, tunName: 'rw8' });
     const outcome = await Promise.race([
       lab.waitForLog(/tunnel 2 waits for tunnel 1 to undo its network/).then(() => 'waits'),
