@@ -6,7 +6,7 @@ import { connect } from '../engine/index.js';
 import { createDataPlaneFor } from '../main/data-plane-choice.js';
 import { createDesktopService } from '../main/service/create-service.js';
 import { DEFAULT_STATIC_DIR, runUiCommand } from '../main/webhost/ui-command.js';
-import { type Subcommand, UsageError } from './subcommand.js';
+import { CommandFailure, type Subcommand, UsageError } from './subcommand.js';
 import { ensureUiBuilt } from './ui-build.js';
 
 export const UI_USAGE = `usage: roadwarrior ui [--port N] [--static-dir DIR] [--no-dns] [--helper SOCKET]
@@ -60,6 +60,11 @@ export function uiCommand(argv: string[]): Promise<number> {
     // what Electron's app.getVersion() reads; without it the header says v0.0.0
     version: packageJson.version,
     write,
+  }).catch((error: NodeJS.ErrnoException) => {
+    // a port someone else holds, or one below 1024 without the privilege: the user's to fix
+    if (error.code === 'EADDRINUSE' || error.code === 'EACCES')
+      throw new CommandFailure(`cannot serve the UI on 127.0.0.1:${port}: ${error.message}`);
+    throw error;
   });
 }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -130,5 +131,29 @@ test('roadwarrior ui with no build: exit 1, one line on stderr, no stack trace',
   assert.equal(
     failed.stderr,
     `roadwarrior: the UI is not built (${join(missing, 'index.html')} is missing): run npm run build:renderer\n`,
+  );
+});
+
+test('roadwarrior ui on a port already taken: exit 1, one line on stderr', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.after(() => taken.close());
+  const port = (taken.address() as { port: number }).port;
+  const build = join(scratch, 'build');
+  mkdirSync(build, { recursive: true });
+  writeFileSync(join(build, 'index.html'), '');
+  const failed = await promisify(execFile)(
+    process.execPath,
+    [CLI_ENTRY, 'ui', '--no-dns', '--static-dir', build, '--port', String(port)],
+    // no session bus: the keychain probe reaches no real keyring
+    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: '' } },
+  ).then(
+    () => assert.fail('roadwarrior ui served on a taken port'),
+    (error: { code: number; stderr: string }) => error,
+  );
+  assert.equal(failed.code, 1);
+  assert.equal(
+    failed.stderr,
+    `roadwarrior: cannot serve the UI on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
   );
 });
