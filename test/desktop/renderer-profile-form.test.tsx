@@ -116,3 +116,39 @@ test('an existing profile shows whether secrets are saved, never their value', a
     await fixture.close();
   }
 });
+
+test('lockdown and legacy algorithms are settings of the profile, kept across an edit', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    const office = await fixture.service.getProfile('Office');
+    assert.equal(office.lockdown, false);
+    const saved: Profile[] = [];
+    renderWith(
+      store,
+      <ProfileForm profile={office} onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />,
+    );
+    type('Lockdown', 'on');
+    type('Legacy algorithms', 'on');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save changes' })));
+    await waitFor(() => assert.equal(saved.length, 1));
+    const stored = await fixture.service.getProfile('Office');
+    assert.equal(stored.lockdown, true);
+    assert.equal(stored.legacy, true);
+    cleanup();
+
+    // opened again: shown as set, and saved unchanged by an unrelated edit
+    renderWith(
+      store,
+      <ProfileForm profile={stored} onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />,
+    );
+    assert.equal((screen.getByLabelText('Lockdown') as HTMLSelectElement).value, 'on');
+    type('Username', 'bob');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save changes' })));
+    await waitFor(() => assert.equal(saved.length, 2));
+    assert.equal((await fixture.service.getProfile('Office')).lockdown, true);
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});

@@ -31,6 +31,7 @@ const ADVANCED: FieldName[] = [
   'tunName',
   'gatewayPort',
   'gatewayNattPort',
+  'legacy',
 ];
 
 type Options = [value: string, label: string][];
@@ -50,6 +51,14 @@ const CHOICES: Partial<Record<FieldName, Options>> = {
     ['force', 'Always encapsulate in UDP 4500 (works through any NAT)'],
     ['auto', 'Only when a NAT is detected'],
     ['disabled', 'Never'],
+  ],
+  lockdown: [
+    ['off', 'Off'],
+    ['on', 'On: while connecting and connected, no traffic leaves except through the tunnel'],
+  ],
+  legacy: [
+    ['off', 'Off: AES with SHA-2 and DH group 14 or stronger only'],
+    ['on', 'On: also offer 3DES, MD5, SHA-1 and DH groups 2 and 5 (old gateways)'],
   ],
   pfs: [
     ['auto', 'As the gateway asks'],
@@ -209,14 +218,14 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
       )}
       <fieldset>
         <legend>Connection</legend>
-        {(['name', 'gateway', 'group', 'username', 'authMethod'] as const).map(field)}
+        {(['name', 'gateway', 'group', 'username', 'authMethod', 'lockdown'] as const).map(field)}
       </fieldset>
       {profile && <ProfileSecrets profile={profile.name} />}
       <details className="advanced" ref={advanced}>
         <summary>Advanced</summary>
         <fieldset>
           <legend>Phase 1 (IKE)</legend>
-          {(['ikeProposals', 'idType', 'ikeLifetimeSeconds'] as const).map(field)}
+          {(['ikeProposals', 'legacy', 'idType', 'ikeLifetimeSeconds'] as const).map(field)}
         </fieldset>
         <fieldset>
           <legend>Phase 2 (IPsec)</legend>

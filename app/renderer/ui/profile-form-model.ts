@@ -23,7 +23,12 @@ export interface FormValues {
   tunName: string;
   gatewayPort: string;
   gatewayNattPort: string;
+  legacy: OnOff;
+  lockdown: OnOff;
 }
+
+type OnOff = 'on' | 'off';
+const onOff = (value: boolean): OnOff => (value ? 'on' : 'off');
 
 export type FieldName = keyof FormValues;
 export type FieldErrors = Partial<Record<FieldName, string>>;
@@ -49,6 +54,8 @@ export const FIELD_LABELS: Record<FieldName, string> = {
   tunName: 'Interface name',
   gatewayPort: 'IKE port',
   gatewayNattPort: 'NAT-T port',
+  legacy: 'Legacy algorithms',
+  lockdown: 'Lockdown',
 };
 
 const NUMBER_FIELDS = [
@@ -92,6 +99,8 @@ export function valuesFromProfile(profile?: Profile): FormValues {
     tunName: p.tunName,
     gatewayPort: text(p.gatewayPort),
     gatewayNattPort: text(p.gatewayNattPort),
+    legacy: onOff(p.legacy),
+    lockdown: onOff(p.lockdown),
   };
 }
 
@@ -165,6 +174,8 @@ export function toProfileInput(values: FormValues): FormResult {
     pfs: values.pfs,
     script: values.script.trim() || 'builtin',
     tunName: values.tunName.trim(),
+    legacy: values.legacy === 'on',
+    lockdown: values.lockdown === 'on',
     ...numbers,
   };
   const parsed = ProfileSchema.safeParse(input);
