@@ -223,7 +223,7 @@ export class Diagnoser {
   private onFailure(at: number, failure: Failure): void {
     const code = this.codeOf(failure);
     if (!code) return;
-    const earlier = this.current?.code === code ? this.current.evidence : [];
+    const earlier = this.current?.code === code ? this.current.evidence : this.seen(code);
     this.raise(at, code, [...earlier, failure.message, ...this.offered(code)], true);
   }
 
@@ -239,12 +239,18 @@ export class Diagnoser {
     return DIAGNOSIS_OF_ERROR[code];
   }
 
+  /** What the wire showed for a code first named at the failure. */
+  private seen(code: DiagnosisCode): string[] {
+    if (code === 'udp-4500-blocked') return this.nattEvidence(this.context.gatewayNattPort);
+    if (code === 'gateway-restarted' && this.unprotectedNotify) return [this.unprotectedNotify];
+    return [];
+  }
+
   private offered(code: DiagnosisCode): string[] {
     const { phase1Offers, phase2Offers, pfs } = this.context;
     if (code === 'phase1-no-proposal') return [`we offered (phase 1): ${phase1Offers.join(', ')}`];
     if (code === 'phase2-refused')
       return [`we offered (phase 2, ESP): ${phase2Offers.join(', ')}; PFS ${pfs}`];
-    if (code === 'gateway-restarted' && this.unprotectedNotify) return [this.unprotectedNotify];
     return [];
   }
 
