@@ -1,6 +1,6 @@
 // Built-in iproute2 configurator, run for real inside a network namespace per test (root).
 import assert from 'node:assert/strict';
-import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -9,7 +9,14 @@ import {
   cleanupStale,
 } from '../../app/dataplane/netconfig/index.js';
 import { applyInChildThenKill } from './netconfig-support/crash-child.js';
-import { type Lab, labSetup, mainRoutes, split, withLab } from './netconfig-support/lab.js';
+import {
+  type Lab,
+  labSetup,
+  loggingResolvectl,
+  mainRoutes,
+  split,
+  withLab,
+} from './netconfig-support/lab.js';
 
 const routeVia = async (lab: Lab, destination: string) =>
   (await lab.ipJson<Array<{ dev: string; gateway?: string }>>('route', 'get', destination))[0];
@@ -159,11 +166,7 @@ test('DNS: without systemd-resolved nothing is written and a note says so', () =
 
 test('DNS: with systemd-resolved, per-link servers, search and routing domains; reverted on undo', () =>
   withLab('dns', async (lab, stateDir) => {
-    // a stand-in resolvectl that logs its arguments (the real one would talk to the host's resolved)
-    const log = join(stateDir, 'resolvectl.log');
-    const resolvectl = join(stateDir, 'resolvectl');
-    await writeFile(resolvectl, `#!/bin/sh\necho "$*" >> '${log}'\n`);
-    await chmod(resolvectl, 0o755);
+    const { resolvectl, log } = await loggingResolvectl(stateDir);
     const configurator = new BuiltinConfigurator({ netns: lab.ns, stateDir, resolvectl });
     const applied = await configurator.apply(
       labSetup({ skipDns: false }, { splitDns: ['lab.example'] }),

@@ -4,13 +4,12 @@
 // also after a SIGKILL (crash record).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { BuiltinConfigurator, cleanupStale } from '../../app/dataplane/netconfig/index.js';
 import { applyInChildThenKill } from './netconfig-support/crash-child.js';
-import { type Lab, labSetup, split, withLab } from './netconfig-support/lab.js';
+import { type Lab, labSetup, loggingResolvectl, split, withLab } from './netconfig-support/lab.js';
 
 const run = promisify(execFile);
 const FULL = { splitInclude: [] };
@@ -73,10 +72,7 @@ test('split tunnel: IPv6 is left alone, the TUN still filters strictly', () =>
 
 test('full tunnel DNS: the tunnel link takes ~. (every name); split DNS does not', () =>
   withLab('dnsall', async (lab, stateDir) => {
-    const log = join(stateDir, 'resolvectl.log');
-    const resolvectl = join(stateDir, 'resolvectl');
-    await writeFile(resolvectl, `#!/bin/sh\necho "$*" >> '${log}'\n`);
-    await chmod(resolvectl, 0o755);
+    const { resolvectl, log } = await loggingResolvectl(stateDir);
     const full = new BuiltinConfigurator({ netns: lab.ns, stateDir, resolvectl });
     await full.apply(labSetup({ skipDns: false }, FULL));
     await full.undo();

@@ -30,6 +30,13 @@ async function answerGroupKey(
   return prompt.id;
 }
 
+async function assertGroupKeyBoundToOffice(fixture: ServiceFixture): Promise<void> {
+  assert.deepEqual(await savedSecret(fixture.credentials, 'Office', 'group-psk'), {
+    value: groupPsk,
+    binding: { gateway: 'vpn.example.com', group: 'staff' },
+  });
+}
+
 test('a group key saved at the prompt is kept only once phase 1 accepted it', async () => {
   const fixture = await createServiceFixture();
   try {
@@ -49,10 +56,7 @@ test('a group key saved at the prompt is kept only once phase 1 accepted it', as
     });
     await fixture.waitFor('notice', (n) => n.code === 'secret-saved', 'the group key saved');
     await fixture.waitFor('snapshot', (s) => s.phase === 'connected', 'connected');
-    assert.deepEqual(await savedSecret(fixture.credentials, 'Office', 'group-psk'), {
-      value: groupPsk,
-      binding: { gateway: 'vpn.example.com', group: 'staff' },
-    });
+    await assertGroupKeyBoundToOffice(fixture);
   } finally {
     await fixture.close();
   }
@@ -117,10 +121,7 @@ test('a secret saved before secrets were bound is bound to the profile at its fi
     await fixture.service.connect('Office', 'info');
     await answerXauth(fixture);
     await fixture.waitFor('snapshot', (s) => s.phase === 'connected', 'connected');
-    assert.deepEqual(await savedSecret(fixture.credentials, 'Office', 'group-psk'), {
-      value: groupPsk,
-      binding: { gateway: 'vpn.example.com', group: 'staff' },
-    });
+    await assertGroupKeyBoundToOffice(fixture);
   } finally {
     await fixture.close();
   }

@@ -126,6 +126,15 @@ export function labSetup(
   };
 }
 
+/** A stand-in resolvectl that logs its arguments (the real one would talk to the host's
+ * resolved): its path, and the log's. */
+export async function loggingResolvectl(dir: string): Promise<{ resolvectl: string; log: string }> {
+  const log = join(dir, 'resolvectl.log');
+  const resolvectl = join(dir, 'resolvectl');
+  await writeFile(resolvectl, `#!/bin/sh\necho "$*" >> '${log}'\n`, { mode: 0o755 });
+  return { resolvectl, log };
+}
+
 export function split(address: string, prefix: number) {
   return { network: { address, prefix }, protocol: 0, sourcePort: 0, destinationPort: 0 };
 }
