@@ -18,7 +18,7 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
   },
   'no-proposal-chosen': {
     title: 'No common encryption settings',
-    hint: 'The gateway accepts none of the proposals in this profile. Ask your administrator which IKE/ESP proposals to use (Advanced settings).',
+    hint: 'The gateway accepts none of the proposals in this profile. An old gateway may need Legacy algorithms (3DES, SHA-1, DH group 2) turned on; ask your administrator which IKE/ESP proposals to use (Advanced settings).',
   },
   'group-psk-rejected': {
     title: 'Group name or group key rejected',
