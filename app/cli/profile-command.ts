@@ -1,10 +1,11 @@
 // `roadwarrior profile ...`: import Cisco .pcf, Shrew Soft .vpn and JSON profiles (secrets
 // straight into the keychain), list, show, export, remove, validate files for admins'
 // pipelines, and print the profile file's JSON Schema. The same store as the desktop app.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ProfileStore, fileNameFor } from '../main/service/profile-store.js';
 import { ServiceError } from '../main/service/service-error.js';
+import { importIntoStore } from '../main/service/profile-import.js';
 import { importProfileFile } from '../profiles/import-file.js';
 import { type FieldProblem, ProfileFileError } from '../profiles/import-result.js';
 import { exportJson } from '../profiles/json.js';
@@ -97,30 +98,19 @@ const KIND_LABEL: Record<SecretKind, string> = {
 };
 
 async function importCommand(store: ProfileStore, file: string, values: Values): Promise<number> {
-  const imported = await importProfileFile(file);
-  const profile = values.name ? { ...imported.profile, name: values.name } : imported.profile;
-  const saved = await store.save(profile);
-  out(`imported "${saved.name}" from ${file}`);
-  for (const note of imported.notes) err(`${file}: ${note.field}: ${note.message}`);
-  const secrets: [SecretKind, Secret | undefined][] = [
-    ['group-psk', imported.secrets.groupPsk],
-    ['xauth-password', imported.secrets.xauthPassword],
-  ];
-  const found = secrets.filter((entry): entry is [SecretKind, Secret] => entry[1] !== undefined);
-  if (found.length) {
-    const keychain = await openKeychain();
-    for (const [kind, secret] of found) {
-      if (!keychain.status.available) {
-        err(
-          `the ${KIND_LABEL[kind]} in ${file} was not saved: it will be asked for when connecting`,
-        );
-      } else {
-        await keychain.setFor(saved, kind, secret);
-        out(`the ${KIND_LABEL[kind]} was saved in the keychain`);
-      }
-      secret.wipe();
-    }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new CommandFailure(`cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
   }
+  const report = await importIntoStore(store, () => openKeychain(), bytes, file, values.name);
+  out(`imported "${report.profile.name}" from ${file}`);
+  for (const note of report.notes) err(`${file}: ${note.field}: ${note.message}`);
+  for (const { kind, saved } of report.secrets)
+    if (saved) out(`the ${KIND_LABEL[kind]} was saved in the keychain`);
+    else
+      err(`the ${KIND_LABEL[kind]} in ${file} was not saved: it will be asked for when connecting`);
   return 0;
 }
 

@@ -31,6 +31,24 @@ export const invokes = {
       profiles: z.array(ProfileSchema),
       /** files that could not be read: shown, never overwritten */
       problems: z.array(ProfileProblemSchema),
+      /** names of the profiles an administrator manages: read-only */
+      managed: z.array(ProfileNameSchema),
+    }),
+  },
+  /** a .pcf, .vpn or JSON file the user picked or dropped; its secrets go to the keychain */
+  'profiles.import': {
+    input: z.object({
+      fileName: z.string().min(1).max(255),
+      /** the file's bytes, base64 (Latin-1 .pcf files are not UTF-8 text) */
+      contentBase64: z.string().max(2 * 1024 * 1024, 'the file is too large for a profile'),
+      name: ProfileNameSchema.optional(),
+    }),
+    output: z.object({
+      profile: ProfileSchema,
+      /** what was not carried over, one per field of the file */
+      notes: z.array(z.object({ field: z.string(), message: z.string() })),
+      /** each secret the file held and whether it is now in the keychain (never its value) */
+      secrets: z.array(z.object({ kind: SecretKindSchema, saved: z.boolean() })),
     }),
   },
   'profiles.get': { input: byName, output: ProfileSchema },

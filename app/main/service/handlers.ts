@@ -24,6 +24,8 @@ export function createServiceHandlers(service: VpnService, host: HostInfo): Invo
     'profiles.get': ({ name }) => service.getProfile(name),
     'profiles.save': ({ profile, previousName }) => service.saveProfile(profile, previousName),
     'profiles.delete': async ({ name }) => ({ deleted: await service.deleteProfile(name) }),
+    'profiles.import': ({ fileName, contentBase64, name }) =>
+      service.importProfile(fileName, Buffer.from(contentBase64, 'base64'), name),
     'profiles.duplicate': ({ name, newName }) => service.duplicateProfile(name, newName),
     'credentials.status': ({ profile }) => service.credentialStatus(profile),
     'credentials.set': ({ profile, kind, value }) => service.setCredential(profile, kind, value),

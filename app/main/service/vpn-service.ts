@@ -22,6 +22,8 @@ import {
 } from './connection-supervisor.js';
 import type { CredentialStore } from './credential-store.js';
 import { Keychain } from './keychain.js';
+import { ProfileFileError } from '../../profiles/import-result.js';
+import { type ImportReport, importIntoStore } from './profile-import.js';
 import type { ProfileListing, ProfileStore } from './profile-store.js';
 import { PromptBroker } from './prompt-broker.js';
 import { watchNetwork } from './network-watcher.js';
@@ -120,6 +122,29 @@ export class VpnService {
     const deleted = await this.profiles.delete(name);
     if (deleted) for (const kind of secretKinds) await this.keychain.delete(name, kind);
     return deleted;
+  }
+
+  /** A .pcf, .vpn or JSON file the user picked or dropped: saved as a profile, its secrets
+   * straight into the keychain. A file that cannot become a profile is refused field by field. */
+  async importProfile(file: string, content: Uint8Array, name?: string): Promise<ImportReport> {
+    try {
+      const report = await importIntoStore(
+        this.profiles,
+        () => Promise.resolve(this.keychain),
+        content,
+        file,
+        name,
+      );
+      this.bus.log('info', `imported "${report.profile.name}" from ${file}`);
+      return report;
+    } catch (error) {
+      if (!(error instanceof ProfileFileError)) throw error;
+      throw new ServiceError(
+        'invalid-input',
+        error.message,
+        error.problems.map((p) => ({ path: p.field, message: p.message })),
+      );
+    }
   }
 
   duplicateProfile(name: string, newName?: string): Promise<Profile> {
