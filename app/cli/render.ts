@@ -1,5 +1,6 @@
 // How the CLI shows engine events: one JSON object per line (--json), or short human lines.
 import type { DiagnosisEvent, EngineEvent, LogLevel } from '../shared/events.js';
+import { diagnosisText } from '../shared/ipc-diagnosis-text.js';
 import { logLevels } from '../shared/events.js';
 
 export type Renderer = (event: EngineEvent) => void;
@@ -68,13 +69,6 @@ export function humanRenderer(write: (line: string) => void, level: LogLevel): R
         break;
     }
   };
-}
-
-/** A diagnosis as the help desk reads it: code and cause, the evidence, what to try. */
-export function diagnosisText(event: DiagnosisEvent): string {
-  if (event.cleared) return `diagnosis cleared (${event.code}): ${event.evidence.at(-1) ?? ''}\n`;
-  const evidence = event.evidence.map((line) => `  - ${line}\n`).join('');
-  return `diagnosis (${event.code}): ${event.cause}\n${evidence}  try: ${event.next}\n`;
 }
 
 /** The one line a failed connect ends with: the diagnosis when there is one, else the error. */

@@ -2,6 +2,7 @@
 // the tunnel, SA details and live counters.
 import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ipc.js';
 import { CountersPanel } from './CountersPanel.js';
+import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';
 import { IkeSaCard, IpsecSaCard, SecurityNotes } from './SaDetails.js';
 import { FailureCard, ReconnectCard, headline } from './StatusCards.js';
@@ -87,7 +88,8 @@ export function ConnectionView({
           {error.message}
         </p>
       )}
-      {mine?.failure && phase === 'failed' && (
+      {mine?.diagnosis && <DiagnosisPanel diagnosis={mine.diagnosis} />}
+      {mine?.failure && phase === 'failed' && !mine.diagnosis && (
         <FailureCard failure={mine.failure} onShowLog={onShowLog} />
       )}
       {mine?.reconnect && <ReconnectCard reconnect={mine.reconnect} now={now} />}

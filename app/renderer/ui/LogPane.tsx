@@ -9,10 +9,11 @@ import {
   phases,
 } from '../../shared/ipc.js';
 import { formatLogLine } from '../../shared/ipc-log-text.js';
+import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { VirtualList } from './VirtualList.js';
 import { formatClock, formatCount } from './format.js';
 import { type LogFilter, LogFilterView } from './log-filter.js';
-import { useAction, useStore } from './hooks.js';
+import { useAction, useAppState, useStore } from './hooks.js';
 
 const ROW_HEIGHT = 22;
 
@@ -81,6 +82,7 @@ export function LogPane() {
   const matched = useMemo(() => view.update(snapshot.records, filter), [view, snapshot, filter]);
   const shown = frozen ?? matched;
   const [save, saving] = useAction(() => store.client.invoke('logs.export', { format: 'text' }));
+  const diagnosis = useAppState((s) => s.snapshot?.diagnosis);
 
   const update = (change: Partial<LogFilter>) => setFilter((f) => ({ ...f, ...change }));
   const copy = async () => {
@@ -104,6 +106,7 @@ export function LogPane() {
 
   return (
     <section className="log-pane" aria-label="Log">
+      {diagnosis && <DiagnosisPanel diagnosis={diagnosis} />}
       <div className="log-toolbar">
         <div className="tool">
           <label htmlFor="log-level">Level</label>

@@ -20,7 +20,7 @@ const MARKER: Record<StepStatus, string> = {
 };
 
 interface Props {
-  snapshot: Pick<ServiceSnapshot, 'engineState' | 'failure' | 'phase'>;
+  snapshot: Pick<ServiceSnapshot, 'engineState' | 'failure' | 'phase' | 'diagnosis'>;
   xauthUsed: boolean;
 }
 

@@ -1,6 +1,6 @@
 // The connection as steps: phase 1 (aggressive mode messages 1-3), XAuth, Mode Config, phase 2
 // (Quick Mode messages 1-3), connected. Which are done, in progress, failed or still ahead.
-import type { ConnectionState, ServiceSnapshot } from '../../shared/ipc.js';
+import type { ConnectionState, Phase, ServiceSnapshot } from '../../shared/ipc.js';
 
 export interface Step {
   state: ConnectionState;
@@ -62,12 +62,32 @@ function failedStep(failedAt: ConnectionState): number {
   return index < 0 ? CONNECTED : index;
 }
 
+const DIAGNOSED_GROUP: Partial<Record<Phase, Step['group']>> = {
+  phase1: 'Phase 1',
+  xauth: 'XAuth',
+  modecfg: 'Mode Config',
+  phase2: 'Phase 2',
+};
+
+/** The diagnosed step: a diagnosis names the phase at fault, which may lie before the step the
+ * engine was in when it gave up (UDP 4500 blocked is phase 1's message 3, noticed while waiting
+ * for XAuth). Within that phase, the step it got to; else the phase's last step. */
+function diagnosedStep(failedAt: ConnectionState, phase: Phase | undefined): number {
+  const reached = failedStep(failedAt);
+  const group = phase && DIAGNOSED_GROUP[phase];
+  const inGroup = STEPS.flatMap((step, index) => (step.group === group ? [index] : []));
+  if (!inGroup.length || inGroup.includes(reached)) return reached;
+  return inGroup.filter((index) => index < reached).at(-1) ?? (inGroup[0] as number);
+}
+
 /** xauthUsed: false for a profile with plain PSK (no XAuth step) */
 export function stepStatuses(
-  snapshot: Pick<ServiceSnapshot, 'engineState' | 'failure' | 'phase'>,
+  snapshot: Pick<ServiceSnapshot, 'engineState' | 'failure' | 'phase' | 'diagnosis'>,
   xauthUsed: boolean,
 ): StepStatus[] {
-  const failed = snapshot.failure ? failedStep(snapshot.failure.failedAt) : -1;
+  const failed = snapshot.failure
+    ? diagnosedStep(snapshot.failure.failedAt, snapshot.diagnosis?.phase)
+    : -1;
   const current = snapshot.phase === 'idle' ? -1 : stepIndex(snapshot.engineState);
   return STEPS.map((step, index) => {
     if (step.state === 'xauth' && !xauthUsed) return 'skipped';

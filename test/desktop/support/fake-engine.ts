@@ -105,6 +105,11 @@ export class FakeConnection implements VpnConnection {
     this.resolveClosed(undefined);
   }
 
+  /** An event as the real engine emits it on its own (a diagnosis raised while connected). */
+  inject(event: EngineEvent): void {
+    this.emit(event);
+  }
+
   /** the gateway stops answering DPD */
   killPeer(): void {
     this.fail(
