@@ -1,7 +1,7 @@
 // ESP crypto cost per packet, one core, in this process. First (the data path):
-//   native  NativeEspEngine.encryptBatch / decryptBatch in batches of 64 (the addon on
-//           OpenSSL EVP, with SA lookup, sequence, replay window, padding, selectors, counters
-//           and the batch's N-API call and result views), at 64, 512 and 1400-byte inner packets
+//   native  NativeEspEngine.sealSlab / openNatt on packet slabs of 64, as the carriers run them
+//           (the addon on OpenSSL EVP, with SA lookup, sequence, replay window, padding,
+//           selectors, counters and the batch's N-API call), at 64, 512 and 1400-byte packets
 //   EVP     the bare EVP calls for the same transform and plaintext length in a C++ loop
 //           (addon evpBaseline: contexts keyed once, no ESP around them): the physical floor
 // Reported: CPU ns per packet (user + system) and native/EVP (issue 16's target: <= 1.5).
@@ -24,7 +24,7 @@ import {
 } from 'node:crypto';
 import { NativeEspEngine } from '../app/dataplane/esp/index.js';
 import { EspEngine } from '../test/dataplane/esp-model/index.js';
-import { loadTunAddon } from '../app/dataplane/tun/native-addon.js';
+import { type PacketSlab, batchPackets, loadTunAddon } from '../app/dataplane/tun/native-addon.js';
 import {
   type TransformCase,
   inboundPacket,
@@ -257,26 +257,35 @@ const NATIVE_BATCH = 64;
 /** batches per timed run */
 const NATIVE_BATCHES = 16;
 
-/** CPU ns per packet of NativeEspEngine for one transform and inner size, both directions. */
+/** packets back to back, as the addon's readers deliver a batch */
+function slabOf(packets: Buffer[]): PacketSlab {
+  return {
+    slab: Buffer.concat(packets),
+    lengths: Uint32Array.from(packets, (packet) => packet.length),
+    count: packets.length,
+  };
+}
+
+/** CPU ns per packet of NativeEspEngine for one transform and inner size, both directions, on
+ * the carriers' path: a TUN slab sealed, a NAT-T receive slab opened. */
 function benchNative(transform: TransformCase, size: number) {
   const sas = mirroredSas(transform);
   const client = new NativeEspEngine();
   const gateway = new NativeEspEngine();
   client.install(sas.client);
   gateway.install(sas.gateway);
-  const outbound = Array.from({ length: NATIVE_BATCH }, () => outboundPacket(size));
-  const inbound = Array.from({ length: NATIVE_BATCH }, () => inboundPacket(size));
-  const seal = measure(SECONDS / 2, () =>
-    timed(NATIVE_BATCHES, () => client.encryptBatch(outbound)),
-  );
+  const outbound = slabOf(Array.from({ length: NATIVE_BATCH }, () => outboundPacket(size)));
+  const inbound = slabOf(Array.from({ length: NATIVE_BATCH }, () => inboundPacket(size)));
+  const seal = measure(SECONDS / 2, () => timed(NATIVE_BATCHES, () => client.sealSlab(outbound)));
   // fresh sequence numbers for every batch (the replay window drops repeats), made untimed
   const open = measure(SECONDS / 2, () => {
-    const batches = Array.from({ length: NATIVE_BATCHES }, () =>
-      gateway.encryptBatch(inbound).map((esp) => Buffer.from(esp)),
-    );
+    const batches = Array.from({ length: NATIVE_BATCHES }, () => {
+      const sealed = gateway.sealSlab(inbound);
+      return slabOf(batchPackets(sealed.slab, sealed.lengths, sealed.count));
+    });
     return timed(NATIVE_BATCHES, (index) => {
-      const opened = client.decryptBatch(batches[index] ?? fail('missing batch'));
-      if (opened.length !== NATIVE_BATCH) fail('dropped');
+      const opened = client.openNatt(batches[index] ?? fail('missing batch'), 0);
+      if (opened.inner.count !== NATIVE_BATCH) fail('dropped');
     });
   });
   const sample = client.encrypt(outboundPacket(size)) ?? fail('encrypt failed');
