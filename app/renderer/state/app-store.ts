@@ -20,6 +20,8 @@ export interface AppState {
   snapshot?: ServiceSnapshot;
   profiles: Profile[];
   profileProblems: { file: string; message: string }[];
+  /** names of the profiles an administrator manages (read-only) */
+  managedProfiles: string[];
   notices: Notice[];
   throughput: ThroughputSample[];
   /** the latest counters (also between snapshots) */
@@ -33,6 +35,7 @@ export class AppStore {
     link: 'connecting',
     profiles: [],
     profileProblems: [],
+    managedProfiles: [],
     notices: [],
     throughput: [],
   };
@@ -77,8 +80,8 @@ export class AppStore {
   }
 
   async refreshProfiles(): Promise<void> {
-    const { profiles, problems } = await this.client.invoke('profiles.list');
-    this.set({ profiles, profileProblems: problems });
+    const { profiles, problems, managed } = await this.client.invoke('profiles.list');
+    this.set({ profiles, profileProblems: problems, managedProfiles: managed });
   }
 
   dismissNotice(id: string): void {

@@ -4,18 +4,32 @@ import type { ReactNode } from 'react';
 interface Props {
   id: string;
   label: string;
+  /** set by an administrator: shown with a lock, not editable */
+  locked?: boolean;
   error?: string | undefined;
   hint?: ReactNode;
   children: (aria: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
 }
 
-export function FormField({ id, label, error, hint, children }: Props) {
+export function FormField({ id, label, locked, error, hint, children }: Props) {
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : '']
     .filter(Boolean)
     .join(' ');
   return (
     <div className={`field${error ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id}>
+        {label}
+        {locked && (
+          <span
+            className="lock-icon"
+            role="img"
+            aria-label="locked"
+            title="Locked by your administrator"
+          >
+            🔒
+          </span>
+        )}
+      </label>
       {children({
         id,
         ...(error ? { 'aria-invalid': true } : {}),

@@ -13,7 +13,7 @@ import {
   toProfileInput,
   valuesFromProfile,
 } from './profile-form-model.js';
-import { useAction, useStore } from './hooks.js';
+import { useAction, useAppState, useStore } from './hooks.js';
 
 const ADVANCED: FieldName[] = [
   'idType',
@@ -75,6 +75,7 @@ const HINTS: Partial<Record<FieldName, string>> = {
   gateway: 'Host name or IP address of the VPN gateway',
   group: 'The group (tunnel group) name your administrator gave you',
   username: 'Optional: asked for when connecting if empty',
+  backupGateways: 'Optional: tried in order when the gateway does not answer, one per line',
   ikeProposals: 'One per line, preferred first, e.g. aes256-sha256-modp2048',
   espProposals: 'One per line, preferred first, e.g. aes256gcm16 or aes128-sha1',
   dpdDelaySeconds: 'Seconds of silence before checking the gateway is alive; 0 turns it off',
@@ -86,7 +87,12 @@ const HINTS: Partial<Record<FieldName, string>> = {
   script: '“builtin”, or the absolute path of a vpnc-script',
 };
 
-const TEXTAREAS = new Set<FieldName>(['ikeProposals', 'espProposals', 'splitTunnelOverride']);
+const TEXTAREAS = new Set<FieldName>([
+  'backupGateways',
+  'ikeProposals',
+  'espProposals',
+  'splitTunnelOverride',
+]);
 const NUMERIC = new Set<FieldName>([
   'dpdDelaySeconds',
   'dpdRetries',
@@ -109,7 +115,11 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   const [submitted, setSubmitted] = useState(false);
   const [serverErrors, setServerErrors] = useState<Partial<Record<FieldName, string>>>({});
   const [confirmDelete, setConfirmDelete] = useState(false);
-  const result = useMemo(() => toProfileInput(values), [values]);
+  const result = useMemo(() => toProfileInput(values, profile), [values, profile]);
+  const managed = useAppState((s) => (profile ? s.managedProfiles.includes(profile.name) : false));
+  // an administrator's profile is read-only; in the user's own, only its locked fields are
+  const isLocked = (name: FieldName) =>
+    managed || (profile?.locked ?? []).includes(name as Profile['locked'][number]);
   const [saving, setSaving] = useState<{ busy: boolean; message?: string }>({ busy: false });
   const [remove, removing] = useAction(() =>
     store.client.invoke('profiles.delete', { name: profile?.name ?? '' }),
@@ -161,14 +171,16 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
 
   const field = (name: FieldName) => {
     const choices = CHOICES[name];
-    const common = { name, value: values[name] };
+    const locked = isLocked(name);
+    const common = { name, value: values[name], disabled: locked };
     return (
       <FormField
         key={name}
         id={`profile-${name}`}
         label={FIELD_LABELS[name]}
+        locked={locked}
         error={errorOf(name)}
-        hint={HINTS[name]}
+        hint={locked ? 'Locked by your administrator' : HINTS[name]}
       >
         {(aria) =>
           choices ? (
@@ -216,9 +228,30 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
           {failure}
         </p>
       )}
+      {managed && (
+        <p className="alert alert-info" data-testid="managed-note">
+          Managed by your administrator: read-only. “Duplicate” makes your own copy.
+        </p>
+      )}
+      {profile?.importedFrom && (
+        <p className="imported-from" data-testid="imported-from">
+          Imported from {profile.importedFrom.file} on{' '}
+          {new Date(profile.importedFrom.at).toLocaleString()}
+        </p>
+      )}
       <fieldset>
         <legend>Connection</legend>
-        {(['name', 'gateway', 'group', 'username', 'authMethod', 'lockdown'] as const).map(field)}
+        {(
+          [
+            'name',
+            'gateway',
+            'backupGateways',
+            'group',
+            'username',
+            'authMethod',
+            'lockdown',
+          ] as const
+        ).map(field)}
       </fieldset>
       {profile && <ProfileSecrets profile={profile.name} />}
       <details className="advanced" ref={advanced}>
@@ -249,9 +282,11 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         </fieldset>
       </details>
       <div className="form-actions">
-        <button type="submit" className="button primary" disabled={saving.busy}>
-          {profile ? 'Save changes' : 'Create profile'}
-        </button>
+        {!managed && (
+          <button type="submit" className="button primary" disabled={saving.busy}>
+            {profile ? 'Save changes' : 'Create profile'}
+          </button>
+        )}
         {profile && (
           <>
             <button
@@ -266,7 +301,7 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
             >
               Duplicate
             </button>
-            {confirmDelete ? (
+            {managed ? null : confirmDelete ? (
               <span className="confirm" role="group" aria-label="Confirm deletion">
                 Delete “{profile.name}” and its saved secrets?
                 <button

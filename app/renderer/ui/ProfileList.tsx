@@ -1,5 +1,6 @@
 // The profiles, with the active one marked, and any profile file that could not be read.
 import type { Profile } from '../../shared/ipc.js';
+import { ProfileImport } from './ProfileImport.js';
 import { useAppState } from './hooks.js';
 
 interface Props {
@@ -12,6 +13,7 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
   const profiles = useAppState((s) => s.profiles);
   const problems = useAppState((s) => s.profileProblems);
   const snapshot = useAppState((s) => s.snapshot);
+  const managed = useAppState((s) => s.managedProfiles);
   const phaseOf = (profile: Profile) =>
     snapshot?.profile === profile.name ? snapshot.phase : 'idle';
   return (
@@ -31,6 +33,14 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
                 <span className="profile-name">{profile.name}</span>
                 <span className="profile-gateway">{profile.gateway}</span>
               </span>
+              {managed.includes(profile.name) && (
+                <span className="profile-managed" title="Managed by your administrator">
+                  <span role="img" aria-label="locked">
+                    🔒
+                  </span>{' '}
+                  managed
+                </span>
+              )}
               {phaseOf(profile) !== 'idle' && (
                 <span className="visually-hidden">({phaseOf(profile)})</span>
               )}
@@ -38,9 +48,11 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
           </li>
         ))}
       </ul>
-      <button type="button" className="button new-profile" onClick={onNew}>
-        + New profile
-      </button>
+      <ProfileImport onImported={onSelect}>
+        <button type="button" className="button new-profile" onClick={onNew}>
+          + New profile
+        </button>
+      </ProfileImport>
       {problems.length > 0 && (
         <div className="alert alert-warning problems" role="status">
           <p>

@@ -5,6 +5,7 @@ import { type Profile, type ProfileInput, ProfileSchema } from '../../shared/ipc
 export interface FormValues {
   name: string;
   gateway: string;
+  backupGateways: string;
   group: string;
   username: string;
   authMethod: Profile['authMethod'];
@@ -36,6 +37,7 @@ export type FieldErrors = Partial<Record<FieldName, string>>;
 export const FIELD_LABELS: Record<FieldName, string> = {
   name: 'Name',
   gateway: 'Gateway',
+  backupGateways: 'Backup gateways',
   group: 'Group name',
   username: 'Username',
   authMethod: 'Authentication',
@@ -67,7 +69,12 @@ const NUMBER_FIELDS = [
   'gatewayPort',
   'gatewayNattPort',
 ] as const;
-const LIST_FIELDS = ['ikeProposals', 'espProposals', 'splitTunnelOverride'] as const;
+const LIST_FIELDS = [
+  'backupGateways',
+  'ikeProposals',
+  'espProposals',
+  'splitTunnelOverride',
+] as const;
 
 const lines = (text: string) =>
   text
@@ -81,6 +88,7 @@ export function valuesFromProfile(profile?: Profile): FormValues {
   return {
     name: profile ? p.name : '',
     gateway: profile ? p.gateway : '',
+    backupGateways: p.backupGateways.join('\n'),
     group: profile ? p.group : '',
     username: p.username ?? '',
     authMethod: p.authMethod,
@@ -147,7 +155,9 @@ export function errorsFromIssues(issues: { path: string; message: string }[]): F
 
 export type FormResult = { ok: true; input: ProfileInput } | { ok: false; errors: FieldErrors };
 
-export function toProfileInput(values: FormValues): FormResult {
+/** `base`: the profile being edited; what the form does not show (its description, locked
+ * fields, where it was imported from) is kept as it was. */
+export function toProfileInput(values: FormValues, base?: Profile): FormResult {
   const errors: FieldErrors = {};
   const numbers: Partial<Record<(typeof NUMBER_FIELDS)[number], number>> = {};
   for (const field of NUMBER_FIELDS) {
@@ -161,8 +171,12 @@ export function toProfileInput(values: FormValues): FormResult {
     string[]
   >;
   const input: ProfileInput = {
+    ...(base?.description !== undefined ? { description: base.description } : {}),
+    ...(base?.importedFrom ? { importedFrom: base.importedFrom } : {}),
+    locked: base?.locked ?? [],
     name: values.name,
     gateway: values.gateway.trim(),
+    backupGateways: lists.backupGateways,
     group: values.group,
     ...(values.username.trim() ? { username: values.username.trim() } : {}),
     authMethod: values.authMethod,
