@@ -122,3 +122,37 @@ test('crash: after a SIGKILL, cleanupStale removes the IPv6 block and restores r
     assert.equal(await ipv6Route(lab, '2001:db8:99::1'), 'eth0');
     assert.equal(await rpFilter(lab, 'rw0'), '0');
   }));
+
+test('in its own namespace (the CLI as root, the helper) rp_filter goes through /proc/sys', () =>
+  withLab('rpfproc', async (lab) => {
+    const module = new URL('../../app/dataplane/netconfig/tunnel-hardening.ts', import.meta.url);
+    const commands = new URL('../../app/dataplane/netconfig/system-commands.ts', import.meta.url);
+    const script = `
+      const { strictReversePath } = await import(${JSON.stringify(module.href)});
+      const { SystemCommands } = await import(${JSON.stringify(commands.href)});
+      const journal = [];
+      const step = await strictReversePath(new SystemCommands({}), { tunName: 'rw0' }, (e) => journal.push(...e));
+      console.log(JSON.stringify({ step, journal }));`;
+    const { stdout } = await run('ip', [
+      'netns',
+      'exec',
+      lab.ns,
+      process.execPath,
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    const { step, journal } = JSON.parse(stdout) as {
+      step: { changes: string[] };
+      journal: { undo: unknown }[];
+    };
+    assert.deepEqual(step.changes, ['strict reverse-path filter (rp_filter=1) on rw0']);
+    assert.deepEqual(journal[0]?.undo, {
+      program: 'sysctl',
+      key: 'net.ipv4.conf.rw0.rp_filter',
+      value: '0',
+    });
+    assert.equal(await rpFilter(lab, 'rw0'), '1');
+  }));

@@ -2,6 +2,7 @@
 // (packets from the gateway whose inner source is not routed through the tunnel are dropped),
 // and for a full tunnel, IPv6 kept from leaving beside it. Each change is journalled (and on
 // disk in the crash record) before it is made, with its inverse.
+import { readFile, writeFile } from 'node:fs/promises';
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import type { SystemCommands } from './system-commands.js';
 import { type JournalEntry, RP_FILTER_KEY } from './undo-journal.js';
@@ -67,10 +68,10 @@ export async function strictReversePath(
         undo: { program: 'sysctl', key, value: before },
       },
     ]);
-    const result = await commands.tool('sysctl', ['-q', '-w', `${key}=1`]);
-    if (result.exitCode !== 0)
+    const failure = await writeSysctl(commands, key, '1');
+    if (failure !== undefined)
       return {
-        changes: [`reverse-path filter on ${setup.tunName} not set: ${result.stderr.trim()}`],
+        changes: [`reverse-path filter on ${setup.tunName} not set: ${failure}`],
         warnings: [],
       };
   }
@@ -86,8 +87,33 @@ export async function strictReversePath(
 
 type RpFilter = '0' | '1' | '2';
 
+/** In this process's own namespace (the CLI as root, the helper) /proc/sys directly: no
+ * program to spawn while the connect waits. Elsewhere `sysctl` inside the namespace. */
+const procPath = (key: string) => `/proc/sys/${key.replaceAll('.', '/')}`;
+
 async function readSysctl(commands: SystemCommands, key: string): Promise<RpFilter | undefined> {
-  const result = await commands.tool('sysctl', ['-n', key]).catch(() => undefined);
-  const value = result?.exitCode === 0 ? result.stdout.trim() : undefined;
-  return value === '0' || value === '1' || value === '2' ? value : undefined;
+  const value =
+    commands.netns === undefined
+      ? await readFile(procPath(key), 'utf8').catch(() => undefined)
+      : await commands.tool('sysctl', ['-n', key]).then(
+          (result) => (result.exitCode === 0 ? result.stdout : undefined),
+          () => undefined,
+        );
+  const trimmed = value?.trim();
+  return trimmed === '0' || trimmed === '1' || trimmed === '2' ? trimmed : undefined;
+}
+
+/** undefined when written, else why not */
+async function writeSysctl(
+  commands: SystemCommands,
+  key: string,
+  value: RpFilter,
+): Promise<string | undefined> {
+  if (commands.netns === undefined)
+    return writeFile(procPath(key), value).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+  const result = await commands.tool('sysctl', ['-q', '-w', `${key}=${value}`]);
+  return result.exitCode === 0 ? undefined : result.stderr.trim() || `exit ${result.exitCode}`;
 }
