@@ -43,7 +43,7 @@ export class BuiltinConfigurator implements NetworkConfigurator {
         this.writeRecord(setup, this.journal);
       };
       const rpf = await strictReversePath(this.commands, setup, journal);
-      const ipv6 = full ? await blockIpv6(this.commands, journal) : undefined;
+      const ipv6 = full ? blockIpv6(netlink, journal) : undefined;
       const dns = await this.applyDns(setup, full);
       const rejected = rejectedDomains(setup.config);
       const warnings = [...(ipv6?.warnings ?? []), ...dns.warnings];

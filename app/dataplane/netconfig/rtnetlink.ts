@@ -24,6 +24,7 @@ const NLMSG_MIN_TYPE = 0x10;
 const NLA_HEADER = 4;
 const AF_UNSPEC = 0;
 const AF_INET = 2;
+const AF_INET6 = 10;
 const IFF_UP = 0x1;
 const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
@@ -39,6 +40,7 @@ const RT_SCOPE_UNIVERSE = 0;
 const RT_SCOPE_LINK = 253;
 const RTN_UNICAST = 1;
 const RTN_LOCAL = 2;
+const RTN_UNREACHABLE = 7;
 /** ifinfomsg: family, pad, type, index, flags, change */
 const IFINFOMSG = 16;
 /** rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags */
@@ -118,6 +120,21 @@ export class Rtnetlink {
       ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, ipv4(path.gateway)] as const]),
       [RTA_OIF, u32(this.indexOf(path.dev))],
     ]);
+  }
+
+  /** `ip route add unreachable <network>` for IPv6, the network as its 16 address bytes. */
+  addUnreachableIpv6(address: Buffer, prefix: number): void {
+    const body = rtmsg(
+      prefix,
+      {
+        table: RT_TABLE_MAIN,
+        protocol: RTPROT_BOOT,
+        scope: RT_SCOPE_UNIVERSE,
+        type: RTN_UNREACHABLE,
+      },
+      AF_INET6,
+    );
+    this.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [[RTA_DST, address]]);
   }
 
   /** `ip route get <address>` */
@@ -277,9 +294,10 @@ function rtmsg(
     scope: RT_SCOPE_UNIVERSE,
     type: 0,
   },
+  family = AF_INET,
 ): Buffer {
   const body = Buffer.alloc(RTMSG);
-  body.writeUInt8(AF_INET, 0);
+  body.writeUInt8(family, 0);
   body.writeUInt8(dstLength, 1);
   body.writeUInt8(fields.table, 4);
   body.writeUInt8(fields.protocol, 5);

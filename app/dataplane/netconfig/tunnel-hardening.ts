@@ -4,6 +4,7 @@
 // disk in the crash record) before it is made, with its inverse.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { NetworkSetup } from '../../shared/network-setup.js';
+import type { Rtnetlink } from './rtnetlink.js';
 import type { SystemCommands } from './system-commands.js';
 import { type JournalEntry, RP_FILTER_KEY } from './undo-journal.js';
 
@@ -17,23 +18,34 @@ export interface HardeningStep {
 /** The tunnel carries IPv4 only (Mode Config gives no INTERNAL_IP6): a full tunnel makes all
  * of IPv6 unreachable, as two halves that beat any default route whatever its metric. On-link
  * and link-local IPv6 (more specific routes) keep working, as the IPv4 LAN does. */
-const IPV6_HALVES = ['::/1', '8000::/1'];
+const IPV6_HALVES = [
+  { net: '::/1', address: Buffer.alloc(16) },
+  { net: '8000::/1', address: Buffer.concat([Buffer.from([0x80]), Buffer.alloc(15)]) },
+];
 
 /** Kernels without IPv6, or with it switched off: nothing can leak. */
 const IPV6_OFF = /Address family not supported|Permission denied|IPv6 is disabled/i;
 
-/** Makes IPv6 unreachable; `journal` is called with the entries before anything is changed. */
-export async function blockIpv6(
-  commands: SystemCommands,
+/** Makes IPv6 unreachable (by rtnetlink, as the IPv4 routes); `journal` is called with the
+ * entries before anything is changed. */
+export function blockIpv6(
+  netlink: Rtnetlink,
   journal: (entries: JournalEntry[]) => void,
-): Promise<HardeningStep> {
-  const entries: JournalEntry[] = IPV6_HALVES.map((net) => ({
+): HardeningStep {
+  const entries: JournalEntry[] = IPV6_HALVES.map(({ net }) => ({
     what: `IPv6 ${net} unreachable while the full tunnel is up`,
     undo: { program: 'ip', args: ['route', 'del', 'unreachable', net] },
   }));
   journal(entries);
-  const lines = IPV6_HALVES.map((net) => ['route', 'add', 'unreachable', net]);
-  const failed = (await commands.ipBatch(lines, 'stop')).errors[0];
+  let failed: Error | undefined;
+  for (const { address } of IPV6_HALVES) {
+    try {
+      netlink.addUnreachableIpv6(address, 1);
+    } catch (error) {
+      failed = error as Error;
+      break;
+    }
+  }
   if (!failed) return { changes: entries.map((e) => e.what), warnings: [] };
   if (IPV6_OFF.test(failed.message))
     return { changes: ['IPv6 is off on this host: nothing to block'], warnings: [] };
