@@ -97,6 +97,9 @@ export const NoticeSchema = z.object({
     'saved-password-rejected',
     'saved-group-key-rejected',
     'secret-saved',
+    /** a profile file opened with the app (double-click on a .pcf or .vpn) was imported */
+    'profile-imported',
+    'profile-import-failed',
   ]),
   message: z.string(),
 });

@@ -125,3 +125,40 @@ test('managed profiles through the service: listed as managed, read-only, not sh
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('a profile file opened with the app (double-click): imported, the outcome a notice without secrets', async () => {
+  const fixture = await createServiceFixture();
+  const root = await mkdtemp(join(tmpdir(), 'rw-opened-'));
+  try {
+    const good = join(root, 'Branch Office.pcf');
+    await writeFile(good, PCF, 'latin1');
+    await fixture.service.importOpenedFile(good);
+    const imported = await fixture.waitFor(
+      'notice',
+      (n) => n.code === 'profile-imported',
+      'the import notice',
+    );
+    assert.equal(
+      imported.message,
+      'Imported "Branch Office" from Branch Office.pcf. 1 setting was not carried over: EnableLocalLAN.',
+    );
+    assert.equal((await fixture.service.getProfile('Branch Office')).gateway, 'vpn.branch.example');
+
+    const bad = join(root, 'broken.vpn');
+    await writeFile(bad, 's:network-host:gw\nnonsense\n');
+    await fixture.service.importOpenedFile(bad);
+    const failed = await fixture.waitFor(
+      'notice',
+      (n) => n.code === 'profile-import-failed',
+      'the failure notice',
+    );
+    assert.match(
+      failed.message,
+      /^broken\.vpn was not imported: .*line 2: expected TYPE:KEY:VALUE/,
+    );
+    assert.ok(!JSON.stringify(fixture.messages).includes('branch-key'));
+  } finally {
+    await fixture.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});

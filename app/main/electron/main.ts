@@ -10,6 +10,7 @@ import { createDesktopService } from '../service/create-service.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
 import { hardenApp, hardenSession } from './hardening.js';
 import { bridgeIpc } from './ipc-bridge.js';
+import { profileFilesIn } from './opened-files.js';
 import { createTray } from './tray.js';
 import { createMainWindow } from './window.js';
 
@@ -44,7 +45,23 @@ function showWindow(): void {
   window.focus();
 }
 
-app.on('second-instance', showWindow);
+/** profile files opened with the app before the service was ready */
+const opened: string[] = profileFilesIn(process.argv);
+let ready = false;
+const importOpened = (files: string[]) => {
+  if (!ready) return void opened.push(...files);
+  for (const file of files) void service.importOpenedFile(file);
+};
+
+app.on('second-instance', (_event, argv) => {
+  importOpened(profileFilesIn(argv));
+  showWindow();
+});
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  importOpened(profileFilesIn([path]));
+  if (ready) showWindow();
+});
 app.on('window-all-closed', () => undefined); // the tray keeps the app (and the tunnel) alive
 app.on('before-quit', (event) => {
   if (quitting) return;
@@ -61,4 +78,6 @@ void app.whenReady().then(async () => {
   createTray(service, iconsDir, { show: showWindow, quit: () => app.quit() });
   powerMonitor.on('resume', () => void service.reconnectNow('resumed from sleep'));
   showWindow();
+  ready = true;
+  importOpened(opened.splice(0));
 });

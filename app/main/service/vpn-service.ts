@@ -1,5 +1,7 @@
 // The desktop app's one service: profiles, saved credentials, the active connection and its
 // events, logs. Plain Node: Electron and the web host only carry its contract to a UI.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { LogLevel } from '../../shared/events.js';
 import type { ServiceListener } from './service-bus.js';
@@ -143,6 +145,31 @@ export class VpnService {
         'invalid-input',
         error.message,
         error.problems.map((p) => ({ path: p.field, message: p.message })),
+      );
+    }
+  }
+
+  /** A profile file the OS opened with the app (a double-click on a .pcf or .vpn): imported,
+   * and the outcome told to every window as a notice (no secret in it). */
+  async importOpenedFile(path: string): Promise<void> {
+    try {
+      const report = await this.importProfile(basename(path), await readFile(path));
+      const skipped = report.notes.length
+        ? ` ${report.notes.length} setting${report.notes.length > 1 ? 's were' : ' was'} not carried over: ${report.notes.map((n) => n.field).join(', ')}.`
+        : '';
+      const unsaved = report.secrets.filter((s) => !s.saved).length
+        ? ' Its secrets were not saved (no keychain): they will be asked for.'
+        : '';
+      this.bus.notice(
+        'profile-imported',
+        'info',
+        `Imported "${report.profile.name}" from ${basename(path)}.${skipped}${unsaved}`,
+      );
+    } catch (error) {
+      this.bus.notice(
+        'profile-import-failed',
+        'error',
+        `${basename(path)} was not imported: ${(error as Error).message}`,
       );
     }
   }

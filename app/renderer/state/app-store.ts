@@ -65,9 +65,11 @@ export class AppStore {
         snapshot.counters ? { snapshot } : { snapshot, counters: undefined, throughput: [] },
       ),
     );
-    this.client.on('notice', (notice) =>
-      this.set({ notices: [...this.state.notices, notice].slice(-NOTICES_KEPT) }),
-    );
+    this.client.on('notice', (notice) => {
+      this.set({ notices: [...this.state.notices, notice].slice(-NOTICES_KEPT) });
+      // a profile file opened with the app: the list gains it
+      if (notice.code === 'profile-imported') void this.refreshProfiles();
+    });
     if (onLink) {
       onLink((link) => {
         this.set({ link });
