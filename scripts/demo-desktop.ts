@@ -83,7 +83,7 @@ export async function startDesktopDemo(lab: Lab, fail: DemoFailure): Promise<Run
       release();
       // the service disconnects first (DELETE to the gateway through the helper)
       await ui.catch(() => undefined);
-      pinger.stop();
+      await pinger.stop();
       await helper.stop();
       renderer.remove();
     },
@@ -102,14 +102,17 @@ async function currentRendererBuild(): Promise<{ dir: string; remove(): void }> 
 
 /** While the service is connected, one ping a second to the LAN host through the tunnel, so
  * the counters move and the log shows traffic. */
-function pingWhileConnected(lab: Lab, service: VpnService): { stop(): void } {
+function pingWhileConnected(lab: Lab, service: VpnService): { stop(): Promise<void> } {
   let ping: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
   const follow = () => {
     const connected = service.snapshot().engineState === 'connected';
     if (connected && !ping) {
       ping = lab.spawnInClient('ping', ['-n', '-q', '-i', '1', LAB_ADDRESSES.lanHost], {
         stdio: 'ignore',
       });
+      const child = ping;
+      exited = new Promise((resolve) => child.once('exit', () => resolve()));
       console.log(`connected: pinging ${LAB_ADDRESSES.lanHost} through the tunnel every second`);
     } else if (!connected && ping) {
       ping.kill('SIGINT');
@@ -119,9 +122,11 @@ function pingWhileConnected(lab: Lab, service: VpnService): { stop(): void } {
   };
   const off = service.on(follow);
   return {
+    // resolves once the last ping has exited (and been reaped)
     stop: () => {
       off();
       ping?.kill('SIGINT');
+      return exited;
     },
   };
 }
