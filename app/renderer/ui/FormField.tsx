@@ -1,5 +1,6 @@
 // One labelled form control with its hint and its validation message, wired for screen readers.
 import type { ReactNode } from 'react';
+import { LockIcon } from './LockIcon.js';
 
 interface Props {
   id: string;
@@ -19,16 +20,7 @@ export function FormField({ id, label, locked, error, hint, children }: Props) {
     <div className={`field${error ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>
         {label}
-        {locked && (
-          <span
-            className="lock-icon"
-            role="img"
-            aria-label="locked"
-            title="Locked by your administrator"
-          >
-            🔒
-          </span>
-        )}
+        {locked && <LockIcon />}
       </label>
       {children({
         id,

@@ -1,5 +1,6 @@
 // The profiles, with the active one marked, and any profile file that could not be read.
 import type { Profile } from '../../shared/ipc.js';
+import { LockIcon } from './LockIcon.js';
 import { ProfileImport } from './ProfileImport.js';
 import { useAppState } from './hooks.js';
 
@@ -35,10 +36,7 @@ export function ProfileList({ selected, onSelect, onNew }: Props) {
               </span>
               {managed.includes(profile.name) && (
                 <span className="profile-managed" title="Managed by your administrator">
-                  <span role="img" aria-label="locked">
-                    🔒
-                  </span>{' '}
-                  managed
+                  <LockIcon /> managed
                 </span>
               )}
               {phaseOf(profile) !== 'idle' && (
