@@ -8,7 +8,7 @@ import { withBackupGateways } from '../profiles/backup-gateways.js';
 import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
-import { humanRenderer, jsonRenderer } from './render.js';
+import { diagnosisTracker, failureLine, humanRenderer, jsonRenderer } from './render.js';
 import type { Subcommand } from './subcommand.js';
 
 export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
@@ -69,6 +69,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
     skipDns: values['no-dns'],
   });
   connection.onEvent(render);
+  const diagnosis = diagnosisTracker();
+  connection.onEvent(diagnosis.observe);
 
   let stopping = false;
   const stop = () => {
@@ -83,7 +85,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   if (failure && !(stopping && failure.code === 'cancelled')) {
-    if (!values.json) process.stderr.write(`roadwarrior: ${failure.code}: ${failure.message}\n`);
+    if (!values.json) process.stderr.write(failureLine(diagnosis.current(), failure));
     return 1;
   }
   return 0;

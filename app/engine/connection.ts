@@ -12,6 +12,12 @@ import { type ChildSa, ChildSas } from './child-sas.js';
 import { portErrorCode, toEngineError } from './engine-errors.js';
 import { EventHub } from './event-hub.js';
 import { eventTime } from './event-time.js';
+import {
+  Diagnoser,
+  TappedIkeChannel,
+  diagnosisContext,
+  unreachableDetail,
+} from './diagnosis/index.js';
 import { DeadPeerDetector } from './exchanges/dpd.js';
 import {
   deleteEspSa,
@@ -64,11 +70,13 @@ export class Connection implements VpnConnection {
   private xauthRunning = false;
   private readonly messageIds = new MessageIds();
   private readonly warnings = new WarningLedger();
+  private readonly diagnoser: Diagnoser;
   private readonly childSas: ChildSas;
   private gatewayAddress = '';
   private ending = false;
 
   constructor(private readonly options: ConnectOptions) {
+    this.diagnoser = new Diagnoser(diagnosisContext(options), (event) => this.hub.emit(event));
     this.log = new Logger(
       (level, phase, message) => this.emit({ type: 'log', at: eventTime(), level, phase, message }),
       options.logLevel ?? 'info',
@@ -104,6 +112,8 @@ export class Connection implements VpnConnection {
   private emit(event: EngineEvent): void {
     if (event.type === 'warning' && !this.warnings.isNew(event)) return;
     this.hub.emit(event);
+    if (event.type === 'state' || event.type === 'counters')
+      this.diagnoser.observe({ kind: 'event', at: eventTime(), event });
   }
 
   private setState(
@@ -127,12 +137,15 @@ export class Connection implements VpnConnection {
     const { profile } = this.options;
     try {
       this.gatewayAddress = await resolveGateway(profile.gateway);
-      const channel = await this.options.dataPlane.openIke({
-        gateway: this.gatewayAddress,
-        gatewayPort: profile.gatewayPort,
-        gatewayNattPort: profile.gatewayNattPort,
-        ...(profile.lockdown ? { lockdown: { tunName: profile.tunName } } : {}),
-      });
+      const channel = new TappedIkeChannel(
+        await this.options.dataPlane.openIke({
+          gateway: this.gatewayAddress,
+          gatewayPort: profile.gatewayPort,
+          gatewayNattPort: profile.gatewayNattPort,
+          ...(profile.lockdown ? { lockdown: { tunName: profile.tunName } } : {}),
+        }),
+        (fact) => this.diagnoser.observe(fact),
+      );
       this.channel = channel;
       channel.onEvent((event) => this.onDataPlaneEvent(event));
       const messenger = new Messenger(
@@ -330,6 +343,8 @@ export class Connection implements VpnConnection {
         messenger: this.messenger as Messenger,
         log: this.log,
         lastInboundAt: () => this.channel?.lastInboundAt() ?? 0,
+        worried: () =>
+          this.diagnoser.trafficUnanswered(this.channel?.lastInboundAt() ?? 0, Date.now()),
         newMessageId: this.messageIds.next,
         onDead: (message) =>
           void this.fail(new EngineError('peer-dead', `the gateway stopped answering: ${message}`)),
@@ -381,8 +396,11 @@ export class Connection implements VpnConnection {
       return;
     }
     if (isErrorNotification(type)) {
+      // Quick Mode's refusal comes as an informational of its own: a phase 2 error
       const stage =
-        this.state === 'connected' || this.state === 'rekeying' ? 'phase2' : 'after-phase1';
+        this.state === 'connected' || this.state === 'rekeying' || this.state.startsWith('qm')
+          ? 'phase2'
+          : 'after-phase1';
       const error = notifyError(type, stage, true);
       if (this.state === 'connected') this.log.warn('informational', error.message);
       else void this.fail(error);
@@ -433,7 +451,10 @@ export class Connection implements VpnConnection {
           total: event.counters.total,
         });
         break;
-      case 'log':
+      case 'log': {
+        const unreachable = unreachableDetail(event.message);
+        if (unreachable)
+          this.diagnoser.observe({ kind: 'unreachable', at: eventTime(), detail: unreachable });
         if (this.log.enabled(event.level))
           this.emit({
             type: 'log',
@@ -443,6 +464,7 @@ export class Connection implements VpnConnection {
             message: event.message,
           });
         break;
+      }
       case 'failure':
         void this.fail(
           new EngineError(portErrorCode(event.code) ?? 'dataplane-failed', event.message),
@@ -491,6 +513,12 @@ export class Connection implements VpnConnection {
     this.abort.abort();
     const engineError = toEngineError(error);
     const failedAt = this.state;
+    const { code, message } = engineError;
+    this.diagnoser.observe({
+      kind: 'failure',
+      at: eventTime(),
+      failure: { code, message, failedAt },
+    });
     this.emit({
       type: 'error',
       at: eventTime(),

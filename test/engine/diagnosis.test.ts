@@ -11,11 +11,14 @@ import {
   icmpBudgetMs,
   noAnswerBudgetMs,
 } from '../../app/engine/diagnosis/budgets.js';
+import { tv } from '../../app/engine/wire/attributes.js';
 import { encodeMessage } from '../../app/engine/wire/message.js';
 import type { OutgoingPayload } from '../../app/engine/wire/payloads.js';
 import {
   ExchangeType,
   ModeCfgAttr,
+  XauthAttr,
+  XauthType,
   NotifyType,
   PayloadType,
 } from '../../app/engine/wire/constants.js';
@@ -92,6 +95,23 @@ function withoutAddress(tools: ResponderTools): OutgoingPayload[] {
             ...payload.body,
             attributes: payload.body.attributes.filter(
               (a) => a.type !== ModeCfgAttr.InternalIp4Address,
+            ),
+          },
+        }
+      : payload,
+  );
+}
+
+/** The XAuth request's payloads with XAUTH_TYPE CHAP (draft-ietf-ipsec-isakmp-xauth-06 6.1). */
+function asChap(tools: ResponderTools): OutgoingPayload[] {
+  return tools.payloads.map((payload) =>
+    payload.type === PayloadType.Attribute
+      ? {
+          ...payload,
+          body: {
+            ...payload.body,
+            attributes: payload.body.attributes.map((a) =>
+              a.type === XauthAttr.Type ? tv(XauthAttr.Type, XauthType.Chap) : a,
             ),
           },
         }
@@ -179,6 +199,28 @@ test('a rejected password: xauth-rejected in the XAuth step', async () => {
   const diagnosis = finalDiagnosis(run.events);
   assert.equal(diagnosis.code, 'xauth-rejected');
   assert.equal(diagnosis.phase, 'xauth');
+});
+
+test('the gateway asks for XAuth CHAP: auth-unsupported, and the user is never asked', async () => {
+  let asked = 0;
+  const run = startCase({
+    credentials: {
+      xauth: async () => {
+        asked++;
+        return {};
+      },
+    },
+    responder: {
+      tamper: (step, m, tools) =>
+        step === 'xauth-request' ? [{ packet: tools.reseal(asChap(tools)) }] : [{ packet: m }],
+    },
+  });
+  const failure = await run.connection.closed;
+  assert.equal(failure?.code, 'xauth-unsupported');
+  const diagnosis = finalDiagnosis(run.events);
+  assert.equal(diagnosis.code, 'auth-unsupported');
+  assert.match(diagnosis.evidence.join('\n'), /XAuth type chap/);
+  assert.equal(asked, 0);
 });
 
 test('a Mode Config reply without an address: no-address', async () => {

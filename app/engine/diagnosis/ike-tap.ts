@@ -11,10 +11,10 @@ import type {
 import type { EspSaPair } from '../../shared/esp-sa.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import { eventTime } from '../event-time.js';
-import { notificationOf } from '../exchanges/aggressive-mode.js';
 import { DecodeError } from '../wire/codec.js';
-import { HeaderFlag } from '../wire/constants.js';
-import { decodeHeader } from '../wire/message.js';
+import { ExchangeType, HeaderFlag, PayloadType } from '../wire/constants.js';
+import { type RawMessage, decodeHeader, findPayloads } from '../wire/message.js';
+import { decodePayloadChain } from '../wire/payloads.js';
 
 export interface IkeFact {
   kind: 'ike';
@@ -57,7 +57,7 @@ function summarize(
   try {
     const message = decodeHeader(packet);
     const at = eventTime();
-    const notify = direction === 'received' ? notificationOf(message) : undefined;
+    const notifyType = direction === 'received' ? unprotectedNotifyType(message) : undefined;
     return {
       kind: 'ike',
       direction,
@@ -66,10 +66,25 @@ function summarize(
       exchangeType: message.header.exchangeType,
       encrypted: (message.header.flags & HeaderFlag.Encryption) !== 0,
       ...counter.count(packet, at),
-      ...(notify ? { notifyType: notify.notifyType } : {}),
+      ...(notifyType === undefined ? {} : { notifyType }),
     };
   } catch (error) {
     // the messenger drops and counts what does not decode
+    if (error instanceof DecodeError) return undefined;
+    throw error;
+  }
+}
+
+/** The notification an unprotected informational carries (RFC 2408 3.14): a gateway that lost
+ * our IKE SA can only say so in clear. */
+function unprotectedNotifyType(message: RawMessage): number | undefined {
+  const { exchangeType, flags, firstPayload } = message.header;
+  if (exchangeType !== ExchangeType.Informational || flags & HeaderFlag.Encryption)
+    return undefined;
+  try {
+    const { payloads } = decodePayloadChain(firstPayload, message.body);
+    return findPayloads(payloads, PayloadType.Notification)[0]?.body.notifyType;
+  } catch (error) {
     if (error instanceof DecodeError) return undefined;
     throw error;
   }

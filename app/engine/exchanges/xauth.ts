@@ -3,7 +3,7 @@
 //   <- CFG_REQUEST(type, user, password...)   -> CFG_REPLY(values)
 //   <- CFG_SET(XAUTH_STATUS)                  -> CFG_ACK(XAUTH_STATUS)
 import { EngineError } from '../api.js';
-import type { CredentialProvider } from '../api.js';
+import type { CredentialProvider, XauthRequest } from '../api.js';
 import type { IkeSa } from '../ike-sa.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
@@ -34,6 +34,8 @@ export interface XauthDeps {
 }
 
 const MAX_ROUNDS = 5;
+/** The XAuth types whose fields are plain values from the user (draft 6.1, XAUTH-TYPE). */
+const ANSWERABLE = new Set<XauthRequest['xauthType']>(['generic', 'otp']);
 
 /** Runs XAuth to completion. Resolves on XAUTH_STATUS=OK; rejects with xauth-rejected. */
 export async function runXauth(deps: XauthDeps): Promise<void> {
@@ -76,6 +78,14 @@ export async function runXauth(deps: XauthDeps): Promise<void> {
       'xauth',
       `the gateway asks for ${question.fields.join(', ') || 'nothing'}${round > 1 ? ` (round ${round})` : ''}`,
     );
+    if (!ANSWERABLE.has(question.xauthType)) {
+      // draft 6.1: CHAP and S/KEY answers are computed from a challenge, which we do not do;
+      // asking the user for a password to send in clear instead would be wrong
+      throw new EngineError(
+        'xauth-unsupported',
+        `the gateway asks for XAuth type ${question.xauthType}; Roadwarrior answers generic (password) and OTP only`,
+      );
+    }
     const response = await deps.credentials.xauth(question, deps.signal);
     const reply = xauthReplyAttributes(request.attributes, response);
     if (reply.missing.length) {
