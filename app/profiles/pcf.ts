@@ -44,6 +44,8 @@ const FIELD_KEYS: Partial<Record<LockableField, string[]>> = {
 
 /** Cisco's default PeerTimeout is 90 s: Roadwarrior probes dpdRetries times before giving up. */
 const DPD_RETRIES = 5;
+/** the longest DPD interval (3600 s) times DPD_RETRIES */
+const MAX_PEER_TIMEOUT = 3600 * DPD_RETRIES;
 
 function parsePcf(
   text: string,
@@ -197,12 +199,12 @@ export function importPcf(bytes: Uint8Array, file: string, now = new Date()): Im
 
   const peerTimeout = read('PeerTimeout');
   if (peerTimeout !== undefined) {
-    if (/^\d+$/.test(peerTimeout))
-      set('dpdDelaySeconds', Math.round(Number(peerTimeout) / DPD_RETRIES));
+    const seconds = /^\d+$/.test(peerTimeout) ? Number(peerTimeout) : NaN;
+    if (seconds <= MAX_PEER_TIMEOUT) set('dpdDelaySeconds', Math.round(seconds / DPD_RETRIES));
     else
       problems.push({
         field: 'PeerTimeout',
-        message: `expected a number of seconds, found "${peerTimeout}"`,
+        message: `expected 0 to ${MAX_PEER_TIMEOUT} seconds, found "${peerTimeout}"`,
       });
   }
   if (flag(read('ForceKeepAlives')))
