@@ -45,11 +45,19 @@ export class ProfileFileError extends Error {
 export function validateImported(
   file: string,
   input: Record<string, unknown>,
+  /** what the importer already found wrong: reported with the schema's findings, all at once */
+  problems: FieldProblem[],
   sourceField: (profileField: string) => string = (f) => f,
 ): Profile {
   const parsed = ProfileSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  throw new ProfileFileError(file, issueProblems(parsed.error, sourceField));
+  const schemaProblems = parsed.success
+    ? []
+    : issueProblems(parsed.error, sourceField).filter(
+        (p) => !problems.some((q) => q.field === p.field),
+      );
+  const all = [...problems, ...schemaProblems];
+  if (all.length || !parsed.success) throw new ProfileFileError(file, all);
+  return parsed.data;
 }
 
 export function issueProblems(

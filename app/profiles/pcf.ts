@@ -239,10 +239,10 @@ export function importPcf(bytes: Uint8Array, file: string, now = new Date()): Im
       LockableFieldSchema.options.filter((f) => locked.has(f)),
     );
 
-  if (problems.length) throw new ProfileFileError(file, problems);
   const validated = validateImported(
     file,
     profile,
+    problems,
     (f) => FIELD_KEYS[f as LockableField]?.at(-1) ?? f,
   );
   return { profile: validated, secrets, notes };

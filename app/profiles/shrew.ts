@@ -196,8 +196,12 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
     if (!used.has(key) && entry.value !== '')
       note(key, `not carried over: Roadwarrior has no such setting`);
 
-  if (problems.length) throw new ProfileFileError(file, problems);
-  const validated = validateImported(file, profile, (f) => SOURCE_KEYS[f as keyof Profile] ?? f);
+  const validated = validateImported(
+    file,
+    profile,
+    problems,
+    (f) => SOURCE_KEYS[f as keyof Profile] ?? f,
+  );
   return { profile: validated, secrets, notes };
 }
 
