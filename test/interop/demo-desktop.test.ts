@@ -203,13 +203,14 @@ describe(
         process.kill(-demo.child.pid!, 'SIGINT');
         // npm ends itself with the signal it got, once its script has exited (as in a terminal)
         const ending = await demo.exited;
-        assert.ok(ending.code === 0 || ending.signal === 'SIGINT', JSON.stringify(ending));
-        assert.match(demo.output(), /^demo cleaned up: /m);
-        assert.doesNotMatch(demo.output(), /^demo: /m, 'no failure while cleaning up');
+        const said = `${JSON.stringify(ending)}; the demo printed:\n${demo.output()}`;
+        assert.ok(ending.code === 0 || ending.signal === 'SIGINT', said);
+        assert.match(demo.output(), /^demo cleaned up: /m, said);
+        assert.doesNotMatch(demo.output(), /^demo: /m, `no failure while cleaning up: ${said}`);
         assert.deepEqual(
           names.filter((name) => listNamespaces().includes(name)),
           [],
-          'no namespace left',
+          `no namespace left: ${said}`,
         );
         // none alive: a child killed in the demo's last moments may still be a zombie for as
         // long as it takes init to reap it
@@ -217,7 +218,7 @@ describe(
         const alive = processes.stdout
           .split('\n')
           .filter((line) => new RegExp(`^\\s*${demo.child.pid}\\s+[^Z\\s]`).test(line));
-        assert.deepEqual(alive, [], 'no process of the demo left');
+        assert.deepEqual(alive, [], `no process of the demo left: ${said}`);
       },
     );
   },
