@@ -9,6 +9,7 @@ import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
 import { diagnosisTracker, failureLine, humanRenderer, jsonRenderer } from './render.js';
+import { SessionWriter, sessionDir } from './session-file.js';
 import type { Subcommand } from './subcommand.js';
 
 export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
@@ -71,6 +72,12 @@ export async function connectCommand(argv: string[]): Promise<number> {
   connection.onEvent(render);
   const diagnosis = diagnosisTracker();
   connection.onEvent(diagnosis.observe);
+  // what `roadwarrior status` shows of this process
+  const session = new SessionWriter(sessionDir(), {
+    profile: profile.name,
+    gateway: profile.gateway,
+  });
+  connection.onEvent(session.observe);
 
   let stopping = false;
   const stop = () => {
@@ -81,6 +88,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const failure = await connection.closed;
+  session.remove();
   credentials.endSession();
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);

@@ -28,6 +28,10 @@ export const SUBCOMMANDS: Record<string, SubcommandEntry> = {
     summary: 'import (.pcf, .vpn, JSON), list, show, export, remove and validate profiles',
     load: async () => (await import('./profile-command.js')).PROFILE,
   },
+  status: {
+    summary: 'the running tunnels of this user: SAs, lifetimes, counters, drops, diagnosis',
+    load: async () => (await import('./status-command.js')).STATUS,
+  },
   ui: {
     summary: 'the desktop UI, served to a browser on 127.0.0.1 with a random access token',
     load: async () => (await import('./ui-command.js')).UI,

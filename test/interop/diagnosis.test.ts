@@ -20,7 +20,7 @@ import type {
   EngineEvent,
 } from '../../app/shared/events.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
-import type { CliRun } from '../support/cli-process.js';
+import { CLI_ENTRY, type CliRun } from '../support/cli-process.js';
 import {
   type ClientFiles,
   clientFiles,
@@ -192,6 +192,13 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
       assert.ok(delay <= espBlockedBudgetMs(SETTINGS), `${delay} ms`);
       const state = cli.events.filter((e) => e.type === 'state').at(-1);
       assert.equal(state?.type === 'state' && state.state, 'connected', 'raised while connected');
+      // roadwarrior status shows the live tunnel as a head-end would, diagnosis included
+      const status = (await lab.execInClient(process.execPath, [CLI_ENTRY, 'status'])).stdout;
+      const sa = cli.events.find((e) => e.type === 'sa' && e.kind === 'ipsec');
+      assert.ok(sa?.type === 'sa' && sa.kind === 'ipsec');
+      assert.match(status, new RegExp(`spi in 0x${sa.spiIn} out 0x${sa.spiOut}`));
+      assert.match(status, /#pkts encaps: \d+, #pkts decaps: \d+/);
+      assert.match(status, /diagnosis \(esp-blocked\)/);
       await lift();
       lift = undefined;
       await cli.waitFor((e) => isDiagnosis(e) && e.cleared, 30_000, 'the diagnosis cleared');
