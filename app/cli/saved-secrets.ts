@@ -33,32 +33,28 @@ export function openKeychain(
   return opened;
 }
 
-/** A secret saved for this profile (and its gateway and group), or undefined. */
+/** The secret for this profile: for a managed profile's group key, the admin's key file
+ * when there is one (an admin rotating the key changes one file); otherwise the one saved in
+ * the keychain for this profile's gateway and group. undefined: ask. */
 export async function savedSecret(profile: Profile, kind: SecretKind): Promise<Secret | undefined> {
+  if (kind === 'group-psk') {
+    const managed = new ManagedProfiles(managedProfileDirectory());
+    try {
+      const key = await managed.groupKeyFor(profile.name);
+      if (key) {
+        warnOnStderr(`using the group key file of the managed profile "${profile.name}"`);
+        return key;
+      }
+    } catch (error) {
+      warnOnStderr((error as Error).message);
+    }
+  }
   const keychain = await openKeychain();
   const { secret, savedFor } = await keychain.getFor(profile, kind);
   if (savedFor)
     warnOnStderr(
       `the ${kind} saved for "${profile.name}" is for ${savedFor.gateway} (group ${savedFor.group}), not this gateway and group: asking instead`,
     );
-  if (secret) {
-    warnOnStderr(`using the ${kind} saved in the keychain for "${profile.name}"`);
-    return secret;
-  }
-  return kind === 'group-psk' ? managedGroupKey(profile.name) : undefined;
-}
-
-/** The group key file beside a managed profile of this name, if the admin put one there. */
-async function managedGroupKey(name: string): Promise<Secret | undefined> {
-  const { entries } = await new ManagedProfiles(managedProfileDirectory()).list();
-  const managed = entries.find((e) => e.profile.name === name);
-  if (!managed) return undefined;
-  try {
-    const key = await ManagedProfiles.readGroupKey(managed.file);
-    if (key) warnOnStderr(`using the group key file beside ${managed.file}`);
-    return key;
-  } catch (error) {
-    warnOnStderr((error as Error).message);
-    return undefined;
-  }
+  if (secret) warnOnStderr(`using the ${kind} saved in the keychain for "${profile.name}"`);
+  return secret;
 }

@@ -70,12 +70,25 @@ export class ManagedProfiles {
             file,
             message: `${file}: name: "${profile.name}" is already the name of ${twin.file}; this one is not used`,
           });
-        else entries.push({ profile, file });
+        else {
+          entries.push({ profile, file });
+          await ManagedProfiles.readGroupKey(file).then(
+            (key) => key?.wipe(),
+            (error: Error) => problems.push({ file, message: error.message }),
+          );
+        }
       } catch (error) {
         problems.push({ file, message: problemMessage(error, file) });
       }
     }
     return { entries, problems };
+  }
+
+  /** The admin's group key for the managed profile of this name: undefined when it is not a
+   * managed profile or has no key file; throws (saying why) for a key file it must not use. */
+  async groupKeyFor(name: string): Promise<Secret | undefined> {
+    const managed = (await this.list()).entries.find((e) => e.profile.name === name);
+    return managed ? ManagedProfiles.readGroupKey(managed.file) : undefined;
   }
 
   /** The key file beside a managed profile (Office.json -> Office.key). */

@@ -10,6 +10,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ProfileStore } from '../../app/main/service/profile-store.js';
 import { ServiceError } from '../../app/main/service/service-error.js';
+import type { ConnectOptions, VpnConnection } from '../../app/engine/index.js';
+import { withManagedGroupKey } from '../../app/profiles/managed-key.js';
+import { Secret } from '../../app/shared/secret.js';
+import { noDataPlane } from '../desktop/support/fake-engine.js';
 import {
   ManagedProfiles,
   managedProfileDirectory,
@@ -157,3 +161,31 @@ test('two processes writing at once lose nothing', { timeout: 120_000 }, () =>
     assert.deepEqual(leftovers, [], 'no temporary file or lock left');
   }),
 );
+
+test("the desktop's engine gets a managed profile's key from its key file, others from the provider", () =>
+  withDirs(async (store, _user, system) => {
+    await writeFile(join(system, 'HQ.json'), JSON.stringify(HQ));
+    await writeFile(join(system, 'HQ.key'), 'admin-key\n', { mode: 0o640 });
+    await store.save({ name: 'Mine', gateway: 'home.example', group: 'g' });
+    const asked: string[] = [];
+    const provider = {
+      groupPsk: async () => (asked.push('groupPsk'), Secret.fromString('from-the-provider')),
+      xauth: async () => ({}),
+    };
+    let seen: ConnectOptions | undefined;
+    const connect = withManagedGroupKey((options) => {
+      seen = options;
+      return {} as VpnConnection;
+    }, new ManagedProfiles(system));
+    const keyOf = async (name: string) => {
+      connect({ profile: await store.get(name), credentials: provider, dataPlane: noDataPlane() });
+      return (await seen!.credentials.groupPsk()).revealString();
+    };
+    assert.equal(await keyOf('HQ'), 'admin-key');
+    assert.deepEqual(asked, [], 'the key file answered');
+    assert.equal(await keyOf('Mine'), 'from-the-provider');
+    await chmod(join(system, 'HQ.key'), 0o604);
+    assert.equal(await keyOf('HQ'), 'from-the-provider', 'a key file open to all is not used');
+    const listing = await store.list();
+    assert.match(listing.problems[0]?.message ?? '', /HQ\.key is open to every user \(mode 604\)/);
+  }));

@@ -2,6 +2,7 @@
 // in the OS keychain, and the engine and data plane the caller passes (the e2e passes a fake).
 import { profileDirectory } from '../../cli/profile-source.js';
 import { withBackupGateways } from '../../profiles/backup-gateways.js';
+import { withManagedGroupKey } from '../../profiles/managed-key.js';
 import { ManagedProfiles, managedProfileDirectory } from '../../profiles/managed.js';
 import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
@@ -24,14 +25,12 @@ export interface DesktopServiceDeps {
 }
 
 export function createDesktopService(deps: DesktopServiceDeps): VpnService {
+  const managed = new ManagedProfiles(deps.managedProfileDir ?? managedProfileDirectory());
   return new VpnService({
     // a profile's backup gateways are tried in order when the gateway does not answer
-    connect: withBackupGateways(deps.connect),
+    connect: withBackupGateways(withManagedGroupKey(deps.connect, managed)),
     createDataPlane: deps.createDataPlane,
-    profiles: new ProfileStore(
-      deps.profileDir ?? profileDirectory(),
-      new ManagedProfiles(deps.managedProfileDir ?? managedProfileDirectory()),
-    ),
+    profiles: new ProfileStore(deps.profileDir ?? profileDirectory(), managed),
     credentials: deps.credentials ?? new KeytarCredentialStore(),
     networkWatchIntervalMs: NETWORK_WATCH_INTERVAL_MS,
     ...(deps.connectDefaults ? { connectDefaults: deps.connectDefaults } : {}),
