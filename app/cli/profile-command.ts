@@ -143,6 +143,19 @@ async function showCommand(store: ProfileStore, name: string): Promise<number> {
     const locked = profile.locked.includes(field as Profile['locked'][number]) ? '  [locked]' : '';
     out(`${field}: ${typeof value === 'string' ? value : JSON.stringify(value)}${locked}`);
   }
+  // where each secret would come from when connecting; never the secret
+  const keychain = await openKeychain();
+  for (const kind of secretKinds) {
+    const keyFile =
+      kind === 'group-psk' && found.managed
+        ? await ManagedProfiles.readGroupKey(found.file).catch(() => undefined)
+        : undefined;
+    const { secret } = keyFile ? { secret: keyFile } : await keychain.getFor(profile, kind);
+    out(
+      `# ${KIND_LABEL[kind]}: ${keyFile ? "the administrator's key file" : secret ? 'saved in the keychain' : 'asked when connecting'}`,
+    );
+    secret?.wipe();
+  }
   return 0;
 }
 

@@ -62,6 +62,7 @@ test('show marks locked fields; export gives JSON and .pcf, secrets only with a 
   assert.match(show.stdout, /^gateway: vpn\.example\.com {2}\[locked\]$/m);
   assert.match(show.stdout, /^username: jürgen$/m);
   assert.match(show.stdout, /^# imported from office-latin1-crlf\.pcf \(pcf\)/m);
+  assert.match(show.stdout, /^# group key: asked when connecting$/m, 'no keychain here');
 
   const json = await cli('profile', 'export', 'Office', '--format', 'json');
   assert.equal(JSON.parse(json.stdout).backupGateways[1], '192.0.2.7');
@@ -133,10 +134,13 @@ test('managed profiles: listed, not removable, not shadowed, locked fields refus
       locked: ['gateway'],
     }),
   );
+  await writeFile(join(root, 'managed', 'HQ.key'), 'hq-admin-key\n', { mode: 0o640 });
   const list = await cli('profile', 'list');
   assert.match(list.stdout, /^HQ\tvpn\.corp\.example\tstaff\t\(managed, 1 locked\)$/m);
   const show = await cli('profile', 'show', 'HQ');
   assert.match(show.stdout, /^# managed by your administrator: .*HQ\.json \(read-only\)$/m);
+  assert.match(show.stdout, /^# group key: the administrator's key file$/m);
+  assert.ok(!show.stdout.includes('hq-admin-key'), 'never displayed');
   const remove = await cli('profile', 'remove', 'HQ');
   assert.equal(remove.code, 1);
   assert.match(remove.stderr, /"HQ" is managed by your administrator .* cannot be removed/);
