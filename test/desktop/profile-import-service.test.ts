@@ -10,17 +10,10 @@ import { createServiceHandlers } from '../../app/main/service/handlers.js';
 import { ProfileStore } from '../../app/main/service/profile-store.js';
 import { ServiceError } from '../../app/main/service/service-error.js';
 import { ManagedProfiles } from '../../app/profiles/managed.js';
-import { ciscoEncode } from '../profiles/cisco-encoder.js';
+import { BRANCH_PCF } from '../profiles/cisco-encoder.js';
 import { createServiceFixture, savedSecret } from './support/service-fixture.js';
 
-const PCF = [
-  '[main]',
-  '!Host=vpn.branch.example',
-  'GroupName=branch',
-  `enc_GroupPwd=${ciscoEncode('branch-key', '000102030405060708090a0b0c0d0e0f10111213')}`,
-  'EnableLocalLAN=1',
-  '',
-].join('\r\n');
+const PCF = BRANCH_PCF;
 
 test('profiles.import: saved, group key in the keychain (bound), notes listed, no secret in the answer', async () => {
   const fixture = await createServiceFixture();

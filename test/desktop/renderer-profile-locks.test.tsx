@@ -13,20 +13,11 @@ import { ProfileForm } from '../../app/renderer/ui/ProfileForm.js';
 import { ProfileList } from '../../app/renderer/ui/ProfileList.js';
 import { ProfileStore } from '../../app/main/service/profile-store.js';
 import { ManagedProfiles } from '../../app/profiles/managed.js';
-import { ciscoEncode } from '../profiles/cisco-encoder.js';
+import { BRANCH_PCF } from '../profiles/cisco-encoder.js';
 import { createServiceFixture, savedSecret } from './support/service-fixture.js';
 import { renderWith, storeFor } from './support/render-app.js';
 
-const PCF = [
-  '[main]',
-  '!Host=vpn.branch.example',
-  'BackupServer=vpn2.branch.example',
-  'EnableBackup=1',
-  'GroupName=branch',
-  `enc_GroupPwd=${ciscoEncode('branch-key', '000102030405060708090a0b0c0d0e0f10111213')}`,
-  'EnableLocalLAN=1',
-  '',
-].join('\r\n');
+const PCF = BRANCH_PCF;
 
 test('import from the file picker, then the locked gateway is disabled and kept on save', async () => {
   const fixture = await createServiceFixture();

@@ -24,3 +24,16 @@ export function ciscoEncode(secret: string, h1Hex: string): string {
     .toString('hex')
     .toUpperCase();
 }
+
+/** A branch office's .pcf as an admin hands it out: the gateway locked, a backup gateway, the
+ * group key "branch-key" as enc_GroupPwd, and one setting Roadwarrior does not carry over. */
+export const BRANCH_PCF = [
+  '[main]',
+  '!Host=vpn.branch.example',
+  'BackupServer=vpn2.branch.example',
+  'EnableBackup=1',
+  'GroupName=branch',
+  `enc_GroupPwd=${ciscoEncode('branch-key', '000102030405060708090a0b0c0d0e0f10111213')}`,
+  'EnableLocalLAN=1',
+  '',
+].join('\r\n');
