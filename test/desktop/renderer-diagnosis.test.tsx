@@ -8,25 +8,10 @@ import assert from 'node:assert/strict';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../../app/renderer/ui/App.js';
 import { PhaseStepper } from '../../app/renderer/ui/PhaseStepper.js';
-import type { DiagnosisEvent } from '../../app/shared/ipc-diagnosis-text.js';
 import type { ServiceSnapshot } from '../../app/shared/ipc.js';
-import { Secret } from '../../app/shared/secret.js';
 import { renderWith, storeFor } from './support/render-app.js';
-import { GATEWAY_SECRETS, createServiceFixture } from './support/service-fixture.js';
-
-const ESP_BLOCKED: DiagnosisEvent = {
-  type: 'diagnosis',
-  at: Date.now(),
-  code: 'esp-blocked',
-  cause: 'The tunnel is up but carries nothing.',
-  evidence: [
-    '40 ESP packet(s) encrypted and sent: none decrypted',
-    'the gateway still answers IKE',
-  ],
-  next: 'Try another network.',
-  phase: 'dataplane',
-  cleared: false,
-};
+import { ESP_BLOCKED } from './support/diagnosis-event.js';
+import { createServiceFixture, saveGatewaySecrets } from './support/service-fixture.js';
 
 function statuses(container: HTMLElement): Record<string, string> {
   return Object.fromEntries(
@@ -60,16 +45,7 @@ test('a diagnosis raised while connected shows above the connection and the log,
     value: { writeText: async (text: string) => void copied.push(text) },
   });
   try {
-    await fixture.credentials.set(
-      'Office',
-      'group-psk',
-      Secret.fromString(GATEWAY_SECRETS.groupPsk),
-    );
-    await fixture.credentials.set(
-      'Office',
-      'xauth-password',
-      Secret.fromString(GATEWAY_SECRETS.password),
-    );
+    await saveGatewaySecrets(fixture.credentials);
     const store = await storeFor(fixture);
     renderWith(store, <App />);
     await act(async () => fireEvent.click(await screen.findByRole('button', { name: 'Connect' })));

@@ -1,5 +1,6 @@
 // The composition root for a real desktop service: profiles where the CLI finds them, secrets
 // in the OS keychain, and the engine and data plane the caller passes (the e2e passes a fake).
+import { join } from 'node:path';
 import { profileDirectory } from '../../cli/profile-source.js';
 import { withBackupGateways } from '../../profiles/backup-gateways.js';
 import { withManagedGroupKey } from '../../profiles/managed-key.js';
@@ -8,6 +9,7 @@ import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
 import type { CredentialStore } from './credential-store.js';
 import { KeytarCredentialStore } from './keytar-credential-store.js';
+import { RotatingLogFile, logFileWriter, stateDirectory } from './log-file.js';
 import { ProfileStore } from './profile-store.js';
 import { VpnService } from './vpn-service.js';
 
@@ -22,11 +24,13 @@ export interface DesktopServiceDeps {
   managedProfileDir?: string;
   credentials?: CredentialStore;
   connectDefaults?: ConnectDefaults;
+  /** where the rotating log goes (default: the user's state directory) */
+  logDir?: string;
 }
 
 export function createDesktopService(deps: DesktopServiceDeps): VpnService {
   const managed = new ManagedProfiles(deps.managedProfileDir ?? managedProfileDirectory());
-  return new VpnService({
+  const service = new VpnService({
     // a profile's backup gateways are tried in order when the gateway does not answer
     connect: withBackupGateways(withManagedGroupKey(deps.connect, managed)),
     createDataPlane: deps.createDataPlane,
@@ -35,4 +39,15 @@ export function createDesktopService(deps: DesktopServiceDeps): VpnService {
     networkWatchIntervalMs: NETWORK_WATCH_INTERVAL_MS,
     ...(deps.connectDefaults ? { connectDefaults: deps.connectDefaults } : {}),
   });
+  keepLogFile(service, deps.logDir ?? join(stateDirectory(), 'logs'));
+  return service;
+}
+
+/** The log survives a restart; a state directory we cannot create costs the file, not the app. */
+function keepLogFile(service: VpnService, dir: string): void {
+  try {
+    service.on(logFileWriter(new RotatingLogFile(dir)));
+  } catch (error) {
+    console.error(`roadwarrior: no log file in ${dir}: ${(error as Error).message}`);
+  }
 }

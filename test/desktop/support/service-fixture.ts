@@ -10,6 +10,7 @@ import {
   MemoryCredentialStore,
 } from '../../../app/main/service/credential-store.js';
 import { ProfileStore } from '../../../app/main/service/profile-store.js';
+import { Secret } from '../../../app/shared/secret.js';
 import { type SecretBinding, unbindSecret } from '../../../app/main/service/secret-binding.js';
 import type { SecretKind } from '../../../app/shared/ipc-schemas.js';
 import { VpnService, type VpnServiceOptions } from '../../../app/main/service/vpn-service.js';
@@ -38,6 +39,12 @@ export async function savedSecret(
   if (!stored) return undefined;
   const { secret, binding } = unbindSecret(stored);
   return { value: secret.revealString(), ...(binding ? { binding } : {}) };
+}
+
+/** The gateway's group key and password saved for "Office": a connect asks for nothing. */
+export async function saveGatewaySecrets(store: CredentialStore): Promise<void> {
+  await store.set('Office', 'group-psk', Secret.fromString(GATEWAY_SECRETS.groupPsk));
+  await store.set('Office', 'xauth-password', Secret.fromString(GATEWAY_SECRETS.password));
 }
 
 export interface ServiceFixture {
