@@ -104,7 +104,13 @@ async function importCommand(store: ProfileStore, file: string, values: Values):
   } catch (error) {
     throw new CommandFailure(`cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
   }
-  const report = await importIntoStore(store, () => openKeychain(), bytes, file, values.name);
+  const report = await importIntoStore(store, () => openKeychain(), bytes, file, values.name).catch(
+    (error: unknown) => {
+      if (error instanceof ServiceError && error.code === 'conflict')
+        throw new CommandFailure(`${error.message} (import it under another with --name NAME)`);
+      throw error;
+    },
+  );
   out(`imported "${report.profile.name}" from ${file}`);
   for (const note of report.notes) err(`${file}: ${note.field}: ${note.message}`);
   for (const { kind, saved } of report.secrets)

@@ -146,7 +146,10 @@ test('managed profiles: listed, not removable, not shadowed, locked fields refus
   assert.match(remove.stderr, /"HQ" is managed by your administrator .* cannot be removed/);
   const shadow = await cli('profile', 'import', join(FIXTURES, 'tcp-tunnel.pcf'), '--name', 'HQ');
   assert.equal(shadow.code, 1);
-  assert.match(shadow.stderr, /"HQ" is the name of a profile managed by your administrator/);
+  assert.match(
+    shadow.stderr,
+    /"HQ" is the name of a profile managed by your administrator.*\(import it under another with --name NAME\)/,
+  );
   const connect = await cli('connect', '--profile', 'HQ', '--gateway', 'evil.example');
   assert.equal(connect.code, 1);
   assert.match(
