@@ -102,7 +102,7 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
     await lab?.stop();
   });
 
-  test('UDP 500 dropped: no-answer within the budget, while the client still retransmits', async () => {
+  test('UDP 500 dropped: no-answer within the budget, while the client still retransmits', async (t) => {
     const lift = await nftFault(lab, ['udp dport 500 drop']);
     try {
       const events = await runUntil(connectCli(lab, files), raised, 'a diagnosis');
@@ -112,12 +112,15 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
       assert.equal(failed, undefined, 'said before the retries ran out');
       const delay = diagnosis.at - (stateAt(events, 'am1-sent') as number);
       assert.ok(delay <= noAnswerBudgetMs(SETTINGS), `${delay} ms`);
+      t.diagnostic(
+        `${diagnosis.code} after ${Math.round(delay)} ms (budget ${noAnswerBudgetMs(SETTINGS)} ms)`,
+      );
     } finally {
       await lift();
     }
   });
 
-  test('UDP 500 rejected with ICMP port unreachable: icmp-unreachable within the budget', async () => {
+  test('UDP 500 rejected with ICMP port unreachable: icmp-unreachable within the budget', async (t) => {
     const lift = await nftFault(lab, ['udp dport 500 reject with icmp type port-unreachable']);
     try {
       const events = await runUntil(connectCli(lab, files), raised, 'a diagnosis');
@@ -125,6 +128,9 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
       assert.equal(diagnosis.code, 'icmp-unreachable');
       const delay = diagnosis.at - (stateAt(events, 'am1-sent') as number);
       assert.ok(delay <= icmpBudgetMs(SETTINGS), `${delay} ms`);
+      t.diagnostic(
+        `${diagnosis.code} after ${Math.round(delay)} ms (budget ${icmpBudgetMs(SETTINGS)} ms)`,
+      );
     } finally {
       await lift();
     }
@@ -168,7 +174,7 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
     }
   });
 
-  test('ESP-in-UDP data dropped (IKE with its non-ESP marker passes): esp-blocked while connected, cleared when it flows again', async () => {
+  test('ESP-in-UDP data dropped (IKE with its non-ESP marker passes): esp-blocked while connected, cleared when it flows again', async (t) => {
     const cli = connectCli(lab, files);
     const ping = lab.spawnInClient('ping', ['-i', '0.2', LAB_ADDRESSES.lanHost], {
       stdio: 'ignore',
@@ -190,6 +196,9 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
       assert.equal(diagnosis.phase, 'dataplane');
       const delay = diagnosis.at - faultAt;
       assert.ok(delay <= espBlockedBudgetMs(SETTINGS), `${delay} ms`);
+      t.diagnostic(
+        `${diagnosis.code} after ${Math.round(delay)} ms (budget ${espBlockedBudgetMs(SETTINGS)} ms)`,
+      );
       const state = cli.events.filter((e) => e.type === 'state').at(-1);
       assert.equal(state?.type === 'state' && state.state, 'connected', 'raised while connected');
       // roadwarrior status shows the live tunnel as a head-end would, diagnosis included
@@ -239,7 +248,7 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
   });
 
   // last: it kills the gateway
-  test('the gateway killed while traffic flows: peer-dead within the scaled DPD budget', async () => {
+  test('the gateway killed while traffic flows: peer-dead within the scaled DPD budget', async (t) => {
     const cli = connectCli(lab, files);
     const ping = lab.spawnInClient('ping', ['-i', '0.2', LAB_ADDRESSES.lanHost], {
       stdio: 'ignore',
@@ -258,6 +267,9 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
       assert.equal(diagnosis.code, 'peer-dead');
       const delay = diagnosis.at - killedAt;
       assert.ok(delay <= deadPeerBudgetMs(SETTINGS), `${delay} ms`);
+      t.diagnostic(
+        `${diagnosis.code} after ${Math.round(delay)} ms (budget ${deadPeerBudgetMs(SETTINGS)} ms)`,
+      );
     } finally {
       ping.kill();
       await cli.stop();
