@@ -80,6 +80,21 @@ test('a diagnosis raised while connected shows above the connection and the log,
       'the panel sits above the log',
     );
 
+    // evidence that is also a log line stands out in the log
+    const rows = logPane.querySelectorAll<HTMLElement>('.log-row');
+    const line = rows[rows.length - 1]?.title ?? '';
+    assert.ok(line, 'the log shows lines');
+    await act(async () =>
+      fixture.gateway.current?.inject({
+        ...ESP_BLOCKED,
+        evidence: [...ESP_BLOCKED.evidence, line],
+      }),
+    );
+    const marked = [...logPane.querySelectorAll<HTMLElement>('[data-evidence]')];
+    assert.deepEqual(
+      marked.map((row) => row.title),
+      [line],
+    );
     await act(async () => fixture.gateway.current?.inject({ ...ESP_BLOCKED, cleared: true }));
     await waitFor(() => assert.equal(screen.queryByTestId('diagnosis'), null));
   } finally {

@@ -48,10 +48,24 @@ function Highlighted({ text, needle }: { text: string; needle: string }) {
   );
 }
 
-function LogRow({ record, needle }: { record: LoggedRecord; needle: string }) {
+function LogRow({
+  record,
+  needle,
+  evidence,
+}: {
+  record: LoggedRecord;
+  needle: string;
+  /** the current diagnosis's evidence: a line that is part of it stands out */
+  evidence: ReadonlySet<string>;
+}) {
   const { event } = record;
+  const isEvidence = evidence.has(event.message);
   return (
-    <div className={`log-row log-${event.level}`} title={event.message}>
+    <div
+      className={`log-row log-${event.level}${isEvidence ? ' log-evidence' : ''}`}
+      title={event.message}
+      data-evidence={isEvidence || undefined}
+    >
       <span className="log-time">{formatClock(event.at)}</span>
       <span className="log-level">{event.level.toUpperCase()}</span>
       <span className="log-phase">{event.phase}</span>
@@ -83,6 +97,7 @@ export function LogPane() {
   const shown = frozen ?? matched;
   const [save, saving] = useAction(() => store.client.invoke('logs.export', { format: 'text' }));
   const diagnosis = useAppState((s) => s.snapshot?.diagnosis);
+  const evidence = useMemo(() => new Set(diagnosis?.evidence), [diagnosis]);
 
   const update = (change: Partial<LogFilter>) => setFilter((f) => ({ ...f, ...change }));
   const copy = async () => {
@@ -183,7 +198,9 @@ export function LogPane() {
         items={shown}
         rowHeight={ROW_HEIGHT}
         rowKey={(record) => record.seq}
-        renderRow={(record) => <LogRow record={record} needle={filter.search} />}
+        renderRow={(record) => (
+          <LogRow record={record} needle={filter.search} evidence={evidence} />
+        )}
         follow={follow && !frozen}
         onScrolled={setFollow}
         label="Connection log"
