@@ -3,7 +3,10 @@
 // known answers per transform, any traffic cut into any batches sealed, opened and counted
 // exactly as the model does, replay-window and lifetime edges, malformed input of every length.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { NativeEspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
 import { EspEngine } from './esp-model/index.js';
@@ -444,4 +447,18 @@ test('sealSlab from a TUN slab seals exactly as encryptBatch from Buffers', () =
     batchPackets(sealed.slab, sealed.lengths, sealed.count),
     fromBuffers.encryptBatch(inner),
   );
+});
+
+// The guide's rule: native crypto is the libcrypto Node itself links. node-gyp compiles against
+// Node's own OpenSSL headers and the addon links no libcrypto of its own, so EVP resolves from
+// the node binary that loads it.
+test('the addon is built on Node’s own OpenSSL headers and links no other libcrypto', () => {
+  const build = fileURLToPath(new URL('../../app/dataplane/tun/native/build/', import.meta.url));
+  const deps = readFileSync(`${build}Release/.deps/Release/obj.target/tun/esp-sa.o.d`, 'utf8');
+  const evp = deps.split(/\s+/).filter((path) => path.endsWith('/openssl/evp.h'));
+  assert.ok(evp.length > 0, 'esp-sa.cc includes openssl/evp.h');
+  for (const path of evp) assert.match(path, /\/include\/node\/openssl\/evp\.h$/);
+  const needed = execFileSync('readelf', ['-d', `${build}Release/tun.node`], { encoding: 'utf8' });
+  assert.doesNotMatch(needed, /NEEDED.*lib(crypto|ssl)/);
+  assert.match(needed, /NEEDED/, 'readelf listed the dynamic section');
 });
