@@ -37,18 +37,24 @@ export function sessionDir(env: NodeJS.ProcessEnv = process.env): string {
     : join(tmpdir(), `roadwarrior-${process.getuid?.() ?? 'user'}`, 'sessions');
 }
 
-/** The record of one connect process, kept up to date from its engine events. */
+/** The record of one connect process, kept up to date from its engine events. A directory or
+ * disk that refuses it costs `status` this tunnel, never the connection. */
 export class SessionWriter {
   private record: SessionRecord;
   private readonly path: string;
+  private broken = false;
 
   constructor(
     private readonly dir: string,
     start: { profile: string; gateway: string },
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = join(dir, `${process.pid}.json`);
     this.record = { pid: process.pid, ...start, startedAt: Date.now(), state: 'idle', ipsec: [] };
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch {
+      this.broken = true;
+    }
     this.write();
   }
 
@@ -60,13 +66,23 @@ export class SessionWriter {
   };
 
   remove(): void {
-    rmSync(this.path, { force: true });
+    this.broken = true;
+    try {
+      rmSync(this.path, { force: true });
+    } catch {
+      // never written: nothing to remove
+    }
   }
 
   private write(): void {
+    if (this.broken) return;
     const partial = `${this.path}.tmp`;
-    writeFileSync(partial, JSON.stringify(this.record), { mode: 0o600 });
-    renameSync(partial, this.path);
+    try {
+      writeFileSync(partial, JSON.stringify(this.record), { mode: 0o600 });
+      renameSync(partial, this.path);
+    } catch {
+      this.broken = true;
+    }
   }
 }
 

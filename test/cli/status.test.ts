@@ -145,6 +145,20 @@ test('a session file left by a process that is gone is not listed', () => {
   }
 });
 
+test('a session directory that cannot be made costs the status file, not the connect', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-status-'));
+  try {
+    // a file where the directory should be
+    writeFileSync(join(dir, 'sessions'), '');
+    const writer = new SessionWriter(join(dir, 'sessions'), { profile: 'x', gateway: 'gw' });
+    for (const event of EVENTS) writer.observe(event);
+    writer.remove();
+    assert.deepEqual(readSessions(join(dir, 'sessions')), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('roadwarrior status with nothing running says so', async () => {
   const runtime = mkdtempSync(join(tmpdir(), 'rw-status-'));
   try {
