@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
 import { type Notice, invokes } from '../../app/shared/ipc.js';
+import { Secret } from '../../app/shared/secret.js';
+import { unbindSecret } from '../../app/main/service/secret-binding.js';
 import {
   chromiumMissing,
   launchChromiumInNamespace,
@@ -155,14 +157,20 @@ describe('the keychain in the desktop UI against strongSwan', { skip: skip !== u
     if (staticDir) await rm(dirname(staticDir), { recursive: true, force: true });
   });
 
-  /** the secret under the app's service and account, as any Secret Service client reads it */
+  /**
+   * The secret under the app's service and account, as any Secret Service client reads it;
+   * the entry must be bound to the profile's gateway and group (secret-binding.ts).
+   */
   async function storedSecret(kind: 'group-psk' | 'xauth-password'): Promise<string | undefined> {
     const lookup = await lab.execInClient(
       'secret-tool',
       ['lookup', 'service', 'Roadwarrior', 'account', `${PROFILE}:${kind}`],
       { env: keyring.env, check: false },
     );
-    return lookup.code === 0 ? lookup.stdout : undefined;
+    if (lookup.code !== 0) return undefined;
+    const { secret, binding } = unbindSecret(Secret.fromString(lookup.stdout));
+    assert.deepEqual(binding, { gateway: LAB_ADDRESSES.gateway, group: LAB_DEFAULTS.group });
+    return new TextDecoder().decode(secret.reveal());
   }
 
   const scenario: FlowScenario = {
