@@ -244,6 +244,7 @@ export const diagnosisCodes = [
   'sas-deleted',
   'gateway-restarted',
   'network-setup-failed',
+  'helper-unavailable',
   'keychain-unavailable',
   'auth-unsupported',
 ] as const;

@@ -69,8 +69,9 @@ const failures: [Failure, string][] = [
     'sas-deleted',
   ],
   [
-    { code: 'helper-unavailable', message: 'no helper', failedAt: 'qm3-sent' },
-    'network-setup-failed',
+    // no helper: said before any IKE message, never as a failed network set-up
+    { code: 'helper-unavailable', message: 'no helper', failedAt: 'idle' },
+    'helper-unavailable',
   ],
   [
     { code: 'no-proposal-chosen', message: 'NO-PROPOSAL-CHOSEN', failedAt: 'qm1-sent' },

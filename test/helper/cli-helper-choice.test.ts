@@ -52,12 +52,16 @@ if (skip === undefined) {
     const human = runCli(connectArgs(files), { netns: lab.ns, asUser: NOBODY });
     assert.equal((await human.exit).code, 1);
     const lines = human.stderr().trim().split('\n');
-    // ENOENT here; EACCES where a root run left /run/roadwarrior unreachable: either way one
-    // line naming the socket, the cause and what to do
+    // ENOENT here; EACCES where a root run left /run/roadwarrior unreachable: either way the
+    // last line names the cause, and the evidence above it the socket and what to do
     assert.ok(!lines.some((line) => /aggressive|sent|message 1/i.test(line)), human.stderr());
     assert.match(
       lines.at(-1) ?? '',
-      /^roadwarrior: helper-unavailable: privileged helper is not reachable at \/run\/roadwarrior\/helper\.sock \((ENOENT|ECONNREFUSED|EACCES)\): .*(start the helper service|members of the helper's group).*, or run as root$/,
+      /^roadwarrior: helper-unavailable: The Roadwarrior helper service, .* cannot be reached/,
+    );
+    assert.match(
+      human.stderr(),
+      /privileged helper is not reachable at \/run\/roadwarrior\/helper\.sock \((ENOENT|ECONNREFUSED|EACCES)\): .*(start the helper service|members of the helper's group).*, or run as root/,
     );
     assert.ok(!/scandir/.test(human.stderr()), human.stderr());
   });

@@ -89,6 +89,12 @@ export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
     phase: 'network',
     next: 'Check that the Roadwarrior helper service runs and may create TUN devices; the log names the step or script that failed.',
   },
+  'helper-unavailable': {
+    cause:
+      'The Roadwarrior helper service, which sets up the tunnel for a user who is not root, cannot be reached or went away.',
+    phase: 'network',
+    next: 'Start the helper service (systemctl start roadwarrior-helper.socket), ask an administrator to add you to the roadwarrior group, or run as root; the evidence names the socket and the error.',
+  },
   'keychain-unavailable': {
     cause: 'The keychain holding this profile’s secrets cannot be used.',
     phase: 'session',
@@ -117,7 +123,7 @@ export const DIAGNOSIS_OF_ERROR: Partial<Record<ErrorCode, DiagnosisCode>> = {
   'deleted-by-peer': 'sas-deleted',
   'network-config-failed': 'network-setup-failed',
   'dataplane-failed': 'network-setup-failed',
-  'helper-unavailable': 'network-setup-failed',
-  'helper-lost': 'network-setup-failed',
+  'helper-unavailable': 'helper-unavailable',
+  'helper-lost': 'helper-unavailable',
   'keychain-unavailable': 'keychain-unavailable',
 };
