@@ -255,28 +255,21 @@ export interface PcfExport {
 }
 
 /** Settings the .pcf format has no key for, compared against their defaults. */
-const NOT_IN_PCF: (keyof Profile)[] = [
-  'idType',
-  'espProposals',
-  'dpdRetries',
-  'pfs',
-  'ikeLifetimeSeconds',
-  'ipsecLifetimeSeconds',
-  'ipsecLifetimeKilobytes',
-  'mtu',
-  'tunName',
-  'script',
-  'splitTunnelOverride',
-  'gatewayPort',
-  'gatewayNattPort',
-  'lockdown',
-];
+/** What a .pcf holds (or warns about itself); any other field that differs from its default is
+ * listed as not exported, so a setting added to the profile later is never dropped silently. */
+const IN_PCF = new Set<string>([
+  ...Object.keys(FIELD_KEYS),
+  'name',
+  'version',
+  'locked',
+  'importedFrom',
+]);
 
 export function exportPcf(profile: Profile, secrets: ImportedSecrets = {}): PcfExport {
   const warnings: FieldProblem[] = [];
   const defaults = ProfileSchema.parse({ name: profile.name, gateway: 'x', group: 'x' });
-  for (const field of NOT_IN_PCF)
-    if (JSON.stringify(profile[field]) !== JSON.stringify(defaults[field]))
+  for (const field of Object.keys(profile) as (keyof Profile)[])
+    if (!IN_PCF.has(field) && JSON.stringify(profile[field]) !== JSON.stringify(defaults[field]))
       warnings.push({ field, message: 'not exported: a .pcf has no such setting' });
   if (profile.authMethod !== 'xauth-psk')
     warnings.push({
