@@ -1,5 +1,7 @@
-// Builds the IKE SA from what aggressive mode exchanged (RFC 2409 5, appendix B): SKEYID and
-// its children, the message encryption key and IV chains, and both sides' authentication hashes.
+// Builds the IKE SA from what phase 1 exchanged (RFC 2409 5, appendix B): SKEYID and its
+// children, the message encryption key and IV chains, and both sides' authentication hashes.
+// Aggressive mode knows both identities when the keys are made; main mode learns the gateway's
+// only from the message that carries HASH_R, hence the hashes as functions of the ID bodies.
 import type { Secret } from '../shared/secret.js';
 import {
   IkeCrypter,
@@ -13,7 +15,7 @@ import {
 import type { IkeSa } from './ike-sa.js';
 import type { Phase1Proposal } from './proposals.js';
 
-export interface AggressiveModeKeys {
+export interface Phase1KeyInput {
   proposal: Phase1Proposal;
   psk: Secret;
   nonceI: Buffer;
@@ -24,6 +26,9 @@ export interface AggressiveModeKeys {
   initiatorCookie: Buffer;
   responderCookie: Buffer;
   saIBody: Buffer;
+}
+
+export interface AggressiveModeKeys extends Phase1KeyInput {
   idIBody: Buffer;
   idRBody: Buffer;
 }
@@ -32,6 +37,17 @@ export function establishIkeSa(input: AggressiveModeKeys): {
   sa: IkeSa;
   hashI: Buffer;
   expectedHashR: Buffer;
+} {
+  const { sa, hashI, hashR } = deriveIkeSa(input);
+  return { sa, hashI: hashI(input.idIBody), expectedHashR: hashR(input.idRBody) };
+}
+
+export function deriveIkeSa(input: Phase1KeyInput): {
+  sa: IkeSa;
+  /** HASH_I over IDii_b */
+  hashI(idIBody: Buffer): Buffer;
+  /** HASH_R over IDir_b */
+  hashR(idRBody: Buffer): Buffer;
 } {
   const prf = createPrf(input.proposal.hash);
   const keys = derivePskPhase1Keys({
@@ -71,7 +87,7 @@ export function establishIkeSa(input: AggressiveModeKeys): {
   };
   return {
     sa,
-    hashI: hashI(material, input.idIBody),
-    expectedHashR: hashR(material, input.idRBody),
+    hashI: (idIBody) => hashI(material, idIBody),
+    hashR: (idRBody) => hashR(material, idRBody),
   };
 }

@@ -1,95 +1,49 @@
-// Phase 1 as one story: offer each DH group in turn (aggressive mode fixes the group in
-// message 1), verify the gateway's HASH_R, detect NAT, float to 4500 and send message 3.
+// Phase 1 as one story. Main mode is its own task (exchanges/main-mode.ts); aggressive mode,
+// here: offer each DH group in turn (aggressive mode fixes the group in message 1), verify the
+// gateway's HASH_R, detect NAT, float to 4500 and send message 3.
 import { randomBytes } from 'node:crypto';
-import type { IkeChannel } from '../shared/dataplane-port.js';
-import type { Profile } from '../shared/profile.js';
-import type { Secret } from '../shared/secret.js';
 import { EngineError } from './api.js';
-import { CryptoError, takeKeyExchange } from './crypto/index.js';
-import { toEngineError } from './engine-errors.js';
+import { takeKeyExchange } from './crypto/index.js';
 import { establishIkeSa } from './ike-sa-factory.js';
-import type { IkeSa } from './ike-sa.js';
-import type { Logger } from './logger.js';
-import type { Messenger } from './messenger.js';
 import {
   buildMessage1,
   message3Payloads,
-  notificationOf,
   readMessage2,
-  hashRMismatch,
-  hashRVerifies,
   type Message2,
 } from './exchanges/aggressive-mode.js';
-import { type NatState, detectNat, message3NatD } from './exchanges/nat-d.js';
-import { notifyError } from './notify-errors.js';
+import { runMainMode } from './exchanges/main-mode.js';
 import {
-  type Phase1Proposal,
-  groupOffers,
-  offeredIkeProposals,
-  phase1AuthMethodId,
-} from './proposals.js';
-import { ExchangeType, HeaderFlag, IdType, PayloadType } from './wire/constants.js';
-import { DecodeError } from './wire/codec.js';
+  decideNatTraversal,
+  describeNatTraversal,
+  detectNat,
+  message3NatD,
+  natDPayloads,
+  natTModeOf,
+} from './exchanges/nat-d.js';
+import {
+  OUR_VENDOR_IDS,
+  describeId,
+  hashRMismatch,
+  hashRVerifies,
+  notificationOf,
+  ourIdentity,
+} from './exchanges/phase1-parts.js';
+import { notifyError } from './notify-errors.js';
+import type { Phase1Deps, Phase1Result } from './phase1-task.js';
+import { groupOffers, offeredIkeProposals, phase1AuthMethodId } from './proposals.js';
+import { ExchangeType, HeaderFlag, PayloadType } from './wire/constants.js';
 import { type RawMessage, encodeHeader, encodeMessage } from './wire/message.js';
 import { encodePayloadChain } from './wire/payloads.js';
-import { VendorId, nameVendorId } from './wire/vendor-ids.js';
+import { nameVendorId } from './wire/vendor-ids.js';
 import { UnprovenAnswers } from './unproven-answers.js';
 
-export interface Phase1Result {
-  sa: IkeSa;
-  chosen: Phase1Proposal;
-  lifetimeSeconds: number;
-  nat: NatState & { mode: 'rfc3947' | 'draft'; forced: boolean };
-  peerVendorIds: string[];
-  peerId: string;
-  dpdSupported: boolean;
+export type { Phase1Deps, Phase1Result };
+
+export function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
+  return deps.profile.exchange === 'main' ? runMainMode(deps) : runAggressiveMode(deps);
 }
 
-export interface Phase1Deps {
-  profile: Profile;
-  channel: IkeChannel;
-  messenger: Messenger;
-  log: Logger;
-  /** asked for by the caller, awaited once message 1 is built (reading it overlaps that) */
-  groupPsk: Promise<Secret>;
-  /** throws once the connection is being cancelled (a prompt for the key may take long) */
-  checkAborted(): void;
-  gatewayAddress: string;
-  /** false when re-authenticating: the current SAs must survive (see message3Payloads) */
-  initialContact: boolean;
-  onStep(step: 'am1-sent' | 'am2-received' | 'am3-sent'): void;
-}
-
-/** RFC 2407 4.6.2: the identity we send in aggressive mode. */
-function ourIdentity(profile: Profile): { idType: number; data: Buffer } {
-  switch (profile.idType) {
-    case 'fqdn':
-      return { idType: IdType.Fqdn, data: Buffer.from(profile.group) };
-    case 'user-fqdn':
-      return { idType: IdType.UserFqdn, data: Buffer.from(profile.group) };
-    case 'ipv4':
-      return { idType: IdType.Ipv4Addr, data: Buffer.from(profile.group.split('.').map(Number)) };
-    default:
-      return { idType: IdType.KeyId, data: Buffer.from(profile.group) };
-  }
-}
-
-const OUR_VENDOR_IDS = [
-  VendorId.xauth,
-  VendorId.ciscoUnity,
-  VendorId.dpd,
-  VendorId.natTRfc3947,
-  VendorId.natTDraft03,
-  VendorId.natTDraft02n,
-  VendorId.natTDraft02,
-];
-
-function describeId(id: { idType: number; data: Buffer }): string {
-  if (id.idType === IdType.Ipv4Addr && id.data.length === 4) return [...id.data].join('.');
-  return id.data.toString('utf8');
-}
-
-export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
+async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
   const { profile, messenger, log } = deps;
   const offers = groupOffers(offeredIkeProposals(profile));
   const authMethod = phase1AuthMethodId(profile.authMethod);
@@ -139,11 +93,7 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
           idRBody: m2.idBody,
         });
       } catch (error) {
-        const malformed =
-          error instanceof EngineError ||
-          error instanceof DecodeError ||
-          error instanceof CryptoError;
-        throw malformed ? unproven.drop(toEngineError(error)) : error;
+        throw unproven.dropUnusable(error);
       }
       if (!hashRVerifies(ike.expectedHashR, m2.hashR)) {
         mismatched = { message, hashLength: ike.hashI.length };
@@ -205,11 +155,7 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
     log.info('phase1', `the gateway proved the group key; chose ${m2.chosen.text}`);
 
     const peerVendorIds = m2.vendorIds.map(nameVendorId);
-    const natMode = peerVendorIds.includes('natTRfc3947')
-      ? 'rfc3947'
-      : peerVendorIds.some((v) => v.startsWith('natTDraft'))
-        ? 'draft'
-        : undefined;
+    const natMode = natTModeOf(peerVendorIds);
     const cookies = { initiator: initiatorCookie, responder: m2.responderCookie };
     const endpoints = {
       localAddress: deps.channel.localAddress,
@@ -217,35 +163,20 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
       gatewayAddress: deps.gatewayAddress,
       gatewayPort: profile.gatewayPort,
     };
-    const detected = natMode ? detectNat(m2.chosen.hash, cookies, m2.natD, endpoints) : undefined;
-    const forced = profile.natTraversal === 'force';
-    if (
-      !natMode ||
-      profile.natTraversal === 'disabled' ||
-      (!forced && !detected?.localBehindNat && !detected?.peerBehindNat)
-    ) {
-      throw new EngineError(
-        'config-invalid',
-        !natMode
-          ? 'the gateway does not support NAT traversal, and this client carries ESP only inside UDP (RFC 3948)'
-          : 'no NAT between us and the gateway and NAT-T is not forced: this client carries ESP only inside UDP, so set NAT traversal to "force"',
-      );
-    }
-    log.info(
-      'phase1',
-      `NAT-T (${natMode}): we are ${detected?.localBehindNat ? '' : 'not '}behind a NAT, the gateway is ${detected?.peerBehindNat ? '' : 'not '}behind one${forced ? '; UDP encapsulation forced' : ''}`,
+    const nat = decideNatTraversal(
+      profile.natTraversal,
+      natMode,
+      natMode ? detectNat(m2.chosen.hash, cookies, m2.natD, endpoints) : undefined,
     );
+    log.info('phase1', describeNatTraversal(nat));
     messenger.floatToNatt();
-    const natD = message3NatD(m2.chosen.hash, cookies, endpoints, forced);
+    const natD = message3NatD(m2.chosen.hash, cookies, endpoints, nat.forced);
     const chain = encodePayloadChain(
       message3Payloads(
         hashI,
         initiatorCookie,
         m2.responderCookie,
-        {
-          payloadType: natMode === 'rfc3947' ? PayloadType.NatD : PayloadType.NatDDraft,
-          hashes: natD,
-        },
+        natDPayloads(nat.mode, natD),
         deps.initialContact,
       ),
     );
@@ -267,12 +198,7 @@ export async function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
       sa,
       chosen: m2.chosen,
       lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
-      nat: {
-        mode: natMode,
-        forced,
-        localBehindNat: detected?.localBehindNat ?? false,
-        peerBehindNat: detected?.peerBehindNat ?? false,
-      },
+      nat,
       peerVendorIds,
       peerId: describeId(m2.id),
       dpdSupported: peerVendorIds.includes('dpd'),

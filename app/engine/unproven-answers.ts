@@ -6,7 +6,10 @@
 // this, and so does someone on the path forging answers).
 import type { ErrorCode } from '../shared/events.js';
 import { EngineError } from './api.js';
+import { CryptoError } from './crypto/index.js';
+import { toEngineError } from './engine-errors.js';
 import { UnauthenticatedError } from './unauthenticated.js';
+import { DecodeError } from './wire/codec.js';
 
 /** A wrong key is the likeliest story when the gateway spoke; a damaged message says least. */
 const WEIGHT: Partial<Record<ErrorCode, number>> = {
@@ -24,6 +27,14 @@ export class UnprovenAnswers {
     this.count++;
     if (!this.claim || weight(claim) >= weight(this.claim)) this.claim = claim;
     return new UnauthenticatedError(claim.message);
+  }
+
+  /** An answer that could not be read or used (malformed, a value outside the group, a claim
+   * of its own) is dropped like any other; anything else is a bug and passes through. */
+  dropUnusable(error: unknown): unknown {
+    const unusable =
+      error instanceof EngineError || error instanceof DecodeError || error instanceof CryptoError;
+    return unusable ? this.drop(toEngineError(error)) : error;
   }
 
   /** After the retransmission budget: the strongest claim, unauthenticated; undefined when no

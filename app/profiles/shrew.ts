@@ -158,7 +158,8 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
     problems.push({ field: 'ident-client-data', message: 'missing: expected the group name' });
 
   const exchange = read('phase1-exchange') ?? 'aggressive';
-  if (exchange !== 'aggressive') unsupported('phase1-exchange', `"${exchange}" mode`);
+  if (exchange === 'aggressive' || exchange === 'main') set('exchange', exchange);
+  else unsupported('phase1-exchange', `"${exchange}" mode`);
   const ike = ikeProposals(read, number, problems);
   if (ike) {
     set('ikeProposals', ike.proposals);

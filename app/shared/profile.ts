@@ -1,6 +1,7 @@
 // A connection profile: what a user or an IT admin configures. Validated at every boundary
 // (CLI flags, profile files, the renderer's IPC); secrets are never part of it.
 import { z } from 'zod';
+import { DH_GROUP_NAMES } from './algorithms.js';
 
 const cidr = z
   .string()
@@ -10,7 +11,9 @@ const cidr = z
 export const IkeProposalString = z
   .string()
   .regex(
-    /^(aes(128|192|256)|3des)-(md5|sha1|sha256|sha384|sha512)-(modp(1024|1536|2048|3072|4096)|ecp(256|384))$/,
+    new RegExp(
+      `^(aes(128|192|256)|3des)-(md5|sha1|sha256|sha384|sha512)-(${DH_GROUP_NAMES.join('|')})$`,
+    ),
     'IKE proposal must look like aes256-sha256-modp2048',
   );
 export const EspProposalString = z
@@ -57,6 +60,9 @@ const ProfileSettingsSchema = z.object({
   username: z.string().max(255).optional(),
   idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
   authMethod: z.enum(['xauth-psk', 'psk']).default('xauth-psk'),
+  /** phase 1 exchange (RFC 2409 5): aggressive (Cisco-style group PSK) or main (identities
+   * encrypted; FortiGate dial-up, Libreswan xauth-psk) */
+  exchange: z.enum(['aggressive', 'main']).default('aggressive'),
   ikeProposals: z
     .array(IkeProposalString)
     .min(1)
@@ -68,9 +74,8 @@ const ProfileSettingsSchema = z.object({
   natTraversal: z.enum(['force', 'auto', 'disabled']).default('force'),
   dpdDelaySeconds: z.number().int().min(0).max(3600).default(30),
   dpdRetries: z.number().int().min(1).max(20).default(5),
-  pfs: z
-    .enum(['auto', 'off', 'modp1024', 'modp1536', 'modp2048', 'modp3072', 'modp4096'])
-    .default('auto'),
+  /** auto: as the gateway's Mode Config says (on the phase 1 group); else off or a DH group */
+  pfs: z.enum(['auto', 'off', ...DH_GROUP_NAMES]).default('auto'),
   ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),
   ipsecLifetimeSeconds: z.number().int().min(10).max(86400).default(3600),
   ipsecLifetimeKilobytes: z.number().int().min(1024).optional(),

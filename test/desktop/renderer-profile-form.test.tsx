@@ -152,3 +152,36 @@ test('lockdown and legacy algorithms are settings of the profile, kept across an
     await fixture.close();
   }
 });
+
+test('the phase 1 exchange (main mode) is a setting of the profile, kept across an edit', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    const office = await fixture.service.getProfile('Office');
+    assert.equal(office.exchange, 'aggressive');
+    const saved: Profile[] = [];
+    renderWith(
+      store,
+      <ProfileForm profile={office} onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />,
+    );
+    type('Phase 1 exchange', 'main');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save changes' })));
+    await waitFor(() => assert.equal(saved.length, 1));
+    const stored = await fixture.service.getProfile('Office');
+    assert.equal(stored.exchange, 'main');
+    cleanup();
+
+    renderWith(
+      store,
+      <ProfileForm profile={stored} onSaved={(p) => saved.push(p)} onDeleted={() => undefined} />,
+    );
+    assert.equal((screen.getByLabelText('Phase 1 exchange') as HTMLSelectElement).value, 'main');
+    type('Username', 'bob');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save changes' })));
+    await waitFor(() => assert.equal(saved.length, 2));
+    assert.equal((await fixture.service.getProfile('Office')).exchange, 'main');
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});

@@ -7,7 +7,7 @@ import { message3Payloads } from '../../app/engine/exchanges/aggressive-mode.js'
 import { NotifyType, PayloadType } from '../../app/engine/wire/constants.js';
 
 const notifications = (initialContact: boolean) =>
-  message3Payloads(randomBytes(32), randomBytes(8), randomBytes(8), undefined, initialContact)
+  message3Payloads(randomBytes(32), randomBytes(8), randomBytes(8), [], initialContact)
     .filter((p) => p.type === PayloadType.Notification)
     .map((p) => (p.type === PayloadType.Notification ? p.body.notifyType : undefined));
 
@@ -19,13 +19,7 @@ test('a first connect sends INITIAL-CONTACT, a re-authentication does not', () =
 test('message 3 starts with HASH_I either way', () => {
   const hashI = randomBytes(32);
   for (const initialContact of [true, false]) {
-    const [first] = message3Payloads(
-      hashI,
-      randomBytes(8),
-      randomBytes(8),
-      undefined,
-      initialContact,
-    );
+    const [first] = message3Payloads(hashI, randomBytes(8), randomBytes(8), [], initialContact);
     assert.equal(first?.type, PayloadType.Hash);
     assert.ok(first?.type === PayloadType.Hash && first.body.data.equals(hashI));
   }

@@ -16,6 +16,7 @@ import {
 import { useAction, useAppState, useStore } from './hooks.js';
 
 const ADVANCED: FieldName[] = [
+  'exchange',
   'idType',
   'ikeProposals',
   'espProposals',
@@ -40,6 +41,10 @@ const CHOICES: Partial<Record<FieldName, Options>> = {
   authMethod: [
     ['xauth-psk', 'Group key, then username and password (XAuth)'],
     ['psk', 'Group key only'],
+  ],
+  exchange: [
+    ['aggressive', 'Aggressive mode (Cisco-style group key)'],
+    ['main', 'Main mode (identity protected)'],
   ],
   idType: [
     ['key-id', 'Key ID: the group name (Cisco style)'],
@@ -258,7 +263,9 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         <summary>Advanced</summary>
         <fieldset>
           <legend>Phase 1 (IKE)</legend>
-          {(['ikeProposals', 'legacy', 'idType', 'ikeLifetimeSeconds'] as const).map(field)}
+          {(['exchange', 'ikeProposals', 'legacy', 'idType', 'ikeLifetimeSeconds'] as const).map(
+            field,
+          )}
         </fieldset>
         <fieldset>
           <legend>Phase 2 (IPsec)</legend>

@@ -10,6 +10,7 @@ export interface FormValues {
   username: string;
   authMethod: Profile['authMethod'];
   idType: Profile['idType'];
+  exchange: Profile['exchange'];
   ikeProposals: string;
   espProposals: string;
   natTraversal: Profile['natTraversal'];
@@ -42,6 +43,7 @@ export const FIELD_LABELS: Record<FieldName, string> = {
   username: 'Username',
   authMethod: 'Authentication',
   idType: 'Identity type',
+  exchange: 'Phase 1 exchange',
   ikeProposals: 'IKE proposals',
   espProposals: 'ESP proposals',
   natTraversal: 'NAT traversal',
@@ -93,6 +95,7 @@ export function valuesFromProfile(profile?: Profile): FormValues {
     username: p.username ?? '',
     authMethod: p.authMethod,
     idType: p.idType,
+    exchange: p.exchange,
     ikeProposals: p.ikeProposals.join('\n'),
     espProposals: p.espProposals.join('\n'),
     natTraversal: p.natTraversal,
@@ -181,6 +184,7 @@ export function toProfileInput(values: FormValues, base?: Profile): FormResult {
     ...(values.username.trim() ? { username: values.username.trim() } : {}),
     authMethod: values.authMethod,
     idType: values.idType,
+    exchange: values.exchange,
     ...(lists.ikeProposals.length ? { ikeProposals: lists.ikeProposals } : {}),
     ...(lists.espProposals.length ? { espProposals: lists.espProposals } : {}),
     ...(lists.splitTunnelOverride.length ? { splitTunnelOverride: lists.splitTunnelOverride } : {}),
