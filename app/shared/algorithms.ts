@@ -2,18 +2,23 @@
 // when a profile lists them or sets `legacy: true`) and which are weak when negotiated. The
 // engine, the CLI and the renderer all derive their names and warnings from here.
 
-/** Group numbers by proposal keyword: RFC 2409 6.2 (group 2), RFC 3526 2-5 (5, 14, 15, 16),
- * RFC 5903 (19, 20). */
+/** Group numbers by proposal keyword: RFC 2409 6.2 (group 2), RFC 3526 2-7 (5, 14, 15, 16, 17,
+ * 18), RFC 5903 3.1-3.3 (19, 20, 21). */
 export const DH_GROUPS = {
   modp1024: 2,
   modp1536: 5,
   modp2048: 14,
   modp3072: 15,
   modp4096: 16,
+  modp6144: 17,
+  modp8192: 18,
   ecp256: 19,
   ecp384: 20,
+  ecp521: 21,
 } as const;
 export type DhGroupName = keyof typeof DH_GROUPS;
+/** The keywords in declaration order, for schemas and choice lists. */
+export const DH_GROUP_NAMES = Object.keys(DH_GROUPS) as [DhGroupName, ...DhGroupName[]];
 
 /** Human names by group number, for the SA details; group 1 (RFC 2409 6.1) only ever seen. */
 const DH_GROUP_LABELS: Record<number, string> = {
@@ -23,8 +28,11 @@ const DH_GROUP_LABELS: Record<number, string> = {
   14: 'MODP 2048',
   15: 'MODP 3072',
   16: 'MODP 4096',
+  17: 'MODP 6144',
+  18: 'MODP 8192',
   19: 'ECP 256',
   20: 'ECP 384',
+  21: 'ECP 521',
 };
 
 export function dhGroupLabel(group: number): string {

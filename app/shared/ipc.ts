@@ -182,7 +182,7 @@ export type {
   WarningCode,
   WarningEvent,
 } from './events.js';
-export { dhGroupLabel } from './algorithms.js';
+export { DH_GROUPS, DH_GROUP_NAMES, dhGroupLabel } from './algorithms.js';
 export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, ProfileSchema } from './profile.js';
 export type { Profile, ProfileInput } from './profile.js';
 export * from './ipc-schemas.js';

@@ -2,7 +2,7 @@
 // with the service's own schema as you go, every message under the field it is about.
 import { type FormEvent, useMemo, useRef, useState } from 'react';
 import { IpcError } from '../../shared/ipc-client.js';
-import type { Profile } from '../../shared/ipc.js';
+import { DH_GROUPS, DH_GROUP_NAMES, type Profile, dhGroupLabel } from '../../shared/ipc.js';
 import { FormField } from './FormField.js';
 import { ProfileSecrets } from './ProfileSecrets.js';
 import {
@@ -68,11 +68,10 @@ const CHOICES: Partial<Record<FieldName, Options>> = {
   pfs: [
     ['auto', 'As the gateway asks'],
     ['off', 'Off'],
-    ['modp1024', 'Group 2 (MODP 1024)'],
-    ['modp1536', 'Group 5 (MODP 1536)'],
-    ['modp2048', 'Group 14 (MODP 2048)'],
-    ['modp3072', 'Group 15 (MODP 3072)'],
-    ['modp4096', 'Group 16 (MODP 4096)'],
+    ...DH_GROUP_NAMES.map((name): [string, string] => [
+      name,
+      `Group ${dhGroupLabel(DH_GROUPS[name])}`,
+    ]),
   ],
 };
 
