@@ -71,6 +71,11 @@ export const DEFAULT_IKE_PROPOSALS = [
   'aes128-sha1-modp1024',
   '3des-sha1-modp1024',
   '3des-md5-modp1024',
+  // RFC 3526 5-6 and RFC 5903 3.3, last: a main-mode offer that also holds a smaller group
+  // still gets the one it got before
+  'aes256-sha512-modp6144',
+  'aes256-sha512-modp8192',
+  'aes256-sha384-ecp521',
 ];
 
 export const DEFAULT_ESP_PROPOSALS = [
@@ -89,6 +94,9 @@ export const DEFAULT_ESP_PROPOSALS = [
   'aes128-sha1-modp1024',
   '3des-sha1-modp1024',
   '3des-md5-modp1024',
+  'aes256-sha256-modp6144',
+  'aes256-sha256-modp8192',
+  'aes256-sha256-ecp521',
 ];
 
 export const LAB_DEFAULTS: ResolvedLabOptions = {

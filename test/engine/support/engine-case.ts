@@ -8,7 +8,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CredentialProvider, VpnConnection } from '../../../app/engine/api.js';
 import { connect } from '../../../app/engine/index.js';
 import { type EngineEvent, EngineEventSchema, type ErrorCode } from '../../../app/shared/events.js';
-import { ProfileSchema } from '../../../app/shared/profile.js';
+import { type ProfileInput, ProfileSchema } from '../../../app/shared/profile.js';
 import { Secret } from '../../../app/shared/secret.js';
 import { FakeGateway } from './fake-gateway.js';
 import type { ResponderOptions } from './fake-responder.js';
@@ -31,6 +31,8 @@ export interface EngineCaseOptions {
   /** several phase 1 proposals (one offer per DH group), instead of ikeProposal */
   ikeProposals?: string[];
   espProposal: string;
+  /** more profile settings (pfs, natTraversal, ...) */
+  profile?: Partial<ProfileInput>;
   responder?: Partial<ResponderOptions>;
   phases?: readonly AfterConnectPhase[];
   /** real time to stay connected after the phases (to see SAs retired after their grace) */
@@ -136,6 +138,7 @@ export async function runEngineCase(options: EngineCaseOptions): Promise<EngineC
       username: FAKE_USER,
       ikeProposals: options.ikeProposals ?? [options.ikeProposal],
       espProposals: [options.espProposal],
+      ...options.profile,
     }),
     credentials,
     dataPlane: gateway,
