@@ -90,6 +90,13 @@ test('default swanctl.conf: Cisco-style aggressive PSK + XAuth with a Unity spli
   );
 });
 
+test('exchange main: the same connection with aggressive = no, the group still its key ID', () => {
+  const lines = settings(swanctlConf(resolveLabOptions({ exchange: 'main' })));
+  assert.ok(lines.includes('aggressive = no'));
+  assert.ok(!lines.includes('aggressive = yes'));
+  assert.ok(lines.includes('id = "keyid:labgroup"'));
+});
+
 test('full tunnel, lifetimes, Unity flags and several users', () => {
   const conf = swanctlConf(
     resolveLabOptions({

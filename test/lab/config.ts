@@ -133,7 +133,7 @@ export function swanctlConf(options: ResolvedLabOptions): string {
 connections {
   ${LAB_CONNECTION} {
     version = 1
-    aggressive = yes
+    aggressive = ${options.exchange === 'aggressive' ? 'yes' : 'no'}
     local_addrs = ${LAB_ADDRESSES.gateway}
     proposals = ${options.ikeProposals.join(', ')}
     pools = ${LAB_POOL}

@@ -7,6 +7,9 @@ export interface LabUser {
 }
 
 export interface LabOptions {
+  /** Phase 1 exchange the connection takes (RFC 2409 5): aggressive (Cisco-style, default) or
+   * main; the client's group name stays its ID_KEY_ID either way. */
+  exchange?: 'aggressive' | 'main';
   /** Phase 1 proposals in swanctl syntax ('aes256-sha256-modp2048'); the gateway prefers them in order. */
   ikeProposals?: string[];
   /** Quick Mode proposals in swanctl syntax ('aes256gcm16', 'aes128-sha1-modp2048' = with PFS). */
@@ -100,6 +103,7 @@ export const DEFAULT_ESP_PROPOSALS = [
 ];
 
 export const LAB_DEFAULTS: ResolvedLabOptions = {
+  exchange: 'aggressive',
   ikeProposals: DEFAULT_IKE_PROPOSALS,
   espProposals: DEFAULT_ESP_PROPOSALS,
   group: 'labgroup',

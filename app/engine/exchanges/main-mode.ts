@@ -96,7 +96,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     request: m1,
     what: 'main mode message 1',
     onSent: () => deps.onStep('am1-sent'),
-    refusal: (type) => notifyError(type, 'phase1', false),
+    refusal: earlyRefusal,
     read: (message) => {
       const payloads = cleartext(message);
       return {
@@ -134,7 +134,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     request: m3,
     responderCookie,
     what: 'main mode message 3',
-    refusal: (type) => notifyError(type, 'phase1', false),
+    refusal: earlyRefusal,
     read: (message) => {
       const payloads = cleartext(message);
       const keR = requirePayload(payloads, PayloadType.KeyExchange, 'main mode message 4').body;
@@ -235,11 +235,26 @@ function cleartext(message: RawMessage): ReceivedPayload[] {
   return decodePayloadChain(message.header.firstPayload, message.body).payloads;
 }
 
-/** A cleartext refusal of our identity (message 5): proves nothing, says what went wrong. */
-function identityRefusal(type: number): EngineError {
+/** A refusal of our identity (message 5) proves nothing, but says what went wrong. strongSwan,
+ * when its key is another, cannot read our message 5 and answers with an informational message
+ * encrypted with its keys, which ours cannot read either. */
+function identityRefusal(type: number | undefined): EngineError {
+  if (type === undefined)
+    return new EngineError(
+      'group-psk-rejected',
+      'the gateway answered our identity with a message our keys cannot read: the group pre-shared key is probably wrong',
+      { authenticated: false },
+    );
   return type === NotifyType.InvalidIdInformation
     ? notifyError(type, 'phase1', false)
     : notifyError(NotifyType.AuthenticationFailed, 'after-phase1', false);
+}
+
+/** Before message 5 there are no keys: an encrypted notification is someone else's. */
+function earlyRefusal(type: number | undefined): EngineError {
+  return type === undefined
+    ? new EngineError('malformed-response', 'an encrypted notification before keys exist')
+    : notifyError(type, 'phase1', false);
 }
 
 interface Step<T> {
@@ -248,8 +263,8 @@ interface Step<T> {
   responderCookie?: Buffer;
   what: string;
   onSent?: () => void;
-  /** what a cleartext notification claims */
-  refusal: (notifyType: number) => EngineError;
+  /** what a cleartext notification claims (undefined: an encrypted one we cannot read) */
+  refusal: (notifyType: number | undefined) => EngineError;
   /** what no answer at all means, when more than "unreachable" */
   silence?: () => EngineError;
   /** the answer's content; throws when the answer is unusable */
@@ -269,13 +284,11 @@ async function step<T>(deps: Phase1Deps, s: Step<T>): Promise<T> {
         m.header.exchangeType === ExchangeType.Informational) &&
       (!s.responderCookie || m.header.responderCookie.equals(s.responderCookie)),
     (message) => {
-      const notification = notificationOf(message);
-      if (notification) {
-        const refusal = s.refusal(notification.notifyType);
+      if (message.header.exchangeType === ExchangeType.Informational) {
+        const refusal = s.refusal(notificationOf(message)?.notifyType);
         if (refusal.code === 'no-proposal-chosen') throw refusal;
         throw unproven.drop(refusal);
       }
-      if (message.header.exchangeType !== ExchangeType.IdentityProtection) return undefined;
       try {
         return s.read(message);
       } catch (error) {
