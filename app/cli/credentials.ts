@@ -4,6 +4,7 @@ import type { CredentialProvider, XauthRequest, XauthResponse } from '../engine/
 import type { SecretKind } from '../shared/ipc-schemas.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
+import { printable } from './printable.js';
 import { promptHidden, promptLine, secretFromFile } from './secrets.js';
 
 export interface CliCredentialSources {
@@ -38,7 +39,7 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
           : savedOrAsked(sources.savedFor, 'group-psk', 'Group pre-shared key: '),
       ),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
-      if (request.message) process.stderr.write(`Gateway says: ${request.message}\n`);
+      if (request.message) process.stderr.write(`Gateway says: ${printable(request.message)}\n`);
       const response: XauthResponse = {};
       const firstRound = request.round === 1;
       for (const field of request.fields) {

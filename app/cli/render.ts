@@ -2,11 +2,12 @@
 import type { DiagnosisEvent, EngineEvent, LogLevel } from '../shared/events.js';
 import { diagnosisText } from '../shared/ipc-diagnosis-text.js';
 import { logLevels } from '../shared/events.js';
+import { printable, terminalSafeJson } from './printable.js';
 
 export type Renderer = (event: EngineEvent) => void;
 
 export function jsonRenderer(write: (line: string) => void): Renderer {
-  return (event) => write(`${JSON.stringify(event)}\n`);
+  return (event) => write(`${terminalSafeJson(event)}\n`);
 }
 
 const STATE_TEXT: Partial<Record<string, string>> = {
@@ -24,7 +25,9 @@ const STATE_TEXT: Partial<Record<string, string>> = {
   disconnected: 'disconnected',
 };
 
-export function humanRenderer(write: (line: string) => void, level: LogLevel): Renderer {
+/** Every line is made printable: the events quote text the gateway chose. */
+export function humanRenderer(writeRaw: (line: string) => void, level: LogLevel): Renderer {
+  const write = (line: string) => writeRaw(printable(line));
   const threshold = logLevels.indexOf(level);
   return (event) => {
     switch (event.type) {
@@ -76,9 +79,11 @@ export function failureLine(
   diagnosis: DiagnosisEvent | undefined,
   error: { code: string; message: string },
 ): string {
-  return diagnosis
-    ? `roadwarrior: ${diagnosis.code}: ${diagnosis.cause}\n`
-    : `roadwarrior: ${error.code}: ${error.message}\n`;
+  return printable(
+    diagnosis
+      ? `roadwarrior: ${diagnosis.code}: ${diagnosis.cause}\n`
+      : `roadwarrior: ${error.code}: ${error.message}\n`,
+  );
 }
 
 /** Follows the connection's one current diagnosis (a cleared one is gone). */
