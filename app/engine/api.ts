@@ -45,6 +45,39 @@ export interface ConnectOptions {
   skipNetworkConfig?: boolean;
   /** retransmission of our requests (default: first after 0.5 s, doubling, 6 sends) */
   timing?: { initialMs: number; tries: number };
+  /** each IKE message as cleartext with its secrets redacted, for a support bundle's pcap */
+  ikeCapture?: (message: CapturedIkeMessage) => void;
+}
+
+/** Where the IKE datagrams of a connection go: our ports and the gateway's, on 500 and 4500. */
+export interface IkeEndpoints {
+  localAddress: string;
+  localPort: number;
+  localNattPort: number;
+  gatewayAddress: string;
+  gatewayPort: number;
+  gatewayNattPort: number;
+}
+
+export interface UdpEndpoint {
+  address: string;
+  port: number;
+}
+
+/** One IKE datagram as the capture tap shows it: cleartext ISAKMP (the encryption flag cleared,
+ * the payloads decrypted) with the XAuth password, passcode and next PIN, key exchange data,
+ * HASH and SIG data zero-filled in place. */
+export interface CapturedIkeMessage {
+  /** ms since the epoch */
+  at: number;
+  direction: 'sent' | 'received';
+  source: UdpEndpoint;
+  destination: UdpEndpoint;
+  /** the UDP payload as on the wire: behind the non-ESP marker on the NAT-T port */
+  udpPayload: Buffer;
+  /** false for a message sealed before the tap could see its plaintext (phase 1's last
+   * messages): it is shown encrypted, as it went */
+  decrypted: boolean;
 }
 
 export interface VpnConnection {

@@ -7,7 +7,7 @@ import type { DataPlaneEvent, IkeChannel } from '../shared/dataplane-port.js';
 import type { ConnectionState, EngineEvent, Phase } from '../shared/events.js';
 import type { ModeConfigResult } from '../shared/network-setup.js';
 import { formatNet } from '../shared/net.js';
-import { type ConnectOptions, EngineError, type VpnConnection } from './api.js';
+import { type ConnectOptions, EngineError, type IkeEndpoints, type VpnConnection } from './api.js';
 import { type ChildSa, ChildSas } from './child-sas.js';
 import { portErrorCode, toEngineError } from './engine-errors.js';
 import { EventHub } from './event-hub.js';
@@ -18,6 +18,7 @@ import {
   diagnosisContext,
   unreachableDetail,
 } from './diagnosis/index.js';
+import { IkeCapture } from './capture/ike-capture.js';
 import { DeadPeerDetector } from './exchanges/dpd.js';
 import {
   deleteEspSa,
@@ -74,9 +75,14 @@ export class Connection implements VpnConnection {
   private readonly childSas: ChildSas;
   private gatewayAddress = '';
   private ending = false;
+  /** the support bundle's cleartext tap, when the caller asked for one */
+  private readonly capture: IkeCapture | undefined;
 
   constructor(private readonly options: ConnectOptions) {
     this.diagnoser = new Diagnoser(diagnosisContext(options), (event) => this.hub.emit(event));
+    this.capture = options.ikeCapture
+      ? new IkeCapture(options.ikeCapture, () => this.ikeEndpoints())
+      : undefined;
     this.log = new Logger(
       (level, phase, message) => this.emit({ type: 'log', at: eventTime(), level, phase, message }),
       options.logLevel ?? 'info',
@@ -145,6 +151,7 @@ export class Connection implements VpnConnection {
           ...(profile.lockdown ? { lockdown: { tunName: profile.tunName } } : {}),
         }),
         (fact) => this.diagnoser.observe(fact),
+        (packet, direction, leg) => this.capture?.datagram(packet, direction, leg),
       );
       this.channel = channel;
       channel.onEvent((event) => this.onDataPlaneEvent(event));
@@ -189,7 +196,7 @@ export class Connection implements VpnConnection {
     const groupPsk = this.options.credentials.groupPsk();
     // runPhase1 awaits it after building message 1; a failure before that leaves it unawaited
     groupPsk.catch(() => undefined);
-    const phase1 = await runPhase1({
+    const negotiated = await runPhase1({
       profile,
       channel: this.channel as IkeChannel,
       messenger,
@@ -202,6 +209,10 @@ export class Connection implements VpnConnection {
         if (initialContact) this.setState(step);
       },
     });
+    // from here on the capture sees each message's plaintext as the IKE SA seals or opens it
+    const phase1 = this.capture
+      ? { ...negotiated, sa: this.capture.tapIkeSa(negotiated.sa) }
+      : negotiated;
     this.phase1 = phase1;
     this.emit(ikeSaEvent(phase1, profile, (this.channel as IkeChannel).localNattPort));
     this.emit(groupKeyWarning(profile));
@@ -474,6 +485,19 @@ export class Connection implements VpnConnection {
         this.childSas.onRekeyNeeded(event.saId, event.reason);
         break;
     }
+  }
+
+  private ikeEndpoints(): IkeEndpoints {
+    const channel = this.channel as IkeChannel;
+    const { profile } = this.options;
+    return {
+      localAddress: channel.localAddress,
+      localPort: channel.localPort,
+      localNattPort: channel.localNattPort,
+      gatewayAddress: this.gatewayAddress,
+      gatewayPort: profile.gatewayPort,
+      gatewayNattPort: profile.gatewayNattPort,
+    };
   }
 
   private requirePhase1(): Phase1Result {

@@ -3,10 +3,12 @@ import type { ConnectOptions, VpnConnection } from './api.js';
 import { Connection } from './connection.js';
 
 export type {
+  CapturedIkeMessage,
   ConnectOptions,
   CredentialProvider,
   VpnConnection,
   XauthRequest,
+  UdpEndpoint,
   XauthResponse,
 } from './api.js';
 export { EngineError } from './api.js';

@@ -90,7 +90,14 @@ function unprotectedNotifyType(message: RawMessage): number | undefined {
   }
 }
 
-/** The same channel, reporting each IKE datagram to `observe` on its way. */
+/** Each datagram itself, for the support bundle's capture (capture/ike-capture.ts). */
+export type DatagramObserver = (
+  packet: Buffer,
+  direction: IkeFact['direction'],
+  leg: IkeLeg,
+) => void;
+
+/** The same channel, reporting each IKE datagram to `observe` (and `datagram`) on its way. */
 export class TappedIkeChannel implements IkeChannel {
   private readonly sent = new RepeatCounter();
   private readonly received = new RepeatCounter();
@@ -98,6 +105,7 @@ export class TappedIkeChannel implements IkeChannel {
   constructor(
     private readonly inner: IkeChannel,
     private readonly observe: (fact: IkeFact) => void,
+    private readonly datagram: DatagramObserver = () => undefined,
   ) {}
 
   get localAddress(): string {
@@ -112,12 +120,14 @@ export class TappedIkeChannel implements IkeChannel {
 
   send(packet: Buffer, leg: IkeLeg): void {
     this.inner.send(packet, leg);
+    this.datagram(packet, 'sent', leg);
     const fact = summarize(packet, 'sent', leg, this.sent);
     if (fact) this.observe(fact);
   }
 
   onPacket(listener: (packet: Buffer, leg: IkeLeg) => void): void {
     this.inner.onPacket((packet, leg) => {
+      this.datagram(packet, 'received', leg);
       const fact = summarize(packet, 'received', leg, this.received);
       if (fact) this.observe(fact);
       listener(packet, leg);
