@@ -32,6 +32,10 @@ export const SUBCOMMANDS: Record<string, SubcommandEntry> = {
     summary: 'the running tunnels of this user: SAs, lifetimes, counters, drops, diagnosis',
     load: async () => (await import('./status-command.js')).STATUS,
   },
+  'support-bundle': {
+    summary: 'one archive for the help desk: logs, profiles, SAs, diagnosis, decrypted IKE pcap',
+    load: async () => (await import('./support-bundle-command.js')).SUPPORT_BUNDLE,
+  },
   ui: {
     summary: 'the desktop UI, served to a browser on 127.0.0.1 with a random access token',
     load: async () => (await import('./ui-command.js')).UI,

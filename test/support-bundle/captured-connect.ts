@@ -94,6 +94,8 @@ export async function capturedConnect(
         },
         dataPlane: gateway,
         skipNetworkConfig: true,
+        // the most the log says: still no secret
+        logLevel: 'trace',
         timing: { initialMs: 50, tries: 4 },
         ikeCapture: (message) => {
           messages.push(message);
