@@ -170,7 +170,14 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
     );
     log.info('phase1', describeNatTraversal(nat));
     messenger.floatToNatt();
-    const natD = message3NatD(m2.chosen.hash, cookies, endpoints, nat.forced);
+    // RFC 3947 3.2: the hashes are of this packet's addresses, and message 3 leaves from the
+    // NAT-T ports (hashing the port-500 pair made strongSwan see a NAT where there was none)
+    const floated = {
+      ...endpoints,
+      localPort: deps.channel.localNattPort,
+      gatewayPort: profile.gatewayNattPort,
+    };
+    const natD = message3NatD(m2.chosen.hash, cookies, floated, nat.forced);
     const chain = encodePayloadChain(
       message3Payloads(
         hashI,
