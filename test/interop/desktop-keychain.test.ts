@@ -390,9 +390,9 @@ describe('the keychain in the desktop UI against strongSwan', { skip: skip !== u
       await openSettings();
       await saveSecret('XAuth password', STALE_PASSWORD);
       await clickConnect();
-      const failure = page.getByTestId('failure');
-      await failure.waitFor({ timeout: TIMEOUT });
-      assert.match((await failure.textContent()) ?? '', /Username or password rejected/);
+      const diagnosis = page.getByTestId('diagnosis');
+      await diagnosis.waitFor({ timeout: TIMEOUT });
+      assert.equal(await diagnosis.getAttribute('data-code'), 'xauth-rejected');
       const rejected = await expectNotice(
         'saved-password-rejected',
         /rejected the password saved for "Lab", so it was removed from the keychain/,
@@ -429,9 +429,9 @@ describe('the keychain in the desktop UI against strongSwan', { skip: skip !== u
       };
       await clickConnect();
       await answerGroupKey(MISTYPED_GROUP_KEY);
-      const failure = page.getByTestId('failure');
-      await failure.waitFor({ timeout: TIMEOUT });
-      assert.match((await failure.textContent()) ?? '', /Group name or group key rejected/);
+      const diagnosis = page.getByTestId('diagnosis');
+      await diagnosis.waitFor({ timeout: TIMEOUT });
+      assert.equal(await diagnosis.getAttribute('data-code'), 'group-psk-wrong');
       await scenario.screenshot('group-key-rejected');
       assert.equal(await storedSecret('group-psk'), undefined, 'the mistyped key was not saved');
 

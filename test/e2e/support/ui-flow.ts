@@ -224,11 +224,13 @@ export async function expectWrongPasswordExplained(
   scenario: FlowScenario,
 ): Promise<void> {
   await connect(page, scenario, scenario.secrets.wrongPassword);
-  const failure = page.getByTestId('failure');
-  await failure.waitFor({ timeout: TIMEOUT });
-  const text = (await failure.textContent()) ?? '';
-  assert.match(text, /Username or password rejected/);
-  assert.match(text, /Check your username and password/);
+  // a failure the engine diagnosed shows as its diagnosis: cause, evidence, what to try
+  const diagnosis = page.getByTestId('diagnosis');
+  await diagnosis.waitFor({ timeout: TIMEOUT });
+  assert.equal(await diagnosis.getAttribute('data-code'), 'xauth-rejected');
+  const text = (await diagnosis.textContent()) ?? '';
+  assert.match(text, /rejected the username or password/);
+  assert.match(text, /What to try: Check the username and password/);
   assert.match(text, /code xauth-rejected/);
   await expectNoStackTrace(page);
   assert.equal(await page.locator('[data-step="xauth"]').getAttribute('data-status'), 'failed');
