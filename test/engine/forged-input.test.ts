@@ -27,22 +27,7 @@ import {
   type ResponderTools,
   type Tamper,
 } from './support/fake-responder.js';
-
-/** Forged datagrams for one step, sent once, before the gateway's own message (which
- * `replace` leaves out). */
-function inject(
-  step: ResponderStep,
-  forge: (message: Buffer, tools: ResponderTools) => Buffer[],
-  replace = false,
-): Tamper {
-  let done = false;
-  return (current, message, tools) => {
-    if (current !== step || done) return [{ packet: message }];
-    done = true;
-    const forged = forge(message, tools).map((packet) => ({ packet }));
-    return replace ? forged : [...forged, { packet: message }];
-  };
-}
+import { inject } from './support/inject.js';
 
 /** The message as it would arrive with one bit flipped in its first cipher block (or, in
  * clear, in its last payload): damaged on the way, or forged without the keys. */

@@ -12,7 +12,9 @@ import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
 import type { EspDirectionKeys, EspEncryption, EspIntegrity } from '../../../app/shared/esp-sa.js';
 import { ipv4ToInt } from '../../../app/shared/net.js';
 import {
+  type HashName,
   type IkeCipher,
+  type Phase1AuthMaterial,
   createKeyExchange,
   createPrf,
   derivePskPhase1Keys,
@@ -71,17 +73,21 @@ import {
 import {
   type RawMessage,
   decodeHeader,
+  encodeHeader,
   encodeMessage,
   findPayload,
   findPayloads,
   requirePayload,
 } from '../../../app/engine/wire/message.js';
 import {
+  type IdBody,
   type OutgoingPayload,
+  type ReceivedPayload,
   type SaBody,
   type TransformBody,
   decodePayloadChain,
   encodePayloadBody,
+  encodePayloadChain,
 } from '../../../app/engine/wire/payloads.js';
 import { VendorId } from '../../../app/engine/wire/vendor-ids.js';
 import type { FakeChannel } from '../../helper/support/fake-data-plane.js';
@@ -104,7 +110,11 @@ export const AFTER_CONNECT_STEPS = [
   'gateway-delete',
 ] as const;
 export const RESPONDER_STEPS = [...HANDSHAKE_STEPS, ...AFTER_CONNECT_STEPS] as const;
-export type ResponderStep = (typeof RESPONDER_STEPS)[number];
+/** With a main-mode profile, phase 1 is these three messages instead of 'am2' (RFC 2409 5). */
+export const MAIN_MODE_STEPS = ['mm2', 'mm4', 'mm6'] as const;
+export type ResponderStep = (typeof RESPONDER_STEPS)[number] | (typeof MAIN_MODE_STEPS)[number];
+/** Steps sent before the IKE SA has keys: nothing to seal with. */
+const CLEARTEXT_STEPS: readonly ResponderStep[] = ['am2', 'mm2', 'mm4'];
 
 export interface ResponderTools {
   /** every datagram the responder built so far, correct and in order (for replays) */
@@ -181,6 +191,46 @@ export interface ResponderEspSa {
 }
 
 const GATEWAY_ID_PORT = 500;
+
+const GATEWAY_VENDOR_IDS = [
+  VendorId.xauth,
+  VendorId.ciscoUnity,
+  VendorId.dpd,
+  VendorId.natTRfc3947,
+].map((data): OutgoingPayload => ({ type: PayloadType.VendorId, body: { data } }));
+
+/** The phase 1 transform the gateway takes: the first one offered. */
+interface Choice {
+  transform: TransformBody;
+  cipher: IkeCipher;
+  hash: HashName;
+  group: number;
+}
+
+function choose(offer: SaBody): Choice {
+  const transform = offer.proposals[0]?.transforms[0];
+  if (!transform) throw new Error('message 1 offers no transform');
+  const attributes = transform.attributes;
+  const cipher: IkeCipher =
+    numberOf(attributes, Phase1Attr.EncryptionAlgorithm) === Phase1Encryption.AesCbc
+      ? { name: 'aes', keyBits: numberOf(attributes, Phase1Attr.KeyLength) ?? 128 }
+      : { name: '3des', keyBits: 192 };
+  const hash = hashNameOf(numberOf(attributes, Phase1Attr.HashAlgorithm) ?? -1);
+  if (!hash) throw new Error('message 1 offers an unknown hash');
+  return {
+    transform,
+    cipher,
+    hash,
+    group: numberOf(attributes, Phase1Attr.GroupDescription) ?? -1,
+  };
+}
+
+/** Main mode between its messages: the transform and offer, then the keys' HASH material. */
+interface MainModeState {
+  choice: Choice;
+  saIBody: Buffer;
+  auth?: Phase1AuthMaterial;
+}
 
 // RFC 2407 4.4.4 / 4.5 values back to the names of app/shared/esp-sa.ts.
 const ESP_ENCRYPTION: Record<number, EspEncryption> = {
@@ -267,6 +317,9 @@ export class FakeResponder {
   private sa: ResponderIkeSa | undefined;
   /** HASH_I we expect in message 3 */
   private expectedHashI: Buffer = Buffer.alloc(0);
+  private mainMode: MainModeState | undefined;
+  /** the identity the engine sent in main mode message 5 */
+  mainModeId: IdBody | undefined;
   private leg: IkeLeg = 'ike';
   private xauthRequestId = 0;
   private xauthStatusId = 0;
@@ -313,10 +366,19 @@ export class FakeResponder {
     const { exchangeType, flags } = message.header;
     const encrypted = (flags & HeaderFlag.Encryption) !== 0;
     // a new IKE SA: the first one, or a re-authentication
+    const fresh = message.header.responderCookie.equals(Buffer.alloc(8));
     if (exchangeType === ExchangeType.Aggressive && !encrypted) {
-      if (message.header.responderCookie.equals(Buffer.alloc(8))) this.aggressive1(message);
+      if (fresh) this.aggressive1(message);
       return;
     }
+    if (exchangeType === ExchangeType.IdentityProtection && fresh) return this.main1(message);
+    // main mode message 3 comes before the new IKE SA has keys
+    if (
+      exchangeType === ExchangeType.IdentityProtection &&
+      !encrypted &&
+      message.header.responderCookie.equals(this.responderCookie)
+    )
+      return this.main3(message);
     const previous = this.previous;
     if (
       previous &&
@@ -328,6 +390,7 @@ export class FakeResponder {
       throw new Error(`unexpected exchange ${exchangeType} (flags ${flags})`);
     }
     if (exchangeType === ExchangeType.Aggressive) return this.aggressive3(message, leg);
+    if (exchangeType === ExchangeType.IdentityProtection) return this.main5(message, leg);
     if (exchangeType === ExchangeType.Transaction) return this.transaction(message);
     if (exchangeType === ExchangeType.QuickMode) return this.quickModeMessage(message);
     if (exchangeType === ExchangeType.Informational) return this.informational(message, this.sa);
@@ -336,69 +399,18 @@ export class FakeResponder {
 
   /** RFC 2409 5.4 message 1 in, message 2 out. */
   private aggressive1(message: RawMessage): void {
-    if (this.sa) {
-      this.previous = { sa: this.sa, responderCookie: this.responderCookie };
-      this.responderCookie = randomBytes(8);
-    }
-    this.ikeSaCount++;
-    this.initiatorCookie = Buffer.from(message.header.initiatorCookie);
+    this.beginIkeSa(message);
     const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
     const saI = requirePayload(payloads, PayloadType.SA, 'message 1');
-    const transform = saI.body.proposals[0]?.transforms[0];
-    if (!transform) throw new Error('message 1 offers no transform');
-    const attributes = transform.attributes;
-    const cipher: IkeCipher =
-      numberOf(attributes, Phase1Attr.EncryptionAlgorithm) === Phase1Encryption.AesCbc
-        ? { name: 'aes', keyBits: numberOf(attributes, Phase1Attr.KeyLength) ?? 128 }
-        : { name: '3des', keyBits: 192 };
-    const hash = hashNameOf(numberOf(attributes, Phase1Attr.HashAlgorithm) ?? -1);
-    if (!hash) throw new Error('message 1 offers an unknown hash');
-    const dh = createKeyExchange(numberOf(attributes, Phase1Attr.GroupDescription) ?? -1);
+    const choice = choose(saI.body);
+    const dh = createKeyExchange(choice.group);
     const keI = requirePayload(payloads, PayloadType.KeyExchange, 'message 1').body.data;
     const nonceI = requirePayload(payloads, PayloadType.Nonce, 'message 1').body.data;
     const idIBody = requirePayload(payloads, PayloadType.Identification, 'message 1').bodyBytes;
     const nonceR = randomBytes(32);
-    const idR = {
-      idType: IdType.Ipv4Addr,
-      protocolId: 17,
-      port: GATEWAY_ID_PORT,
-      data: ipv4Bytes(this.gateway.address),
-    };
-    const idRBody = encodePayloadBody(PayloadType.Identification, idR);
-
-    const prf = createPrf(hash);
-    const keys = derivePskPhase1Keys({
-      prf,
-      psk: Buffer.from(this.options.psk),
-      nonceI,
-      nonceR,
-      sharedSecret: dh.computeShared(keI),
-      initiatorCookie: this.initiatorCookie,
-      responderCookie: this.responderCookie,
-    });
-    const authMaterial = {
-      prf,
-      skeyid: keys.skeyid,
-      initiatorPublic: keI,
-      responderPublic: dh.publicValue,
-      initiatorCookie: this.initiatorCookie,
-      responderCookie: this.responderCookie,
-      saIBody: saI.bodyBytes,
-    };
-    const key = phase1EncryptionKey(prf, keys.skeyidE, ikeCipherKeyLength(cipher));
-    this.secrets.push(keys.skeyid, keys.skeyidD, keys.skeyidA, keys.skeyidE, key);
-    this.sa = new ResponderIkeSa(
-      this.initiatorCookie,
-      this.responderCookie,
-      keys.skeyidD,
-      keys.skeyidA,
-      prf,
-      { cipher, key, hash, initiatorPublic: keI, responderPublic: dh.publicValue },
-    );
-    this.expectedHashI = hashI(authMaterial, idIBody);
-
-    const natD = (address: string, port: number) =>
-      natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, port);
+    const auth = this.deriveIkeSa(choice, saI.bodyBytes, keI, nonceI, nonceR, dh);
+    this.expectedHashI = hashI(auth, idIBody);
+    const idR = this.gatewayId();
     const header = {
       initiatorCookie: this.initiatorCookie,
       responderCookie: this.responderCookie,
@@ -411,23 +423,201 @@ export class FakeResponder {
       'am2',
       0,
       [
-        { type: PayloadType.SA, body: chosen(saI.body, this.withIkeLifetime(transform)) },
+        { type: PayloadType.SA, body: chosen(saI.body, this.withIkeLifetime(choice.transform)) },
         { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
         { type: PayloadType.Nonce, body: { data: nonceR } },
         { type: PayloadType.Identification, body: idR },
-        ...[VendorId.xauth, VendorId.ciscoUnity, VendorId.dpd, VendorId.natTRfc3947].map(
-          (data): OutgoingPayload => ({ type: PayloadType.VendorId, body: { data } }),
-        ),
-        // RFC 3947 3.2: the hash of the initiator's address as we see it, then our own
+        ...GATEWAY_VENDOR_IDS,
+        ...this.natD(choice.hash),
         {
-          type: PayloadType.NatD,
-          body: { data: natD(this.channel.localAddress, this.channel.localPort) },
+          type: PayloadType.Hash,
+          body: { data: hashR(auth, encodePayloadBody(PayloadType.Identification, idR)) },
         },
-        { type: PayloadType.NatD, body: { data: natD(this.gateway.address, this.gateway.port) } },
-        { type: PayloadType.Hash, body: { data: hashR(authMaterial, idRBody) } },
       ],
       (_sa, payloads) => encodeMessage(header, payloads),
     );
+  }
+
+  /** RFC 2409 5 main mode, message 1 in (SA), message 2 out (the chosen transform). */
+  private main1(message: RawMessage): void {
+    this.beginIkeSa(message);
+    const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
+    const saI = requirePayload(payloads, PayloadType.SA, 'main mode message 1');
+    const choice = choose(saI.body);
+    this.mainMode = { choice, saIBody: saI.bodyBytes };
+    this.reply(
+      message,
+      'mm2',
+      0,
+      [
+        { type: PayloadType.SA, body: chosen(saI.body, this.withIkeLifetime(choice.transform)) },
+        ...GATEWAY_VENDOR_IDS,
+      ],
+      (_sa, payloads) => encodeMessage(this.mainModeHeader(0), payloads),
+    );
+  }
+
+  /** Message 3 in (KE, Ni, NAT-D), message 4 out (KE, Nr, NAT-D): the keys exist from here. */
+  private main3(message: RawMessage): void {
+    const { choice, saIBody } = this.mainMode as MainModeState;
+    const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
+    const keI = requirePayload(payloads, PayloadType.KeyExchange, 'main mode message 3').body;
+    const nonceI = requirePayload(payloads, PayloadType.Nonce, 'main mode message 3').body;
+    if (findPayloads(payloads, PayloadType.NatD).length !== 2)
+      throw new Error('main mode message 3 without its two NAT-D payloads (RFC 3947 3.2)');
+    const dh = createKeyExchange(choice.group);
+    const nonceR = randomBytes(32);
+    const auth = this.deriveIkeSa(choice, saIBody, keI.data, nonceI.data, nonceR, dh);
+    this.mainMode = { choice, saIBody, auth };
+    this.reply(
+      message,
+      'mm4',
+      0,
+      [
+        { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
+        { type: PayloadType.Nonce, body: { data: nonceR } },
+        ...this.natD(choice.hash),
+      ],
+      (_sa, payloads) => encodeMessage(this.mainModeHeader(0), payloads),
+    );
+  }
+
+  /** Message 5 in (IDii, HASH_I, encrypted), message 6 out (IDir, HASH_R); then XAuth. */
+  private main5(message: RawMessage, leg: IkeLeg): void {
+    const { auth } = this.mainMode as MainModeState;
+    if (!auth) throw new Error('main mode message 5 before message 3');
+    const payloads = this.openPhase1(message, (payloads) => {
+      const idI = requirePayload(payloads, PayloadType.Identification, 'main mode message 5');
+      return hashI(auth, idI.bodyBytes);
+    });
+    this.mainModeId = requirePayload(payloads, PayloadType.Identification, 'message 5').body;
+    this.leg = leg; // RFC 3947 4: the initiator floated; we answer where it talks now
+    const idR = this.gatewayId();
+    this.reply(
+      message,
+      'mm6',
+      0,
+      [
+        { type: PayloadType.Identification, body: idR },
+        {
+          type: PayloadType.Hash,
+          body: { data: hashR(auth, encodePayloadBody(PayloadType.Identification, idR)) },
+        },
+      ],
+      (sa, payloads) => {
+        const chain = encodePayloadChain(payloads);
+        const ciphertext = sa.encrypt(0, chain.bytes);
+        const header = {
+          ...this.mainModeHeader(HeaderFlag.Encryption),
+          firstPayload: chain.firstPayload,
+        };
+        return Buffer.concat([encodeHeader(header, ciphertext.length), ciphertext]);
+      },
+    );
+    this.askXauth();
+  }
+
+  private mainModeHeader(flags: number) {
+    return {
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+      exchangeType: ExchangeType.IdentityProtection,
+      flags,
+      messageId: 0,
+    };
+  }
+
+  /** A new IKE SA: the first one, or a re-authentication (the old one kept for its DELETE). */
+  private beginIkeSa(message: RawMessage): void {
+    if (this.sa) {
+      this.previous = { sa: this.sa, responderCookie: this.responderCookie };
+      this.responderCookie = randomBytes(8);
+    }
+    this.ikeSaCount++;
+    this.initiatorCookie = Buffer.from(message.header.initiatorCookie);
+  }
+
+  /** SKEYID and its children from our side of RFC 2409 5 (the PSK this gateway has); the IKE SA
+   * with its IV chains (appendix B). Returns what HASH_I and HASH_R are computed from. */
+  private deriveIkeSa(
+    choice: Choice,
+    saIBody: Buffer,
+    keI: Buffer,
+    nonceI: Buffer,
+    nonceR: Buffer,
+    dh: ReturnType<typeof createKeyExchange>,
+  ): Phase1AuthMaterial {
+    const { cipher, hash } = choice;
+    const prf = createPrf(hash);
+    const keys = derivePskPhase1Keys({
+      prf,
+      psk: Buffer.from(this.options.psk),
+      nonceI,
+      nonceR,
+      sharedSecret: dh.computeShared(keI),
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+    });
+    const key = phase1EncryptionKey(prf, keys.skeyidE, ikeCipherKeyLength(cipher));
+    this.secrets.push(keys.skeyid, keys.skeyidD, keys.skeyidA, keys.skeyidE, key);
+    this.sa = new ResponderIkeSa(
+      this.initiatorCookie,
+      this.responderCookie,
+      keys.skeyidD,
+      keys.skeyidA,
+      prf,
+      { cipher, key, hash, initiatorPublic: keI, responderPublic: dh.publicValue },
+    );
+    return {
+      prf,
+      skeyid: keys.skeyid,
+      initiatorPublic: keI,
+      responderPublic: dh.publicValue,
+      initiatorCookie: this.initiatorCookie,
+      responderCookie: this.responderCookie,
+      saIBody,
+    };
+  }
+
+  /** RFC 2407 4.6.2.1: the gateway names itself by its address, as strongSwan does. */
+  private gatewayId() {
+    return {
+      idType: IdType.Ipv4Addr,
+      protocolId: 17,
+      port: GATEWAY_ID_PORT,
+      data: ipv4Bytes(this.gateway.address),
+    };
+  }
+
+  /** RFC 3947 3.2: the hash of the initiator's address as we see it, then our own. */
+  private natD(hash: HashName): OutgoingPayload[] {
+    const natD = (address: string, port: number) =>
+      natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, port);
+    return [
+      {
+        type: PayloadType.NatD,
+        body: { data: natD(this.channel.localAddress, this.channel.localPort) },
+      },
+      { type: PayloadType.NatD, body: { data: natD(this.gateway.address, this.gateway.port) } },
+    ];
+  }
+
+  /** An encrypted phase 1 message (aggressive 3, main 5): its HASH_I checked before the IV
+   * chain moves. */
+  private openPhase1(
+    message: RawMessage,
+    expectedHashI: (payloads: ReceivedPayload[]) => Buffer,
+  ): ReceivedPayload[] {
+    const sa = this.sa as ResponderIkeSa;
+    if (!(message.header.flags & HeaderFlag.Encryption)) {
+      throw new Error('phase 1 in clear: the initiator refused our HASH_R');
+    }
+    const decrypted = sa.decrypt(0, message.body);
+    const { payloads } = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
+    const hash = requirePayload(payloads, PayloadType.Hash, 'HASH_I').body.data;
+    if (!hash.equals(expectedHashI(payloads))) throw new Error('HASH_I mismatch');
+    decrypted.commit();
+    return payloads;
   }
 
   /** The transform with the gateway's IKE SA lifetime, when it has one (RFC 2409 4.5: the
@@ -445,16 +635,12 @@ export class FakeResponder {
 
   /** Message 3: HASH_I proves the engine knows the key; then XAuth begins. */
   private aggressive3(message: RawMessage, leg: IkeLeg): void {
-    const sa = this.sa as ResponderIkeSa;
-    if (!(message.header.flags & HeaderFlag.Encryption)) {
-      throw new Error('message 3 in clear: the initiator refused our HASH_R');
-    }
-    const decrypted = sa.decrypt(0, message.body);
-    const { payloads } = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
-    const hash = requirePayload(payloads, PayloadType.Hash, 'message 3').body.data;
-    if (!hash.equals(this.expectedHashI)) throw new Error('HASH_I mismatch');
-    decrypted.commit();
+    this.openPhase1(message, () => this.expectedHashI);
     this.leg = leg; // RFC 3947 4: the initiator floated; we answer where it talks now
+    this.askXauth();
+  }
+
+  private askXauth(): void {
     this.xauthRequestId = randomInt(1, 0xffffffff);
     this.request(
       'xauth-request',
@@ -851,18 +1037,20 @@ export class FakeResponder {
     payloads: OutgoingPayload[],
     build: Build,
   ): Buffer {
-    const sa = this.sa as ResponderIkeSa;
-    const before = sa.chainLength;
-    const message = build(sa, payloads);
+    // cleartext steps come before the keys (main mode's first ones, before any IKE SA): their
+    // builds use no SA
+    const sa = this.sa;
+    const before = sa?.chainLength;
+    const message = build(sa as ResponderIkeSa, payloads);
     this.sent.push(message);
     const tools: ResponderTools = {
       sent: [...this.sent],
       messageId,
       payloads,
-      reseal: (other) => build(sa.twin(before), other),
+      reseal: (other) => build(sa?.twin(before) as IkeSa, other),
       initiatorCookie: this.initiatorCookie,
       responderCookie: this.responderCookie,
-      ...(step !== 'am2'
+      ...(sa && !CLEARTEXT_STEPS.includes(step)
         ? {
             seal: (exchangeType: number, id: number, payloads: OutgoingPayload[]) =>
               sealProtected(sa.twin(), exchangeType, id, payloads, hashOverMessage(id)),
