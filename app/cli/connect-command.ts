@@ -5,7 +5,7 @@ import { EngineError } from '../engine/api.js';
 import { connect } from '../engine/index.js';
 import { createDataPlaneFor } from '../main/data-plane-choice.js';
 import { withBackupGateways } from '../profiles/backup-gateways.js';
-import { CaptureFile, captureDirectory } from '../support/capture-file.js';
+import { withIkeCapture } from '../support/capture-file.js';
 import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
@@ -59,7 +59,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
     savedFor: values.profile ? profile : undefined,
   });
   // a profile's backup gateways are tried in order when the gateway does not answer
-  const connection = withBackupGateways(connect)({
+  // the last IKE messages, redacted, kept for `roadwarrior support-bundle`
+  const connection = withIkeCapture(withBackupGateways(connect))({
     profile,
     credentials,
     // as the desktop app chooses: root owns sockets, TUN and routes itself; anyone else goes
@@ -69,8 +70,6 @@ export async function connectCommand(argv: string[]): Promise<number> {
     logLevel,
     skipNetworkConfig: values['no-script'],
     skipDns: values['no-dns'],
-    // the last IKE messages, redacted, for `roadwarrior support-bundle`
-    ikeCapture: new CaptureFile(captureDirectory(), profile.name).add,
   });
   connection.onEvent(render);
   const diagnosis = diagnosisTracker();

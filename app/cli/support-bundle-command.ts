@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { stateDirectory } from '../main/service/log-file.js';
-import { supportBundle } from '../support/bundle.js';
+import { bundleFileName, supportBundle } from '../support/bundle.js';
 import { captureDirectory } from '../support/capture-file.js';
 import { collectVersions } from '../support/versions.js';
 import type { Profile } from '../shared/profile.js';
@@ -39,9 +39,6 @@ async function storedProfiles(): Promise<Profile[]> {
   return (await store.list()).profiles;
 }
 
-const defaultName = () =>
-  `roadwarrior-support-${new Date().toISOString().replace(/[:.]/g, '-')}.tar.gz`;
-
 async function supportBundleCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: SUPPORT_BUNDLE_OPTIONS, strict: true });
   const sessions = readSessions(sessionDir());
@@ -55,7 +52,7 @@ async function supportBundleCommand(argv: string[]): Promise<number> {
     ),
     versions: await collectVersions(),
   });
-  const out = values.out ?? defaultName();
+  const out = values.out ?? bundleFileName();
   try {
     writeFileSync(out, archive, { mode: 0o600 });
   } catch (error) {

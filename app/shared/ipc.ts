@@ -112,6 +112,17 @@ export const invokes = {
       savedTo: z.string().optional(),
     }),
   },
+  /** the support bundle (roadwarrior support-bundle): logs, profiles, SAs, diagnosis, pcap */
+  'support.bundle': {
+    input: none,
+    output: z.object({
+      suggestedName: z.string(),
+      /** the web host returns the archive for the browser to save */
+      archiveBase64: z.string().optional(),
+      /** Electron saves it itself through a dialog */
+      savedTo: z.string().optional(),
+    }),
+  },
 } as const;
 
 /** main -> renderer */

@@ -25,6 +25,10 @@ export interface BundleInput {
 
 export const BUNDLE_ROOT = 'roadwarrior-support';
 
+/** roadwarrior-support-<UTC time>.tar.gz */
+export const bundleFileName = (now = new Date()): string =>
+  `${BUNDLE_ROOT}-${now.toISOString().replace(/[:.]/g, '-')}.tar.gz`;
+
 const json = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
 function filesIn(dir: string, keep: (name: string) => boolean): { name: string; data: Buffer }[] {

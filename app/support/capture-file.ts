@@ -5,7 +5,7 @@
 // never the connection.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CapturedIkeMessage } from '../engine/index.js';
+import type { CapturedIkeMessage, ConnectOptions, VpnConnection } from '../engine/index.js';
 import { stateDirectory } from '../main/service/log-file.js';
 import { canWriteAddress, pcapFile } from './pcap.js';
 
@@ -54,4 +54,13 @@ export class CaptureFile {
       this.broken = true;
     }
   }
+}
+
+/** `connect` with the capture tap writing each profile's file in `dir`. */
+export function withIkeCapture(
+  connect: (options: ConnectOptions) => VpnConnection,
+  dir: string = captureDirectory(),
+): (options: ConnectOptions) => VpnConnection {
+  return (options) =>
+    connect({ ...options, ikeCapture: new CaptureFile(dir, options.profile.name).add });
 }

@@ -20,22 +20,9 @@ import { ProfileStore } from '../../app/main/service/profile-store.js';
 import { ManagedProfiles } from '../../app/profiles/managed.js';
 import { CaptureFile, captureDirectory } from '../../app/support/capture-file.js';
 import { capturedConnect } from './captured-connect.js';
+import { untar } from './untar.js';
 
 const run = promisify(execFile);
-
-/** The tar's files by name (ustar: 512-byte headers, data padded to 512). */
-function untar(tar: Buffer): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + 512 <= tar.length;) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = header.subarray(0, 100).toString().replace(/\0.*$/s, '');
-    const size = parseInt(header.subarray(124, 136).toString(), 8);
-    files.set(name, tar.subarray(offset + 512, offset + 512 + size));
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
 
 const forms = (bytes: Buffer) => [
   bytes,

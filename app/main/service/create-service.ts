@@ -5,6 +5,7 @@ import { profileDirectory } from '../../cli/profile-source.js';
 import { withBackupGateways } from '../../profiles/backup-gateways.js';
 import { withManagedGroupKey } from '../../profiles/managed-key.js';
 import { ManagedProfiles, managedProfileDirectory } from '../../profiles/managed.js';
+import { withIkeCapture } from '../../support/capture-file.js';
 import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
 import type { CredentialStore } from './credential-store.js';
@@ -32,7 +33,8 @@ export function createDesktopService(deps: DesktopServiceDeps): VpnService {
   const managed = new ManagedProfiles(deps.managedProfileDir ?? managedProfileDirectory());
   const service = new VpnService({
     // a profile's backup gateways are tried in order when the gateway does not answer
-    connect: withBackupGateways(withManagedGroupKey(deps.connect, managed)),
+    // the last IKE messages of each profile, redacted, kept for the support bundle
+    connect: withIkeCapture(withBackupGateways(withManagedGroupKey(deps.connect, managed))),
     createDataPlane: deps.createDataPlane,
     profiles: new ProfileStore(deps.profileDir ?? profileDirectory(), managed),
     credentials: deps.credentials ?? new KeytarCredentialStore(),

@@ -1,7 +1,9 @@
 // The IPC contract's handlers, on the service. Each host (Electron, web) uses these and may
-// replace the ones that depend on it (logs.export saves through a dialog in Electron).
+// replace the ones that depend on it (logs.export and support.bundle save through a dialog in
+// Electron).
 import type { InvokeHandlers } from '../../shared/ipc.js';
 import type { AppInfo } from '../../shared/ipc-schemas.js';
+import { serviceSupportBundle } from './support-bundle.js';
 import type { VpnService } from './vpn-service.js';
 
 export interface HostInfo {
@@ -38,5 +40,9 @@ export function createServiceHandlers(service: VpnService, host: HostInfo): Invo
     'banner.acknowledge': ({ id, accept }) => service.acknowledgeBanner(id, accept),
     'logs.read': ({ afterSeq, limit }) => service.readLogs(afterSeq, limit),
     'logs.export': ({ format }) => service.exportLogs(format),
+    'support.bundle': async () => {
+      const { archive, suggestedName } = await serviceSupportBundle(service);
+      return { suggestedName, archiveBase64: archive.toString('base64') };
+    },
   };
 }

@@ -76,8 +76,8 @@ function LogRow({
   );
 }
 
-function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+function download(content: BlobPart, name: string, type = 'text/plain'): void {
+  const url = URL.createObjectURL(new Blob([content], { type }));
   const link = Object.assign(document.createElement('a'), { href: url, download: name });
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
@@ -96,6 +96,7 @@ export function LogPane() {
   const matched = useMemo(() => view.update(snapshot.records, filter), [view, snapshot, filter]);
   const shown = frozen ?? matched;
   const [save, saving] = useAction(() => store.client.invoke('logs.export', { format: 'text' }));
+  const [bundle, bundling] = useAction(() => store.client.invoke('support.bundle'));
   const diagnosis = useAppState((s) => s.snapshot?.diagnosis);
   const evidence = useMemo(() => new Set(diagnosis?.evidence), [diagnosis]);
 
@@ -117,6 +118,16 @@ export function LogPane() {
           ? `Saved ${formatCount(result.lines)} lines to ${result.savedTo}`
           : `Saved ${formatCount(result.lines)} lines`,
       );
+  };
+
+  const saveSupportBundle = async () => {
+    const result = await bundle();
+    if (result?.archiveBase64 !== undefined) {
+      const bytes = Uint8Array.from(atob(result.archiveBase64), (c) => c.charCodeAt(0));
+      download(bytes, result.suggestedName, 'application/gzip');
+    }
+    if (result)
+      setStatus(`Saved the support bundle${result.savedTo ? ` to ${result.savedTo}` : ''}`);
   };
 
   return (
@@ -186,6 +197,15 @@ export function LogPane() {
           >
             Save…
           </button>
+          <button
+            type="button"
+            className="button"
+            onClick={() => void saveSupportBundle()}
+            disabled={bundling.busy}
+            title="Logs, profiles without secrets, SA details, diagnosis and the decrypted IKE messages with their secrets blanked, in one file for your help desk"
+          >
+            Save support bundle
+          </button>
         </div>
       </div>
       <p className="log-status" aria-live="polite" data-testid="log-status">
@@ -193,6 +213,7 @@ export function LogPane() {
         {frozen ? ` · paused, ${formatCount(Math.max(0, matched.length - frozen.length))} new` : ''}
         {status ? ` · ${status}` : ''}
         {saving.error ? ` · ${saving.error.message}` : ''}
+        {bundling.error ? ` · ${bundling.error.message}` : ''}
       </p>
       <VirtualList
         items={shown}
