@@ -13,12 +13,19 @@ export function warning(code: WarningCode, message: string): WarningEvent {
 }
 
 /** RFC 2409 5.4 aggressive mode sends the ID in clear and HASH_R answers anyone who asks, so
- * the group key can be guessed offline (the "IKE-scan" attack): it protects nothing secret. */
+ * the group key can be guessed offline (the "IKE-scan" attack): it protects nothing secret.
+ * Main mode hides both from the path, but a key every user holds lets each of them pose as the
+ * gateway. */
 export function groupKeyWarning(profile: Profile): WarningEvent {
   const protection =
     profile.authMethod === 'xauth-psk'
       ? 'Your XAuth username and password are what protect you'
       : 'This profile has no XAuth, so nothing but that shared key protects this connection';
+  if (profile.exchange === 'main')
+    return warning(
+      'group-psk-shared',
+      `Main mode with a group key: the group name and the key's proof travel encrypted, but everyone who holds the group key can pose as this gateway. ${protection}, and only from the real gateway.`,
+    );
   return warning(
     'aggressive-mode-group-psk',
     `Aggressive mode with a group key: the group name "${profile.group}" travels in clear, and anyone who can reach the gateway can get a hash of the group key and guess the key offline. Treat the group key as known to others, not as a secret. ${protection}.`,

@@ -206,6 +206,8 @@ export const ErrorEventSchema = z.object({
 export const warningCodes = [
   /** aggressive mode with a group PSK: the group key is no secret, XAuth protects the user */
   'aggressive-mode-group-psk',
+  /** main mode with a group PSK: hidden from the path, but every holder can pose as the gateway */
+  'group-psk-shared',
   /** a weak algorithm or DH group was negotiated (the message names it) */
   'weak-algorithm',
   /** Quick Mode without PFS: one stolen phase 1 key exposes every ESP key under it */

@@ -54,3 +54,22 @@ test('3DES, MD5, MODP-1024 and no PFS: each weakness named, PFS off said once', 
   assert.match(warnings[2]?.message ?? '', /IPsec SA uses 3DES encryption, HMAC-MD5 integrity/);
   assert.match(warnings[3]?.message ?? '', /forward secrecy is off/);
 });
+
+test('main mode with a group key: the shared-key warning, not the aggressive mode one', async () => {
+  const { outcome, events } = await runEngineCase({
+    ikeProposal: 'aes256-sha256-modp2048',
+    espProposal: 'aes256gcm16',
+    responder: { pfs: true },
+    profile: { exchange: 'main' },
+  });
+  assert.equal(outcome, 'connected');
+  const warnings = warningsOf(events);
+  assert.deepEqual(
+    warnings.map((w) => w.code),
+    ['group-psk-shared'],
+  );
+  assert.match(
+    warnings[0]?.message ?? '',
+    /everyone who holds the group key can pose as this gateway/,
+  );
+});

@@ -13,6 +13,7 @@ import { formatAgo, formatDuration, formatNet } from './format.js';
 
 const WARNING_TITLES: Record<WarningCode, string> = {
   'aggressive-mode-group-psk': 'The group key is not a secret',
+  'group-psk-shared': 'The group key is shared',
   'weak-algorithm': 'Weak algorithm in use',
   'pfs-off': 'No perfect forward secrecy',
   'dns-not-set': 'DNS does not go through the tunnel',

@@ -9,10 +9,12 @@ import {
   type EngineCaseResult,
   runEngineCase,
 } from './engine-case.js';
-import { AFTER_CONNECT_STEPS, HANDSHAKE_STEPS } from './fake-responder.js';
+import { AFTER_CONNECT_STEPS, HANDSHAKE_STEPS, MAIN_MODE_STEPS } from './fake-responder.js';
 import { type StepMutation, gatewayTamper, stepMutationsAt } from './gateway-mutations.js';
 
 export interface EngineFuzzScenario {
+  /** phase 1 in aggressive (default) or main mode; a mutation of the other's steps does nothing */
+  exchange?: 'aggressive' | 'main';
   ikeProposal: string;
   espProposal: string;
   dataPlaneTurns: number;
@@ -34,6 +36,7 @@ const scenario = (
   disconnectAfterTurns: fc.Arbitrary<number | undefined> = fc.constant(undefined),
 ): fc.Arbitrary<EngineFuzzScenario> =>
   fc.record({
+    exchange: fc.constantFrom('aggressive' as const, 'main' as const),
     ikeProposal: fc.constantFrom('aes128-sha1-ecp256', '3des-md5-ecp256', 'aes256-sha256-ecp384'),
     espProposal: fc.constantFrom('aes128-sha1', 'aes256gcm16'),
     dataPlaneTurns: fc.integer({ min: 0, max: 3 }),
@@ -44,7 +47,10 @@ const scenario = (
   });
 
 /** A connection up to 'connected', mutated anywhere on the way. */
-export const engineFuzzScenario = scenario(stepMutationsAt(HANDSHAKE_STEPS), fc.constant([]));
+export const engineFuzzScenario = scenario(
+  stepMutationsAt([...HANDSHAKE_STEPS, ...MAIN_MODE_STEPS]),
+  fc.constant([]),
+);
 
 /** A connection through at least one phase after 'connected', mutated only there. */
 export const afterConnectFuzzScenario = scenario(
@@ -58,6 +64,7 @@ export function runScenario(scenario: EngineFuzzScenario): Promise<EngineCaseRes
     ikeProposal: scenario.ikeProposal,
     espProposal: scenario.espProposal,
     phases: scenario.phases,
+    profile: { exchange: scenario.exchange },
     disconnectAfterTurns: scenario.disconnectAfterTurns,
     responder: {
       dataPlaneTurns: scenario.dataPlaneTurns,
