@@ -75,8 +75,8 @@ export interface CapturedIkeMessage {
   destination: UdpEndpoint;
   /** the UDP payload as on the wire: behind the non-ESP marker on the NAT-T port */
   udpPayload: Buffer;
-  /** false for a message sealed before the tap could see its plaintext (phase 1's last
-   * messages): it is shown encrypted, as it went */
+  /** encrypted on the wire and shown decrypted; false for a message sent in clear, and for a
+   * retransmission whose plaintext the tap no longer holds (shown encrypted, as it went) */
   decrypted: boolean;
 }
 

@@ -196,7 +196,7 @@ export class Connection implements VpnConnection {
     const groupPsk = this.options.credentials.groupPsk();
     // runPhase1 awaits it after building message 1; a failure before that leaves it unawaited
     groupPsk.catch(() => undefined);
-    const negotiated = await runPhase1({
+    const phase1 = await runPhase1({
       profile,
       channel: this.channel as IkeChannel,
       messenger,
@@ -208,11 +208,9 @@ export class Connection implements VpnConnection {
       onStep: (step) => {
         if (initialContact) this.setState(step);
       },
+      // the capture sees each plaintext the IKE SA seals or opens, message 3 on
+      tapIkeSa: this.capture?.tapIkeSa,
     });
-    // from here on the capture sees each message's plaintext as the IKE SA seals or opens it
-    const phase1 = this.capture
-      ? { ...negotiated, sa: this.capture.tapIkeSa(negotiated.sa) }
-      : negotiated;
     this.phase1 = phase1;
     this.emit(ikeSaEvent(phase1, profile, (this.channel as IkeChannel).localNattPort));
     this.emit(groupKeyWarning(profile));

@@ -26,6 +26,8 @@ export interface Phase1KeyInput {
   initiatorCookie: Buffer;
   responderCookie: Buffer;
   saIBody: Buffer;
+  /** wraps the new IKE SA (the support bundle's capture sees its plaintexts from message 3 on) */
+  tap?: ((sa: IkeSa) => IkeSa) | undefined;
 }
 
 export interface AggressiveModeKeys extends Phase1KeyInput {
@@ -76,7 +78,7 @@ export function deriveIkeSa(input: Phase1KeyInput): {
     responderCookie: input.responderCookie,
     saIBody: input.saIBody,
   };
-  const sa: IkeSa = {
+  const derived: IkeSa = {
     initiatorCookie: input.initiatorCookie,
     responderCookie: input.responderCookie,
     skeyidD: keys.skeyidD,
@@ -86,7 +88,7 @@ export function deriveIkeSa(input: Phase1KeyInput): {
     decrypt: (messageId, ciphertext) => crypter.decrypt(messageId, ciphertext),
   };
   return {
-    sa,
+    sa: input.tap ? input.tap(derived) : derived,
     hashI: (idIBody) => hashI(material, idIBody),
     hashR: (idRBody) => hashR(material, idRBody),
   };

@@ -31,4 +31,6 @@ export interface Phase1Deps {
   /** false when re-authenticating: the current SAs must survive (see initialContact) */
   initialContact: boolean;
   onStep(step: 'am1-sent' | 'am2-received' | 'am3-sent'): void;
+  /** wraps the IKE SA as soon as it exists (ConnectOptions.ikeCapture) */
+  tapIkeSa?: ((sa: IkeSa) => IkeSa) | undefined;
 }

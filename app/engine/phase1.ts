@@ -91,6 +91,7 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
           saIBody: m1.saBody,
           idIBody: m1.idBody,
           idRBody: m2.idBody,
+          tap: deps.tapIkeSa,
         });
       } catch (error) {
         throw unproven.dropUnusable(error);

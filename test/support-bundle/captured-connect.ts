@@ -61,6 +61,7 @@ async function recordingDh<T>(
 
 export async function capturedConnect(
   ikeCapture?: (message: CapturedIkeMessage) => void,
+  exchange: Profile['exchange'] = 'aggressive',
 ): Promise<CapturedRun> {
   const secrets: CapturedRun['secrets'] = [
     { name: 'PSK', bytes: Buffer.from(BUNDLE_PSK) },
@@ -71,6 +72,7 @@ export async function capturedConnect(
     gateway: '192.0.2.1',
     group: 'bundle-group',
     username: 'alice',
+    exchange,
     ikeProposals: ['aes256-sha256-modp2048'],
     espProposals: ['aes256-sha256'],
   });

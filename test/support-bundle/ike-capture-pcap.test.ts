@@ -14,7 +14,7 @@ import {
   PayloadType,
   XauthAttr,
 } from '../../app/engine/wire/constants.js';
-import { decodeHeader } from '../../app/engine/wire/message.js';
+import { decodeHeader, findPayload } from '../../app/engine/wire/message.js';
 import { decodePayloadChain } from '../../app/engine/wire/payloads.js';
 import { NON_ESP_MARKER } from '../../app/engine/wire/constants.js';
 import { pcapFile } from '../../app/support/pcap.js';
@@ -59,6 +59,20 @@ test('each message of a connect is captured in clear, with its secrets zero-fill
       messages.some((m) => m.direction === 'received'),
   );
 
+  const encrypted = messages.filter((m) => !m.decrypted).map((m) => decoded(m.udpPayload));
+  assert.deepEqual(
+    encrypted.filter((d) => d.message.header.flags & HeaderFlag.Encryption),
+    [],
+    'every encrypted message shown decrypted, phase 1 message 3 included',
+  );
+  assert.ok(
+    messages.some(
+      (m) =>
+        m.decrypted &&
+        decoded(m.udpPayload).message.header.exchangeType === ExchangeType.Aggressive,
+    ),
+    'aggressive mode message 3 decrypted',
+  );
   let passwords = 0;
   let nonces = 0;
   const userNames: string[] = [];
@@ -140,4 +154,18 @@ test('tshark dissects the capture: every message ISAKMP, none malformed, no expe
   assert.match(stdout, /Non-ESP Marker/);
   const { stdout: experts } = await run('tshark', ['-r', file, '-q', '-z', 'expert,error']);
   assert.doesNotMatch(experts, /Errors \(\d+\)/, experts);
+});
+
+test('main mode: messages 5 and 6 (identities and hashes) captured decrypted, hashes zero-filled', async () => {
+  const { messages } = await capturedConnect(undefined, 'main');
+  const identityProtection = messages
+    .filter((m) => m.decrypted)
+    .map((m) => decoded(m.udpPayload))
+    .filter((d) => d.message.header.exchangeType === ExchangeType.IdentityProtection);
+  assert.equal(identityProtection.length, 2, 'messages 5 and 6');
+  for (const { chain } of identityProtection) {
+    const hash = findPayload(chain.payloads, PayloadType.Hash);
+    assert.ok(hash && hash.body.data.every((b) => b === 0), 'HASH_I / HASH_R zero-filled');
+    assert.ok(chain.payloads.some((p) => p.type === PayloadType.Identification));
+  }
 });

@@ -72,12 +72,12 @@ export class IkeCapture {
     const plaintext = this.plaintexts.get(key);
     if (plaintext) this.emitCleartext({ message, leg, at }, direction, plaintext);
     else if (direction === 'received') this.unopened.set(key, { message, leg, at });
-    // sealed by an IKE SA not yet tapped (phase 1's last messages): shown as sent, encrypted
+    // its plaintext forgotten (a retransmission after many newer messages): shown as it went
     else this.emit({ message, leg, at }, direction, message.bytes, false);
   }
 
   /** The same IKE SA, telling the capture each plaintext it seals or opens. */
-  tapIkeSa(sa: IkeSa): IkeSa {
+  readonly tapIkeSa = (sa: IkeSa): IkeSa => {
     return {
       initiatorCookie: sa.initiatorCookie,
       responderCookie: sa.responderCookie,
@@ -98,7 +98,7 @@ export class IkeCapture {
         return opened;
       },
     };
-  }
+  };
 
   private emitCleartext(datagram: Pending, direction: Direction, chain: Buffer): void {
     const isakmp = redactedCleartext(datagram.message.header, chain);

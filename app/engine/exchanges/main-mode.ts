@@ -163,6 +163,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     initiatorCookie,
     responderCookie,
     saIBody: encodePayloadBody(PayloadType.SA, offer),
+    tap: deps.tapIkeSa,
   });
 
   // RFC 3947 4: the initiator moves to port 4500 with the message that carries its identity
