@@ -10,6 +10,8 @@ const ICV_BYTES: Record<EspIntegrity, number> = {
   'hmac-sha1-96': 12,
   'hmac-md5-96': 12,
   'hmac-sha256-128': 16,
+  'hmac-sha384-192': 24,
+  'hmac-sha512-256': 32,
   none: 16, // AES-GCM-16
 };
 

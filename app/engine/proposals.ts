@@ -78,13 +78,22 @@ export function parseIkeProposal(text: string): Phase1Proposal {
   };
 }
 
+/** ESP proposal keywords (strongSwan's) by integrity algorithm: RFC 4868 2.1 truncates the
+ * SHA-2 HMACs to half their length. */
+const ESP_INTEGRITY_BY_KEYWORD: Record<string, EspIntegrity> = {
+  md5: 'hmac-md5-96',
+  sha1: 'hmac-sha1-96',
+  sha256: 'hmac-sha256-128',
+  sha384: 'hmac-sha384-192',
+  sha512: 'hmac-sha512-256',
+};
+
 export function parseEspProposal(text: string): EspProposal {
   const gcm = /^aes(128|256)gcm16$/.exec(text);
   if (gcm) return { text, encryption: 'aes-gcm-16', keyBits: Number(gcm[1]), integrity: 'none' };
-  const cbc = /^(aes(128|192|256)|3des)-(md5|sha1|sha256)$/.exec(text);
-  if (!cbc) throw new RangeError(`unsupported ESP proposal "${text}"`);
-  const integrity: EspIntegrity =
-    cbc[3] === 'md5' ? 'hmac-md5-96' : cbc[3] === 'sha1' ? 'hmac-sha1-96' : 'hmac-sha256-128';
+  const cbc = /^(aes(128|192|256)|3des)-(md5|sha1|sha256|sha384|sha512)$/.exec(text);
+  const integrity = cbc && ESP_INTEGRITY_BY_KEYWORD[cbc[3] ?? ''];
+  if (!cbc || !integrity) throw new RangeError(`unsupported ESP proposal "${text}"`);
   return cbc[1] === '3des'
     ? { text, encryption: '3des-cbc', keyBits: 192, integrity }
     : { text, encryption: 'aes-cbc', keyBits: Number(cbc[2]), integrity };
@@ -130,6 +139,8 @@ const ESP_AUTH_IDS: Record<Exclude<EspIntegrity, 'none'>, number> = {
   'hmac-md5-96': Phase2Auth.HmacMd5,
   'hmac-sha1-96': Phase2Auth.HmacSha1,
   'hmac-sha256-128': Phase2Auth.HmacSha2_256,
+  'hmac-sha384-192': Phase2Auth.HmacSha2_384,
+  'hmac-sha512-256': Phase2Auth.HmacSha2_512,
 };
 
 export function espTransformId(p: EspProposal): number {

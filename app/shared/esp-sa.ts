@@ -6,8 +6,15 @@ import type { Ipv4Net } from './net.js';
 
 /** RFC 2407 4.4.4 ESP transform identifiers the client negotiates, by name. */
 export type EspEncryption = 'aes-gcm-16' | 'aes-cbc' | '3des-cbc';
-/** RFC 2407 4.5 authentication algorithms, by name; 'none' for combined-mode ciphers (GCM). */
-export type EspIntegrity = 'hmac-sha1-96' | 'hmac-sha256-128' | 'hmac-md5-96' | 'none';
+/** RFC 2407 4.5 authentication algorithms (RFC 4868 for SHA-2), by name with their truncated
+ * ICV length in bits; 'none' for combined-mode ciphers (GCM). */
+export type EspIntegrity =
+  | 'hmac-sha1-96'
+  | 'hmac-sha256-128'
+  | 'hmac-sha384-192'
+  | 'hmac-sha512-256'
+  | 'hmac-md5-96'
+  | 'none';
 
 export interface EspDirectionKeys {
   /** SPI chosen by the receiving side of this direction (RFC 2409 5.5). */

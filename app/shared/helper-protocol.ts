@@ -125,7 +125,14 @@ export const EspSaPairSchema = z.strictObject({
   id: shortText.min(1),
   encryption: z.enum(['aes-gcm-16', 'aes-cbc', '3des-cbc']),
   keyBits: z.number().int().min(64).max(512),
-  integrity: z.enum(['hmac-sha1-96', 'hmac-sha256-128', 'hmac-md5-96', 'none']),
+  integrity: z.enum([
+    'hmac-sha1-96',
+    'hmac-sha256-128',
+    'hmac-sha384-192',
+    'hmac-sha512-256',
+    'hmac-md5-96',
+    'none',
+  ]),
   inbound: EspDirectionKeysSchema,
   outbound: EspDirectionKeysSchema,
   lifetime: z.strictObject({

@@ -19,7 +19,7 @@ export const IkeProposalString = z
 export const EspProposalString = z
   .string()
   .regex(
-    /^(aes(128|256)gcm16|(aes(128|192|256)|3des)-(md5|sha1|sha256))$/,
+    /^(aes(128|256)gcm16|(aes(128|192|256)|3des)-(md5|sha1|sha256|sha384|sha512))$/,
     'ESP proposal must look like aes256gcm16 or aes128-sha1',
   );
 

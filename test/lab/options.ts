@@ -86,6 +86,9 @@ export const DEFAULT_ESP_PROPOSALS = [
   'aes128gcm16',
   'aes256-sha256',
   'aes128-sha256',
+  // RFC 4868: HMAC-SHA-384-192 and HMAC-SHA-512-256
+  'aes256-sha384',
+  'aes256-sha512',
   'aes256-sha1',
   'aes128-sha1',
   '3des-sha1',

@@ -32,10 +32,13 @@ const CBC_CIPHERS: Record<string, { blockSize: number; byKeyBytes: Record<number
   '3des-cbc': { blockSize: 8, byKeyBytes: { 24: 'des-ede3-cbc' } },
 };
 
-/** RFC 2404 (HMAC-SHA1-96), RFC 4868 2.1 (HMAC-SHA-256-128), RFC 2403 (HMAC-MD5-96) */
+/** RFC 2404 (HMAC-SHA1-96), RFC 4868 2.1 (HMAC-SHA-256-128, -384-192, -512-256: key as long
+ * as the digest, ICV its first half), RFC 2403 (HMAC-MD5-96) */
 const INTEGRITY: Record<string, { hmac: string; keyLength: number; icvLength: number }> = {
   'hmac-sha1-96': { hmac: 'sha1', keyLength: 20, icvLength: 12 },
   'hmac-sha256-128': { hmac: 'sha256', keyLength: 32, icvLength: 16 },
+  'hmac-sha384-192': { hmac: 'sha384', keyLength: 48, icvLength: 24 },
+  'hmac-sha512-256': { hmac: 'sha512', keyLength: 64, icvLength: 32 },
   'hmac-md5-96': { hmac: 'md5', keyLength: 16, icvLength: 12 },
 };
 

@@ -73,11 +73,13 @@ export interface EspKeyLengths {
   salt: number;
 }
 
-// Integrity key lengths: RFC 2403 2 (MD5), RFC 2404 2 (SHA-1), RFC 4868 2.1.1 (SHA-256).
+// Integrity key lengths: RFC 2403 2 (MD5), RFC 2404 2 (SHA-1), RFC 4868 2.1.1 (SHA-2).
 const INTEGRITY_KEY_LENGTH: Record<EspIntegrity, number> = {
   'hmac-md5-96': 16,
   'hmac-sha1-96': 20,
   'hmac-sha256-128': 32,
+  'hmac-sha384-192': 48,
+  'hmac-sha512-256': 64,
   none: 0,
 };
 

@@ -29,6 +29,9 @@ export interface TransformCase {
 const HMACS: { integrity: EspIntegrity; hmac: string; keyLength: number; icvLength: number }[] = [
   { integrity: 'hmac-sha1-96', hmac: 'sha1', keyLength: 20, icvLength: 12 },
   { integrity: 'hmac-sha256-128', hmac: 'sha256', keyLength: 32, icvLength: 16 },
+  // RFC 4868 2.1.1: the key as long as the digest, the ICV its first half
+  { integrity: 'hmac-sha384-192', hmac: 'sha384', keyLength: 48, icvLength: 24 },
+  { integrity: 'hmac-sha512-256', hmac: 'sha512', keyLength: 64, icvLength: 32 },
   { integrity: 'hmac-md5-96', hmac: 'md5', keyLength: 16, icvLength: 12 },
 ];
 

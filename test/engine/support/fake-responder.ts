@@ -52,6 +52,7 @@ import {
 import {
   CfgType,
   DOI_IPSEC,
+  EncapsulationMode,
   EspTransformId,
   ExchangeType,
   HeaderFlag,
@@ -178,6 +179,9 @@ export interface ResponderOptions {
   dataPlaneTurns?: number;
   /** the gateway's retransmission of its own requests, XAuth and DPD (default 5 ms, 16 sends) */
   retransmit?: { intervalMs: number; tries: number };
+  /** the NAT-T the gateway speaks: RFC 3947 (default) or draft-ietf-ipsec-nat-t-ike-02, with
+   * the draft's vendor ID, NAT-D payload type 130 and UDP-Encapsulated-Tunnel mode 61443 */
+  natT?: 'rfc3947' | 'draft';
   tamper?: Tamper;
 }
 
@@ -192,12 +196,24 @@ export interface ResponderEspSa {
 
 const GATEWAY_ID_PORT = 500;
 
-const GATEWAY_VENDOR_IDS = [
-  VendorId.xauth,
-  VendorId.ciscoUnity,
-  VendorId.dpd,
-  VendorId.natTRfc3947,
-].map((data): OutgoingPayload => ({ type: PayloadType.VendorId, body: { data } }));
+/** What each NAT-T version puts on the wire (RFC 3947 3.1, 3.2, 5.1; the draft's values). */
+const NAT_T_VERSIONS = {
+  rfc3947: {
+    vendorId: VendorId.natTRfc3947,
+    natD: PayloadType.NatD,
+    tunnelMode: EncapsulationMode.UdpTunnel,
+  },
+  draft: {
+    vendorId: VendorId.natTDraft02n,
+    natD: PayloadType.NatDDraft,
+    tunnelMode: EncapsulationMode.UdpTunnelDraft,
+  },
+} as const;
+
+const gatewayVendorIds = (natT: keyof typeof NAT_T_VERSIONS) =>
+  [VendorId.xauth, VendorId.ciscoUnity, VendorId.dpd, NAT_T_VERSIONS[natT].vendorId].map(
+    (data): OutgoingPayload => ({ type: PayloadType.VendorId, body: { data } }),
+  );
 
 /** The phase 1 transform the gateway takes: the first one offered. */
 interface Choice {
@@ -242,6 +258,8 @@ const ESP_INTEGRITY: Record<number, EspIntegrity> = {
   [Phase2Auth.HmacMd5]: 'hmac-md5-96',
   [Phase2Auth.HmacSha1]: 'hmac-sha1-96',
   [Phase2Auth.HmacSha2_256]: 'hmac-sha256-128',
+  [Phase2Auth.HmacSha2_384]: 'hmac-sha384-192',
+  [Phase2Auth.HmacSha2_512]: 'hmac-sha512-256',
 };
 
 function numberOf(attributes: DataAttribute[], type: number): number | undefined {
@@ -318,6 +336,8 @@ export class FakeResponder {
   /** HASH_I we expect in message 3 */
   private expectedHashI: Buffer = Buffer.alloc(0);
   private mainMode: MainModeState | undefined;
+  /** the IKE SA's hash: NAT-D is computed with it (RFC 3947 3.2) */
+  private phase1Hash: HashName = 'sha1';
   /** the identity the engine sent in main mode message 5 */
   mainModeId: IdBody | undefined;
   private leg: IkeLeg = 'ike';
@@ -427,7 +447,7 @@ export class FakeResponder {
         { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
         { type: PayloadType.Nonce, body: { data: nonceR } },
         { type: PayloadType.Identification, body: idR },
-        ...GATEWAY_VENDOR_IDS,
+        ...gatewayVendorIds(this.natT.key),
         ...this.natD(choice.hash),
         {
           type: PayloadType.Hash,
@@ -451,7 +471,7 @@ export class FakeResponder {
       0,
       [
         { type: PayloadType.SA, body: chosen(saI.body, this.withIkeLifetime(choice.transform)) },
-        ...GATEWAY_VENDOR_IDS,
+        ...gatewayVendorIds(this.natT.key),
       ],
       (_sa, payloads) => encodeMessage(this.mainModeHeader(0), payloads),
     );
@@ -463,7 +483,7 @@ export class FakeResponder {
     const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
     const keI = requirePayload(payloads, PayloadType.KeyExchange, 'main mode message 3').body;
     const nonceI = requirePayload(payloads, PayloadType.Nonce, 'main mode message 3').body;
-    if (findPayloads(payloads, PayloadType.NatD).length !== 2)
+    if (payloads.filter((p) => p.type === this.natT.natD).length !== 2)
       throw new Error('main mode message 3 without its two NAT-D payloads (RFC 3947 3.2)');
     const dh = createKeyExchange(choice.group);
     const nonceR = randomBytes(32);
@@ -548,6 +568,7 @@ export class FakeResponder {
     dh: ReturnType<typeof createKeyExchange>,
   ): Phase1AuthMaterial {
     const { cipher, hash } = choice;
+    this.phase1Hash = hash;
     const prf = createPrf(hash);
     const keys = derivePskPhase1Keys({
       prf,
@@ -593,13 +614,43 @@ export class FakeResponder {
   private natD(hash: HashName): OutgoingPayload[] {
     const natD = (address: string, port: number) =>
       natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, port);
+    const type = this.natT.natD;
     return [
-      {
-        type: PayloadType.NatD,
-        body: { data: natD(this.channel.localAddress, this.channel.localPort) },
-      },
-      { type: PayloadType.NatD, body: { data: natD(this.gateway.address, this.gateway.port) } },
+      { type, body: { data: natD(this.channel.localAddress, this.channel.localPort) } },
+      { type, body: { data: natD(this.gateway.address, this.gateway.port) } },
     ];
+  }
+
+  private get natT() {
+    const key = this.options.natT ?? 'rfc3947';
+    return { key, ...NAT_T_VERSIONS[key] };
+  }
+
+  /** RFC 3947 3.2: the initiator's NAT-D payloads are of our NAT-T version's type, the first
+   * the hash of where the packet went (our NAT-T port once the initiator floated). The second
+   * is not checked: with forced encapsulation the initiator sends one that cannot match. */
+  private checkNatD(payloads: ReceivedPayload[], leg: IkeLeg, hash: HashName): void {
+    const natD = payloads.filter(
+      (p) => p.type === PayloadType.NatD || p.type === PayloadType.NatDDraft,
+    );
+    if (natD.length !== 2 || natD.some((p) => p.type !== this.natT.natD))
+      this.problems.push(
+        `NAT-D payloads ${natD.map((p) => p.type).join(', ')}, not two of type ${this.natT.natD}`,
+      );
+    const port =
+      leg === 'natt' ? (this.channel.options.gatewayNattPort ?? 4500) : this.gateway.port;
+    const expected = natDiscoveryHash(
+      hash,
+      this.initiatorCookie,
+      this.responderCookie,
+      this.gateway.address,
+      port,
+    );
+    const first = natD[0]?.body;
+    if (!first || !('data' in first) || !first.data.equals(expected))
+      this.problems.push(
+        `the first NAT-D is not the hash of ${this.gateway.address}:${port}, where the message went`,
+      );
   }
 
   /** An encrypted phase 1 message (aggressive 3, main 5): its HASH_I checked before the IV
@@ -635,7 +686,8 @@ export class FakeResponder {
 
   /** Message 3: HASH_I proves the engine knows the key; then XAuth begins. */
   private aggressive3(message: RawMessage, leg: IkeLeg): void {
-    this.openPhase1(message, () => this.expectedHashI);
+    const payloads = this.openPhase1(message, () => this.expectedHashI);
+    this.checkNatD(payloads, leg, this.phase1Hash);
     this.leg = leg; // RFC 3947 4: the initiator floated; we answer where it talks now
     this.askXauth();
   }
@@ -740,6 +792,11 @@ export class FakeResponder {
     const transform = proposal?.transforms[0];
     if (!proposal || !transform) throw new Error('Quick Mode 1 offers no transform');
     const nonceI = requirePayload(payloads, PayloadType.Nonce, 'Quick Mode 1').body.data;
+    const mode = numberOf(transform.attributes, Phase2Attr.EncapsulationMode);
+    if (mode !== this.natT.tunnelMode)
+      this.problems.push(
+        `Quick Mode asks for encapsulation mode ${mode}, not ${this.natT.tunnelMode}`,
+      );
     const keI = findPayload(payloads, PayloadType.KeyExchange)?.body.data;
     const group = numberOf(transform.attributes, Phase2Attr.GroupDescription);
     const dh = keI && group ? createKeyExchange(group) : undefined;
