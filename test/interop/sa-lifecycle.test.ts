@@ -72,6 +72,7 @@ for (const variant of GATEWAY_REKEYS)
       const cli = connectCli(lab, files);
       try {
         await cli.waitFor(isConnected, 15_000, 'connected');
+        await lab.waitForChildInstalled(); // the loss counted here is the rekeys'
         const gatewaySpis = new Set<string>();
         let polling = true;
         const poll = (async () => {
@@ -249,6 +250,7 @@ describe('phase 1 re-authentication', { skip: skip !== undefined }, () => {
     const cli = connectCli(lab, files);
     try {
       await cli.waitFor(isConnected, 15_000, 'connected');
+      await lab.waitForChildInstalled(); // the loss counted here is the re-authentication's
       const ping = lab.execInClient(
         'ping',
         ['-c', '330', '-i', '0.2', '-W', '2', LAB_ADDRESSES.lanHost],

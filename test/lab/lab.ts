@@ -235,6 +235,20 @@ export class Lab {
     }
   }
 
+  /**
+   * Until the gateway lists an installed child SA. A client is connected once Quick Mode's third
+   * message is out, but the gateway installs its inbound SA only when it has processed that
+   * message: a packet sent in between is dropped there (RFC 2409 5.5's commit bit exists for
+   * this race). Tests that count every packet start counting after this.
+   */
+  waitForChildInstalled(timeoutMs = 5_000): Promise<IkeSa[]> {
+    return this.waitForSas(
+      (sas) => sas.some((sa) => sa.childSas.some((c) => c.state === 'INSTALLED')),
+      timeoutMs,
+      'an installed child SA on the gateway',
+    );
+  }
+
   /** Runs swanctl against the lab's charon (e.g. ['--list-conns'], ['--terminate', '--ike', 'lab']). */
   swanctl(args: string[]): Promise<RunResult> {
     return this.gateway.swanctl(args);

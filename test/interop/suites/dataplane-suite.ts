@@ -105,6 +105,7 @@ export function dataplaneSuite(transport: Transport): void {
         const cli = suite.connect({ ipsecLifetimeSeconds: 10 });
         try {
           await cli.waitFor(isConnected, 15_000, 'connected');
+          await suite.lab.waitForChildInstalled(); // the loss counted here is the rekeys'
           const ping = await pingFromClient(suite.lab, 80);
           const rekeys = cli.events.filter(
             (e) =>
