@@ -316,6 +316,9 @@ export class FakeResponder {
   /** ESP SPIs and IKE SA the engine deleted (RFC 2408 3.15) */
   readonly deletedEspSpis: number[] = [];
   ikeSaDeleted = false;
+  /** the second NAT-D of aggressive-mode message 3 was not the hash of where the packet came
+   * from: a NAT, or the initiator forcing encapsulation (RFC 3947 3.2) */
+  initiatorBehindNat: boolean | undefined;
   /** after a re-authentication: the engine deleted the IKE SA it replaced */
   previousIkeSaDeleted = false;
   /** IKE SAs the engine set up: more than one after a re-authentication */
@@ -628,7 +631,7 @@ export class FakeResponder {
 
   /** RFC 3947 3.2: the initiator's NAT-D payloads are of our NAT-T version's type, the first
    * the hash of where the packet went (our NAT-T port once the initiator floated). The second
-   * is not checked: with forced encapsulation the initiator sends one that cannot match. */
+   * may not match (forced encapsulation): recorded as initiatorBehindNat. */
   private checkNatD(payloads: ReceivedPayload[], leg: IkeLeg, hash: HashName): void {
     const natD = payloads.filter(
       (p) => p.type === PayloadType.NatD || p.type === PayloadType.NatDDraft,
@@ -637,20 +640,19 @@ export class FakeResponder {
       this.problems.push(
         `NAT-D payloads ${natD.map((p) => p.type).join(', ')}, not two of type ${this.natT.natD}`,
       );
-    const port =
-      leg === 'natt' ? (this.channel.options.gatewayNattPort ?? 4500) : this.gateway.port;
-    const expected = natDiscoveryHash(
-      hash,
-      this.initiatorCookie,
-      this.responderCookie,
-      this.gateway.address,
-      port,
-    );
-    const first = natD[0]?.body;
-    if (!first || !('data' in first) || !first.data.equals(expected))
+    const natt = leg === 'natt';
+    const port = natt ? (this.channel.options.gatewayNattPort ?? 4500) : this.gateway.port;
+    const hashOf = (address: string, at: number) =>
+      natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, at);
+    const [first, second] = natD.map((p) => ('data' in p.body ? p.body.data : Buffer.alloc(0)));
+    if (!first?.equals(hashOf(this.gateway.address, port)))
       this.problems.push(
         `the first NAT-D is not the hash of ${this.gateway.address}:${port}, where the message went`,
       );
+    const { localAddress, localPort, localNattPort } = this.channel;
+    this.initiatorBehindNat = !second?.equals(
+      hashOf(localAddress, natt ? localNattPort : localPort),
+    );
   }
 
   /** An encrypted phase 1 message (aggressive 3, main 5): its HASH_I checked before the IV
