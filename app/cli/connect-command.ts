@@ -6,6 +6,7 @@ import { connect } from '../engine/index.js';
 import { createDataPlaneFor } from '../main/data-plane-choice.js';
 import { withBackupGateways } from '../profiles/backup-gateways.js';
 import { withIkeCapture } from '../support/capture-file.js';
+import { keepLastSession, lastSessionDirectory } from '../support/last-session.js';
 import { type LogLevel, LogLevelSchema } from '../shared/events.js';
 import { cliCredentials } from './credentials.js';
 import { resolveProfile } from './profile-source.js';
@@ -90,6 +91,8 @@ export async function connectCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   const failure = await connection.closed;
+  // what `support-bundle` shows of this tunnel once it is gone
+  keepLastSession(lastSessionDirectory(), profile.name, session.current);
   session.remove();
   credentials.endSession();
   process.off('SIGINT', stop);

@@ -65,6 +65,11 @@ export class SessionWriter {
     this.write();
   };
 
+  /** the record as the last event left it */
+  get current(): SessionRecord {
+    return this.record;
+  }
+
   remove(): void {
     this.broken = true;
     try {

@@ -1,15 +1,17 @@
 // `roadwarrior support-bundle`: one archive for the help desk (app/support/bundle.ts) from what
 // this user's processes left: the desktop service's log, the IKE captures `connect` and the
-// service keep, the running tunnels' session records, the profiles, and versions.
+// service keep, the running tunnels' session records and each profile's last one, the
+// profiles, and versions.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { stateDirectory } from '../main/service/log-file.js';
 import { bundleFileName, supportBundle } from '../support/bundle.js';
 import { captureDirectory } from '../support/capture-file.js';
+import { lastSessionDirectory, readLastSessions } from '../support/last-session.js';
 import { collectVersions } from '../support/versions.js';
 import type { Profile } from '../shared/profile.js';
-import { readSessions, sessionDir } from './session-file.js';
+import { SessionRecordSchema, readSessions, sessionDir } from './session-file.js';
 import { CommandFailure, type Subcommand } from './subcommand.js';
 
 export const SUPPORT_BUNDLE_USAGE = `usage: roadwarrior support-bundle [--out FILE]
@@ -41,14 +43,21 @@ async function storedProfiles(): Promise<Profile[]> {
 
 async function supportBundleCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: SUPPORT_BUNDLE_OPTIONS, strict: true });
-  const sessions = readSessions(sessionDir());
+  // the running tunnels, then the last record of each profile's ended one
+  const sessions = [
+    ...readSessions(sessionDir()).map((record) => ({ running: true, ...record })),
+    ...readLastSessions(lastSessionDirectory()).flatMap((record) => {
+      const parsed = SessionRecordSchema.safeParse(record);
+      return parsed.success ? [{ running: false, ...parsed.data }] : [];
+    }),
+  ];
   const archive = supportBundle({
     logDir: join(stateDirectory(), 'logs'),
     captureDir: captureDirectory(),
     profiles: await storedProfiles(),
     sessions,
     diagnoses: sessions.flatMap((s) =>
-      s.diagnosis ? [{ profile: s.profile, ...s.diagnosis }] : [],
+      s.diagnosis ? [{ profile: s.profile, running: s.running, ...s.diagnosis }] : [],
     ),
     versions: await collectVersions(),
   });

@@ -16,7 +16,8 @@ export function captureDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateDirectory(env), 'captures');
 }
 
-const safeName = (profile: string) => profile.replace(/[^A-Za-z0-9._-]/g, '_');
+/** A profile name as a file name: anything but letters, digits, '.', '_' and '-' becomes '_'. */
+export const safeFileName = (profile: string): string => profile.replace(/[^A-Za-z0-9._-]/g, '_');
 
 export class CaptureFile {
   readonly path: string;
@@ -28,7 +29,7 @@ export class CaptureFile {
     profile: string,
     private readonly limits = CAPTURE_LIMITS,
   ) {
-    this.path = join(dir, `${safeName(profile)}.pcap`);
+    this.path = join(dir, `${safeFileName(profile)}.pcap`);
   }
 
   /** For ConnectOptions.ikeCapture. */

@@ -19,6 +19,7 @@ import { RotatingLogFile, logFileWriter, stateDirectory } from '../../app/main/s
 import { ProfileStore } from '../../app/main/service/profile-store.js';
 import { ManagedProfiles } from '../../app/profiles/managed.js';
 import { CaptureFile, captureDirectory } from '../../app/support/capture-file.js';
+import { keepLastSession, lastSessionDirectory } from '../../app/support/last-session.js';
 import { capturedConnect } from './captured-connect.js';
 import { untar } from './untar.js';
 
@@ -47,6 +48,9 @@ test('the support bundle holds what a help desk needs and no secret of the run',
     gateway: '192.0.2.1',
   });
   captured.events.forEach(session.observe);
+  // as connect ends: its last record kept, the running one gone
+  keepLastSession(lastSessionDirectory(), 'bundle-office', session.current);
+  session.remove();
   const store = new ProfileStore(profileDirectory(), new ManagedProfiles(join(home, 'managed')));
   await store.save(captured.profile);
   const capture = join(captureDirectory(), 'bundle-office.pcap');
@@ -69,8 +73,10 @@ test('the support bundle holds what a help desk needs and no secret of the run',
   assert.match(file('logs/roadwarrior.log').toString(), /phase1/);
   const sessions = JSON.parse(file('sessions.json').toString()) as {
     ike?: { responderCookie: string };
+    running: boolean;
   }[];
   assert.ok(sessions[0]?.ike, 'the last IKE SA details');
+  assert.equal(sessions[0]?.running, false, 'kept after the connect ended');
   assert.equal(
     (JSON.parse(file('profiles.json').toString()) as { name: string }[])[0]?.name,
     'bundle-office',
