@@ -134,6 +134,16 @@ test('no answer to message 1: no-answer, within the scaled budget, before the re
   assert.ok(raised.at - start <= noAnswerBudgetMs(settings()), `${raised.at - start} ms`);
 });
 
+test('main mode, no answer to message 1: no-answer as in aggressive mode, naming main mode', async () => {
+  const run = startCase({ onChannel: silentGateway, profile: { exchange: 'main' } });
+  await until(() => diagnosesOf(run.events).length > 0, 'a diagnosis');
+  assert.equal(errorOf(run.events), undefined, 'raised while the engine still retransmits');
+  const events = await finish(run);
+  const raised = diagnosesOf(events)[0] as DiagnosisEvent;
+  assert.equal(raised.code, 'no-answer');
+  assert.match(raised.evidence.join('\n'), /main mode message 1 sent 5 times/);
+});
+
 test('no answer after all retransmissions: the failure line says no-answer', async () => {
   const run = startCase({ onChannel: silentGateway });
   const failure = await run.connection.closed;

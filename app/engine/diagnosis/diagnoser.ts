@@ -71,7 +71,7 @@ export class Diagnoser {
   };
   private unreachable: string | undefined;
   /** our message 1: first sent, sent how often */
-  private message1: { firstAt: number; sends: number } | undefined;
+  private message1: { firstAt: number; sends: number; mode: 'main' | 'aggressive' } | undefined;
   /** the gateway sent the same aggressive mode message again after we floated to 4500 */
   private gatewayRepeatsAfterFloat = 0;
   /** an unprotected notification while connected: the gateway lost our IKE SA */
@@ -115,12 +115,16 @@ export class Diagnoser {
     const leg = this.legs[fact.leg];
     leg.sent++;
     const { gateway, gatewayPort, gatewayNattPort } = this.context;
-    if (fact.leg === 'ike' && fact.exchangeType === ExchangeType.Aggressive && !fact.encrypted) {
-      this.message1 = { firstAt: fact.firstAt, sends: fact.repeat };
+    // main mode's message 3 is in clear on UDP 500 too, but only after the gateway answered
+    const mainMode1 = fact.exchangeType === ExchangeType.IdentityProtection && leg.received === 0;
+    const message1 = fact.exchangeType === ExchangeType.Aggressive || mainMode1;
+    if (fact.leg === 'ike' && message1 && !fact.encrypted) {
+      const mode = mainMode1 ? 'main' : 'aggressive';
+      this.message1 = { firstAt: fact.firstAt, sends: fact.repeat, mode };
       const unanswered = leg.lastReceivedAt < fact.firstAt;
       if (unanswered && fact.repeat >= noAnswerSends(this.context) && !this.unreachable)
         this.raise(fact.at, 'no-answer', [
-          `aggressive mode message 1 sent ${fact.repeat} times over ${seconds(fact.at - fact.firstAt)} to ${gateway} UDP ${gatewayPort}: no answer`,
+          `${mode} mode message 1 sent ${fact.repeat} times over ${seconds(fact.at - fact.firstAt)} to ${gateway} UDP ${gatewayPort}: no answer`,
           'no ICMP error came back either: the packets vanish on the way or the gateway ignores them',
         ]);
       return;
@@ -176,7 +180,9 @@ export class Diagnoser {
     const { gateway, gatewayPort } = this.context;
     this.raise(at, 'icmp-unreachable', [
       `ICMP error for our IKE packets to ${gateway} UDP ${gatewayPort}: ${detail}`,
-      ...(this.message1 ? [`aggressive mode message 1 sent ${this.message1.sends} time(s)`] : []),
+      ...(this.message1
+        ? [`${this.message1.mode} mode message 1 sent ${this.message1.sends} time(s)`]
+        : []),
     ]);
   }
 
