@@ -176,7 +176,7 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
     const group = pfs > 0 ? dhGroupName(pfs) : undefined;
     if (pfs === 0) set('pfs', 'off');
     else if (pfs === -1) set('pfs', 'auto');
-    else if (group?.startsWith('modp')) set('pfs', group);
+    else if (group) set('pfs', group);
     else unsupported('phase2-pfsgroup', `PFS group ${pfs}`);
   }
   set('ipsecLifetimeSeconds', number('phase2-life-secs'));
