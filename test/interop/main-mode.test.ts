@@ -63,6 +63,8 @@ describe('main mode with strongSwan (aggressive = no)', { skip: skip !== undefin
       assert.equal(error.code, 'group-psk-rejected', error.message);
       assert.equal(error.authenticated, false, 'nothing the gateway said proved the key');
       assert.equal((await cli.exit).code, 1);
+      const diagnosis = cli.events.filter((e) => e.type === 'diagnosis').at(-1);
+      assert.equal(diagnosis?.type === 'diagnosis' && diagnosis.code, 'group-psk-wrong');
       const output = cli.stdoutLines.join('\n') + cli.stderr();
       assert.ok(!output.includes('not-the-group-key'), 'no secret in any event');
     } finally {
