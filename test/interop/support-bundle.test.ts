@@ -71,7 +71,6 @@ describe('support bundle of a real connection', { skip: skip !== undefined }, ()
     const pcap = archive.get('roadwarrior-support/captures/lab.pcap');
     assert.ok(pcap, `a capture (bundle has ${[...archive.keys()].join(', ')})`);
 
-    let tshark: string;
     try {
       await run('tshark', ['--version']);
     } catch {
@@ -80,7 +79,7 @@ describe('support bundle of a real connection', { skip: skip !== undefined }, ()
     }
     const file = join(home, 'lab.pcap');
     writeFileSync(file, pcap);
-    ({ stdout: tshark } = await run('tshark', ['-r', file, '-V'], { maxBuffer: 1 << 26 }));
+    const { stdout: tshark } = await run('tshark', ['-r', file, '-V'], { maxBuffer: 1 << 26 });
     assert.doesNotMatch(tshark, /Malformed Packet/);
     assert.doesNotMatch(tshark, /Severity level: Error/);
     assert.match(tshark, /Config Attribute \(t=16522,l=\d+\): XAUTH_USER_PASSWORD/);
