@@ -12,6 +12,7 @@ import {
   pingFromClient,
   reportSkippedSuite,
   suiteLab,
+  waitForTunnel,
 } from '../support/interop.js';
 
 const skip = interopSkipReason();
@@ -35,14 +36,7 @@ describe('DH groups 17, 18 and 21 with strongSwan', { skip: skip !== undefined }
       });
       try {
         await cli.waitFor(isConnected, 20_000, 'connected');
-        const [sa] = await suite.lab.waitForSas(
-          (sas) =>
-            sas.some(
-              (s) => s.state === 'ESTABLISHED' && s.childSas.some((c) => c.state === 'INSTALLED'),
-            ),
-          5_000,
-        );
-        assert.ok(sa);
+        const sa = await waitForTunnel(suite.lab);
         assert.equal(sa.dhGroup, strongSwanName, 'the gateway negotiated the group in phase 1');
         const child = sa.childSas.find((c) => c.state === 'INSTALLED');
         assert.equal(child?.dhGroup, strongSwanName, 'the gateway ran Quick Mode with PFS on it');

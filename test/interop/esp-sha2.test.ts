@@ -11,6 +11,7 @@ import {
   pingFromClient,
   reportSkippedSuite,
   suiteLab,
+  waitForTunnel,
 } from '../support/interop.js';
 
 const skip = interopSkipReason();
@@ -29,11 +30,8 @@ describe('ESP HMAC-SHA-384/512 with strongSwan', { skip: skip !== undefined }, (
       const cli = suite.connect({ espProposals: [espProposal] });
       try {
         await cli.waitFor(isConnected, 20_000, 'connected');
-        const [sa] = await suite.lab.waitForSas(
-          (sas) => sas.some((s) => s.childSas.some((c) => c.state === 'INSTALLED')),
-          5_000,
-        );
-        const child = sa?.childSas.find((c) => c.state === 'INSTALLED');
+        const sa = await waitForTunnel(suite.lab);
+        const child = sa.childSas.find((c) => c.state === 'INSTALLED');
         assert.equal(child?.integAlg, strongSwanName);
         assert.equal(child?.encrAlg, 'AES_CBC');
         await pingFromClient(suite.lab, 3, LAB_ADDRESSES.lanHost);

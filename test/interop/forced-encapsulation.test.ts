@@ -15,6 +15,7 @@ import {
   pingFromClient,
   reportSkippedSuite,
   suiteLab,
+  waitForTunnel,
 } from '../support/interop.js';
 
 const skip = interopSkipReason();
@@ -42,14 +43,7 @@ describe(
       const cli = suite.connect({ natTraversal: 'force' });
       try {
         await cli.waitFor(isConnected, 20_000, 'connected');
-        const [sa] = await suite.lab.waitForSas(
-          (sas) =>
-            sas.some(
-              (s) => s.state === 'ESTABLISHED' && s.childSas.some((c) => c.state === 'INSTALLED'),
-            ),
-          5_000,
-        );
-        assert.ok(sa);
+        const sa = await waitForTunnel(suite.lab);
         assert.equal(sa.remoteHost, LAB_ADDRESSES.client, 'no NAT on the path: our own address');
         assert.equal(sa.localPort, 4500, 'both sides floated to the NAT-T port');
         assert.equal(sa.natRemote, true, 'our NAT-D made the gateway believe we are behind a NAT');

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { waitForHelper } from '../../app/helper/client.js';
-import { type Lab, type LabOptions, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
+import {
+  type IkeSa,
+  type Lab,
+  type LabOptions,
+  LAB_ADDRESSES,
+  LAB_DEFAULTS,
+  startLab,
+} from '../lab/index.js';
 import type { StateEvent } from '../../app/shared/events.js';
 import { CLI_ENTRY, type CliRun, runCli } from './cli-process.js';
 
@@ -282,3 +289,16 @@ export async function networkSnapshot(lab: Lab): Promise<string> {
 
 export const isConnected = (e: { type: string; state?: string }): e is StateEvent =>
   e.type === 'state' && e.state === 'connected';
+
+/** The gateway's view once a tunnel is up: an established IKE SA with an installed ESP SA. */
+export async function waitForTunnel(lab: Lab, timeoutMs = 5_000): Promise<IkeSa> {
+  const sas = await lab.waitForSas(
+    (all) =>
+      all.some((s) => s.state === 'ESTABLISHED' && s.childSas.some((c) => c.state === 'INSTALLED')),
+    timeoutMs,
+    'an established IKE SA with an installed ESP SA',
+  );
+  const tunnel = sas.find((s) => s.state === 'ESTABLISHED');
+  if (!tunnel) throw new Error('no established IKE SA');
+  return tunnel;
+}
