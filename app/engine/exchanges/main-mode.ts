@@ -111,11 +111,14 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
   deps.onStep('am2-received');
   const { chosen, responderCookie, peerVendorIds } = m2;
   const cookies = { initiator: initiatorCookie, responder: responderCookie };
+  // RFC 3947 3.2: NAT-D hashes the ports messages 3 and 4 travel between: 500, or the NAT-T
+  // ports when a re-authentication starts on the leg the old IKE SA floated to
+  const floated = messenger.currentLeg === 'natt';
   const endpoints = {
     localAddress: deps.channel.localAddress,
-    localPort: deps.channel.localPort,
+    localPort: floated ? deps.channel.localNattPort : deps.channel.localPort,
     gatewayAddress: deps.gatewayAddress,
-    gatewayPort: profile.gatewayPort,
+    gatewayPort: floated ? profile.gatewayNattPort : profile.gatewayPort,
   };
   const natTMode = natTModeOf(peerVendorIds);
   const forced = profile.natTraversal === 'force';

@@ -401,7 +401,7 @@ export class FakeResponder {
       !encrypted &&
       message.header.responderCookie.equals(this.responderCookie)
     )
-      return this.main3(message);
+      return this.main3(message, leg);
     const previous = this.previous;
     if (
       previous &&
@@ -481,13 +481,12 @@ export class FakeResponder {
   }
 
   /** Message 3 in (KE, Ni, NAT-D), message 4 out (KE, Nr, NAT-D): the keys exist from here. */
-  private main3(message: RawMessage): void {
+  private main3(message: RawMessage, leg: IkeLeg): void {
     const { choice, saIBody } = this.mainMode as MainModeState;
     const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
     const keI = requirePayload(payloads, PayloadType.KeyExchange, 'main mode message 3').body;
     const nonceI = requirePayload(payloads, PayloadType.Nonce, 'main mode message 3').body;
-    if (payloads.filter((p) => p.type === this.natT.natD).length !== 2)
-      throw new Error('main mode message 3 without its two NAT-D payloads (RFC 3947 3.2)');
+    this.checkNatD(payloads, leg, choice.hash);
     const dh = createKeyExchange(choice.group);
     const nonceR = randomBytes(32);
     const auth = this.deriveIkeSa(choice, saIBody, keI.data, nonceI.data, nonceR, dh);
@@ -499,7 +498,7 @@ export class FakeResponder {
       [
         { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
         { type: PayloadType.Nonce, body: { data: nonceR } },
-        ...this.natD(choice.hash),
+        ...this.natD(choice.hash, leg),
       ],
       (_sa, payloads) => encodeMessage(this.mainModeHeader(0), payloads),
     );
@@ -613,15 +612,24 @@ export class FakeResponder {
     };
   }
 
-  /** RFC 3947 3.2: the hash of the initiator's address as we see it, then our own. */
-  private natD(hash: HashName): OutgoingPayload[] {
+  /** RFC 3947 3.2: the hash of the initiator's address as we see it, then our own, with the
+   * ports of the leg the message goes over. */
+  private natD(hash: HashName, leg: IkeLeg = 'ike'): OutgoingPayload[] {
     const natD = (address: string, port: number) =>
       natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, port);
     const type = this.natT.natD;
+    const ports = this.portsOn(leg);
     return [
-      { type, body: { data: natD(this.channel.localAddress, this.channel.localPort) } },
-      { type, body: { data: natD(this.gateway.address, this.gateway.port) } },
+      { type, body: { data: natD(this.channel.localAddress, ports.local) } },
+      { type, body: { data: natD(this.gateway.address, ports.gateway) } },
     ];
+  }
+
+  /** The ports a message travels between on `leg`: IKE's, or NAT-T's (RFC 3947 4). */
+  private portsOn(leg: IkeLeg): { local: number; gateway: number } {
+    return leg === 'natt'
+      ? { local: this.channel.localNattPort, gateway: this.channel.options.gatewayNattPort ?? 4500 }
+      : { local: this.channel.localPort, gateway: this.gateway.port };
   }
 
   private get natT() {
@@ -640,8 +648,7 @@ export class FakeResponder {
       this.problems.push(
         `NAT-D payloads ${natD.map((p) => p.type).join(', ')}, not two of type ${this.natT.natD}`,
       );
-    const natt = leg === 'natt';
-    const port = natt ? (this.channel.options.gatewayNattPort ?? 4500) : this.gateway.port;
+    const { local, gateway: port } = this.portsOn(leg);
     const hashOf = (address: string, at: number) =>
       natDiscoveryHash(hash, this.initiatorCookie, this.responderCookie, address, at);
     const [first, second] = natD.map((p) => ('data' in p.body ? p.body.data : Buffer.alloc(0)));
@@ -649,10 +656,7 @@ export class FakeResponder {
       this.problems.push(
         `the first NAT-D is not the hash of ${this.gateway.address}:${port}, where the message went`,
       );
-    const { localAddress, localPort, localNattPort } = this.channel;
-    this.initiatorBehindNat = !second?.equals(
-      hashOf(localAddress, natt ? localNattPort : localPort),
-    );
+    this.initiatorBehindNat = !second?.equals(hashOf(this.channel.localAddress, local));
   }
 
   /** An encrypted phase 1 message (aggressive 3, main 5): its HASH_I checked before the IV
