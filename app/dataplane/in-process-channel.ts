@@ -17,10 +17,10 @@ import {
   type ConfiguratorOptions,
   DEFAULT_STATE_DIR,
   type NetworkConfigurator,
-  Lockdown,
   cleanupStale,
   createConfigurator,
 } from './netconfig/index.js';
+import { type Release, lockdownHolds } from './lockdown-holds.js';
 import { type PacketSlab, type TunDevice, openTun } from './tun/index.js';
 import { UdpLegs } from './udp-legs.js';
 
@@ -36,8 +36,9 @@ export class InProcessChannel implements IkeChannel {
   private readonly saIds = new Set<string>();
   /** the stale-record cleanup once started: rejects as cleanupStale() did */
   private staleCleaned: Promise<CleanupReport> | undefined;
-  /** the profile's lockdown, from before the first IKE packet until close() */
-  private lockdown: Lockdown | undefined;
+  /** this channel's share of the profile's lockdown, from before the first IKE packet until
+   * close(); a session's hold (lockdown-holds.ts) keeps the table up past it */
+  private releaseLockdown: Release | undefined;
 
   private constructor(
     private readonly legs: UdpLegs,
@@ -54,7 +55,7 @@ export class InProcessChannel implements IkeChannel {
     const esp = new NativeEspEngine({
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
     });
-    const lockdown = await lockDown(options, configOptions);
+    const releaseLockdown = await lockDown(options, configOptions);
     const legs = await UdpLegs.open(options, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
       onEsp: (batch, from) => holder.channel?.onEsp(batch, from) ?? batch.count,
@@ -65,11 +66,11 @@ export class InProcessChannel implements IkeChannel {
           message: `UDP ${leg} leg: ${error.message}`,
         }),
     }).catch(async (error: unknown) => {
-      await lockdown?.remove();
+      await releaseLockdown?.();
       throw error;
     });
     holder.channel = new InProcessChannel(legs, esp, configOptions);
-    holder.channel.lockdown = lockdown;
+    holder.channel.releaseLockdown = releaseLockdown;
     return holder.channel;
   }
 
@@ -211,22 +212,23 @@ export class InProcessChannel implements IkeChannel {
       for (const id of this.saIds) this.esp.remove(id);
       this.saIds.clear();
       this.legs.close();
-      await this.lockdown?.remove();
+      await this.releaseLockdown?.();
     }
   }
 }
 
-/** Only the tunnel and the gateway's IKE/NAT-T ports, before anything is sent. */
+/** Only the tunnel and this gateway's IKE/NAT-T ports, before anything is sent. */
 async function lockDown(
   options: OpenIkeOptions,
   configOptions: ConfiguratorOptions,
-): Promise<Lockdown | undefined> {
+): Promise<Release | undefined> {
   if (!options.lockdown) return undefined;
-  const lockdown = new Lockdown(configOptions);
-  await lockdown.apply({
-    tunName: options.lockdown.tunName,
-    gateway: options.gateway,
-    ports: [options.gatewayPort ?? 500, options.gatewayNattPort ?? 4500],
-  });
-  return lockdown;
+  return lockdownHolds.acquire(
+    {
+      tunName: options.lockdown.tunName,
+      gateway: options.gateway,
+      ports: [options.gatewayPort ?? 500, options.gatewayNattPort ?? 4500],
+    },
+    configOptions,
+  );
 }

@@ -9,6 +9,7 @@ import type {
   DataPlanePort,
   IkeChannel,
   IkeLeg,
+  LockdownHold,
   OpenIkeOptions,
 } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
@@ -44,7 +45,33 @@ export function createHelperDataPlane(options: HelperDataPlaneOptions = {}): Dat
         throw error;
       }
     },
+    /** a connection of its own for the session: the helper lifts the lockdown when it ends */
+    async holdLockdown(tunName: string): Promise<LockdownHold> {
+      const connection = await HelperConnection.connect(socketPath, requestTimeoutMs);
+      try {
+        await connection.request({ method: 'holdLockdown', tunName }, 'done');
+      } catch (error) {
+        connection.end();
+        throw error;
+      }
+      let released: Promise<void> | undefined;
+      return {
+        release: () =>
+          (released ??= ignoreLoss(
+            connection.request({ method: 'releaseLockdown' }, 'done'),
+          ).finally(() => connection.end())),
+      };
+    },
   };
+}
+
+/** a lost helper already lifted what this connection held (or its successor's cleanup will) */
+async function ignoreLoss(request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (!(error instanceof HelperError && error.code === 'helper-lost')) throw error;
+  }
 }
 
 /** Resolves once a helper accepts connections at socketPath (after it was restarted, say). */
@@ -146,12 +173,8 @@ class HelperIkeChannel implements IkeChannel {
   }
 
   private async requestClose(): Promise<void> {
-    try {
-      await this.connection.request({ method: 'close', tunnel: this.tunnel }, 'done');
-    } catch (error) {
-      // a lost helper already tore the tunnel down on its side
-      if (!(error instanceof HelperError && error.code === 'helper-lost')) throw error;
-    }
+    // a lost helper already tore the tunnel down on its side
+    await ignoreLoss(this.connection.request({ method: 'close', tunnel: this.tunnel }, 'done'));
   }
 
   private onPush(frame: PushFrame): void {

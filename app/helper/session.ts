@@ -3,7 +3,12 @@
 // tunnel down the moment the connection goes away (app quit, crash, kill -9).
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { IkeChannel, OpenIkeOptions } from '../shared/dataplane-port.js';
+import type {
+  DataPlanePort,
+  IkeChannel,
+  LockdownHold,
+  OpenIkeOptions,
+} from '../shared/dataplane-port.js';
 import type { LogLevel } from '../shared/events.js';
 import {
   type ClientFrame,
@@ -28,7 +33,7 @@ import { MAX_TUNNELS_PER_USER, type Tunnel, type TunnelRegistry } from './tunnel
 export type HelperLog = (level: LogLevel, message: string) => void;
 
 export interface SessionContext {
-  dataPlane: { openIke(options: OpenIkeOptions): Promise<IkeChannel> };
+  dataPlane: DataPlanePort;
   tunnels: TunnelRegistry;
   scriptDirs: readonly string[];
   log: HelperLog;
@@ -85,6 +90,8 @@ export class ClientSession {
   private opening = false;
   private ended = false;
   private liveness: NodeJS.Timeout | undefined;
+  /** the lockdown this connection keeps standing between its owner's tunnels */
+  private lockdownHold: LockdownHold | undefined;
   private readonly reader = new FrameReader((body) => this.onFrame(body));
   private readonly who: string;
 
@@ -186,6 +193,12 @@ export class ClientSession {
         this.ownTunnel(request.tunnel);
         await this.closeTunnel('closed by the client');
         return done;
+      case 'holdLockdown':
+        await this.holdLockdown(request.tunName);
+        return done;
+      case 'releaseLockdown':
+        await this.releaseLockdown();
+        return done;
     }
   }
 
@@ -244,6 +257,27 @@ export class ClientSession {
       localPort: channel.localPort,
       localNattPort: channel.localNattPort,
     };
+  }
+
+  /** One hold per connection: a new one replaces the last. Lockdown blocks the whole
+   * machine's traffic whoever sets it up, so a hold gives a client no power it lacked. */
+  private async holdLockdown(tunName: string): Promise<void> {
+    const { dataPlane } = this.context;
+    if (!dataPlane.holdLockdown) throw new Error('this data plane cannot hold a lockdown');
+    const hold = await dataPlane.holdLockdown(tunName);
+    if (this.ended) {
+      await hold.release();
+      throw new Error('connection closed while the lockdown hold was taken');
+    }
+    await this.releaseLockdown();
+    this.lockdownHold = hold;
+    this.context.log('info', `${this.who} holds the lockdown of ${tunName}`);
+  }
+
+  private async releaseLockdown(): Promise<void> {
+    const hold = this.lockdownHold;
+    this.lockdownHold = undefined;
+    await hold?.release();
   }
 
   private async configureNetwork(tunnel: Tunnel, setup: NetworkSetup) {
@@ -367,6 +401,11 @@ export class ClientSession {
     this.ended = true;
     this.context.log('debug', `${this.who} disconnected`);
     await this.closeTunnel('client disconnected');
+    try {
+      await this.releaseLockdown();
+    } catch (error) {
+      this.context.log('error', `lifting the lockdown ${this.who} held: ${messageOf(error)}`);
+    }
   }
 
   private refuse(id: number | null, what: string, error: unknown): void {

@@ -18,8 +18,9 @@ export interface OpenIkeOptions {
   /** local ports; 0 (default) = ephemeral, no privilege needed */
   localPort?: number;
   localNattPort?: number;
-  /** the profile's lockdown: from now until close(), traffic leaves only through this TUN or
-   * to the gateway's IKE/NAT-T ports */
+  /** the profile's lockdown: from now until close() (or, while a hold of this TUN name stands,
+   * until the hold is released), traffic leaves only through this TUN or to this gateway's
+   * IKE/NAT-T ports; a lockdown already standing is taken over with this gateway */
   lockdown?: { tunName: string };
 }
 
@@ -61,6 +62,16 @@ export interface IkeChannel {
   close(): Promise<void>;
 }
 
+/** A session's claim on its lockdown across channels (see DataPlanePort.holdLockdown). */
+export interface LockdownHold {
+  /** lifts the lockdown unless a channel still has it; safe to call twice */
+  release(): Promise<void>;
+}
+
 export interface DataPlanePort {
   openIke(options: OpenIkeOptions): Promise<IkeChannel>;
+  /** Keeps the lockdown that channels opened with `lockdown: { tunName }` set up standing
+   * after they close, until release(): a reconnecting session never leaves a gap. Sets up
+   * nothing itself. Data planes that cannot keep a table between channels leave it out. */
+  holdLockdown?(tunName: string): Promise<LockdownHold>;
 }

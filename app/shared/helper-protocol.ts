@@ -56,6 +56,9 @@ const uint32 = z.number().int().min(0).max(0xffffffff);
 const tunnelId = z.number().int().positive();
 const requestId = z.number().int().nonnegative();
 const shortText = z.string().max(256);
+const tunName = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{0,14}$/, 'lowercase letters and digits, at most 15');
 
 export const IkeLegSchema = z.enum(['ike', 'natt']);
 
@@ -67,9 +70,7 @@ export const OpenIkeOptionsSchema = z.strictObject({
   localNattPort: port.optional(),
   lockdown: z
     .strictObject({
-      tunName: z
-        .string()
-        .regex(/^[a-z][a-z0-9]{0,14}$/, 'lowercase letters and digits, at most 15'),
+      tunName,
     })
     .optional(),
 }) satisfies z.ZodType<OpenIkeOptions>;
@@ -102,7 +103,7 @@ const ModeConfigResultSchema = z.strictObject({
 });
 
 export const NetworkSetupSchema = z.strictObject({
-  tunName: z.string().regex(/^[a-z][a-z0-9]{0,14}$/, 'lowercase letters and digits, at most 15'),
+  tunName,
   mtu: z.number().int().min(576).max(9000),
   gateway: ipAddress,
   config: ModeConfigResultSchema,
@@ -228,6 +229,10 @@ export const ClientFrameSchema = z.discriminatedUnion('method', [
     tunnel: tunnelId,
   }),
   z.strictObject({ v: version, id: requestId, method: z.literal('close'), tunnel: tunnelId }),
+  /** this connection keeps the lockdown of `tunName` standing between its owner's tunnels
+   * (DataPlanePort.holdLockdown) until releaseLockdown or until the connection goes away */
+  z.strictObject({ v: version, id: requestId, method: z.literal('holdLockdown'), tunName }),
+  z.strictObject({ v: version, id: requestId, method: z.literal('releaseLockdown') }),
 ]);
 
 /** helper -> client: answers (opened, applied, done, error) and pushed events (packet, event,

@@ -1,11 +1,13 @@
 // One active VPN session at a time: starts the engine, forwards its events, shows the banner,
 // and after a dead peer, a lost privileged helper (or a network change, or resume) reconnects
 // with backoff, shown as its own phase. A session ends by user disconnect, a failure that
-// retrying cannot fix, or giving up.
+// retrying cannot fix, or giving up. A lockdown profile's lockdown belongs to the session: held
+// from before the first attempt until the session ends, so no gap between attempts lets
+// traffic out.
 import { randomUUID } from 'node:crypto';
 import type { ConnectOptions, VpnConnection } from '../../engine/api.js';
 import { EngineError } from '../../engine/api.js';
-import type { DataPlanePort } from '../../shared/dataplane-port.js';
+import type { DataPlanePort, LockdownHold } from '../../shared/dataplane-port.js';
 import type { EngineEvent, ErrorCode, LogLevel } from '../../shared/events.js';
 import type { ServicePhase } from '../../shared/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
@@ -58,6 +60,8 @@ interface Session {
   restartReason?: string;
   reconnectTimer?: NodeJS.Timeout;
   acknowledgedBanner?: string;
+  /** the lockdown kept standing between attempts, once held (undefined: none or not held) */
+  lockdown?: Promise<LockdownHold | undefined>;
   ended: Promise<void>;
   markEnded: () => void;
 }
@@ -116,7 +120,40 @@ export class ConnectionSupervisor {
       banner: undefined,
     }));
     bus.log('info', `connecting with profile "${profile.name}" to ${profile.gateway}`);
-    this.attempt(session);
+    if (!profile.lockdown) {
+      this.attempt(session);
+      return;
+    }
+    session.lockdown = this.holdLockdown(profile);
+    void session.lockdown.then(() => {
+      if (this.session === session && !session.stopping) this.attempt(session);
+    });
+  }
+
+  /** Without a hold each attempt still has its own lockdown, only with gaps between them. */
+  private async holdLockdown(profile: Profile): Promise<LockdownHold | undefined> {
+    const dataPlane = this.deps.createDataPlane();
+    if (!dataPlane.holdLockdown) {
+      this.deps.bus.log('warn', 'this data plane cannot hold the lockdown between attempts');
+      return undefined;
+    }
+    try {
+      return await dataPlane.holdLockdown(profile.tunName);
+    } catch (error) {
+      this.deps.bus.log(
+        'warn',
+        `the lockdown is not held between attempts: ${(error as Error).message}`,
+      );
+      return undefined;
+    }
+  }
+
+  private async releaseLockdown(session: Session): Promise<void> {
+    try {
+      await (await session.lockdown)?.release();
+    } catch (error) {
+      this.deps.bus.log('error', `lifting the lockdown: ${(error as Error).message}`);
+    }
   }
 
   /** User disconnect; also cancels an attempt in progress or a pending reconnect. */
@@ -294,6 +331,6 @@ export class ConnectionSupervisor {
       // a failed session keeps what was negotiated, for diagnosis; a clean one shows nothing stale
       return phase === 'failed' ? ended : { ...freshAttempt(ended), engineState: s.engineState };
     });
-    session.markEnded();
+    void this.releaseLockdown(session).then(session.markEnded);
   }
 }
