@@ -3,19 +3,13 @@
 // undoes what the dead one left, and the desktop service reconnects by itself once the helper's
 // socket accepts again.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { connect } from '../../app/engine/index.js';
-import { createHelperDataPlane } from '../../app/helper/client.js';
-import { MemoryCredentialStore } from '../../app/main/service/credential-store.js';
-import { ProfileStore } from '../../app/main/service/profile-store.js';
-import { VpnService } from '../../app/main/service/vpn-service.js';
+import type { VpnService } from '../../app/main/service/vpn-service.js';
 import type { ErrorCode, ErrorEvent } from '../../app/shared/events.js';
 import type { EventMessage } from '../../app/shared/ipc.js';
 import type { ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
-import { LAB_ADDRESSES, LAB_DEFAULTS } from '../lab/index.js';
+import { LAB_DEFAULTS } from '../lab/index.js';
 import {
   VIA_HELPER,
   clientFiles,
@@ -27,6 +21,7 @@ import {
   reportSkippedSuite,
   suiteLab,
 } from '../support/interop.js';
+import { startLabService } from '../support/lab-service.js';
 
 const skip = interopSkipReason();
 const USER = LAB_DEFAULTS.users[0]!;
@@ -122,27 +117,15 @@ describe(
       const { lab } = suite;
       const helper = suite.via.helper!;
       if (!helper.running()) await helper.restart(); // the case before failed half-way
-      const directory = await mkdtemp(join(tmpdir(), 'rw-helper-restart-'));
-      const service = new VpnService({
-        connect,
-        createDataPlane: () => createHelperDataPlane({ socketPath: helper.socket }),
-        profiles: new ProfileStore(join(directory, 'profiles')),
-        credentials: new MemoryCredentialStore(),
-        connectDefaults: { skipDns: true },
-        backoff: { initialMs: 200, maxMs: 1_000, maxAttempts: 30, jitter: 0 },
+      const { service, close } = await startLabService(helper.socket, {
+        initialMs: 200,
+        maxMs: 1_000,
+        maxAttempts: 30,
+        jitter: 0,
       });
       const { waitFor } = recordService(service);
       let reconnected: string | undefined;
       try {
-        await service.start();
-        await service.saveProfile({
-          name: 'lab',
-          gateway: LAB_ADDRESSES.gateway,
-          group: LAB_DEFAULTS.group,
-          username: USER.name,
-        });
-        await service.setCredential('lab', 'group-psk', LAB_DEFAULTS.groupPsk);
-        await service.setCredential('lab', 'xauth-password', USER.password);
         await service.connect('lab', 'debug');
         await waitFor(phaseIs('connected'), 15_000, 'connected');
         await pingFromClient(lab, 2);
@@ -170,8 +153,7 @@ describe(
         assert.equal(live.remoteXauthId, USER.name);
         reconnected = live.initiatorSpi;
       } finally {
-        await service.close();
-        await rm(directory, { recursive: true, force: true });
+        await close();
       }
       assert.equal(service.snapshot().phase, 'idle');
       // the killed sessions' SAs stay until the gateway's DPD (no DELETE could be sent for them)

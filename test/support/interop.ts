@@ -277,6 +277,21 @@ export function pingFromClient(
   });
 }
 
+/** Whether one ping from the client namespace to `host` is answered. */
+export function reachesFromClient(lab: Lab, host: string): Promise<boolean> {
+  return pingFromClient(lab, 1, host).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Whether the lockdown's nftables table stands in the client namespace. */
+export async function hasLockdownTable(lab: Lab): Promise<boolean> {
+  return (await lab.execInClient('nft', ['list', 'tables'])).stdout.includes(
+    'roadwarrior_lockdown',
+  );
+}
+
 /** Links, addresses and routes of the client namespace, for before/after comparisons. */
 export async function networkSnapshot(lab: Lab): Promise<string> {
   const parts = await Promise.all([
