@@ -16,6 +16,7 @@ import {
   decideNatTraversal,
   describeNatTraversal,
   detectNat,
+  endpointsOn,
   message3NatD,
   natDPayloads,
   natTModeOf,
@@ -158,27 +159,28 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
     const peerVendorIds = m2.vendorIds.map(nameVendorId);
     const natMode = natTModeOf(peerVendorIds);
     const cookies = { initiator: initiatorCookie, responder: m2.responderCookie };
-    const endpoints = {
-      localAddress: deps.channel.localAddress,
-      localPort: deps.channel.localPort,
-      gatewayAddress: deps.gatewayAddress,
-      gatewayPort: profile.gatewayPort,
+    const gateway = {
+      address: deps.gatewayAddress,
+      port: profile.gatewayPort,
+      nattPort: profile.gatewayNattPort,
     };
+    // message 2 came on the leg message 1 took (NAT-T's on a re-authentication after a float)
+    const arrived = endpointsOn(messenger.currentLeg, deps.channel, gateway);
     const nat = decideNatTraversal(
       profile.natTraversal,
       natMode,
-      natMode ? detectNat(m2.chosen.hash, cookies, m2.natD, endpoints) : undefined,
+      natMode ? detectNat(m2.chosen.hash, cookies, m2.natD, arrived) : undefined,
     );
     log.info('phase1', describeNatTraversal(nat));
     messenger.floatToNatt();
-    // RFC 3947 3.2: the hashes are of this packet's addresses, and message 3 leaves from the
-    // NAT-T ports (hashing the port-500 pair made strongSwan see a NAT where there was none)
-    const floated = {
-      ...endpoints,
-      localPort: deps.channel.localNattPort,
-      gatewayPort: profile.gatewayNattPort,
-    };
-    const natD = message3NatD(m2.chosen.hash, cookies, floated, nat.forced);
+    // message 3 leaves from the NAT-T ports (hashing the port-500 pair made strongSwan see a
+    // NAT where there was none)
+    const natD = message3NatD(
+      m2.chosen.hash,
+      cookies,
+      endpointsOn('natt', deps.channel, gateway),
+      nat.forced,
+    );
     const chain = encodePayloadChain(
       message3Payloads(
         hashI,

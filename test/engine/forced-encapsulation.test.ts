@@ -38,3 +38,22 @@ test('natTraversal auto without a NAT: no tunnel this client can carry, and the 
   assert.ok(error?.type === 'error');
   assert.match(error.message, /no NAT between us and the gateway.*set NAT traversal to "force"/);
 });
+
+test('a re-authentication that starts on the NAT-T leg still finds no NAT (NAT-D of the ports it used)', async () => {
+  const { outcome, violations, events, gateway } = await runEngineCase({
+    ...PROPOSALS,
+    responder: { firstIkeLifetimeSeconds: 2 },
+    phases: ['reauthenticate'],
+  });
+  assert.deepEqual(violations, []);
+  assert.equal(outcome, 'connected');
+  assert.deepEqual(gateway.responder?.problems, []);
+  assert.equal(gateway.responder?.ikeSaCount, 2);
+  const nat = events.flatMap((e) =>
+    e.type === 'sa' && e.kind === 'ike'
+      ? [{ local: e.natT.localBehindNat, peer: e.natT.peerBehindNat }]
+      : [],
+  );
+  assert.ok(nat.length >= 2, 'an IKE SA event for each IKE SA');
+  for (const seen of nat) assert.deepEqual(seen, { local: false, peer: false });
+});

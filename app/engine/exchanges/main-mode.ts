@@ -43,6 +43,7 @@ import {
   decideNatTraversal,
   describeNatTraversal,
   detectNat,
+  endpointsOn,
   message3NatD,
   natDPayloads,
   natTModeOf,
@@ -113,13 +114,11 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
   const cookies = { initiator: initiatorCookie, responder: responderCookie };
   // RFC 3947 3.2: NAT-D hashes the ports messages 3 and 4 travel between: 500, or the NAT-T
   // ports when a re-authentication starts on the leg the old IKE SA floated to
-  const floated = messenger.currentLeg === 'natt';
-  const endpoints = {
-    localAddress: deps.channel.localAddress,
-    localPort: floated ? deps.channel.localNattPort : deps.channel.localPort,
-    gatewayAddress: deps.gatewayAddress,
-    gatewayPort: floated ? profile.gatewayNattPort : profile.gatewayPort,
-  };
+  const endpoints = endpointsOn(messenger.currentLeg, deps.channel, {
+    address: deps.gatewayAddress,
+    port: profile.gatewayPort,
+    nattPort: profile.gatewayNattPort,
+  });
   const natTMode = natTModeOf(peerVendorIds);
   const forced = profile.natTraversal === 'force';
   log.info('phase1', `the gateway chose ${chosen.text}`);

@@ -17,6 +17,22 @@ export interface Endpoints {
   gatewayPort: number;
 }
 
+/** RFC 3947 3.2: NAT-D hashes the ports a message travels between: IKE's, or NAT-T's once
+ * floated (a re-authentication starts on the leg the old IKE SA floated to). */
+export function endpointsOn(
+  leg: 'ike' | 'natt',
+  channel: { localAddress: string; localPort: number; localNattPort: number },
+  gateway: { address: string; port: number; nattPort: number },
+): Endpoints {
+  const natt = leg === 'natt';
+  return {
+    localAddress: channel.localAddress,
+    localPort: natt ? channel.localNattPort : channel.localPort,
+    gatewayAddress: gateway.address,
+    gatewayPort: natt ? gateway.nattPort : gateway.port,
+  };
+}
+
 export interface NatState {
   localBehindNat: boolean;
   peerBehindNat: boolean;

@@ -391,7 +391,7 @@ export class FakeResponder {
     // a new IKE SA: the first one, or a re-authentication
     const fresh = message.header.responderCookie.equals(Buffer.alloc(8));
     if (exchangeType === ExchangeType.Aggressive && !encrypted) {
-      if (fresh) this.aggressive1(message);
+      if (fresh) this.aggressive1(message, leg);
       return;
     }
     if (exchangeType === ExchangeType.IdentityProtection && fresh) return this.main1(message);
@@ -421,7 +421,7 @@ export class FakeResponder {
   }
 
   /** RFC 2409 5.4 message 1 in, message 2 out. */
-  private aggressive1(message: RawMessage): void {
+  private aggressive1(message: RawMessage, leg: IkeLeg): void {
     this.beginIkeSa(message);
     const { payloads } = decodePayloadChain(message.header.firstPayload, message.body);
     const saI = requirePayload(payloads, PayloadType.SA, 'message 1');
@@ -451,7 +451,7 @@ export class FakeResponder {
         { type: PayloadType.Nonce, body: { data: nonceR } },
         { type: PayloadType.Identification, body: idR },
         ...gatewayVendorIds(this.natT.key),
-        ...this.natD(choice.hash),
+        ...this.natD(choice.hash, leg),
         {
           type: PayloadType.Hash,
           body: { data: hashR(auth, encodePayloadBody(PayloadType.Identification, idR)) },
