@@ -42,6 +42,13 @@ export const DEFAULT_ESP_PROPOSALS = [
   'aes128-sha256',
 ] as const;
 
+/** Dead peer detection by default (RFC 3706 leaves the timers to the implementation): probe
+ * after 10 s without a word from the gateway, as Cisco ASA's default keepalive threshold
+ * (`isakmp keepalive threshold 10 retry 2`); give up after 4 unanswered probes 5 s apart
+ * (app/engine/exchanges/dpd.ts), so a silent dead gateway is named within 35 s (issue 14)
+ * even on an idle tunnel, and 20 s of silence tolerates a lossy path. */
+export const DPD_DEFAULTS = { delaySeconds: 10, retries: 4 } as const;
+
 const hostName = (what: string) =>
   z
     .string()
@@ -72,8 +79,8 @@ const ProfileSettingsSchema = z.object({
     .min(1)
     .default([...DEFAULT_ESP_PROPOSALS]),
   natTraversal: z.enum(['force', 'auto', 'disabled']).default('force'),
-  dpdDelaySeconds: z.number().int().min(0).max(3600).default(30),
-  dpdRetries: z.number().int().min(1).max(20).default(5),
+  dpdDelaySeconds: z.number().int().min(0).max(3600).default(DPD_DEFAULTS.delaySeconds),
+  dpdRetries: z.number().int().min(1).max(20).default(DPD_DEFAULTS.retries),
   /** auto: as the gateway's Mode Config says (on the phase 1 group); else off or a DH group */
   pfs: z.enum(['auto', 'off', ...DH_GROUP_NAMES]).default('auto'),
   ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),

@@ -23,6 +23,7 @@ import {
   PayloadType,
 } from '../../app/engine/wire/constants.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
+import { DPD_DEFAULTS } from '../../app/shared/profile.js';
 import type { DiagnosisEvent, EngineEvent } from '../../app/shared/events.js';
 import { EngineEventSchema } from '../../app/shared/events.js';
 import {
@@ -38,8 +39,10 @@ import type { ResponderChannel } from './support/fake-gateway.js';
 import type { ResponderTools } from './support/fake-responder.js';
 import { isakmpNotification } from './support/notification.js';
 
-const DEFAULT_DPD = { delaySeconds: 30, retries: 5 };
-const settings = (dpd = DEFAULT_DPD): TimingSettings => ({ retransmit: TIMING, dpd });
+const settings = (dpd: TimingSettings['dpd'] = DPD_DEFAULTS): TimingSettings => ({
+  retransmit: TIMING,
+  dpd,
+});
 
 const notification = (
   notifyType: number,
@@ -385,6 +388,21 @@ test('the gateway goes silent while traffic flows: peer-dead within the scaled D
     diagnosis.at - deathAt <= deadPeerBudgetMs(settings(SHORT_DPD)),
     `${diagnosis.at - deathAt} ms`,
   );
+});
+
+// real time (the engine's timers have no fake clock): about 31 s with the default DPD
+test('an idle tunnel, the gateway goes silent: peer-dead within 35 s with the default DPD settings', async (t) => {
+  const run = startCase();
+  await run.connection.connected;
+  run.gateway.responder?.stop();
+  const deathAt = performance.timeOrigin + performance.now();
+  const failure = await run.connection.closed;
+  assert.equal(failure?.code, 'peer-dead');
+  const diagnosis = finalDiagnosis(run.events);
+  assert.equal(diagnosis.code, 'peer-dead');
+  assert.equal(deadPeerBudgetMs(settings(), 'idle'), 35_000, "the issue's budget, unscaled");
+  assert.ok(diagnosis.at - deathAt <= 35_000, `${diagnosis.at - deathAt} ms`);
+  t.diagnostic(`peer-dead ${Math.round(diagnosis.at - deathAt)} ms after the gateway went silent`);
 });
 
 test('the keychain cannot be read: keychain-unavailable', async () => {

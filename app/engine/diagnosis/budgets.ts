@@ -3,6 +3,7 @@
 // check a diagnosis's arrival against these; the diagnoser's thresholds derive from them.
 import { dpdRetryMs } from '../exchanges/dpd.js';
 import type { RetransmitTiming } from '../messenger.js';
+import { DPD_DEFAULTS } from '../../shared/profile.js';
 
 export interface TimingSettings {
   retransmit: RetransmitTiming;
@@ -19,11 +20,9 @@ export const NATT_SILENT_SENDS = 4;
 const DEFAULT_INITIAL_MS = 500;
 const NO_ANSWER_BUDGET_MS = 15_000;
 const ICMP_BUDGET_MS = 10_000;
-/** default worry time of DPD (5 s): the budgets of the ESP and dead-peer rows assume it */
+/** default worry time of DPD (5 s): the budget of the ESP row assumes it */
 const DEFAULT_WORRY_MS = 5_000;
 const ESP_BLOCKED_BUDGET_MS = 15_000;
-/** default: 5 s worry, then 5 probes 5 s apart */
-const DEFAULT_DEAD_PEER_MS = 30_000;
 const DEAD_PEER_BUDGET_MS = 35_000;
 /** DPD checks and data-plane counters come once a second: short settings get this much slack
  * per step they wait for (a scaled budget below it would measure the tick, not the engine) */
@@ -64,11 +63,25 @@ export function espBlockedBudgetMs(settings: TimingSettings): number {
   );
 }
 
-/** From the gateway's death (with traffic flowing) to the peer-dead diagnosis. */
-export function deadPeerBudgetMs(settings: TimingSettings): number {
-  const detection = worryMs(settings) * (1 + settings.dpd.retries);
+/** Traffic flowing: unanswered traffic makes DPD probe after its worry time. Idle: DPD probes
+ * after the idle delay. Then the retries, one worry time apart. */
+export type DeadPeerTraffic = 'flowing' | 'idle';
+
+function deadPeerDetectionMs(dpd: TimingSettings['dpd'], traffic: DeadPeerTraffic): number {
+  const retryMs = dpdRetryMs(dpd.delaySeconds);
+  const firstProbeMs = traffic === 'idle' ? dpd.delaySeconds * 1000 : retryMs;
+  return firstProbeMs + dpd.retries * retryMs;
+}
+
+/** From the gateway's death to the peer-dead diagnosis: the issue's 35 s with the default DPD
+ * settings (idle or not), scaled by the profile's. */
+export function deadPeerBudgetMs(
+  settings: TimingSettings,
+  traffic: DeadPeerTraffic = 'flowing',
+): number {
+  const detection = deadPeerDetectionMs(settings.dpd, traffic);
   return Math.max(
-    DEAD_PEER_BUDGET_MS * (detection / DEFAULT_DEAD_PEER_MS),
+    DEAD_PEER_BUDGET_MS * (detection / deadPeerDetectionMs(DPD_DEFAULTS, traffic)),
     detection + 2 * TICK_MS,
   );
 }
