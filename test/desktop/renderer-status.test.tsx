@@ -183,10 +183,12 @@ test('a rejected password is explained in plain words with the failed step, neve
     const store = await storeFor(fixture);
     const { container } = renderWith(store, <App />);
     await act(async () => fireEvent.click(await screen.findByRole('button', { name: 'Connect' })));
-    const failure = await screen.findByTestId('failure');
-    assert.match(failure.textContent ?? '', /Username or password rejected/);
-    assert.match(failure.textContent ?? '', /Check your username and password/);
-    assert.match(failure.textContent ?? '', /Failed at XAuth/);
+    // the engine's diagnosis stands in for the failure: cause, evidence, what to try
+    const diagnosis = await screen.findByTestId('diagnosis');
+    assert.equal(diagnosis.getAttribute('data-code'), 'xauth-rejected');
+    assert.match(diagnosis.textContent ?? '', /rejected the username or password/);
+    assert.match(diagnosis.textContent ?? '', /What to try: Check the username and password/);
+    assert.equal(screen.queryByTestId('failure'), null, 'one explanation, not two');
     assert.doesNotMatch(container.textContent ?? '', /at \S+ \(|EngineError|\.ts:\d+/);
     assert.equal(statuses(container).xauth, 'failed');
     const notice = await waitFor(() => {

@@ -5,6 +5,7 @@
 import type { ConnectOptions, VpnConnection, XauthRequest } from '../../../app/engine/api.js';
 import { EngineError } from '../../../app/engine/api.js';
 import { groupKeyWarning } from '../../../app/engine/security-warnings.js';
+import { DIAGNOSES, DIAGNOSIS_OF_ERROR } from '../../../app/engine/diagnosis/table.js';
 import type { DataPlanePort } from '../../../app/shared/dataplane-port.js';
 import { splitEntryFromCidr } from '../../../app/shared/net.js';
 import type { ConnectionState, EngineEvent, LogLevel, Phase } from '../../../app/shared/events.js';
@@ -311,6 +312,21 @@ export class FakeConnection implements VpnConnection {
       error instanceof EngineError ? error : new EngineError('internal', String(error));
     const { code, message } = engineError;
     this.emit({ type: 'error', at: Date.now(), code, message, failedAt: this.state, fatal: true });
+    // the diagnosis the real engine gives a failure that no earlier evidence explains
+    const diagnosis = DIAGNOSIS_OF_ERROR[code];
+    if (diagnosis) {
+      const { cause, phase, next } = DIAGNOSES[diagnosis];
+      this.emit({
+        type: 'diagnosis',
+        at: Date.now(),
+        code: diagnosis,
+        cause,
+        evidence: [message],
+        next,
+        phase,
+        cleared: false,
+      });
+    }
     this.log('error', 'session', engineError.message);
     this.setState(engineError.code === 'cancelled' ? 'disconnected' : 'failed');
     this.rejectConnected(engineError);
