@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { ESP_BLOCKED_RULES, nftFault } from '../lab/faults.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, ipv4InCidr, startLab } from '../lab/index.js';
 import {
   chromiumMissing,
@@ -147,6 +148,33 @@ describe('the desktop UI in Chromium against strongSwan', { skip: skip !== undef
     };
   }
 
+  /** Pings the LAN host through the tunnel; fails unless an echo was answered (ping exits 0). */
+  const pingThroughTunnel = (count: number) =>
+    lab.execInClient('ping', [
+      '-n',
+      '-c',
+      String(count),
+      '-i',
+      '0.2',
+      '-W',
+      '3',
+      LAB_ADDRESSES.lanHost,
+    ]);
+
+  /** Gives the profile of the first test dead peer detection fast enough for a test (2 s, 2
+   * retries), then connects. */
+  async function connectWithShortDpd(page: Page, flow: FlowScenario): Promise<void> {
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByText('Advanced', { exact: true }).click();
+    await page.getByLabel('DPD interval', { exact: true }).fill('2');
+    await page.getByLabel('DPD retries', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    // saved: the app goes back to the connection
+    await page.getByRole('tab', { name: 'Connection', selected: true }).waitFor();
+    await connect(page, flow, flow.secrets.password);
+    await expectConnected(page, flow);
+  }
+
   test(
     'create, connect with XAuth, watch it work, disconnect, a wrong password explained, back out',
     { timeout: 180_000 },
@@ -167,34 +195,56 @@ describe('the desktop UI in Chromium against strongSwan', { skip: skip !== undef
     async () => {
       const { page, problems } = await openWatchedPage(browser, ui.url, 'dark');
       const flow = scenario(page, 'dark');
-      // the profile of the first test, with dead peer detection fast enough for a test
-      await page.getByRole('tab', { name: 'Settings' }).click();
-      await page.getByText('Advanced', { exact: true }).click();
-      await page.getByLabel('DPD interval', { exact: true }).fill('2');
-      await page.getByLabel('DPD retries', { exact: true }).fill('2');
-      await page.getByRole('button', { name: 'Save changes' }).click();
-      // saved: the app goes back to the connection
-      await page.getByRole('tab', { name: 'Connection', selected: true }).waitFor();
-
-      await connect(page, flow, flow.secrets.password);
-      await expectConnected(page, flow);
+      await connectWithShortDpd(page, flow);
       await expectReconnect(page, flow, {
         start: () => lab.killGateway(),
         end: async () => void (await lab.restartGateway()),
       });
       await flow.screenshot('reconnected');
-      // the data plane came back with the session: routes and the new SA carry traffic (ping
-      // exits 0 when any of its echoes was answered)
-      await lab.execInClient('ping', [
-        '-n',
-        '-c',
-        '3',
-        '-i',
-        '0.2',
-        '-W',
-        '3',
-        LAB_ADDRESSES.lanHost,
-      ]);
+      // the data plane came back with the session: routes and the new SA carry traffic
+      await pingThroughTunnel(3);
+      await disconnect(page, flow);
+      assert.deepEqual(problems, [], 'no console errors or CSP violations');
+      await page.context().close();
+    },
+  );
+
+  test(
+    'ESP-in-UDP dropped while IKE passes: the diagnosis panel says esp-blocked, then clears',
+    { timeout: 120_000 },
+    async () => {
+      const { page, problems } = await openWatchedPage(browser, ui.url, 'light');
+      const flow = scenario(page, 'light');
+      // ESP silence is twice DPD's worry time: 4 s here
+      await connectWithShortDpd(page, flow);
+      // the tunnel carries traffic before the fault
+      await pingThroughTunnel(2);
+      const ping = lab.spawnInClient('ping', ['-n', '-i', '0.2', LAB_ADDRESSES.lanHost], {
+        stdio: 'ignore',
+      });
+      let lift: (() => Promise<void>) | undefined;
+      try {
+        lift = await nftFault(lab, ESP_BLOCKED_RULES);
+        const panel = page.locator('[data-testid="diagnosis"][data-code="esp-blocked"]');
+        await panel.waitFor({ timeout: 30_000 });
+        const evidence = await panel.getByRole('list', { name: 'Evidence' }).innerText();
+        assert.match(evidence, /none decrypted/);
+        assert.match(evidence, /still answers IKE/);
+        assert.match(await panel.locator('.alert-hint').innerText(), /What to try: \S/);
+        assert.equal(await panel.getByRole('button', { name: 'Copy diagnosis' }).isEnabled(), true);
+        assert.match(
+          await page.getByTestId('headline').innerText(),
+          /Connected to/,
+          'raised while connected',
+        );
+        await flow.screenshot('esp-blocked');
+        await lift();
+        lift = undefined;
+        await page.getByTestId('diagnosis').waitFor({ state: 'detached', timeout: 30_000 });
+      } finally {
+        ping.kill('SIGINT');
+        await lift?.();
+      }
       await disconnect(page, flow);
       assert.deepEqual(problems, [], 'no console errors or CSP violations');
       await page.context().close();

@@ -19,6 +19,7 @@ import type {
   DiagnosisEvent,
   EngineEvent,
 } from '../../app/shared/events.js';
+import { ESP_BLOCKED_RULES, nftFault } from '../lab/faults.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
 import { CLI_ENTRY, type CliRun } from '../support/cli-process.js';
 import {
@@ -47,15 +48,6 @@ const raised = (e: EngineEvent): e is DiagnosisEvent => isDiagnosis(e) && !e.cle
 const diagnoses = (events: EngineEvent[]) => events.filter(isDiagnosis);
 const stateAt = (events: EngineEvent[], state: string) =>
   events.find((e) => e.type === 'state' && e.state === state)?.at;
-
-/** A fault in the NAT namespace's forward path, until the returned function lifts it. */
-async function nftFault(lab: Lab, rules: string[]): Promise<() => Promise<void>> {
-  const ruleset = `table ip rwfault {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${rules.map((r) => `    ${r}\n`).join('')}  }\n}\n`;
-  await lab.exec('nat', 'nft', ['-f', '-'], { input: ruleset });
-  return async () => {
-    await lab.exec('nat', 'nft', ['delete', 'table', 'ip', 'rwfault']);
-  };
-}
 
 /** Runs a CLI until `done`, then stops it (SIGTERM) unless it ended; returns its events. */
 async function runUntil(
@@ -187,10 +179,8 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
         15_000,
         'ESP decrypted',
       );
-      // RFC 3948 2.2: the first four bytes after the UDP header are the SPI (never 0) for ESP
-      const esp = '@th,64,32 != 0';
       const faultAt = now();
-      lift = await nftFault(lab, [`udp dport 4500 ${esp} drop`, `udp sport 4500 ${esp} drop`]);
+      lift = await nftFault(lab, ESP_BLOCKED_RULES);
       const diagnosis = (await cli.waitFor(raised, 30_000, 'esp-blocked')) as DiagnosisEvent;
       assert.equal(diagnosis.code, 'esp-blocked');
       assert.equal(diagnosis.phase, 'dataplane');
