@@ -237,6 +237,23 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
     }
   });
 
+  test('a gateway without an address pool: no-address in the Mode Config step', async () => {
+    await lab.reloadConfig({ addressPool: false });
+    try {
+      const cli = connectCli(lab, files);
+      await cli.exit;
+      const diagnosis = failureDiagnosis(cli.events);
+      assert.equal(diagnosis.code, 'no-address');
+      assert.equal(diagnosis.phase, 'modecfg');
+      assert.ok(
+        !cli.events.some((e) => e.type === 'state' && e.state === 'connected'),
+        'never connected without an address',
+      );
+    } finally {
+      await lab.reloadConfig({});
+    }
+  });
+
   // last: it kills the gateway
   test('the gateway killed while traffic flows: peer-dead within the scaled DPD budget', async (t) => {
     const cli = connectCli(lab, files);

@@ -141,6 +141,13 @@ test('full tunnel, lifetimes, Unity flags and several users', () => {
   );
 });
 
+test('addressPool false: the connection has no address pool', () => {
+  const conf = swanctlConf(resolveLabOptions({ addressPool: false }));
+  assertBalanced(conf);
+  assert.ok(!settings(conf).some((line) => line.startsWith('pools =')));
+  assert.ok(settings(swanctlConf(LAB_DEFAULTS)).includes(`pools = ${LAB_POOL}`));
+});
+
 test('strings are quoted with the strongSwan lexer escapes', () => {
   assert.equal(quote('plain'), '"plain"');
   assert.equal(quote('a"b\\c\nd'), '"a\\"b\\\\c\\nd"');

@@ -36,6 +36,9 @@ export interface LabOptions {
    * childLifetimeSeconds when that is set; 0 makes the gateway leave rekeying to the client.
    */
   childRekeySeconds?: number;
+  /** false: the connection has no address pool (strongSwan refuses a pool without addresses),
+   * as a gateway without a pool for the group: Mode Config gives the client no address. */
+  addressPool?: boolean;
   /** Unity split tunnel to the LAN (default); false = full tunnel (local_ts 0.0.0.0/0, no split-include). */
   splitInclude?: boolean;
   /** Unity SAVE_PASSWD (28673). strongSwan can only send non-NUL bytes: true sends a 1-byte value 1, false sends nothing. */
@@ -114,6 +117,7 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   users: [{ name: 'alice', password: 'alice-secret' }],
   dpdDelaySeconds: 30,
   dpdTimeoutSeconds: 90,
+  addressPool: true,
   splitInclude: true,
   savePassword: false,
   pfsUnity: false,
