@@ -19,6 +19,7 @@ import type {
   DiagnosisEvent,
   EngineEvent,
 } from '../../app/shared/events.js';
+import { DPD_DEFAULTS } from '../../app/shared/profile.js';
 import { ESP_BLOCKED_RULES, nftFault } from '../lab/faults.js';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
 import { CLI_ENTRY, type CliRun } from '../support/cli-process.js';
@@ -251,6 +252,28 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
       );
     } finally {
       await lab.reloadConfig({});
+    }
+  });
+
+  test('an idle tunnel with the default DPD settings, the gateway killed: peer-dead within 35 s', async (t) => {
+    const defaults = clientFiles({}, LAB_DEFAULTS.groupPsk, PASSWORD);
+    extra.push(defaults);
+    const cli = connectCli(lab, defaults);
+    try {
+      await cli.waitFor(isConnected, 15_000, 'connected');
+      const killedAt = now();
+      await lab.killGateway();
+      await cli.exit;
+      const diagnosis = failureDiagnosis(cli.events);
+      assert.equal(diagnosis.code, 'peer-dead');
+      const budget = deadPeerBudgetMs({ ...SETTINGS, dpd: DPD_DEFAULTS }, 'idle');
+      assert.equal(budget, 35_000, "the issue's budget, unscaled");
+      const delay = diagnosis.at - killedAt;
+      assert.ok(delay <= budget, `${delay} ms`);
+      t.diagnostic(`${diagnosis.code} after ${Math.round(delay)} ms (budget ${budget} ms)`);
+    } finally {
+      await cli.stop();
+      await lab.restartGateway();
     }
   });
 
