@@ -112,6 +112,15 @@ export const invokes = {
       savedTo: z.string().optional(),
     }),
   },
+  /** the earlier runs of the app in the rotating log on disk, newest first */
+  'logs.sessions': {
+    input: none,
+    output: z.object({
+      sessions: z.array(
+        z.object({ startedAt: z.string(), lines: z.number().int(), text: z.string() }),
+      ),
+    }),
+  },
   /** the support bundle (roadwarrior support-bundle): logs, profiles, SAs, diagnosis, pcap */
   'support.bundle': {
     input: none,

@@ -9,6 +9,7 @@ import {
   LOG_FILE_NAME,
   RotatingLogFile,
   logFileWriter,
+  readLogSessions,
   stateDirectory,
 } from '../../app/main/service/log-file.js';
 import { ESP_BLOCKED } from './support/diagnosis-event.js';
@@ -80,5 +81,40 @@ test(
     const bytes = readFileSync(join(dir, LOG_FILE_NAME));
     for (const secret of [GATEWAY_SECRETS.groupPsk, GATEWAY_SECRETS.password])
       assert.equal(bytes.indexOf(Buffer.from(secret)), -1, `no "${secret}" in the log file`);
+  }),
+);
+
+test(
+  'each run of the app starts a session in the log; earlier runs read back across rotated files',
+  withDir((dir) => {
+    const first = new RotatingLogFile(dir, { maxBytes: 400, keep: 3 });
+    first.startSession(new Date('2026-12-01T08:00:00.000Z'));
+    for (let line = 0; line < 8; line++)
+      first.append(`2026-12-01T08:00:0${line}.000Z first ${line}\n`);
+    const second = new RotatingLogFile(dir, { maxBytes: 400, keep: 3 });
+    second.startSession(new Date('2026-12-02T09:00:00.000Z'));
+    second.append('2026-12-02T09:00:01.000Z second 0\n');
+    assert.ok(second.files().length > 1, 'the first run spans rotated files');
+    const sessions = readLogSessions(second);
+    assert.deepEqual(
+      sessions.map((s) => [s.startedAt, s.lines]),
+      [
+        ['2026-12-01T08:00:00.000Z', 8],
+        ['2026-12-02T09:00:00.000Z', 1],
+      ],
+    );
+    assert.match(sessions[0]!.text, /^2026-12-01T08:00:00\.000Z first 0\n[^]*first 7$/);
+    assert.equal(sessions[1]!.text, '2026-12-02T09:00:01.000Z second 0');
+    // a run whose mark was rotated away: its remaining lines are dated by their first line
+    const orphan = new RotatingLogFile(join(dir, 'orphan'));
+    orphan.append('2026-11-30T07:00:00.000Z left over\n');
+    orphan.startSession(new Date('2026-12-03T10:00:00.000Z'));
+    assert.deepEqual(
+      readLogSessions(orphan).map((s) => [s.startedAt, s.text]),
+      [
+        ['2026-11-30T07:00:00.000Z', '2026-11-30T07:00:00.000Z left over'],
+        ['2026-12-03T10:00:00.000Z', ''],
+      ],
+    );
   }),
 );

@@ -10,7 +10,7 @@ import type { DataPlanePort } from '../../shared/dataplane-port.js';
 import type { ConnectDefaults, ConnectFunction } from './connection-supervisor.js';
 import type { CredentialStore } from './credential-store.js';
 import { KeytarCredentialStore } from './keytar-credential-store.js';
-import { RotatingLogFile, logFileWriter, stateDirectory } from './log-file.js';
+import { RotatingLogFile, logFileWriter, readLogSessions, stateDirectory } from './log-file.js';
 import { ProfileStore } from './profile-store.js';
 import { VpnService } from './vpn-service.js';
 
@@ -31,6 +31,7 @@ export interface DesktopServiceDeps {
 
 export function createDesktopService(deps: DesktopServiceDeps): VpnService {
   const managed = new ManagedProfiles(deps.managedProfileDir ?? managedProfileDirectory());
+  const logFile = openLogFile(deps.logDir ?? join(stateDirectory(), 'logs'));
   const service = new VpnService({
     // a profile's backup gateways are tried in order when the gateway does not answer
     // the last IKE messages of each profile, redacted, kept for the support bundle
@@ -40,16 +41,20 @@ export function createDesktopService(deps: DesktopServiceDeps): VpnService {
     credentials: deps.credentials ?? new KeytarCredentialStore(),
     networkWatchIntervalMs: NETWORK_WATCH_INTERVAL_MS,
     ...(deps.connectDefaults ? { connectDefaults: deps.connectDefaults } : {}),
+    ...(logFile ? { logSessions: () => readLogSessions(logFile) } : {}),
   });
-  keepLogFile(service, deps.logDir ?? join(stateDirectory(), 'logs'));
+  if (logFile) service.on(logFileWriter(logFile));
   return service;
 }
 
 /** The log survives a restart; a state directory we cannot create costs the file, not the app. */
-function keepLogFile(service: VpnService, dir: string): void {
+function openLogFile(dir: string): RotatingLogFile | undefined {
   try {
-    service.on(logFileWriter(new RotatingLogFile(dir)));
+    const file = new RotatingLogFile(dir);
+    file.startSession();
+    return file;
   } catch (error) {
     console.error(`roadwarrior: no log file in ${dir}: ${(error as Error).message}`);
+    return undefined;
   }
 }

@@ -40,6 +40,7 @@ export function createServiceHandlers(service: VpnService, host: HostInfo): Invo
     'banner.acknowledge': ({ id, accept }) => service.acknowledgeBanner(id, accept),
     'logs.read': ({ afterSeq, limit }) => service.readLogs(afterSeq, limit),
     'logs.export': ({ format }) => service.exportLogs(format),
+    'logs.sessions': () => ({ sessions: service.earlierLogSessions() }),
     'support.bundle': async () => {
       const { archive, suggestedName } = await serviceSupportBundle(service);
       return { suggestedName, archiveBase64: archive.toString('base64') };

@@ -1,7 +1,7 @@
 // The desktop service's log on disk, so a help desk can read what happened after a restart: the
 // engine's log lines and diagnoses in the user's state directory, in size-capped files that
 // rotate (roadwarrior.log, .1, .2, ...). Only engine events are written: they carry no secret.
-import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { diagnosisText } from '../../shared/ipc-diagnosis-text.js';
@@ -9,6 +9,15 @@ import { formatLogLine } from '../../shared/ipc-log-text.js';
 import type { ServiceListener } from './service-bus.js';
 
 export const LOG_FILE_NAME = 'roadwarrior.log';
+/** The line the service writes when it opens the log: one run of the app begins there. */
+const SESSION_MARK = '=== roadwarrior started ';
+
+/** One run of the app in the saved log: when it started and its lines. */
+export interface LogSession {
+  startedAt: string;
+  lines: number;
+  text: string;
+}
 
 /** $XDG_STATE_HOME/roadwarrior, else ~/.local/state/roadwarrior (XDG base directory spec). */
 export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -39,6 +48,17 @@ export class RotatingLogFile {
     this.size = sizeOf(this.path);
   }
 
+  /** Marks the start of a run of the app (readLogSessions splits there). */
+  startSession(now = new Date()): void {
+    this.append(`${SESSION_MARK}${now.toISOString()} ===\n`);
+  }
+
+  /** Every file, oldest first (the rotated ones that exist, then the current one). */
+  files(): string[] {
+    const rotated = Array.from({ length: this.keep }, (_, i) => `${this.path}.${this.keep - i}`);
+    return [...rotated, this.path].filter((path) => sizeOf(path) > 0);
+  }
+
   append(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (this.size > 0 && this.size + bytes > this.maxBytes) this.rotate();
@@ -54,6 +74,31 @@ export class RotatingLogFile {
     renameIfThere(this.path, `${this.path}.1`);
     this.size = 0;
   }
+}
+
+/** The saved log's runs of the app, oldest first; lines whose run began in a file rotated
+ * away form a run of their own, dated by their first line. */
+export function readLogSessions(file: RotatingLogFile): LogSession[] {
+  const lines = file
+    .files()
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '');
+  const sessions: { startedAt: string; lines: string[] }[] = [];
+  for (const line of lines) {
+    if (line.startsWith(SESSION_MARK)) {
+      sessions.push({ startedAt: line.slice(SESSION_MARK.length).split(' ')[0] ?? '', lines: [] });
+      continue;
+    }
+    if (sessions.length === 0) sessions.push({ startedAt: line.split(' ')[0] ?? '', lines: [] });
+    sessions.at(-1)?.lines.push(line);
+  }
+  return sessions.map((s) => ({
+    startedAt: s.startedAt,
+    lines: s.lines.length,
+    text: s.lines.join('\n'),
+  }));
 }
 
 function sizeOf(path: string): number {

@@ -27,6 +27,7 @@ import { Keychain } from './keychain.js';
 import { ProfileFileError } from '../../profiles/import-result.js';
 import { type ImportReport, importIntoStore } from './profile-import.js';
 import type { ProfileListing, ProfileStore } from './profile-store.js';
+import type { LogSession } from './log-file.js';
 import { PromptBroker } from './prompt-broker.js';
 import { watchNetwork } from './network-watcher.js';
 import { ServiceBus } from './service-bus.js';
@@ -46,6 +47,8 @@ export interface VpnServiceOptions {
   /** poll the machine's addresses and reconnect when they change (off in tests) */
   networkWatchIntervalMs?: number;
   random?: () => number;
+  /** the earlier runs of the app in the saved log, oldest first (none without a log file) */
+  logSessions?: () => LogSession[];
 }
 
 export const DEFAULT_LOG_CAPACITY = 100_000;
@@ -251,6 +254,11 @@ export class VpnService {
 
   readLogs(afterSeq: number, limit: number): { records: LoggedRecord[]; lastSeq: number } {
     return { records: this.bus.logs.read(afterSeq, limit), lastSeq: this.bus.lastSeq };
+  }
+
+  /** The saved log's runs of the app before this one, newest first. */
+  earlierLogSessions(): LogSession[] {
+    return (this.options.logSessions?.() ?? []).slice(0, -1).reverse();
   }
 
   exportLogs(format: 'text' | 'jsonl'): { text: string; lines: number; suggestedName: string } {

@@ -10,6 +10,7 @@ import {
 } from '../../shared/ipc.js';
 import { formatLogLine } from '../../shared/ipc-log-text.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
+import { EarlierSessions } from './EarlierSessions.js';
 import { VirtualList } from './VirtualList.js';
 import { formatClock, formatCount } from './format.js';
 import { type LogFilter, LogFilterView } from './log-filter.js';
@@ -215,6 +216,7 @@ export function LogPane() {
         {saving.error ? ` · ${saving.error.message}` : ''}
         {bundling.error ? ` · ${bundling.error.message}` : ''}
       </p>
+      <EarlierSessions />
       <VirtualList
         items={shown}
         rowHeight={ROW_HEIGHT}
