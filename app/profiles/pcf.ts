@@ -6,8 +6,11 @@ import {
   type LockableField,
   type Profile,
   DEFAULT_IKE_PROPOSALS,
+  DPD_DEFAULTS,
   LockableFieldSchema,
   ProfileSchema,
+  dpdDelayForGiveUp,
+  dpdGiveUpSeconds,
 } from '../shared/profile.js';
 import { DH_GROUPS } from '../shared/algorithms.js';
 import { Secret } from '../shared/secret.js';
@@ -42,10 +45,11 @@ const FIELD_KEYS: Partial<Record<LockableField, string[]>> = {
   dpdDelaySeconds: ['PeerTimeout'],
 };
 
-/** Cisco's default PeerTimeout is 90 s: Roadwarrior probes dpdRetries times before giving up. */
-const DPD_RETRIES = 5;
-/** the longest DPD interval (3600 s) times DPD_RETRIES */
-const MAX_PEER_TIMEOUT = 3600 * DPD_RETRIES;
+/** PeerTimeout is how long the Cisco client waits on a silent gateway (90 s by default): an
+ * import keeps that total with the default number of probes. */
+const DPD_RETRIES = DPD_DEFAULTS.retries;
+/** the longest DPD delay (3600 s) with DPD_RETRIES probes */
+const MAX_PEER_TIMEOUT = dpdGiveUpSeconds(3600, DPD_RETRIES);
 
 function parsePcf(
   text: string,
@@ -200,7 +204,8 @@ export function importPcf(bytes: Uint8Array, file: string, now = new Date()): Im
   const peerTimeout = read('PeerTimeout');
   if (peerTimeout !== undefined) {
     const seconds = /^\d+$/.test(peerTimeout) ? Number(peerTimeout) : NaN;
-    if (seconds <= MAX_PEER_TIMEOUT) set('dpdDelaySeconds', Math.round(seconds / DPD_RETRIES));
+    if (seconds <= MAX_PEER_TIMEOUT)
+      set('dpdDelaySeconds', dpdDelayForGiveUp(seconds, DPD_RETRIES));
     else
       problems.push({
         field: 'PeerTimeout',
@@ -310,7 +315,7 @@ export function exportPcf(profile: Profile, secrets: ImportedSecrets = {}): PcfE
   const group = dhGroup === undefined ? undefined : dhGroupName(dhGroup);
   if (profile.legacy !== (group !== undefined && needsLegacy(group)))
     warnings.push({ field: 'legacy', message: 'not exported: a .pcf has no such setting' });
-  put('PeerTimeout', String(profile.dpdDelaySeconds * DPD_RETRIES));
+  put('PeerTimeout', String(dpdGiveUpSeconds(profile.dpdDelaySeconds, profile.dpdRetries)));
   return { bytes: encodeProfileText(`${lines.join('\r\n')}\r\n`), warnings };
 }
 

@@ -48,6 +48,28 @@ export const DEFAULT_ESP_PROPOSALS = [
  * (app/engine/exchanges/dpd.ts), so a silent dead gateway is named within 35 s (issue 14)
  * even on an idle tunnel, and 20 s of silence tolerates a lossy path. */
 export const DPD_DEFAULTS = { delaySeconds: 10, retries: 4 } as const;
+/** Probes after the first come at most this far apart, so a dead gateway is noticed promptly. */
+const DPD_MAX_RETRY_INTERVAL_SECONDS = 5;
+
+/** The time between unanswered probes (and how long unanswered traffic waits for one). */
+export function dpdRetrySeconds(delaySeconds: number): number {
+  return Math.min(delaySeconds, DPD_MAX_RETRY_INTERVAL_SECONDS);
+}
+
+/** Seconds of silence from the gateway before it is declared dead: the first probe after
+ * `delaySeconds`, then `retries` probe intervals. */
+export function dpdGiveUpSeconds(delaySeconds: number, retries: number): number {
+  return delaySeconds + retries * dpdRetrySeconds(delaySeconds);
+}
+
+/** The probe delay that gives up after `giveUpSeconds` with `retries` probes (the inverse of
+ * dpdGiveUpSeconds, rounded), for formats that state only the total (a .pcf's PeerTimeout). */
+export function dpdDelayForGiveUp(giveUpSeconds: number, retries: number): number {
+  const longRetries = retries * DPD_MAX_RETRY_INTERVAL_SECONDS;
+  return giveUpSeconds >= longRetries + DPD_MAX_RETRY_INTERVAL_SECONDS
+    ? giveUpSeconds - longRetries
+    : Math.round(giveUpSeconds / (retries + 1));
+}
 
 const hostName = (what: string) =>
   z

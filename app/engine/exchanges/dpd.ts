@@ -8,6 +8,7 @@ import type { Messenger } from '../messenger.js';
 import { NotifyType } from '../wire/constants.js';
 import type { RawMessage } from '../wire/message.js';
 import { dpdNotification, sealInformational } from './informational.js';
+import { dpdRetrySeconds } from '../../shared/profile.js';
 
 export interface DpdOptions {
   delaySeconds: number;
@@ -27,12 +28,10 @@ export interface DpdDeps {
 }
 
 const CHECK_INTERVAL_MS = 1000;
-/** Retries come faster than the idle delay so a dead gateway is noticed promptly. */
-const MAX_RETRY_INTERVAL_MS = 5000;
 
 /** The interval between unanswered probes, and how long unanswered traffic waits for one. */
 export function dpdRetryMs(delaySeconds: number): number {
-  return Math.min(delaySeconds * 1000, MAX_RETRY_INTERVAL_MS);
+  return dpdRetrySeconds(delaySeconds) * 1000;
 }
 
 export class DeadPeerDetector {
