@@ -2,14 +2,19 @@
 // default socket. With no helper there it fails before a single IKE packet leaves, with one line
 // saying what to do (start the helper service, or run as root); before, it ran the whole IKE
 // exchange in process and failed at the end with EACCES on /run/roadwarrior.
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync } from 'node:fs';
 import type { ErrorEvent } from '../../app/shared/events.js';
 import { DEFAULT_HELPER_SOCKET_PATH } from '../../app/shared/helper-protocol.js';
 import { runCli } from '../support/cli-process.js';
 import { runTs, stopChild } from './support/child.js';
-import { clientFiles, connectArgs, reportSkippedSuite } from '../support/interop.js';
+import {
+  type ClientFiles,
+  clientFiles,
+  connectArgs,
+  reportSkippedSuite,
+} from '../support/interop.js';
 import { createLab } from '../dataplane/netconfig-support/lab.js';
 import { NOBODY } from './support/helper-harness.js';
 import { rootLabSkipReason } from './support/root-lab.js';
@@ -21,16 +26,22 @@ const skip =
     : undefined);
 reportSkippedSuite('CLI as a normal user: helper choice', skip);
 
+/** A profile and secret files for a dummy gateway that only `nobody` can read, gone after `t`. */
+function nobodysClientFiles(t: TestContext): ClientFiles {
+  const files = clientFiles({ gateway: '192.0.2.1' }, 'group-secret', 'user-secret');
+  t.after(() => files.remove());
+  chmodSync(files.dir, 0o700);
+  for (const path of [files.dir, files.profile, files.psk, files.password])
+    chownSync(path, NOBODY, NOBODY);
+  return files;
+}
+
 if (skip === undefined) {
   test('as a normal user with no helper running, connect fails before any IKE packet, in one line', async (t) => {
     // the "gateway" is a dummy next hop in a throw-away namespace: nothing would answer
     const lab = await createLab('cli');
     t.after(() => lab.destroy());
-    const files = clientFiles({ gateway: '192.0.2.1' }, 'group-secret', 'user-secret');
-    t.after(() => files.remove());
-    chmodSync(files.dir, 0o700);
-    for (const path of [files.dir, files.profile, files.psk, files.password])
-      chownSync(path, NOBODY, NOBODY);
+    const files = nobodysClientFiles(t);
 
     const json = runCli(connectArgs(files, ['--json']), { netns: lab.ns, asUser: NOBODY });
     const error = await json.waitFor(
@@ -69,11 +80,7 @@ if (skip === undefined) {
   test('as a normal user with a helper on the default socket, connect goes through it', async (t) => {
     const lab = await createLab('clih');
     t.after(() => lab.destroy());
-    const files = clientFiles({ gateway: '192.0.2.1' }, 'group-secret', 'user-secret');
-    t.after(() => files.remove());
-    chmodSync(files.dir, 0o700);
-    for (const path of [files.dir, files.profile, files.psk, files.password])
-      chownSync(path, NOBODY, NOBODY);
+    const files = nobodysClientFiles(t);
     // a mount point for the private tmpfs (what the helper's unit makes on a real system)
     mkdirSync('/run/roadwarrior', { recursive: true, mode: 0o755 });
     const run = runTs(
