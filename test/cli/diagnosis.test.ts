@@ -14,6 +14,7 @@ import { DIAGNOSES } from '../../app/engine/diagnosis/table.js';
 import { DEFAULT_RETRANSMIT } from '../../app/engine/messenger.js';
 import type { DiagnosisEvent } from '../../app/shared/events.js';
 import { runCli } from '../support/cli-process.js';
+import { reportSkippedSuite } from '../support/interop.js';
 
 const RAISED: DiagnosisEvent = {
   type: 'diagnosis',
@@ -48,8 +49,10 @@ test('the failure line is the current diagnosis; without one, the error', () => 
 
 const NETNS = `rw-diag-cli-${process.pid}`;
 let secrets = '';
-/** a namespace of its own needs root (CI runs as root); elsewhere these cases skip, saying why */
-const needsRoot = process.getuid?.() === 0 ? {} : { skip: 'needs root for a network namespace' };
+/** a namespace of its own needs root (CI runs as root); elsewhere these cases skip, loudly */
+const rootReason = process.getuid?.() === 0 ? undefined : 'needs root for a network namespace';
+reportSkippedSuite('the CLI diagnosis in a network namespace', rootReason);
+const needsRoot = rootReason === undefined ? {} : { skip: rootReason };
 
 before(() => {
   if (needsRoot.skip) return;
