@@ -1,7 +1,8 @@
 /**
  * Import boundaries (DEVELOPERS.md "How we write code"):
  * - the engine (IKE) never imports Electron, UI, helper or data-plane internals;
- * - the renderer never imports Node built-ins, the engine, the data plane or the helper;
+ * - the renderer imports only app/shared/ui (the UI contract) of ours, and no Node built-ins;
+ * - app/shared (bundled into the renderer) imports no Node built-ins either;
  * - the helper and the data plane never import IKE state (app/engine);
  * - app/shared is the only module set everyone may import, and it imports nothing of ours;
  * - only the Electron shell (app/main/electron) imports electron;
@@ -24,18 +25,17 @@ module.exports = {
       to: { path: '^app/dataplane/' },
     },
     {
-      name: 'renderer-no-node-or-engine',
+      // the renderer sees the service only through the UI contract in app/shared/ui
+      name: 'renderer-imports-only-ui-contract',
       severity: 'error',
-      from: { path: '^app/renderer' },
-      to: {
-        pathNot: '^app/(renderer|shared/ipc)',
-        path: '^app/|^node:|^(fs|path|os|child_process|net|dgram|crypto)$',
-      },
+      from: { path: '^app/renderer/' },
+      to: { path: '^app/', pathNot: '^app/(renderer|shared/ui)/' },
     },
     {
-      name: 'renderer-no-node-builtins',
+      // app/shared is bundled into the renderer, so neither may use Node built-ins
+      name: 'renderer-and-shared-no-node-builtins',
       severity: 'error',
-      from: { path: '^app/renderer' },
+      from: { path: '^app/(renderer|shared)/' },
       to: { dependencyTypes: ['core'] },
     },
     {

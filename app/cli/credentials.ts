@@ -1,7 +1,7 @@
 // The CLI's credential provider: secret files first, a no-echo TTY prompt otherwise. A second
 // XAuth round (OTP, next PIN) always asks, since a stored password cannot answer it.
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../engine/api.js';
-import type { SecretKind } from '../shared/ipc-schemas.js';
+import type { SecretKind } from '../shared/ui/ipc-schemas.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { printable } from './printable.js';

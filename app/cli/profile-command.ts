@@ -11,7 +11,7 @@ import { type FieldProblem, ProfileFileError } from '../profiles/import-result.j
 import { exportJson } from '../profiles/json.js';
 import { ManagedProfiles, managedProfileDirectory } from '../profiles/managed.js';
 import { exportPcf } from '../profiles/pcf.js';
-import { type SecretKind, secretKinds } from '../shared/ipc-schemas.js';
+import { type SecretKind, secretKinds } from '../shared/ui/ipc-schemas.js';
 import { type Profile, profileJsonSchema } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { profileDirectory } from './profile-source.js';

@@ -1,6 +1,6 @@
 // How the CLI shows engine events: one JSON object per line (--json), or short human lines.
 import type { DiagnosisEvent, EngineEvent, LogLevel } from '../shared/events.js';
-import { diagnosisText } from '../shared/ipc-diagnosis-text.js';
+import { diagnosisText } from '../shared/ui/diagnosis-text.js';
 import { logLevels } from '../shared/events.js';
 import { printable, terminalSafeJson } from './printable.js';
 

@@ -5,7 +5,7 @@ import { Keychain } from '../main/service/keychain.js';
 import type { CredentialStore } from '../main/service/credential-store.js';
 import { KeytarCredentialStore } from '../main/service/keytar-credential-store.js';
 import { ManagedProfiles, managedProfileDirectory } from '../profiles/managed.js';
-import type { SecretKind } from '../shared/ipc-schemas.js';
+import type { SecretKind } from '../shared/ui/ipc-schemas.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 

@@ -1,6 +1,6 @@
 // What the tray shows for a service state: icon colour, tooltip and menu entries. Plain data, so
 // it is tested without Electron; tray.ts turns it into a Tray and a Menu.
-import type { ServiceSnapshot } from '../shared/ipc-schemas.js';
+import type { ServiceSnapshot } from '../shared/ui/ipc-schemas.js';
 import type { Profile } from '../shared/profile.js';
 
 export type TrayIcon = 'disconnected' | 'connecting' | 'connected' | 'failed';

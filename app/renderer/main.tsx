@@ -2,7 +2,7 @@
 // render the app.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createIpcClient } from '../shared/ipc-client.js';
+import { createIpcClient } from '../shared/ui/ipc-client.js';
 import { selectTransport } from './bridge/select-transport.js';
 import { AppStore } from './state/app-store.js';
 import { App } from './ui/App.js';

@@ -37,8 +37,28 @@ const probes: Record<string, [string, string[]]> = {
   ],
   'app/renderer/node-use.ts': [
     "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
-    // a Node built-in is both Node and outside the renderer's allowed modules
-    ['renderer-no-node-builtins', 'renderer-no-node-or-engine'],
+    ['renderer-and-shared-no-node-builtins'],
+  ],
+  'app/shared/profile.ts': ['export const profile = 1;\n', []],
+  'app/shared/ui/contract.ts': [
+    "import { profile } from '../profile.js';\nexport const contract = profile;\n",
+    [],
+  ],
+  'app/shared/ui/node-use.ts': [
+    "import { createHash } from 'node:crypto';\nexport const c = createHash;\n",
+    ['renderer-and-shared-no-node-builtins'],
+  ],
+  'app/renderer/contract-use.ts': [
+    "import { contract } from '../shared/ui/contract.js';\nexport const u = contract;\n",
+    [],
+  ],
+  'app/renderer/facts-direct.ts': [
+    "import { profile } from '../shared/profile.js';\nexport const f = profile;\n",
+    ['renderer-imports-only-ui-contract'],
+  ],
+  'app/renderer/engine-use.ts': [
+    "import { internal } from '../engine/index.js';\nexport const e = internal;\n",
+    ['renderer-imports-only-ui-contract'],
   ],
 };
 

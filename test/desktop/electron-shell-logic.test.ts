@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isTrustedSenderUrl } from '../../app/main/ipc/trusted-sender.js';
 import { trayModel } from '../../app/main/tray-model.js';
-import type { ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
+import type { ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
 
 test('only our own top-level app:// page may use the IPC contract', () => {
   assert.equal(isTrustedSenderUrl('app://roadwarrior/index.html', true), true);

@@ -6,9 +6,9 @@ import type { XauthRequest } from '../../app/engine/api.js';
 import { createDispatcher } from '../../app/main/ipc/dispatcher.js';
 import { createServiceHandlers } from '../../app/main/service/handlers.js';
 import { ServiceError } from '../../app/main/service/service-error.js';
-import { type EventMessage, type InvokeHandlers, invokeNames } from '../../app/shared/ipc.js';
-import { IpcError, createIpcClient } from '../../app/shared/ipc-client.js';
-import type { XauthField } from '../../app/shared/ipc-schemas.js';
+import { type EventMessage, type InvokeHandlers, invokeNames } from '../../app/shared/ui/ipc.js';
+import { IpcError, createIpcClient } from '../../app/shared/ui/ipc-client.js';
+import type { XauthField } from '../../app/shared/ui/ipc-schemas.js';
 import { createServiceFixture } from './support/service-fixture.js';
 import { memoryTransport } from './support/memory-transport.js';
 

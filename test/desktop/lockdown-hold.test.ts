@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DataPlanePort } from '../../app/shared/dataplane-port.js';
-import type { ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
+import type { ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
 import { noDataPlane } from './support/fake-engine.js';
 import {
   OFFICE_PROFILE,

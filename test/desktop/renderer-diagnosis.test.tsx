@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { App } from '../../app/renderer/ui/App.js';
 import { PhaseStepper } from '../../app/renderer/ui/PhaseStepper.js';
-import type { ServiceSnapshot } from '../../app/shared/ipc.js';
+import type { ServiceSnapshot } from '../../app/shared/ui/ipc.js';
 import { renderWith, storeFor } from './support/render-app.js';
 import { ESP_BLOCKED } from './support/diagnosis-event.js';
 import { createServiceFixture, saveGatewaySecrets } from './support/service-fixture.js';

@@ -3,7 +3,7 @@ import './support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import type { LogLevel, LoggedRecord } from '../../app/shared/ipc.js';
+import type { LogLevel, LoggedRecord } from '../../app/shared/ui/ipc.js';
 import { LogPane } from '../../app/renderer/ui/LogPane.js';
 import { LogFilterView } from '../../app/renderer/ui/log-filter.js';
 import { createServiceFixture } from './support/service-fixture.js';

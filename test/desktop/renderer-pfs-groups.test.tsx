@@ -4,7 +4,7 @@ import './support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import type { Profile } from '../../app/shared/ipc.js';
+import type { Profile } from '../../app/shared/ui/ipc.js';
 import { ProfileForm } from '../../app/renderer/ui/ProfileForm.js';
 import { createServiceFixture } from './support/service-fixture.js';
 import { renderWith, storeFor } from './support/render-app.js';

@@ -9,7 +9,7 @@ import type {
   CountersEvent,
   ErrorCode,
   ServiceSnapshot,
-} from '../../app/shared/ipc.js';
+} from '../../app/shared/ui/ipc.js';
 import { CountersPanel } from '../../app/renderer/ui/CountersPanel.js';
 import { PhaseStepper } from '../../app/renderer/ui/PhaseStepper.js';
 import { App } from '../../app/renderer/ui/App.js';

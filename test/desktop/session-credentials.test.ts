@@ -2,7 +2,7 @@
 // save is saved only once phase 1 has accepted it, so a mistyped one is asked for again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PromptRequest } from '../../app/shared/ipc-schemas.js';
+import type { PromptRequest } from '../../app/shared/ui/ipc-schemas.js';
 import { Secret } from '../../app/shared/secret.js';
 import {
   GATEWAY_SECRETS,

@@ -2,7 +2,7 @@
 // SAVE_PASSWD, reconnect with backoff after a dead peer, and what a late UI can read back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PromptRequest, ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
+import type { PromptRequest, ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
 import { Secret } from '../../app/shared/secret.js';
 import { ServiceError } from '../../app/main/service/service-error.js';
 import {

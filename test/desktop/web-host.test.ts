@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import type { ServerFrame } from '../../app/shared/ipc-socket.js';
+import type { ServerFrame } from '../../app/shared/ui/ipc-socket.js';
 import { type WebHost, startWebHost } from '../../app/main/webhost/web-host.js';
 import { type ServiceFixture, createServiceFixture } from './support/service-fixture.js';
 

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { type Lab, LAB_ADDRESSES, LAB_DEFAULTS, startLab } from '../lab/index.js';
-import { type Notice, invokes } from '../../app/shared/ipc.js';
+import { type Notice, invokes } from '../../app/shared/ui/ipc.js';
 import { Secret } from '../../app/shared/secret.js';
 import { unbindSecret } from '../../app/main/service/secret-binding.js';
 import {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import type { VpnService } from '../../app/main/service/vpn-service.js';
 import type { ErrorCode, ErrorEvent } from '../../app/shared/events.js';
-import type { EventMessage } from '../../app/shared/ipc.js';
-import type { ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
+import type { EventMessage } from '../../app/shared/ui/ipc.js';
+import type { ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
 import { LAB_DEFAULTS } from '../lab/index.js';
 import {
   VIA_HELPER,

@@ -11,7 +11,7 @@ import type { BackoffOptions } from '../../app/main/service/backoff.js';
 import { MemoryCredentialStore } from '../../app/main/service/credential-store.js';
 import { ProfileStore } from '../../app/main/service/profile-store.js';
 import { VpnService } from '../../app/main/service/vpn-service.js';
-import type { ServiceSnapshot } from '../../app/shared/ipc-schemas.js';
+import type { ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
 import type { ProfileInput } from '../../app/shared/profile.js';
 import { LAB_ADDRESSES, LAB_DEFAULTS } from '../lab/index.js';
 

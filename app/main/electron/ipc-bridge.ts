@@ -3,8 +3,8 @@
 // save through a dialog here instead of handing the file to the page.
 import { writeFile } from 'node:fs/promises';
 import { type BrowserWindow, dialog, ipcMain } from 'electron';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../shared/ipc-channels.js';
-import type { InvokeHandlers } from '../../shared/ipc.js';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../shared/ui/ipc-channels.js';
+import type { InvokeHandlers } from '../../shared/ui/ipc.js';
 import { createDispatcher } from '../ipc/dispatcher.js';
 import { isTrustedSenderUrl } from '../ipc/trusted-sender.js';
 import { createServiceHandlers } from '../service/handlers.js';

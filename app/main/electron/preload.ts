@@ -1,8 +1,8 @@
 // The sandboxed preload: exposes exactly the IPC contract's bridge (invoke by name, subscribe to
 // events) as window.roadwarrior, and nothing of Electron or Node.
 import { type IpcRendererEvent, contextBridge, ipcRenderer } from 'electron';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../shared/ipc-channels.js';
-import type { EventMessage, IpcResult, RoadwarriorBridge } from '../../shared/ipc.js';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from '../../shared/ui/ipc-channels.js';
+import type { EventMessage, IpcResult, RoadwarriorBridge } from '../../shared/ui/ipc.js';
 
 const bridge: RoadwarriorBridge = {
   invoke: (name, input) =>

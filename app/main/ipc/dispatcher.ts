@@ -1,8 +1,8 @@
 // Main side of the IPC contract: validates each invoke's input against its schema before the
 // handler sees it, and turns every outcome into a result envelope (never a stack trace).
 import type { ZodError } from 'zod';
-import { type InvokeHandlers, type IpcResult, invokes, isInvokeName } from '../../shared/ipc.js';
-import type { IpcFailure } from '../../shared/ipc-schemas.js';
+import { type InvokeHandlers, type IpcResult, invokes, isInvokeName } from '../../shared/ui/ipc.js';
+import type { IpcFailure } from '../../shared/ui/ipc-schemas.js';
 import { ServiceError } from '../service/service-error.js';
 
 export type Dispatch = (name: unknown, input: unknown) => Promise<IpcResult<unknown>>;

@@ -9,7 +9,7 @@ import type { ConnectOptions, VpnConnection } from '../../engine/api.js';
 import { EngineError } from '../../engine/api.js';
 import type { DataPlanePort, LockdownHold } from '../../shared/dataplane-port.js';
 import type { EngineEvent, ErrorCode, LogLevel } from '../../shared/events.js';
-import type { ServicePhase } from '../../shared/ipc-schemas.js';
+import type { ServicePhase } from '../../shared/ui/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { Keychain } from './keychain.js';

@@ -1,6 +1,6 @@
 // Where saved secrets live: the OS keychain in the app, memory in tests. One entry per profile
 // and kind. Secrets leave a store only as Secret objects, and only towards the engine.
-import type { KeychainStatus, SecretKind } from '../../shared/ipc-schemas.js';
+import type { KeychainStatus, SecretKind } from '../../shared/ui/ipc-schemas.js';
 import { Secret } from '../../shared/secret.js';
 
 export interface CredentialStore {

@@ -1,8 +1,8 @@
 // The IPC contract's handlers, on the service. Each host (Electron, web) uses these and may
 // replace the ones that depend on it (logs.export and support.bundle save through a dialog in
 // Electron).
-import type { InvokeHandlers } from '../../shared/ipc.js';
-import type { AppInfo } from '../../shared/ipc-schemas.js';
+import type { InvokeHandlers } from '../../shared/ui/ipc.js';
+import type { AppInfo } from '../../shared/ui/ipc-schemas.js';
 import { serviceSupportBundle } from './support-bundle.js';
 import type { VpnService } from './vpn-service.js';
 

@@ -1,7 +1,7 @@
 // The service's view of the credential store: remembers whether the keychain works, turns a
 // failure into one clear status (and a notice via onUnavailable) instead of an exception, so
 // the connect flow falls back to asking the user.
-import type { KeychainStatus, SecretKind } from '../../shared/ipc-schemas.js';
+import type { KeychainStatus, SecretKind } from '../../shared/ui/ipc-schemas.js';
 import type { Secret } from '../../shared/secret.js';
 import { type CredentialStore, unavailableStatus } from './credential-store.js';
 import { type SecretBinding, bindSecret, sameBinding, unbindSecret } from './secret-binding.js';

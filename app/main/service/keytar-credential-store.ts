@@ -2,7 +2,7 @@
 // macOS, Credential Manager on Windows. keytar is loaded lazily so a missing or broken native
 // module is just "no keychain", not a crash.
 import type * as KeytarModule from 'keytar';
-import type { KeychainStatus, SecretKind } from '../../shared/ipc-schemas.js';
+import type { KeychainStatus, SecretKind } from '../../shared/ui/ipc-schemas.js';
 import { Secret } from '../../shared/secret.js';
 import {
   type CredentialStore,

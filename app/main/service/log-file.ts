@@ -4,8 +4,8 @@
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { diagnosisText } from '../../shared/ipc-diagnosis-text.js';
-import { formatLogLine } from '../../shared/ipc-log-text.js';
+import { diagnosisText } from '../../shared/ui/diagnosis-text.js';
+import { formatLogLine } from '../../shared/ui/log-text.js';
 import type { ServiceListener } from './service-bus.js';
 
 export const LOG_FILE_NAME = 'roadwarrior.log';

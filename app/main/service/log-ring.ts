@@ -1,6 +1,6 @@
 // The last N log records, so a UI that opens (or reopens) mid-session sees the whole story.
 // A fixed-size ring: pushing is O(1) and never allocates once full.
-import type { LoggedRecord } from '../../shared/ipc-schemas.js';
+import type { LoggedRecord } from '../../shared/ui/ipc-schemas.js';
 
 export class LogRing {
   private readonly slots: (LoggedRecord | undefined)[];

@@ -4,7 +4,7 @@
 // wiped once handed over; a missing keychain saves nothing and says which were not saved.
 import { importProfileBytes } from '../../profiles/import-file.js';
 import type { FieldProblem } from '../../profiles/import-result.js';
-import type { SecretKind } from '../../shared/ipc-schemas.js';
+import type { SecretKind } from '../../shared/ui/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
 import type { Secret } from '../../shared/secret.js';
 import type { Keychain } from './keychain.js';

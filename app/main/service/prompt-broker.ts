@@ -2,7 +2,7 @@
 // answers or cancels by id. Every UI sees the pending prompt through the snapshot.
 import { randomUUID } from 'node:crypto';
 import { EngineError } from '../../engine/api.js';
-import type { PromptAnswer, PromptRequest } from '../../shared/ipc-schemas.js';
+import type { PromptAnswer, PromptRequest } from '../../shared/ui/ipc-schemas.js';
 import { ServiceError } from './service-error.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -2,8 +2,8 @@
 // and fans everything out to the connected UIs (Electron window, web sockets, tray).
 import { randomUUID } from 'node:crypto';
 import type { EngineEvent, LogLevel, Phase } from '../../shared/events.js';
-import type { EventMessage } from '../../shared/ipc.js';
-import type { Notice, ServiceSnapshot } from '../../shared/ipc-schemas.js';
+import type { EventMessage } from '../../shared/ui/ipc.js';
+import type { Notice, ServiceSnapshot } from '../../shared/ui/ipc-schemas.js';
 import { LogRing } from './log-ring.js';
 import { applyEngineEvent, changesSnapshotView } from './snapshot-reducer.js';
 

@@ -4,7 +4,7 @@
 // Saving a password waits for the gateway's verdict (Cisco Unity SAVE_PASSWD, which arrives with
 // Mode Config, after XAuth); saving the group key waits until phase 1 has proven it.
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
-import type { Notice, PromptAnswer, SecretKind } from '../../shared/ipc-schemas.js';
+import type { Notice, PromptAnswer, SecretKind } from '../../shared/ui/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import type { Keychain } from './keychain.js';

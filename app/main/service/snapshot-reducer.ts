@@ -1,7 +1,7 @@
 // How engine events change the service snapshot: the SA details, network, counters and the
 // engine's state that a UI shows. Pure, so it is the same for a live UI and a late one.
 import type { EngineEvent } from '../../shared/events.js';
-import type { ServiceSnapshot } from '../../shared/ipc-schemas.js';
+import type { ServiceSnapshot } from '../../shared/ui/ipc-schemas.js';
 
 export function initialSnapshot(keychain: ServiceSnapshot['keychain']): ServiceSnapshot {
   return { phase: 'idle', engineState: 'idle', ipsec: [], warnings: [], keychain };

@@ -11,9 +11,9 @@ import type {
   PromptAnswer,
   SecretKind,
   ServiceSnapshot,
-} from '../../shared/ipc-schemas.js';
-import { secretKinds } from '../../shared/ipc-schemas.js';
-import { formatLogLine } from '../../shared/ipc-log-text.js';
+} from '../../shared/ui/ipc-schemas.js';
+import { secretKinds } from '../../shared/ui/ipc-schemas.js';
+import { formatLogLine } from '../../shared/ui/log-text.js';
 import type { Profile, ProfileInput } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';

@@ -1,7 +1,7 @@
 // One browser tab on the web host: invoke frames go through the dispatcher (which validates
 // them against the contract), results and service events go back as JSON frames.
 import type { WebSocket } from 'ws';
-import { ClientFrameSchema, type ServerFrame } from '../../shared/ipc-socket.js';
+import { ClientFrameSchema, type ServerFrame } from '../../shared/ui/ipc-socket.js';
 import type { Dispatch } from '../ipc/dispatcher.js';
 import type { VpnService } from '../service/vpn-service.js';
 

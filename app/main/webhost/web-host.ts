@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { MAX_CLIENT_FRAME_BYTES, SOCKET_PATH } from '../../shared/ipc-socket.js';
+import { MAX_CLIENT_FRAME_BYTES, SOCKET_PATH } from '../../shared/ui/ipc-socket.js';
 import { createDispatcher } from '../ipc/dispatcher.js';
 import { createServiceHandlers } from '../service/handlers.js';
 import type { VpnService } from '../service/vpn-service.js';

@@ -1,6 +1,6 @@
 // Inside Electron the preload exposes the contract as window.roadwarrior; in a browser the page
 // came from the web host and talks to it over its socket. Same contract either way.
-import type { RoadwarriorBridge } from '../../shared/ipc.js';
+import type { RoadwarriorBridge } from '../../shared/ui/ipc.js';
 import { type LinkedTransport, createWebSocketTransport, socketUrlFor } from './ws-transport.js';
 
 declare global {

@@ -1,9 +1,9 @@
 // The IPC contract over the web host's socket. The access token is the first segment of the
 // page's path (http://127.0.0.1:PORT/TOKEN/). The socket reconnects by itself; the app store
 // re-reads the service state when the link comes back.
-import type { EventMessage, InvokeName, IpcResult, IpcTransport } from '../../shared/ipc.js';
-import type { ClientFrame, ServerFrame } from '../../shared/ipc-socket.js';
-import { SOCKET_PATH } from '../../shared/ipc-socket.js';
+import type { EventMessage, InvokeName, IpcResult, IpcTransport } from '../../shared/ui/ipc.js';
+import type { ClientFrame, ServerFrame } from '../../shared/ui/ipc-socket.js';
+import { SOCKET_PATH } from '../../shared/ui/ipc-socket.js';
 
 export type LinkState = 'connecting' | 'open' | 'lost';
 

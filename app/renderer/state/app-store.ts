@@ -1,7 +1,7 @@
 // Everything the UI shows except the log lines: the service snapshot, profiles, notices, link
 // state and counter history. One immutable state object, replaced on change, for
 // useSyncExternalStore.
-import type { IpcClient } from '../../shared/ipc-client.js';
+import type { IpcClient } from '../../shared/ui/ipc-client.js';
 import type {
   AppInfo,
   CountersEvent,
@@ -9,7 +9,7 @@ import type {
   Notice,
   Profile,
   ServiceSnapshot,
-} from '../../shared/ipc.js';
+} from '../../shared/ui/ipc.js';
 import type { LinkState } from '../bridge/ws-transport.js';
 import { LogStore } from './log-store.js';
 import { type ThroughputSample, appendSample, rateBetween } from './throughput.js';

@@ -1,7 +1,7 @@
 // The renderer's copy of the log: the service's backlog (logs.read) merged with live records by
 // sequence number, capped, with change notifications batched so a burst of thousands of lines
 // costs one re-render.
-import type { LoggedRecord } from '../../shared/ipc.js';
+import type { LoggedRecord } from '../../shared/ui/ipc.js';
 
 const NOTIFY_EVERY_MS = 100;
 

@@ -1,5 +1,5 @@
 // Rates from successive counters events (the data plane reports totals every second).
-import type { CountersEvent } from '../../shared/ipc.js';
+import type { CountersEvent } from '../../shared/ui/ipc.js';
 
 export interface ThroughputSample {
   at: number;

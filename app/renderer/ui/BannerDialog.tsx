@@ -1,5 +1,5 @@
 // The gateway's banner (Cisco Unity BANNER), shown once per session for acknowledgement.
-import type { Banner } from '../../shared/ipc.js';
+import type { Banner } from '../../shared/ui/ipc.js';
 import { Dialog } from './Dialog.js';
 import { useAction, useStore } from './hooks.js';
 

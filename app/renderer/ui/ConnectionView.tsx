@@ -1,6 +1,6 @@
 // One profile's connection: connect/disconnect/cancel, the headline, the steps, and once up,
 // the tunnel, SA details and live counters.
-import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ipc.js';
+import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ui/ipc.js';
 import { CountersPanel } from './CountersPanel.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';

@@ -1,6 +1,6 @@
 // Live data-plane counters (refreshed each second): rates, totals, and every drop by reason,
 // non-zero ones highlighted.
-import type { CountersEvent } from '../../shared/ipc.js';
+import type { CountersEvent } from '../../shared/ui/ipc.js';
 import type { ThroughputSample } from '../state/throughput.js';
 import { Card } from './KeyValues.js';
 import { ThroughputChart } from './ThroughputChart.js';

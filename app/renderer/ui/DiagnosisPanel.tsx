@@ -1,7 +1,7 @@
 // The engine's current diagnosis for the help desk and the user: the cause in plain words, the
 // evidence it rests on, what to try, and a button that copies all of it as text.
 import { useState } from 'react';
-import { type DiagnosisEvent, diagnosisText } from '../../shared/ipc-diagnosis-text.js';
+import { type DiagnosisEvent, diagnosisText } from '../../shared/ui/diagnosis-text.js';
 
 export function DiagnosisPanel({ diagnosis }: { diagnosis: DiagnosisEvent }) {
   const [status, setStatus] = useState('');

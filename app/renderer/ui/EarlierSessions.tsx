@@ -1,7 +1,7 @@
 // Earlier runs of the app from the log saved on disk (it survives a restart): the Log tab lists
 // them on request and shows the one picked, as the file holds it.
 import { useState } from 'react';
-import type { InvokeResult } from '../../shared/ipc.js';
+import type { InvokeResult } from '../../shared/ui/ipc.js';
 import { formatCount } from './format.js';
 import { useAction, useStore } from './hooks.js';
 

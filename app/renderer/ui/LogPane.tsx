@@ -7,8 +7,8 @@ import {
   type Phase,
   logLevels,
   phases,
-} from '../../shared/ipc.js';
-import { formatLogLine } from '../../shared/ipc-log-text.js';
+} from '../../shared/ui/ipc.js';
+import { formatLogLine } from '../../shared/ui/log-text.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { EarlierSessions } from './EarlierSessions.js';
 import { VirtualList } from './VirtualList.js';

@@ -1,7 +1,7 @@
 // What the user should know and did not ask about: keychain missing, a password not saved and
 // why. Warnings stay until dismissed; information fades after a while.
 import { useEffect } from 'react';
-import type { Notice } from '../../shared/ipc.js';
+import type { Notice } from '../../shared/ui/ipc.js';
 import { useAppState, useStore } from './hooks.js';
 
 const INFO_VISIBLE_MS = 8000;

@@ -1,6 +1,6 @@
 // The connection steps, grouped as a network engineer knows them (phase 1 AM1-3, XAuth, Mode
 // Config, phase 2 QM1-3), each done, in progress, failed or ahead; the failed one is marked.
-import type { ServiceSnapshot } from '../../shared/ipc.js';
+import type { ServiceSnapshot } from '../../shared/ui/ipc.js';
 import { STEPS, type Step, type StepStatus, stepStatuses } from './phase-steps.js';
 
 const STATUS_TEXT: Record<StepStatus, string> = {

@@ -1,8 +1,8 @@
 // Create or edit a profile: the essentials first, the advanced settings folded away; checked
 // with the service's own schema as you go, every message under the field it is about.
 import { type FormEvent, useMemo, useRef, useState } from 'react';
-import { IpcError } from '../../shared/ipc-client.js';
-import { DH_GROUPS, DH_GROUP_NAMES, type Profile, dhGroupLabel } from '../../shared/ipc.js';
+import { IpcError } from '../../shared/ui/ipc-client.js';
+import { DH_GROUPS, DH_GROUP_NAMES, type Profile, dhGroupLabel } from '../../shared/ui/ipc.js';
 import { FormField } from './FormField.js';
 import { ProfileSecrets } from './ProfileSecrets.js';
 import {

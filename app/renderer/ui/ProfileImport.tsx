@@ -2,8 +2,8 @@
 // profile list: the service saves it and puts its secrets in the keychain; shown here is what it
 // could not carry over, and whether each secret was saved (never the secret).
 import { type DragEvent, type ReactNode, useRef, useState } from 'react';
-import { IpcError } from '../../shared/ipc-client.js';
-import type { InvokeResult } from '../../shared/ipc.js';
+import { IpcError } from '../../shared/ui/ipc-client.js';
+import type { InvokeResult } from '../../shared/ui/ipc.js';
 import { useStore } from './hooks.js';
 
 export const IMPORT_ACCEPT = '.pcf,.vpn,.json';

@@ -1,5 +1,5 @@
 // The profiles, with the active one marked, and any profile file that could not be read.
-import type { Profile } from '../../shared/ipc.js';
+import type { Profile } from '../../shared/ui/ipc.js';
 import { LockIcon } from './LockIcon.js';
 import { ProfileImport } from './ProfileImport.js';
 import { useAppState } from './hooks.js';

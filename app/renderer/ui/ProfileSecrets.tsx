@@ -1,6 +1,6 @@
 // Saved secrets of a profile: whether each is in the keychain (never the value), set or forget.
 import { useEffect, useState } from 'react';
-import type { CredentialStatus, SecretKind } from '../../shared/ipc.js';
+import type { CredentialStatus, SecretKind } from '../../shared/ui/ipc.js';
 import { useAction, useAppState, useStore } from './hooks.js';
 
 const LABEL: Record<SecretKind, string> = {

@@ -1,7 +1,7 @@
 // The gateway's questions: the group key when none is saved, and each XAuth round (username,
 // password, or a one-time passcode / next PIN with the gateway's own message).
 import { type FormEvent, useState } from 'react';
-import type { PromptAnswer, PromptRequest, XauthField } from '../../shared/ipc.js';
+import type { PromptAnswer, PromptRequest, XauthField } from '../../shared/ui/ipc.js';
 import { Dialog } from './Dialog.js';
 import { useAction, useStore } from './hooks.js';
 

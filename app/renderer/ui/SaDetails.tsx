@@ -7,7 +7,7 @@ import {
   type WarningCode,
   type WarningEvent,
   dhGroupLabel,
-} from '../../shared/ipc.js';
+} from '../../shared/ui/ipc.js';
 import { Card, KeyValues } from './KeyValues.js';
 import { formatAgo, formatDuration, formatNet } from './format.js';
 

@@ -1,6 +1,6 @@
 // The headline of a connection: what is happening now, or what failed and what to try, or when
 // the next reconnect attempt comes. Plain language first, the precise detail beside it.
-import type { Failure, ReconnectState, ServiceSnapshot } from '../../shared/ipc.js';
+import type { Failure, ReconnectState, ServiceSnapshot } from '../../shared/ui/ipc.js';
 import { explain } from './explain.js';
 import { STEPS } from './phase-steps.js';
 import { formatDuration } from './format.js';

@@ -1,6 +1,6 @@
 // What the gateway handed out through Mode Config and what the tunnel uses: address, DNS,
 // domain, split networks.
-import type { NetworkEvent } from '../../shared/ipc.js';
+import type { NetworkEvent } from '../../shared/ui/ipc.js';
 import { Card, KeyValues, type Row } from './KeyValues.js';
 import { formatDuration, formatNet } from './format.js';
 

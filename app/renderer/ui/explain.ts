@@ -1,6 +1,6 @@
 // What a failure means and what to try, per stable error code, for someone who is not a
 // network engineer. The engine's own message (what exactly happened) is shown beside it.
-import type { ErrorCode } from '../../shared/ipc.js';
+import type { ErrorCode } from '../../shared/ui/ipc.js';
 
 export interface Explanation {
   title: string;

@@ -7,7 +7,7 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { IpcError } from '../../shared/ipc-client.js';
+import { IpcError } from '../../shared/ui/ipc-client.js';
 import type { AppState, AppStore } from '../state/app-store.js';
 
 export const StoreContext = createContext<AppStore | null>(null);

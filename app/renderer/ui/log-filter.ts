@@ -1,6 +1,6 @@
 // The log pane's filtered view, kept up to date incrementally: new records are tested once,
 // records trimmed from the front are dropped, and only a changed filter rescans everything.
-import { type LogLevel, type LoggedRecord, type Phase, logLevels } from '../../shared/ipc.js';
+import { type LogLevel, type LoggedRecord, type Phase, logLevels } from '../../shared/ui/ipc.js';
 
 export interface LogFilter {
   /** show this level and the more severe ones */

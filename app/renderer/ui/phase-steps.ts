@@ -1,6 +1,6 @@
 // The connection as steps: phase 1 (aggressive mode messages 1-3), XAuth, Mode Config, phase 2
 // (Quick Mode messages 1-3), connected. Which are done, in progress, failed or still ahead.
-import type { ConnectionState, Phase, ServiceSnapshot } from '../../shared/ipc.js';
+import type { ConnectionState, Phase, ServiceSnapshot } from '../../shared/ui/ipc.js';
 
 export interface Step {
   state: ConnectionState;

@@ -1,6 +1,6 @@
 // The profile form's values (all text, as typed) and their translation to a ProfileInput,
 // validated with the same ProfileSchema the service uses. Every message names its field.
-import { type Profile, type ProfileInput, ProfileSchema } from '../../shared/ipc.js';
+import { type Profile, type ProfileInput, ProfileSchema } from '../../shared/ui/ipc.js';
 
 export interface FormValues {
   name: string;

@@ -1,6 +1,6 @@
 // The IPC contract carried by plain function calls: the dispatcher on one side, the renderer's
 // client on the other. What Electron and the web socket do, minus the wire.
-import type { EventMessage, InvokeHandlers, IpcTransport } from '../../../app/shared/ipc.js';
+import type { EventMessage, InvokeHandlers, IpcTransport } from '../../../app/shared/ui/ipc.js';
 import { createDispatcher } from '../../../app/main/ipc/dispatcher.js';
 
 export function memoryTransport(

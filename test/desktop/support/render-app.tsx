@@ -3,7 +3,7 @@
 import { type RenderResult, render } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { createServiceHandlers } from '../../../app/main/service/handlers.js';
-import { createIpcClient } from '../../../app/shared/ipc-client.js';
+import { createIpcClient } from '../../../app/shared/ui/ipc-client.js';
 import { AppStore } from '../../../app/renderer/state/app-store.js';
 import { StoreContext } from '../../../app/renderer/ui/hooks.js';
 import { memoryTransport } from './memory-transport.js';

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventMessage, EventName, EventPayload } from '../../../app/shared/ipc.js';
+import type { EventMessage, EventName, EventPayload } from '../../../app/shared/ui/ipc.js';
 import type { ProfileInput } from '../../../app/shared/profile.js';
 import {
   type CredentialStore,
@@ -12,7 +12,7 @@ import {
 import { ProfileStore } from '../../../app/main/service/profile-store.js';
 import { Secret } from '../../../app/shared/secret.js';
 import { type SecretBinding, unbindSecret } from '../../../app/main/service/secret-binding.js';
-import type { SecretKind } from '../../../app/shared/ipc-schemas.js';
+import type { SecretKind } from '../../../app/shared/ui/ipc-schemas.js';
 import { VpnService, type VpnServiceOptions } from '../../../app/main/service/vpn-service.js';
 import { FakeGateway, type FakeGatewayOptions, noDataPlane } from './fake-engine.js';
 

@@ -1,9 +1,10 @@
 // The one IPC contract between the desktop service (Electron main or the web host) and the
 // renderer. Every invoke (request/response) and every event is declared here exactly once; the
 // main-side dispatcher, the preload's bridge type and the renderer's client derive from it.
-// The renderer may import only app/shared/ipc*, so this module also re-exports what it needs.
+// The renderer imports only app/shared/ui (.dependency-cruiser.cjs), so this module also re-exports
+// the protocol facts it needs.
 import { z } from 'zod';
-import { EngineEventSchema, LogLevelSchema } from './events.js';
+import { EngineEventSchema, LogLevelSchema } from '../events.js';
 import {
   AppInfoSchema,
   CredentialStatusSchema,
@@ -15,7 +16,7 @@ import {
   ServiceSnapshotSchema,
 } from './ipc-schemas.js';
 import type { IpcFailure } from './ipc-schemas.js';
-import { ProfileSchema } from './profile.js';
+import { ProfileSchema } from '../profile.js';
 
 const none = z.undefined();
 const byName = z.object({ name: ProfileNameSchema });
@@ -187,7 +188,7 @@ export {
   errorCodes,
   logLevels,
   phases,
-} from './events.js';
+} from '../events.js';
 export type {
   ConnectionState,
   CountersEvent,
@@ -201,8 +202,8 @@ export type {
   Phase,
   WarningCode,
   WarningEvent,
-} from './events.js';
-export { DH_GROUPS, DH_GROUP_NAMES, dhGroupLabel } from './algorithms.js';
-export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, ProfileSchema } from './profile.js';
-export type { Profile, ProfileInput } from './profile.js';
+} from '../events.js';
+export { DH_GROUPS, DH_GROUP_NAMES, dhGroupLabel } from '../algorithms.js';
+export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, ProfileSchema } from '../profile.js';
+export type { Profile, ProfileInput } from '../profile.js';
 export * from './ipc-schemas.js';

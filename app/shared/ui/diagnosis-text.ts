@@ -1,6 +1,6 @@
 // A diagnosis as text, the same for the CLI's human output and the desktop's "Copy diagnosis":
 // code and cause, each piece of evidence, what to try.
-import type { DiagnosisEvent } from './events.js';
+import type { DiagnosisEvent } from '../events.js';
 
 export type { DiagnosisEvent };
 

@@ -11,7 +11,7 @@ import {
   LogEventSchema,
   NetworkEventSchema,
   WarningEventSchema,
-} from './events.js';
+} from '../events.js';
 
 export const secretKinds = ['group-psk', 'xauth-password'] as const;
 export const SecretKindSchema = z.enum(secretKinds);
