@@ -8,7 +8,8 @@ import type { DataPlaneCounters } from './counters.js';
 import type { AppliedNetwork, DataPlaneEvent, OpenIkeOptions } from './dataplane-port.js';
 import type { EspSaPair } from './esp-sa.js';
 import { CountersEventSchema, WarningCodeSchema } from './events.js';
-import { DNS_NAME, MODE_CONFIG_LIMITS, type NetworkSetup } from './network-setup.js';
+import { Ipv4NetSchema, ModeConfigResultSchema } from './mode-config-attributes.js';
+import type { NetworkSetup } from './network-setup.js';
 
 export const HELPER_PROTOCOL_VERSION = 1;
 /** largest frame body either side accepts; an IKE packet (<= 64 KiB) fits after base64 */
@@ -50,8 +51,6 @@ function base64Bytes(maxBytes: number) {
 const port = z.number().int().min(0).max(65535);
 const gatewayPort = port.min(1);
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
-const domainName = z.string().regex(DNS_NAME, 'a DNS name');
-const modeConfigList = MODE_CONFIG_LIMITS.listEntries;
 const uint32 = z.number().int().min(0).max(0xffffffff);
 const tunnelId = z.number().int().positive();
 const requestId = z.number().int().nonnegative();
@@ -74,33 +73,6 @@ export const OpenIkeOptionsSchema = z.strictObject({
     })
     .optional(),
 }) satisfies z.ZodType<OpenIkeOptions>;
-
-const Ipv4NetSchema = z.strictObject({
-  address: z.ipv4(),
-  prefix: z.number().int().min(0).max(32),
-});
-const SplitEntrySchema = z.strictObject({
-  network: Ipv4NetSchema,
-  protocol: z.number().int().min(0).max(255),
-  sourcePort: port,
-  destinationPort: port,
-});
-
-const ModeConfigResultSchema = z.strictObject({
-  internalIp4: z.ipv4().optional(),
-  internalIp4Netmask: z.ipv4().optional(),
-  dns: z.array(z.ipv4()).max(modeConfigList),
-  nbns: z.array(z.ipv4()).max(modeConfigList),
-  defaultDomain: domainName.optional(),
-  splitDns: z.array(domainName).max(modeConfigList),
-  splitInclude: z.array(SplitEntrySchema).max(modeConfigList),
-  splitExclude: z.array(SplitEntrySchema).max(modeConfigList),
-  banner: z.string().max(MODE_CONFIG_LIMITS.bannerChars).optional(),
-  savePassword: z.boolean().optional(),
-  pfs: z.boolean().optional(),
-  backupServers: z.array(z.string().max(MODE_CONFIG_LIMITS.textChars)).max(modeConfigList),
-  addressExpirySeconds: z.number().int().nonnegative().optional(),
-});
 
 export const NetworkSetupSchema = z.strictObject({
   tunName,

@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import { readModeConfig } from '../../app/engine/exchanges/mode-config-attributes.js';
+import {
+  modeConfigRequestAttributes,
+  readModeConfig,
+} from '../../app/engine/exchanges/mode-config-attributes.js';
 import {
   readXauthRequest,
   readXauthStatus,
   xauthReplyAttributes,
 } from '../../app/engine/exchanges/xauth-attributes.js';
 import { tlv, tv } from '../../app/engine/wire/attributes.js';
+import { NetworkSetupSchema } from '../../app/shared/helper-protocol.js';
+import {
+  type AttributeKind,
+  MODE_CONFIG_ATTRIBUTES,
+  ModeCfgAttr,
+  emptyModeConfig,
+} from '../../app/shared/mode-config-attributes.js';
 import { Secret } from '../../app/shared/secret.js';
 
 const ip = (s: string) => Buffer.from(s.split('.').map(Number));
@@ -68,6 +78,84 @@ test('Mode Config: several split entries, local LAN, C strings, flags, broken en
   assert.equal(result.pfs, false);
   assert.deepEqual(result.backupServers, ['gw2.example', 'gw3.example']);
   assert.equal(result.internalIp4, undefined);
+});
+
+/** One value of each kind as the gateway sends it, and what the decoder makes of it: a row of
+ * a kind listed here is tested by the table tests below without a word more. */
+const SAMPLES: Record<AttributeKind, { bytes: Buffer; value: unknown }> = {
+  ipv4: { bytes: ip('10.1.2.3'), value: '10.1.2.3' },
+  'ipv4-list': { bytes: ip('10.1.2.4'), value: ['10.1.2.4'] },
+  seconds: { bytes: Buffer.from([0, 0, 0x0e, 0x10]), value: 3600 },
+  flag: { bytes: Buffer.from([0, 1]), value: true },
+  text: { bytes: Buffer.from('Authorised users only\0'), value: 'Authorised users only' },
+  'dns-name': { bytes: Buffer.from('corp.example\0'), value: 'corp.example' },
+  'dns-names': { bytes: Buffer.from('a.example, b.example'), value: ['a.example', 'b.example'] },
+  'host-names': { bytes: Buffer.from('gw2.example gw3'), value: ['gw2.example', 'gw3'] },
+  'split-networks': {
+    bytes: Buffer.from('0a010000ffff0000000000000000', 'hex'),
+    value: [
+      {
+        network: { address: '10.1.0.0', prefix: 16 },
+        protocol: 0,
+        sourcePort: 0,
+        destinationPort: 0,
+      },
+    ],
+  },
+};
+
+test('the table: the CFG_REQUEST asks for each of its attributes, empty, then our version', () => {
+  const request = modeConfigRequestAttributes('Roadwarrior 1.2');
+  assert.deepEqual(
+    request.map((a) => a.type),
+    [...MODE_CONFIG_ATTRIBUTES.map((row) => row.type), ModeCfgAttr.ApplicationVersion],
+  );
+  for (const attr of request.slice(0, -1)) assert.deepEqual(attr, tlv(attr.type, Buffer.alloc(0)));
+  assert.deepEqual(
+    request.at(-1),
+    tlv(ModeCfgAttr.ApplicationVersion, Buffer.from('Roadwarrior 1.2')),
+  );
+});
+
+test('the table: each attribute fills its field with a value of its kind, and the helper schema takes it', () => {
+  const types = new Set<number>();
+  for (const row of MODE_CONFIG_ATTRIBUTES) {
+    assert.ok(!types.has(row.type), `type ${row.type} is in the table once`);
+    types.add(row.type);
+    const sample = SAMPLES[row.kind];
+    const { result, ignored } = readModeConfig([tlv(row.type, sample.bytes)]);
+    assert.deepEqual(ignored, [], `${row.field} (${row.ref})`);
+    assert.deepEqual(result, { ...emptyModeConfig(), [row.field]: sample.value }, row.field);
+    const setup = {
+      tunName: 'rw0',
+      mtu: 1400,
+      gateway: '192.0.2.1',
+      config: result,
+      script: 'none',
+    };
+    assert.ok(NetworkSetupSchema.safeParse(setup).success, `the helper takes ${row.field}`);
+  }
+  // the schema knows exactly the table's fields
+  const setup = {
+    tunName: 'rw0',
+    mtu: 1400,
+    gateway: '192.0.2.1',
+    config: { ...emptyModeConfig(), notInTheTable: 1 },
+    script: 'none',
+  };
+  assert.ok(!NetworkSetupSchema.safeParse(setup).success, 'a field the table lacks is refused');
+  assert.deepEqual(
+    Object.keys(emptyModeConfig()).sort(),
+    MODE_CONFIG_ATTRIBUTES.filter((r) => Array.isArray(SAMPLES[r.kind].value))
+      .map((r) => r.field)
+      .sort(),
+    'every list field starts empty',
+  );
+});
+
+test('the Unity backup-servers list reaches the result', () => {
+  const { result } = readModeConfig([tlv(28681, Buffer.from('gw2.example,gw3.example\0'))]);
+  assert.deepEqual(result.backupServers, ['gw2.example', 'gw3.example']);
 });
 
 test('XAuth: request fields, reply attributes, missing values, status', () => {

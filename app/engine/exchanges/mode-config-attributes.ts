@@ -1,37 +1,43 @@
-// Mode Config (draft-dukes-ike-mode-cfg 3.3) and Cisco Unity attribute values: what we ask
-// for and how we read what the gateway answered. Gateways answer only what they have, so
-// every field is optional.
-import type { ModeConfigResult } from '../../shared/network-setup.js';
+// Mode Config (draft-dukes-ike-mode-cfg 3.2-3.3) and Cisco Unity attribute values: what we ask
+// for and how we read what the gateway answered, both from the table in app/shared. Each kind
+// of value has one decoder here; gateways answer only what they have, so every field is
+// optional or a list that may stay empty.
+import {
+  ATTRIBUTE_KINDS,
+  type AttributeKind,
+  MODE_CONFIG_ATTRIBUTES,
+  ModeCfgAttr,
+  type ModeConfigResult,
+  UNITY_SPLIT_ENTRY_LENGTH,
+  emptyModeConfig,
+} from '../../shared/mode-config-attributes.js';
 import { type SplitEntry, intToIpv4, maskToPrefix } from '../../shared/net.js';
 import { type DataAttribute, attributeBytes, attributeNumber, tlv } from '../wire/attributes.js';
 import { DecodeError } from '../wire/codec.js';
-import { ModeCfgAttr, UNITY_SPLIT_ENTRY_LENGTH, UnityAttr } from '../wire/constants.js';
 
-/** What a remote-access client asks for in its CFG_REQUEST: empty values (3.2). */
+/** What a remote-access client asks for in its CFG_REQUEST: every attribute of the table with
+ * an empty value, and our APPLICATION_VERSION (3.2, 3.3). */
 export function modeConfigRequestAttributes(applicationVersion: string): DataAttribute[] {
-  const wanted = [
-    ModeCfgAttr.InternalIp4Address,
-    ModeCfgAttr.InternalIp4Netmask,
-    ModeCfgAttr.InternalIp4Dns,
-    ModeCfgAttr.InternalIp4Nbns,
-    ModeCfgAttr.InternalAddressExpiry,
-    UnityAttr.Banner,
-    UnityAttr.SavePasswd,
-    UnityAttr.DefDomain,
-    UnityAttr.SplitDnsName,
-    UnityAttr.SplitInclude,
-    UnityAttr.LocalLan,
-    UnityAttr.Pfs,
-    UnityAttr.BackupServers,
-  ];
   return [
-    ...wanted.map((type) => tlv(type, Buffer.alloc(0))),
+    ...MODE_CONFIG_ATTRIBUTES.map(({ type }) => tlv(type, Buffer.alloc(0))),
     tlv(ModeCfgAttr.ApplicationVersion, Buffer.from(applicationVersion)),
   ];
 }
 
+/** A value read from one attribute; undefined for an empty (unanswered) or unusable one. */
+type Decoded = string | number | boolean | string[] | SplitEntry[] | undefined;
+
 function ipv4(bytes: Buffer): string | undefined {
   return bytes.length === 4 ? intToIpv4(bytes.readUInt32BE(0)) : undefined;
+}
+
+/** Text attributes may carry a trailing NUL (Cisco sends C strings). */
+function text(bytes: Buffer): string | undefined {
+  return bytes.length > 0 ? bytes.toString('utf8').replace(/\0+$/, '') : undefined;
+}
+
+function names(bytes: Buffer): string[] {
+  return (text(bytes) ?? '').split(/[,\s]+/).filter(Boolean);
 }
 
 /** Unity split entries: 14 bytes each (address, mask, protocol, source port, dest port). */
@@ -57,23 +63,30 @@ function splitEntries(bytes: Buffer): SplitEntry[] {
   return entries;
 }
 
-/** Text attributes may carry a trailing NUL (Cisco sends C strings). */
-function text(bytes: Buffer): string {
-  return bytes.toString('utf8').replace(/\0+$/, '');
+/** A numeric value; throws DecodeError for one too long to be a number. */
+function numberOf(attr: DataAttribute): number | undefined {
+  return attributeBytes(attr).length === 0 ? undefined : attributeNumber(attr);
 }
 
-/** A numeric attribute's value; an empty one (unanswered) is skipped, one that is no number
- * (too long) is skipped and named in `ignored`. */
-function numberIn(attr: DataAttribute, ignored: number[]): number | undefined {
-  if (attributeBytes(attr).length === 0) return undefined;
-  try {
-    return attributeNumber(attr);
-  } catch (error) {
-    if (!(error instanceof DecodeError)) throw error;
-    ignored.push(attr.type);
-    return undefined;
-  }
-}
+const DECODERS: Record<AttributeKind, (attr: DataAttribute) => Decoded> = {
+  ipv4: (attr) => ipv4(attributeBytes(attr)),
+  'ipv4-list': (attr) => {
+    const address = ipv4(attributeBytes(attr));
+    return address ? [address] : [];
+  },
+  seconds: numberOf,
+  flag: (attr) => {
+    const value = numberOf(attr);
+    return value === undefined ? undefined : value !== 0;
+  },
+  text: (attr) => text(attributeBytes(attr)),
+  'dns-name': (attr) => text(attributeBytes(attr)),
+  'dns-names': (attr) => names(attributeBytes(attr)),
+  'host-names': (attr) => names(attributeBytes(attr)),
+  'split-networks': (attr) => splitEntries(attributeBytes(attr)),
+};
+
+const ROW_OF = new Map(MODE_CONFIG_ATTRIBUTES.map((row) => [row.type as number, row]));
 
 /** Folds a CFG_REPLY or CFG_SET into a result; unknown and malformed values are skipped
  * and named in `ignored` so the log can say what was not understood. */
@@ -81,78 +94,26 @@ export function readModeConfig(attributes: DataAttribute[]): {
   result: ModeConfigResult;
   ignored: number[];
 } {
-  const result: ModeConfigResult = {
-    dns: [],
-    nbns: [],
-    splitDns: [],
-    splitInclude: [],
-    splitExclude: [],
-    backupServers: [],
-  };
+  const result = emptyModeConfig();
+  const fields = result as Record<string, Decoded>;
   const ignored: number[] = [];
   for (const attr of attributes) {
-    const bytes = attributeBytes(attr);
-    switch (attr.type) {
-      case ModeCfgAttr.InternalIp4Address:
-        result.internalIp4 = ipv4(bytes) ?? result.internalIp4;
-        break;
-      case ModeCfgAttr.InternalIp4Netmask:
-        result.internalIp4Netmask = ipv4(bytes) ?? result.internalIp4Netmask;
-        break;
-      case ModeCfgAttr.InternalIp4Dns: {
-        const address = ipv4(bytes);
-        if (address) result.dns.push(address);
-        break;
-      }
-      case ModeCfgAttr.InternalIp4Nbns: {
-        const address = ipv4(bytes);
-        if (address) result.nbns.push(address);
-        break;
-      }
-      case ModeCfgAttr.InternalAddressExpiry: {
-        const seconds = numberIn(attr, ignored);
-        if (seconds !== undefined) result.addressExpirySeconds = seconds;
-        break;
-      }
-      case UnityAttr.Banner:
-        if (bytes.length > 0) result.banner = text(bytes);
-        break;
-      case UnityAttr.DefDomain:
-        if (bytes.length > 0) result.defaultDomain = text(bytes);
-        break;
-      case UnityAttr.SplitDnsName:
-        result.splitDns.push(
-          ...text(bytes)
-            .split(/[,\s]+/)
-            .filter(Boolean),
-        );
-        break;
-      case UnityAttr.SplitInclude:
-        result.splitInclude.push(...splitEntries(bytes));
-        break;
-      case UnityAttr.LocalLan:
-        result.splitExclude.push(...splitEntries(bytes));
-        break;
-      case UnityAttr.SavePasswd: {
-        const allowed = numberIn(attr, ignored);
-        if (allowed !== undefined) result.savePassword = allowed !== 0;
-        break;
-      }
-      case UnityAttr.Pfs: {
-        const pfs = numberIn(attr, ignored);
-        if (pfs !== undefined) result.pfs = pfs !== 0;
-        break;
-      }
-      case UnityAttr.BackupServers:
-        result.backupServers.push(
-          ...text(bytes)
-            .split(/[,\s]+/)
-            .filter(Boolean),
-        );
-        break;
-      default:
-        ignored.push(attr.type);
+    const row = ROW_OF.get(attr.type);
+    if (!row) {
+      ignored.push(attr.type);
+      continue;
     }
+    let value: Decoded;
+    try {
+      value = DECODERS[row.kind](attr);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      ignored.push(attr.type);
+      continue;
+    }
+    if (value === undefined) continue;
+    if (ATTRIBUTE_KINDS[row.kind].list) (fields[row.field] as unknown[]).push(...(value as []));
+    else fields[row.field] = value;
   }
   return { result, ignored };
 }

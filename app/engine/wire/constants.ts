@@ -205,23 +205,12 @@ export const CfgType = {
   Ack: 4,
 } as const;
 
-/** draft-dukes-ike-mode-cfg 3.2 and 3.3 (Mode Config attributes). */
-export const ModeCfgAttr = {
-  InternalIp4Address: 1,
-  InternalIp4Netmask: 2,
-  InternalIp4Dns: 3,
-  InternalIp4Nbns: 4,
-  InternalAddressExpiry: 5,
-  InternalIp4Dhcp: 6,
-  ApplicationVersion: 7,
-  InternalIp6Address: 8,
-  InternalIp6Netmask: 9,
-  InternalIp6Dns: 10,
-  InternalIp6Nbns: 11,
-  InternalIp6Dhcp: 12,
-  InternalIp4Subnet: 13,
-  SupportedAttributes: 14,
-} as const;
+// Mode Config and Unity attribute types: declared with what they mean in app/shared.
+export {
+  ModeCfgAttr,
+  UNITY_SPLIT_ENTRY_LENGTH,
+  UnityAttr,
+} from '../../shared/mode-config-attributes.js';
 
 /** draft-ietf-ipsec-isakmp-xauth-06 6.1 (XAuth attributes). */
 export const XauthAttr = {
@@ -250,24 +239,6 @@ export const XauthStatus = {
   Fail: 0,
   Ok: 1,
 } as const;
-
-/** Cisco Unity attributes (vendor range 28672.., as Cisco clients and gateways number them). */
-export const UnityAttr = {
-  Banner: 28672,
-  SavePasswd: 28673,
-  DefDomain: 28674,
-  SplitDnsName: 28675,
-  SplitInclude: 28676,
-  NattPort: 28677,
-  LocalLan: 28678,
-  Pfs: 28679,
-  FwType: 28680,
-  BackupServers: 28681,
-  DdnsHostname: 28682,
-} as const;
-
-/** Bytes per Unity SPLIT_INCLUDE / LOCAL_LAN entry: addr 4, mask 4, protocol 2, sport 2, dport 2. */
-export const UNITY_SPLIT_ENTRY_LENGTH = 14;
 
 /** RFC 3948 2.2: the four zero bytes that mark IKE on the NAT-T port. */
 export const NON_ESP_MARKER = Buffer.alloc(4);
