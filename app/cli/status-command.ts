@@ -2,7 +2,7 @@
 // head-end shows its own (`show crypto isakmp sa`, `show crypto ipsec sa`): SAs, lifetimes,
 // counters, drops by reason, and the current diagnosis.
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
-import { diagnosisText } from '../shared/ui/diagnosis-text.js';
+import { diagnosisText } from '../shared/ui/event-text.js';
 import { type SessionRecord, readSessions, sessionDir } from './session-file.js';
 import type { Subcommand } from './subcommand.js';
 

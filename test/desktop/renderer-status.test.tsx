@@ -10,6 +10,7 @@ import type {
   ErrorCode,
   ServiceSnapshot,
 } from '../../app/shared/ui/ipc.js';
+import { humanRenderer } from '../../app/cli/render.js';
 import { CountersPanel } from '../../app/renderer/ui/CountersPanel.js';
 import { PhaseStepper } from '../../app/renderer/ui/PhaseStepper.js';
 import { App } from '../../app/renderer/ui/App.js';
@@ -159,6 +160,37 @@ test('the app connects through the XAuth prompt and shows the negotiated tunnel'
     assert.equal(screen.getByTestId('virtual-ip').textContent, '10.99.0.10');
     assert.equal(screen.getByTestId('split-networks').textContent, '10.20.0.0/16');
     assert.equal(screen.getByTestId('ipsec-spis').textContent, 'c0ffee01 / 5eed0001');
+    // "Copy SA details" copies the cards' rows word for word (vendor IDs: chips on the page)
+    const copied: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText: async (text: string) => void copied.push(text) },
+    });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy SA details' })));
+    const rows = [...document.querySelectorAll('.kv-row')]
+      .filter((row) =>
+        row.closest('section')?.querySelector('h3')?.textContent?.startsWith('Phase'),
+      )
+      .map(
+        (row) =>
+          `  ${row.querySelector('dt')?.textContent}: ${row.querySelector('dd')?.textContent}\n`,
+      );
+    assert.equal(rows.length, 17);
+    assert.match(copied[0] ?? '', /^Phase 1 · IKE SA\n {2}Cookies \(I \/ R\): /);
+    assert.match(copied[0] ?? '', /\n\nPhase 2 · IPsec SA \(sa1\)\n/);
+    for (const row of rows.filter((r) => !r.startsWith('  Gateway vendor IDs')))
+      assert.ok(copied[0]?.includes(row), `the copied text lacks ${row}`);
+    assert.match(copied[0] ?? '', / {2}Gateway vendor IDs: strongSwan, XAuth, DPD \(RFC 3706\)/);
+    // the CLI names the DH group as the card does: both word it in app/shared/ui/event-text.ts
+    assert.equal(screen.getByTestId('ike-group').textContent, '14 (MODP 2048)');
+    const cli: string[] = [];
+    const ike = store.getState().snapshot?.ike;
+    assert.ok(ike);
+    humanRenderer((line) => cli.push(line), 'info')(ike);
+    assert.match(
+      cli[0] ?? '',
+      /^IKE SA: AES-CBC-256 SHA256 group 14 \(MODP 2048\), NAT-T rfc3947\n/,
+    );
     // the engine's warning, visible beside the SA details, in the engine's own words
     const note = screen.getByRole('note');
     assert.equal(note.dataset.code, 'aggressive-mode-group-psk');

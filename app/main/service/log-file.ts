@@ -4,8 +4,7 @@
 import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { diagnosisText } from '../../shared/ui/diagnosis-text.js';
-import { formatLogLine } from '../../shared/ui/log-text.js';
+import { diagnosisText, logLineText } from '../../shared/ui/event-text.js';
 import type { ServiceListener } from './service-bus.js';
 
 export const LOG_FILE_NAME = 'roadwarrior.log';
@@ -126,7 +125,7 @@ export function logFileWriter(file: RotatingLogFile): ServiceListener {
     const { event } = message.payload;
     const text =
       event.type === 'log'
-        ? `${formatLogLine(event)}\n`
+        ? `${logLineText(event)}\n`
         : event.type === 'diagnosis'
           ? `${new Date(event.at).toISOString()} ${diagnosisText(event)}`
           : undefined;

@@ -13,7 +13,7 @@ import type {
   ServiceSnapshot,
 } from '../../shared/ui/ipc-schemas.js';
 import { secretKinds } from '../../shared/ui/ipc-schemas.js';
-import { formatLogLine } from '../../shared/ui/log-text.js';
+import { logLineText } from '../../shared/ui/event-text.js';
 import type { Profile, ProfileInput } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
@@ -264,7 +264,7 @@ export class VpnService {
   exportLogs(format: 'text' | 'jsonl'): { text: string; lines: number; suggestedName: string } {
     const records = this.bus.logs.read(-1, this.logCapacity);
     const lines = records.map((r) =>
-      format === 'text' ? formatLogLine(r.event) : JSON.stringify(r.event),
+      format === 'text' ? logLineText(r.event) : JSON.stringify(r.event),
     );
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     return {

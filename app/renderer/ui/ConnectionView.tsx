@@ -4,7 +4,7 @@ import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ui/ip
 import { CountersPanel } from './CountersPanel.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';
-import { IkeSaCard, IpsecSaCard, SecurityNotes } from './SaDetails.js';
+import { CopySaDetails, IkeSaCard, IpsecSaCard, SecurityNotes } from './SaDetails.js';
 import { FailureCard, ReconnectCard, headline } from './StatusCards.js';
 import { TunnelCard } from './TunnelDetails.js';
 import { useAction, useAppState, useNow, useStore } from './hooks.js';
@@ -134,9 +134,16 @@ function Details({
   ) : undefined;
   if (!left.length && !ike) return null;
   return (
-    <div className="details">
-      <div className="details-column">{left.length ? left : ike}</div>
-      {left.length > 0 && <div className="details-column">{ike}</div>}
-    </div>
+    <>
+      <div className="details">
+        <div className="details-column">{left.length ? left : ike}</div>
+        {left.length > 0 && <div className="details-column">{ike}</div>}
+      </div>
+      {(snapshot.ike || snapshot.ipsec.length > 0) && (
+        <p className="details-actions">
+          <CopySaDetails ike={snapshot.ike} ipsec={snapshot.ipsec} counters={counters} now={now} />
+        </p>
+      )}
+    </>
   );
 }

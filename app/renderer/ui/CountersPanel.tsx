@@ -4,7 +4,7 @@ import type { CountersEvent } from '../../shared/ui/ipc.js';
 import type { ThroughputSample } from '../state/throughput.js';
 import { Card } from './KeyValues.js';
 import { ThroughputChart } from './ThroughputChart.js';
-import { formatBitRate, formatBytes, formatCount } from './format.js';
+import { formatBitRate, formatBytes, formatCount } from '../../shared/ui/format.js';
 
 type Total = CountersEvent['total'];
 

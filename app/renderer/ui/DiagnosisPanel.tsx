@@ -1,18 +1,10 @@
 // The engine's current diagnosis for the help desk and the user: the cause in plain words, the
 // evidence it rests on, what to try, and a button that copies all of it as text.
-import { useState } from 'react';
-import { type DiagnosisEvent, diagnosisText } from '../../shared/ui/diagnosis-text.js';
+import { diagnosisText } from '../../shared/ui/event-text.js';
+import type { DiagnosisEvent } from '../../shared/ui/ipc.js';
+import { CopyButton } from './CopyButton.js';
 
 export function DiagnosisPanel({ diagnosis }: { diagnosis: DiagnosisEvent }) {
-  const [status, setStatus] = useState('');
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(diagnosisText(diagnosis));
-      setStatus('Copied');
-    } catch {
-      setStatus('Copying was not allowed by the browser');
-    }
-  };
   return (
     <section
       className="alert alert-error diagnosis"
@@ -31,10 +23,7 @@ export function DiagnosisPanel({ diagnosis }: { diagnosis: DiagnosisEvent }) {
       </p>
       <p className="alert-meta">
         code <code>{diagnosis.code}</code> ·{' '}
-        <button type="button" className="link" onClick={() => void copy()}>
-          Copy diagnosis
-        </button>
-        {status && <span role="status"> {status}</span>}
+        <CopyButton label="Copy diagnosis" text={() => diagnosisText(diagnosis)} />
       </p>
     </section>
   );

@@ -2,7 +2,7 @@
 // them on request and shows the one picked, as the file holds it.
 import { useState } from 'react';
 import type { InvokeResult } from '../../shared/ui/ipc.js';
-import { formatCount } from './format.js';
+import { formatCount } from '../../shared/ui/format.js';
 import { useAction, useStore } from './hooks.js';
 
 type LogSession = InvokeResult<'logs.sessions'>['sessions'][number];

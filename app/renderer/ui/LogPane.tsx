@@ -8,11 +8,12 @@ import {
   logLevels,
   phases,
 } from '../../shared/ui/ipc.js';
-import { formatLogLine } from '../../shared/ui/log-text.js';
+import { logLineText } from '../../shared/ui/event-text.js';
+import { CopyButton } from './CopyButton.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { EarlierSessions } from './EarlierSessions.js';
 import { VirtualList } from './VirtualList.js';
-import { formatClock, formatCount } from './format.js';
+import { formatClock, formatCount } from '../../shared/ui/format.js';
 import { type LogFilter, LogFilterView } from './log-filter.js';
 import { useAction, useAppState, useStore } from './hooks.js';
 
@@ -102,14 +103,6 @@ export function LogPane() {
   const evidence = useMemo(() => new Set(diagnosis?.evidence), [diagnosis]);
 
   const update = (change: Partial<LogFilter>) => setFilter((f) => ({ ...f, ...change }));
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(shown.map((r) => formatLogLine(r.event)).join('\n'));
-      setStatus(`Copied ${formatCount(shown.length)} lines`);
-    } catch {
-      setStatus('Copying was not allowed by the browser');
-    }
-  };
   const saveToFile = async () => {
     const result = await save();
     if (result?.text !== undefined) download(result.text, result.suggestedName);
@@ -187,9 +180,13 @@ export function LogPane() {
             <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
             Follow new lines
           </label>
-          <button type="button" className="button" onClick={() => void copy()}>
-            Copy
-          </button>
+          <CopyButton
+            label="Copy"
+            className="button"
+            text={() => shown.map((r) => logLineText(r.event)).join('\n')}
+            copied={`Copied ${formatCount(shown.length)} lines`}
+            onStatus={setStatus}
+          />
           <button
             type="button"
             className="button"

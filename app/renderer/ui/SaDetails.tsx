@@ -1,38 +1,36 @@
-// Phase 1 (IKE SA) and phase 2 (IPsec SA) as negotiated: what a head-end's `show crypto isakmp
-// sa detail` / `show crypto ipsec sa` would tell, from the client's side.
+// Phase 1 (IKE SA) and phase 2 (IPsec SA) as negotiated, in the words of
+// app/shared/ui/event-text.ts, which also makes the text "Copy SA details" copies.
 import {
-  type CountersEvent,
-  type IkeSaEvent,
-  type IpsecSaEvent,
-  type WarningCode,
-  type WarningEvent,
-  dhGroupLabel,
-} from '../../shared/ui/ipc.js';
+  type SaDetails,
+  WARNING_TITLES,
+  ikeSaDetails,
+  ipsecSaDetails,
+  saDetailsText,
+} from '../../shared/ui/event-text.js';
+import type { CountersEvent, IkeSaEvent, IpsecSaEvent, WarningEvent } from '../../shared/ui/ipc.js';
+import { CopyButton } from './CopyButton.js';
 import { Card, KeyValues } from './KeyValues.js';
-import { formatAgo, formatDuration, formatNet } from './format.js';
 
-const WARNING_TITLES: Record<WarningCode, string> = {
-  'aggressive-mode-group-psk': 'The group key is not a secret',
-  'group-psk-shared': 'The group key is shared',
-  'weak-algorithm': 'Weak algorithm in use',
-  'pfs-off': 'No perfect forward secrecy',
-  'dns-not-set': 'DNS does not go through the tunnel',
-  'ipv6-not-blocked': 'IPv6 may bypass the tunnel',
-};
-
-function remaining(since: number, lifetimeSeconds: number, now: number): string {
-  const left = lifetimeSeconds - (now - since) / 1000;
-  return `${formatDuration(left)} of ${formatDuration(lifetimeSeconds)}`;
-}
-
-function natText(natT: IkeSaEvent['natT']): string {
-  if (natT.mode === 'none') return 'not used';
-  const where = natT.localBehindNat
-    ? 'we are behind NAT'
-    : natT.peerBehindNat
-      ? 'gateway behind NAT'
-      : 'no NAT detected';
-  return `${natT.mode === 'rfc3947' ? 'RFC 3947' : 'draft'} · ${where}${natT.forced ? ' · encapsulation forced' : ''} · UDP ${natT.localPort} → ${natT.gatewayPort}`;
+function SaCard({ details, chips }: { details: SaDetails; chips?: Record<string, string[]> }) {
+  return (
+    <Card title={details.title}>
+      <KeyValues
+        rows={details.rows.map(({ key, label, text, code }) => [
+          label,
+          chips?.[key] ? (
+            <ul className="chips">
+              {chips[key].map((chip) => (
+                <li key={chip}>{chip}</li>
+              ))}
+            </ul>
+          ) : (
+            text
+          ),
+          { mono: code, testId: key },
+        ])}
+      />
+    </Card>
+  );
 }
 
 export function IkeSaCard({
@@ -44,59 +42,36 @@ export function IkeSaCard({
   counters: CountersEvent | undefined;
   now: number;
 }) {
-  const lastSeen = counters?.total.lastInboundAt ?? 0;
   return (
-    <Card title="Phase 1 · IKE SA">
-      <KeyValues
-        rows={[
-          ['Cookies (I / R)', `${ike.initiatorCookie} / ${ike.responderCookie}`, { mono: true }],
-          ['Encryption', ike.encryption],
-          ['Integrity', ike.hash],
-          ['DH group', dhGroupLabel(ike.dhGroup)],
-          ['Authentication', ike.authMethod],
-          [
-            'Lifetime left',
-            remaining(ike.at, ike.lifetimeSeconds, now),
-            { testId: 'ike-lifetime' },
-          ],
-          ['NAT-T', natText(ike.natT)],
-          [
-            'DPD',
-            ike.dpd
-              ? `on · gateway last heard ${formatAgo(lastSeen, now)}`
-              : 'not supported by the gateway',
-          ],
-          ['Gateway ID', ike.peerId, { mono: true }],
-          [
-            'Gateway vendor IDs',
-            <ul className="chips">
-              {ike.peerVendorIds.map((vid) => (
-                <li key={vid}>{vid}</li>
-              ))}
-            </ul>,
-          ],
-        ]}
-      />
-    </Card>
+    <SaCard
+      details={ikeSaDetails(ike, counters, now)}
+      chips={{ 'ike-vendor-ids': ike.peerVendorIds }}
+    />
   );
 }
 
 export function IpsecSaCard({ sa, now }: { sa: IpsecSaEvent; now: number }) {
-  return (
-    <Card title={`Phase 2 · IPsec SA (${sa.id})`}>
-      <KeyValues
-        rows={[
-          ['SPI in / out', `${sa.spiIn} / ${sa.spiOut}`, { mono: true, testId: 'ipsec-spis' }],
-          ['Transform', sa.transform],
-          ['PFS', sa.pfsGroup ? `group ${dhGroupLabel(sa.pfsGroup)}` : 'off'],
-          ['Lifetime left', remaining(sa.at, sa.lifetimeSeconds, now)],
-          ['Rekeys', String(sa.rekeyCount)],
-          ['Local', sa.localSelectors.map(formatNet).join(', '), { mono: true }],
-          ['Remote', sa.remoteSelectors.map(formatNet).join(', '), { mono: true }],
-        ]}
-      />
-    </Card>
-  );
+  return <SaCard details={ipsecSaDetails(sa, now)} />;
+}
+
+/** Copies the IKE SA and every IPsec SA as text, as the cards show them. */
+export function CopySaDetails({
+  ike,
+  ipsec,
+  counters,
+  now,
+}: {
+  ike: IkeSaEvent | undefined;
+  ipsec: IpsecSaEvent[];
+  counters: CountersEvent | undefined;
+  now: number;
+}) {
+  const text = () =>
+    saDetailsText([
+      ...(ike ? [ikeSaDetails(ike, counters, now)] : []),
+      ...ipsec.map((sa) => ipsecSaDetails(sa, now)),
+    ]);
+  return <CopyButton label="Copy SA details" text={text} />;
 }
 
 /** What the engine warned about this connection, in its own words under a short title. */

@@ -3,7 +3,7 @@
 import type { Failure, ReconnectState, ServiceSnapshot } from '../../shared/ui/ipc.js';
 import { explain } from './explain.js';
 import { STEPS } from './phase-steps.js';
-import { formatDuration } from './format.js';
+import { formatDuration } from '../../shared/ui/format.js';
 
 export function FailureCard({ failure, onShowLog }: { failure: Failure; onShowLog: () => void }) {
   const { title, hint } = explain(failure.code);

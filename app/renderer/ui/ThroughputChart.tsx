@@ -1,7 +1,7 @@
 // Throughput over the last two minutes, in and out, as a plain SVG.
 import type { ThroughputSample } from '../state/throughput.js';
 import { HISTORY_LENGTH } from '../state/throughput.js';
-import { formatBitRate } from './format.js';
+import { formatBitRate } from '../../shared/ui/format.js';
 
 const WIDTH = 480;
 const HEIGHT = 96;

@@ -2,7 +2,7 @@
 // domain, split networks.
 import type { NetworkEvent } from '../../shared/ui/ipc.js';
 import { Card, KeyValues, type Row } from './KeyValues.js';
-import { formatDuration, formatNet } from './format.js';
+import { formatDuration, formatNet } from '../../shared/ui/format.js';
 
 function NetList({
   entries,

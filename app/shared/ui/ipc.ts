@@ -192,6 +192,7 @@ export {
 export type {
   ConnectionState,
   CountersEvent,
+  DiagnosisEvent,
   EngineEvent,
   ErrorCode,
   IkeSaEvent,

@@ -1,5 +1,5 @@
 // A diagnosis as the engine raises it while connected (ESP blocked), for the desktop tests.
-import type { DiagnosisEvent } from '../../../app/shared/ui/diagnosis-text.js';
+import type { DiagnosisEvent } from '../../../app/shared/events.js';
 
 export const ESP_BLOCKED: DiagnosisEvent = {
   type: 'diagnosis',

@@ -1,0 +1,214 @@
+// Engine events in words: the one module that turns them into text. The CLI prints its lines,
+// the log file and the log export write its log lines and diagnoses, the desktop shows its SA
+// details and copies them, its diagnoses and its log lines; nothing else words an event.
+import { dhGroupLabel } from '../algorithms.js';
+import {
+  type CountersEvent,
+  type DiagnosisEvent,
+  type EngineEvent,
+  type IkeSaEvent,
+  type IpsecSaEvent,
+  type LogEvent,
+  type LogLevel,
+  type NetworkEvent,
+  type WarningCode,
+  logLevels,
+} from '../events.js';
+import { formatAgo, formatDuration, formatNet } from './format.js';
+
+/** What each step of the exchange means, for the CLI's progress lines. */
+const STATE_TEXT: Partial<Record<string, string>> = {
+  'am1-sent': 'phase 1: aggressive mode message 1 sent',
+  'am2-received': 'phase 1: gateway answered (message 2)',
+  'am3-sent': 'phase 1: authenticated, message 3 sent',
+  xauth: 'XAuth: the gateway asks for credentials',
+  modecfg: 'Mode Config: asking for address and settings',
+  'qm1-sent': 'phase 2: Quick Mode proposal sent',
+  'qm2-received': 'phase 2: gateway chose a transform',
+  'qm3-sent': 'phase 2: SA established',
+  rekeying: 'rekeying',
+  reconnecting: 'reconnecting',
+  disconnecting: 'disconnecting',
+  disconnected: 'disconnected',
+};
+
+/** A short title above each warning's own message. */
+export const WARNING_TITLES: Record<WarningCode, string> = {
+  'aggressive-mode-group-psk': 'The group key is not a secret',
+  'group-psk-shared': 'The group key is shared',
+  'weak-algorithm': 'Weak algorithm in use',
+  'pfs-off': 'No perfect forward secrecy',
+  'dns-not-set': 'DNS does not go through the tunnel',
+  'ipv6-not-blocked': 'IPv6 may bypass the tunnel',
+};
+
+/** A log record as one line: the log file, the log export and the log pane's Copy. */
+export function logLineText(event: LogEvent): string {
+  return `${new Date(event.at).toISOString()} ${event.level.toUpperCase().padEnd(5)} ${event.phase.padEnd(13)} ${event.message}`;
+}
+
+/** A diagnosis: code and cause, each piece of evidence, what to try. */
+export function diagnosisText(event: DiagnosisEvent): string {
+  if (event.cleared) return `diagnosis cleared (${event.code}): ${event.evidence.at(-1) ?? ''}\n`;
+  const evidence = event.evidence.map((line) => `  - ${line}\n`).join('');
+  return `diagnosis (${event.code}): ${event.cause}\n${evidence}  try: ${event.next}\n`;
+}
+
+function natText(natT: IkeSaEvent['natT']): string {
+  if (natT.mode === 'none') return 'not used';
+  const where = natT.localBehindNat
+    ? 'we are behind NAT'
+    : natT.peerBehindNat
+      ? 'gateway behind NAT'
+      : 'no NAT detected';
+  return `${natT.mode === 'rfc3947' ? 'RFC 3947' : 'draft'} · ${where}${natT.forced ? ' · encapsulation forced' : ''} · UDP ${natT.localPort} → ${natT.gatewayPort}`;
+}
+
+function remaining(since: number, lifetimeSeconds: number, now: number): string {
+  const left = lifetimeSeconds - (now - since) / 1000;
+  return `${formatDuration(left)} of ${formatDuration(lifetimeSeconds)}`;
+}
+
+/** One line of SA details; `key` names it for the page, `code` marks identifiers and addresses. */
+export interface DetailRow {
+  key: string;
+  label: string;
+  text: string;
+  code?: boolean;
+}
+
+export interface SaDetails {
+  title: string;
+  rows: DetailRow[];
+}
+
+/** Phase 1 as negotiated: what a head-end's `show crypto isakmp sa detail` would tell. */
+export function ikeSaDetails(
+  ike: IkeSaEvent,
+  counters: CountersEvent | undefined,
+  now: number,
+): SaDetails {
+  const lastHeard = counters?.total.lastInboundAt ?? 0;
+  return {
+    title: 'Phase 1 · IKE SA',
+    rows: [
+      {
+        key: 'ike-cookies',
+        label: 'Cookies (I / R)',
+        text: `${ike.initiatorCookie} / ${ike.responderCookie}`,
+        code: true,
+      },
+      { key: 'ike-encryption', label: 'Encryption', text: ike.encryption },
+      { key: 'ike-integrity', label: 'Integrity', text: ike.hash },
+      { key: 'ike-group', label: 'DH group', text: dhGroupLabel(ike.dhGroup) },
+      { key: 'ike-auth', label: 'Authentication', text: ike.authMethod },
+      {
+        key: 'ike-lifetime',
+        label: 'Lifetime left',
+        text: remaining(ike.at, ike.lifetimeSeconds, now),
+      },
+      { key: 'ike-nat-t', label: 'NAT-T', text: natText(ike.natT) },
+      {
+        key: 'ike-dpd',
+        label: 'DPD',
+        text: ike.dpd
+          ? `on · gateway last heard ${formatAgo(lastHeard, now)}`
+          : 'not supported by the gateway',
+      },
+      { key: 'ike-peer-id', label: 'Gateway ID', text: ike.peerId, code: true },
+      {
+        key: 'ike-vendor-ids',
+        label: 'Gateway vendor IDs',
+        text: ike.peerVendorIds.join(', ') || 'none',
+      },
+    ],
+  };
+}
+
+/** One phase 2 SA as negotiated: what `show crypto ipsec sa` would tell. */
+export function ipsecSaDetails(sa: IpsecSaEvent, now: number): SaDetails {
+  return {
+    title: `Phase 2 · IPsec SA (${sa.id})`,
+    rows: [
+      { key: 'ipsec-spis', label: 'SPI in / out', text: `${sa.spiIn} / ${sa.spiOut}`, code: true },
+      { key: 'ipsec-transform', label: 'Transform', text: sa.transform },
+      {
+        key: 'ipsec-pfs',
+        label: 'PFS',
+        text: sa.pfsGroup ? `group ${dhGroupLabel(sa.pfsGroup)}` : 'off',
+      },
+      {
+        key: 'ipsec-lifetime',
+        label: 'Lifetime left',
+        text: remaining(sa.at, sa.lifetimeSeconds, now),
+      },
+      { key: 'ipsec-rekeys', label: 'Rekeys', text: String(sa.rekeyCount) },
+      {
+        key: 'ipsec-local',
+        label: 'Local',
+        text: sa.localSelectors.map(formatNet).join(', '),
+        code: true,
+      },
+      {
+        key: 'ipsec-remote',
+        label: 'Remote',
+        text: sa.remoteSelectors.map(formatNet).join(', '),
+        code: true,
+      },
+    ],
+  };
+}
+
+/** SA details as plain text, for the desktop's "Copy SA details". */
+export function saDetailsText(details: SaDetails[]): string {
+  return details
+    .map(
+      ({ title, rows }) =>
+        `${title}\n${rows.map(({ label, text }) => `  ${label}: ${text}\n`).join('')}`,
+    )
+    .join('\n');
+}
+
+function networkText(event: NetworkEvent): string {
+  const split = event.splitInclude.length
+    ? `split: ${event.splitInclude.map((s) => formatNet(s.network)).join(' ')}`
+    : 'full tunnel';
+  const banner = event.banner
+    ? `gateway banner:\n  ${event.banner.split('\n').join('\n  ')}\n`
+    : '';
+  return (
+    `${banner}network: ${event.tunName} mtu ${event.mtu}, DNS ${event.dns.join(' ') || 'none'}` +
+    `${event.defaultDomain ? `, domain ${event.defaultDomain}` : ''}, ${split}\n`
+  );
+}
+
+/** What the CLI prints for an event (nothing for counters, progress without a step, or log
+ * records below `level`); lines end in a newline. */
+export function eventText(event: EngineEvent, level: LogLevel): string | undefined {
+  switch (event.type) {
+    case 'state':
+      if (event.state === 'connected')
+        return `connected to ${event.gateway}: virtual IP ${event.virtualIp ?? '(none)'}\n`;
+      return STATE_TEXT[event.state] && `${STATE_TEXT[event.state]}\n`;
+    case 'network':
+      return networkText(event);
+    case 'sa':
+      if (event.kind === 'ike')
+        return `IKE SA: ${event.encryption} ${event.hash} group ${dhGroupLabel(event.dhGroup)}, NAT-T ${event.natT.mode}\n`;
+      return event.status === 'installed'
+        ? `IPsec SA: ${event.transform}, SPIs in ${event.spiIn} out ${event.spiOut}\n`
+        : undefined;
+    case 'log':
+      return logLevels.indexOf(event.level) <= logLevels.indexOf(level)
+        ? `[${event.level}] ${event.phase}: ${event.message}\n`
+        : undefined;
+    case 'error':
+      return `error (${event.code}): ${event.message}\n`;
+    case 'warning':
+      return `warning (${event.code}): ${event.message}\n`;
+    case 'diagnosis':
+      return diagnosisText(event);
+    case 'counters':
+      return undefined;
+  }
+}
