@@ -1,27 +1,26 @@
 // The connection's ESP SAs (IKEv1 child SAs): Quick Mode for new ones and their installation in
 // the data plane, a rekey before each expires, the gateway's own rekeys (we answer its Quick
 // Mode), and make-before-break retirement of the SAs they replace.
-import type { IkeChannel } from '../shared/dataplane-port.js';
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { ConnectionState, EngineEvent } from '../shared/events.js';
 import type { ModeConfigResult } from '../shared/network-setup.js';
 import type { Profile } from '../shared/profile.js';
+import { EngineError } from './api.js';
 import { deleteEspSa } from './exchanges/informational.js';
 import { type QuickModeDeps, type QuickModeResult, runQuickMode } from './exchanges/quick-mode.js';
 import { answerQuickMode } from './exchanges/quick-mode-responder.js';
+import type { IkeSaHolder } from './ike-sa-holder.js';
 import type { Logger } from './logger.js';
-import type { MessageIds } from './message-ids.js';
-import type { Messenger } from './messenger.js';
 import type { Phase1Result } from './phase1.js';
 import { DH_GROUPS, offeredEspProposals } from './proposals.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ipsecSaEvent, spiHex } from './sa-events.js';
 import { UnauthenticatedError } from './unauthenticated.js';
 import { childSaWarnings } from './security-warnings.js';
+import type { TaskManager, TaskName } from './tasks/task-manager.js';
 import { DecodeError } from './wire/codec.js';
 import { EncapsulationMode } from './wire/constants.js';
 import type { RawMessage } from './wire/message.js';
-import type { OutgoingPayload } from './wire/payloads.js';
 
 export interface ChildSa {
   pair: EspSaPair;
@@ -32,31 +31,27 @@ export interface ChildSa {
   rekeyCount: number;
 }
 
-/** What the child SAs need of their connection. The channel and messenger are asked for when
- * used: they exist from the connection's first step on, before any child SA. */
+/** What the child SAs need of their connection: its IKE SA (new child SAs are negotiated under
+ * the current one) and its task queue (each Quick Mode of ours is one of its exchanges). */
 export interface ChildSaSession {
   readonly profile: Profile;
   readonly log: Logger;
-  readonly messageIds: MessageIds;
-  channel(): IkeChannel;
-  messenger(): Messenger;
-  /** the current IKE SA: new child SAs are negotiated under it */
-  ikeSa(): Phase1Result;
+  ike(): IkeSaHolder;
+  readonly tasks: TaskManager;
   modeConfig(): ModeConfigResult | undefined;
   state(): ConnectionState;
-  isEnding(): boolean;
-  /** throws once the connection is being cancelled or has failed */
-  checkAborted(): void;
   emit(event: EngineEvent): void;
-  sendInformational(payload: OutgoingPayload, via: Phase1Result): void;
-  /** runs `work` in the 'rekeying' state back to 'connected'; its failure ends the connection */
-  renew(detail: string, work: () => Promise<unknown>): Promise<void>;
+  /** queues `work` as a task run in the 'rekeying' state back to 'connected'; its failure ends
+   * the connection. `due` says, once the task's turn comes, whether the work is still wanted. */
+  renew(name: TaskName, detail: string, work: () => Promise<unknown>, due?: () => boolean): void;
 }
 
 export class ChildSas {
   /** oldest first: the last one is the current SA, the others wait out their grace period */
   private readonly children: ChildSa[] = [];
   private saCounter = 0;
+  /** pfs: auto learned that the gateway requires PFS (it refused a Quick Mode without it) */
+  private gatewayRequiresPfs = false;
 
   constructor(private readonly session: ChildSaSession) {}
 
@@ -66,46 +61,76 @@ export class ChildSas {
   }
 
   /** Quick Mode for a new child SA; installs it in the data plane. A replacement counts as one
-   * more rekey of the current SA; `onStep` follows the first one's messages. */
+   * more rekey of the current SA; `onStep` follows the first one's messages. With pfs: auto, a
+   * gateway that refuses an offer without PFS gets one more with PFS on the phase 1 group
+   * (a gateway that requires PFS need not say so in Mode Config), and the session keeps it. */
   async negotiate(replacement: boolean, onStep?: QuickModeDeps['onSent']): Promise<ChildSa> {
+    const phase1 = this.session.ike().require();
+    const rekeyCount = replacement ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0;
+    let result: QuickModeResult;
+    try {
+      result = await this.quickMode(phase1, onStep);
+    } catch (error) {
+      if (!this.mayRetryWithPfs(error)) throw error;
+      this.gatewayRequiresPfs = true;
+      this.session.log.warn(
+        'phase2',
+        `the gateway refused our ESP proposals without PFS (${error.message}); pfs is auto: offering PFS with the phase 1 DH group ${phase1.chosen.group} once more, and keeping it for this session's rekeys`,
+      );
+      result = await this.quickMode(phase1, onStep);
+    }
+    return this.install(result, phase1, rekeyCount);
+  }
+
+  private quickMode(phase1: Phase1Result, onStep?: QuickModeDeps['onSent']) {
     const { session } = this;
-    const phase1 = session.ikeSa();
     const virtualIp = session.modeConfig()?.internalIp4 as string;
-    const result = await runQuickMode(
-      {
-        ...this.espPolicy(),
-        local: { address: virtualIp, prefix: 32 },
-        remote: { address: '0.0.0.0', prefix: 0 },
-      },
-      {
-        sa: phase1.sa,
-        messenger: session.messenger(),
-        log: session.log,
-        messageId: session.messageIds.next(),
-        onSent: (step) => onStep?.(step),
-      },
+    return session.tasks.inStep('quick-mode', (signal) =>
+      runQuickMode(
+        {
+          ...this.espPolicy(),
+          local: { address: virtualIp, prefix: 32 },
+          remote: { address: '0.0.0.0', prefix: 0 },
+        },
+        {
+          sa: phase1.sa,
+          messenger: session.ike().messenger,
+          log: session.log,
+          messageId: session.ike().messageIds.next(),
+          onSent: (step) => onStep?.(step),
+          signal,
+        },
+      ),
     );
-    return this.install(
-      result,
-      phase1,
-      replacement ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0,
+  }
+
+  /** An authenticated refusal of proposals we made without PFS, under pfs: auto, not yet
+   * retried: the gateway may require PFS. */
+  private mayRetryWithPfs(error: unknown): error is EngineError {
+    return (
+      error instanceof EngineError &&
+      error.code === 'phase2-rejected' &&
+      error.authenticated === true &&
+      this.session.profile.pfs === 'auto' &&
+      !this.gatewayRequiresPfs &&
+      this.pfsGroup() === undefined
     );
   }
 
   /** The data plane asks for a new SA before the current one runs out (bytes, sequence). */
   onRekeyNeeded(saId: string, reason: string): void {
     const child = this.children.find((c) => c.pair.id === saId);
-    if (child && this.children.at(-1) === child) void this.rekey(child, reason);
+    if (child && this.children.at(-1) === child) this.rekey(child, reason);
   }
 
   /** The gateway rekeys on its own (we are the Quick Mode responder): the new pair goes in
    * next to the old one, which the gateway's DELETE removes, or we do after the grace period. */
   async answerGatewayRekey(request: RawMessage): Promise<void> {
     const { session } = this;
-    const phase1 = session.ikeSa();
+    const phase1 = session.ike().require();
     const old = this.children.at(-1);
     if (!old) return;
-    session.messageIds.reserve(request.header.messageId);
+    session.ike().messageIds.reserve(request.header.messageId);
     const [local, remote] = [old.pair.selectors.local[0], old.pair.selectors.remote[0]];
     if (!local || !remote) return;
     try {
@@ -114,26 +139,26 @@ export class ChildSas {
         { ...this.espPolicy(), selectors: { local, remote } },
         {
           sa: phase1.sa,
-          messenger: session.messenger(),
-          newMessageId: session.messageIds.next,
+          messenger: session.ike().messenger,
+          newMessageId: session.ike().messageIds.next,
         },
       );
       if (answer.status === 'refused') {
         session.log.warn('phase2', `refused the gateway's Quick Mode: ${answer.reason}`);
         return;
       }
-      if (session.isEnding()) return;
+      if (session.tasks.closed) return;
       session.log.info('phase2', 'the gateway rekeyed the ESP SA');
       clearTimeout(old.timer);
       await this.install(answer.result, phase1, old.rekeyCount + 1);
       this.retireAfterGrace(old);
     } catch (error) {
       // the connection ended while we answered: nothing to report
-      if (session.isEnding()) return;
+      if (session.tasks.closed) return;
       if (error instanceof UnauthenticatedError) {
         session
-          .messenger()
-          .dropUnauthenticated(error, '(a Quick Mode the gateway starts)', 'debug');
+          .ike()
+          .messenger.dropUnauthenticated(error, '(a Quick Mode the gateway starts)', 'debug');
         return;
       }
       if (error instanceof DecodeError) {
@@ -163,7 +188,10 @@ export class ChildSas {
       );
       const newest = this.children.at(-1) === child;
       void this.retire(child, undefined).then(() => {
-        if (newest && this.session.state() === 'connected') void this.replaceDeleted();
+        if (newest && this.session.state() === 'connected')
+          this.session.renew('replace-deleted', 'gateway deleted the ESP SA', () =>
+            this.negotiate(true),
+          );
       });
     }
   }
@@ -180,8 +208,9 @@ export class ChildSas {
     if (index < 0) return;
     this.children.splice(index, 1);
     clearTimeout(child.timer);
-    if (deleteVia) this.session.sendInformational(deleteEspSa(child.pair.inbound.spi), deleteVia);
-    await this.session.channel().removeSa(child.pair.id);
+    if (deleteVia)
+      this.session.ike().sendInformational(deleteEspSa(child.pair.inbound.spi), deleteVia);
+    await this.session.ike().channel.removeSa(child.pair.id);
     this.session.emit(ipsecSaEvent(child.pair, child.rekeyCount, 'deleted', undefined));
   }
 
@@ -190,9 +219,9 @@ export class ChildSas {
     ike: Phase1Result,
     rekeyCount: number,
   ): Promise<ChildSa> {
-    await this.session.channel().installSa(result.pair);
+    await this.session.ike().channel.installSa(result.pair);
     // the connection may have ended while the data plane installed it
-    this.session.checkAborted();
+    this.session.tasks.checkOpen();
     const child: ChildSa = { pair: result.pair, ike, rekeyCount };
     this.children.push(child);
     this.scheduleRekey(child);
@@ -207,22 +236,25 @@ export class ChildSas {
 
   private scheduleRekey(child: ChildSa): void {
     child.timer = setTimeout(
-      () => void this.rekey(child, 'lifetime'),
+      () => this.rekey(child, 'lifetime'),
       rekeyDelayMs(child.pair.lifetime.seconds),
     );
   }
 
-  private async rekey(old: ChildSa, reason: string): Promise<void> {
-    if (this.session.state() !== 'connected' || !this.children.includes(old)) return;
+  /** A rekey waits for whatever task runs (a re-authentication, another rekey) and is dropped
+   * when by then `old` is no longer the current SA. */
+  private rekey(old: ChildSa, reason: string): void {
+    if (!this.children.includes(old)) return;
     clearTimeout(old.timer);
-    await this.session.renew(reason, async () => {
-      await this.negotiate(true);
-      this.retireAfterGrace(old);
-    });
-  }
-
-  private async replaceDeleted(): Promise<void> {
-    await this.session.renew('gateway deleted the ESP SA', () => this.negotiate(true));
+    this.session.renew(
+      'rekey',
+      reason,
+      async () => {
+        await this.negotiate(true);
+        this.retireAfterGrace(old);
+      },
+      () => this.children.at(-1) === old,
+    );
   }
 
   /** make before break: the old SA keeps receiving until the gateway has switched */
@@ -234,7 +266,9 @@ export class ChildSas {
     const { pfs } = this.session.profile;
     if (pfs === 'off') return undefined;
     if (pfs === 'auto')
-      return this.session.modeConfig()?.pfs ? this.session.ikeSa().chosen.group : undefined;
+      return this.session.modeConfig()?.pfs || this.gatewayRequiresPfs
+        ? this.session.ike().require().chosen.group
+        : undefined;
     return DH_GROUPS[pfs];
   }
 
@@ -244,7 +278,7 @@ export class ChildSas {
     return {
       proposals: offeredEspProposals(profile),
       encapsulationMode:
-        this.session.ikeSa().nat.mode === 'rfc3947'
+        this.session.ike().require().nat.mode === 'rfc3947'
           ? EncapsulationMode.UdpTunnel
           : EncapsulationMode.UdpTunnelDraft,
       lifetime: {

@@ -25,25 +25,24 @@ import {
   deleteIkeSa,
   isInformational,
   openInformational,
-  sealInformational,
 } from './exchanges/informational.js';
 import { pullModeConfig } from './exchanges/mode-config.js';
 import { meaningfulModeConfig } from './mode-config-meaning.js';
 import { runXauth } from './exchanges/xauth.js';
+import { IkeSaHolder } from './ike-sa-holder.js';
 import { Logger } from './logger.js';
-import { MessageIds } from './message-ids.js';
 import { DEFAULT_RETRANSMIT, Messenger } from './messenger.js';
 import { isErrorNotification, notifyError, notifyName } from './notify-errors.js';
 import { type Phase1Result, runPhase1 } from './phase1.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ikeSaEvent } from './sa-events.js';
+import { type TaskName, TaskManager, untilAborted } from './tasks/task-manager.js';
 import { UnauthenticatedError } from './unauthenticated.js';
 import { WarningLedger, groupKeyWarning, phase1Warnings } from './security-warnings.js';
 import { configureTunnel } from './tunnel-network.js';
 import { DecodeError } from './wire/codec.js';
 import { ExchangeType, NotifyType, ProtocolId } from './wire/constants.js';
 import type { RawMessage } from './wire/message.js';
-import type { OutgoingPayload } from './wire/payloads.js';
 
 export const APPLICATION_VERSION = 'Roadwarrior 0.1 (IKEv1)';
 const NAT_KEEPALIVE_SECONDS = 20;
@@ -55,26 +54,23 @@ export class Connection implements VpnConnection {
   readonly closed: Promise<EngineError | undefined>;
   private readonly hub = new EventHub();
   private readonly log: Logger;
-  private readonly abort = new AbortController();
+  /** our exchanges, one at a time; closed when the connection ends */
+  private readonly tasks = new TaskManager();
   private resolveConnected: () => void = () => undefined;
   private rejectConnected: (error: EngineError) => void = () => undefined;
   private resolveClosed: (error: EngineError | undefined) => void = () => undefined;
   private channel: IkeChannel | undefined;
-  private messenger: Messenger | undefined;
-  private phase1: Phase1Result | undefined;
+  /** the IKE SA, from the moment the channel is open */
+  private ike: IkeSaHolder | undefined;
   private modeConfig: ModeConfigResult | undefined;
   private dpd: DeadPeerDetector | undefined;
   private reauthTimer: NodeJS.Timeout | undefined;
   /** after a re-authentication: the old IKE SA's retirement, cleared on teardown */
   private retireTimer: NodeJS.Timeout | undefined;
-  /** a DELETE of the IKE SA during XAuth is how some gateways say "wrong password" */
-  private xauthRunning = false;
-  private readonly messageIds = new MessageIds();
   private readonly warnings = new WarningLedger();
   private readonly diagnoser: Diagnoser;
   private readonly childSas: ChildSas;
   private gatewayAddress = '';
-  private ending = false;
   /** the support bundle's cleartext tap, when the caller asked for one */
   private readonly capture: IkeCapture | undefined;
 
@@ -96,18 +92,16 @@ export class Connection implements VpnConnection {
     this.childSas = new ChildSas({
       profile: options.profile,
       log: this.log,
-      messageIds: this.messageIds,
-      channel: () => this.channel as IkeChannel,
-      messenger: () => this.messenger as Messenger,
-      ikeSa: () => this.requirePhase1(),
+      // child SAs come after phase 1, when the IKE SA exists
+      ike: () => this.requireIke(),
+      tasks: this.tasks,
+
       modeConfig: () => this.modeConfig,
       state: () => this.state,
-      isEnding: () => this.ending,
-      checkAborted: () => this.checkAborted(),
       emit: (event) => this.emit(event),
-      sendInformational: (payload, via) => this.sendInformational(payload, via),
-      renew: (detail, work) => this.renew(detail, work),
+      renew: (name, detail, work, due) => this.renew(name, detail, work, due),
     });
+
     setImmediate(() => void this.run());
   }
 
@@ -161,29 +155,33 @@ export class Connection implements VpnConnection {
         this.log,
         this.gatewayAddress,
       );
-      this.messenger = messenger;
+      this.ike = new IkeSaHolder(channel, messenger);
       messenger.setDispatcher((message) => this.dispatch(message));
       this.log.info(
         'session',
         `connecting to ${profile.gateway} (${this.gatewayAddress}) from UDP ports ${channel.localPort}/${channel.localNattPort}`,
       );
-
-      const config = await this.authenticate(true);
-      this.modeConfig = config;
-      const phase1 = this.requirePhase1();
-
-      const child = await this.childSas.negotiate(false, (step) => this.setState(step));
-      this.checkAborted();
-      await this.configureNetwork(config, child);
-      this.checkAborted();
-      channel.setKeepalive(NAT_KEEPALIVE_SECONDS);
-      this.startDpd(phase1);
-      this.scheduleReauth(phase1);
-      this.setState('connected', { virtualIp: config.internalIp4 });
-      this.resolveConnected();
+      await this.tasks.queue({ name: 'connect', run: () => this.connect(channel) });
     } catch (error) {
       await this.fail(error);
     }
+  }
+
+  /** The first task: a new IKE SA, the first ESP SA, the tunnel's network; then the timers
+   * that keep it (DPD, re-authentication). */
+  private async connect(channel: IkeChannel): Promise<void> {
+    const config = await this.authenticate(true);
+    this.modeConfig = config;
+    const phase1 = this.requireIke().require();
+    const child = await this.childSas.negotiate(false, (step) => this.setState(step));
+    this.tasks.checkOpen();
+    await this.configureNetwork(config, child);
+    this.tasks.checkOpen();
+    channel.setKeepalive(NAT_KEEPALIVE_SECONDS);
+    this.startDpd(phase1);
+    this.scheduleReauth(phase1);
+    this.setState('connected', { virtualIp: config.internalIp4 });
+    this.resolveConnected();
   }
 
   /** Phase 1, XAuth and Mode Config: a new IKE SA, which becomes the current one as soon as it
@@ -192,59 +190,65 @@ export class Connection implements VpnConnection {
    * knows from savePasswordPolicy whether it may answer from a stored password; OTP cannot). */
   private async authenticate(initialContact: boolean): Promise<ModeConfigResult> {
     const { profile } = this.options;
-    const messenger = this.messenger as Messenger;
+    const ike = this.requireIke();
+    const { messenger } = ike;
     const groupPsk = this.options.credentials.groupPsk();
     // runPhase1 awaits it after building message 1; a failure before that leaves it unawaited
     groupPsk.catch(() => undefined);
-    const phase1 = await runPhase1({
-      profile,
-      channel: this.channel as IkeChannel,
-      messenger,
-      log: this.log,
-      groupPsk,
-      checkAborted: () => this.checkAborted(),
-      gatewayAddress: this.gatewayAddress,
-      initialContact,
-      onStep: (step) => {
-        if (initialContact) this.setState(step);
-      },
-      // the capture sees each plaintext the IKE SA seals or opens, message 3 on
-      tapIkeSa: this.capture?.tapIkeSa,
-    });
-    this.phase1 = phase1;
+    const phase1 = await this.tasks.inStep('phase1', () =>
+      runPhase1({
+        profile,
+        channel: ike.channel,
+        messenger,
+        log: this.log,
+        groupPsk,
+        checkAborted: () => this.tasks.checkOpen(),
+        gatewayAddress: this.gatewayAddress,
+        initialContact,
+        onStep: (step) => {
+          if (initialContact) this.setState(step);
+        },
+        // the capture sees each plaintext the IKE SA seals or opens, message 3 on
+        tapIkeSa: this.capture?.tapIkeSa,
+      }),
+    );
+    ike.adopt(phase1);
     this.emit(ikeSaEvent(phase1, profile, (this.channel as IkeChannel).localNattPort));
     this.emit(groupKeyWarning(profile));
     for (const warning of phase1Warnings(phase1.chosen)) this.emit(warning);
 
     if (profile.authMethod === 'xauth-psk') {
       if (initialContact) this.setState('xauth');
-      this.xauthRunning = true;
-      try {
-        await runXauth({
-          sa: phase1.sa,
-          messenger,
-          credentials: this.options.credentials,
-          username: profile.username,
-          log: this.log,
-          signal: this.abort.signal,
-          timeoutMs: GATEWAY_STEP_TIMEOUT_MS,
-        });
-      } finally {
-        this.xauthRunning = false;
-      }
+      await this.tasks.inStep('xauth', (signal) =>
+        untilAborted(
+          runXauth({
+            sa: phase1.sa,
+            messenger,
+            credentials: this.options.credentials,
+            username: profile.username,
+            log: this.log,
+            signal,
+            timeoutMs: GATEWAY_STEP_TIMEOUT_MS,
+          }),
+          signal,
+        ),
+      );
     }
-    this.checkAborted();
+    this.tasks.checkOpen();
     if (initialContact) this.setState('modecfg');
     const { config, dropped } = meaningfulModeConfig(
-      await pullModeConfig({
-        sa: phase1.sa,
-        messenger,
-        log: this.log,
-        applicationVersion: APPLICATION_VERSION,
-        newMessageId: this.messageIds.next,
-      }),
+      await this.tasks.inStep('mode-config', () =>
+        pullModeConfig({
+          sa: phase1.sa,
+          messenger,
+          log: this.log,
+          applicationVersion: APPLICATION_VERSION,
+          newMessageId: ike.messageIds.next,
+        }),
+      ),
       this.gatewayAddress,
     );
+
     for (const what of dropped) this.log.warn('modecfg', `ignored from the gateway: ${what}`);
     this.options.credentials.savePasswordPolicy?.(config.savePassword === true);
     this.log.info(
@@ -264,7 +268,7 @@ export class Connection implements VpnConnection {
       child.pair,
     );
     // a failure while the data plane worked (a DELETE, a notification) has closed the channel
-    this.checkAborted();
+    this.tasks.checkOpen();
     this.emit(network);
     for (const warning of warnings) this.emit(warning);
   }
@@ -274,7 +278,14 @@ export class Connection implements VpnConnection {
   private scheduleReauth(phase1: Phase1Result): void {
     clearTimeout(this.reauthTimer);
     this.reauthTimer = setTimeout(
-      () => void this.reauthenticate(phase1),
+      () =>
+        this.renew(
+          'reauthenticate',
+          'the IKE SA expires: re-authenticating',
+          () => this.reauthenticate(phase1),
+          // a task before it (an ESP rekey) runs first; it may have ended the connection
+          () => this.ike?.current === phase1,
+        ),
       rekeyDelayMs(phase1.lifetimeSeconds),
     );
   }
@@ -282,57 +293,60 @@ export class Connection implements VpnConnection {
   /** A fresh IKE SA (aggressive mode, XAuth, Mode Config) and fresh ESP SAs under it while the
    * current ones keep carrying traffic; then the old ESP SAs and the old IKE SA are deleted. */
   private async reauthenticate(old: Phase1Result): Promise<void> {
-    if (this.phase1 !== old || this.ending) return;
-    if (this.state !== 'connected') {
-      // an ESP rekey is under way: try again shortly
-      this.reauthTimer = setTimeout(() => void this.reauthenticate(old), 1_000);
-      return;
-    }
     const oldChildren = this.childSas.current();
     const oldConfig = this.modeConfig as ModeConfigResult;
-    await this.renew('the IKE SA expires: re-authenticating', async () => {
-      // the old IKE SA's DPD answers would no longer reach us
-      this.dpd?.stop();
-      const config = await this.authenticate(false);
-      const phase1 = this.requirePhase1();
-      this.modeConfig = config;
-      const child = await this.childSas.negotiate(true);
-      if (
-        config.internalIp4 !== oldConfig.internalIp4 ||
-        config.internalIp4Netmask !== oldConfig.internalIp4Netmask
-      ) {
-        this.log.info('modecfg', 'the gateway assigned another address: reconfiguring');
-        await (this.channel as IkeChannel).deconfigureNetwork();
-        await this.configureNetwork(config, child);
-      }
-      // the old ESP SAs are not rekeyed any more: they go with the old IKE SA
-      this.childSas.stopRekeys(oldChildren);
-      this.startDpd(phase1);
-      this.scheduleReauth(phase1);
-      this.retireTimer = setTimeout(
-        () => void this.retireIkeSa(old, oldChildren),
-        REKEY_GRACE_MS,
-      ).unref();
-    });
+    // the old IKE SA's DPD answers would no longer reach us
+    this.dpd?.stop();
+    const config = await this.authenticate(false);
+    const phase1 = this.requireIke().require();
+    this.modeConfig = config;
+    const child = await this.childSas.negotiate(true);
+    if (
+      config.internalIp4 !== oldConfig.internalIp4 ||
+      config.internalIp4Netmask !== oldConfig.internalIp4Netmask
+    ) {
+      this.log.info('modecfg', 'the gateway assigned another address: reconfiguring');
+      await (this.channel as IkeChannel).deconfigureNetwork();
+      await this.configureNetwork(config, child);
+    }
+    // the old ESP SAs are not rekeyed any more: they go with the old IKE SA
+    this.childSas.stopRekeys(oldChildren);
+    this.startDpd(phase1);
+    this.scheduleReauth(phase1);
+    this.retireTimer = setTimeout(
+      () => void this.retireIkeSa(old, oldChildren),
+      REKEY_GRACE_MS,
+    ).unref();
   }
 
-  /** An SA renewal while connected: 'rekeying' until it is done; a failure ends the connection. */
-  private async renew(detail: string, work: () => Promise<unknown>): Promise<void> {
-    this.setState('rekeying', { detail });
-    try {
-      await work();
-      this.setState('connected', { virtualIp: this.modeConfig?.internalIp4 });
-    } catch (error) {
-      await this.fail(error);
-    }
+  /** An SA renewal while connected, queued after the tasks before it: 'rekeying' until it is
+   * done, unless by its turn it is no longer `due`; a failure ends the connection. */
+  private renew(
+    name: TaskName,
+    detail: string,
+    work: () => Promise<unknown>,
+    due: () => boolean = () => true,
+  ): void {
+    this.tasks
+      .queue({
+        name,
+        run: async () => {
+          if (!due()) return;
+          this.setState('rekeying', { detail });
+          await work();
+          this.setState('connected', { virtualIp: this.modeConfig?.internalIp4 });
+        },
+      })
+      .catch((error: unknown) => this.fail(error));
   }
 
   /** After a re-authentication: DELETE the old ESP SAs, then the old IKE SA. The ESP DELETEs
    * go through the new IKE SA: IKEv1 does not tie an ESP SA to one IKE SA, and strongSwan moves
    * the ESP SAs of a re-authenticated peer to its new IKE SA, where it looks them up. */
   private async retireIkeSa(old: Phase1Result, children: ChildSa[]): Promise<void> {
-    for (const child of children) await this.childSas.retire(child, this.phase1);
-    this.sendInformational(deleteIkeSa(old.sa), old);
+    const ike = this.requireIke();
+    for (const child of children) await this.childSas.retire(child, ike.current);
+    ike.sendInformational(deleteIkeSa(old.sa), old);
     this.log.info('phase1', 'deleted the previous IKE SA');
   }
 
@@ -349,12 +363,12 @@ export class Connection implements VpnConnection {
       { delaySeconds: profile.dpdDelaySeconds, retries: profile.dpdRetries },
       {
         sa: phase1.sa,
-        messenger: this.messenger as Messenger,
+        messenger: this.requireIke().messenger,
         log: this.log,
         lastInboundAt: () => this.channel?.lastInboundAt() ?? 0,
         worried: () =>
           this.diagnoser.trafficUnanswered(this.channel?.lastInboundAt() ?? 0, Date.now()),
-        newMessageId: this.messageIds.next,
+        newMessageId: this.requireIke().messageIds.next,
         onDead: (message) =>
           void this.fail(new EngineError('peer-dead', `the gateway stopped answering: ${message}`)),
       },
@@ -364,7 +378,7 @@ export class Connection implements VpnConnection {
 
   /** Messages nobody waits for: informational (DPD, DELETE, notifications) and the like. */
   private dispatch(message: RawMessage): boolean {
-    const phase1 = this.phase1;
+    const phase1 = this.ike?.current;
     if (!phase1) return false;
     if (isInformational(message)) {
       try {
@@ -374,7 +388,7 @@ export class Connection implements VpnConnection {
         for (const deletion of content.deletes) this.onDelete(deletion.protocolId, deletion.spis);
       } catch (error) {
         if (error instanceof UnauthenticatedError)
-          (this.messenger as Messenger).dropUnauthenticated(error, '(informational)', 'debug');
+          this.requireIke().messenger.dropUnauthenticated(error, '(informational)', 'debug');
         else if (error instanceof DecodeError)
           this.log.debug('informational', `dropped an informational message: ${error.message}`);
         else throw error;
@@ -405,13 +419,14 @@ export class Connection implements VpnConnection {
       return;
     }
     if (isErrorNotification(type)) {
-      // Quick Mode's refusal comes as an informational of its own: a phase 2 error
-      const stage =
-        this.state === 'connected' || this.state === 'rekeying' || this.state.startsWith('qm')
-          ? 'phase2'
-          : 'after-phase1';
-      const error = notifyError(type, stage, true);
-      if (this.state === 'connected') this.log.warn('informational', error.message);
+      // a refusal of our exchange comes in an informational exchange of its own (strongSwan's
+      // way); with no exchange of phase 1's IKE SA under way, it is about an ESP SA
+      const active = this.tasks.active;
+      const afterPhase1 = active === 'phase1' || active === 'xauth' || active === 'mode-config';
+      const error = notifyError(type, afterPhase1 ? 'after-phase1' : 'phase2', true);
+      // our Quick Mode decides what its refusal means (pfs: auto tries once more with PFS)
+      if (active === 'quick-mode') this.tasks.interrupt(error);
+      else if (this.state === 'connected') this.log.warn('informational', error.message);
       else void this.fail(error);
       return;
     }
@@ -421,7 +436,7 @@ export class Connection implements VpnConnection {
   private onDelete(protocolId: number, spis: Buffer[]): void {
     if (protocolId === ProtocolId.Isakmp) {
       // RFC 2408 3.15: the SPI (both cookies) names the IKE SA; another one's is not ours
-      const sa = this.phase1?.sa;
+      const sa = this.ike?.current?.sa;
       const ours = sa && Buffer.concat([sa.initiatorCookie, sa.responderCookie]);
       if (!ours || !spis.some((spi) => spi.equals(ours))) {
         this.log.debug('informational', 'ignored a DELETE for an IKE SA that is not ours');
@@ -430,8 +445,8 @@ export class Connection implements VpnConnection {
       this.log.info('informational', 'the gateway deleted the IKE SA');
       void this.fail(
         new EngineError(
-          this.xauthRunning ? 'xauth-rejected' : 'deleted-by-peer',
-          this.xauthRunning
+          this.tasks.active === 'xauth' ? 'xauth-rejected' : 'deleted-by-peer',
+          this.tasks.active === 'xauth'
             ? 'the gateway ended the session during XAuth: username or password rejected'
             : 'the gateway closed the connection (DELETE)',
         ),
@@ -440,14 +455,6 @@ export class Connection implements VpnConnection {
       return;
     }
     if (protocolId === ProtocolId.Esp) this.childSas.onGatewayDelete(spis);
-  }
-
-  private sendInformational(
-    payload: OutgoingPayload,
-    via: Phase1Result | undefined = this.phase1,
-  ): void {
-    if (!via || !this.messenger) return;
-    this.messenger.send(sealInformational(via.sa, this.messageIds.next(), payload));
   }
 
   private onDataPlaneEvent(event: DataPlaneEvent): void {
@@ -498,41 +505,35 @@ export class Connection implements VpnConnection {
     };
   }
 
-  private requirePhase1(): Phase1Result {
-    if (!this.phase1) throw new EngineError('internal', 'no IKE SA');
-    return this.phase1;
-  }
-
-  private checkAborted(): void {
-    if (this.abort.signal.aborted) throw new EngineError('cancelled', 'cancelled by the user');
+  private requireIke(): IkeSaHolder {
+    if (!this.ike) throw new EngineError('internal', 'no IKE channel');
+    return this.ike;
   }
 
   async disconnect(): Promise<void> {
-    if (this.ending) {
+    if (this.tasks.closed) {
       await this.closed;
       return;
     }
     if (this.state === 'connected' || this.state === 'rekeying') {
-      this.ending = true;
-      // a rekey or re-authentication under way stops at its next checkAborted()
-      this.abort.abort();
+      // a rekey or re-authentication under way is cancelled, queued ones never run
+      this.tasks.close();
       this.setState('disconnecting');
       await this.teardown(true);
       this.setState('disconnected');
       this.resolveClosed(undefined);
       return;
     }
-    this.abort.abort();
     await this.fail(new EngineError('cancelled', 'cancelled by the user'));
   }
 
   /** Ends the connection with an error; DELETEs go out when keys exist and the gateway still
    * holds the SA, so it keeps nothing half-open. */
   private async fail(error: unknown, notifyGateway = true): Promise<void> {
-    if (this.ending) return;
-    this.ending = true;
-    // whatever still awaits a step (a prompt, the data plane) stops at its next checkAborted()
-    this.abort.abort();
+    if (this.tasks.closed) return;
+    // whatever still awaits a step (a prompt, the data plane) stops at its next checkOpen()
+    this.tasks.close();
+
     const engineError = toEngineError(error);
     const failedAt = this.state;
     const { code, message } = engineError;
@@ -564,15 +565,19 @@ export class Connection implements VpnConnection {
     clearTimeout(this.reauthTimer);
     clearTimeout(this.retireTimer);
     this.childSas.stopRekeys();
-    if (sendDeletes && this.phase1) {
+    const holder = this.ike;
+    const current = holder?.current;
+    if (sendDeletes && holder && current) {
       const children = this.childSas.current();
       // through the current IKE SA, as after a re-authentication (retireIkeSa)
-      for (const child of children) this.sendInformational(deleteEspSa(child.pair.inbound.spi));
+      for (const child of children)
+        holder.sendInformational(deleteEspSa(child.pair.inbound.spi), current);
       // during a re-authentication, the previous IKE SA too
-      for (const ike of new Set([...children.map((c) => c.ike), this.phase1]))
-        this.sendInformational(deleteIkeSa(ike.sa), ike);
+      for (const ike of new Set([...children.map((c) => c.ike), current]))
+        holder.sendInformational(deleteIkeSa(ike.sa), ike);
     }
-    this.messenger?.close();
+    holder?.messenger.close();
+
     try {
       await this.channel?.close();
     } catch (error) {

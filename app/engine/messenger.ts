@@ -6,11 +6,9 @@
 import { createHash } from 'node:crypto';
 import type { IkeChannel, IkeLeg } from '../shared/dataplane-port.js';
 import { EngineError } from './api.js';
-import { IkeFragmentation } from './fragments.js';
 import type { Logger } from './logger.js';
 import { UnauthenticatedError } from './unauthenticated.js';
 import { DecodeError } from './wire/codec.js';
-import { PayloadType } from './wire/constants.js';
 import { type RawMessage, decodeHeader } from './wire/message.js';
 
 export interface RetransmitTiming {
@@ -22,8 +20,10 @@ export interface RetransmitTiming {
 
 export const DEFAULT_RETRANSMIT: RetransmitTiming = { initialMs: 500, tries: 6 };
 
-/** Which messages a wait looks at, by their header (nothing is decrypted yet). */
-type Match = (message: RawMessage) => boolean;
+/** Which messages a wait looks at, by their header (nothing is decrypted yet): a test of the
+ * header, or the exchange types an answer may have in the request's own exchange (the
+ * request's message ID, RFC 2408 3.1), which is what most waits want. */
+type Match = ((message: RawMessage) => boolean) | readonly number[];
 
 /** What a wait makes of a message that matched: its authenticated content; undefined for an
  * authentic message that is not what the wait is for (left alone, the wait goes on). It throws
@@ -32,7 +32,7 @@ type Match = (message: RawMessage) => boolean;
 export type Accept<T> = (message: RawMessage) => T | undefined;
 
 interface Waiter {
-  match: Match;
+  match: (message: RawMessage) => boolean;
   /** true when the message ended the wait */
   offer: (message: RawMessage) => boolean;
 }
@@ -56,7 +56,6 @@ export class Messenger {
   private dispatcher: (message: RawMessage) => boolean = () => false;
   private initiatorCookie: Buffer | undefined;
   private closed = false;
-  readonly fragmentation: IkeFragmentation;
   malformedDrops = 0;
   /** messages dropped because they did not authenticate (forged, or damaged on the way) */
   unauthenticatedDrops = 0;
@@ -67,7 +66,6 @@ export class Messenger {
     private readonly log: Logger,
     private readonly gateway: string,
   ) {
-    this.fragmentation = new IkeFragmentation(gateway, log);
     channel.onPacket((packet) => this.receive(packet));
   }
 
@@ -84,8 +82,6 @@ export class Messenger {
    * On re-authentication the new IKE SA takes over: what is queued for the old one goes. */
   bindCookie(initiatorCookie: Buffer): void {
     this.initiatorCookie = initiatorCookie;
-    // the new IKE SA's message 1 goes whole: the gateway has yet to say it takes fragments
-    this.fragmentation.setPeerReassembles(false);
     const kept = this.backlog.filter((m) => m.header.initiatorCookie.equals(initiatorCookie));
     this.backlog.splice(0, this.backlog.length, ...kept);
   }
@@ -96,9 +92,7 @@ export class Messenger {
   }
 
   send(bytes: Buffer): void {
-    if (this.closed) return;
-    for (const datagram of this.fragmentation.datagramsFor(bytes, this.leg))
-      this.channel.send(datagram, this.leg);
+    if (!this.closed) this.channel.send(bytes, this.leg);
   }
 
   /** Sends an answer and remembers it, so a retransmitted request gets the same answer. */
@@ -125,9 +119,13 @@ export class Messenger {
     match: Match,
     accept: Accept<T>,
     what: string,
-    options: { triesAfterDrop?: number } = {},
+    options: { triesAfterDrop?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
-    const waiter = this.wait(match, accept, `an answer to ${what}`);
+    const waiter = this.wait(inExchangeOf(bytes, match), accept, `an answer to ${what}`);
+    // news from elsewhere (the gateway refused the exchange in one of its own) ends the wait
+    const interrupt = () => waiter.abandon(options.signal?.reason);
+    if (options.signal?.aborted) interrupt();
+    options.signal?.addEventListener('abort', interrupt, { once: true });
     let tries = this.timing.tries;
     let delay = this.timing.initialMs;
     let elapsed = 0;
@@ -146,6 +144,7 @@ export class Messenger {
           tries = Math.min(tries, attempt + options.triesAfterDrop);
       }
     } finally {
+      options.signal?.removeEventListener('abort', interrupt);
       waiter.cancel();
     }
     throw new EngineError(
@@ -156,7 +155,12 @@ export class Messenger {
 
   /** Waits for a message the gateway starts (e.g. the XAuth request after message 3),
    * looking first at what arrived before anyone waited. */
-  async expect<T>(match: Match, accept: Accept<T>, timeoutMs: number, what: string): Promise<T> {
+  async expect<T>(
+    match: (message: RawMessage) => boolean,
+    accept: Accept<T>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     const waiter = this.wait(match, accept, what);
     try {
       for (let index = this.backlog.findIndex(match); index >= 0;) {
@@ -193,7 +197,7 @@ export class Messenger {
     for (const stop of [...this.timedWaits]) stop();
   }
 
-  private wait<T>(match: Match, accept: Accept<T>, what: string) {
+  private wait<T>(match: (message: RawMessage) => boolean, accept: Accept<T>, what: string) {
     let outcome: Outcome<T> | undefined;
     let wake: () => void = () => undefined;
     let drops = 0;
@@ -248,6 +252,13 @@ export class Messenger {
           wake = settle;
         }),
       cancel: () => this.waiters.delete(waiter),
+      /** ends the wait with `error`, unless a message ended it first */
+      abandon: (error: unknown) => {
+        if (outcome) return;
+        outcome = { error };
+        this.waiters.delete(waiter);
+        wake();
+      },
     };
   }
 
@@ -263,11 +274,6 @@ export class Messenger {
     }
     if (this.initiatorCookie && !message.header.initiatorCookie.equals(this.initiatorCookie)) {
       this.log.debug('session', 'dropped a message for another IKE SA (initiator cookie differs)');
-      return;
-    }
-    if (message.header.firstPayload === PayloadType.Fragment) {
-      const whole = this.fragmentation.take(message);
-      if (whole) this.receive(whole);
       return;
     }
     const key = digest(message.bytes);
@@ -290,6 +296,13 @@ export class Messenger {
     this.backlog.push(message);
     if (this.backlog.length > BACKLOG_SIZE) this.backlog.shift();
   }
+}
+
+/** The header test of a Match: exchange types are looked for in the request's exchange. */
+function inExchangeOf(request: Buffer, match: Match): (message: RawMessage) => boolean {
+  if (typeof match === 'function') return match;
+  const { messageId } = decodeHeader(request).header;
+  return (m) => m.header.messageId === messageId && match.includes(m.header.exchangeType);
 }
 
 function abandoned(what: string): EngineError {

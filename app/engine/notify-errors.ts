@@ -49,7 +49,11 @@ export function notifyError(type: number, stage: Stage, authenticated: boolean):
         'the gateway could not verify us: the group pre-shared key is probably wrong',
       );
     case NotifyType.InvalidKeyInformation:
-      return plain('no-proposal-chosen', 'the gateway rejected our Diffie-Hellman value or group');
+      // in Quick Mode it is about the PFS key exchange: a phase 2 refusal
+      return stage === 'phase2'
+        ? plain('phase2-rejected', 'the gateway rejected our PFS Diffie-Hellman value or group')
+        : plain('no-proposal-chosen', 'the gateway rejected our Diffie-Hellman value or group');
+
     default:
       return plain('peer-notified-error', 'the gateway reported an error');
   }

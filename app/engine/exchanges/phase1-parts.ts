@@ -65,7 +65,6 @@ export const OUR_VENDOR_IDS = [
   VendorId.natTDraft03,
   VendorId.natTDraft02n,
   VendorId.natTDraft02,
-  VendorId.fragmentation,
 ];
 
 export function vendorIdPayloads(vendorIds: Buffer[]): OutgoingPayload[] {

@@ -206,7 +206,7 @@ export async function answerQuickMode(
   messenger.remember(request, qm2);
   await messenger.request(
     qm2,
-    (m) => m.header.messageId === messageId && m.header.exchangeType === ExchangeType.QuickMode,
+    [ExchangeType.QuickMode],
     (m) => openProtected(sa, m, (s) => quickModeHash3(s.prf, s.skeyidA, messageId, nonceI, nonceR)),
     'Quick Mode message 2 (gateway rekey)',
   );

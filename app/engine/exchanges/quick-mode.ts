@@ -55,6 +55,8 @@ export interface QuickModeDeps {
   log: Logger;
   messageId: number;
   onSent(step: 'qm1-sent' | 'qm2-received' | 'qm3-sent'): void;
+  /** aborts with the gateway's refusal when it comes in an informational exchange of its own */
+  signal?: AbortSignal | undefined;
 }
 
 function proposalSa(request: QuickModeRequest, spi: Buffer): SaBody {
@@ -127,9 +129,7 @@ export async function runQuickMode(
   // authenticated message ends the wait: a forged refusal must not cost us the exchange.
   const answering = messenger.request(
     qm1,
-    (m) =>
-      m.header.messageId === messageId &&
-      (m.header.exchangeType === ExchangeType.QuickMode || isInformational(m)),
+    [ExchangeType.QuickMode, ExchangeType.Informational],
     (m) => {
       if (isInformational(m)) throw refusalOf(openInformational(sa, m));
       const payloads = openProtected(sa, m, (s, rest) =>
@@ -138,6 +138,7 @@ export async function runQuickMode(
       return { answer: m, received: payloads };
     },
     'Quick Mode message 1',
+    { signal: deps.signal },
   );
   deps.onSent('qm1-sent');
   const { answer, received } = await answering;
