@@ -5,7 +5,7 @@
  * - app/shared (bundled into the renderer) imports no Node built-ins either;
  * - the helper and the data plane never import IKE state (app/engine);
  * - app/shared is the only module set everyone may import, and it imports nothing of ours;
- * - only the Electron shell (app/main/electron) imports electron;
+ * - only the Electron shell (app/main/electron) imports electron, and nothing imports the shell;
  * - outside the engine, code uses only its public surface (app/engine/index.ts, api.ts).
  */
 module.exports = {
@@ -56,6 +56,14 @@ module.exports = {
       severity: 'error',
       from: { pathNot: '^app/main/electron/' },
       to: { path: '(^|/)node_modules/electron/' },
+    },
+    {
+      // nothing reaches the shell's modules, so no path leads to electron from code that also
+      // runs without it
+      name: 'electron-shell-is-a-root',
+      severity: 'error',
+      from: { pathNot: '^app/main/electron/' },
+      to: { path: '^app/main/electron/' },
     },
     {
       name: 'engine-public-surface-only',

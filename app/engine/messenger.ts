@@ -6,9 +6,11 @@
 import { createHash } from 'node:crypto';
 import type { IkeChannel, IkeLeg } from '../shared/dataplane-port.js';
 import { EngineError } from './api.js';
+import { IkeFragmentation } from './fragments.js';
 import type { Logger } from './logger.js';
 import { UnauthenticatedError } from './unauthenticated.js';
 import { DecodeError } from './wire/codec.js';
+import { PayloadType } from './wire/constants.js';
 import { type RawMessage, decodeHeader } from './wire/message.js';
 
 export interface RetransmitTiming {
@@ -56,6 +58,7 @@ export class Messenger {
   private dispatcher: (message: RawMessage) => boolean = () => false;
   private initiatorCookie: Buffer | undefined;
   private closed = false;
+  readonly fragmentation: IkeFragmentation;
   malformedDrops = 0;
   /** messages dropped because they did not authenticate (forged, or damaged on the way) */
   unauthenticatedDrops = 0;
@@ -66,6 +69,7 @@ export class Messenger {
     private readonly log: Logger,
     private readonly gateway: string,
   ) {
+    this.fragmentation = new IkeFragmentation(gateway, log);
     channel.onPacket((packet) => this.receive(packet));
   }
 
@@ -82,6 +86,8 @@ export class Messenger {
    * On re-authentication the new IKE SA takes over: what is queued for the old one goes. */
   bindCookie(initiatorCookie: Buffer): void {
     this.initiatorCookie = initiatorCookie;
+    // the new IKE SA's message 1 goes whole: the gateway has yet to say it takes fragments
+    this.fragmentation.setPeerReassembles(false);
     const kept = this.backlog.filter((m) => m.header.initiatorCookie.equals(initiatorCookie));
     this.backlog.splice(0, this.backlog.length, ...kept);
   }
@@ -92,7 +98,9 @@ export class Messenger {
   }
 
   send(bytes: Buffer): void {
-    if (!this.closed) this.channel.send(bytes, this.leg);
+    if (this.closed) return;
+    for (const datagram of this.fragmentation.datagramsFor(bytes, this.leg))
+      this.channel.send(datagram, this.leg);
   }
 
   /** Sends an answer and remembers it, so a retransmitted request gets the same answer. */
@@ -274,6 +282,11 @@ export class Messenger {
     }
     if (this.initiatorCookie && !message.header.initiatorCookie.equals(this.initiatorCookie)) {
       this.log.debug('session', 'dropped a message for another IKE SA (initiator cookie differs)');
+      return;
+    }
+    if (message.header.firstPayload === PayloadType.Fragment) {
+      const whole = this.fragmentation.take(message);
+      if (whole) this.receive(whole);
       return;
     }
     const key = digest(message.bytes);

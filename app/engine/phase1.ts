@@ -157,6 +157,7 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
     log.info('phase1', `the gateway proved the group key; chose ${m2.chosen.text}`);
 
     const peerVendorIds = m2.vendorIds.map(nameVendorId);
+    messenger.fragmentation.setPeerReassembles(peerVendorIds.includes('fragmentation'));
     const natMode = natTModeOf(peerVendorIds);
     const cookies = { initiator: initiatorCookie, responder: m2.responderCookie };
     const gateway = {

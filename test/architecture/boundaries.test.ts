@@ -17,6 +17,11 @@ const probes: Record<string, [string, string[]]> = {
     ['electron-only-in-shell'],
   ],
   'app/main/electron/shell.ts': ["import { app } from 'electron';\nexport const a = app;\n", []],
+  'app/main/electron/window.ts': ['export const window = 1;\n', []],
+  'app/main/service/uses-shell.ts': [
+    "import { window } from '../electron/window.js';\nexport const w = window;\n",
+    ['electron-shell-is-a-root'],
+  ],
   'app/engine/internal.ts': ['export const internal = 1;\n', []],
   'app/engine/index.ts': ["export { internal } from './internal.js';\n", []],
   'app/cli/deep-import.ts': [

@@ -4,7 +4,7 @@ import './support/dom.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import type { Profile } from '../../app/shared/ui/ipc.js';
+import { type Profile, ProfileSchema } from '../../app/shared/ui/ipc.js';
 import { ProfileForm } from '../../app/renderer/ui/ProfileForm.js';
 import { createServiceFixture } from './support/service-fixture.js';
 import { renderWith, storeFor } from './support/render-app.js';
@@ -180,6 +180,30 @@ test('the phase 1 exchange (main mode) is a setting of the profile, kept across 
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save changes' })));
     await waitFor(() => assert.equal(saved.length, 2));
     assert.equal((await fixture.service.getProfile('Office')).exchange, 'main');
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});
+
+test('every choice the profile schema allows is offered, in its order, and nothing else', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    renderWith(store, <ProfileForm onSaved={() => undefined} onDeleted={() => undefined} />);
+    const shape = ProfileSchema.shape;
+    const offered = (label: string) =>
+      [...(screen.getByLabelText(label) as HTMLSelectElement).options].map((o) => o.value);
+    assert.deepEqual(offered('Authentication'), shape.authMethod.unwrap().options);
+    assert.deepEqual(offered('Phase 1 exchange'), shape.exchange.unwrap().options);
+    assert.deepEqual(offered('Identity type'), shape.idType.unwrap().options);
+    assert.deepEqual(offered('NAT traversal'), shape.natTraversal.unwrap().options);
+    assert.deepEqual(offered('PFS'), shape.pfs.unwrap().options);
+    assert.deepEqual(offered('Lockdown'), ['off', 'on']);
+    // a new profile starts from the schema's defaults
+    assert.equal((screen.getByLabelText('Interface name') as HTMLInputElement).value, 'rw0');
+    assert.equal((screen.getByLabelText('NAT traversal') as HTMLSelectElement).value, 'force');
+    assert.equal((screen.getByLabelText('Name') as HTMLInputElement).value, '');
   } finally {
     cleanup();
     await fixture.close();

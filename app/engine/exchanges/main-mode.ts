@@ -111,6 +111,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
   });
   deps.onStep('am2-received');
   const { chosen, responderCookie, peerVendorIds } = m2;
+  messenger.fragmentation.setPeerReassembles(peerVendorIds.includes('fragmentation'));
   const cookies = { initiator: initiatorCookie, responder: responderCookie };
   // RFC 3947 3.2: NAT-D hashes the ports messages 3 and 4 travel between: 500, or the NAT-T
   // ports when a re-authentication starts on the leg the old IKE SA floated to

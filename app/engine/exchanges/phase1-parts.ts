@@ -65,6 +65,7 @@ export const OUR_VENDOR_IDS = [
   VendorId.natTDraft03,
   VendorId.natTDraft02n,
   VendorId.natTDraft02,
+  VendorId.fragmentation,
 ];
 
 export function vendorIdPayloads(vendorIds: Buffer[]): OutgoingPayload[] {

@@ -45,6 +45,12 @@ export const PayloadType = {
 } as const;
 export type PayloadTypeId = (typeof PayloadType)[keyof typeof PayloadType];
 
+/** IKE fragment payload (132) flags, as Cisco's IKEv1 fragmentation defines them (no RFC; the
+ * same values in strongSwan, racoon and Libreswan): the last fragment of a message says so. */
+export const FragmentFlag = {
+  Last: 0x01,
+} as const;
+
 /** RFC 2407 2.1: the IPsec Domain of Interpretation. */
 export const DOI_IPSEC = 1;
 /** RFC 2407 4.2: situation SIT_IDENTITY_ONLY. */

@@ -136,6 +136,8 @@ export const payloadLayouts = {
   /** RFC 3947 5.2 */
   [PayloadType.NatOA]: struct({ idType: u8, reserved: reserved(3), data: rest }),
   [PayloadType.NatOADraft]: struct({ idType: u8, reserved: reserved(3), data: rest }),
+  /** Cisco IKEv1 fragmentation (no RFC): one piece of a whole encoded message, numbered from 1 */
+  [PayloadType.Fragment]: struct({ fragmentId: u16, number: u8, flags: u8, data: rest }),
 } as const;
 
 type Layouts = typeof payloadLayouts;
@@ -149,6 +151,7 @@ export type IdBody = PayloadBody<typeof PayloadType.Identification>;
 export type NotificationBody = PayloadBody<typeof PayloadType.Notification>;
 export type DeleteBody = PayloadBody<typeof PayloadType.Delete>;
 export type AttributeBody = PayloadBody<typeof PayloadType.Attribute>;
+export type FragmentBody = PayloadBody<typeof PayloadType.Fragment>;
 
 /** A payload to send: type and body. */
 export type OutgoingPayload = {

@@ -15,18 +15,29 @@ export const VendorId = {
   natTDraft03: md5('draft-ietf-ipsec-nat-t-ike-03'),
   natTDraft02n: md5('draft-ietf-ipsec-nat-t-ike-02\n'),
   natTDraft02: md5('draft-ietf-ipsec-nat-t-ike-02'),
-  /** Cisco IKE fragmentation, followed by capability bytes */
-  fragmentation: Buffer.from('4048b7d56ebce88525e7de7f00d6c2d3', 'hex'),
+  /** Cisco IKEv1 fragmentation: MD5("FRAGMENTATION") and 4 capability bytes. We send Cisco's
+   * c0000000: 0x40000000 fragments in main mode, 0x80000000 in aggressive mode (racoon's
+   * isakmp_frag.h names the bits). Any capability counts as support: strongSwan sends 80000000
+   * and reassembles in both modes. */
+  fragmentation: Buffer.concat([md5('FRAGMENTATION'), Buffer.from('c0000000', 'hex')]),
   strongSwan: md5('strongSwan'),
 } as const;
 
 export type VendorIdName = keyof typeof VendorId;
 
+/** How many leading bytes name a vendor ID whose tail varies: Unity's and DPD's version,
+ * fragmentation's capability bits. */
+const PREFIX_LENGTH: Partial<Record<VendorIdName, number>> = {
+  ciscoUnity: 14,
+  dpd: 14,
+  fragmentation: 16,
+};
+
 /** Names the vendor IDs we know; Unity/DPD/fragmentation match on their prefix. */
 export function nameVendorId(data: Buffer): VendorIdName | `unknown:${string}` {
   for (const [name, known] of Object.entries(VendorId) as [VendorIdName, Buffer][]) {
-    const prefixOnly = name === 'ciscoUnity' || name === 'dpd' || name === 'fragmentation';
-    const compareLength = prefixOnly ? Math.min(known.length, 14) : known.length;
+    const prefixOnly = PREFIX_LENGTH[name] !== undefined;
+    const compareLength = PREFIX_LENGTH[name] ?? known.length;
     if (
       data.length >= compareLength &&
       (prefixOnly || data.length === known.length) &&

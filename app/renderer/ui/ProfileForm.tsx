@@ -2,110 +2,26 @@
 // with the service's own schema as you go, every message under the field it is about.
 import { type FormEvent, useMemo, useRef, useState } from 'react';
 import { IpcError } from '../../shared/ui/ipc-client.js';
-import { DH_GROUPS, DH_GROUP_NAMES, type Profile, dhGroupLabel } from '../../shared/ui/ipc.js';
+import type { Profile } from '../../shared/ui/ipc.js';
 import { FormField } from './FormField.js';
 import { ProfileSecrets } from './ProfileSecrets.js';
 import {
+  FIELD_NAMES,
   type FieldName,
-  FIELD_LABELS,
   type FormValues,
+  SECTION_TITLES,
+  type Section,
   errorsFromIssues,
+  fieldSpec,
   toProfileInput,
   valuesFromProfile,
 } from './profile-form-model.js';
 import { useAction, useAppState, useStore } from './hooks.js';
 
-const ADVANCED: FieldName[] = [
-  'exchange',
-  'idType',
-  'ikeProposals',
-  'espProposals',
-  'natTraversal',
-  'dpdDelaySeconds',
-  'dpdRetries',
-  'pfs',
-  'ikeLifetimeSeconds',
-  'ipsecLifetimeSeconds',
-  'mtu',
-  'splitTunnelOverride',
-  'script',
-  'tunName',
-  'gatewayPort',
-  'gatewayNattPort',
-  'legacy',
-];
-
-type Options = [value: string, label: string][];
-
-const CHOICES: Partial<Record<FieldName, Options>> = {
-  authMethod: [
-    ['xauth-psk', 'Group key, then username and password (XAuth)'],
-    ['psk', 'Group key only'],
-  ],
-  exchange: [
-    ['aggressive', 'Aggressive mode (Cisco-style group key)'],
-    ['main', 'Main mode (identity protected)'],
-  ],
-  idType: [
-    ['key-id', 'Key ID: the group name (Cisco style)'],
-    ['fqdn', 'FQDN'],
-    ['user-fqdn', 'User FQDN (e-mail style)'],
-    ['ipv4', 'IPv4 address'],
-  ],
-  natTraversal: [
-    ['force', 'Always encapsulate in UDP 4500 (works through any NAT)'],
-    ['auto', 'Only when a NAT is detected'],
-    ['disabled', 'Never'],
-  ],
-  lockdown: [
-    ['off', 'Off'],
-    ['on', 'On: while connecting and connected, no traffic leaves except through the tunnel'],
-  ],
-  legacy: [
-    ['off', 'Off: AES with SHA-2 and DH group 14 or stronger only'],
-    ['on', 'On: also offer 3DES, MD5, SHA-1 and DH groups 2 and 5 (old gateways)'],
-  ],
-  pfs: [
-    ['auto', 'As the gateway asks'],
-    ['off', 'Off'],
-    ...DH_GROUP_NAMES.map((name): [string, string] => [
-      name,
-      `Group ${dhGroupLabel(DH_GROUPS[name])}`,
-    ]),
-  ],
-};
-
-const HINTS: Partial<Record<FieldName, string>> = {
-  gateway: 'Host name or IP address of the VPN gateway',
-  group: 'The group (tunnel group) name your administrator gave you',
-  username: 'Optional: asked for when connecting if empty',
-  backupGateways: 'Optional: tried in order when the gateway does not answer, one per line',
-  ikeProposals: 'One per line, preferred first, e.g. aes256-sha256-modp2048',
-  espProposals: 'One per line, preferred first, e.g. aes256gcm16 or aes128-sha1',
-  dpdDelaySeconds: 'Seconds of silence before checking the gateway is alive; 0 turns it off',
-  ikeLifetimeSeconds: 'Seconds',
-  ipsecLifetimeSeconds: 'Seconds',
-  mtu: 'Empty: computed from the chosen transform',
-  splitTunnelOverride:
-    'Networks to send through the tunnel instead of the gateway’s list, one per line (e.g. 10.1.0.0/16). Empty: use the gateway’s',
-  script: '“builtin”, or the absolute path of a vpnc-script',
-};
-
-const TEXTAREAS = new Set<FieldName>([
-  'backupGateways',
-  'ikeProposals',
-  'espProposals',
-  'splitTunnelOverride',
-]);
-const NUMERIC = new Set<FieldName>([
-  'dpdDelaySeconds',
-  'dpdRetries',
-  'ikeLifetimeSeconds',
-  'ipsecLifetimeSeconds',
-  'mtu',
-  'gatewayPort',
-  'gatewayNattPort',
-]);
+/** The fields of a section, in the table's order. */
+const inSection = (section: Section) =>
+  FIELD_NAMES.filter((name) => fieldSpec(name).section === section);
+const ADVANCED_SECTIONS = ['phase1', 'phase2', 'network'] as const;
 
 interface Props {
   profile?: Profile;
@@ -139,7 +55,11 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   // the user opens and closes it; the form only opens it to show a wrong field
   const advanced = useRef<HTMLDetailsElement>(null);
   const revealAdvanced = (errors: Partial<Record<FieldName, string>>) => {
-    if (advanced.current && ADVANCED.some((f) => f in errors)) advanced.current.open = true;
+    if (
+      advanced.current &&
+      Object.keys(errors).some((f) => fieldSpec(f as FieldName).section !== 'connection')
+    )
+      advanced.current.open = true;
   };
   const failure = saving.message ?? removing.error?.message ?? duplicating.error?.message;
 
@@ -174,17 +94,17 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
   };
 
   const field = (name: FieldName) => {
-    const choices = CHOICES[name];
+    const { label, kind, choices, hint, placeholder } = fieldSpec(name);
     const locked = isLocked(name);
     const common = { name, value: values[name], disabled: locked };
     return (
       <FormField
         key={name}
         id={`profile-${name}`}
-        label={FIELD_LABELS[name]}
+        label={label}
         locked={locked}
         error={errorOf(name)}
-        hint={locked ? 'Locked by your administrator' : HINTS[name]}
+        hint={locked ? 'Locked by your administrator' : hint}
       >
         {(aria) =>
           choices ? (
@@ -195,7 +115,7 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
                 </option>
               ))}
             </select>
-          ) : TEXTAREAS.has(name) ? (
+          ) : kind === 'list' ? (
             <textarea
               {...aria}
               {...common}
@@ -208,10 +128,10 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
               {...aria}
               {...common}
               type="text"
-              inputMode={NUMERIC.has(name) ? 'numeric' : undefined}
+              inputMode={kind === 'number' ? 'numeric' : undefined}
               spellCheck={false}
               autoComplete="off"
-              placeholder={name === 'mtu' ? 'auto' : undefined}
+              placeholder={placeholder}
               onChange={(e) => change(name, e.target.value)}
             />
           )
@@ -244,48 +164,18 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         </p>
       )}
       <fieldset>
-        <legend>Connection</legend>
-        {(
-          [
-            'name',
-            'gateway',
-            'backupGateways',
-            'group',
-            'username',
-            'authMethod',
-            'lockdown',
-          ] as const
-        ).map(field)}
+        <legend>{SECTION_TITLES.connection}</legend>
+        {inSection('connection').map(field)}
       </fieldset>
       {profile && <ProfileSecrets profile={profile.name} />}
       <details className="advanced" ref={advanced}>
         <summary>Advanced</summary>
-        <fieldset>
-          <legend>Phase 1 (IKE)</legend>
-          {(['exchange', 'ikeProposals', 'legacy', 'idType', 'ikeLifetimeSeconds'] as const).map(
-            field,
-          )}
-        </fieldset>
-        <fieldset>
-          <legend>Phase 2 (IPsec)</legend>
-          {(['espProposals', 'pfs', 'ipsecLifetimeSeconds'] as const).map(field)}
-        </fieldset>
-        <fieldset>
-          <legend>Network</legend>
-          {(
-            [
-              'natTraversal',
-              'dpdDelaySeconds',
-              'dpdRetries',
-              'mtu',
-              'splitTunnelOverride',
-              'script',
-              'tunName',
-              'gatewayPort',
-              'gatewayNattPort',
-            ] as const
-          ).map(field)}
-        </fieldset>
+        {ADVANCED_SECTIONS.map((section) => (
+          <fieldset key={section}>
+            <legend>{SECTION_TITLES[section]}</legend>
+            {inSection(section).map(field)}
+          </fieldset>
+        ))}
       </details>
       <div className="form-actions">
         {!managed && (

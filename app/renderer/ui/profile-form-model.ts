@@ -1,82 +1,202 @@
-// The profile form's values (all text, as typed) and their translation to a ProfileInput,
-// validated with the same ProfileSchema the service uses. Every message names its field.
-import { type Profile, type ProfileInput, ProfileSchema } from '../../shared/ui/ipc.js';
+// The profile form's fields, declared once: how each is labelled, shown and edited. What a
+// field accepts, its choices and its default come from ProfileSchema (app/shared/profile.ts) and
+// the DH groups from app/shared/algorithms.ts; this table adds only the words. The form's values
+// are text as typed, turned into a ProfileInput and validated with the same schema the service
+// uses. Every message names its field.
+import {
+  DH_GROUPS,
+  DH_GROUP_NAMES,
+  type Profile,
+  type ProfileInput,
+  ProfileSchema,
+  dhGroupLabel,
+} from '../../shared/ui/ipc.js';
 
-export interface FormValues {
-  name: string;
-  gateway: string;
-  backupGateways: string;
-  group: string;
-  username: string;
-  authMethod: Profile['authMethod'];
-  idType: Profile['idType'];
-  exchange: Profile['exchange'];
-  ikeProposals: string;
-  espProposals: string;
-  natTraversal: Profile['natTraversal'];
-  dpdDelaySeconds: string;
-  dpdRetries: string;
-  pfs: Profile['pfs'];
-  ikeLifetimeSeconds: string;
-  ipsecLifetimeSeconds: string;
-  mtu: string;
-  splitTunnelOverride: string;
-  script: string;
-  tunName: string;
-  gatewayPort: string;
-  gatewayNattPort: string;
-  legacy: OnOff;
-  lockdown: OnOff;
-}
-
-type OnOff = 'on' | 'off';
-const onOff = (value: boolean): OnOff => (value ? 'on' : 'off');
-
-export type FieldName = keyof FormValues;
-export type FieldErrors = Partial<Record<FieldName, string>>;
-
-export const FIELD_LABELS: Record<FieldName, string> = {
-  name: 'Name',
-  gateway: 'Gateway',
-  backupGateways: 'Backup gateways',
-  group: 'Group name',
-  username: 'Username',
-  authMethod: 'Authentication',
-  idType: 'Identity type',
-  exchange: 'Phase 1 exchange',
-  ikeProposals: 'IKE proposals',
-  espProposals: 'ESP proposals',
-  natTraversal: 'NAT traversal',
-  dpdDelaySeconds: 'DPD interval',
-  dpdRetries: 'DPD retries',
-  pfs: 'PFS',
-  ikeLifetimeSeconds: 'IKE lifetime',
-  ipsecLifetimeSeconds: 'IPsec lifetime',
-  mtu: 'MTU',
-  splitTunnelOverride: 'Split-tunnel networks',
-  script: 'Script',
-  tunName: 'Interface name',
-  gatewayPort: 'IKE port',
-  gatewayNattPort: 'NAT-T port',
-  legacy: 'Legacy algorithms',
-  lockdown: 'Lockdown',
+export type Section = 'connection' | 'phase1' | 'phase2' | 'network';
+export const SECTION_TITLES: Record<Section, string> = {
+  connection: 'Connection',
+  phase1: 'Phase 1 (IKE)',
+  phase2: 'Phase 2 (IPsec)',
+  network: 'Network',
 };
 
-const NUMBER_FIELDS = [
-  'dpdDelaySeconds',
-  'dpdRetries',
-  'ikeLifetimeSeconds',
-  'ipsecLifetimeSeconds',
-  'mtu',
-  'gatewayPort',
-  'gatewayNattPort',
-] as const;
-const LIST_FIELDS = [
-  'backupGateways',
-  'ikeProposals',
-  'espProposals',
-  'splitTunnelOverride',
-] as const;
+export type Choice = [value: string, label: string];
+
+interface FieldSpec {
+  label: string;
+  section: Section;
+  /** text: one line; number: a whole number; list: one entry per line; choice: one of
+   * `choices`; switch: a yes/no setting shown as off/on choices */
+  kind: 'text' | 'number' | 'list' | 'choice' | 'switch';
+  choices?: Choice[];
+  hint?: string;
+  placeholder?: string;
+}
+
+const shape = ProfileSchema.shape;
+
+/** The schema's values in its order, each in the words people read (else its own name). */
+function choices<V extends string>(values: readonly V[], words: Partial<Record<V, string>>) {
+  return values.map((value): Choice => [value, words[value] ?? value]);
+}
+
+const onOff = (off: string, on: string): Choice[] => [
+  ['off', off],
+  ['on', on],
+];
+
+/** In the order the form shows them, section by section. */
+export const PROFILE_FIELDS = {
+  name: { label: 'Name', section: 'connection', kind: 'text' },
+  gateway: {
+    label: 'Gateway',
+    section: 'connection',
+    kind: 'text',
+    hint: 'Host name or IP address of the VPN gateway',
+  },
+  backupGateways: {
+    label: 'Backup gateways',
+    section: 'connection',
+    kind: 'list',
+    hint: 'Optional: tried in order when the gateway does not answer, one per line',
+  },
+  group: {
+    label: 'Group name',
+    section: 'connection',
+    kind: 'text',
+    hint: 'The group (tunnel group) name your administrator gave you',
+  },
+  username: {
+    label: 'Username',
+    section: 'connection',
+    kind: 'text',
+    hint: 'Optional: asked for when connecting if empty',
+  },
+  authMethod: {
+    label: 'Authentication',
+    section: 'connection',
+    kind: 'choice',
+    choices: choices(shape.authMethod.unwrap().options, {
+      'xauth-psk': 'Group key, then username and password (XAuth)',
+      psk: 'Group key only',
+    }),
+  },
+  lockdown: {
+    label: 'Lockdown',
+    section: 'connection',
+    kind: 'switch',
+    choices: onOff(
+      'Off',
+      'On: while connecting and connected, no traffic leaves except through the tunnel',
+    ),
+  },
+  exchange: {
+    label: 'Phase 1 exchange',
+    section: 'phase1',
+    kind: 'choice',
+    choices: choices(shape.exchange.unwrap().options, {
+      aggressive: 'Aggressive mode (Cisco-style group key)',
+      main: 'Main mode (identity protected)',
+    }),
+  },
+  ikeProposals: {
+    label: 'IKE proposals',
+    section: 'phase1',
+    kind: 'list',
+    hint: 'One per line, preferred first, e.g. aes256-sha256-modp2048',
+  },
+  legacy: {
+    label: 'Legacy algorithms',
+    section: 'phase1',
+    kind: 'switch',
+    choices: onOff(
+      'Off: AES with SHA-2 and DH group 14 or stronger only',
+      'On: also offer 3DES, MD5, SHA-1 and DH groups 2 and 5 (old gateways)',
+    ),
+  },
+  idType: {
+    label: 'Identity type',
+    section: 'phase1',
+    kind: 'choice',
+    choices: choices(shape.idType.unwrap().options, {
+      'key-id': 'Key ID: the group name (Cisco style)',
+      fqdn: 'FQDN',
+      'user-fqdn': 'User FQDN (e-mail style)',
+      ipv4: 'IPv4 address',
+    }),
+  },
+  ikeLifetimeSeconds: { label: 'IKE lifetime', section: 'phase1', kind: 'number', hint: 'Seconds' },
+  espProposals: {
+    label: 'ESP proposals',
+    section: 'phase2',
+    kind: 'list',
+    hint: 'One per line, preferred first, e.g. aes256gcm16 or aes128-sha1',
+  },
+  pfs: {
+    label: 'PFS',
+    section: 'phase2',
+    kind: 'choice',
+    choices: choices(shape.pfs.unwrap().options, {
+      auto: 'As the gateway asks',
+      off: 'Off',
+      ...Object.fromEntries(
+        DH_GROUP_NAMES.map((name) => [name, `Group ${dhGroupLabel(DH_GROUPS[name])}`]),
+      ),
+    }),
+  },
+  ipsecLifetimeSeconds: {
+    label: 'IPsec lifetime',
+    section: 'phase2',
+    kind: 'number',
+    hint: 'Seconds',
+  },
+  natTraversal: {
+    label: 'NAT traversal',
+    section: 'network',
+    kind: 'choice',
+    choices: choices(shape.natTraversal.unwrap().options, {
+      force: 'Always encapsulate in UDP 4500 (works through any NAT)',
+      auto: 'Only when a NAT is detected',
+      disabled: 'Never',
+    }),
+  },
+  dpdDelaySeconds: {
+    label: 'DPD interval',
+    section: 'network',
+    kind: 'number',
+    hint: 'Seconds of silence before checking the gateway is alive; 0 turns it off',
+  },
+  dpdRetries: { label: 'DPD retries', section: 'network', kind: 'number' },
+  mtu: {
+    label: 'MTU',
+    section: 'network',
+    kind: 'number',
+    hint: 'Empty: computed from the chosen transform',
+    placeholder: 'auto',
+  },
+  splitTunnelOverride: {
+    label: 'Split-tunnel networks',
+    section: 'network',
+    kind: 'list',
+    hint: 'Networks to send through the tunnel instead of the gateway’s list, one per line (e.g. 10.1.0.0/16). Empty: use the gateway’s',
+  },
+  script: {
+    label: 'Script',
+    section: 'network',
+    kind: 'text',
+    hint: '“builtin”, or the absolute path of a vpnc-script',
+  },
+  tunName: { label: 'Interface name', section: 'network', kind: 'text' },
+  gatewayPort: { label: 'IKE port', section: 'network', kind: 'number' },
+  gatewayNattPort: { label: 'NAT-T port', section: 'network', kind: 'number' },
+} satisfies Partial<Record<keyof Profile, FieldSpec>>;
+
+export type FieldName = keyof typeof PROFILE_FIELDS;
+export type FormValues = Record<FieldName, string>;
+export type FieldErrors = Partial<Record<FieldName, string>>;
+
+export const FIELD_NAMES = Object.keys(PROFILE_FIELDS) as FieldName[];
+export const fieldSpec = (name: FieldName): FieldSpec => PROFILE_FIELDS[name];
 
 const lines = (text: string) =>
   text
@@ -84,35 +204,28 @@ const lines = (text: string) =>
     .map((l) => l.trim())
     .filter(Boolean);
 
+/** The form's text for a profile's value (a new profile: the schema's default, else empty). */
+function textOf(name: FieldName, value: unknown): string {
+  if (value === undefined) return '';
+  switch (fieldSpec(name).kind) {
+    case 'list':
+      return (value as string[]).join('\n');
+    case 'switch':
+      return value ? 'on' : 'off';
+    default:
+      return String(value);
+  }
+}
+
 export function valuesFromProfile(profile?: Profile): FormValues {
-  const p = profile ?? ProfileSchema.parse({ name: '-', gateway: '-', group: '-' });
-  const text = (n: number | undefined) => (n === undefined ? '' : String(n));
-  return {
-    name: profile ? p.name : '',
-    gateway: profile ? p.gateway : '',
-    backupGateways: p.backupGateways.join('\n'),
-    group: profile ? p.group : '',
-    username: p.username ?? '',
-    authMethod: p.authMethod,
-    idType: p.idType,
-    exchange: p.exchange,
-    ikeProposals: p.ikeProposals.join('\n'),
-    espProposals: p.espProposals.join('\n'),
-    natTraversal: p.natTraversal,
-    dpdDelaySeconds: text(p.dpdDelaySeconds),
-    dpdRetries: text(p.dpdRetries),
-    pfs: p.pfs,
-    ikeLifetimeSeconds: text(p.ikeLifetimeSeconds),
-    ipsecLifetimeSeconds: text(p.ipsecLifetimeSeconds),
-    mtu: text(p.mtu),
-    splitTunnelOverride: (p.splitTunnelOverride ?? []).join('\n'),
-    script: p.script,
-    tunName: p.tunName,
-    gatewayPort: text(p.gatewayPort),
-    gatewayNattPort: text(p.gatewayNattPort),
-    legacy: onOff(p.legacy),
-    lockdown: onOff(p.lockdown),
+  const valueOf = (name: FieldName): unknown => {
+    if (profile) return profile[name];
+    const fallback = shape[name].safeParse(undefined);
+    return fallback.success ? fallback.data : undefined;
   };
+  return Object.fromEntries(
+    FIELD_NAMES.map((name) => [name, textOf(name, valueOf(name))]),
+  ) as FormValues;
 }
 
 /** Zod's "Too small: expected number to be >=576" becomes "must be at least 576". */
@@ -130,7 +243,7 @@ export function plainMessage(message: string): string {
 
 /** "MTU must be at least 576"; a message that already names its field stays as it is */
 function fieldMessage(field: FieldName, message: string, item?: number): string {
-  const label = FIELD_LABELS[field];
+  const label = fieldSpec(field).label;
   const plain = plainMessage(message);
   let body: string;
   if (plain.toLowerCase().startsWith(label.toLowerCase().split(' ')[0] ?? label)) {
@@ -145,7 +258,7 @@ export function errorsFromIssues(issues: { path: string; message: string }[]): F
   const errors: FieldErrors = {};
   for (const issue of issues) {
     const [first, second] = issue.path.replace(/^profile\./, '').split('.');
-    if (!first || !(first in FIELD_LABELS)) continue;
+    if (!first || !(first in PROFILE_FIELDS)) continue;
     const field = first as FieldName;
     errors[field] ??= fieldMessage(
       field,
@@ -158,44 +271,36 @@ export function errorsFromIssues(issues: { path: string; message: string }[]): F
 
 export type FormResult = { ok: true; input: ProfileInput } | { ok: false; errors: FieldErrors };
 
+/** The profile's value for a field's text; undefined leaves it to the schema's default. */
+function valueOf(name: FieldName, text: string): unknown {
+  const spec = fieldSpec(name);
+  const trimmed = text.trim();
+  switch (spec.kind) {
+    case 'list':
+      return lines(text).length ? lines(text) : undefined;
+    case 'switch':
+      return text === 'on';
+    case 'choice':
+      return text;
+    case 'number':
+      return trimmed === '' ? undefined : Number(trimmed);
+    case 'text':
+      // an empty field the schema requires stays empty, for its "is required"
+      return trimmed === '' && shape[name].safeParse(undefined).success ? undefined : trimmed;
+  }
+}
+
 /** `base`: the profile being edited; what the form does not show (its description, locked
  * fields, where it was imported from) is kept as it was. */
 export function toProfileInput(values: FormValues, base?: Profile): FormResult {
   const errors: FieldErrors = {};
-  const numbers: Partial<Record<(typeof NUMBER_FIELDS)[number], number>> = {};
-  for (const field of NUMBER_FIELDS) {
-    const text = values[field].trim();
-    if (text === '') continue;
-    if (!/^\d+$/.test(text)) errors[field] = `${FIELD_LABELS[field]} must be a whole number`;
-    else numbers[field] = Number(text);
+  const input: Record<string, unknown> = { ...base };
+  for (const name of FIELD_NAMES) {
+    const { kind, label } = fieldSpec(name);
+    if (kind === 'number' && !/^\d*$/.test(values[name].trim()))
+      errors[name] = `${label} must be a whole number`;
+    else input[name] = valueOf(name, values[name]);
   }
-  const lists = Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(values[f])])) as Record<
-    (typeof LIST_FIELDS)[number],
-    string[]
-  >;
-  const input: ProfileInput = {
-    ...(base?.description !== undefined ? { description: base.description } : {}),
-    ...(base?.importedFrom ? { importedFrom: base.importedFrom } : {}),
-    locked: base?.locked ?? [],
-    name: values.name,
-    gateway: values.gateway.trim(),
-    backupGateways: lists.backupGateways,
-    group: values.group,
-    ...(values.username.trim() ? { username: values.username.trim() } : {}),
-    authMethod: values.authMethod,
-    idType: values.idType,
-    exchange: values.exchange,
-    ...(lists.ikeProposals.length ? { ikeProposals: lists.ikeProposals } : {}),
-    ...(lists.espProposals.length ? { espProposals: lists.espProposals } : {}),
-    ...(lists.splitTunnelOverride.length ? { splitTunnelOverride: lists.splitTunnelOverride } : {}),
-    natTraversal: values.natTraversal,
-    pfs: values.pfs,
-    script: values.script.trim() || 'builtin',
-    tunName: values.tunName.trim(),
-    legacy: values.legacy === 'on',
-    lockdown: values.lockdown === 'on',
-    ...numbers,
-  };
   const parsed = ProfileSchema.safeParse(input);
   if (!parsed.success) {
     const schemaErrors = errorsFromIssues(
@@ -204,5 +309,7 @@ export function toProfileInput(values: FormValues, base?: Profile): FormResult {
     for (const [field, message] of Object.entries(schemaErrors) as [FieldName, string][])
       errors[field] ??= message;
   }
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, input };
+  return Object.keys(errors).length || !parsed.success
+    ? { ok: false, errors }
+    : { ok: true, input: parsed.data };
 }
