@@ -18,6 +18,7 @@ import { Messenger } from '../../app/engine/messenger.js';
 import { ExchangeType, FragmentFlag, PayloadType } from '../../app/engine/wire/constants.js';
 import { decodeHeader, encodeMessage } from '../../app/engine/wire/message.js';
 import { decodePayloadChain } from '../../app/engine/wire/payloads.js';
+import { readIkeMessages } from '../support/pcapng.js';
 import { recordingChannel } from './recording-channel.js';
 
 const GATEWAY = '198.51.100.1';
@@ -56,6 +57,48 @@ function reassembler(limits: Partial<ReassemblyLimits> = {}, clock = { now: 0 })
 }
 
 const take = (f: IkeFragmentation, datagram: Buffer) => f.take(decodeHeader(datagram));
+
+/** strongSwan 5.9.8's aggressive mode message 2 as three IKE fragments, captured in the lab
+ * (test/fixtures/captures/ORIGIN.md). */
+const STRONGSWAN_FRAGMENTS = readIkeMessages(
+  new URL('../fixtures/captures/strongswan-ike-fragments.pcapng', import.meta.url).pathname,
+).map((d) => d.payload);
+
+test("strongSwan's fragments decode, re-encode to the same bytes and reassemble", () => {
+  assert.equal(STRONGSWAN_FRAGMENTS.length, 3);
+  const bodies = STRONGSWAN_FRAGMENTS.map((datagram) => {
+    const { header, body } = decodeHeader(datagram);
+    const [fragment] = decodePayloadChain(header.firstPayload, body).payloads;
+    assert.ok(fragment?.type === PayloadType.Fragment);
+    const { firstPayload: _, ...rest } = header;
+    assert.deepEqual(
+      encodeMessage(rest, [{ type: PayloadType.Fragment, body: fragment.body }]),
+      datagram,
+    );
+    return fragment.body;
+  });
+  assert.deepEqual(
+    bodies.map(({ fragmentId, number, flags }) => ({ fragmentId, number, flags })),
+    [
+      { fragmentId: 1, number: 1, flags: 0 },
+      { fragmentId: 1, number: 2, flags: 0 },
+      { fragmentId: 1, number: 3, flags: FragmentFlag.Last },
+    ],
+  );
+  const { fragmentation } = reassembler();
+  const [third, first, second] = [2, 0, 1].map((i) => STRONGSWAN_FRAGMENTS[i] as Buffer);
+  assert.equal(take(fragmentation, third as Buffer), undefined);
+  assert.equal(take(fragmentation, first as Buffer), undefined);
+  const whole = take(fragmentation, second as Buffer);
+  assert.ok(whole);
+  const message = decodeHeader(whole);
+  assert.equal(message.header.exchangeType, ExchangeType.Aggressive);
+  assert.equal(message.bytes.length, 596, "strongSwan's log: splitting IKE message (596 bytes)");
+  assert.equal(
+    decodePayloadChain(message.header.firstPayload, message.body).payloads[0]?.type,
+    PayloadType.SA,
+  );
+});
 
 test('any cut into fragments, in any order and with repeats, reassembles to the same bytes', () => {
   fc.assert(

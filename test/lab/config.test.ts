@@ -216,3 +216,18 @@ test("the lab head-end accepts every one of the client's default proposals", () 
   for (const p of DEFAULT_IKE_PROPOSALS) assert.ok(LAB_DEFAULTS.ikeProposals.includes(p), p);
   for (const p of DEFAULT_ESP_PROPOSALS) assert.ok(LAB_DEFAULTS.espProposals.includes(p), p);
 });
+
+test('IKE fragmentation options reach both configs, and a fragment size below 68 is refused', () => {
+  const options = resolveLabOptions({ fragmentation: 'no', fragmentSize: 300 });
+  const config = gatewayConfig(options, PATHS);
+  assert.ok(settings(config.strongswanConf).includes('fragment_size = 300'));
+  assert.ok(settings(config.swanctlConf).includes('fragmentation = no'));
+  assert.ok(
+    settings(strongswanConf(PATHS)).includes('fragment_size = 1280'),
+    "strongSwan's default",
+  );
+  assert.throws(
+    () => resolveLabOptions({ fragmentSize: 67 }),
+    /fragmentSize must be a whole number >= 68/,
+  );
+});

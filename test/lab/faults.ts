@@ -1,5 +1,7 @@
-// Faults on the path between client and gateway: an nftables table in the NAT namespace's
-// forward hook, lifted by dropping the table.
+// Faults on the path between client and gateway: an nftables table in the NAT namespace (its
+// forward hook, or its prerouting hook before IP fragments are reassembled), lifted by dropping
+// the table; and a smaller path MTU from the gateway toward the client.
+import { LAB_ADDRESSES, LAB_INTERFACES } from './addresses.js';
 import type { Lab } from './lab.js';
 
 /** RFC 3948 2.2: the four bytes after the UDP header are the SPI (never 0) for ESP-in-UDP, the
@@ -12,11 +14,51 @@ export const ESP_BLOCKED_RULES = [
   `udp sport 4500 ${ESP_IN_UDP} drop`,
 ];
 
-/** A fault in the NAT namespace's forward path, until the returned function lifts it. */
-export async function nftFault(lab: Lab, rules: string[]): Promise<() => Promise<void>> {
-  const ruleset = `table ip rwfault {\n  chain forward {\n    type filter hook forward priority 0; policy accept;\n${rules.map((r) => `    ${r}\n`).join('')}  }\n}\n`;
+/** Every IP fragment dropped (RFC 791 3.1: more-fragments flag 0x2000, offset 0x1fff), counted,
+ * as firewalls on many paths do. Only seen before the NAT's conntrack reassembles them. */
+export const IP_FRAGMENTS_DROPPED_RULES = ['ip frag-off & 0x3fff != 0 counter drop'];
+
+/** Where a fault's table hooks in: the forward path, or prerouting ahead of conntrack's
+ * defragmentation (priority -400), where a fragment is still a fragment. */
+const HOOKS = {
+  forward: { table: 'rwfault', hook: 'forward', priority: 0 },
+  beforeDefrag: { table: 'rwfrag', hook: 'prerouting', priority: -500 },
+} as const;
+
+/** A fault in the NAT namespace's path, until the returned function lifts it. */
+export async function nftFault(
+  lab: Lab,
+  rules: string[],
+  where: keyof typeof HOOKS = 'forward',
+): Promise<() => Promise<void>> {
+  const { table, hook, priority } = HOOKS[where];
+  const ruleset = `table ip ${table} {\n  chain ${hook} {\n    type filter hook ${hook} priority ${priority}; policy accept;\n${rules.map((r) => `    ${r}\n`).join('')}  }\n}\n`;
   await lab.exec('nat', 'nft', ['-f', '-'], { input: ruleset });
   return async () => {
-    await lab.exec('nat', 'nft', ['delete', 'table', 'ip', 'rwfault']);
+    await lab.exec('nat', 'nft', ['delete', 'table', 'ip', table]);
   };
+}
+
+/** Packets nftFault's `where` table counted (its rules' `counter`s, summed). */
+export async function nftFaultCount(
+  lab: Lab,
+  where: keyof typeof HOOKS = 'forward',
+): Promise<number> {
+  const { stdout } = await lab.exec('nat', 'nft', ['list', 'table', 'ip', HOOKS[where].table]);
+  return [...stdout.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
+/** The gateway sends datagrams of at most `mtu` bytes toward the client: larger ones leave as
+ * IP fragments (`lock`: no path MTU discovery, DF clear), as behind a link with a small MTU. */
+export async function gatewayPathMtu(lab: Lab, mtu: number): Promise<void> {
+  await lab.execInGateway('ip', [
+    'route',
+    'replace',
+    `${LAB_ADDRESSES.natOutside}/32`,
+    'dev',
+    LAB_INTERFACES.gatewayWan,
+    'mtu',
+    'lock',
+    String(mtu),
+  ]);
 }

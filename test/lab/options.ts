@@ -6,20 +6,7 @@ export interface LabUser {
   password: string;
 }
 
-/** PEM files of a test PKI (test/lab/pki.ts), absolute paths: swanctl loads them from there. */
-export interface LabPki {
-  caCert: string;
-  gatewayCert: string;
-  gatewayKey: string;
-}
-
 export interface LabOptions {
-  /** Phase 1 authentication: the group key (default); certificates both ways, then XAuth
-   * (xauth-rsa); or hybrid, the gateway's certificate and the user's XAuth. The certificate
-   * methods need `pki`. */
-  auth?: 'psk' | 'xauth-rsa' | 'hybrid';
-  /** the gateway's certificate and key, and the CA it accepts client certificates from */
-  pki?: LabPki;
   /** Phase 1 exchange the connection takes (RFC 2409 5): aggressive (Cisco-style, default) or
    * main; the client's group name stays its ID_KEY_ID either way. */
   exchange?: 'aggressive' | 'main';
@@ -69,12 +56,18 @@ export interface LabOptions {
    * SAVE_PASSWD) since settings cannot carry NUL. A type another option already sends is refused.
    */
   extraAttributes?: Record<number, string>;
+  /** IKE fragmentation (swanctl `fragmentation`): 'yes' (strongSwan's default) fragments large
+   * phase 1 messages for a client that announced the fragmentation vendor ID; 'no' never does. */
+  fragmentation?: 'yes' | 'no';
+  /** The largest IP datagram of an IKE fragment the gateway sends (charon.fragment_size;
+   * strongSwan's default 1280). */
+  fragmentSize?: number;
 }
 
 export type ResolvedLabOptions = Required<
-  Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'pki'>
+  Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds'>
 > &
-  Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds' | 'pki'>;
+  Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds'>;
 
 export const DEFAULT_IKE_PROPOSALS = [
   'aes256-sha256-modp2048',
@@ -123,7 +116,6 @@ export const DEFAULT_ESP_PROPOSALS = [
 
 export const LAB_DEFAULTS: ResolvedLabOptions = {
   exchange: 'aggressive',
-  auth: 'psk',
   ikeProposals: DEFAULT_IKE_PROPOSALS,
   espProposals: DEFAULT_ESP_PROPOSALS,
   group: 'labgroup',
@@ -138,6 +130,8 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   banner: 'Welcome to the IKEv1 lab gateway (authorised users only)',
   domain: 'corp.lab.example',
   extraAttributes: {},
+  fragmentation: 'yes',
+  fragmentSize: 1280,
 };
 
 // One swanctl proposal: algorithm keywords joined by '-', nothing that could break the config syntax.
@@ -158,8 +152,6 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     if (bad !== undefined)
       throw new Error(`lab option ${what}: '${bad}' is not a swanctl proposal`);
   }
-  if (resolved.auth !== 'psk' && !resolved.pki)
-    throw new Error(`lab option auth ${resolved.auth} needs the pki option`);
   if (resolved.users.length === 0) throw new Error('lab option users is empty');
   if (new Set(resolved.users.map((u) => u.name)).size !== resolved.users.length) {
     throw new Error('lab option users has duplicate names');
@@ -180,6 +172,11 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     if (!/^[1-9]\d*$/.test(type) || Number(type) > 0x7fff)
       throw new Error(`lab option extraAttributes: '${type}' is not an attribute type 1..32767`);
   }
+  // RFC 791: 68 bytes is the least MTU; below it a fragment holds no data
+  if (!Number.isInteger(resolved.fragmentSize) || resolved.fragmentSize < 68)
+    throw new Error(
+      `lab option fragmentSize must be a whole number >= 68, got ${resolved.fragmentSize}`,
+    );
   const { childLifetimeSeconds: life, childRekeySeconds: rekey } = resolved;
   if (life !== undefined && rekey !== undefined && rekey >= life) {
     throw new Error(

@@ -7,9 +7,8 @@ export { type HashName, type Prf, createPrf, digest, hashNameFromId } from './pr
 export {
   type Phase1AuthMaterial,
   type Phase1Keys,
-  type KeyMaterial,
+  type PskKeyMaterial,
   derivePskPhase1Keys,
-  deriveSignaturePhase1Keys,
   hashI,
   hashR,
   phase1EncryptionKey,
