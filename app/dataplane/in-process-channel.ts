@@ -1,6 +1,8 @@
 // The privileged side of one tunnel, in this process: the UDP legs, the TUN device, the ESP
 // SAs and the OS network configuration, behind the IkeChannel interface the engine holds.
-// ESP runs in the addon (NativeEspEngine, OpenSSL EVP): a TUN or UDP batch costs one call.
+// ESP runs in the addon (NativeEspEngine, OpenSSL EVP) and so does the loop that carries it
+// (UdpLegs' data path): no JavaScript per packet or batch; this side installs and removes SAs,
+// reads the counters once a second and passes the data path's events on.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type {
   AppliedNetwork,
@@ -9,7 +11,7 @@ import type {
   IkeLeg,
   OpenIkeOptions,
 } from '../shared/dataplane-port.js';
-import type { EspSaPair } from '../shared/esp-sa.js';
+import { type EspSaPair, wipeSaKeys } from '../shared/esp-sa.js';
 import type { NetworkSetup } from '../shared/network-setup.js';
 import { NativeEspEngine } from './esp/index.js';
 import {
@@ -21,7 +23,7 @@ import {
   createConfigurator,
 } from './netconfig/index.js';
 import { type Release, lockdownHolds } from './lockdown-holds.js';
-import { type PacketSlab, type TunDevice, openTun } from './tun/index.js';
+import { type TunDevice, openTun } from './tun/index.js';
 import { UdpLegs } from './udp-legs.js';
 
 const COUNTERS_INTERVAL_MS = 1000;
@@ -56,9 +58,8 @@ export class InProcessChannel implements IkeChannel {
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
     });
     const releaseLockdown = await lockDown(options, configOptions);
-    const legs = await UdpLegs.open(options, {
+    const legs = await UdpLegs.open(options, esp, {
       onIke: (packet, leg) => holder.channel?.ikeListener(packet, leg),
-      onEsp: (batch, from) => holder.channel?.onEsp(batch, from) ?? batch.count,
       onError: (leg, error) =>
         holder.channel?.emit({
           type: 'log',
@@ -128,30 +129,13 @@ export class InProcessChannel implements IkeChannel {
       this.esp.install(sa);
       this.saIds.add(sa.id);
     } finally {
-      for (const keys of [sa.inbound, sa.outbound]) {
-        for (const bytes of [keys.encryptionKey, keys.integrityKey, keys.salt]) bytes.fill(0);
-      }
+      wipeSaKeys(sa);
     }
   }
 
   async removeSa(id: string): Promise<void> {
     this.esp.remove(id);
     this.saIds.delete(id);
-  }
-
-  /** A receive batch in, one TUN write batch out, in the same order: no JavaScript per
-   * packet. Returns where an IKE message stopped it (see UdpLegHandlers.onEsp). */
-  private onEsp(batch: PacketSlab, from: number): number {
-    const { inner, stop } = this.esp.openNatt(batch, from);
-    if (inner.count > 0) this.tun?.writeBatch(inner);
-    return stop;
-  }
-
-  /** One TUN read batch in, one UDP send batch out, in the same order: no JavaScript per
-   * packet. */
-  private onTunPackets(batch: PacketSlab): void {
-    const outer = this.esp.sealSlab(batch);
-    if (outer.count > 0) this.legs.sendEsp(outer);
   }
 
   /** What a killed earlier run left is part of this connect's story (routes we did not make). */
@@ -177,7 +161,7 @@ export class InProcessChannel implements IkeChannel {
         message: `the TUN device failed: ${error.message}`,
       }),
     );
-    tun.onPacketSlab((batch) => this.onTunPackets(batch));
+    this.legs.attachTun(tun);
     const configurator = createConfigurator(setup, this.configOptions);
     const applied = await configurator.apply({ ...setup, tunName: tun.name });
     this.configurator = configurator;
@@ -197,6 +181,7 @@ export class InProcessChannel implements IkeChannel {
     try {
       await configurator?.undo();
     } finally {
+      this.legs.attachTun(undefined);
       this.tun?.close();
       this.tun = undefined;
     }

@@ -2,10 +2,14 @@
 // (behind the non-ESP marker) and ESP-in-UDP (RFC 3948). Local ports are ephemeral by default,
 // so no privilege is needed for IKE itself. The NAT-T leg carries every packet of the tunnel,
 // so it is the addon's batched socket (recvmmsg / sendmmsg with UDP GSO) rather than
-// node:dgram, which costs a request object, a callback and a Buffer per datagram.
+// node:dgram, and its receive batches go straight into the addon's data path
+// (native/datapath.cc: demultiplexed, opened and written to the TUN), which also seals and sends
+// what the TUN reads: JavaScript sees only the IKE messages.
 import { type Socket, createSocket } from 'node:dgram';
 import type { IkeLeg, OpenIkeOptions } from '../shared/dataplane-port.js';
-import { type NativeUdpSocket, type PacketSlab, loadTunAddon } from './tun/native-addon.js';
+import type { NativeEspEngine } from './esp/index.js';
+import type { TunDevice } from './tun/index.js';
+import { type NativeDataPath, type NativeUdpSocket, loadTunAddon } from './tun/native-addon.js';
 
 /** RFC 3948 2.2: IKE on port 4500 starts with four zero bytes where ESP has its SPI. */
 const NON_ESP_MARKER_LENGTH = 4;
@@ -16,28 +20,34 @@ const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface UdpLegHandlers {
   onIke(packet: Buffer, leg: IkeLeg): void;
-  /**
-   * A receive batch from packet `from` on, in arrival order: its ESP handled up to the first
-   * IKE message (non-ESP marker), NAT keepalives and datagrams too short for ESP skipped.
-   * Returns that IKE message's index, or batch.count if none came.
-   */
-  onEsp(batch: PacketSlab, from: number): number;
   onError(leg: IkeLeg, error: Error): void;
 }
 
+/** NativeDataPath.activity()'s fields */
+const RECEIVED_AT = 0;
+const SENT_AT = 1;
+const SEND_DROPS = 2;
+
 export class UdpLegs {
   private lastNattSendAt = 0;
+  private ikeInboundAt = 0;
+  private ikeSendErrors = 0;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  lastInboundAt = 0;
-  sendErrors = 0;
+  private readonly activity = new Float64Array(3);
+  private dataPath: NativeDataPath | undefined;
 
   private constructor(
     private readonly ike: Socket,
     private readonly natt: NativeUdpSocket,
   ) {}
 
-  static async open(options: OpenIkeOptions, handlers: UdpLegHandlers): Promise<UdpLegs> {
+  /** The legs, with the data path over `esp` taking the NAT-T leg's batches. */
+  static async open(
+    options: OpenIkeOptions,
+    esp: NativeEspEngine,
+    handlers: UdpLegHandlers,
+  ): Promise<UdpLegs> {
     // an address (the engine resolved the name), and only IPv6 ones have colons; net.isIPv6's
     // large regular expression cost ~0.1 ms per warm connect in profiles (V8 drops its code)
     const ipv6 = options.gateway.includes(':');
@@ -47,7 +57,7 @@ export class UdpLegs {
     const ike = createSocket({ type: ipv6 ? 'udp6' : 'udp4' });
     const legs = new UdpLegs(ike, natt);
     ike.on('message', (packet) => {
-      legs.lastInboundAt = Date.now();
+      legs.ikeInboundAt = Date.now();
       handlers.onIke(packet, 'ike');
     });
     ike.on('error', (error) => handlers.onError('ike', error));
@@ -64,21 +74,32 @@ export class UdpLegs {
       legs.close();
       throw error;
     }
-    const batch: PacketSlab = {
-      slab: Buffer.alloc(0),
-      lengths: new Uint32Array(addon.batchLimit),
-      count: 0,
-    };
-    natt.start(
-      (slab, count) => {
-        batch.slab = slab;
-        batch.count = count;
-        legs.onNattBatch(batch, handlers);
-      },
-      batch.lengths,
-      (error) => handlers.onError('natt', error),
+    legs.dataPath = esp.openDataPath(natt, (packet, rest, restLengths) =>
+      legs.onNattIke(packet, rest, restLengths, handlers),
     );
+    natt.start(null, null, (error) => handlers.onError('natt', error));
     return legs;
+  }
+
+  /** The TUN the data path reads and writes; undefined before the network is set up and once
+   * it is taken down (opened packets are then counted and dropped). */
+  attachTun(tun: TunDevice | undefined): void {
+    if (!this.dataPath) return;
+    if (tun) tun.feed(this.dataPath);
+    else this.dataPath.setTun(null);
+  }
+
+  get lastInboundAt(): number {
+    return Math.max(this.ikeInboundAt, this.readActivity()[RECEIVED_AT]!);
+  }
+
+  get sendErrors(): number {
+    return this.ikeSendErrors + this.readActivity()[SEND_DROPS]!;
+  }
+
+  private readActivity(): Float64Array {
+    this.dataPath?.activity(this.activity);
+    return this.activity;
   }
 
   get localAddress(): string {
@@ -91,35 +112,22 @@ export class UdpLegs {
     return this.natt.local().port;
   }
 
-  private onNattBatch(batch: PacketSlab, handlers: UdpLegHandlers): void {
-    this.lastInboundAt = Date.now();
-    this.deliverNatt(batch, 0, handlers);
-  }
-
   /**
-   * Hands the batch from packet `from` on over in arrival order. ESP behind an IKE message
-   * waits for the next turn of the event loop, as with one event per datagram: the IKE
+   * An IKE message came in a receive batch: the ESP before it is already opened, what followed
+   * it waits for the next turn of the event loop, as with one event per datagram: the IKE
    * handler's promise chain (a Quick Mode message installing the SA the following ESP uses)
-   * runs first. The IKE message and what waits are copies: the next read reuses the slab.
+   * runs first.
    */
-  private deliverNatt(batch: PacketSlab, from: number, handlers: UdpLegHandlers): void {
-    const ike = handlers.onEsp(batch, from);
-    if (ike >= batch.count) return;
-    const { slab, lengths, count } = batch;
-    let offset = 0;
-    for (let index = 0; index < ike; index++) offset += lengths[index]!;
-    const end = offset + lengths[ike]!;
-    handlers.onIke(Buffer.from(slab.subarray(offset + NON_ESP_MARKER_LENGTH, end)), 'natt');
-    if (ike + 1 >= count) return;
-    const restLengths = lengths.slice(ike + 1, count);
-    const restEnd = restLengths.reduce((sum, length) => sum + length, end);
-    const rest: PacketSlab = {
-      slab: Buffer.from(slab.subarray(end, restEnd)),
-      lengths: restLengths,
-      count: restLengths.length,
-    };
+  private onNattIke(
+    packet: Buffer,
+    rest: Buffer,
+    restLengths: Uint32Array,
+    handlers: UdpLegHandlers,
+  ): void {
+    handlers.onIke(packet, 'natt');
+    if (restLengths.length === 0) return;
     setImmediate(() => {
-      if (!this.closed) this.deliverNatt(rest, 0, handlers);
+      if (!this.closed) this.dataPath?.resume(rest, restLengths);
     });
   }
 
@@ -131,19 +139,13 @@ export class UdpLegs {
     }
   }
 
-  /** Each packet its own datagram, in order; what the kernel did not take counts as an error. */
-  sendEsp(batch: PacketSlab): void {
-    this.lastNattSendAt = Date.now();
-    this.sendErrors += batch.count - this.natt.sendBatch(batch);
-  }
-
   private sendNatt(packet: Buffer): void {
     this.lastNattSendAt = Date.now();
-    if (!this.natt.send(packet)) this.sendErrors++;
+    if (!this.natt.send(packet)) this.ikeSendErrors++;
   }
 
   private readonly onSent = (error: Error | null): void => {
-    if (error) this.sendErrors++;
+    if (error) this.ikeSendErrors++;
   };
 
   /** Sends a keepalive whenever nothing else left on the NAT-T leg for a whole interval. */
@@ -153,7 +155,8 @@ export class UdpLegs {
     if (intervalSeconds <= 0) return;
     const intervalMs = intervalSeconds * 1000;
     this.keepaliveTimer = setInterval(() => {
-      if (Date.now() - this.lastNattSendAt >= intervalMs - 50) this.sendNatt(NAT_KEEPALIVE);
+      const lastSent = Math.max(this.lastNattSendAt, this.readActivity()[SENT_AT]!);
+      if (Date.now() - lastSent >= intervalMs - 50) this.sendNatt(NAT_KEEPALIVE);
     }, intervalMs);
     this.keepaliveTimer.unref();
   }
@@ -161,6 +164,8 @@ export class UdpLegs {
   close(): void {
     this.closed = true;
     clearInterval(this.keepaliveTimer);
+    this.dataPath?.close();
+    this.dataPath = undefined;
     this.natt.close();
     try {
       this.ike.close();

@@ -151,7 +151,8 @@ export class HelperConnection {
         this.socket.uncork();
       });
     }
-    this.socket.write(bytes);
+    // an installSa frame carries ESP keys: zeroed once the socket has handed it to the kernel
+    this.socket.write(bytes, () => bytes.fill(0));
   }
 
   private onData(chunk: Buffer): void {

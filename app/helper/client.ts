@@ -12,7 +12,7 @@ import type {
   LockdownHold,
   OpenIkeOptions,
 } from '../shared/dataplane-port.js';
-import type { EspSaPair } from '../shared/esp-sa.js';
+import { type EspSaPair, wipeSaKeys } from '../shared/esp-sa.js';
 import { DEFAULT_HELPER_SOCKET_PATH } from '../shared/helper-protocol.js';
 import type { NetworkSetup } from '../shared/network-setup.js';
 import { HelperConnection, HelperError, type PushFrame } from './client-connection.js';
@@ -147,8 +147,11 @@ class HelperIkeChannel implements IkeChannel {
     return this.inboundAt;
   }
 
+  /** The keys leave in the request's frame (encoded at once) and are wiped here right after. */
   async installSa(sa: EspSaPair): Promise<void> {
-    await this.connection.request({ method: 'installSa', tunnel: this.tunnel, sa }, 'done');
+    const done = this.connection.request({ method: 'installSa', tunnel: this.tunnel, sa }, 'done');
+    wipeSaKeys(sa);
+    await done;
   }
 
   async removeSa(id: string): Promise<void> {

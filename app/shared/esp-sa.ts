@@ -1,7 +1,7 @@
 // What the IKE engine hands to the data plane after Quick Mode: one ESP SA pair with keys.
 // This is the whole interface between IKE state and the ESP data plane (and, through the
 // privileged helper, it crosses a process boundary as JSON, so keys are plain Buffers here
-// and hex on the wire).
+// and base64 on the wire).
 import type { Ipv4Net } from './net.js';
 
 /** RFC 2407 4.4.4 ESP transform identifiers the client negotiates, by name. */
@@ -41,4 +41,12 @@ export interface EspSaPair {
   selectors: { local: Ipv4Net[]; remote: Ipv4Net[] };
   /** anti-replay window in packets (RFC 4303 3.4.3) */
   replayWindow: number;
+}
+
+/** Zeroes the pair's keys: once they are in the addon, or have left for the helper, no copy
+ * of them should stay in this process's heap. */
+export function wipeSaKeys(sa: EspSaPair): void {
+  for (const keys of [sa.inbound, sa.outbound]) {
+    for (const bytes of [keys.encryptionKey, keys.integrityKey, keys.salt]) bytes.fill(0);
+  }
 }

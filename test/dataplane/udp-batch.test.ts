@@ -1,7 +1,8 @@
-// The NAT-T leg's batched UDP socket (native/udp.cc behind UdpLegs), over loopback in a
-// namespace per test (root): batches go out as separate datagrams in order, intact, whatever
-// mix of sizes (runs of equal sizes take the UDP GSO path); batches come in split by the
-// lengths the addon reports, with IKE and keepalives sorted out; ICMP errors do not stop it.
+// The NAT-T leg's batched UDP socket (native/udp.cc) and the data path on it (datapath.cc,
+// behind UdpLegs), over loopback in a namespace per test (root): batches go out as separate
+// datagrams in order, intact, whatever mix of sizes (runs of equal sizes take the UDP GSO path);
+// what comes in is demultiplexed in the addon, ESP opened, IKE and keepalives sorted out; ICMP
+// errors do not stop it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -20,49 +21,69 @@ async function runChild<T>(ns: Netns, mode: string): Promise<T> {
   return result;
 }
 
-interface LegsResult {
+interface SendResult {
   sent: number;
-  sendErrors: number;
+  taken: number;
   arrivedOrder: number[];
   arrivedLengths: number[];
-  lastArrived: string;
+}
+
+function assertSent(result: SendResult): void {
+  assert.equal(result.sent, SEND_SIZES.length);
+  assert.equal(result.taken, SEND_SIZES.length);
+  assert.equal(result.arrivedOrder.length, SEND_SIZES.length, 'nothing merged or lost');
+  assert.deepEqual(
+    result.arrivedOrder,
+    SEND_SIZES.map((_, index) => index),
+    'intact and in order',
+  );
+  assert.deepEqual(result.arrivedLengths, SEND_SIZES);
+}
+
+interface LegsResult {
+  sendErrors: number;
+  arrived: string;
   ike: { leg: IkeLeg; packet: string }[];
-  espBatches: number[][];
+  opened: number;
+  malformed: number;
+  receivedRecently: boolean;
   sequence: string[];
   errors: string[];
 }
 
-function assertLegs(result: LegsResult): void {
-  const indexes = SEND_SIZES.map((_, index) => index);
-  assert.equal(result.sent, SEND_SIZES.length);
-  assert.equal(result.sendErrors, 0);
-  assert.equal(result.arrivedOrder.length, SEND_SIZES.length + 1, 'nothing merged or lost');
-  assert.deepEqual(result.arrivedOrder.slice(0, -1), indexes, 'intact and in order');
-  assert.deepEqual(result.arrivedLengths.slice(0, -1), SEND_SIZES);
-  assert.equal(
-    result.lastArrived,
-    Buffer.concat([Buffer.alloc(4), Buffer.from('ike-out')]).toString('hex'),
-    'IKE on the NAT-T leg carries the non-ESP marker (RFC 3948 2.2)',
-  );
-  assert.deepEqual(result.ike, [{ leg: 'natt', packet: 'ike-in' }]);
-  assert.deepEqual(result.espBatches.flat(), [0, 1, 2, 3], 'ESP in order, keepalive dropped');
-  assert.ok(result.espBatches.every((batch) => batch.length > 0));
-  assert.deepEqual(
-    result.sequence,
-    ['esp 0', 'esp 1', 'ike settled', 'esp 2', 'esp 3'],
-    'ESP behind an IKE message waits until what the IKE handler started has run',
-  );
-  assert.deepEqual(result.errors, []);
-}
+test('UdpSocket: a batch leaves as one datagram per packet, intact and in order', () =>
+  withNetns('udp-send', async (ns) => assertSent(await runChild<SendResult>(ns, 'send'))));
 
-test('UdpLegs: an ESP batch leaves as one datagram per packet, in order; IKE and keepalives are sorted out of what comes in', () =>
-  withNetns('udp-legs', async (ns) => assertLegs(await runChild<LegsResult>(ns, 'legs'))));
-
-test('UdpLegs: where the kernel refuses UDP GSO (segments above the MTU), every datagram still goes, in order', () =>
+test('UdpSocket: where the kernel refuses UDP GSO (segments above the MTU), every datagram still goes, in order', () =>
   withNetns('udp-nogso', async (ns) => {
     // 1400-byte segments do not fit a 1200-byte MTU: GSO says EINVAL, single sends fragment
     await ns.exec('ip', 'link', 'set', 'lo', 'mtu', '1200');
-    assertLegs(await runChild<LegsResult>(ns, 'legs'));
+    assertSent(await runChild<SendResult>(ns, 'send'));
+  }));
+
+test('UdpLegs: the data path opens ESP in the addon, hands IKE up without its marker, skips keepalives, and holds what follows IKE for the IKE handler', () =>
+  withNetns('udp-legs', async (ns) => {
+    const result = await runChild<LegsResult>(ns, 'legs');
+    assert.equal(result.sendErrors, 0);
+    assert.equal(
+      result.arrived,
+      Buffer.concat([Buffer.alloc(4), Buffer.from('ike-out')]).toString('hex'),
+      'IKE on the NAT-T leg carries the non-ESP marker (RFC 3948 2.2)',
+    );
+    assert.deepEqual(result.ike, [{ leg: 'natt', packet: 'ike-in' }]);
+    assert.equal(result.opened, 4, 'every ESP packet opened');
+    assert.equal(
+      result.malformed,
+      0,
+      'the keepalive (RFC 3948 2.3) and the runt are no ESP packets',
+    );
+    assert.ok(result.receivedRecently, 'the legs know when the NAT-T leg last received');
+    assert.deepEqual(
+      result.sequence,
+      ['ike after 2 ESP', 'ike settled after 2 ESP'],
+      'ESP behind an IKE message waits until what the IKE handler started has run',
+    );
+    assert.deepEqual(result.errors, []);
   }));
 
 test('UdpSocket: port unreachable goes to onError and the socket keeps receiving', () =>

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHelperDataPlane, waitForHelper } from '../../app/helper/client.js';
 import type { DataPlaneEvent } from '../../app/shared/dataplane-port.js';
 import { runTs, stopChild } from './support/child.js';
-import { SA } from './support/fixtures.js';
+import { freshSa } from './support/fixtures.js';
 import { startTestHelper } from './support/helper-harness.js';
 import { tempSocket } from './support/temp-socket.js';
 
@@ -60,7 +60,7 @@ test('a helper killed with SIGKILL is reported as helper-lost; the app reconnect
   assert.equal(events.length, 1);
   assert.equal(events[0]?.type, 'failure');
   assert.ok(events[0]?.type === 'failure' && events[0].code === 'helper-lost');
-  await assert.rejects(channel.installSa(SA), { code: 'helper-lost' });
+  await assert.rejects(channel.installSa(freshSa()), { code: 'helper-lost' });
   await channel.close(); // nothing left to close, but it must not throw
 
   await assert.rejects(dataPlane.openIke({ gateway: '198.51.100.1' }), {

@@ -7,7 +7,7 @@ import { HelperError, createHelperDataPlane } from '../../app/helper/client.js';
 import { frame } from '../../app/helper/framing.js';
 import type { DataPlaneEvent, IkeLeg } from '../../app/shared/dataplane-port.js';
 import { HELPER_PROTOCOL_VERSION } from '../../app/shared/helper-protocol.js';
-import { SA, SETUP } from './support/fixtures.js';
+import { SA, freshSa, SETUP } from './support/fixtures.js';
 import { startTestHelper } from './support/helper-harness.js';
 import { RawClient } from './support/raw-client.js';
 import { tempSocket } from './support/temp-socket.js';
@@ -54,9 +54,15 @@ test('openIke, IKE packets both ways, SA keys, network, events and close cross t
   assert.deepEqual(received, [{ packet: Buffer.from('aggressive mode message 2'), leg: 'natt' }]);
   assert.ok(channel.lastInboundAt() >= before, 'an IKE packet counts as liveness');
 
-  await channel.installSa(SA);
+  const sent = freshSa();
+  await channel.installSa(sent);
   assert.deepEqual(fake.installed, [SA]);
   assert.ok(Buffer.isBuffer(fake.installed[0]?.inbound.encryptionKey));
+  for (const keys of [sent.inbound, sent.outbound]) {
+    for (const bytes of [keys.encryptionKey, keys.integrityKey]) {
+      assert.ok(bytes.length > 0 && bytes.every((byte) => byte === 0), 'wiped once sent');
+    }
+  }
 
   const applied = await channel.configureNetwork(SETUP);
   assert.deepEqual(fake.configured, [SETUP]);
@@ -97,7 +103,7 @@ test('a data-plane error reaches the engine as a rejected promise with its code'
   const { channel, fake } = await lab.openChannel();
   fake.installSa = () =>
     Promise.reject(Object.assign(new Error('unsupported transform'), { code: 'bad-transform' }));
-  await assert.rejects(channel.installSa(SA), (error: unknown) => {
+  await assert.rejects(channel.installSa(freshSa()), (error: unknown) => {
     assert.ok(error instanceof HelperError);
     assert.equal(error.code, 'bad-transform');
     assert.equal(error.message, 'unsupported transform');
@@ -216,7 +222,7 @@ test('malformed, unknown-version and oversized frames are refused with a reason;
   // the first client never noticed
   good.send(Buffer.from('still here'), 'ike');
   await fake.waitForSent(1);
-  await good.installSa(SA);
+  await good.installSa(freshSa());
   assert.equal(fake.installed.length, 1);
   await good.close();
 });
@@ -280,10 +286,10 @@ test('what does not fit the protocol is reported, never thrown into the engine',
   assert.equal(events[0]?.type, 'log');
   assert.match(events[0]?.type === 'log' ? events[0].message : '', /^send: /);
   await assert.rejects(
-    channel.installSa({ ...SA, id: '' }),
+    channel.installSa(freshSa({ id: '' })),
     (error: HelperError) => error.code === 'malformed',
   );
-  await channel.installSa(SA); // the connection is still fine
+  await channel.installSa(freshSa()); // the connection is still fine
   assert.equal(fake.installed.length, 1);
   await channel.close();
 });

@@ -9,7 +9,7 @@ import {
   encodeFrame,
 } from '../../app/shared/helper-protocol.js';
 import { runTs } from './support/child.js';
-import { SA } from './support/fixtures.js';
+import { SA, freshSa } from './support/fixtures.js';
 import { startTestHelper } from './support/helper-harness.js';
 
 const NOBODY = 65534;
@@ -62,7 +62,7 @@ test('a request from another uid for a tunnel it does not own is refused and log
     await lab.dataPlane.channel(1)
   ).closed;
 
-  await rootChannel.installSa(SA);
+  await rootChannel.installSa(freshSa());
   assert.deepEqual(rootFake.installed, [SA]);
   await rootChannel.close();
 });

@@ -1,14 +1,17 @@
 // The ESP data path in the addon (native/esp-sa.cc, on OpenSSL's EVP interface): the same
-// contract as EspEngine (test/dataplane/esp-model, the tests' reference model), one native
-// call per batch.
-// Batch results are views into slabs this object reuses: they hold until its next call in the
-// same direction, which is all a carrier needs (the TUN write and UDP send are synchronous).
+// contract as EspEngine (test/dataplane/esp-model, the tests' reference model). The carriers
+// install and remove SAs here and read counters; their packets flow through the addon's data
+// path (openDataPath) with no JavaScript per batch. The batch calls (one native call each) are
+// for the tests and the bench: results are views into slabs this object reuses, valid until
+// its next call in the same direction.
 import type { DataPlaneCounters, EspSaCounters } from '../../shared/counters.js';
 import type { EspSaPair } from '../../shared/esp-sa.js';
 import type { Ipv4Net } from '../../shared/net.js';
 import {
+  type NativeDataPath,
   type NativeEsp,
   type NativeSaSpec,
+  type NativeUdpSocket,
   type PacketSlab,
   loadTunAddon,
 } from '../tun/native-addon.js';
@@ -179,47 +182,32 @@ export class NativeEspEngine {
 
   /** EspEngine.decryptBatch; views valid until the next decrypt call. */
   decryptBatch(udpPayloads: readonly Buffer[]): Buffer[] {
-    const outputs = this.opened;
-    outputs.fit(udpPayloads.length);
-    let count = this.native.open(udpPayloads, outputs.slab, outputs.lengths, outputs.outcomes);
-    if (count < 0) {
-      outputs.fit(udpPayloads.length, Math.max(-count, 2 * outputs.slab.length));
-      count = this.native.open(udpPayloads, outputs.slab, outputs.lengths, outputs.outcomes);
-    }
-    outputs.count = count;
-    this.drainEvents();
-    return outputs.views();
+    return this.openSlab(udpPayloads).views();
   }
 
-  /**
-   * A NAT-T receive batch from packet `from` on, demultiplexed in the addon (RFC 3948 2.2,
-   * 2.3): keepalives and datagrams too short for ESP skipped, ESP opened, up to the first IKE
-   * message. The inner packets (a slab valid until the next decrypt call) and the index of
-   * that IKE message (batch.count if none).
-   */
-  openNatt(batch: PacketSlab, from: number): { inner: PacketSlab; stop: number } {
+  /** decryptBatch() without a Buffer per packet: the inner packets as a slab this object reuses
+   * (valid until the next decrypt call), each input's outcome in `outcomes`. */
+  openSlab(packets: readonly Buffer[] | PacketSlab): PacketSlab & { views(): Buffer[] } {
     const outputs = this.opened;
-    outputs.fit(batch.count);
-    let [count, stop] = this.native.openNatt(
-      batch,
-      from,
-      outputs.slab,
-      outputs.lengths,
-      outputs.outcomes,
-    );
+    const size = batchSize(packets);
+    outputs.fit(size);
+    let count = this.native.open(packets, outputs.slab, outputs.lengths, outputs.outcomes);
     if (count < 0) {
-      outputs.fit(batch.count, Math.max(-count, 2 * outputs.slab.length));
-      [count, stop] = this.native.openNatt(
-        batch,
-        from,
-        outputs.slab,
-        outputs.lengths,
-        outputs.outcomes,
-      );
+      outputs.fit(size, Math.max(-count, 2 * outputs.slab.length));
+      count = this.native.open(packets, outputs.slab, outputs.lengths, outputs.outcomes);
     }
     outputs.count = count;
     this.drainEvents();
-    return { inner: outputs, stop };
+    return outputs;
+  }
+
+  /** The addon's hot loop over this engine (native/datapath.cc): it takes the NAT-T socket's
+   * receive batches from now on; its soft-lifetime events reach onRekeyNeeded as ours do. */
+  openDataPath(
+    natt: NativeUdpSocket,
+    onIke: (packet: Buffer, rest: Buffer, restLengths: Uint32Array) => void,
+  ): NativeDataPath {
+    return new (loadTunAddon().DataPath)(this.native, natt, onIke, () => this.drainEvents());
   }
 
   counters(): DataPlaneCounters {

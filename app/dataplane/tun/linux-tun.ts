@@ -2,7 +2,7 @@
 // failures become TunErrors.
 import { TunError } from './errors.js';
 import { type NativeTun, batchPackets, loadTunAddon } from './native-addon.js';
-import type { PacketSlab, TunDevice, TunOptions, TunStats } from './tun-device.js';
+import type { DataPathPort, PacketSlab, TunDevice, TunOptions, TunStats } from './tun-device.js';
 
 export class LinuxTun implements TunDevice {
   private packetListener: ((batch: PacketSlab) => void) | undefined;
@@ -61,6 +61,11 @@ export class LinuxTun implements TunDevice {
       batch.lengths,
       (error) => this.fail(error),
     );
+  }
+
+  feed(path: DataPathPort): void {
+    path.setTun(this.handle);
+    this.handle.start(null, null, (error) => this.fail(error));
   }
 
   onError(listener: (error: Error) => void): void {

@@ -22,12 +22,19 @@ export interface NativeTun extends Pick<
   readonly fd: number;
   /** most packets one batch delivers: the length `lengths` must have */
   readonly batchLimit: number;
-  /** packets of one batch arrive back to back in `slab`, their lengths in `lengths[0..count)` */
-  start(
+  /** packets of one batch arrive back to back in `slab`, their lengths in `lengths[0..count)`;
+   * (null, null, onError) when a DataPath takes the batches */
+  start: BatchStart;
+}
+
+/** A reader's start(): to JavaScript, or (null, null, onError) to the DataPath attached to it */
+export interface BatchStart {
+  (
     onBatch: (slab: Buffer, count: number) => void,
     lengths: Uint32Array,
     onError: (error: NodeJS.ErrnoException) => void,
   ): void;
+  (onBatch: null, lengths: null, onError: (error: NodeJS.ErrnoException) => void): void;
 }
 
 /** The addon's UDP socket (native/udp.cc) for the NAT-T leg: batched receive and send. */
@@ -37,11 +44,7 @@ export interface NativeUdpSocket {
   local(): { address: string; port: number };
   /** datagrams of one batch arrive back to back in `slab`, their lengths in `lengths[0..count)`;
    * receive errors (e.g. ICMP port unreachable) go to onError and reading goes on */
-  start(
-    onBatch: (slab: Buffer, count: number) => void,
-    lengths: Uint32Array,
-    onError: (error: NodeJS.ErrnoException) => void,
-  ): void;
+  start: BatchStart;
   /** one datagram: false if the kernel did not take it */
   send(packet: Buffer): boolean;
   /** one datagram per packet, in order (sendmmsg, UDP GSO for equal sizes): how many were taken */
@@ -79,27 +82,33 @@ export interface NativeEsp {
   /** inner packets back to back in slab, lengths in `lengths`, outcome per input (0 delivered,
    * else ESP_DROP_REASONS index + 1): how many delivered, or -(bytes needed) */
   open(
-    packets: readonly Buffer[],
+    packets: readonly Buffer[] | PacketSlab,
     slab: Buffer,
     lengths: Uint32Array,
     outcomes: Uint8Array,
   ): number;
-  /** open() for a NAT-T receive batch from packet `from` on: keepalives and datagrams too short
-   * for ESP skipped, stops at the first IKE message (non-ESP marker). [delivered, index where it
-   * stopped (count if no IKE)], or [-(bytes needed), from] */
-  openNatt(
-    batch: PacketSlab,
-    from: number,
-    slab: Buffer,
-    lengths: Uint32Array,
-    outcomes: Uint8Array,
-  ): [number, number];
   /** packetsIn, bytesIn, packetsOut, bytesOut, icvFailures, replayDrops, decryptErrors,
    * paddingErrors, selectorDrops, sendErrors, lastInboundAt, lastOutboundAt */
   saCounters(handle: number, out: Float64Array): boolean;
   totals(): { noSaDrops: number; noRouteDrops: number; malformedDrops: number };
   /** [handle, reason (0 sequence-space, 1 kilobyte-lifetime), ...]; clears the signal */
   takeEvents(): number[];
+}
+
+/**
+ * The tunnel's hot loop in the addon (native/datapath.cc), on Node's loop: TUN batches sealed
+ * and sent, NAT-T receive batches demultiplexed, opened and written to the TUN, with no
+ * JavaScript per batch. Made with the NAT-T socket, whose batches it takes from then on.
+ */
+export interface NativeDataPath {
+  /** the TUN whose batches are sealed and that opened packets go to (null: dropped, counted) */
+  setTun(tun: NativeTun | null): void;
+  /** what followed an IKE message in a receive batch (onIke's rest), on a later turn */
+  resume(slab: Buffer, lengths: Uint32Array): void;
+  /** lastReceivedAt, lastSentAt (ms, 0 = never), sendDrops of the NAT-T leg */
+  activity(out: Float64Array): void;
+  /** the socket and TUN deliver to JavaScript again; safe to repeat */
+  close(): void;
 }
 
 export interface TunAddon {
@@ -134,6 +143,14 @@ export interface TunAddon {
   ): { sealNs: number; openNs: number };
   /** signal[0] becomes non-zero while soft-lifetime events wait for takeEvents() */
   EspEngine: new (signal: Uint32Array) => NativeEsp;
+  /** onIke: an IKE message on the NAT-T port (non-ESP marker removed) and the datagrams that
+   * followed it in the batch (copies); onEvents: soft-lifetime events wait in the EspEngine */
+  DataPath: new (
+    esp: NativeEsp,
+    natt: NativeUdpSocket,
+    onIke: (packet: Buffer, rest: Buffer, restLengths: Uint32Array) => void,
+    onEvents: () => void,
+  ) => NativeDataPath;
   /** the offload mode's write side on one batch, for tests: the frames writeBatch writes */
   coalescePackets(packets: Buffer[]): Buffer[];
 }

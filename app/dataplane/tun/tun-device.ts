@@ -49,6 +49,9 @@ export interface TunDevice {
   /** Writes the packets in order (in offload mode a run of TCP segments of one flow may go
    * as one merged write); returns how many were taken. */
   writeBatch(packets: Buffer[] | PacketSlab): number;
+  /** Starts reading into the addon's data path instead of a listener, with no JavaScript per
+   * batch: what is read is sealed and sent, and what the path opens is written here. */
+  feed(path: DataPathPort): void;
   stats(): TunStats;
   /** whether an active read keeps the process alive (it does by default) */
   ref(): void;
@@ -56,6 +59,12 @@ export interface TunDevice {
   /** stops reading and removes the interface; safe to call twice */
   close(): void;
 }
+/** The addon's data path (NativeDataPath in native-addon.ts) as a device sees it: it hands
+ * over its own addon handle. */
+export interface DataPathPort {
+  setTun(handle: object | null): void;
+}
+
 /** A batch as the addon's readers deliver it: packets back to back in slab, their lengths in
  * lengths[0..count). Every batch argument of the addon takes one in place of a Buffer[]. */
 export interface PacketSlab {

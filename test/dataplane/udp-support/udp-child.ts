@@ -1,11 +1,14 @@
-// The NAT-T leg's batched UDP socket, run inside a test namespace (loopback only):
+// The NAT-T leg's batched UDP socket and the data path on it, run inside a test namespace (loopback only):
 // `node --import tsx udp-child.ts <mode>`. Prints one JSON line with what it saw.
 import { type Socket, createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
-import { batchPackets, loadTunAddon } from '../../../app/dataplane/tun/native-addon.js';
+import { NativeEspEngine } from '../../../app/dataplane/esp/index.js';
+import { loadTunAddon } from '../../../app/dataplane/tun/native-addon.js';
 import { UdpLegs } from '../../../app/dataplane/udp-legs.js';
+import { EspEngine } from '../esp-model/index.js';
+import { inboundPacket, mirroredSas, transformCase } from '../esp-support/fixtures.js';
 import { SEND_SIZES, indexOf, numbered } from './datagrams.js';
 
 const LOOPBACK = '127.0.0.1';
@@ -36,12 +39,42 @@ function collect(socket: Socket, count: number, timeoutMs = 3000): Promise<Buffe
 }
 
 const modes: Record<string, () => Promise<void>> = {
-  /** the legs against a fake gateway: ESP batches out and in, IKE with the marker, keepalives */
+  /** the socket's batched send: one datagram per packet, in order, GSO for runs of equal sizes */
+  async send() {
+    const addon = loadTunAddon();
+    const gateway = await bound();
+    const socket = new addon.UdpSocket(4, 0, BUFFER_BYTES);
+    socket.connect(LOOPBACK, gateway.address().port);
+    const outbound = SEND_SIZES.map((size, index) => numbered(index, size));
+    const arriving = collect(gateway, outbound.length);
+    const taken = socket.sendBatch({
+      slab: Buffer.concat(outbound),
+      lengths: Uint32Array.from(outbound, (packet) => packet.length),
+      count: outbound.length,
+    });
+    const arrived = await arriving;
+    report({
+      sent: outbound.length,
+      taken,
+      arrivedOrder: arrived.map(indexOf),
+      arrivedLengths: arrived.map((packet) => packet.length),
+    });
+    socket.close();
+    gateway.close();
+  },
+
+  /** the legs and their data path against a fake gateway: IKE with the marker out, and in: ESP,
+   * a keepalive, IKE behind the marker, more ESP, opened in the addon up to the IKE message */
   async legs() {
     const gatewayIke = await bound();
     const gateway = await bound();
+    const sas = mirroredSas(transformCase('aes-gcm-16-256'));
+    const esp = new NativeEspEngine();
+    esp.install(sas.client);
+    const gatewayEsp = new EspEngine();
+    gatewayEsp.install(sas.gateway);
+    const opened = () => esp.counters().total.packetsIn;
     const ike: { leg: IkeLeg; packet: string }[] = [];
-    const espBatches: number[][] = [];
     const errors: string[] = [];
     const sequence: string[] = [];
     const legs = await UdpLegs.open(
@@ -50,68 +83,48 @@ const modes: Record<string, () => Promise<void>> = {
         gatewayPort: gatewayIke.address().port,
         gatewayNattPort: gateway.address().port,
       },
+      esp,
       {
         onIke: (packet, leg) => {
           ike.push({ leg, packet: packet.toString() });
+          sequence.push(`ike after ${opened()} ESP`);
           // stands for the engine's promise chain after a Quick Mode message
           void Promise.resolve()
             .then(() => undefined)
-            .then(() => sequence.push('ike settled'));
-        },
-        // the demultiplexing NativeEspEngine.openNatt does in the addon: ESP up to the first
-        // IKE message, keepalives and runts skipped
-        onEsp: (batch, from) => {
-          const packets = batchPackets(batch.slab, batch.lengths, batch.count).slice(from);
-          const ikeAt = packets.findIndex(
-            (packet) => packet.length > 4 && packet.readUInt32BE(0) === 0,
-          );
-          const esp = packets.slice(0, ikeAt < 0 ? undefined : ikeAt).filter((p) => p.length >= 8);
-          if (esp.length > 0) {
-            espBatches.push(esp.map(indexOf));
-            sequence.push(...esp.map((packet) => `esp ${indexOf(packet)}`));
-          }
-          return ikeAt < 0 ? batch.count : from + ikeAt;
+            .then(() => sequence.push(`ike settled after ${opened()} ESP`));
         },
         onError: (_leg, error) => errors.push(error.message),
       },
     );
     const client = { port: legs.localNattPort, address: legs.localAddress };
 
-    // out: one batch of ESP, then IKE on the NAT-T leg
-    const outbound = SEND_SIZES.map((size, index) => numbered(index, size));
-    const arriving = collect(gateway, outbound.length + 1);
-    legs.sendEsp({
-      slab: Buffer.concat(outbound),
-      lengths: Uint32Array.from(outbound, (packet) => packet.length),
-      count: outbound.length,
-    });
+    const arriving = collect(gateway, 1);
     legs.sendIke(Buffer.from('ike-out'), 'natt');
-    const arrived = await arriving;
+    const [arrived] = await arriving;
 
-    // in: ESP, a keepalive, IKE behind the marker, more ESP, sent back to back
-    const inbound = [0, 1, 2, 3].map((index) => numbered(index, 1000 + index));
-    const marker = Buffer.alloc(4);
+    const inbound = [0, 1, 2, 3].map((index) => gatewayEsp.encrypt(inboundPacket(100 + index))!);
     const incoming = [
       inbound[0]!,
       inbound[1]!,
-      Buffer.from([0xff]),
-      Buffer.concat([marker, Buffer.from('ike-in')]),
+      Buffer.from([0xff]), // keepalive
+      Buffer.alloc(7, 1), // too short to be ESP: not even counted
+      Buffer.concat([Buffer.alloc(4), Buffer.from('ike-in')]),
       inbound[2]!,
       inbound[3]!,
     ];
     for (const packet of incoming) gateway.send(packet, client.port, client.address);
-    for (let waited = 0; ike.length === 0 || espBatches.flat().length < 4; waited += 20) {
+    for (let waited = 0; ike.length === 0 || opened() < 4; waited += 20) {
       if (waited > 3000) break;
       await delay(20);
     }
+    const { total } = esp.counters();
     report({
-      sent: outbound.length,
       sendErrors: legs.sendErrors,
-      arrivedOrder: arrived.map(indexOf),
-      arrivedLengths: arrived.map((packet) => packet.length),
-      lastArrived: arrived.at(-1)?.toString('hex'),
+      arrived: arrived?.toString('hex'),
       ike,
-      espBatches,
+      opened: total.packetsIn,
+      malformed: total.malformedDrops,
+      receivedRecently: Date.now() - legs.lastInboundAt < 3000,
       sequence,
       errors,
     });

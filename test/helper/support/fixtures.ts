@@ -1,5 +1,5 @@
 // An SA pair and a network setup as the engine would hand them over (documentation ranges).
-import type { EspSaPair } from '../../../app/shared/esp-sa.js';
+import type { EspDirectionKeys, EspSaPair } from '../../../app/shared/esp-sa.js';
 import type { NetworkSetup } from '../../../app/shared/network-setup.js';
 
 export const SA: EspSaPair = {
@@ -26,6 +26,18 @@ export const SA: EspSaPair = {
   },
   replayWindow: 1024,
 };
+
+const copyKeys = (keys: EspDirectionKeys): EspDirectionKeys => ({
+  spi: keys.spi,
+  encryptionKey: Buffer.from(keys.encryptionKey),
+  integrityKey: Buffer.from(keys.integrityKey),
+  salt: Buffer.from(keys.salt),
+});
+
+/** SA with key buffers of its own, for installSa(), which wipes the keys it sent. */
+export function freshSa(overrides: Partial<EspSaPair> = {}): EspSaPair {
+  return { ...SA, inbound: copyKeys(SA.inbound), outbound: copyKeys(SA.outbound), ...overrides };
+}
 
 export const SETUP: NetworkSetup = {
   tunName: 'rw7',

@@ -8,9 +8,14 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace esp {
+class Engine;  // esp-sa.h
+}  // namespace esp
 
 namespace addon {
 
@@ -19,6 +24,47 @@ namespace addon {
 constexpr uint32_t kBatchLimit = 64;
 // No IPv4 packet (RFC 791 3.1) and no UDP payload is longer: the room one packet of a batch gets.
 constexpr size_t kMaxPacket = 65535;
+
+// Wall-clock milliseconds, as Date.now() (the vDSO's coarse clock: a few ns per call).
+inline double NowMs() {
+  timespec now;
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return static_cast<double>(now.tv_sec) * 1000 + static_cast<double>(now.tv_nsec / 1000000);
+}
+
+// Where a reader's batches go instead of JavaScript while one is attached (the data path,
+// datapath.cc): views of the packets, valid only during the call.
+class BatchSink {
+ public:
+  virtual void TakeBatch(const iovec* packets, uint32_t count) = 0;
+
+ protected:
+  ~BatchSink() = default;
+};
+
+// A device the data path reads from (through its sink) and writes to: the TUN and the UDP socket.
+class PacketPort {
+ public:
+  // nullptr: batches go to JavaScript again
+  virtual void SetSink(BatchSink* sink) = 0;
+  // Writes (sends) the packets in order: how many were taken.
+  virtual uint32_t WritePackets(const std::vector<iovec>& packets) = 0;
+
+ protected:
+  ~PacketPort() = default;
+};
+
+// The T behind an object tagged `tag` at construction (napi_type_tag_object, Node-API 8), so
+// one class's object is never taken for another's; nullptr if it is not one.
+template <typename T>
+T* UnwrapTagged(Napi::Env env, Napi::Value value, const napi_type_tag& tag) {
+  bool tagged = false;
+  if (!value.IsObject() || napi_check_object_type_tag(env, value, &tag, &tagged) != napi_ok ||
+      !tagged) {
+    return nullptr;
+  }
+  return T::Unwrap(value.As<Napi::Object>());
+}
 
 // An Error shaped like Node's own errno errors (code, errno, syscall), worded as given.
 inline Napi::Error WordedErrnoError(Napi::Env env, const char* syscall, int errnum,
@@ -99,7 +145,7 @@ inline bool BufferArrayArgument(Napi::Env env, Napi::Value value, std::vector<io
 // poll (one JS callback per batch, never busy polling), ref()/unref() like a socket's, and
 // close() that stops the poll before the fd goes. T provides ReadBatch(status) and Subject().
 template <typename T>
-class BatchReader : public Napi::ObjectWrap<T> {
+class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
  public:
   using Property = typename Napi::ObjectWrap<T>::PropertyDescriptor;
 
@@ -120,23 +166,35 @@ class BatchReader : public Napi::ObjectWrap<T> {
     return methods;
   }
 
+  void SetSink(BatchSink* sink) override { sink_ = sink; }
+
  protected:
-  // start(onBatch(slab, count), lengths: Uint32Array(kBatchLimit), onError(error)): packets of a
-  // batch arrive back to back in one Buffer, their lengths in `lengths`.
+  // start(onBatch(slab, count), lengths: Uint32Array(batchLimit), onError(error)): packets of a
+  // batch arrive back to back in one Buffer, their lengths in `lengths`. start(null, null,
+  // onError) when a data path takes the batches (its sink): then no JavaScript runs per batch.
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ < 0 || poll_ != nullptr) return env.Undefined();
-    if (!info[0].IsFunction() || !info[1].IsTypedArray() || !info[2].IsFunction() ||
-        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
-        info[1].As<Napi::TypedArray>().ElementLength() < kBatchLimit) {
+    uint32_t capacity = static_cast<T*>(this)->BatchCapacity();
+    bool native = info[0].IsNull() && info[1].IsNull();
+    if (!(native || (info[0].IsFunction() && info[1].IsTypedArray() &&
+                     info[1].As<Napi::TypedArray>().TypedArrayType() == napi_uint32_array &&
+                     info[1].As<Napi::TypedArray>().ElementLength() >= capacity)) ||
+        !info[2].IsFunction()) {
       Napi::TypeError::New(env, "start(onBatch, Uint32Array(batchLimit), onError)")
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
-    lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
-    lengths_ = lengthsRef_.Value().Data();
-    lengthsCapacity_ = static_cast<uint32_t>(lengthsRef_.Value().ElementLength());
+    if (native) {
+      ownLengths_.reset(new uint32_t[capacity]);
+      lengths_ = ownLengths_.get();
+      lengthsCapacity_ = capacity;
+    } else {
+      onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
+      lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
+      lengths_ = lengthsRef_.Value().Data();
+      lengthsCapacity_ = static_cast<uint32_t>(lengthsRef_.Value().ElementLength());
+    }
     onError_ = Napi::Persistent(info[2].As<Napi::Function>());
     context_ = std::make_unique<Napi::AsyncContext>(env, "BatchRead", this->Value());
     slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
@@ -172,6 +230,7 @@ class BatchReader : public Napi::ObjectWrap<T> {
 
   void Deliver(const Napi::FunctionReference& callback,
                const std::initializer_list<napi_value>& args) {
+    if (callback.IsEmpty()) return;  // native start() and no sink (yet): dropped
     addon::Deliver(this->Env(), this->Value(), callback, args, *context_);
   }
 
@@ -210,9 +269,10 @@ class BatchReader : public Napi::ObjectWrap<T> {
   Napi::FunctionReference onBatch_;
   Napi::FunctionReference onError_;
   uint32_t* lengths_ = nullptr;
-  uint32_t lengthsCapacity_ = 0;  // at least kBatchLimit
+  uint32_t lengthsCapacity_ = 0;  // at least T::BatchCapacity()
   // kBatchLimit slots of kMaxPacket bytes
   std::unique_ptr<uint8_t[]> slab_;
+  BatchSink* sink_ = nullptr;
 
  private:
   void StopPolling() {
@@ -233,6 +293,7 @@ class BatchReader : public Napi::ObjectWrap<T> {
 
   bool referenced_ = true;
   Napi::Reference<Napi::Uint32Array> lengthsRef_;
+  std::unique_ptr<uint32_t[]> ownLengths_;  // native start(): no JavaScript array
   std::unique_ptr<Napi::AsyncContext> context_;
 };
 
@@ -242,5 +303,21 @@ void DefineUdpSocket(Napi::Env env, Napi::Object exports);
 void DefineRtnetlink(Napi::Env env, Napi::Object exports);
 // Defined in esp.cc: adds the EspEngine class (ESP over OpenSSL EVP) to the addon's exports.
 void DefineEspEngine(Napi::Env env, Napi::Object exports);
+// Defined in datapath.cc: adds the DataPath class (TUN <-> ESP <-> UDP without JavaScript).
+void DefineDataPath(Napi::Env env, Napi::Object exports);
+// The ESP engine behind an EspEngine object (esp.cc), as the data path uses it.
+class EspPort {
+ public:
+  virtual esp::Engine& engine() = 0;
+  // Raises the JavaScript side's signal when soft-lifetime events wait.
+  virtual void Flag() = 0;
+
+ protected:
+  ~EspPort() = default;
+};
+EspPort* EspPortOf(Napi::Env env, Napi::Value value);
+// The device behind a Tun (tun.cc) or UdpSocket (udp.cc) object; nullptr if it is not one.
+PacketPort* TunPortOf(Napi::Env env, Napi::Value value);
+PacketPort* UdpPortOf(Napi::Env env, Napi::Value value);
 
 }  // namespace addon

@@ -6,7 +6,6 @@
 
 #include <openssl/crypto.h>
 
-#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,12 +17,6 @@ namespace addon {
 namespace {
 
 constexpr uint32_t kCounterFields = 12;
-
-double NowMs() {
-  timespec now;
-  clock_gettime(CLOCK_REALTIME_COARSE, &now);
-  return static_cast<double>(now.tv_sec) * 1000 + static_cast<double>(now.tv_nsec / 1000000);
-}
 
 bool Fail(Napi::Env env, const std::string& message) {
   Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
@@ -82,7 +75,10 @@ void WipeConfig(esp::SaConfig* config) {
   }
 }
 
-class EspEngine : public Napi::ObjectWrap<EspEngine> {
+// marks EspEngine objects, so the data path can tell one from any other object (Node-API 8)
+constexpr napi_type_tag kEspTag = {0x5a0e3f9b71c24d86, 0xb3d86e1f4a9c0725};
+
+class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "EspEngine",
@@ -91,7 +87,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
                            InstanceMethod<&EspEngine::Remove>("remove"),
                            InstanceMethod<&EspEngine::Seal>("seal"),
                            InstanceMethod<&EspEngine::Open>("open"),
-                           InstanceMethod<&EspEngine::OpenNatt>("openNatt"),
                            InstanceMethod<&EspEngine::SaCounters>("saCounters"),
                            InstanceMethod<&EspEngine::Totals>("totals"),
                            InstanceMethod<&EspEngine::TakeEvents>("takeEvents"),
@@ -109,6 +104,13 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
     }
     signalRef_ = Napi::Persistent(info[0].As<Napi::Uint32Array>());
     signal_ = signalRef_.Value().Data();
+    napi_type_tag_object(env, info.This(), &kEspTag);
+  }
+
+  esp::Engine& engine() override { return engine_; }
+
+  void Flag() override {
+    if (!engine_.events().empty()) signal_[0] = 1;
   }
 
  private:
@@ -233,56 +235,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
     return Napi::Number::New(env, static_cast<double>(delivered));
   }
 
-  // openNatt(batch, from, slab, lengths, outcomes): open() for a NAT-T receive batch from packet
-  // `from` on, demultiplexed as RFC 3948 2.2/2.3 say: NAT keepalives (one 0xFF byte) and
-  // datagrams too short for ESP are skipped, and it stops at the first IKE message (non-ESP
-  // marker: four zero bytes), which is JavaScript's. Returns [delivered, where it stopped
-  // (count when no IKE came)], or [-(bytes needed), from] with nothing opened.
-  Napi::Value OpenNatt(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!BufferArrayArgument(env, info[0], &views_)) return env.Undefined();
-    double from = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
-    if (!(from >= 0 && from <= static_cast<double>(views_.size())) || !info[2].IsBuffer() ||
-        !info[3].IsTypedArray() ||
-        info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
-        info[3].As<Napi::TypedArray>().ElementLength() < views_.size() ||
-        !info[4].IsTypedArray() ||
-        info[4].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
-        info[4].As<Napi::TypedArray>().ElementLength() < views_.size()) {
-      Fail(env, "openNatt(batch, from, slab, lengths, outcomes)");
-      return env.Undefined();
-    }
-    size_t stop = views_.size();
-    packets_.clear();
-    size_t room = 0;
-    for (size_t i = static_cast<size_t>(from); i < views_.size(); i++) {
-      const uint8_t* data = static_cast<const uint8_t*>(views_[i].iov_base);
-      size_t length = views_[i].iov_len;
-      if (length > 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 0) {
-        stop = i;
-        break;
-      }
-      if (length < 8) continue;  // a keepalive, or nothing that could be ESP
-      packets_.push_back(esp::Engine::Packet{data, length});
-      room += length;
-    }
-    Napi::Buffer<uint8_t> slab = info[2].As<Napi::Buffer<uint8_t>>();
-    Napi::Array result = Napi::Array::New(env, 2);
-    if (room > slab.Length()) {
-      result.Set(0u, -static_cast<double>(room));
-      result.Set(1u, from);
-      return result;
-    }
-    size_t delivered =
-        engine_.Open(packets_.data(), packets_.size(), slab.Data(),
-                     info[3].As<Napi::Uint32Array>().Data(), info[4].As<Napi::Uint8Array>().Data(),
-                     NowMs());
-    Flag();
-    result.Set(0u, static_cast<double>(delivered));
-    result.Set(1u, static_cast<double>(stop));
-    return result;
-  }
-
   // saCounters(handle, Float64Array(12)): false if no such SA. Field order: esp::Counters.
   Napi::Value SaCounters(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -332,10 +284,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
     return out;
   }
 
-  void Flag() {
-    if (!engine_.events().empty()) signal_[0] = 1;
-  }
-
   esp::Engine engine_;
   Napi::Reference<Napi::Uint32Array> signalRef_;
   uint32_t* signal_ = nullptr;
@@ -347,6 +295,10 @@ class EspEngine : public Napi::ObjectWrap<EspEngine> {
 }  // namespace
 
 void DefineEvpBaseline(Napi::Env env, Napi::Object exports);  // esp-evp-baseline.cc
+
+EspPort* EspPortOf(Napi::Env env, Napi::Value value) {
+  return UnwrapTagged<EspEngine>(env, value, kEspTag);
+}
 
 void DefineEspEngine(Napi::Env env, Napi::Object exports) {
   exports.Set("EspEngine", EspEngine::Define(env));

@@ -35,6 +35,8 @@ using tunoffload::kVnetHdrLen;
 constexpr unsigned kOffloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 // Packets one batch may carry in offload mode: the lengths array JS must pass to start()
 constexpr uint32_t kOffloadBatchLimit = tunoffload::kMaxSegments;
+// marks Tun objects, so the data path can tell one from any other object (Node-API 8)
+constexpr napi_type_tag kTunTag = {0x7b3c61e2a4d94f10, 0x9e57c0d1b28a3f46};
 
 struct Stats {
   double packetsIn = 0;
@@ -83,6 +85,7 @@ class Tun : public addon::BatchReader<Tun> {
       return;
     }
     bool offload = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+    napi_type_tag_object(env, info.This(), &kTunTag);
     if (!Attach(env, requested, offload)) return;
     if (offload && ioctl(fd_, TUNSETOFFLOAD, kOffloads) < 0) {
       // the frame header stays until the fd closes: the device keeps its name, so attach
@@ -97,6 +100,30 @@ class Tun : public addon::BatchReader<Tun> {
   }
 
   const std::string& Subject() const { return name_; }
+  // the length of the lengths array start() needs
+  uint32_t BatchCapacity() const { return offload_ ? kOffloadBatchLimit : kBatchLimit; }
+
+  // The packets in order, one write() each, or in offload mode one per merged run: how many
+  // were taken.
+  uint32_t WritePackets(const std::vector<iovec>& packets) override {
+    uint32_t written = 0;
+    if (!offload_) {
+      for (size_t i = 0; i < packets.size() && fd_ >= 0; i++) {
+        if (WriteOne(packets[i])) written++;
+      }
+      return written;
+    }
+    coalescer_.Plan(packets);
+    for (const tunoffload::Write& write : coalescer_.writes()) {
+      if (fd_ < 0) break;
+      coalescer_.Frame(write, packets, &frame_);
+      if (WriteFrame(frame_.data(), static_cast<int>(frame_.size()), write.memberCount,
+                     write.packetBytes)) {
+        written += write.memberCount;
+      }
+    }
+    return written;
+  }
 
   // reading until EAGAIN or kBatchLimit reads, one JS call for all their packets (in offload
   // mode more than one if they do not fit one batch)
@@ -141,9 +168,8 @@ class Tun : public addon::BatchReader<Tun> {
   Napi::Value Offload(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), offload_);
   }
-  // the length of the lengths array start() needs
   Napi::Value BatchLimit(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), offload_ ? kOffloadBatchLimit : kBatchLimit);
+    return Napi::Number::New(info.Env(), BatchCapacity());
   }
 
   // TUNSETIFF on a fresh fd; false with the error thrown.
@@ -204,11 +230,24 @@ class Tun : public addon::BatchReader<Tun> {
     return tunoffload::Segment(readFrame_.get(), length, room, produced);
   }
 
-  // the packets gathered so far as one JS call
+  // the packets gathered so far as one JS call, or as views to the data path's sink
   void DeliverBatch() {
     if (count_ == 0) return;
     Napi::Env env = Env();
     stats_.readBatches++;
+    if (sink_ != nullptr) {
+      sinkIov_.resize(count_);
+      size_t offset = 0;
+      for (uint32_t i = 0; i < count_; i++) {
+        sinkIov_[i] = iovec{slab_.get() + offset, lengths_[i]};
+        offset += lengths_[i];
+      }
+      uint32_t count = count_;
+      count_ = 0;
+      used_ = 0;
+      sink_->TakeBatch(sinkIov_.data(), count);
+      return;
+    }
     Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::Copy(env, slab_.get(), used_);
     uint32_t count = count_;
     count_ = 0;
@@ -257,23 +296,7 @@ class Tun : public addon::BatchReader<Tun> {
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!addon::BufferArrayArgument(env, info[0], &packets_)) return env.Undefined();
-    uint32_t written = 0;
-    if (!offload_) {
-      for (size_t i = 0; i < packets_.size() && fd_ >= 0; i++) {
-        if (WriteOne(packets_[i])) written++;
-      }
-      return Napi::Number::New(env, written);
-    }
-    coalescer_.Plan(packets_);
-    for (const tunoffload::Write& write : coalescer_.writes()) {
-      if (fd_ < 0) break;
-      coalescer_.Frame(write, packets_, &frame_);
-      if (WriteFrame(frame_.data(), static_cast<int>(frame_.size()), write.memberCount,
-                     write.packetBytes)) {
-        written += write.memberCount;
-      }
-    }
-    return Napi::Number::New(env, written);
+    return Napi::Number::New(env, WritePackets(packets_));
   }
 
   Napi::Value GetStats(const Napi::CallbackInfo& info) {
@@ -302,6 +325,7 @@ class Tun : public addon::BatchReader<Tun> {
   std::vector<iovec> packets_;  // writeBatch's scratch, kept to avoid allocating per call
   tunoffload::Coalescer coalescer_;
   std::vector<iovec> frame_;  // one write's parts
+  std::vector<iovec> sinkIov_;  // a batch's views for the sink, kept to avoid allocating
 };
 
 // configureLink(name, mtu): SIOCSIFMTU then SIOCSIFFLAGS |= IFF_UP, without spawning `ip`.
@@ -339,6 +363,18 @@ Napi::Value ConfigureLink(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+}  // namespace
+
+namespace addon {
+
+PacketPort* TunPortOf(Napi::Env env, Napi::Value value) {
+  return UnwrapTagged<Tun>(env, value, kTunTag);
+}
+
+}  // namespace addon
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Tun", Tun::Define(env));
   exports.Set("configureLink", Napi::Function::New<ConfigureLink>(env, "configureLink"));
@@ -346,6 +382,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   addon::DefineUdpSocket(env, exports);
   addon::DefineRtnetlink(env, exports);
   addon::DefineEspEngine(env, exports);
+  addon::DefineDataPath(env, exports);
   tunoffload::DefineOffloadFunctions(env, exports);
   return exports;
 }

@@ -29,6 +29,8 @@ namespace {
 // more segments than UDP_MAX_SEGMENTS (64 before Linux 6.x).
 constexpr size_t kMaxGsoBytes = 65000;
 constexpr uint32_t kMaxGsoSegments = 64;
+// marks UdpSocket objects, so the data path can tell one from any other object (Node-API 8)
+constexpr napi_type_tag kUdpTag = {0x2f8d94c17e3a6b05, 0xc41e7a9d03b65f28};
 
 // "address" + port into a sockaddr of the socket's family; false if it is not an address of it.
 bool ToSockaddr(int family, const std::string& address, uint16_t port, sockaddr_storage* out,
@@ -81,6 +83,7 @@ class UdpSocket : public BatchReader<UdpSocket> {
           .ThrowAsJavaScriptException();
       return;
     }
+    napi_type_tag_object(env, info.This(), &kUdpTag);
     family_ = info[0].As<Napi::Number>().Int32Value() == 6 ? AF_INET6 : AF_INET;
     uint16_t port = 0;
     if (!PortArgument(env, info[1], &port)) return;
@@ -106,6 +109,14 @@ class UdpSocket : public BatchReader<UdpSocket> {
   }
 
   const std::string& Subject() const { return subject_; }
+  uint32_t BatchCapacity() const { return kBatchLimit; }
+
+  // Every packet its own datagram, in order: how many the kernel took (the others are
+  // dropped, like a full router queue drops).
+  uint32_t WritePackets(const std::vector<iovec>& packets) override {
+    sendIov_ = packets;
+    return SendAll();
+  }
 
   // recvmmsg of up to kBatchLimit datagrams, one JS call for all of them. Receive errors
   // (ICMP unreachable reported on the connected socket) go to onError; reading goes on.
@@ -142,7 +153,10 @@ class UdpSocket : public BatchReader<UdpSocket> {
       if (received < 0 && errno != EAGAIN) failure = errno;
       size_t total = 0;
       for (int i = 0; i < received; i++) total += messages[i].msg_len;
-      if (received > 0) {
+      if (received > 0 && sink_ != nullptr) {
+        for (int i = 0; i < received; i++) slots[i].iov_len = messages[i].msg_len;
+        sink_->TakeBatch(slots, static_cast<uint32_t>(received));
+      } else if (received > 0) {
         Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::New(env, total);
         size_t offset = 0;
         for (int i = 0; i < received; i++) {
@@ -227,13 +241,18 @@ class UdpSocket : public BatchReader<UdpSocket> {
   Napi::Value SendBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!BufferArrayArgument(env, info[0], &sendIov_)) return env.Undefined();
+    return Napi::Number::New(env, SendAll());
+  }
+
+  // sendIov_ as sendBatch() sends it: how many the kernel took
+  uint32_t SendAll() {
     uint32_t count = static_cast<uint32_t>(sendIov_.size());
     uint32_t taken = 0;
     for (uint32_t next = 0; next < count && fd_ >= 0;) {
       uint32_t done = SendFrom(next, count, &taken);
       next += done;
     }
-    return Napi::Number::New(env, taken);
+    return taken;
   }
 
   // Sends sendIov_[first..count) as far as one sendmmsg goes; returns how many packets it
@@ -314,6 +333,10 @@ class UdpSocket : public BatchReader<UdpSocket> {
 };
 
 }  // namespace
+
+PacketPort* UdpPortOf(Napi::Env env, Napi::Value value) {
+  return UnwrapTagged<UdpSocket>(env, value, kUdpTag);
+}
 
 void DefineUdpSocket(Napi::Env env, Napi::Object exports) {
   exports.Set("UdpSocket", UdpSocket::Define(env));
