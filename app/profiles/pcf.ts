@@ -3,6 +3,7 @@
 // without regard to case, as the Cisco client does.
 import { basename } from 'node:path';
 import {
+  type AuthMethodName,
   type LockableField,
   type Profile,
   DEFAULT_IKE_PROPOSALS,
@@ -44,6 +45,16 @@ const FIELD_KEYS: Partial<Record<LockableField, string[]>> = {
   legacy: ['DHGroup'],
   dpdDelaySeconds: ['PeerTimeout'],
 };
+
+/** AuthType values of the Cisco client: 1 group key, 3 certificate (RSA signatures), 5 hybrid
+ * ("mutual group authentication"); each with XAuth. */
+const AUTH_TYPES: Record<string, AuthMethodName> = {
+  '1': 'xauth-psk',
+  '3': 'xauth-rsa',
+  '5': 'hybrid',
+};
+
+const CERTIFICATE_GROUP = 'from certificate';
 
 /** PeerTimeout is how long the Cisco client waits on a silent gateway (90 s by default): an
  * import keeps that total with the default number of probes. */
@@ -130,22 +141,41 @@ export function importPcf(bytes: Uint8Array, file: string, now = new Date()): Im
       field: 'Host',
       message: "missing: expected the gateway's host name or address",
     });
+  const authType = read('AuthType') ?? '1';
+  const authMethod = AUTH_TYPES[authType];
   set('group', read('GroupName'));
-  if (profile.group === undefined)
+  // with certificates (AuthType 3) the gateway takes the group from the certificate's OU, as
+  // Roadwarrior's ID comes from the certificate: the profile's group is a name only
+  if (profile.group === undefined && authMethod === 'xauth-rsa') {
+    set('group', CERTIFICATE_GROUP);
+    note(
+      'GroupName',
+      `empty: the gateway takes the group from the certificate (group "${CERTIFICATE_GROUP}")`,
+    );
+  } else if (profile.group === undefined)
     problems.push({ field: 'GroupName', message: 'missing: expected the IPsec group name' });
   set('username', read('Username'));
 
-  const authType = read('AuthType') ?? '1';
-  if (authType === '3' || authType === '5')
+  if (!authMethod)
     problems.push({
       field: 'AuthType',
-      message: `${authType} (${authType === '3' ? 'certificate' : 'hybrid'} authentication) is not supported yet: expected 1 (group key)`,
+      message: `unknown value "${authType}": expected 1 (group key), 3 (certificate) or 5 (hybrid)`,
     });
-  else if (authType !== '1')
-    problems.push({
-      field: 'AuthType',
-      message: `unknown value "${authType}": expected 1 (group key)`,
-    });
+  else if (authMethod !== 'xauth-psk') {
+    set('authMethod', authMethod);
+    // the Cisco client authenticates with certificates in main mode
+    set('exchange', 'main');
+    note(
+      'AuthType',
+      `${authMethod === 'hybrid' ? 'hybrid' : 'certificate'} authentication: set caFile, the CA of the gateway's certificate${authMethod === 'xauth-rsa' ? ', and certificateFile and privateKeyFile (PEM)' : ''} in the profile`,
+    );
+  }
+  const certName = read('CertName');
+  if (certName !== undefined)
+    note(
+      'CertName',
+      `"${certName}" is in the Cisco client's certificate store: export it with its key as PEM for certificateFile and privateKeyFile`,
+    );
 
   const secrets: ImportedSecrets = {};
   const secretFrom = (plainKey: string, encodedKey: string): Secret | undefined => {
@@ -276,7 +306,8 @@ export function exportPcf(profile: Profile, secrets: ImportedSecrets = {}): PcfE
   for (const field of Object.keys(profile) as (keyof Profile)[])
     if (!IN_PCF.has(field) && JSON.stringify(profile[field]) !== JSON.stringify(defaults[field]))
       warnings.push({ field, message: 'not exported: a .pcf has no such setting' });
-  if (profile.authMethod !== 'xauth-psk')
+  const authType = Object.keys(AUTH_TYPES).find((t) => AUTH_TYPES[t] === profile.authMethod);
+  if (!authType)
     warnings.push({
       field: 'authMethod',
       message: 'exported as AuthType=1: the Cisco client always does XAuth',
@@ -294,7 +325,7 @@ export function exportPcf(profile: Profile, secrets: ImportedSecrets = {}): PcfE
 
   if (profile.description !== undefined) put('Description', profile.description);
   put('Host', profile.gateway);
-  put('AuthType', '1');
+  put('AuthType', authType ?? '1');
   put('GroupName', profile.group);
   if (secrets.groupPsk) {
     put('enc_GroupPwd', encodePcfPassword(secrets.groupPsk.revealString()));

@@ -55,8 +55,8 @@ test('profiles.import: saved, group key in the keychain (bound), notes listed, n
     await assert.rejects(
       call(() =>
         handlers['profiles.import']({
-          fileName: 'cert.pcf',
-          contentBase64: Buffer.from('[main]\r\nHost=x\r\nAuthType=3\r\nGroupName=g\r\n').toString(
+          fileName: 'unknown-auth.pcf',
+          contentBase64: Buffer.from('[main]\r\nHost=x\r\nAuthType=9\r\nGroupName=g\r\n').toString(
             'base64',
           ),
         }),
@@ -65,7 +65,7 @@ test('profiles.import: saved, group key in the keychain (bound), notes listed, n
         error instanceof ServiceError &&
         error.code === 'invalid-input' &&
         error.issues?.[0]?.path === 'AuthType' &&
-        /not supported yet/.test(error.issues[0].message),
+        /unknown value "9"/.test(error.issues[0].message),
     );
   } finally {
     await fixture.close();

@@ -89,7 +89,7 @@ test('a broken file: the reasons listed, field by field', async () => {
       store,
       <ProfileList selected={undefined} onSelect={() => undefined} onNew={() => undefined} />,
     );
-    const file = new File(['[main]\r\nHost=x\r\nAuthType=5\r\nGroupName=g\r\n'], 'hybrid.pcf');
+    const file = new File(['[main]\r\nHost=x\r\nAuthType=9\r\nGroupName=g\r\n'], 'odd.pcf');
     await act(async () =>
       fireEvent.change(screen.getByLabelText('Profile file to import'), {
         target: { files: [file] },
@@ -98,7 +98,7 @@ test('a broken file: the reasons listed, field by field', async () => {
     const alert = await screen.findByRole('alert');
     assert.match(
       alert.textContent ?? '',
-      /hybrid\.pcf cannot be imported:AuthType: 5 \(hybrid authentication\) is not supported yet/,
+      /odd\.pcf cannot be imported:AuthType: unknown value "9"/,
     );
   } finally {
     cleanup();
