@@ -1,9 +1,17 @@
-// The CLI's credential provider: secret files first, a no-echo TTY prompt otherwise. A second
-// XAuth round (OTP, next PIN) always asks, since a stored password cannot answer it.
-import type { CredentialProvider, XauthRequest, XauthResponse } from '../engine/api.js';
+// The CLI's credential provider: secret files first, a no-echo TTY prompt otherwise. Each XAuth
+// round asks for what the gateway wants (fields and labels from app/shared/xauth-fields.ts);
+// a later round (OTP, next token code, new PIN, a message) always asks, since a stored password
+// cannot answer it.
+import {
+  type CredentialProvider,
+  EngineError,
+  type XauthRequest,
+  type XauthResponse,
+} from '../engine/api.js';
 import type { SecretKind } from '../shared/ui/ipc-schemas.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
+import { XAUTH_FIELDS } from '../shared/xauth-fields.js';
 import { printable } from './printable.js';
 import { promptHidden, promptLine, secretFromFile } from './secrets.js';
 
@@ -40,26 +48,49 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
       ),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
       if (request.message) process.stderr.write(`Gateway says: ${printable(request.message)}\n`);
+      // a round that asks nothing is the gateway's message for the user to acknowledge
+      if (request.fields.length === 0) {
+        if (process.stdin.isTTY) await promptLine('Press Enter to continue ');
+        return {};
+      }
       const response: XauthResponse = {};
-      const firstRound = request.round === 1;
-      for (const field of request.fields) {
-        if (field === 'username') {
+      for (const row of XAUTH_FIELDS) {
+        if (!request.fields.includes(row.field)) continue;
+        if (row.field === 'username') {
           response.username =
             request.username ?? sources.username ?? (await promptLine('Username: '));
-        } else if (field === 'password') {
-          response.password = await track(passwordFor(firstRound, sources));
-        } else if (field === 'domain') {
-          response.domain = await promptLine('Domain: ');
+        } else if (row.field === 'password') {
+          response.password = await track(passwordFor(request.round === 1, sources));
+        } else if (row.field === 'next-pin') {
+          response.nextPin = await track(newPin());
+        } else if (row.secret) {
+          response[row.answer] = await track(promptHidden(`${row.label}: `));
         } else {
-          const secret = await track(promptHidden(`${labelOf(field)}: `));
-          if (field === 'passcode') response.passcode = secret;
-          else if (field === 'answer') response.answer = secret;
-          else response.nextPin = secret;
+          response[row.answer] = await promptLine(`${row.label}: `);
         }
       }
       return response;
     },
   };
+}
+
+const NEW_PIN_TRIES = 3;
+
+/** A new PIN typed twice, sent once: a typo would lock the user out of the token. */
+async function newPin(): Promise<Secret> {
+  for (let attempt = 1; attempt <= NEW_PIN_TRIES; attempt++) {
+    const pin = await promptHidden('New PIN: ');
+    const again = await promptHidden('Confirm new PIN: ');
+    const same = Buffer.from(pin.reveal()).equals(Buffer.from(again.reveal()));
+    again.wipe();
+    if (same) return pin;
+    pin.wipe();
+    process.stderr.write('The two PINs differ; type them again.\n');
+  }
+  throw new EngineError(
+    'credentials-missing',
+    `the new PIN was not confirmed in ${NEW_PIN_TRIES} tries`,
+  );
 }
 
 function passwordFor(firstRound: boolean, sources: CliCredentialSources): Promise<Secret> {
@@ -77,8 +108,4 @@ async function savedOrAsked(
   // loaded only here: a connect with secret files never touches the keychain module
   const saved = profile && (await (await import('./saved-secrets.js')).savedSecret(profile, kind));
   return saved || promptHidden(question);
-}
-
-function labelOf(field: 'passcode' | 'answer' | 'next-pin'): string {
-  return field === 'passcode' ? 'Passcode' : field === 'answer' ? 'Answer' : 'Next PIN';
 }

@@ -3,27 +3,25 @@ import type { DataPlanePort } from '../shared/dataplane-port.js';
 import type { ConnectionState, EngineEvent, ErrorCode, LogLevel } from '../shared/events.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
+import type { XAUTH_FIELDS, XauthField, XauthTypeName } from '../shared/xauth-fields.js';
 
 /** What the gateway asked for in an XAuth round (draft-ietf-ipsec-isakmp-xauth-06 6.1). */
 export interface XauthRequest {
-  /** 1 for the first round; a second round is OTP / next PIN */
+  /** 1 for the first round; later rounds are OTP, next token code, new PIN, a message */
   round: number;
-  xauthType: 'generic' | 'chap' | 'otp' | 's-key' | 'unknown';
-  fields: ('username' | 'password' | 'passcode' | 'answer' | 'next-pin' | 'domain')[];
+  xauthType: XauthTypeName;
+  /** what to answer; none: a message (below) the user acknowledges */
+  fields: XauthField[];
   /** XAUTH_MESSAGE from the gateway, shown to the user */
   message?: string;
   /** the username the profile holds, for pre-filling */
   username?: string;
 }
 
-export interface XauthResponse {
-  username?: string;
-  password?: Secret;
-  passcode?: Secret;
-  answer?: Secret;
-  nextPin?: Secret;
-  domain?: string;
-}
+/** The answers, by each field's answer key: secrets as Secret, names as text. */
+export type XauthResponse = {
+  [R in (typeof XAUTH_FIELDS)[number] as R['answer']]?: R['secret'] extends true ? Secret : string;
+};
 
 /** Where secrets come from: a file, a TTY prompt, the keychain, the UI. */
 export interface CredentialProvider {

@@ -1,11 +1,7 @@
 // What Mode Config gave us, and how the data plane should configure the OS with it.
 import type { ModeConfigResult } from './mode-config-attributes.js';
 
-export {
-  DNS_NAME,
-  MODE_CONFIG_LIMITS,
-  type ModeConfigResult,
-} from './mode-config-attributes.js';
+export { DNS_NAME, MODE_CONFIG_LIMITS, type ModeConfigResult } from './mode-config-attributes.js';
 
 export interface NetworkSetup {
   /** TUN interface name, e.g. rw0 */

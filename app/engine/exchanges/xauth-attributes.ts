@@ -1,6 +1,15 @@
 // XAuth (draft-ietf-ipsec-isakmp-xauth-06): turn the gateway's CFG_REQUEST into a question for
-// the credential provider, and the answer into CFG_REPLY attributes.
+// the credential provider, and the answer into CFG_REPLY attributes, both through the field
+// table in app/shared/xauth-fields.ts.
 import type { XauthRequest, XauthResponse } from '../api.js';
+import {
+  XAUTH_FIELDS,
+  XAUTH_TYPE_NAMES,
+  XauthAttr,
+  type XauthField,
+  XauthStatus,
+  type XauthTypeName,
+} from '../../shared/xauth-fields.js';
 import {
   type DataAttribute,
   attributeBytes,
@@ -8,25 +17,11 @@ import {
   tlv,
   tv,
 } from '../wire/attributes.js';
-import { XauthAttr, XauthStatus, XauthType } from '../wire/constants.js';
 
-type Field = XauthRequest['fields'][number];
-
-const FIELD_OF: Record<number, Field> = {
-  [XauthAttr.UserName]: 'username',
-  [XauthAttr.UserPassword]: 'password',
-  [XauthAttr.Passcode]: 'passcode',
-  [XauthAttr.Answer]: 'answer',
-  [XauthAttr.NextPin]: 'next-pin',
-  [XauthAttr.Domain]: 'domain',
-};
-
-const TYPE_NAMES: Record<number, XauthRequest['xauthType']> = {
-  [XauthType.Generic]: 'generic',
-  [XauthType.Chap]: 'chap',
-  [XauthType.Otp]: 'otp',
-  [XauthType.SKey]: 's-key',
-};
+const ROW_OF = new Map(XAUTH_FIELDS.map((row) => [row.type as number, row]));
+const TYPE_NAME_OF = new Map<number, XauthTypeName>(
+  Object.entries(XAUTH_TYPE_NAMES).map(([name, value]) => [value, name as XauthTypeName]),
+);
 
 export function readXauthRequest(
   attributes: DataAttribute[],
@@ -34,43 +29,42 @@ export function readXauthRequest(
   username: string | undefined,
 ): XauthRequest {
   const typeAttr = attributes.find((a) => a.type === XauthAttr.Type);
-  const message = attributes.find((a) => a.type === XauthAttr.Message);
-  const fields = attributes.map((a) => FIELD_OF[a.type]).filter((f): f is Field => f !== undefined);
+  const message = xauthMessage(attributes);
+  const fields = attributes
+    .map((a) => ROW_OF.get(a.type)?.field)
+    .filter((f): f is XauthField => f !== undefined);
   return {
     round,
-    xauthType: typeAttr ? (TYPE_NAMES[attributeNumber(typeAttr)] ?? 'unknown') : 'generic',
+    // 6.1: no XAUTH_TYPE means generic
+    xauthType: typeAttr ? (TYPE_NAME_OF.get(attributeNumber(typeAttr)) ?? 'unknown') : 'generic',
     fields,
-    ...(message ? { message: attributeBytes(message).toString('utf8').replace(/\0+$/, '') } : {}),
+    ...(message !== undefined ? { message } : {}),
     ...(username ? { username } : {}),
   };
 }
 
-/** The CFG_REPLY attributes: exactly what was asked, XAUTH_TYPE echoed (6.2). Returns the
- * fields the provider could not fill. */
+/** The CFG_REPLY attributes: exactly what was asked, XAUTH_TYPE echoed (6.2); a round that
+ * asked nothing (a message to acknowledge) is answered with XAUTH_TYPE alone, or nothing.
+ * Returns the fields the provider could not fill. */
 export function xauthReplyAttributes(
   request: DataAttribute[],
   response: XauthResponse,
-): { attributes: DataAttribute[]; missing: Field[] } {
+): { attributes: DataAttribute[]; missing: XauthField[] } {
   const attributes: DataAttribute[] = [];
-  const missing: Field[] = [];
-  const values: Record<Field, Uint8Array | undefined> = {
-    username: response.username === undefined ? undefined : Buffer.from(response.username),
-    password: response.password?.reveal(),
-    passcode: response.passcode?.reveal(),
-    answer: response.answer?.reveal(),
-    'next-pin': response.nextPin?.reveal(),
-    domain: response.domain === undefined ? undefined : Buffer.from(response.domain),
-  };
+  const missing: XauthField[] = [];
   for (const attr of request) {
     if (attr.type === XauthAttr.Type) {
       attributes.push(tv(XauthAttr.Type, attributeNumber(attr)));
       continue;
     }
-    const field = FIELD_OF[attr.type];
-    if (!field) continue;
-    const value = values[field];
-    if (value === undefined) missing.push(field);
-    else attributes.push(tlv(attr.type, Buffer.from(value)));
+    const row = ROW_OF.get(attr.type);
+    if (!row) continue;
+    const value = response[row.answer];
+    if (value === undefined) missing.push(row.field);
+    else
+      attributes.push(
+        tlv(attr.type, Buffer.from(typeof value === 'string' ? value : value.reveal())),
+      );
   }
   return { attributes, missing };
 }

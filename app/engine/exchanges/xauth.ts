@@ -1,5 +1,6 @@
 // XAuth, "phase 1.5" (draft-ietf-ipsec-isakmp-xauth-06 4, 6.2): the gateway asks, we answer,
-// possibly several rounds (OTP, next PIN); then it sets XAUTH_STATUS and we acknowledge.
+// possibly several rounds (OTP, next token code, new PIN, a message to acknowledge); then it
+// sets XAUTH_STATUS and we acknowledge.
 //   <- CFG_REQUEST(type, user, password...)   -> CFG_REPLY(values)
 //   <- CFG_SET(XAUTH_STATUS)                  -> CFG_ACK(XAUTH_STATUS)
 import { EngineError } from '../api.js';
@@ -74,10 +75,10 @@ export async function runXauth(deps: XauthDeps): Promise<void> {
       );
     }
     const question = readXauthRequest(request.attributes, round, deps.username);
-    log.info(
-      'xauth',
-      `the gateway asks for ${question.fields.join(', ') || 'nothing'}${round > 1 ? ` (round ${round})` : ''}`,
-    );
+    const asked = question.fields.length
+      ? `the gateway asks for ${question.fields.join(', ')}`
+      : 'the gateway sends a message to acknowledge';
+    log.info('xauth', `${asked}${round > 1 ? ` (round ${round})` : ''}`);
     if (!ANSWERABLE.has(question.xauthType)) {
       // draft 6.1: CHAP and S/KEY answers are computed from a challenge, which we do not do;
       // asking the user for a password to send in clear instead would be wrong

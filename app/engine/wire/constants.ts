@@ -218,33 +218,8 @@ export {
   UnityAttr,
 } from '../../shared/mode-config-attributes.js';
 
-/** draft-ietf-ipsec-isakmp-xauth-06 6.1 (XAuth attributes). */
-export const XauthAttr = {
-  Type: 16520,
-  UserName: 16521,
-  UserPassword: 16522,
-  Passcode: 16523,
-  Message: 16524,
-  Challenge: 16525,
-  Domain: 16526,
-  Status: 16527,
-  NextPin: 16528,
-  Answer: 16529,
-} as const;
-
-/** draft-ietf-ipsec-isakmp-xauth-06 6.1: XAUTH_TYPE values. */
-export const XauthType = {
-  Generic: 0,
-  Chap: 1,
-  Otp: 2,
-  SKey: 3,
-} as const;
-
-/** draft-ietf-ipsec-isakmp-xauth-06 6.1: XAUTH_STATUS values. */
-export const XauthStatus = {
-  Fail: 0,
-  Ok: 1,
-} as const;
+// XAuth attribute types and values: declared with the fields they carry in app/shared.
+export { XauthAttr, XauthStatus, XauthType } from '../../shared/xauth-fields.js';
 
 /** RFC 3948 2.2: the four zero bytes that mark IKE on the NAT-T port. */
 export const NON_ESP_MARKER = Buffer.alloc(4);

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { EngineError } from '../../engine/api.js';
 import type { PromptAnswer, PromptRequest } from '../../shared/ui/ipc-schemas.js';
+import { xauthFieldRow } from '../../shared/xauth-fields.js';
 import { ServiceError } from './service-error.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -83,16 +84,7 @@ function cancelled(reason: string): EngineError {
   return new EngineError('cancelled', reason);
 }
 
-const FIELD_VALUE = {
-  username: 'username',
-  password: 'password',
-  passcode: 'passcode',
-  answer: 'answer',
-  'next-pin': 'nextPin',
-  domain: 'domain',
-} as const satisfies Record<string, keyof PromptAnswer['values']>;
-
 function requiredValues(request: PromptRequest): (keyof PromptAnswer['values'])[] {
   if (request.kind === 'group-psk') return ['groupPsk'];
-  return request.fields.map((field) => FIELD_VALUE[field]);
+  return request.fields.map((field) => xauthFieldRow(field).answer);
 }

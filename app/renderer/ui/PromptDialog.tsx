@@ -1,28 +1,42 @@
 // The gateway's questions: the group key when none is saved, and each XAuth round (username,
 // password, or a one-time passcode / next PIN with the gateway's own message).
 import { type FormEvent, useState } from 'react';
-import type { PromptAnswer, PromptRequest, XauthField } from '../../shared/ui/ipc.js';
+import {
+  type PromptAnswer,
+  type PromptRequest,
+  XAUTH_FIELDS,
+  type XauthField,
+} from '../../shared/ui/ipc.js';
 import { Dialog } from './Dialog.js';
 import { useAction, useStore } from './hooks.js';
 
 type ValueKey = keyof PromptAnswer['values'];
+interface FieldView {
+  key: ValueKey;
+  label: string;
+  secret: boolean;
+  autoComplete: string;
+}
 
-const FIELDS: Record<
-  XauthField,
-  { key: ValueKey; label: string; secret: boolean; autoComplete: string }
-> = {
-  username: { key: 'username', label: 'Username', secret: false, autoComplete: 'username' },
-  password: { key: 'password', label: 'Password', secret: true, autoComplete: 'current-password' },
-  passcode: { key: 'passcode', label: 'Passcode', secret: true, autoComplete: 'one-time-code' },
-  answer: { key: 'answer', label: 'Answer', secret: true, autoComplete: 'off' },
-  'next-pin': { key: 'nextPin', label: 'New PIN', secret: true, autoComplete: 'new-password' },
-  domain: { key: 'domain', label: 'Domain', secret: false, autoComplete: 'off' },
+/** What the browser may fill in; the rest of each field comes from XAUTH_FIELDS. */
+const AUTOCOMPLETE: Record<XauthField, string> = {
+  username: 'username',
+  password: 'current-password',
+  passcode: 'one-time-code',
+  answer: 'off',
+  'next-pin': 'new-password',
+  domain: 'off',
 };
 
-function fieldsOf(prompt: PromptRequest) {
+function fieldsOf(prompt: PromptRequest): FieldView[] {
   if (prompt.kind === 'group-psk')
-    return [{ key: 'groupPsk' as ValueKey, label: 'Group key', secret: true, autoComplete: 'off' }];
-  return prompt.fields.map((field) => FIELDS[field]);
+    return [{ key: 'groupPsk', label: 'Group key', secret: true, autoComplete: 'off' }];
+  return XAUTH_FIELDS.filter((row) => prompt.fields.includes(row.field)).map((row) => ({
+    key: row.answer,
+    label: row.label,
+    secret: row.secret,
+    autoComplete: AUTOCOMPLETE[row.field],
+  }));
 }
 
 export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gateway: string }) {
@@ -31,17 +45,25 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
     prompt.kind === 'xauth' && prompt.username ? { username: prompt.username } : {},
   );
   const [remember, setRemember] = useState(false);
+  // a new PIN is typed twice and sent once: a typo would lock the user out of the token
+  const [pinAgain, setPinAgain] = useState('');
+  const [pinMismatch, setPinMismatch] = useState(false);
   const [answer, answering] = useAction((input: PromptAnswer) =>
     store.client.invoke('prompt.answer', input),
   );
   const [cancel] = useAction(() => store.client.invoke('prompt.cancel', { id: prompt.id }));
   const fields = fieldsOf(prompt);
+  const asksNewPin = prompt.kind === 'xauth' && prompt.fields.includes('next-pin');
+  // a round that asks nothing shows the gateway's message for the user to acknowledge
+  const acknowledgeOnly = fields.length === 0;
   const fieldError = (key: ValueKey) =>
     answering.error?.issues.find((i) => i.path === `values.${key}`)?.message;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    void answer({ id: prompt.id, values, remember });
+    const mismatch = asksNewPin && values.nextPin !== pinAgain;
+    setPinMismatch(mismatch);
+    if (!mismatch) void answer({ id: prompt.id, values, remember });
   };
   const title =
     prompt.kind === 'group-psk' ? `Group key for “${prompt.profile}”` : `Sign in to ${gateway}`;
@@ -90,6 +112,26 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
             </div>
           );
         })}
+        {asksNewPin && (
+          <div className="field">
+            <label htmlFor="prompt-nextPin-again">Confirm new PIN</label>
+            <input
+              id="prompt-nextPin-again"
+              name="nextPinAgain"
+              type="password"
+              autoComplete="new-password"
+              value={pinAgain}
+              onChange={(e) => setPinAgain(e.target.value)}
+              aria-invalid={pinMismatch ? true : undefined}
+              aria-describedby={pinMismatch ? 'prompt-nextPin-again-error' : undefined}
+            />
+            {pinMismatch && (
+              <p id="prompt-nextPin-again-error" className="field-error">
+                The two PINs differ
+              </p>
+            )}
+          </div>
+        )}
         {prompt.canRemember ? (
           <label className="check">
             <input
@@ -117,7 +159,7 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
             Cancel
           </button>
           <button type="submit" className="button primary" disabled={answering.busy}>
-            {prompt.kind === 'group-psk' ? 'Continue' : 'Sign in'}
+            {prompt.kind === 'group-psk' || acknowledgeOnly ? 'Continue' : 'Sign in'}
           </button>
         </div>
       </form>

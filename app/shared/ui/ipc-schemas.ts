@@ -12,6 +12,15 @@ import {
   NetworkEventSchema,
   WarningEventSchema,
 } from '../events.js';
+import {
+  XAUTH_FIELDS,
+  type XauthAnswerKey,
+  xauthFieldNames,
+  xauthTypeNames,
+} from '../xauth-fields.js';
+
+/** the XAuth fields a prompt shows, with their labels (declared in app/shared/xauth-fields.ts) */
+export { XAUTH_FIELDS };
 
 export const secretKinds = ['group-psk', 'xauth-password'] as const;
 export const SecretKindSchema = z.enum(secretKinds);
@@ -34,8 +43,7 @@ export const CredentialStatusSchema = z.object({
 });
 export type CredentialStatus = z.infer<typeof CredentialStatusSchema>;
 
-const xauthFields = ['username', 'password', 'passcode', 'answer', 'next-pin', 'domain'] as const;
-export const XauthFieldSchema = z.enum(xauthFields);
+export const XauthFieldSchema = z.enum(xauthFieldNames);
 export type XauthField = z.infer<typeof XauthFieldSchema>;
 
 /** A question for the user: the group key when none is stored, or an XAuth round. */
@@ -52,7 +60,7 @@ export const PromptRequestSchema = z.discriminatedUnion('kind', [
     kind: z.literal('xauth'),
     profile: z.string(),
     round: z.number().int(),
-    xauthType: z.enum(['generic', 'chap', 'otp', 's-key', 'unknown']),
+    xauthType: z.enum(xauthTypeNames),
     fields: z.array(XauthFieldSchema),
     /** the gateway's own words (XAUTH_MESSAGE), e.g. "Enter the next code" */
     message: z.string().optional(),
@@ -65,17 +73,16 @@ export const PromptRequestSchema = z.discriminatedUnion('kind', [
 export type PromptRequest = z.infer<typeof PromptRequestSchema>;
 
 const answerValue = z.string().min(1).max(1024);
+const nameValue = z.string().min(1).max(255);
+const xauthAnswerValues = Object.fromEntries(
+  XAUTH_FIELDS.map((row) => [row.answer, row.secret ? answerValue : nameValue]),
+) as Record<XauthAnswerKey, typeof answerValue>;
 export const PromptAnswerSchema = z.object({
   id: z.string().min(1),
   values: z
     .object({
       groupPsk: answerValue,
-      username: z.string().min(1).max(255),
-      password: answerValue,
-      passcode: answerValue,
-      answer: answerValue,
-      nextPin: answerValue,
-      domain: z.string().min(1).max(255),
+      ...xauthAnswerValues,
     })
     .partial(),
   /** store the group key / password in the keychain (honoured only when allowed) */

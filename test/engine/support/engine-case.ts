@@ -34,6 +34,8 @@ export interface EngineCaseOptions {
   /** more profile settings (pfs, natTraversal, ...) */
   profile?: Partial<ProfileInput>;
   responder?: Partial<ResponderOptions>;
+  /** who answers XAuth (default: the username and password the gateway expects) */
+  credentials?: CredentialProvider;
   phases?: readonly AfterConnectPhase[];
   /** real time to stay connected after the phases (to see SAs retired after their grace) */
   holdMs?: number;
@@ -140,7 +142,7 @@ export async function runEngineCase(options: EngineCaseOptions): Promise<EngineC
       espProposals: [options.espProposal],
       ...options.profile,
     }),
-    credentials,
+    credentials: options.credentials ?? credentials,
     dataPlane: gateway,
     logLevel: 'trace',
     timing: { initialMs: 10, tries: 4 },

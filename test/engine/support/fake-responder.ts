@@ -1,5 +1,6 @@
 // A correct IKEv1 gateway in memory, for driving the engine without sockets: aggressive mode
-// with a pre-shared key, XAuth, Mode Config (pull) and Quick Mode, as the responder; once
+// with a pre-shared key, XAuth in the rounds a test scripts, Mode Config pulled or pushed (see
+// gateway-script.ts) and Quick Mode, as the responder; once
 // connected, on a test's request, a Quick Mode of its own (an ESP rekey the gateway starts)
 // and a DELETE of an ESP SA, and it answers the engine's own rekeys. Every
 // message is built with the engine's own codec and every key, IV and HASH comes from the
@@ -10,7 +11,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
 import type { EspDirectionKeys, EspEncryption, EspIntegrity } from '../../../app/shared/esp-sa.js';
-import { ipv4ToInt } from '../../../app/shared/net.js';
 import {
   type HashName,
   type IkeCipher,
@@ -43,10 +43,8 @@ import {
 import { hashNameOf } from '../../../app/engine/proposals.js';
 import {
   type DataAttribute,
-  attributeBytes,
   attributeNumber,
   findAttribute,
-  tlv,
   tv,
 } from '../../../app/engine/wire/attributes.js';
 import {
@@ -57,7 +55,6 @@ import {
   ExchangeType,
   HeaderFlag,
   IdType,
-  ModeCfgAttr,
   NotifyType,
   Phase1Attr,
   Phase1Encryption,
@@ -66,8 +63,6 @@ import {
   PayloadType,
   ProtocolId,
   SIT_IDENTITY_ONLY,
-  UNITY_SPLIT_ENTRY_LENGTH,
-  UnityAttr,
   XauthAttr,
   XauthStatus,
 } from '../../../app/engine/wire/constants.js';
@@ -92,7 +87,18 @@ import {
 } from '../../../app/engine/wire/payloads.js';
 import { VendorId } from '../../../app/engine/wire/vendor-ids.js';
 import type { FakeChannel } from '../../helper/support/fake-data-plane.js';
+import {
+  type ModeConfigStyle,
+  type ModeConfigValues,
+  type XauthRound,
+  ipv4Bytes,
+  modeConfigAttributes,
+  passwordRound,
+  xauthAnswers,
+  xauthRoundAttributes,
+} from './gateway-script.js';
 import { ResponderIkeSa } from './responder-ike-sa.js';
+import type { XauthField } from '../../../app/shared/xauth-fields.js';
 
 /** The messages the gateway sends up to 'connected', in order. */
 export const HANDSHAKE_STEPS = [
@@ -113,7 +119,10 @@ export const AFTER_CONNECT_STEPS = [
 export const RESPONDER_STEPS = [...HANDSHAKE_STEPS, ...AFTER_CONNECT_STEPS] as const;
 /** With a main-mode profile, phase 1 is these three messages instead of 'am2' (RFC 2409 5). */
 export const MAIN_MODE_STEPS = ['mm2', 'mm4', 'mm6'] as const;
-export type ResponderStep = (typeof RESPONDER_STEPS)[number] | (typeof MAIN_MODE_STEPS)[number];
+export type ResponderStep =
+  (typeof RESPONDER_STEPS)[number] | (typeof MAIN_MODE_STEPS)[number] | (typeof PUSH_STEPS)[number];
+/** With a gateway that pushes Mode Config (draft-dukes-ike-mode-cfg 3.2): its CFG_SET. */
+export const PUSH_STEPS = ['modecfg-set'] as const;
 /** Steps sent before the IKE SA has keys: nothing to seal with. */
 const CLEARTEXT_STEPS: readonly ResponderStep[] = ['am2', 'mm2', 'mm4'];
 
@@ -160,18 +169,14 @@ export interface Outbound {
 /** What goes out instead of `message` at `step`. */
 export type Tamper = (step: ResponderStep, message: Buffer, tools: ResponderTools) => Outbound[];
 
-export interface ResponderOptions {
+export interface ResponderOptions extends ModeConfigValues {
   psk: string;
   username: string;
   password: string;
-  virtualIp: string;
-  netmask?: string;
-  dns?: string[];
-  banner?: string;
-  defaultDomain?: string;
-  splitInclude?: { address: string; prefix: number }[];
-  /** Cisco Unity PFS attribute in the Mode Config reply */
-  pfs?: boolean;
+  /** the XAuth rounds the gateway plays (default: one, username and password) */
+  xauthRounds?: XauthRound[];
+  /** how Mode Config is handed out (default 'pull') */
+  modeConfig?: ModeConfigStyle;
   /** the first IKE SA's lifetime in seconds the gateway answers with (default and later IKE
    * SAs: the engine's), so that the engine re-authenticates once, soon */
   firstIkeLifetimeSeconds?: number;
@@ -267,12 +272,6 @@ function numberOf(attributes: DataAttribute[], type: number): number | undefined
   return attr ? attributeNumber(attr) : undefined;
 }
 
-function ipv4Bytes(address: string): Buffer {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(ipv4ToInt(address));
-  return bytes;
-}
-
 /** RFC 2408 4.2: the responder answers with the proposal it chose, holding the one transform it
  * chose, and (Quick Mode) its own SPI. */
 function chosen(offer: SaBody, transform: TransformBody, spi?: Buffer): SaBody {
@@ -324,6 +323,14 @@ export class FakeResponder {
   /** IKE SAs the engine set up: more than one after a re-authentication */
   ikeSaCount = 0;
   xauthAccepted = false;
+  /** what the engine answered in each XAuth round, by field */
+  readonly xauthAnswers: Partial<Record<XauthField, string>>[] = [];
+  /** the attributes of the engine's CFG_ACK to our XAUTH_STATUS (draft 6.2) */
+  xauthStatusAck: DataAttribute[] | undefined;
+  /** CFG_REQUESTs for Mode Config the engine sent */
+  modeConfigRequests = 0;
+  /** the attributes of the engine's CFG_ACK to our pushed SET (3.4) */
+  modeConfigAck: DataAttribute[] | undefined;
   /** the engine answered our R-U-THERE (RFC 3706 5.3) */
   dpdAcknowledged = false;
   private readonly sent: Buffer[] = [];
@@ -346,6 +353,9 @@ export class FakeResponder {
   private leg: IkeLeg = 'ike';
   private xauthRequestId = 0;
   private xauthStatusId = 0;
+  /** the XAuth round being played, an index into xauthRounds */
+  private xauthRound = 0;
+  private modeConfigSetId = 0;
   private quickMode: PendingQuickMode | undefined;
   private gatewayQuickMode: GatewayQuickMode | undefined;
   /** the transform the engine chose first: the gateway's own Quick Mode offers it again */
@@ -698,19 +708,50 @@ export class FakeResponder {
     this.askXauth();
   }
 
+  private get xauthRounds(): XauthRound[] {
+    const { options } = this;
+    return options.xauthRounds ?? [passwordRound(options.username, options.password)];
+  }
+
   private askXauth(): void {
+    this.xauthRound = 0;
+    this.xauthAccepted = false;
+    this.askXauthRound();
+  }
+
+  private askXauthRound(): void {
+    const round = this.xauthRounds[this.xauthRound] as XauthRound;
     this.xauthRequestId = randomInt(1, 0xffffffff);
     this.request(
       'xauth-request',
       this.xauthRequestId,
+      [attributePayload(CfgType.Request, randomInt(1, 0xffff), xauthRoundAttributes(round))],
+      transactionBuild(this.xauthRequestId),
+    );
+  }
+
+  /** draft-ietf-ipsec-isakmp-xauth-06 6.2: after the last round (or a wrong answer), the
+   * verdict in XAUTH_STATUS. */
+  private xauthReply(attributes: DataAttribute[]): void {
+    const round = this.xauthRounds[this.xauthRound] as XauthRound;
+    const { answers, accepted } = xauthAnswers(round, attributes);
+    this.xauthAnswers.push(answers);
+    if (accepted && this.xauthRound + 1 < this.xauthRounds.length) {
+      this.xauthRound++;
+      this.askXauthRound();
+      return;
+    }
+    this.xauthAccepted = accepted;
+    this.xauthStatusId = randomInt(1, 0xffffffff);
+    this.request(
+      'xauth-status',
+      this.xauthStatusId,
       [
-        attributePayload(CfgType.Request, randomInt(1, 0xffff), [
-          tv(XauthAttr.Type, 0),
-          tlv(XauthAttr.UserName, Buffer.alloc(0)),
-          tlv(XauthAttr.UserPassword, Buffer.alloc(0)),
+        attributePayload(CfgType.Set, randomInt(1, 0xffff), [
+          tv(XauthAttr.Status, accepted ? XauthStatus.Ok : XauthStatus.Fail),
         ]),
       ],
-      transactionBuild(this.xauthRequestId),
+      transactionBuild(this.xauthStatusId),
     );
   }
 
@@ -718,64 +759,48 @@ export class FakeResponder {
     const sa = this.sa as ResponderIkeSa;
     const { messageId } = message.header;
     const body = openTransaction(sa, message);
+    const style = this.options.modeConfig ?? 'pull';
     if (body.cfgType === CfgType.Reply && messageId === this.xauthRequestId) {
       this.cancelRetransmit();
-      const text = (type: number) => {
-        const attr = findAttribute(body.attributes, type);
-        return attr ? attributeBytes(attr).toString('utf8') : undefined;
-      };
-      this.xauthAccepted =
-        text(XauthAttr.UserName) === this.options.username &&
-        text(XauthAttr.UserPassword) === this.options.password;
-      this.xauthStatusId = randomInt(1, 0xffffffff);
-      this.request(
-        'xauth-status',
-        this.xauthStatusId,
-        [
-          attributePayload(CfgType.Set, randomInt(1, 0xffff), [
-            tv(XauthAttr.Status, this.xauthAccepted ? XauthStatus.Ok : XauthStatus.Fail),
-          ]),
-        ],
-        transactionBuild(this.xauthStatusId),
-      );
+      this.xauthReply(body.attributes);
       return;
     }
     if (body.cfgType === CfgType.Ack && messageId === this.xauthStatusId) {
       this.cancelRetransmit();
+      this.xauthStatusAck = body.attributes;
+      if (this.xauthAccepted && style === 'push') this.pushModeConfig();
+      return;
+    }
+    if (body.cfgType === CfgType.Ack && messageId === this.modeConfigSetId) {
+      this.cancelRetransmit();
+      this.modeConfigAck = body.attributes;
       return;
     }
     if (body.cfgType === CfgType.Request && this.xauthAccepted) {
+      this.modeConfigRequests++;
+      if (style === 'push') return; // a gateway that only pushes does not answer
       this.reply(
         message,
         'modecfg-reply',
         messageId,
-        [attributePayload(CfgType.Reply, body.identifier, this.modeConfigAttributes())],
+        [attributePayload(CfgType.Reply, body.identifier, modeConfigAttributes(this.options))],
         transactionBuild(messageId),
       );
+      if (style === 'push-after-pull') this.pushModeConfig();
       return;
     }
     throw new Error(`unexpected transaction (type ${body.cfgType}, message ID ${messageId})`);
   }
 
-  private modeConfigAttributes(): DataAttribute[] {
-    const { options } = this;
-    const split = (options.splitInclude ?? []).map((net) => {
-      const entry = Buffer.alloc(UNITY_SPLIT_ENTRY_LENGTH);
-      entry.writeUInt32BE(ipv4ToInt(net.address), 0);
-      entry.writeUInt32BE(net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0, 4);
-      return entry;
-    });
-    return [
-      tlv(ModeCfgAttr.InternalIp4Address, ipv4Bytes(options.virtualIp)),
-      tlv(ModeCfgAttr.InternalIp4Netmask, ipv4Bytes(options.netmask ?? '255.255.255.255')),
-      ...(options.dns ?? []).map((dns) => tlv(ModeCfgAttr.InternalIp4Dns, ipv4Bytes(dns))),
-      ...(options.banner ? [tlv(UnityAttr.Banner, Buffer.from(options.banner))] : []),
-      ...(options.defaultDomain
-        ? [tlv(UnityAttr.DefDomain, Buffer.from(options.defaultDomain))]
-        : []),
-      ...(split.length ? [tlv(UnityAttr.SplitInclude, Buffer.concat(split))] : []),
-      ...(options.pfs ? [tv(UnityAttr.Pfs, 1)] : []),
-    ];
+  /** draft-dukes-ike-mode-cfg 3.2: the gateway sets our configuration in an exchange of its own. */
+  private pushModeConfig(): void {
+    this.modeConfigSetId = randomInt(1, 0xffffffff);
+    this.request(
+      'modecfg-set',
+      this.modeConfigSetId,
+      [attributePayload(CfgType.Set, randomInt(1, 0xffff), modeConfigAttributes(this.options))],
+      transactionBuild(this.modeConfigSetId),
+    );
   }
 
   private quickModeMessage(message: RawMessage): void {
