@@ -46,6 +46,8 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
           ? secretFromFile(sources.groupPskFile, 'group PSK')
           : savedOrAsked(sources.savedFor, 'group-psk', 'Group pre-shared key: '),
       ),
+    // asked only when the profile's client key turns out to be encrypted
+    keyPassphrase: () => track(promptHidden('Passphrase of the client key: ')),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
       if (request.message) process.stderr.write(`Gateway says: ${printable(request.message)}\n`);
       // a round that asks nothing is the gateway's message for the user to acknowledge

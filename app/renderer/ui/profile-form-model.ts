@@ -79,7 +79,33 @@ export const PROFILE_FIELDS = {
     choices: choices(shape.authMethod.unwrap().options, {
       'xauth-psk': 'Group key, then username and password (XAuth)',
       psk: 'Group key only',
+      'xauth-rsa': 'Certificate, then username and password (XAuth; main mode)',
+      hybrid: 'Gateway certificate, then username and password (hybrid; main mode)',
     }),
+  },
+  certificateFile: {
+    label: 'Client certificate',
+    section: 'connection',
+    kind: 'text',
+    hint: 'With certificate authentication: absolute path of your certificate (PEM)',
+  },
+  privateKeyFile: {
+    label: 'Client key',
+    section: 'connection',
+    kind: 'text',
+    hint: 'Absolute path of your certificate’s private key (PEM; asked for its passphrase if encrypted)',
+  },
+  caFile: {
+    label: 'CA certificate',
+    section: 'connection',
+    kind: 'text',
+    hint: 'With certificate or hybrid authentication: absolute path of the CA that issued the gateway’s certificate (PEM)',
+  },
+  gatewayId: {
+    label: 'Gateway identity',
+    section: 'connection',
+    kind: 'text',
+    hint: 'Optional: the name the gateway’s certificate must hold; empty: the gateway address',
   },
   lockdown: {
     label: 'Lockdown',
