@@ -1,6 +1,11 @@
 // One profile's connection: connect/disconnect/cancel, the headline, the steps, and once up,
 // the tunnel, SA details and live counters.
-import type { CountersEvent, Profile, ServiceSnapshot } from '../../shared/ui/ipc.js';
+import {
+  AUTH_METHODS,
+  type CountersEvent,
+  type Profile,
+  type ServiceSnapshot,
+} from '../../shared/ui/ipc.js';
 import { CountersPanel } from './CountersPanel.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';
@@ -95,7 +100,7 @@ export function ConnectionView({
       {mine?.reconnect && <ReconnectCard reconnect={mine.reconnect} now={now} />}
       <PhaseStepper
         snapshot={mine ?? { phase: 'idle', engineState: 'idle' }}
-        xauthUsed={profile.authMethod === 'xauth-psk'}
+        xauthUsed={AUTH_METHODS[profile.authMethod].xauth}
       />
       {mine && <Details snapshot={mine} counters={counters} now={now} />}
       {phase === 'connected' && <CountersPanel counters={counters} throughput={throughput} />}

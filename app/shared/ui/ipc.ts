@@ -205,6 +205,11 @@ export type {
   WarningEvent,
 } from '../events.js';
 export { DH_GROUPS, DH_GROUP_NAMES, dhGroupLabel } from '../algorithms.js';
-export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, ProfileSchema } from '../profile.js';
+export {
+  AUTH_METHODS,
+  DEFAULT_ESP_PROPOSALS,
+  DEFAULT_IKE_PROPOSALS,
+  ProfileSchema,
+} from '../profile.js';
 export type { Profile, ProfileInput } from '../profile.js';
 export * from './ipc-schemas.js';
