@@ -13,13 +13,11 @@ import {
 } from './exchanges/aggressive-mode.js';
 import { runMainMode } from './exchanges/main-mode.js';
 import {
-  decideNatTraversal,
   describeNatTraversal,
-  detectNat,
   endpointsOn,
   message3NatD,
   natDPayloads,
-  natTModeOf,
+  natTraversalOfAnswer,
 } from './exchanges/nat-d.js';
 import {
   OUR_VENDOR_IDS,
@@ -31,10 +29,16 @@ import {
 } from './exchanges/phase1-parts.js';
 import { notifyError } from './notify-errors.js';
 import type { Phase1Deps, Phase1Result } from './phase1-task.js';
-import { groupOffers, offeredIkeProposals, phase1AuthMethodId } from './proposals.js';
+import type { IkeSa } from './ike-sa.js';
+import {
+  type Phase1Proposal,
+  groupOffers,
+  offeredIkeProposals,
+  phase1AuthMethodId,
+} from './proposals.js';
 import { ExchangeType, HeaderFlag, PayloadType } from './wire/constants.js';
 import { type RawMessage, encodeHeader, encodeMessage } from './wire/message.js';
-import { encodePayloadChain } from './wire/payloads.js';
+import { type OutgoingPayload, encodePayloadChain } from './wire/payloads.js';
 import { nameVendorId } from './wire/vendor-ids.js';
 import { UnprovenAnswers } from './unproven-answers.js';
 
@@ -45,177 +49,202 @@ export function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
 }
 
 async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
-  const { profile, messenger, log } = deps;
-  const offers = groupOffers(offeredIkeProposals(profile));
-  const authMethod = phase1AuthMethodId(profile.authMethod);
+  const offers = groupOffers(offeredIkeProposals(deps.profile));
   let lastRefusal: EngineError | undefined;
-  for (const offer of offers) {
-    const initiatorCookie = randomBytes(8);
-    messenger.bindCookie(initiatorCookie);
-    const group = offer[0]?.group ?? 14;
-    const dh = takeKeyExchange(group);
-    const nonceI = randomBytes(32);
-    const m1 = buildMessage1({
-      initiatorCookie,
-      proposals: offer,
-      authMethod,
-      lifetimeSeconds: profile.ikeLifetimeSeconds,
-      keyExchange: dh.publicValue,
-      nonce: nonceI,
-      id: ourIdentity(profile),
-      vendorIds: OUR_VENDOR_IDS,
-    });
-    // awaited before message 1 leaves: a prompt for the key is answered before the gateway waits
-    const groupPsk = await deps.groupPsk;
-    deps.checkAborted();
-    // Until its HASH_R verifies, an answer is anyone's: a forged or damaged message 2 or a
-    // cleartext refusal is dropped while the gateway's real answer may still come, and after
-    // one the budget is one more retransmission. Only NO-PROPOSAL-CHOSEN moves on at once, and
-    // only to the next group the profile offers: at worst a forger makes us use that one.
-    const unproven = new UnprovenAnswers();
-    let mismatched: { message: RawMessage; hashLength: number } | undefined;
-    const authenticate = (message: RawMessage) => {
-      let m2: Message2;
-      let ike: ReturnType<typeof establishIkeSa>;
-      try {
-        m2 = readMessage2(message, offer, profile.ikeLifetimeSeconds);
-        ike = establishIkeSa({
-          proposal: m2.chosen,
-          psk: groupPsk,
-          nonceI,
-          nonceR: m2.nonce,
-          sharedSecret: dh.computeShared(m2.keyExchange),
-          keI: dh.publicValue,
-          keR: m2.keyExchange,
-          initiatorCookie,
-          responderCookie: m2.responderCookie,
-          saIBody: m1.saBody,
-          idIBody: m1.idBody,
-          idRBody: m2.idBody,
-          tap: deps.tapIkeSa,
-        });
-      } catch (error) {
-        throw unproven.dropUnusable(error);
-      }
-      if (!hashRVerifies(ike.expectedHashR, m2.hashR)) {
-        mismatched = { message, hashLength: ike.hashI.length };
-        throw unproven.drop(hashRMismatch());
-      }
-      return { message, m2, ...ike };
-    };
-    // request() sends before it first waits: the log and the event follow the message out
-    const answering = messenger.request(
-      m1.bytes,
-      (m) =>
-        m.header.exchangeType === ExchangeType.Aggressive ||
-        m.header.exchangeType === ExchangeType.Informational,
-      (message) => {
-        const notification = notificationOf(message);
-        if (!notification) return { proven: authenticate(message) };
-        const refusal = notifyError(notification.notifyType, 'phase1', false);
-        if (refusal.code === 'no-proposal-chosen') return { refusal };
-        throw unproven.drop(refusal);
-      },
-      'aggressive mode message 1',
-      { triesAfterDrop: 1 },
-    );
-    log.info('phase1', `aggressive mode offer: ${offer.map((p) => p.text).join(', ')}`);
-    deps.onStep('am1-sent');
-    let answer;
-    try {
-      answer = await answering;
-    } catch (error) {
-      if (!(error instanceof EngineError && error.code === 'timeout')) throw error;
-      const verdict = unproven.verdict();
-      if (!verdict)
-        throw new EngineError(
-          'gateway-unreachable',
-          `${error.message}: is the gateway address right and UDP 500 open?`,
-        );
-      // Make the gateway drop its half-open SA now rather than after its retransmissions: a
-      // cleartext message 3 (RFC 2409 5.4 allows it) whose HASH_I is random, so it fails there
-      // too. The real HASH_I would let a peer that never proved the key test guesses offline.
-      if (mismatched) {
-        const { header } = mismatched.message;
-        messenger.send(
-          bogusMessage3(initiatorCookie, header.responderCookie, mismatched.hashLength),
-        );
-      }
-      throw verdict;
-    }
-    if (answer.refusal) {
+  for (const [index, offer] of offers.entries()) {
+    const answer = await offerGroup(deps, offer);
+    if ('refusal' in answer) {
       lastRefusal = answer.refusal;
-      const next = offers[offers.indexOf(offer) + 1]?.[0]?.group;
-      log.warn(
+      const group = offer[0]?.group;
+      const next = offers[index + 1]?.[0]?.group;
+      deps.log.warn(
         'phase1',
         `the gateway, or someone on the path (the refusal is not authenticated), refused the offer with DH group ${group}${next ? `; offering group ${next} next, as the profile allows` : ''}: ${lastRefusal.message}`,
       );
       continue;
     }
-    const { message: m2Message, m2, sa, hashI } = answer.proven;
     deps.onStep('am2-received');
-    log.info('phase1', `the gateway proved the group key; chose ${m2.chosen.text}`);
-
-    const peerVendorIds = m2.vendorIds.map(nameVendorId);
-    messenger.fragmentation.setPeerReassembles(peerVendorIds.includes('fragmentation'));
-    const natMode = natTModeOf(peerVendorIds);
-    const cookies = { initiator: initiatorCookie, responder: m2.responderCookie };
-    const gateway = {
-      address: deps.gatewayAddress,
-      port: profile.gatewayPort,
-      nattPort: profile.gatewayNattPort,
-    };
-    // message 2 came on the leg message 1 took (NAT-T's on a re-authentication after a float)
-    const arrived = endpointsOn(messenger.currentLeg, deps.channel, gateway);
-    const nat = decideNatTraversal(
-      profile.natTraversal,
-      natMode,
-      natMode ? detectNat(m2.chosen.hash, cookies, m2.natD, arrived) : undefined,
-    );
-    log.info('phase1', describeNatTraversal(nat));
-    messenger.floatToNatt();
-    // message 3 leaves from the NAT-T ports (hashing the port-500 pair made strongSwan see a
-    // NAT where there was none)
-    const natD = message3NatD(
-      m2.chosen.hash,
-      cookies,
-      endpointsOn('natt', deps.channel, gateway),
-      nat.forced,
-    );
-    const chain = encodePayloadChain(
-      message3Payloads(
-        hashI,
-        initiatorCookie,
-        m2.responderCookie,
-        natDPayloads(nat.mode, natD),
-        deps.initialContact,
-      ),
-    );
-    const ciphertext = sa.encrypt(0, chain.bytes);
-    const header = encodeHeader(
-      {
-        initiatorCookie,
-        responderCookie: m2.responderCookie,
-        firstPayload: chain.firstPayload,
-        exchangeType: ExchangeType.Aggressive,
-        flags: HeaderFlag.Encryption,
-        messageId: 0,
-      },
-      ciphertext.length,
-    );
-    messenger.answer(m2Message, Buffer.concat([header, ciphertext]));
-    deps.onStep('am3-sent');
-    return {
-      sa,
-      chosen: m2.chosen,
-      lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
-      nat,
-      peerVendorIds,
-      peerId: describeId(m2.id),
-      dpdSupported: peerVendorIds.includes('dpd'),
-    };
+    deps.log.info('phase1', `the gateway proved the group key; chose ${answer.m2.chosen.text}`);
+    return finishAggressiveMode(deps, answer);
   }
   throw lastRefusal ?? new EngineError('no-proposal-chosen', 'no phase 1 proposal to offer');
+}
+
+/** Message 2 whose HASH_R verified: the IKE SA it keys, and what message 3 needs. */
+interface ProvenMessage2 extends ReturnType<typeof establishIkeSa> {
+  message: RawMessage;
+  m2: Message2;
+  initiatorCookie: Buffer;
+}
+
+/** Message 1 with one DH group's proposals, and the gateway's answer: a message 2 that proves
+ * the group key, or a refusal of the offer (NO-PROPOSAL-CHOSEN: the next group may do). */
+async function offerGroup(
+  deps: Phase1Deps,
+  offer: Phase1Proposal[],
+): Promise<ProvenMessage2 | { refusal: EngineError }> {
+  const { profile, messenger } = deps;
+  const initiatorCookie = randomBytes(8);
+  messenger.bindCookie(initiatorCookie);
+  const dh = takeKeyExchange(offer[0]?.group ?? 14);
+  const nonceI = randomBytes(32);
+  const m1 = buildMessage1({
+    initiatorCookie,
+    proposals: offer,
+    authMethod: phase1AuthMethodId(profile.authMethod),
+    lifetimeSeconds: profile.ikeLifetimeSeconds,
+    keyExchange: dh.publicValue,
+    nonce: nonceI,
+    id: ourIdentity(profile),
+    vendorIds: OUR_VENDOR_IDS,
+  });
+  // awaited before message 1 leaves: a prompt for the key is answered before the gateway waits
+  const groupPsk = await deps.groupPsk;
+  deps.checkAborted();
+  // Until its HASH_R verifies, an answer is anyone's: a forged or damaged message 2 or a
+  // cleartext refusal is dropped while the gateway's real answer may still come, and after
+  // one the budget is one more retransmission. Only NO-PROPOSAL-CHOSEN moves on at once, and
+  // only to the next group the profile offers: at worst a forger makes us use that one.
+  const unproven = new UnprovenAnswers();
+  let mismatched: { message: RawMessage; hashLength: number } | undefined;
+  const authenticate = (message: RawMessage): ProvenMessage2 => {
+    let m2: Message2;
+    let ike: ReturnType<typeof establishIkeSa>;
+    try {
+      m2 = readMessage2(message, offer, profile.ikeLifetimeSeconds);
+      ike = establishIkeSa({
+        proposal: m2.chosen,
+        psk: groupPsk,
+        nonceI,
+        nonceR: m2.nonce,
+        sharedSecret: dh.computeShared(m2.keyExchange),
+        keI: dh.publicValue,
+        keR: m2.keyExchange,
+        initiatorCookie,
+        responderCookie: m2.responderCookie,
+        saIBody: m1.saBody,
+        idIBody: m1.idBody,
+        idRBody: m2.idBody,
+        tap: deps.tapIkeSa,
+      });
+    } catch (error) {
+      throw unproven.dropUnusable(error);
+    }
+    if (!hashRVerifies(ike.expectedHashR, m2.hashR)) {
+      mismatched = { message, hashLength: ike.hashI.length };
+      throw unproven.drop(hashRMismatch());
+    }
+    return { message, m2, initiatorCookie, ...ike };
+  };
+  // request() sends before it first waits: the log and the event follow the message out.
+  // A refusal in clear comes in an informational exchange with the gateway's message ID.
+  const answering = messenger.request(
+    m1.bytes,
+    (m) =>
+      m.header.exchangeType === ExchangeType.Aggressive ||
+      m.header.exchangeType === ExchangeType.Informational,
+    (message): ProvenMessage2 | { refusal: EngineError } => {
+      const notification = notificationOf(message);
+      if (!notification) return authenticate(message);
+      const refusal = notifyError(notification.notifyType, 'phase1', false);
+      if (refusal.code === 'no-proposal-chosen') return { refusal };
+      throw unproven.drop(refusal);
+    },
+    'aggressive mode message 1',
+    { triesAfterDrop: 1 },
+  );
+  deps.log.info('phase1', `aggressive mode offer: ${offer.map((p) => p.text).join(', ')}`);
+  deps.onStep('am1-sent');
+  try {
+    return await answering;
+  } catch (error) {
+    if (!(error instanceof EngineError && error.code === 'timeout')) throw error;
+    const verdict = unproven.verdict();
+    if (!verdict)
+      throw new EngineError(
+        'gateway-unreachable',
+        `${error.message}: is the gateway address right and UDP 500 open?`,
+      );
+    // Make the gateway drop its half-open SA now rather than after its retransmissions: a
+    // cleartext message 3 (RFC 2409 5.4 allows it) whose HASH_I is random, so it fails there
+    // too. The real HASH_I would let a peer that never proved the key test guesses offline.
+    if (mismatched) {
+      const { header } = mismatched.message;
+      messenger.send(bogusMessage3(initiatorCookie, header.responderCookie, mismatched.hashLength));
+    }
+    throw verdict;
+  }
+}
+
+/** After message 2: the NAT-T decision, the float to 4500 and message 3 (HASH_I). */
+function finishAggressiveMode(deps: Phase1Deps, proven: ProvenMessage2): Phase1Result {
+  const { profile, messenger } = deps;
+  const { m2, sa, initiatorCookie } = proven;
+  const peerVendorIds = m2.vendorIds.map(nameVendorId);
+  messenger.fragmentation.setPeerReassembles(peerVendorIds.includes('fragmentation'));
+  const cookies = { initiator: initiatorCookie, responder: m2.responderCookie };
+  const gateway = {
+    address: deps.gatewayAddress,
+    port: profile.gatewayPort,
+    nattPort: profile.gatewayNattPort,
+  };
+  const nat = natTraversalOfAnswer(profile.natTraversal, peerVendorIds, {
+    hash: m2.chosen.hash,
+    cookies,
+    natD: m2.natD,
+    // message 2 came on the leg message 1 took (NAT-T's on a re-authentication after a float)
+    arrived: endpointsOn(messenger.currentLeg, deps.channel, gateway),
+  });
+  deps.log.info('phase1', describeNatTraversal(nat));
+  messenger.floatToNatt();
+  // message 3 leaves from the NAT-T ports (hashing the port-500 pair made strongSwan see a
+  // NAT where there was none)
+  const natD = message3NatD(
+    m2.chosen.hash,
+    cookies,
+    endpointsOn('natt', deps.channel, gateway),
+    nat.forced,
+  );
+  const payloads = message3Payloads(
+    proven.hashI,
+    initiatorCookie,
+    m2.responderCookie,
+    natDPayloads(nat.mode, natD),
+    deps.initialContact,
+  );
+  messenger.answer(proven.message, sealMessage3(sa, cookies, payloads));
+  deps.onStep('am3-sent');
+  return {
+    sa,
+    chosen: m2.chosen,
+    lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
+    nat,
+    peerVendorIds,
+    peerId: describeId(m2.id),
+    dpdSupported: peerVendorIds.includes('dpd'),
+  };
+}
+
+/** Message 3, encrypted with the new IKE SA on phase 1's IV chain (message ID 0). */
+function sealMessage3(
+  sa: IkeSa,
+  cookies: { initiator: Buffer; responder: Buffer },
+  payloads: OutgoingPayload[],
+): Buffer {
+  const chain = encodePayloadChain(payloads);
+  const ciphertext = sa.encrypt(0, chain.bytes);
+  const header = encodeHeader(
+    {
+      initiatorCookie: cookies.initiator,
+      responderCookie: cookies.responder,
+      firstPayload: chain.firstPayload,
+      exchangeType: ExchangeType.Aggressive,
+      flags: HeaderFlag.Encryption,
+      messageId: 0,
+    },
+    ciphertext.length,
+  );
+  return Buffer.concat([header, ciphertext]);
 }
 
 /** Message 3 in clear with a random HASH_I: a refusal the gateway acts on at once. */

@@ -83,6 +83,26 @@ export function decideNatTraversal(
   };
 }
 
+/** The NAT-T decision from a gateway's answer (RFC 3947 3, 3.2): the NAT-T version its vendor
+ * IDs announce and, with one, its NAT-D hashes against the endpoints the answer travelled
+ * between. */
+export function natTraversalOfAnswer(
+  setting: Profile['natTraversal'],
+  peerVendorIds: string[],
+  answer: {
+    hash: HashName;
+    cookies: { initiator: Buffer; responder: Buffer };
+    natD: Buffer[];
+    arrived: Endpoints;
+  },
+): NatTraversal {
+  const mode = natTModeOf(peerVendorIds);
+  const detected = mode
+    ? detectNat(answer.hash, answer.cookies, answer.natD, answer.arrived)
+    : undefined;
+  return decideNatTraversal(setting, mode, detected);
+}
+
 export function describeNatTraversal(nat: NatTraversal): string {
   return `NAT-T (${nat.mode}): we are ${nat.localBehindNat ? '' : 'not '}behind a NAT, the gateway is ${nat.peerBehindNat ? '' : 'not '}behind one${nat.forced ? '; UDP encapsulation forced' : ''}`;
 }

@@ -27,7 +27,13 @@ import {
   ProtocolId,
 } from '../wire/constants.js';
 import { type RawMessage, findPayload, findPayloads, requirePayload } from '../wire/message.js';
-import type { IdBody, OutgoingPayload, ProposalBody, TransformBody } from '../wire/payloads.js';
+import type {
+  IdBody,
+  OutgoingPayload,
+  ProposalBody,
+  SaBody,
+  TransformBody,
+} from '../wire/payloads.js';
 import { sealInformational } from './informational.js';
 import type { QuickModeResult } from './quick-mode.js';
 import {
@@ -115,73 +121,148 @@ export async function answerQuickMode(
 ): Promise<QuickModeAnswer> {
   const { sa, messenger } = deps;
   const messageId = request.header.messageId;
-  const received = openProtected(sa, request, hashOverMessage(messageId));
-  const offer = requirePayload(received, PayloadType.SA, 'Quick Mode message 1').body;
-  const nonceI = requirePayload(received, PayloadType.Nonce, 'Quick Mode message 1').body.data;
-  const peerKe = findPayload(received, PayloadType.KeyExchange)?.body.data;
-  const ids = findPayloads(received, PayloadType.Identification).map((p) => p.body);
+  const offer = readMessage1(sa, request);
+  const judged = judge(offer, policy);
+  if ('refusal' in judged) return refuse(deps, judged.refusal);
+  const { choice } = judged;
+  const pfs = answerPfs(choice, offer.peerKe);
+  if (!pfs)
+    return refuse(deps, {
+      notifyType: NotifyType.InvalidKeyInformation,
+      spi: choice.proposal.spi,
+      reason: `the gateway asked for PFS group ${choice.pfsGroup} without a usable KE payload`,
+    });
 
-  const refuse = (notifyType: number, spi: Buffer, reason: string): QuickModeAnswer => {
-    messenger.send(
-      sealInformational(sa, deps.newMessageId(), {
-        type: PayloadType.Notification,
-        body: {
-          doi: DOI_IPSEC,
-          protocolId: ProtocolId.Esp,
-          notifyType,
-          spi,
-          data: Buffer.alloc(0),
-        },
+  const inboundSpi = allocateSpi();
+  const nonceR = quickModeNonce();
+  const qm2 = sealProtected(
+    sa,
+    ExchangeType.QuickMode,
+    messageId,
+    message2Payloads(offer, choice, inboundSpi, nonceR, pfs.publicValue),
+    (s, rest) => quickModeHash2(s.prf, s.skeyidA, messageId, offer.nonceI, rest),
+  );
+  // a retransmitted message 1 gets message 2 again; request() retransmits it on its own too
+  messenger.remember(request, qm2);
+  await messenger.request(
+    qm2,
+    [ExchangeType.QuickMode],
+    (m) =>
+      openProtected(sa, m, (s) =>
+        quickModeHash3(s.prf, s.skeyidA, messageId, offer.nonceI, nonceR),
+      ),
+    'Quick Mode message 2 (gateway rekey)',
+  );
+
+  return {
+    status: 'established',
+    result: {
+      proposal: choice.esp,
+      pfsGroup: choice.pfsGroup,
+      pair: espSaPair({
+        sa,
+        id: policy.saId,
+        proposal: choice.esp,
+        sharedSecret: pfs.sharedSecret,
+        nonceI: offer.nonceI,
+        nonceR,
+        inboundSpi,
+        outboundSpi: choice.proposal.spi,
+        lifetime: shorterLifetime(policy.lifetime, lifetimesOf(choice.transform.attributes)),
+        selectors: policy.selectors,
+        replayWindow: policy.replayWindow,
       }),
-    );
-    return { status: 'refused', reason };
+    },
   };
-  const choice = choose(offer.proposals, policy);
+}
+
+/** What the gateway's message 1 offers, once its HASH(1) verified. */
+interface GatewayOffer {
+  sa: SaBody;
+  nonceI: Buffer;
+  peerKe: Buffer | undefined;
+  ids: IdBody[];
+}
+
+function readMessage1(sa: IkeSa, request: RawMessage): GatewayOffer {
+  const received = openProtected(sa, request, hashOverMessage(request.header.messageId));
+  return {
+    sa: requirePayload(received, PayloadType.SA, 'Quick Mode message 1').body,
+    nonceI: requirePayload(received, PayloadType.Nonce, 'Quick Mode message 1').body.data,
+    peerKe: findPayload(received, PayloadType.KeyExchange)?.body.data,
+    ids: findPayloads(received, PayloadType.Identification).map((p) => p.body),
+  };
+}
+
+/** Why we refuse an offer: the notification (RFC 2408 3.14.1) and our log's words. */
+interface Refusal {
+  notifyType: number;
+  spi: Buffer;
+  reason: string;
+}
+
+/** The transform we take, or why none: the ESP transforms and PFS we accept, for the traffic
+ * selectors of the SA being rekeyed. */
+function judge(
+  offer: GatewayOffer,
+  policy: QuickModeResponderPolicy,
+): { choice: Choice } | { refusal: Refusal } {
+  const choice = choose(offer.sa.proposals, policy);
   if (!choice)
-    return refuse(
-      NotifyType.NoProposalChosen,
-      offer.proposals[0]?.spi ?? Buffer.alloc(0),
-      'the gateway offered no ESP transform we accept',
-    );
-  const selectors = selectorsOf(ids);
+    return {
+      refusal: {
+        notifyType: NotifyType.NoProposalChosen,
+        spi: offer.sa.proposals[0]?.spi ?? Buffer.alloc(0),
+        reason: 'the gateway offered no ESP transform we accept',
+      },
+    };
+  const selectors = selectorsOf(offer.ids);
   if (
     !selectors ||
     !sameNet(selectors.initiator, policy.selectors.remote) ||
     !sameNet(selectors.responder, policy.selectors.local)
   )
-    return refuse(
-      NotifyType.InvalidIdInformation,
-      choice.proposal.spi,
-      'the gateway asked for traffic selectors other than those of our ESP SA',
-    );
+    return {
+      refusal: {
+        notifyType: NotifyType.InvalidIdInformation,
+        spi: choice.proposal.spi,
+        reason: 'the gateway asked for traffic selectors other than those of our ESP SA',
+      },
+    };
+  return { choice };
+}
 
-  // RFC 2409 5.5: with a group in the SA, KE carries g^xi and we answer with g^xr
-  let sharedSecret: Buffer | undefined;
-  let pfsPublic: Buffer | undefined;
-  if (choice.pfsGroup !== undefined) {
-    const pfs = createKeyExchange(choice.pfsGroup);
-    try {
-      sharedSecret = peerKe ? pfs.computeShared(peerKe) : undefined;
-    } catch (error) {
-      if (!(error instanceof CryptoError)) throw error;
-    }
-    if (!sharedSecret)
-      return refuse(
-        NotifyType.InvalidKeyInformation,
-        choice.proposal.spi,
-        `the gateway asked for PFS group ${choice.pfsGroup} without a usable KE payload`,
-      );
-    pfsPublic = pfs.publicValue;
+/** RFC 2409 5.5: with a group in the SA, KE carries g^xi and we answer with g^xr. Without a
+ * group nothing to do; undefined when the gateway's KE is missing or unusable. */
+function answerPfs(
+  choice: Choice,
+  peerKe: Buffer | undefined,
+): { sharedSecret?: Buffer; publicValue?: Buffer } | undefined {
+  if (choice.pfsGroup === undefined) return {};
+  if (!peerKe) return undefined;
+  const pfs = createKeyExchange(choice.pfsGroup);
+  try {
+    return { sharedSecret: pfs.computeShared(peerKe), publicValue: pfs.publicValue };
+  } catch (error) {
+    if (!(error instanceof CryptoError)) throw error;
+    return undefined;
   }
+}
 
-  const inboundSpi = allocateSpi();
-  const nonceR = quickModeNonce();
-  const payloads: OutgoingPayload[] = [
+/** HASH(2)'s payloads: our one proposal with one transform, Nr [, KE], IDci and IDcr. */
+function message2Payloads(
+  offer: GatewayOffer,
+  choice: Choice,
+  inboundSpi: Buffer,
+  nonceR: Buffer,
+  pfsPublic: Buffer | undefined,
+): OutgoingPayload[] {
+  return [
     {
       type: PayloadType.SA,
       body: {
-        doi: offer.doi,
-        situation: offer.situation,
+        doi: offer.sa.doi,
+        situation: offer.sa.situation,
         proposals: [
           {
             number: choice.proposal.number,
@@ -197,38 +278,23 @@ export async function answerQuickMode(
       ? [{ type: PayloadType.KeyExchange, body: { data: pfsPublic } } as OutgoingPayload]
       : []),
     // IDci and IDcr exactly as received (RFC 2409 5.5: the responder echoes them)
-    ...ids.map((body): OutgoingPayload => ({ type: PayloadType.Identification, body })),
+    ...offer.ids.map((body): OutgoingPayload => ({ type: PayloadType.Identification, body })),
   ];
-  const qm2 = sealProtected(sa, ExchangeType.QuickMode, messageId, payloads, (s, rest) =>
-    quickModeHash2(s.prf, s.skeyidA, messageId, nonceI, rest),
-  );
-  // a retransmitted message 1 gets message 2 again; request() retransmits it on its own too
-  messenger.remember(request, qm2);
-  await messenger.request(
-    qm2,
-    [ExchangeType.QuickMode],
-    (m) => openProtected(sa, m, (s) => quickModeHash3(s.prf, s.skeyidA, messageId, nonceI, nonceR)),
-    'Quick Mode message 2 (gateway rekey)',
-  );
+}
 
-  return {
-    status: 'established',
-    result: {
-      proposal: choice.esp,
-      pfsGroup: choice.pfsGroup,
-      pair: espSaPair({
-        sa,
-        id: policy.saId,
-        proposal: choice.esp,
-        sharedSecret,
-        nonceI,
-        nonceR,
-        inboundSpi,
-        outboundSpi: choice.proposal.spi,
-        lifetime: shorterLifetime(policy.lifetime, lifetimesOf(choice.transform.attributes)),
-        selectors: policy.selectors,
-        replayWindow: policy.replayWindow,
-      }),
-    },
-  };
+/** Refuses the offer in an informational exchange of our own; the old SA stays as it is. */
+function refuse(deps: QuickModeResponderDeps, refusal: Refusal): QuickModeAnswer {
+  deps.messenger.send(
+    sealInformational(deps.sa, deps.newMessageId(), {
+      type: PayloadType.Notification,
+      body: {
+        doi: DOI_IPSEC,
+        protocolId: ProtocolId.Esp,
+        notifyType: refusal.notifyType,
+        spi: refusal.spi,
+        data: Buffer.alloc(0),
+      },
+    }),
+  );
+  return { status: 'refused', reason: refusal.reason };
 }
