@@ -26,7 +26,8 @@ import {
   isInformational,
   openInformational,
 } from './exchanges/informational.js';
-import { pullModeConfig } from './exchanges/mode-config.js';
+import { answerModeConfigPush, pullModeConfig } from './exchanges/mode-config.js';
+import { isTransaction } from './exchanges/transaction.js';
 import { meaningfulModeConfig } from './mode-config-meaning.js';
 import { runXauth } from './exchanges/xauth.js';
 import { IkeSaHolder } from './ike-sa-holder.js';
@@ -402,7 +403,48 @@ export class Connection implements VpnConnection {
       void this.childSas.answerGatewayRekey(message);
       return true;
     }
+    if (isTransaction(message) && this.modeConfig) {
+      this.onModeConfigPush(phase1, message);
+      return true;
+    }
     return false;
+  }
+
+  /** A CFG_SET once Mode Config is done (a gateway that pushes after it answered our REQUEST,
+   * or changes what it gave): acknowledged, and a changed configuration applied to the tunnel
+   * once the task under way is done. */
+  private onModeConfigPush(phase1: Phase1Result, message: RawMessage): void {
+    const { messenger } = this.requireIke();
+    let config: ModeConfigResult;
+    try {
+      const pushed = answerModeConfigPush({ sa: phase1.sa, messenger, log: this.log }, message);
+      if (!pushed) return;
+      const meaningful = meaningfulModeConfig(pushed, this.gatewayAddress);
+      for (const what of meaningful.dropped)
+        this.log.warn('modecfg', `ignored from the gateway: ${what}`);
+      config = meaningful.config;
+    } catch (error) {
+      if (error instanceof UnauthenticatedError)
+        messenger.dropUnauthenticated(error, '(transaction)', 'debug');
+      else if (error instanceof DecodeError || error instanceof EngineError)
+        this.log.warn('modecfg', `ignored a pushed configuration: ${error.message}`);
+      else throw error;
+      return;
+    }
+    if (JSON.stringify(config) === JSON.stringify(this.modeConfig)) return;
+    this.tasks
+      .queue({
+        name: 'apply-mode-config',
+        run: async () => {
+          const child = this.childSas.current().at(-1);
+          if (!child) return;
+          this.log.info('modecfg', 'the gateway changed the configuration: reconfiguring');
+          this.modeConfig = config;
+          await (this.channel as IkeChannel).deconfigureNetwork();
+          await this.configureNetwork(config, child);
+        },
+      })
+      .catch((error: unknown) => this.fail(error));
   }
 
   private onNotification(type: number, data: Buffer, message: RawMessage): void {

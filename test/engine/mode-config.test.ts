@@ -59,6 +59,32 @@ test('a gateway that only pushes: its CFG_SET is acknowledged (3.4) and configur
   );
 });
 
+test('pushed after it answered: the SET is acknowledged, the same configuration kept', async () => {
+  const { responder, gateway } = await connectWith('push-after-pull');
+  assert.equal(responder.modeConfigRequests, 1);
+  assert.ok(responder.modeConfigAck, 'the late CFG_SET was acknowledged');
+  assert.equal(gateway.channel?.configured.length, 1, 'nothing to reconfigure');
+});
+
+test('pushed after it answered, with other DNS servers: applied to the tunnel', async () => {
+  const result = await runEngineCase({
+    ikeProposal: 'aes256-sha256-modp2048',
+    espProposal: 'aes256gcm16',
+    responder: { ...VALUES, modeConfig: 'push-after-pull', pushedChanges: { dns: ['10.99.0.54'] } },
+  });
+  assert.deepEqual(result.violations, []);
+  assert.equal(result.outcome, 'connected');
+  assert.ok(result.gateway.responder?.modeConfigAck, 'the late CFG_SET was acknowledged');
+  const configured = result.gateway.channel?.configured ?? [];
+  assert.deepEqual(
+    configured.map((setup) => setup.config.dns),
+    [['10.99.0.53'], ['10.99.0.54']],
+    'configured with the REPLY, then with the SET',
+  );
+  const networks = result.events.filter((e) => e.type === 'network');
+  assert.deepEqual(networks.at(-1)?.dns, ['10.99.0.54']);
+});
+
 test('a REPLY under another message ID is not ours: ignored, the real one is taken', async () => {
   const result = await runEngineCase({
     ikeProposal: 'aes256-sha256-modp2048',

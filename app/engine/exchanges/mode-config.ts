@@ -1,5 +1,6 @@
 // Mode Config (draft-dukes-ike-mode-cfg 3.2-3.4): we pull our address and settings with
-// CFG_REQUEST / CFG_REPLY; a gateway that pushes them instead sends CFG_SET, which we ACK.
+// CFG_REQUEST / CFG_REPLY; a gateway that pushes them sends CFG_SET in an exchange of its own,
+// which we ACK and take instead, whether it came before the REPLY or after it.
 import { randomInt } from 'node:crypto';
 import { EngineError } from '../api.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -52,10 +53,11 @@ export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigRe
     },
     'the Mode Config request',
   );
-  if (reply.cfgType === CfgType.Set) acknowledgeSet(deps, message, reply);
-  const { result, ignored } = readModeConfig(reply.attributes);
-  if (ignored.length)
-    log.debug('modecfg', `ignored attributes the gateway sent: ${ignored.join(', ')}`);
+  if (reply.cfgType === CfgType.Set) {
+    log.info('modecfg', 'the gateway pushed its configuration (CFG_SET): acknowledged');
+    acknowledgeSet(deps, message, reply);
+  }
+  const result = resultOf(deps, reply);
   if (!result.internalIp4) {
     throw new EngineError(
       'modecfg-no-address',
@@ -65,8 +67,34 @@ export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigRe
   return result;
 }
 
+/** A transaction after Mode Config is done: a CFG_SET the gateway pushes (after answering our
+ * REQUEST, or to change what it gave) is acknowledged and its result returned for the
+ * connection to apply; anything else is left alone (undefined). Throws UnauthenticatedError
+ * for a message that does not authenticate. */
+export function answerModeConfigPush(
+  deps: Pick<ModeConfigDeps, 'sa' | 'messenger' | 'log'>,
+  message: RawMessage,
+): ModeConfigResult | undefined {
+  const body = openTransaction(deps.sa, message);
+  if (body.cfgType !== CfgType.Set) return undefined;
+  deps.log.info('modecfg', 'the gateway pushed a configuration (CFG_SET): acknowledged');
+  acknowledgeSet(deps, message, body);
+  return resultOf(deps, body);
+}
+
+function resultOf(deps: Pick<ModeConfigDeps, 'log'>, body: AttributeMessage): ModeConfigResult {
+  const { result, ignored } = readModeConfig(body.attributes);
+  if (ignored.length)
+    deps.log.debug('modecfg', `ignored attributes the gateway sent: ${ignored.join(', ')}`);
+  return result;
+}
+
 /** 3.4: the ACK lists the attributes we accepted, with empty values. */
-function acknowledgeSet(deps: ModeConfigDeps, message: RawMessage, set: AttributeMessage): void {
+function acknowledgeSet(
+  deps: Pick<ModeConfigDeps, 'sa' | 'messenger'>,
+  message: RawMessage,
+  set: AttributeMessage,
+): void {
   deps.messenger.answer(
     message,
     sealTransaction(deps.sa, message.header.messageId, {

@@ -7,7 +7,13 @@
 // through interrupt().
 import { EngineError } from '../api.js';
 
-export type TaskName = 'connect' | 'rekey' | 'reauthenticate' | 'replace-deleted';
+export type TaskName =
+  | 'connect'
+  | 'rekey'
+  | 'reauthenticate'
+  | 'replace-deleted'
+  /** a configuration the gateway pushed after Mode Config, applied to the tunnel */
+  | 'apply-mode-config';
 /** the exchanges a task is made of */
 export type StepName = 'phase1' | 'xauth' | 'mode-config' | 'quick-mode';
 

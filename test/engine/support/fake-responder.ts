@@ -177,6 +177,8 @@ export interface ResponderOptions extends ModeConfigValues {
   xauthRounds?: XauthRound[];
   /** how Mode Config is handed out (default 'pull') */
   modeConfig?: ModeConfigStyle;
+  /** what a pushed CFG_SET says differently from the REPLY */
+  pushedChanges?: Partial<ModeConfigValues>;
   /** the first IKE SA's lifetime in seconds the gateway answers with (default and later IKE
    * SAs: the engine's), so that the engine re-authenticates once, soon */
   firstIkeLifetimeSeconds?: number;
@@ -798,7 +800,13 @@ export class FakeResponder {
     this.request(
       'modecfg-set',
       this.modeConfigSetId,
-      [attributePayload(CfgType.Set, randomInt(1, 0xffff), modeConfigAttributes(this.options))],
+      [
+        attributePayload(
+          CfgType.Set,
+          randomInt(1, 0xffff),
+          modeConfigAttributes({ ...this.options, ...this.options.pushedChanges }),
+        ),
+      ],
       transactionBuild(this.modeConfigSetId),
     );
   }
