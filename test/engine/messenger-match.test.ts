@@ -1,0 +1,97 @@
+// The messenger matches answers by exchange (RFC 2408 3.1: the message ID names it): a
+// request given exchange types takes only a message of those types with its own message ID;
+// anything else goes to the dispatcher. News from elsewhere (a refusal the gateway sent in an
+// exchange of its own) ends a wait through its signal, with the news as the error.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { EngineError } from '../../app/engine/api.js';
+import { Logger } from '../../app/engine/logger.js';
+import { Messenger } from '../../app/engine/messenger.js';
+import { ExchangeType, PayloadType } from '../../app/engine/wire/constants.js';
+import { type RawMessage, encodeMessage } from '../../app/engine/wire/message.js';
+import { recordingChannel } from './recording-channel.js';
+
+const initiatorCookie = randomBytes(8);
+const responderCookie = randomBytes(8);
+
+const message = (exchangeType: number, messageId: number) =>
+  encodeMessage(
+    { initiatorCookie, responderCookie, exchangeType, flags: 0, messageId },
+    // a different body each time: the messenger ignores repeats of a message it took
+    [{ type: PayloadType.VendorId, body: { data: randomBytes(8) } }],
+  );
+
+function setup() {
+  const { channel, sent, deliver } = recordingChannel();
+  // a retransmission budget far longer than any test: only a match or the signal ends a wait
+  const messenger = new Messenger(
+    channel,
+    { initialMs: 60_000, tries: 2 },
+    new Logger(() => undefined, 'error'),
+    'gateway',
+  );
+  const dispatched: RawMessage[] = [];
+  messenger.setDispatcher((m) => {
+    dispatched.push(m);
+    return true;
+  });
+  return { messenger, sent, deliver, dispatched };
+}
+
+test('an answer is taken only in the request’s own exchange; one with another message ID is dispatched', async () => {
+  const { messenger, deliver, dispatched } = setup();
+  const answering = messenger.request(
+    message(ExchangeType.QuickMode, 41),
+    [ExchangeType.QuickMode, ExchangeType.Informational],
+    (m) => m.header.messageId,
+    'Quick Mode message 1',
+  );
+  deliver(message(ExchangeType.QuickMode, 42));
+  deliver(message(ExchangeType.Informational, 43));
+  deliver(message(ExchangeType.Transaction, 41));
+  deliver(message(ExchangeType.Informational, 41));
+  assert.equal(await answering, 41);
+  assert.deepEqual(
+    dispatched.map((m) => [m.header.exchangeType, m.header.messageId]),
+    [
+      [ExchangeType.QuickMode, 42],
+      [ExchangeType.Informational, 43],
+      [ExchangeType.Transaction, 41],
+    ],
+    'other exchanges, and another exchange type with our ID, are not the answer',
+  );
+});
+
+test('an aborted signal ends the wait with its reason, and nothing is sent again', async () => {
+  const { messenger, sent } = setup();
+  const abort = new AbortController();
+  const refusal = new EngineError(
+    'phase2-rejected',
+    'the gateway accepts none of our ESP proposals',
+  );
+  const answering = messenger.request(
+    message(ExchangeType.QuickMode, 7),
+    [ExchangeType.QuickMode],
+    () => 'answer',
+    'Quick Mode message 1',
+    { signal: abort.signal },
+  );
+  assert.equal(sent.length, 1, 'message 1 went out');
+  abort.abort(refusal);
+  await assert.rejects(answering, (error) => error === refusal);
+  assert.equal(sent.length, 1, 'no retransmission after the news');
+});
+
+test('a signal aborted before the request leaves ends it at once', async () => {
+  const { messenger } = setup();
+  const abort = new AbortController();
+  const refusal = new EngineError('phase2-rejected', 'refused');
+  abort.abort(refusal);
+  await assert.rejects(
+    messenger.request(message(ExchangeType.QuickMode, 9), [ExchangeType.QuickMode], () => 1, 'x', {
+      signal: abort.signal,
+    }),
+    (error) => error === refusal,
+  );
+});
