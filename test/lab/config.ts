@@ -144,7 +144,7 @@ connections {
     aggressive = ${options.exchange === 'aggressive' ? 'yes' : 'no'}
     local_addrs = ${LAB_ADDRESSES.gateway}
     proposals = ${options.ikeProposals.join(', ')}
-${indent(options.addressPool ? [`pools = ${LAB_POOL}`] : [], 2)}    send_certreq = no
+${indent(options.addressPool ? [`pools = ${LAB_POOL}`] : [], 2)}${indent(options.modeConfig === 'push' ? ['pull = no'] : [], 2)}    send_certreq = no
     dpd_delay = ${seconds(options.dpdDelaySeconds)}
     dpd_timeout = ${seconds(options.dpdTimeoutSeconds)}
     fragmentation = ${options.fragmentation}

@@ -39,6 +39,9 @@ export interface LabOptions {
   /** false: the connection has no address pool (strongSwan refuses a pool without addresses),
    * as a gateway without a pool for the group: Mode Config gives the client no address. */
   addressPool?: boolean;
+  /** How the gateway hands out Mode Config (draft-dukes-ike-mode-cfg 3.2): 'pull' answers the
+   * client's CFG_REQUEST (default); 'push' sends a CFG_SET after XAuth (swanctl `pull = no`). */
+  modeConfig?: 'pull' | 'push';
   /** Unity split tunnel to the LAN (default); false = full tunnel (local_ts 0.0.0.0/0, no split-include). */
   splitInclude?: boolean;
   /** Unity SAVE_PASSWD (28673). strongSwan can only send non-NUL bytes: true sends a 1-byte value 1, false sends nothing. */
@@ -124,6 +127,7 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   dpdDelaySeconds: 30,
   dpdTimeoutSeconds: 90,
   addressPool: true,
+  modeConfig: 'pull',
   splitInclude: true,
   savePassword: false,
   pfsUnity: false,
