@@ -137,11 +137,12 @@ async function offerGroup(
     return { message, m2, initiatorCookie, ...ike };
   };
   // request() sends before it first waits: the log and the event follow the message out.
-  // A refusal in clear comes in an informational exchange with the gateway's message ID.
+  // Message 2 is in phase 1's exchange (message ID 0, RFC 2408 3.1); a refusal in clear comes
+  // in an informational exchange with a message ID of the gateway's choosing.
   const answering = messenger.request(
     m1.bytes,
     (m) =>
-      m.header.exchangeType === ExchangeType.Aggressive ||
+      (m.header.exchangeType === ExchangeType.Aggressive && m.header.messageId === 0) ||
       m.header.exchangeType === ExchangeType.Informational,
     (message): ProvenMessage2 | { refusal: EngineError } => {
       const notification = notificationOf(message);

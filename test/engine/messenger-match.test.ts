@@ -11,6 +11,7 @@ import { Messenger } from '../../app/engine/messenger.js';
 import { ExchangeType, PayloadType } from '../../app/engine/wire/constants.js';
 import { type RawMessage, encodeMessage } from '../../app/engine/wire/message.js';
 import { recordingChannel } from './recording-channel.js';
+import { runEngineCase } from './support/engine-case.js';
 
 const initiatorCookie = randomBytes(8);
 const responderCookie = randomBytes(8);
@@ -94,4 +95,30 @@ test('a signal aborted before the request leaves ends it at once', async () => {
     }),
     (error) => error === refusal,
   );
+});
+
+test('aggressive mode takes message 2 only in phase 1’s exchange (message ID 0)', async () => {
+  let altered = 0;
+  const outOfExchange = (packet: Buffer) => {
+    altered++;
+    const copy = Buffer.from(packet);
+    copy.writeUInt32BE(0x5eed, 20); // the header's message ID (RFC 2408 3.1)
+    return copy;
+  };
+  // the gateway answers message 1 with message 2 under message ID 0x5eed once; its answer to
+  // our retransmission is the real one
+  const { outcome, events } = await runEngineCase({
+    ikeProposal: 'aes128-sha1-ecp256',
+    espProposal: 'aes128-sha1',
+    responder: {
+      tamper: (step, packet) =>
+        step === 'am2' && altered === 0 ? [{ packet: outOfExchange(packet) }] : [{ packet }],
+    },
+  });
+  assert.equal(altered, 1);
+  assert.equal(outcome, 'connected');
+  const retransmitted = events.filter(
+    (e) => e.type === 'log' && /retransmitting aggressive mode message 1/.test(e.message),
+  );
+  assert.ok(retransmitted.length > 0, 'the message 2 outside the exchange was no answer');
 });
