@@ -17,6 +17,8 @@ export interface ClientResult {
   up?: IperfResult;
   down?: IperfResult;
   cpuPerGB?: number;
+  /** VmHWM once connected, before the iperf runs */
+  connectedRssKiB?: number;
   peakRssKiB?: number;
   transform?: Transform;
 }
@@ -29,6 +31,11 @@ export interface RunInfo {
   loadAtStart: number[];
   /** `node -e 0`, start to exit, median in this run: what any Node client's cold connect pays */
   nodeFloorMs?: number;
+  /** peak RSS of `node -e 0` and of the CLI's snapshot started for `--help` (KiB) */
+  nodeFloorRssKiB?: number;
+  snapshotIdleRssKiB?: number;
+  /** bench/esp-crypto.ts's output: seal/open against bare EVP */
+  espCrypto?: string;
 }
 
 type Metric = (r: ClientResult) => number | undefined;
@@ -39,6 +46,8 @@ const upMbit: Metric = (r) => r.up && r.up.bitsPerSecond / 1e6;
 const downMbit: Metric = (r) => r.down && r.down.bitsPerSecond / 1e6;
 const cpuPerGB: Metric = (r) => r.cpuPerGB;
 const rssMiB: Metric = (r) => r.peakRssKiB && r.peakRssKiB / 1024;
+const HEADLESS_RSS_TARGET_MIB = 48;
+const mib = (kib: number | undefined) => (kib === undefined ? '–' : (kib / 1024).toFixed(1));
 
 interface Column {
   title: string;
@@ -171,6 +180,12 @@ function targets(results: ClientResult[]): string[] {
       (v, l) => v <= l,
     ),
     check(
+      'headless CLI peak RSS <= 48 MiB (issue 16)',
+      rssMiB(roadwarrior),
+      HEADLESS_RSS_TARGET_MIB,
+      (v, l) => v <= l,
+    ),
+    check(
       'TCP up >= best reference (Mbit/s)',
       upMbit(roadwarrior),
       bestReference(upMbit, true)(references)?.value,
@@ -182,6 +197,22 @@ function targets(results: ClientResult[]): string[] {
       bestReference(downMbit, true)(references)?.value,
       (v, l) => v >= l,
     ),
+  ];
+}
+
+/** Where the headless CLI's peak RSS comes from: Node itself, the CLI's snapshot loaded, the
+ * connect, the traffic. */
+function memory(results: ClientResult[], info: RunInfo): string[] {
+  const roadwarrior = results.find((r) => !r.reference);
+  if (!roadwarrior?.peakRssKiB) return [];
+  return [
+    '## Peak RSS of the headless CLI (VmHWM, MiB)',
+    '',
+    '| `node -e 0` | CLI snapshot, `--help` | connected, before traffic | after both iperf runs |',
+    '| --- | --- | --- | --- |',
+    `| ${mib(info.nodeFloorRssKiB)} | ${mib(info.snapshotIdleRssKiB)} | ${mib(roadwarrior.connectedRssKiB)} | ${mib(roadwarrior.peakRssKiB)} |`,
+    '',
+    `${roadwarrior.name}. The steps between the columns are what loading the CLI's modules, connecting and carrying traffic add to Node's own floor.`,
   ];
 }
 
@@ -265,6 +296,18 @@ export function renderReport(results: ClientResult[], info: RunInfo): string {
         ]),
     '',
     ...targets(results),
+    '',
+    ...memory(results, info),
+    ...(info.espCrypto === undefined
+      ? []
+      : [
+          '',
+          '## ESP seal and open against bare EVP (bench/esp-crypto.ts, one core)',
+          '',
+          '```',
+          info.espCrypto.trim(),
+          '```',
+        ]),
     '',
     "## Where Roadwarrior's connect goes (engine event timestamps)",
     '',

@@ -3,13 +3,15 @@
 //   connect time to the first ping reply through the tunnel, cold (process start) and warm
 //   (a connect inside an already-running process), median of --runs;
 //   iperf3 TCP throughput up and down (--iperf-seconds each); the client's CPU seconds per GB
-//   carried and peak RSS during those runs.
+//   carried and peak RSS during those runs (with Node's floor, the CLI loaded and connected);
+//   then ESP seal/open per packet against bare EVP (bench/esp-crypto.ts, in its own process).
 // Roadwarrior's row is the CLI started from its V8 startup snapshot (build/bundle-cli.mjs, built
 // first); the ESM bundle's and tsx's cold rows show what the bundle and the source checkout's
 // bin/roadwarrior.mjs cost, and the Node floor what starting node at all costs. Results go to
-// stdout and to bench/results/<date>.md. Needs root and scripts/install-system-deps.sh.
+// stdout and are appended to bench/results/<date>.md. Needs root and
+// scripts/install-system-deps.sh.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +48,7 @@ const PASSWORD = 'alice-secret';
 const BUNDLE_SCRIPT = fileURLToPath(new URL('../build/bundle-cli.mjs', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../dist/cli/roadwarrior.mjs', import.meta.url));
 const SNAPSHOT_LAUNCHER = fileURLToPath(new URL('../dist/cli/roadwarrior-fast', import.meta.url));
+const ESP_CRYPTO = fileURLToPath(new URL('./esp-crypto.ts', import.meta.url));
 const NODE_FLOOR_RUNS = 5;
 
 const { values } = parseArgs({
@@ -124,10 +127,23 @@ async function nodeFloorMs(lab: Lab): Promise<number> {
   return median(runs);
 }
 
+/** Peak RSS (KiB) of a command run to its end: getrusage() of the waited child, from python3
+ * (node has no RUSAGE_CHILDREN; node-gyp needs python3, so it is on any machine that built the
+ * addon). */
+function peakRssKiB(command: string[]): number {
+  const script = [
+    'import resource, subprocess, sys',
+    'subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)',
+    'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)',
+  ].join('\n');
+  return Number(execFileSync('python3', ['-c', script, ...command], { encoding: 'utf8' }).trim());
+}
+
 async function traffic(lab: Lab, pid: number, result: ClientResult): Promise<void> {
   result.transform = await negotiatedTransform(lab);
   progress(`${result.name}: iperf3 up and down, ${IPERF_SECONDS} s each`);
   const before = processUsage(pid);
+  result.connectedRssKiB = before.peakRssKiB;
   result.up = await iperf(lab, IPERF_SECONDS, false);
   result.down = await iperf(lab, IPERF_SECONDS, true);
   const after = processUsage(pid);
@@ -213,11 +229,17 @@ try {
   for (let run = 0; run < RUNS; run++)
     for (const { client, result } of rows) await coldConnect(lab, client, result);
   const floor = await nodeFloorMs(lab);
+  const nodeFloorRssKiB = peakRssKiB([process.execPath, '-e', '0']);
+  const snapshotIdleRssKiB = peakRssKiB([SNAPSHOT_LAUNCHER, '--help']);
   await warmRuns(lab, charon.warm, charonRow.result);
   await warmRuns(lab, roadwarriorWarm(lab, files, CPU_PROFILE_DIR), snapshotRow.result);
   for (const { client, result } of [vpncRow, charonRow, snapshotRow])
     await coldConnect(lab, client, result, (pid) => traffic(lab, pid, result));
 
+  progress('ESP seal/open against bare EVP (bench/esp-crypto.ts)');
+  const espCrypto = execFileSync(process.execPath, ['--import', 'tsx', ESP_CRYPTO], {
+    encoding: 'utf8',
+  });
   const report = renderReport(
     rows.map((r) => r.result),
     {
@@ -225,15 +247,19 @@ try {
       iperfSeconds: IPERF_SECONDS,
       loadAtStart,
       nodeFloorMs: floor,
+      nodeFloorRssKiB,
+      snapshotIdleRssKiB,
+      espCrypto,
       strongswan: execFileSync(CHARON, ['--version']).toString().trim(),
     },
   );
   console.log(report);
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
+  // appended: a day's file keeps every run of that day (and what was written about them)
   const file = new URL(`${new Date().toISOString().slice(0, 10)}.md`, dir);
-  writeFileSync(file, report);
-  console.log(`written to ${file.pathname}`);
+  appendFileSync(file, `\n${report}\n`);
+  console.log(`appended to ${file.pathname}`);
 } finally {
   iperfServer.kill('SIGTERM');
   files.remove();

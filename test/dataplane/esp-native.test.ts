@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { NativeEspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
 import { EspEngine } from './esp-model/index.js';
-import { batchPackets } from '../../app/dataplane/tun/native-addon.js';
+import {
+  type NativeTun,
+  type NativeUdpSocket,
+  batchPackets,
+  loadTunAddon,
+} from '../../app/dataplane/tun/native-addon.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
 import type { EspSaPair } from '../../app/shared/esp-sa.js';
 import {
@@ -431,6 +436,33 @@ test('sealSlab from a TUN slab seals exactly as encryptBatch from Buffers', () =
     batchPackets(sealed.slab, sealed.lengths, sealed.count),
     fromBuffers.encryptBatch(inner),
   );
+});
+
+test('the data path takes only the addon’s own ESP engine and UDP socket, by type tag', () => {
+  const addon = loadTunAddon();
+  const esp = new NativeEspEngine();
+  const socket = new addon.UdpSocket(4, 0, 65536);
+  const noop = () => undefined;
+  try {
+    const lookalike = { install: noop, seal: noop, open: noop } as unknown as NativeUdpSocket;
+    assert.throws(
+      () => esp.openDataPath(lookalike, noop),
+      /new DataPath\(EspEngine, UdpSocket, onIke, onEvents\)/,
+    );
+    const path = esp.openDataPath(socket, noop);
+    assert.throws(() => path.setTun(socket as unknown as NativeTun), /setTun\(Tun \| null\)/);
+    assert.throws(
+      () => path.resume(Buffer.alloc(10), Uint32Array.from([11])),
+      /lengths overrun the slab/,
+    );
+    const activity = new Float64Array(3);
+    path.activity(activity);
+    assert.deepEqual([...activity], [0, 0, 0], 'nothing received, sent or dropped yet');
+    path.close();
+    path.close();
+  } finally {
+    socket.close();
+  }
 });
 
 // The guide's rule: native crypto is the libcrypto Node itself links. node-gyp compiles against
