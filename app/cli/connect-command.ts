@@ -48,6 +48,11 @@ export async function connectCommand(argv: string[]): Promise<number> {
     username: values.username,
     script: values.script,
   });
+  if (profile.tokenCode && values['password-file'])
+    throw new EngineError(
+      'config-invalid',
+      `the password of profile "${profile.name}" is one-time (a token code): --password-file would send the same code again at re-authentication; leave it out to be asked on the terminal each time`,
+    );
   const render = values.json
     ? jsonRenderer((line) => process.stdout.write(line))
     : humanRenderer((line) => process.stderr.write(line), logLevel);

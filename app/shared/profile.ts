@@ -87,6 +87,10 @@ const ProfileSettingsSchema = z.object({
   backupGateways: z.array(hostName('backup gateway')).max(10).default([]),
   group: z.string().min(1, 'group name is required').max(255),
   username: z.string().max(255).optional(),
+  /** the XAuth password is a one-time token code (RSA SecurID, TOTP, SMS), not a static
+   * password: never saved, reused or replayed; every connect, reconnect and re-authentication
+   * asks */
+  tokenCode: z.boolean().default(false),
   idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
   authMethod: z.enum(['xauth-psk', 'psk']).default('xauth-psk'),
   /** phase 1 exchange (RFC 2409 5): aggressive (Cisco-style group PSK) or main (identities

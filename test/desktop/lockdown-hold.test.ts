@@ -37,7 +37,11 @@ const phase = (fixture: ServiceFixture, wanted: (s: ServiceSnapshot) => boolean,
 
 test('a lockdown profile holds the lockdown across reconnects and releases it once, at disconnect', async () => {
   const recorder = holdRecorder();
-  const fixture = await createServiceFixture({}, { createDataPlane: recorder.createDataPlane });
+  // Unity SAVE_PASSWD on: the reconnects reuse the session's password without asking
+  const fixture = await createServiceFixture(
+    { savePasswordAllowed: true },
+    { createDataPlane: recorder.createDataPlane },
+  );
   recorder.box.fixture = fixture;
   try {
     const profile = await fixture.service.saveProfile(

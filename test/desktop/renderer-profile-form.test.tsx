@@ -195,6 +195,7 @@ test('every choice the profile schema allows is offered, in its order, and nothi
     const offered = (label: string) =>
       [...(screen.getByLabelText(label) as HTMLSelectElement).options].map((o) => o.value);
     assert.deepEqual(offered('Authentication'), shape.authMethod.unwrap().options);
+    assert.deepEqual(offered('Password type'), ['off', 'on']);
     assert.deepEqual(offered('Phase 1 exchange'), shape.exchange.unwrap().options);
     assert.deepEqual(offered('Identity type'), shape.idType.unwrap().options);
     assert.deepEqual(offered('NAT traversal'), shape.natTraversal.unwrap().options);

@@ -1,5 +1,7 @@
 // VpnService against the fake engine: the connect flow with prompts, the keychain and Unity
-// SAVE_PASSWD, reconnect with backoff after a dead peer, and what a late UI can read back.
+// SAVE_PASSWD, reconnect with backoff after a dead peer, and what a late UI can read back. A
+// reconnect reuses this session's password only where the gateway allows saving it
+// (savePasswordAllowed; test/desktop/one-time-password.test.ts: where it does not).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PromptRequest, ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
@@ -217,7 +219,7 @@ test('a group key no answer proved (unauthenticated evidence) stays saved', asyn
 });
 
 test('a dead peer reconnects with backoff, shown as its own phase, without asking again', async () => {
-  const fixture = await createServiceFixture();
+  const fixture = await createServiceFixture({ savePasswordAllowed: true });
   try {
     await fixture.credentials.set('Office', 'group-psk', Secret.fromString(groupPsk));
     await fixture.service.connect('Office', 'info');
@@ -254,7 +256,7 @@ test('a dead peer reconnects with backoff, shown as its own phase, without askin
 });
 
 test('resume or a new network restarts a working tunnel at once, without asking again', async () => {
-  const fixture = await createServiceFixture();
+  const fixture = await createServiceFixture({ savePasswordAllowed: true });
   try {
     await storeBoth(fixture);
     await fixture.service.connect('Office', 'info');
@@ -303,6 +305,7 @@ test('reconnect backs off exponentially and gives up after the last attempt', as
 test('a second XAuth round (one-time passcode) is asked again on reconnect, the password is not', async () => {
   const fixture = await createServiceFixture({
     otp: { message: 'Enter the code shown on your token', passcode: '123456' },
+    savePasswordAllowed: true,
   });
   try {
     await storeBoth(fixture);

@@ -32,6 +32,8 @@ const gateway = new FakeGateway({
   splitInclude: ['10.20.0.0/16', '172.16.5.0/24'],
   stepDelayMs: 150,
   countersIntervalMs: 500,
+  // Unity SAVE_PASSWD on: the reconnect may reuse the session's password without asking
+  savePasswordAllowed: true,
 });
 
 let staticDir: string;

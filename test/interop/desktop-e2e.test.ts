@@ -87,7 +87,8 @@ describe('the desktop UI in Chromium against strongSwan', { skip: skip !== undef
 
   before(async () => {
     staticDir = await buildRenderer();
-    lab = await startLab();
+    // Unity SAVE_PASSWD on: the reconnect may reuse the session's password without asking
+    lab = await startLab({ savePassword: true });
     work = await mkdtemp(join(tmpdir(), 'rw-desktop-e2e-'));
     ui = await startUiProcess(
       lab.spawnInClient,

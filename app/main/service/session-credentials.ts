@@ -1,6 +1,10 @@
 // The desktop's CredentialProvider for one session (a connect and its reconnects): the keychain
 // first, then the user through a prompt. Answers are kept in memory for the session so a
-// reconnect does not ask again, unless they cannot be reused (one-time passwords, next PIN).
+// reconnect or re-authentication does not ask again, unless they cannot be reused: a one-time
+// password is never replayed (the profile marks it, or the gateway asks for a passcode, OTP or
+// a later round), nor is a password the gateway forbade saving (Unity SAVE_PASSWD off) once it
+// is not in the keychain. The engine re-authenticates while the old SAs carry traffic, so the
+// session stays up while the user answers.
 // Saving a password waits for the gateway's verdict (Cisco Unity SAVE_PASSWD, which arrives with
 // Mode Config, after XAuth); saving the group key waits until phase 1 has proven it.
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
@@ -38,6 +42,8 @@ export class SessionCredentials implements CredentialProvider {
   /** false once the gateway forbade saving (for the rest of the session) */
   private gatewayAllowsSaving: boolean | undefined;
   private readonly handedOut = new Set<Secret>();
+  /** round-1 XAuth prompts the user answered this session */
+  private answered = 0;
 
   constructor(private readonly deps: SessionCredentialDeps) {}
 
@@ -68,7 +74,8 @@ export class SessionCredentials implements CredentialProvider {
     const reusable = await this.reusableAnswer(request);
     if (reusable) return reusable;
     const { profile, keychain } = this.deps;
-    const oneTime = isOneTime(request);
+    const oneTime = this.isOneTime(request);
+    const reason = request.round === 1 ? this.askReason() : undefined;
     const answer = await this.deps.prompts.ask(
       {
         kind: 'xauth',
@@ -81,13 +88,28 @@ export class SessionCredentials implements CredentialProvider {
           ? { username: request.username ?? profile.username }
           : {}),
         canRemember: keychain.status.available && !oneTime && this.gatewayAllowsSaving !== false,
-        ...(this.deps.promptReason && request.round === 1
-          ? { reason: this.deps.promptReason }
-          : {}),
+        ...(reason ? { reason } : {}),
       },
       signal,
     );
+    if (request.round === 1) this.answered++;
     return this.remember(request, answer, oneTime);
+  }
+
+  /** Why the user is asked (again): shown above the first field of round 1. */
+  private askReason(): string | undefined {
+    if (this.deps.promptReason && this.answered === 0) return this.deps.promptReason;
+    if (this.answered === 0) return undefined;
+    if (this.deps.profile.tokenCode)
+      return 'A one-time password is never sent twice: enter a new code. The tunnel stays up meanwhile.';
+    if (this.gatewayAllowsSaving === false)
+      return 'The gateway does not allow keeping the password (Cisco Unity SAVE_PASSWD is off): enter it again. The tunnel stays up meanwhile.';
+    return undefined;
+  }
+
+  /** The gateway's signal (a passcode, OTP, a later round) or the profile's mark. */
+  private isOneTime(request: XauthRequest): boolean {
+    return this.deps.profile.tokenCode || isOneTime(request);
   }
 
   savePasswordPolicy(allowed: boolean): void {
@@ -171,8 +193,12 @@ export class SessionCredentials implements CredentialProvider {
 
   /** Round 1 asking only for username/password can be answered without the user. */
   private async reusableAnswer(request: XauthRequest): Promise<XauthResponse | undefined> {
-    if (isOneTime(request) || request.round !== 1 || !request.fields.includes('password'))
+    if (this.isOneTime(request) || request.round !== 1 || !request.fields.includes('password'))
       return undefined;
+    // SAVE_PASSWD off: only a password still in the keychain may answer, never one kept here
+    if (this.gatewayAllowsSaving === false && this.passwordSource !== 'keychain') {
+      this.forgetPassword();
+    }
     const username = request.username ?? this.username ?? this.deps.profile.username;
     if (request.fields.includes('username') && !username) return undefined;
     if (!this.password && !this.deps.promptReason) {

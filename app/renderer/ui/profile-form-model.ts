@@ -72,6 +72,15 @@ export const PROFILE_FIELDS = {
     kind: 'text',
     hint: 'Optional: asked for when connecting if empty',
   },
+  tokenCode: {
+    label: 'Password type',
+    section: 'connection',
+    kind: 'switch',
+    choices: onOff(
+      'A static password: kept while connected, for reconnects',
+      'A one-time token code: asked for at every connect, reconnect and re-authentication',
+    ),
+  },
   authMethod: {
     label: 'Authentication',
     section: 'connection',
