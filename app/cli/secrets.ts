@@ -31,8 +31,9 @@ export async function promptHidden(question: string): Promise<Secret> {
       `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on: pass it in a file`,
     );
   }
-  process.stderr.write(question);
+  // echo off before the question shows: what is typed as soon as it appears is not echoed
   input.setRawMode(true);
+  process.stderr.write(question);
   input.resume();
   const chars: string[] = [];
   try {
