@@ -59,7 +59,7 @@ export function natDPayloads(mode: NatTMode, hashes: Buffer[]): OutgoingPayload[
 
 /** Whether we encapsulate ESP in UDP (RFC 3948): this client carries ESP only that way, so a
  * gateway without NAT-T, or no NAT with encapsulation not forced, leaves no tunnel to build. */
-export function decideNatTraversal(
+function decideNatTraversal(
   setting: Profile['natTraversal'],
   mode: NatTMode | undefined,
   detected: NatState | undefined,
@@ -108,7 +108,7 @@ export function describeNatTraversal(nat: NatTraversal): string {
 }
 
 /** Message 2 carries the hash of our address as the gateway saw it first, then its own. */
-export function detectNat(
+function detectNat(
   hash: HashName,
   cookies: { initiator: Buffer; responder: Buffer },
   received: Buffer[],
