@@ -86,6 +86,23 @@ test('UdpLegs: the data path opens ESP in the addon, hands IKE up without its ma
     assert.deepEqual(result.errors, []);
   }));
 
+test('UdpLegs with a TUN: the kernel’s packets leave sealed and the gateway’s arrive opened, in order, without JavaScript per batch', () =>
+  withNetns('udp-tunnel', async (ns) => {
+    const result = await runChild<{
+      out: number[];
+      back: number[];
+      packetsOut: number;
+      packetsIn: number;
+      errors: string[];
+    }>(ns, 'tunnel');
+    const indexes = [0, 1, 2, 3, 4, 5];
+    assert.deepEqual(result.out, indexes, 'sealed in order, each opens at the gateway intact');
+    assert.deepEqual(result.back, indexes, 'opened in order, each reaches the local socket intact');
+    assert.equal(result.packetsOut, indexes.length);
+    assert.equal(result.packetsIn, indexes.length);
+    assert.deepEqual(result.errors, []);
+  }));
+
 test('UdpSocket: port unreachable goes to onError and the socket keeps receiving', () =>
   withNetns('udp-refused', async (ns) => {
     const result = await runChild<{ taken: number; errors: string[]; received: number[] }>(

@@ -1,14 +1,23 @@
 // The NAT-T leg's batched UDP socket and the data path on it, run inside a test namespace (loopback only):
 // `node --import tsx udp-child.ts <mode>`. Prints one JSON line with what it saw.
+import { execFileSync } from 'node:child_process';
 import { type Socket, createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
 import { NativeEspEngine } from '../../../app/dataplane/esp/index.js';
+import { openTun } from '../../../app/dataplane/tun/index.js';
 import { loadTunAddon } from '../../../app/dataplane/tun/native-addon.js';
 import { UdpLegs } from '../../../app/dataplane/udp-legs.js';
 import { EspEngine } from '../esp-model/index.js';
-import { inboundPacket, mirroredSas, transformCase } from '../esp-support/fixtures.js';
+import {
+  CLIENT_ADDRESS,
+  CORPORATE_HOST,
+  inboundPacket,
+  mirroredSas,
+  transformCase,
+} from '../esp-support/fixtures.js';
+import { udpPacket } from '../tun-support/ipv4-packets.js';
 import { SEND_SIZES, indexOf, numbered } from './datagrams.js';
 
 const LOOPBACK = '127.0.0.1';
@@ -128,6 +137,67 @@ const modes: Record<string, () => Promise<void>> = {
       sequence,
       errors,
     });
+    legs.close();
+    gatewayIke.close();
+    gateway.close();
+  },
+
+  /** the whole loop through a TUN: the kernel's UDP to the corporate host leaves sealed for the
+   * fake gateway, and what the gateway seals reaches a local socket, all in order */
+  async tunnel() {
+    const gatewayIke = await bound();
+    const gateway = await bound();
+    const sas = mirroredSas(transformCase('aes-cbc-256/hmac-sha1-96'));
+    const esp = new NativeEspEngine();
+    esp.install(sas.client);
+    const gatewayEsp = new EspEngine();
+    gatewayEsp.install(sas.gateway);
+    const errors: string[] = [];
+    const legs = await UdpLegs.open(
+      {
+        gateway: LOOPBACK,
+        gatewayPort: gatewayIke.address().port,
+        gatewayNattPort: gateway.address().port,
+      },
+      esp,
+      { onIke: () => errors.push('unexpected IKE'), onError: (_leg, e) => errors.push(e.message) },
+    );
+    const tun = openTun({ name: 'rwdp%d', mtu: 1400 });
+    execFileSync('ip', ['addr', 'add', `${CLIENT_ADDRESS}/32`, 'dev', tun.name]);
+    execFileSync('ip', ['route', 'add', '198.51.100.0/24', 'dev', tun.name]);
+    legs.attachTun(tun);
+
+    // out: the kernel's datagrams through the TUN, sealed in the addon, opened by the gateway
+    const local = createSocket('udp4');
+    local.bind(0, CLIENT_ADDRESS);
+    await once(local, 'listening');
+    const sizes = [1, 100, 1300, 28, 700, 1372];
+    const arriving = collect(gateway, sizes.length);
+    for (const [index, size] of sizes.entries())
+      local.send(numbered(index, Math.max(size, 4)), 53, CORPORATE_HOST);
+    const out = (await arriving).map((packet) => {
+      const opened = gatewayEsp.decrypt(packet);
+      return 'packet' in opened ? indexOf(opened.packet.subarray(28)) : -1;
+    });
+
+    // in: the gateway's ESP opened in the addon and written to the TUN, for the local socket
+    const received = collect(local, sizes.length);
+    for (const [index, size] of sizes.entries()) {
+      const inner = udpPacket({
+        source: CORPORATE_HOST,
+        destination: CLIENT_ADDRESS,
+        sourcePort: 53,
+        destinationPort: local.address().port,
+        payload: numbered(index, Math.max(size, 4)),
+      });
+      gateway.send(gatewayEsp.encrypt(inner)!, legs.localNattPort, legs.localAddress);
+    }
+    const back = (await received).map(indexOf);
+    const { total } = esp.counters();
+    report({ out, back, packetsOut: total.packetsOut, packetsIn: total.packetsIn, errors });
+    local.close();
+    legs.attachTun(undefined);
+    tun.close();
     legs.close();
     gatewayIke.close();
     gateway.close();
