@@ -11,6 +11,7 @@ import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engi
 import type { Notice, PromptAnswer, SecretKind } from '../../shared/ui/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
+import { XAUTH_FIELDS } from '../../shared/xauth-fields.js';
 import type { Keychain } from './keychain.js';
 import type { PromptBroker } from './prompt-broker.js';
 
@@ -227,9 +228,12 @@ export class SessionCredentials implements CredentialProvider {
     const response: XauthResponse = {};
     if (values.username !== undefined) response.username = this.username = values.username;
     if (values.domain !== undefined) response.domain = values.domain;
-    if (values.passcode) response.passcode = this.track(Secret.fromString(values.passcode));
-    if (values.answer) response.answer = this.track(Secret.fromString(values.answer));
-    if (values.nextPin) response.nextPin = this.track(Secret.fromString(values.nextPin));
+    // the one-time secrets (passcode, answer, new PIN) go as typed; the password is kept below
+    for (const row of XAUTH_FIELDS) {
+      const value = values[row.answer];
+      if (row.secret && row.field !== 'password' && value)
+        response[row.answer] = this.track(Secret.fromString(value));
+    }
     if (values.password) {
       const password = this.track(Secret.fromString(values.password));
       response.password = password;
