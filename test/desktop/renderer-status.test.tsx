@@ -160,27 +160,25 @@ test('the app connects through the XAuth prompt and shows the negotiated tunnel'
     assert.equal(screen.getByTestId('virtual-ip').textContent, '10.99.0.10');
     assert.equal(screen.getByTestId('split-networks').textContent, '10.20.0.0/16');
     assert.equal(screen.getByTestId('ipsec-spis').textContent, 'c0ffee01 / 5eed0001');
-    // "Copy SA details" copies the cards' rows word for word (vendor IDs: chips on the page)
+    // "Copy details" copies every card's rows word for word (a list: its items, comma-separated)
     const copied: string[] = [];
     Object.defineProperty(navigator, 'clipboard', {
       configurable: true,
       value: { writeText: async (text: string) => void copied.push(text) },
     });
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy SA details' })));
-    const rows = [...document.querySelectorAll('.kv-row')]
-      .filter((row) =>
-        row.closest('section')?.querySelector('h3')?.textContent?.startsWith('Phase'),
-      )
-      .map(
-        (row) =>
-          `  ${row.querySelector('dt')?.textContent}: ${row.querySelector('dd')?.textContent}\n`,
-      );
-    assert.equal(rows.length, 17);
-    assert.match(copied[0] ?? '', /^Phase 1 · IKE SA\n {2}Cookies \(I \/ R\): /);
-    assert.match(copied[0] ?? '', /\n\nPhase 2 · IPsec SA \(sa1\)\n/);
-    for (const row of rows.filter((r) => !r.startsWith('  Gateway vendor IDs')))
-      assert.ok(copied[0]?.includes(row), `the copied text lacks ${row}`);
-    assert.match(copied[0] ?? '', / {2}Gateway vendor IDs: strongSwan, XAuth, DPD \(RFC 3706\)/);
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Copy details' })));
+    const text = copied[0] ?? '';
+    const rows = [...document.querySelectorAll('.details .kv-row')].map((row) => {
+      const value = row.querySelector('dd');
+      const items = [...(value?.querySelectorAll('li') ?? [])].map((li) => li.textContent);
+      return `  ${row.querySelector('dt')?.textContent}: ${items.length ? items.join(', ') : value?.textContent}\n`;
+    });
+    assert.equal(rows.length, text.match(/^ {2}/gm)?.length, 'one copied line per row shown');
+    for (const row of rows) assert.ok(text.includes(row), `the copied text lacks ${row}`);
+    assert.match(text, /^Tunnel\n {2}Assigned IP: 10\.99\.0\.10\n/);
+    assert.match(text, /\n\nPhase 1 · IKE SA\n {2}Cookies \(I \/ R\): /);
+    assert.match(text, /\n\nPhase 2 · IPsec SA \(sa1\)\n/);
+    assert.match(text, / {2}Gateway vendor IDs: strongSwan, XAuth, DPD \(RFC 3706\)/);
     // the CLI names the DH group as the card does: both word it in app/shared/ui/event-text.ts
     assert.equal(screen.getByTestId('ike-group').textContent, '14 (MODP 2048)');
     const cli: string[] = [];

@@ -9,7 +9,7 @@ import {
 import { CountersPanel } from './CountersPanel.js';
 import { DiagnosisPanel } from './DiagnosisPanel.js';
 import { PhaseStepper } from './PhaseStepper.js';
-import { CopySaDetails, IkeSaCard, IpsecSaCard, SecurityNotes } from './SaDetails.js';
+import { CopyDetails, IkeSaCard, IpsecSaCard, SecurityNotes } from './SaDetails.js';
 import { FailureCard, ReconnectCard, headline } from './StatusCards.js';
 import { TunnelCard } from './TunnelDetails.js';
 import { useAction, useAppState, useNow, useStore } from './hooks.js';
@@ -144,11 +144,9 @@ function Details({
         <div className="details-column">{left.length ? left : ike}</div>
         {left.length > 0 && <div className="details-column">{ike}</div>}
       </div>
-      {(snapshot.ike || snapshot.ipsec.length > 0) && (
-        <p className="details-actions">
-          <CopySaDetails ike={snapshot.ike} ipsec={snapshot.ipsec} counters={counters} now={now} />
-        </p>
-      )}
+      <p className="details-actions">
+        <CopyDetails snapshot={snapshot} counters={counters} now={now} />
+      </p>
     </>
   );
 }

@@ -1,37 +1,21 @@
 // Phase 1 (IKE SA) and phase 2 (IPsec SA) as negotiated, in the words of
-// app/shared/ui/event-text.ts, which also makes the text "Copy SA details" copies.
+// app/shared/ui/event-text.ts, which also makes the text "Copy details" copies.
 import {
-  type SaDetails,
   WARNING_TITLES,
+  detailsText,
   ikeSaDetails,
   ipsecSaDetails,
-  saDetailsText,
+  tunnelDetails,
 } from '../../shared/ui/event-text.js';
-import type { CountersEvent, IkeSaEvent, IpsecSaEvent, WarningEvent } from '../../shared/ui/ipc.js';
+import type {
+  CountersEvent,
+  IkeSaEvent,
+  IpsecSaEvent,
+  ServiceSnapshot,
+  WarningEvent,
+} from '../../shared/ui/ipc.js';
 import { CopyButton } from './CopyButton.js';
-import { Card, KeyValues } from './KeyValues.js';
-
-function SaCard({ details, chips }: { details: SaDetails; chips?: Record<string, string[]> }) {
-  return (
-    <Card title={details.title}>
-      <KeyValues
-        rows={details.rows.map(({ key, label, text, code }) => [
-          label,
-          chips?.[key] ? (
-            <ul className="chips">
-              {chips[key].map((chip) => (
-                <li key={chip}>{chip}</li>
-              ))}
-            </ul>
-          ) : (
-            text
-          ),
-          { mono: code, testId: key },
-        ])}
-      />
-    </Card>
-  );
-}
+import { Card, DetailsCard } from './KeyValues.js';
 
 export function IkeSaCard({
   ike,
@@ -42,36 +26,30 @@ export function IkeSaCard({
   counters: CountersEvent | undefined;
   now: number;
 }) {
-  return (
-    <SaCard
-      details={ikeSaDetails(ike, counters, now)}
-      chips={{ 'ike-vendor-ids': ike.peerVendorIds }}
-    />
-  );
+  return <DetailsCard details={ikeSaDetails(ike, counters, now)} />;
 }
 
 export function IpsecSaCard({ sa, now }: { sa: IpsecSaEvent; now: number }) {
-  return <SaCard details={ipsecSaDetails(sa, now)} />;
+  return <DetailsCard details={ipsecSaDetails(sa, now)} />;
 }
 
-/** Copies the IKE SA and every IPsec SA as text, as the cards show them. */
-export function CopySaDetails({
-  ike,
-  ipsec,
+/** Copies the tunnel, the IKE SA and every IPsec SA as text, as the cards show them. */
+export function CopyDetails({
+  snapshot,
   counters,
   now,
 }: {
-  ike: IkeSaEvent | undefined;
-  ipsec: IpsecSaEvent[];
+  snapshot: ServiceSnapshot;
   counters: CountersEvent | undefined;
   now: number;
 }) {
   const text = () =>
-    saDetailsText([
-      ...(ike ? [ikeSaDetails(ike, counters, now)] : []),
-      ...ipsec.map((sa) => ipsecSaDetails(sa, now)),
+    detailsText([
+      ...(snapshot.network ? [tunnelDetails(snapshot.network, snapshot.connectedAt, now)] : []),
+      ...(snapshot.ike ? [ikeSaDetails(snapshot.ike, counters, now)] : []),
+      ...snapshot.ipsec.map((sa) => ipsecSaDetails(sa, now)),
     ]);
-  return <CopyButton label="Copy SA details" text={text} />;
+  return <CopyButton label="Copy details" text={text} />;
 }
 
 /** What the engine warned about this connection, in its own words under a short title. */

@@ -69,17 +69,66 @@ function remaining(since: number, lifetimeSeconds: number, now: number): string 
   return `${formatDuration(left)} of ${formatDuration(lifetimeSeconds)}`;
 }
 
-/** One line of SA details; `key` names it for the page, `code` marks identifiers and addresses. */
+/** One line of the tunnel's details; `key` names it for the page, `code` marks identifiers and
+ * addresses, `items` a list (shown as one, copied as `text`). */
 export interface DetailRow {
   key: string;
   label: string;
   text: string;
   code?: boolean;
+  items?: string[];
 }
 
-export interface SaDetails {
+export interface Details {
   title: string;
   rows: DetailRow[];
+}
+
+/** A list row: its items, or `empty` when there are none. */
+function listRow(
+  key: string,
+  label: string,
+  items: string[],
+  empty: string,
+  code?: true,
+): DetailRow {
+  return { key, label, text: items.join(', ') || empty, items, ...(code ? { code } : {}) };
+}
+
+/** What the gateway handed out through Mode Config and what the tunnel uses. */
+export function tunnelDetails(
+  network: NetworkEvent,
+  connectedAt: number | undefined,
+  now: number,
+): Details {
+  const nets = (entries: NetworkEvent['splitInclude']) => entries.map((e) => formatNet(e.network));
+  return {
+    title: 'Tunnel',
+    rows: [
+      { key: 'virtual-ip', label: 'Assigned IP', text: network.internalIp4 ?? 'none', code: true },
+      { key: 'interface', label: 'Interface', text: `${network.tunName} · MTU ${network.mtu}` },
+      { key: 'dns', label: 'DNS servers', text: network.dns.join(', ') || 'unchanged', code: true },
+      { key: 'domain', label: 'Domain', text: network.defaultDomain ?? 'none' },
+      ...(network.splitDns.length
+        ? [{ key: 'split-dns', label: 'Split DNS', text: network.splitDns.join(', ') }]
+        : []),
+      listRow(
+        'split-networks',
+        'Through the tunnel',
+        nets(network.splitInclude),
+        'all traffic (full tunnel)',
+        true,
+      ),
+      ...(network.splitExclude.length
+        ? [listRow('local-lan', 'Kept local', nets(network.splitExclude), '', true)]
+        : []),
+      {
+        key: 'connected-for',
+        label: 'Connected for',
+        text: connectedAt ? formatDuration((now - connectedAt) / 1000) : '–',
+      },
+    ],
+  };
 }
 
 /** Phase 1 as negotiated: what a head-end's `show crypto isakmp sa detail` would tell. */
@@ -87,7 +136,7 @@ export function ikeSaDetails(
   ike: IkeSaEvent,
   counters: CountersEvent | undefined,
   now: number,
-): SaDetails {
+): Details {
   const lastHeard = counters?.total.lastInboundAt ?? 0;
   return {
     title: 'Phase 1 · IKE SA',
@@ -116,17 +165,13 @@ export function ikeSaDetails(
           : 'not supported by the gateway',
       },
       { key: 'ike-peer-id', label: 'Gateway ID', text: ike.peerId, code: true },
-      {
-        key: 'ike-vendor-ids',
-        label: 'Gateway vendor IDs',
-        text: ike.peerVendorIds.join(', ') || 'none',
-      },
+      listRow('ike-vendor-ids', 'Gateway vendor IDs', ike.peerVendorIds, 'none'),
     ],
   };
 }
 
 /** One phase 2 SA as negotiated: what `show crypto ipsec sa` would tell. */
-export function ipsecSaDetails(sa: IpsecSaEvent, now: number): SaDetails {
+export function ipsecSaDetails(sa: IpsecSaEvent, now: number): Details {
   return {
     title: `Phase 2 · IPsec SA (${sa.id})`,
     rows: [
@@ -159,8 +204,8 @@ export function ipsecSaDetails(sa: IpsecSaEvent, now: number): SaDetails {
   };
 }
 
-/** SA details as plain text, for the desktop's "Copy SA details". */
-export function saDetailsText(details: SaDetails[]): string {
+/** Details as plain text, for the desktop's "Copy details". */
+export function detailsText(details: Details[]): string {
   return details
     .map(
       ({ title, rows }) =>
