@@ -26,6 +26,8 @@ export type XauthResponse = {
 /** Where secrets come from: a file, a TTY prompt, the keychain, the UI. */
 export interface CredentialProvider {
   groupPsk(): Promise<Secret>;
+  /** the passphrase of an encrypted client private key (xauth-rsa); absent: none to give */
+  keyPassphrase?(): Promise<Secret>;
   xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse>;
   /** The gateway's Unity SAVE_PASSWD answer, so a store can drop a saved password. */
   savePasswordPolicy?(allowed: boolean): void;

@@ -7,6 +7,7 @@ import type { DataPlaneEvent, IkeChannel } from '../shared/dataplane-port.js';
 import type { ConnectionState, EngineEvent, Phase } from '../shared/events.js';
 import type { ModeConfigResult } from '../shared/network-setup.js';
 import { formatNet } from '../shared/net.js';
+import { AUTH_METHODS } from '../shared/profile.js';
 import { type ConnectOptions, EngineError, type IkeEndpoints, type VpnConnection } from './api.js';
 import { type ChildSa, ChildSas } from './child-sas.js';
 import { portErrorCode, toEngineError } from './engine-errors.js';
@@ -193,9 +194,12 @@ export class Connection implements VpnConnection {
     const { profile } = this.options;
     const ike = this.requireIke();
     const { messenger } = ike;
-    const groupPsk = this.options.credentials.groupPsk();
+    // certificate methods need no group key: nobody is asked for one
+    const groupPsk = AUTH_METHODS[profile.authMethod].groupKey
+      ? this.options.credentials.groupPsk()
+      : undefined;
     // runPhase1 awaits it after building message 1; a failure before that leaves it unawaited
-    groupPsk.catch(() => undefined);
+    groupPsk?.catch(() => undefined);
     const phase1 = await this.tasks.inStep('phase1', () =>
       runPhase1({
         profile,
@@ -203,6 +207,7 @@ export class Connection implements VpnConnection {
         messenger,
         log: this.log,
         groupPsk,
+        credentials: this.options.credentials,
         checkAborted: () => this.tasks.checkOpen(),
         gatewayAddress: this.gatewayAddress,
         initialContact,
@@ -215,10 +220,10 @@ export class Connection implements VpnConnection {
     );
     ike.adopt(phase1);
     this.emit(ikeSaEvent(phase1, profile, (this.channel as IkeChannel).localNattPort));
-    this.emit(groupKeyWarning(profile));
+    if (AUTH_METHODS[profile.authMethod].groupKey) this.emit(groupKeyWarning(profile));
     for (const warning of phase1Warnings(phase1.chosen)) this.emit(warning);
 
-    if (profile.authMethod === 'xauth-psk') {
+    if (AUTH_METHODS[profile.authMethod].xauth) {
       if (initialContact) this.setState('xauth');
       await this.tasks.inStep('xauth', (signal) =>
         untilAborted(

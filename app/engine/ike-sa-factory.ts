@@ -7,6 +7,7 @@ import {
   IkeCrypter,
   createPrf,
   derivePskPhase1Keys,
+  deriveSignaturePhase1Keys,
   hashI,
   hashR,
   ikeCipherKeyLength,
@@ -17,7 +18,9 @@ import type { Phase1Proposal } from './proposals.js';
 
 export interface Phase1KeyInput {
   proposal: Phase1Proposal;
-  psk: Secret;
+  /** the group key; undefined for signature and hybrid authentication, whose SKEYID comes
+   * from the nonces and g^xy alone (RFC 2409 5) */
+  psk: Secret | undefined;
   nonceI: Buffer;
   nonceR: Buffer;
   sharedSecret: Buffer;
@@ -52,15 +55,17 @@ export function deriveIkeSa(input: Phase1KeyInput): {
   hashR(idRBody: Buffer): Buffer;
 } {
   const prf = createPrf(input.proposal.hash);
-  const keys = derivePskPhase1Keys({
+  const material = {
     prf,
-    psk: input.psk.reveal(),
     nonceI: input.nonceI,
     nonceR: input.nonceR,
     sharedSecret: input.sharedSecret,
     initiatorCookie: input.initiatorCookie,
     responderCookie: input.responderCookie,
-  });
+  };
+  const keys = input.psk
+    ? derivePskPhase1Keys({ ...material, psk: input.psk.reveal() })
+    : deriveSignaturePhase1Keys(material);
   const cipher = { name: input.proposal.cipher, keyBits: input.proposal.keyBits };
   const crypter = new IkeCrypter({
     cipher,
@@ -69,7 +74,7 @@ export function deriveIkeSa(input: Phase1KeyInput): {
     initiatorPublic: input.keI,
     responderPublic: input.keR,
   });
-  const material = {
+  const authMaterial = {
     prf,
     skeyid: keys.skeyid,
     initiatorPublic: input.keI,
@@ -89,7 +94,7 @@ export function deriveIkeSa(input: Phase1KeyInput): {
   };
   return {
     sa: input.tap ? input.tap(derived) : derived,
-    hashI: (idIBody) => hashI(material, idIBody),
-    hashR: (idRBody) => hashR(material, idRBody),
+    hashI: (idIBody) => hashI(authMaterial, idIBody),
+    hashR: (idRBody) => hashR(authMaterial, idRBody),
   };
 }

@@ -2,6 +2,7 @@
 import type { IkeChannel } from '../shared/dataplane-port.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
+import type { CredentialProvider } from './api.js';
 import type { NatTraversal } from './exchanges/nat-d.js';
 import type { IkeSa } from './ike-sa.js';
 import type { Logger } from './logger.js';
@@ -23,8 +24,11 @@ export interface Phase1Deps {
   channel: IkeChannel;
   messenger: Messenger;
   log: Logger;
-  /** asked for by the caller, awaited once message 1 is built (reading it overlaps that) */
-  groupPsk: Promise<Secret>;
+  /** asked for by the caller, awaited once message 1 is built (reading it overlaps that);
+   * undefined for the certificate methods, which have no group key */
+  groupPsk: Promise<Secret> | undefined;
+  /** for the client key's passphrase (xauth-rsa) */
+  credentials: Pick<CredentialProvider, 'keyPassphrase'>;
   /** throws once the connection is being cancelled (a prompt for the key may take long) */
   checkAborted(): void;
   gatewayAddress: string;

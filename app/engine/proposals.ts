@@ -14,7 +14,7 @@ import {
 import { type DataAttribute, tlvNumber, tv } from './wire/attributes.js';
 import { DH_GROUPS, LEGACY_ESP_PROPOSALS, LEGACY_IKE_PROPOSALS } from '../shared/algorithms.js';
 import type { EspEncryption, EspIntegrity } from '../shared/esp-sa.js';
-import type { Profile } from '../shared/profile.js';
+import type { AuthMethodName, Profile } from '../shared/profile.js';
 
 import type { HashName } from './crypto/index.js';
 
@@ -127,8 +127,15 @@ export function phase1Attributes(
   ];
 }
 
-export function phase1AuthMethodId(method: 'xauth-psk' | 'psk'): number {
-  return method === 'psk' ? AuthMethod.PreSharedKey : AuthMethod.XauthInitPreShared;
+const AUTH_METHOD_IDS: Record<AuthMethodName, number> = {
+  psk: AuthMethod.PreSharedKey,
+  'xauth-psk': AuthMethod.XauthInitPreShared,
+  'xauth-rsa': AuthMethod.XauthInitRsa,
+  hybrid: AuthMethod.HybridInitRsa,
+};
+
+export function phase1AuthMethodId(method: AuthMethodName): number {
+  return AUTH_METHOD_IDS[method];
 }
 
 export function hashNameOf(id: number): HashName | undefined {

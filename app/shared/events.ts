@@ -51,6 +51,15 @@ export const errorCodes = [
   'helper-lost',
   /** the OS keychain holding the profile's secrets cannot be reached or refused */
   'keychain-unavailable',
+  /** certificate authentication (issue 15): the gateway's certificate does not chain to the
+   * profile's CA, is out of its validity period, or does not hold the profile's identity */
+  'gateway-cert-untrusted',
+  'gateway-cert-expired',
+  'gateway-id-mismatch',
+  /** the gateway refused our certificate or its signature */
+  'client-cert-rejected',
+  /** a certificate or key file of the profile cannot be used (missing, PKCS#12, wrong key) */
+  'certificate-unusable',
   'cancelled',
   'internal',
 ] as const;
@@ -249,6 +258,11 @@ export const diagnosisCodes = [
   'helper-unavailable',
   'keychain-unavailable',
   'auth-unsupported',
+  'gateway-cert-untrusted',
+  'gateway-cert-expired',
+  'gateway-id-mismatch',
+  'client-cert-rejected',
+  'certificate-unusable',
 ] as const;
 export const DiagnosisCodeSchema = z.enum(diagnosisCodes);
 export type DiagnosisCode = z.infer<typeof DiagnosisCodeSchema>;

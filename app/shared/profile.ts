@@ -71,6 +71,23 @@ export function dpdDelayForGiveUp(giveUpSeconds: number, retries: number): numbe
     : Math.round(giveUpSeconds / (retries + 1));
 }
 
+/** Phase 1 authentication methods: group key (RFC 2409 5.4) with or without XAuth
+ * (draft-ietf-ipsec-isakmp-xauth-06), RSA signatures both ways plus XAuth (RFC 2409 5.1), and
+ * hybrid (draft-ietf-ipsec-isakmp-hybrid-auth: the gateway signs, the user answers XAuth). */
+export const AUTH_METHOD_NAMES = ['xauth-psk', 'psk', 'xauth-rsa', 'hybrid'] as const;
+export type AuthMethodName = (typeof AUTH_METHOD_NAMES)[number];
+
+/** What each method needs: a group key, XAuth, our certificate, the gateway's certificate. */
+export const AUTH_METHODS: Record<
+  AuthMethodName,
+  { label: string; groupKey: boolean; xauth: boolean; ourCertificate: boolean }
+> = {
+  'xauth-psk': { label: 'XAUTH-PSK', groupKey: true, xauth: true, ourCertificate: false },
+  psk: { label: 'PSK', groupKey: true, xauth: false, ourCertificate: false },
+  'xauth-rsa': { label: 'XAUTH-RSA', groupKey: false, xauth: true, ourCertificate: true },
+  hybrid: { label: 'HYBRID-RSA', groupKey: false, xauth: true, ourCertificate: false },
+};
+
 const hostName = (what: string) =>
   z
     .string()
@@ -92,7 +109,19 @@ const ProfileSettingsSchema = z.object({
    * asks */
   tokenCode: z.boolean().default(false),
   idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
-  authMethod: z.enum(['xauth-psk', 'psk']).default('xauth-psk'),
+  authMethod: z.enum(AUTH_METHOD_NAMES).default('xauth-psk'),
+  /** the client certificate (PEM) for xauth-rsa; PKCS#12 is refused naming the conversion */
+  certificateFile: z
+    .string()
+    .startsWith('/', 'certificateFile must be an absolute path')
+    .optional(),
+  /** the client certificate's private key (PEM, may be encrypted: its passphrase is a secret) */
+  privateKeyFile: z.string().startsWith('/', 'privateKeyFile must be an absolute path').optional(),
+  /** the CA certificate(s) (PEM) the gateway's certificate must chain to (xauth-rsa, hybrid) */
+  caFile: z.string().startsWith('/', 'caFile must be an absolute path').optional(),
+  /** the identity the gateway's certificate must hold (SAN DNS name or IP); the gateway's host
+   * name or address when absent */
+  gatewayId: z.string().trim().min(1).max(255).optional(),
   /** phase 1 exchange (RFC 2409 5): aggressive (Cisco-style group PSK) or main (identities
    * encrypted; FortiGate dial-up, Libreswan xauth-psk) */
   exchange: z.enum(['aggressive', 'main']).default('aggressive'),

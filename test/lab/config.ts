@@ -148,18 +148,7 @@ ${indent(options.addressPool ? [`pools = ${LAB_POOL}`] : [], 2)}${indent(options
     dpd_delay = ${seconds(options.dpdDelaySeconds)}
     dpd_timeout = ${seconds(options.dpdTimeoutSeconds)}
     fragmentation = ${options.fragmentation}
-${indent(ikeLifetimeLines(options), 2)}    local {
-      auth = psk
-      id = ${LAB_ADDRESSES.gateway}
-    }
-    remote {
-      auth = psk
-      id = ${quote(`keyid:${options.group}`)}
-    }
-    remote-xauth {
-      auth = xauth-generic
-    }
-    children {
+${indent(ikeLifetimeLines(options), 2)}${indent(authRounds(options), 2)}    children {
       ${LAB_CONNECTION} {
         local_ts = ${localTs}
         remote_ts = dynamic
@@ -185,4 +174,40 @@ secrets {
   }
 ${xauthSecrets.join('')}}
 `;
+}
+
+/** The gateway's and the client's authentication rounds: a group key, certificates (strongSwan
+ * finds the client's by the ID it sends), or hybrid (strongSwan's pubkey + xauth alone). */
+function authRounds(options: ResolvedLabOptions): string[] {
+  const { pki } = options;
+  const xauth = ['remote-xauth {', '  auth = xauth-generic', '}'];
+  if (options.auth === 'psk' || !pki)
+    return [
+      'local {',
+      '  auth = psk',
+      `  id = ${LAB_ADDRESSES.gateway}`,
+      '}',
+      'remote {',
+      '  auth = psk',
+      `  id = ${quote(`keyid:${options.group}`)}`,
+      '}',
+      ...xauth,
+    ];
+  const local = [
+    'send_cert = always',
+    'local {',
+    '  auth = pubkey',
+    `  certs = ${quote(pki.gatewayCert)}`,
+    `  id = ${LAB_ADDRESSES.gateway}`,
+    '}',
+  ];
+  if (options.auth === 'hybrid') return [...local, 'remote {', '  auth = xauth-generic', '}'];
+  return [
+    ...local,
+    'remote {',
+    '  auth = pubkey',
+    `  cacerts = ${quote(pki.caCert)}`,
+    '}',
+    ...xauth,
+  ];
 }

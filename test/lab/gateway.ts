@@ -1,7 +1,7 @@
 // The lab's head-end: one strongSwan charon in the gw namespace with its own strongswan.conf,
 // private /run (charon.pid is hard-wired there), vici socket and log file, driven by swanctl.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -81,6 +81,9 @@ export class Gateway {
     const config = gatewayConfig(options, { logFile: this.logFile, viciSocket: this.viciSocket });
     writeFileSync(this.strongswanConfPath, config.strongswanConf);
     writeFileSync(join(this.swanctlDir, 'swanctl.conf'), config.swanctlConf, { mode: 0o600 });
+    // swanctl loads unencrypted private keys only from its private/ directory
+    if (options.pki)
+      copyFileSync(options.pki.gatewayKey, join(this.swanctlDir, 'private', 'gateway.key'));
   }
 
   /** Starts charon, waits for its vici socket and loads the config. */

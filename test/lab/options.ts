@@ -6,7 +6,20 @@ export interface LabUser {
   password: string;
 }
 
+/** PEM files of a test PKI (test/lab/pki.ts), absolute paths: swanctl loads them from there. */
+export interface LabPki {
+  caCert: string;
+  gatewayCert: string;
+  gatewayKey: string;
+}
+
 export interface LabOptions {
+  /** Phase 1 authentication: the group key (default); certificates both ways, then XAuth
+   * (xauth-rsa); or hybrid, the gateway's certificate and the user's XAuth. The certificate
+   * methods need `pki`. */
+  auth?: 'psk' | 'xauth-rsa' | 'hybrid';
+  /** the gateway's certificate and key, and the CA it accepts client certificates from */
+  pki?: LabPki;
   /** Phase 1 exchange the connection takes (RFC 2409 5): aggressive (Cisco-style, default) or
    * main; the client's group name stays its ID_KEY_ID either way. */
   exchange?: 'aggressive' | 'main';
@@ -68,9 +81,9 @@ export interface LabOptions {
 }
 
 export type ResolvedLabOptions = Required<
-  Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds'>
+  Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'pki'>
 > &
-  Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds'>;
+  Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds' | 'pki'>;
 
 export const DEFAULT_IKE_PROPOSALS = [
   'aes256-sha256-modp2048',
@@ -119,6 +132,7 @@ export const DEFAULT_ESP_PROPOSALS = [
 
 export const LAB_DEFAULTS: ResolvedLabOptions = {
   exchange: 'aggressive',
+  auth: 'psk',
   ikeProposals: DEFAULT_IKE_PROPOSALS,
   espProposals: DEFAULT_ESP_PROPOSALS,
   group: 'labgroup',
@@ -156,6 +170,8 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     if (bad !== undefined)
       throw new Error(`lab option ${what}: '${bad}' is not a swanctl proposal`);
   }
+  if (resolved.auth !== 'psk' && !resolved.pki)
+    throw new Error(`lab option auth ${resolved.auth} needs the pki option`);
   if (resolved.users.length === 0) throw new Error('lab option users is empty');
   if (new Set(resolved.users.map((u) => u.name)).size !== resolved.users.length) {
     throw new Error('lab option users has duplicate names');

@@ -7,8 +7,9 @@ export { type HashName, type Prf, createPrf, digest, hashNameFromId } from './pr
 export {
   type Phase1AuthMaterial,
   type Phase1Keys,
-  type PskKeyMaterial,
+  type KeyMaterial,
   derivePskPhase1Keys,
+  deriveSignaturePhase1Keys,
   hashI,
   hashR,
   phase1EncryptionKey,

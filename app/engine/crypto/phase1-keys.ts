@@ -1,11 +1,11 @@
-// Phase 1 keys for pre-shared key authentication (RFC 2409 5) and the hashes that prove
+// Phase 1 keys (RFC 2409 5: SKEYID for pre-shared keys and for signatures, which hybrid
+// authentication shares, draft-ietf-ipsec-isakmp-hybrid-auth 3.2) and the hashes that prove
 // knowledge of them (HASH_I / HASH_R, RFC 2409 5).
 import { feedbackExpand } from './expand.js';
 import type { Prf } from './prf.js';
 
-export interface PskKeyMaterial {
+export interface KeyMaterial {
   prf: Prf;
-  psk: Uint8Array;
   /** Ni_b / Nr_b: nonce payload bodies */
   nonceI: Buffer;
   nonceR: Buffer;
@@ -27,11 +27,21 @@ export interface Phase1Keys {
 
 const octet = (value: number) => Buffer.from([value]);
 
-export function derivePskPhase1Keys(m: PskKeyMaterial): Phase1Keys {
+/** SKEYID = prf(pre-shared-key, Ni_b | Nr_b) */
+export function derivePskPhase1Keys(m: KeyMaterial & { psk: Uint8Array }): Phase1Keys {
   const skeyid = m.prf(
     Buffer.from(m.psk.buffer, m.psk.byteOffset, m.psk.byteLength),
     Buffer.concat([m.nonceI, m.nonceR]),
   );
+  return deriveFromSkeyid(m, skeyid);
+}
+
+/** SKEYID = prf(Ni_b | Nr_b, g^xy) */
+export function deriveSignaturePhase1Keys(m: KeyMaterial): Phase1Keys {
+  return deriveFromSkeyid(m, m.prf(Buffer.concat([m.nonceI, m.nonceR]), m.sharedSecret));
+}
+
+function deriveFromSkeyid(m: KeyMaterial, skeyid: Buffer): Phase1Keys {
   const tail = [m.sharedSecret, m.initiatorCookie, m.responderCookie];
   const skeyidD = m.prf(skeyid, Buffer.concat([...tail, octet(0)]));
   const skeyidA = m.prf(skeyid, Buffer.concat([skeyidD, ...tail, octet(1)]));

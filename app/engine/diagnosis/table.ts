@@ -105,6 +105,34 @@ export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
     phase: 'xauth',
     next: 'Tell the administrator which authentication type the gateway requested (shown in the evidence).',
   },
+  'gateway-cert-untrusted': {
+    cause:
+      'The gateway’s certificate is not signed by the CA this profile trusts: it may not be the real gateway.',
+    phase: 'phase1',
+    next: 'Do not retry on this network until you know why. Check that the profile’s CA file is the one your administrator gave you; if it is, report the evidence to the administrator.',
+  },
+  'gateway-cert-expired': {
+    cause:
+      'The gateway’s certificate (or its CA’s) is outside its validity period: expired, or not valid yet.',
+    phase: 'phase1',
+    next: 'Check this computer’s date and time; if they are right, tell the administrator that the gateway certificate has expired.',
+  },
+  'gateway-id-mismatch': {
+    cause:
+      'The gateway’s certificate is trusted but made out to another name than the one this profile expects.',
+    phase: 'phase1',
+    next: 'Check the gateway address and the profile’s gateway identity (gatewayId) against what the administrator gave you.',
+  },
+  'client-cert-rejected': {
+    cause: 'The gateway did not accept our certificate or its signature.',
+    phase: 'phase1',
+    next: 'Ask the administrator whether your certificate is issued by a CA the gateway trusts, still valid and not revoked; check that the profile uses the right certificate and key.',
+  },
+  'certificate-unusable': {
+    cause: 'A certificate or key file of this profile cannot be used.',
+    phase: 'session',
+    next: 'The evidence names the file and the problem (missing, PKCS#12 that needs converting, key not matching the certificate, wrong passphrase).',
+  },
 };
 
 /** The diagnosis an engine failure stands for on its own, when no earlier evidence says more. */
@@ -126,4 +154,9 @@ export const DIAGNOSIS_OF_ERROR: Partial<Record<ErrorCode, DiagnosisCode>> = {
   'helper-unavailable': 'helper-unavailable',
   'helper-lost': 'helper-unavailable',
   'keychain-unavailable': 'keychain-unavailable',
+  'gateway-cert-untrusted': 'gateway-cert-untrusted',
+  'gateway-cert-expired': 'gateway-cert-expired',
+  'gateway-id-mismatch': 'gateway-id-mismatch',
+  'client-cert-rejected': 'client-cert-rejected',
+  'certificate-unusable': 'certificate-unusable',
 };

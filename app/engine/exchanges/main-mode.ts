@@ -1,12 +1,13 @@
-// Phase 1, main mode with a pre-shared key, initiator side (RFC 2409 5, 5.4; NAT-T per RFC 3947
-// 3 and 4):
+// Phase 1, main mode, initiator side (RFC 2409 5, 5.1, 5.4; NAT-T per RFC 3947 3 and 4):
 //   1. HDR, SA, VID...                      ->
 //   2.                                      <- HDR, SA, VID...
-//   3. HDR, KE, Ni, NAT-D, NAT-D            ->
-//   4.                                      <- HDR, KE, Nr, NAT-D, NAT-D
+//   3. HDR, KE, Ni, [CR,] NAT-D, NAT-D      ->
+//   4.                                      <- HDR, KE, Nr, [CR,] NAT-D, NAT-D
 //      both sides float to UDP 4500
-//   5. HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)] ->
-//   6.                                      <- HDR*, IDir, HASH_R
+//   5. HDR*, IDii, HASH_I | CERT, SIG_I [, N(INITIAL-CONTACT)] ->
+//   6.                                      <- HDR*, IDir, HASH_R | CERT, SIG_R
+// The authentication method's authenticator (app/engine/auth) builds and checks the proofs:
+// HASH with a group key, CERT and SIG with signatures; hybrid mixes the two.
 // Identities travel encrypted with the phase 1 IV (RFC 2409 appendix B), so the gateway picks
 // the pre-shared key before it knows ours: by our address, or (strongSwan) by searching its
 // configurations, which finds the group name sent as ID_KEY_ID. Every group is offered in
@@ -19,9 +20,10 @@ import { EngineError } from '../api.js';
 import { takeKeyExchange } from '../crypto/index.js';
 import { deriveIkeSa } from '../ike-sa-factory.js';
 import type { Messenger } from '../messenger.js';
+import { type Phase1Authenticator, createAuthenticator } from '../auth/index.js';
 import { notifyError } from '../notify-errors.js';
 import type { Phase1Deps, Phase1Result } from '../phase1-task.js';
-import { offeredIkeProposals, phase1AuthMethodId } from '../proposals.js';
+import { offeredIkeProposals } from '../proposals.js';
 import { UnprovenAnswers } from '../unproven-answers.js';
 import { ExchangeType, HeaderFlag, NotifyType, PayloadType } from '../wire/constants.js';
 import {
@@ -50,14 +52,10 @@ import {
 import {
   OUR_VENDOR_IDS,
   chosenPhase1,
-  describeId,
-  hashRMismatch,
-  hashRVerifies,
   idPayloadBody,
   initialContact,
   natDHashes,
   notificationOf,
-  ourIdentity,
   phase1Offer,
   vendorIdPayloads,
 } from './phase1-parts.js';
@@ -67,11 +65,15 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
   const offered = offeredIkeProposals(profile);
   const initiatorCookie = randomBytes(8);
   messenger.bindCookie(initiatorCookie);
-  const offer = phase1Offer(
-    offered,
-    phase1AuthMethodId(profile.authMethod),
-    profile.ikeLifetimeSeconds,
-  );
+  // before message 1 leaves: a prompt for the group key or the client key's passphrase is
+  // answered before the gateway waits
+  const auth = await createAuthenticator({
+    profile,
+    groupPsk: deps.groupPsk,
+    keyPassphrase: deps.credentials.keyPassphrase?.bind(deps.credentials),
+  });
+  deps.checkAborted();
+  const offer = phase1Offer(offered, auth.methodId, profile.ikeLifetimeSeconds);
   const clear = (responderCookie: Buffer, payloads: OutgoingPayload[]) =>
     encodeMessage(
       {
@@ -87,9 +89,6 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     { type: PayloadType.SA, body: offer },
     ...vendorIdPayloads(OUR_VENDOR_IDS),
   ]);
-  // awaited before message 1 leaves: a prompt for the key is answered before the gateway waits
-  const groupPsk = await deps.groupPsk;
-  deps.checkAborted();
 
   log.info('phase1', `main mode offer: ${offered.map((p) => p.text).join(', ')}`);
   const m2 = await step(deps, {
@@ -128,6 +127,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
   const m3 = clear(responderCookie, [
     { type: PayloadType.KeyExchange, body: { data: dh.publicValue } },
     { type: PayloadType.Nonce, body: { data: nonceI } },
+    ...auth.certificateRequests,
     ...(natTMode
       ? natDPayloads(natTMode, message3NatD(chosen.hash, cookies, endpoints, forced))
       : []),
@@ -157,7 +157,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
   log.info('phase1', describeNatTraversal(nat));
   const { sa, hashI, hashR } = deriveIkeSa({
     proposal: chosen,
-    psk: groupPsk,
+    psk: auth.psk,
     nonceI,
     nonceR: m4.nonceR,
     sharedSecret: m4.sharedSecret,
@@ -171,13 +171,10 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
 
   // RFC 3947 4: the initiator moves to port 4500 with the message that carries its identity
   messenger.floatToNatt();
-  const idI = idPayloadBody(ourIdentity(profile));
+  const idI = idPayloadBody(auth.identity);
   const chain = encodePayloadChain([
     { type: PayloadType.Identification, body: idI },
-    {
-      type: PayloadType.Hash,
-      body: { data: hashI(encodePayloadBody(PayloadType.Identification, idI)) },
-    },
+    ...auth.prove(hashI(encodePayloadBody(PayloadType.Identification, idI))),
     ...(deps.initialContact ? [initialContact(initiatorCookie, responderCookie)] : []),
   ]);
   const ciphertext = sa.encrypt(0, chain.bytes);
@@ -199,36 +196,32 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     request: m5,
     responderCookie,
     what: 'main mode message 5',
-    // only a gateway that decrypted our identity answers: silence, or a cleartext complaint,
-    // most likely means it derived other keys, from another pre-shared key
-    silence: () =>
-      new EngineError(
-        'group-psk-rejected',
-        'the gateway answered the key exchange but not our identity: the group pre-shared key is probably wrong (or the gateway knows no group of that name)',
-        { authenticated: false },
-      ),
-    refusal: identityRefusal,
+    // only a gateway that took our identity and proof answers
+    silence: () => auth.refused(),
+    refusal: (type) => identityRefusal(type, auth),
     read: (message) => {
       if (!(message.header.flags & HeaderFlag.Encryption))
         throw new EngineError('malformed-response', 'main mode message 6 is not encrypted');
       const decrypted = sa.decrypt(0, message.body);
       const { payloads } = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
       const id = requirePayload(payloads, PayloadType.Identification, 'main mode message 6');
-      const received = requirePayload(payloads, PayloadType.Hash, 'main mode message 6');
-      if (!hashRVerifies(hashR(id.bodyBytes), received.body.data)) throw hashRMismatch();
+      const peerId = auth.verify(payloads, hashR(id.bodyBytes), id.body);
       decrypted.commit();
-      return { id: id.body };
+      return { peerId };
     },
   });
   deps.onStep('am3-sent');
-  log.info('phase1', 'the gateway proved the group key');
+  log.info(
+    'phase1',
+    auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${m6.peerId}`,
+  );
   return {
     sa,
     chosen,
     lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
     nat,
     peerVendorIds,
-    peerId: describeId(m6.id),
+    peerId: m6.peerId,
     dpdSupported: peerVendorIds.includes('dpd'),
   };
 }
@@ -242,7 +235,8 @@ function cleartext(message: RawMessage): ReceivedPayload[] {
 /** A refusal of our identity (message 5) proves nothing, but says what went wrong. strongSwan,
  * when its key is another, cannot read our message 5 and answers with an informational message
  * encrypted with its keys, which ours cannot read either. */
-function identityRefusal(type: number | undefined): EngineError {
+function identityRefusal(type: number | undefined, auth: Phase1Authenticator): EngineError {
+  if (!auth.psk && type !== NotifyType.InvalidIdInformation) return auth.refused();
   if (type === undefined)
     return new EngineError(
       'group-psk-rejected',

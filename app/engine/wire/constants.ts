@@ -97,10 +97,19 @@ export const Phase1Hash = {
   Sha2_512: 6,
 } as const;
 
-/** RFC 2409 appendix A; draft-ietf-ipsec-isakmp-xauth-06 7.1 (XAUTHInitPreShared 65001). */
+/** RFC 2409 appendix A (1, 3); draft-ietf-ipsec-isakmp-xauth-06 7.1 (XAUTHInitPreShared 65001,
+ * XAUTHInitRSA 65005); draft-ietf-ipsec-isakmp-hybrid-auth 3.2.1 (HybridInitRSA 64221). */
 export const AuthMethod = {
   PreSharedKey: 1,
+  RsaSignature: 3,
+  HybridInitRsa: 64221,
   XauthInitPreShared: 65001,
+  XauthInitRsa: 65005,
+} as const;
+
+/** RFC 2408 3.9: certificate encodings/** RFC 2408 3.9: certificate encodings of the CERT and CR payloads. */
+export const CertEncoding = {
+  X509Signature: 4,
 } as const;
 
 /** RFC 2409 appendix A / RFC 2407 4.5: life type values (phase 1 and phase 2 share them). */
@@ -159,6 +168,7 @@ export const IdType = {
   Ipv6Addr: 5,
   Ipv6AddrSubnet: 6,
   Ipv4AddrRange: 7,
+  DerAsn1Dn: 9,
   KeyId: 11,
 } as const;
 

@@ -96,6 +96,26 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
     title: 'The keychain cannot be used',
     hint: 'Unlock or start your desktop keychain (Secret Service), or enter the secrets when asked.',
   },
+  'gateway-cert-untrusted': {
+    title: 'The gateway’s certificate is not trusted',
+    hint: 'It is not signed by the CA in this profile: this may not be the real gateway. Check the CA file with your administrator before trying again.',
+  },
+  'gateway-cert-expired': {
+    title: 'The gateway’s certificate is not valid now',
+    hint: 'Check this computer’s date and time; if they are right, the gateway certificate has expired: tell the administrator.',
+  },
+  'gateway-id-mismatch': {
+    title: 'The gateway’s certificate names another gateway',
+    hint: 'Check the gateway address and the gateway identity in the profile.',
+  },
+  'client-cert-rejected': {
+    title: 'The gateway did not accept your certificate',
+    hint: 'Ask the administrator whether your certificate is still valid and issued by a CA the gateway trusts.',
+  },
+  'certificate-unusable': {
+    title: 'A certificate or key file cannot be used',
+    hint: 'The message names the file and the problem (missing, a PKCS#12 file to convert, a key that does not match, a wrong passphrase).',
+  },
   cancelled: { title: 'Cancelled', hint: '' },
   internal: {
     title: 'Something went wrong inside Roadwarrior',

@@ -18,6 +18,7 @@ import {
   createKeyExchange,
   createPrf,
   derivePskPhase1Keys,
+  deriveSignaturePhase1Keys,
   espDirectionKeys,
   hashI,
   hashR,
@@ -97,6 +98,11 @@ import {
   xauthAnswers,
   xauthRoundAttributes,
 } from './gateway-script.js';
+import {
+  type ResponderCertificates,
+  initiatorProofVerifies,
+  responderProof,
+} from './certificate-responder.js';
 import { ResponderIkeSa } from './responder-ike-sa.js';
 import type { XauthField } from '../../../app/shared/xauth-fields.js';
 
@@ -189,6 +195,8 @@ export interface ResponderOptions extends ModeConfigValues {
   /** the NAT-T the gateway speaks: RFC 3947 (default) or draft-ietf-ipsec-nat-t-ike-02, with
    * the draft's vendor ID, NAT-D payload type 130 and UDP-Encapsulated-Tunnel mode 61443 */
   natT?: 'rfc3947' | 'draft';
+  /** certificate authentication instead of the PSK (certificate-responder.ts) */
+  certificates?: ResponderCertificates;
   tamper?: Tamper;
 }
 
@@ -533,10 +541,10 @@ export class FakeResponder {
       0,
       [
         { type: PayloadType.Identification, body: idR },
-        {
-          type: PayloadType.Hash,
-          body: { data: hashR(auth, encodePayloadBody(PayloadType.Identification, idR)) },
-        },
+        ...responderProof(
+          this.options.certificates,
+          hashR(auth, encodePayloadBody(PayloadType.Identification, idR)),
+        ),
       ],
       (sa, payloads) => {
         const chain = encodePayloadChain(payloads);
@@ -584,15 +592,17 @@ export class FakeResponder {
     const { cipher, hash } = choice;
     this.phase1Hash = hash;
     const prf = createPrf(hash);
-    const keys = derivePskPhase1Keys({
+    const material = {
       prf,
-      psk: Buffer.from(this.options.psk),
       nonceI,
       nonceR,
       sharedSecret: dh.computeShared(keI),
       initiatorCookie: this.initiatorCookie,
       responderCookie: this.responderCookie,
-    });
+    };
+    const keys = this.options.certificates
+      ? deriveSignaturePhase1Keys(material)
+      : derivePskPhase1Keys({ ...material, psk: Buffer.from(this.options.psk) });
     const key = phase1EncryptionKey(prf, keys.skeyidE, ikeCipherKeyLength(cipher));
     this.secrets.push(keys.skeyid, keys.skeyidD, keys.skeyidA, keys.skeyidE, key);
     this.sa = new ResponderIkeSa(
@@ -683,8 +693,8 @@ export class FakeResponder {
     }
     const decrypted = sa.decrypt(0, message.body);
     const { payloads } = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
-    const hash = requirePayload(payloads, PayloadType.Hash, 'HASH_I').body.data;
-    if (!hash.equals(expectedHashI(payloads))) throw new Error('HASH_I mismatch');
+    if (!initiatorProofVerifies(this.options.certificates, payloads, expectedHashI(payloads)))
+      throw new Error('HASH_I mismatch');
     decrypted.commit();
     return payloads;
   }

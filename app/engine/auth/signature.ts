@@ -1,0 +1,98 @@
+// RSA signature authentication with XAuth after it (xauth-rsa: RFC 2409 5.1,
+// draft-ietf-ipsec-isakmp-xauth-06 7.1 XAUTHInitRSA): we send our certificate and HASH_I signed
+// with its key, the gateway its certificate and SIG_R. Our identity is our certificate's first
+// subjectAltName, so the gateway finds the certificate by the ID we send.
+import type { X509Certificate } from 'node:crypto';
+import type { Profile } from '../../shared/profile.js';
+import type { Secret } from '../../shared/secret.js';
+import { EngineError } from '../api.js';
+import { signHash } from '../crypto/signature.js';
+import {
+  CertificateProblem,
+  certificateIdentity,
+  checkKeyPair,
+  readCertificates,
+  readPrivateKey,
+  subjectLine,
+} from '../crypto/x509.js';
+import type { Identity } from '../exchanges/phase1-parts.js';
+import { phase1AuthMethodId } from '../proposals.js';
+import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
+import type { Phase1Authenticator } from './authenticator.js';
+import {
+  ANY_CERTIFICATE_REQUEST,
+  gatewayTrust,
+  verifyGatewaySignature,
+} from './gateway-certificate.js';
+import { asEngineError, asEngineErrorAsync, readProfileFile } from './trust.js';
+
+const ID_TYPES = { email: IdType.UserFqdn, dns: IdType.Fqdn, ip: IdType.Ipv4Addr } as const;
+
+function identityOf(certificate: X509Certificate): Identity {
+  const name = certificateIdentity(certificate);
+  if (!name)
+    throw new CertificateProblem(
+      'unreadable',
+      `our certificate (${subjectLine(certificate)}) has no e-mail, DNS or IPv4 subjectAltName to identify us by`,
+    );
+  const data =
+    name.kind === 'ip' ? Buffer.from(name.value.split('.').map(Number)) : Buffer.from(name.value);
+  return { idType: ID_TYPES[name.kind], data };
+}
+
+export async function signatureAuthenticator(
+  profile: Profile,
+  passphrase: (() => Promise<Secret>) | undefined,
+  now: () => Date,
+): Promise<Phase1Authenticator> {
+  const certFile = profile.certificateFile ?? '';
+  const certPem = readProfileFile(profile.certificateFile, 'certificateFile', profile.authMethod);
+  const keyPem = readProfileFile(profile.privateKeyFile, 'privateKeyFile', profile.authMethod);
+  const keyFile = profile.privateKeyFile ?? '';
+  const trust = gatewayTrust(profile, now);
+  const certificate = asEngineError(() =>
+    readCertificates(certPem, certFile, 'certificate file'),
+  )[0];
+  if (!certificate) throw new EngineError('certificate-unusable', `${certFile} is empty`);
+  const key = await asEngineErrorAsync(async () => {
+    try {
+      return readPrivateKey(keyPem, keyFile);
+    } catch (error) {
+      // asked for only when the key turns out to be encrypted
+      if (!(
+        error instanceof CertificateProblem &&
+        error.code === 'passphrase-needed' &&
+        passphrase
+      ))
+        throw error;
+      return readPrivateKey(keyPem, keyFile, (await passphrase()).reveal());
+    }
+  });
+  asEngineError(() => checkKeyPair(certificate, key, certFile));
+  if (key.asymmetricKeyType !== 'rsa')
+    throw new EngineError(
+      'certificate-unusable',
+      `the key in ${keyFile} is ${key.asymmetricKeyType}: Roadwarrior signs with RSA keys only so far`,
+    );
+  const identity = asEngineError(() => identityOf(certificate));
+  return {
+    methodId: phase1AuthMethodId(profile.authMethod),
+    psk: undefined,
+    identity,
+    certificateRequests: [ANY_CERTIFICATE_REQUEST],
+    prove: (hashI) => [
+      {
+        type: PayloadType.Certificate,
+        body: { encoding: CertEncoding.X509Signature, data: certificate.raw },
+      },
+      { type: PayloadType.Signature, body: { data: signHash(key, hashI) } },
+    ],
+    verify: (payloads, hashR, id) => verifyGatewaySignature(trust, payloads, hashR, id),
+    refused: () =>
+      new EngineError(
+        'client-cert-rejected',
+        `the gateway did not accept our certificate (${subjectLine(certificate)}) or its signature`,
+        { authenticated: false },
+      ),
+  };
+}

@@ -1,0 +1,185 @@
+// X.509 for phase 1 certificate authentication, through node:crypto only (X509Certificate,
+// createPrivateKey): reading PEM, checking a peer certificate's chain to configured CAs, its
+// validity and extended key usage, and whether it holds an identity. node:crypto cannot read
+// PKCS#12, so such a file is refused naming the conversion.
+import { type KeyObject, X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+
+/** What is wrong with a certificate, as a stable code and a sentence for people. */
+export type CertificateProblemCode =
+  | 'unreadable'
+  | 'pkcs12'
+  | 'passphrase-needed'
+  | 'key-mismatch'
+  | 'untrusted'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'wrong-usage'
+  | 'identity-mismatch';
+
+export class CertificateProblem extends Error {
+  override readonly name = 'CertificateProblem';
+  constructor(
+    readonly code: CertificateProblemCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+/** PKCS#8 (RFC 5958) or OpenSSL's traditional encrypted PEM */
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/;
+/** id-kp-serverAuth and id-kp-ipsecIKE (RFC 4945 5.1.3.12), anyExtendedKeyUsage */
+const IKE_SERVER_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '2.5.29.37.0'];
+/** a chain longer than this is refused rather than walked */
+const MAX_CHAIN = 8;
+
+function pkcs12Problem(what: string, file: string): CertificateProblem {
+  return new CertificateProblem(
+    'pkcs12',
+    `${what} ${file} is not PEM (a PKCS#12 .p12/.pfx file?): node:crypto cannot read PKCS#12; convert it once with \`openssl pkcs12 -in ${file} -out client.pem\` and use the PEM file for certificateFile and privateKeyFile`,
+  );
+}
+
+/** Every certificate in a PEM file (a CA bundle may hold several). */
+export function readCertificates(pem: Buffer, file: string, what: string): X509Certificate[] {
+  const blocks = pem.toString('latin1').match(PEM_CERTIFICATE);
+  if (!blocks) {
+    if (!pem.includes('-----BEGIN')) throw pkcs12Problem(what, file);
+    throw new CertificateProblem('unreadable', `${what} ${file} holds no PEM certificate`);
+  }
+  return blocks.map((block) => {
+    try {
+      return new X509Certificate(block);
+    } catch (error) {
+      throw new CertificateProblem(
+        'unreadable',
+        `${what} ${file} holds a certificate node:crypto cannot read: ${(error as Error).message}`,
+      );
+    }
+  });
+}
+
+/** A PEM private key; an encrypted one needs its passphrase (asked only when needed). */
+export function readPrivateKey(pem: Buffer, file: string, passphrase?: Uint8Array): KeyObject {
+  if (!pem.includes('-----BEGIN')) throw pkcs12Problem('private key file', file);
+  if (!passphrase && ENCRYPTED_PEM.test(pem.toString('latin1')))
+    throw new CertificateProblem(
+      'passphrase-needed',
+      `the private key in ${file} is encrypted and no passphrase was given`,
+    );
+  try {
+    return createPrivateKey(
+      passphrase ? { key: pem, format: 'pem', passphrase: Buffer.from(passphrase) } : pem,
+    );
+  } catch {
+    throw new CertificateProblem(
+      'unreadable',
+      passphrase
+        ? `the private key in ${file} cannot be read with the given passphrase (wrong passphrase?)`
+        : `${file} holds no private key node:crypto can read`,
+    );
+  }
+}
+
+/** Our certificate must carry the public half of our key. */
+export function checkKeyPair(certificate: X509Certificate, key: KeyObject, file: string): void {
+  const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' });
+  if (!spki(certificate.publicKey).equals(spki(createPublicKey(key))))
+    throw new CertificateProblem(
+      'key-mismatch',
+      `the private key does not belong to the certificate in ${file}`,
+    );
+}
+
+function checkValidity(certificate: X509Certificate, now: Date, role: string): void {
+  if (now < new Date(certificate.validFrom))
+    throw new CertificateProblem(
+      'not-yet-valid',
+      `the ${role} certificate (${subjectLine(certificate)}) is valid only from ${certificate.validFrom}: check this computer's clock`,
+    );
+  if (now > new Date(certificate.validTo))
+    throw new CertificateProblem(
+      'expired',
+      `the ${role} certificate (${subjectLine(certificate)}) expired on ${certificate.validTo}`,
+    );
+}
+
+export function subjectLine(certificate: X509Certificate): string {
+  return certificate.subject.replace(/\n/g, ', ');
+}
+
+/**
+ * The gateway's certificate (the first it sent; the others may be intermediates) must chain to
+ * one of our CAs by signature, every link valid now, and may be used by an IKE server
+ * (extended key usage, when present). Returns the gateway's certificate.
+ */
+export function verifyChain(
+  sent: readonly X509Certificate[],
+  trusted: readonly X509Certificate[],
+  now: Date,
+): X509Certificate {
+  const [leaf, ...intermediates] = sent;
+  if (!leaf) throw new CertificateProblem('untrusted', 'the gateway sent no certificate');
+  const usages = leaf.keyUsage;
+  if (usages && usages.length > 0 && !usages.some((u) => IKE_SERVER_USAGES.includes(u)))
+    throw new CertificateProblem(
+      'wrong-usage',
+      `the gateway certificate (${subjectLine(leaf)}) is not for an IKE server: extended key usage ${usages.join(', ')}`,
+    );
+  const issued = (issuer: X509Certificate, cert: X509Certificate) =>
+    cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  let current = leaf;
+  for (let depth = 0; depth < MAX_CHAIN; depth++) {
+    checkValidity(current, now, depth === 0 ? 'gateway' : 'intermediate CA');
+    const anchor = trusted.find((ca) => issued(ca, current));
+    if (anchor) {
+      checkValidity(anchor, now, 'CA');
+      return leaf;
+    }
+    const next = intermediates.find((ca) => ca.ca && ca !== current && issued(ca, current));
+    if (!next) break;
+    current = next;
+  }
+  throw new CertificateProblem(
+    'untrusted',
+    `the gateway certificate (${subjectLine(leaf)}, issued by ${current.issuer.replace(/\n/g, ', ')}) does not chain to the profile's CA`,
+  );
+}
+
+/** Whether the certificate holds a name: an IPv4 address, a DNS name or an e-mail address
+ * (subjectAltName; node:crypto falls back to the subject's CN for a DNS name without SANs). */
+export function certificateHolds(
+  certificate: X509Certificate,
+  name: { kind: 'ip' | 'dns' | 'email'; value: string },
+): boolean {
+  switch (name.kind) {
+    case 'ip':
+      return certificate.checkIP(name.value) !== undefined;
+    case 'email':
+      return certificate.checkEmail(name.value, { subject: 'never' }) !== undefined;
+    default:
+      return certificate.checkHost(name.value) !== undefined;
+  }
+}
+
+/** The name a profile expects the gateway's certificate to hold. */
+export function expectedName(identity: string): { kind: 'ip' | 'dns'; value: string } {
+  return isIPv4(identity) ? { kind: 'ip', value: identity } : { kind: 'dns', value: identity };
+}
+
+/** Our identity from our certificate's first usable subjectAltName (e-mail, DNS name or IPv4
+ * address), as node:crypto prints them ("DNS:a, IP Address:1.2.3.4, email:b@c"). */
+export function certificateIdentity(
+  certificate: X509Certificate,
+): { kind: 'ip' | 'dns' | 'email'; value: string } | undefined {
+  for (const entry of (certificate.subjectAltName ?? '').split(', ')) {
+    const colon = entry.indexOf(':');
+    const [tag, value] = [entry.slice(0, colon), entry.slice(colon + 1)];
+    if (tag === 'email') return { kind: 'email', value };
+    if (tag === 'DNS') return { kind: 'dns', value };
+    if (tag === 'IP Address' && isIPv4(value)) return { kind: 'ip', value };
+  }
+  return undefined;
+}

@@ -1,0 +1,140 @@
+// A throwaway PKI for the certificate tests, made at test time with the openssl CLI (node:crypto
+// reads and verifies certificates but cannot issue them): a lab CA, the gateway's certificate
+// (SAN: its lab address and a DNS name, EKU serverAuth), alice's client certificate (SAN: her
+// e-mail address), and a second, untrusted CA with a gateway certificate of the same names.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB_ADDRESSES } from './addresses.js';
+import type { LabPki } from './options.js';
+
+export const LAB_GATEWAY_NAME = 'gw.lab.example';
+export const LAB_CLIENT_EMAIL = 'alice@lab.example';
+
+export interface TestPki {
+  dir: string;
+  /** the lab CA, and the gateway's certificate and key it issued */
+  lab: LabPki;
+  /** alice's certificate and key (PEM, unencrypted) from the lab CA */
+  clientCert: string;
+  clientKey: string;
+  /** alice's key encrypted with `clientKeyPassphrase` */
+  clientKeyEncrypted: string;
+  clientKeyPassphrase: string;
+  /** a gateway certificate and key with the same names, from another CA */
+  rogue: LabPki;
+  remove(): void;
+}
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** `req` arguments for a new unencrypted RSA key in `name`.key */
+const newKey = (name: string) => ['-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`];
+
+/** A CA certificate and key: `name`.pem, `name`.key. */
+function makeCa(dir: string, name: string, subject: string): void {
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...newKey(name),
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '2',
+    '-subj',
+    subject,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+}
+
+/** An end-entity certificate from CA `ca`: `name`.pem, `name`.key. */
+function issue(dir: string, ca: string, name: string, subject: string, extensions: string): void {
+  openssl(dir, ['req', ...newKey(name), '-out', `${name}.csr`, '-subj', subject]);
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.pem`,
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+  ]);
+}
+
+const gatewayExtensions = (address: string) => `subjectAltName=IP:${address},DNS:${LAB_GATEWAY_NAME}
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+`;
+
+/** `gatewayAddress`: the address the gateway certificates hold (the lab gateway's by default). */
+export function makeTestPki(gatewayAddress: string = LAB_ADDRESSES.gateway): TestPki {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-pki-'));
+  const path = (name: string) => join(dir, name);
+  makeCa(dir, 'ca', '/O=Roadwarrior lab/CN=Lab CA');
+  issue(
+    dir,
+    'ca',
+    'gateway',
+    `/O=Roadwarrior lab/CN=${LAB_GATEWAY_NAME}`,
+    gatewayExtensions(gatewayAddress),
+  );
+  issue(
+    dir,
+    'ca',
+    'client',
+    '/O=Roadwarrior lab/CN=alice',
+    `subjectAltName=email:${LAB_CLIENT_EMAIL}\nkeyUsage=critical,digitalSignature\n`,
+  );
+  const passphrase = 'client-key-passphrase';
+  openssl(dir, [
+    'pkey',
+    '-in',
+    'client.key',
+    '-aes256',
+    '-passout',
+    `pass:${passphrase}`,
+    '-out',
+    'client-encrypted.key',
+  ]);
+  makeCa(dir, 'rogue-ca', '/O=Somebody else/CN=Other CA');
+  issue(
+    dir,
+    'rogue-ca',
+    'rogue-gateway',
+    `/O=Roadwarrior lab/CN=${LAB_GATEWAY_NAME}`,
+    gatewayExtensions(gatewayAddress),
+  );
+  return {
+    dir,
+    lab: {
+      caCert: path('ca.pem'),
+      gatewayCert: path('gateway.pem'),
+      gatewayKey: path('gateway.key'),
+    },
+    clientCert: path('client.pem'),
+    clientKey: path('client.key'),
+    clientKeyEncrypted: path('client-encrypted.key'),
+    clientKeyPassphrase: passphrase,
+    rogue: {
+      caCert: path('rogue-ca.pem'),
+      gatewayCert: path('rogue-gateway.pem'),
+      gatewayKey: path('rogue-gateway.key'),
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
