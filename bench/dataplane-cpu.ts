@@ -42,8 +42,20 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     'skip-vpnc': { type: 'boolean', default: false },
     compare: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (flags.help) {
+  process.stdout.write(`usage (root): node --import tsx bench/dataplane-cpu.ts [--seconds 10]
+  [--esp aes256gcm16,...] [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT]
+  --seconds   iperf3 seconds per direction (default 10)
+  --esp       one Roadwarrior run per proposal list (default: the profile's, then aes256-sha1)
+  --cpu-prof  one more profiled run, summarised by area and function
+  --skip-vpnc no vpnc row (ratios need it)
+  --compare   also the CLI of another checkout (its addon built), right after each run
+`);
+  process.exit(0);
+}
 const SECONDS = Number(flags.seconds);
 const ESP_RUNS = (flags.esp ?? ['', 'aes256-sha1']).map((list) => list.split(',').filter(Boolean));
 const PASSWORD = 'alice-secret';
