@@ -96,12 +96,15 @@ export class EngineError extends Error {
   /** the gateway's message behind this error was authenticated (its HASH verified with the IKE
    * SA's keys): only then may a client act on what it says, such as drop a saved key */
   readonly authenticated: boolean;
+  /** with 'gateway-redirected': the cluster member to connect to instead */
+  readonly redirectTo: string | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    evidence: { authenticated?: boolean } = {},
+    evidence: { authenticated?: boolean; redirectTo?: string } = {},
   ) {
     super(message);
     this.authenticated = evidence.authenticated ?? false;
+    this.redirectTo = evidence.redirectTo;
   }
 }

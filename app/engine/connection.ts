@@ -465,6 +465,10 @@ export class Connection implements VpnConnection {
         );
       return;
     }
+    if (type === NotifyType.CiscoLoadBalance) {
+      this.onRedirect(data);
+      return;
+    }
     if (isErrorNotification(type)) {
       // a refusal of our exchange comes in an informational exchange of its own (strongSwan's
       // way); with no exchange of phase 1's IKE SA under way, it is about an ESP SA
@@ -478,6 +482,28 @@ export class Connection implements VpnConnection {
       return;
     }
     this.log.debug('informational', `gateway status: ${notifyName(type)}`);
+  }
+
+  /** Cisco load balancing: the cluster names the member to connect to (4 bytes, IPv4). As
+   * strongSwan and Shrew Soft do, the connection starts over there; once the tunnel is up it
+   * stays (Shrew Soft's rule: the network is already set up for this gateway). */
+  private onRedirect(data: Buffer): void {
+    if (data.length !== 4) {
+      this.log.warn('informational', `ignored a load-balancing redirect of ${data.length} bytes`);
+      return;
+    }
+    const member = [...data].join('.');
+    if (this.state === 'connected') {
+      this.log.info('informational', `ignored a redirect to ${member}: the tunnel is up`);
+      return;
+    }
+    this.log.info('informational', `the gateway's cluster redirects us to ${member}`);
+    void this.fail(
+      new EngineError('gateway-redirected', `the gateway redirected us to ${member}`, {
+        authenticated: true,
+        redirectTo: member,
+      }),
+    );
   }
 
   private onDelete(protocolId: number, spis: Buffer[]): void {

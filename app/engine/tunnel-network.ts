@@ -49,6 +49,7 @@ export async function configureTunnel(
     splitExclude: config.splitExclude,
     banner: config.banner,
     savePasswordAllowed: config.savePassword,
+    backupServers: config.backupServers,
     changes: applied.changes,
   };
   return {

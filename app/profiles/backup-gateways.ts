@@ -1,20 +1,26 @@
 // A profile's backup gateways, tried in order when the gateway (then the previous backup) does
 // not answer, as the Cisco client's BackupServer list does. Only "no answer" moves on (no reply
 // to the first message, or a name that does not resolve): a gateway that answered and refused
-// is the answer. The caller sees one connection: the events of an attempt that got no answer
-// are replaced by one log line naming the next gateway.
+// is the answer. Two more sources, as Cisco's client has them: the Unity BACKUP_SERVERS list a
+// gateway sent in Mode Config joins the profile's for the profile's next attempt (remembered
+// while this process runs, not written to the profile), and a cluster's load-balancing redirect
+// is followed to the member it names. The caller sees one connection: the events of an attempt
+// that got no answer or was redirected are replaced by one log line naming the next gateway.
 import type { ConnectOptions, EngineError, VpnConnection } from '../engine/index.js';
 import type { ConnectionState, EngineEvent, ErrorCode } from '../shared/events.js';
 
 type Connect = (options: ConnectOptions) => VpnConnection;
 
 const NO_ANSWER: readonly ErrorCode[] = ['gateway-unreachable', 'gateway-resolve-failed'];
+/** redirects followed in one connection: a cluster that keeps sending us on is broken */
+const MAX_REDIRECTS = 4;
+
+/** Unity BACKUP_SERVERS each profile's gateways announced, by profile name. */
+type Announced = Map<string, readonly string[]>;
 
 export function withBackupGateways(connect: Connect): Connect {
-  return (options) =>
-    options.profile.backupGateways.length === 0
-      ? connect(options)
-      : new BackupGatewayConnection(connect, options);
+  const announced: Announced = new Map();
+  return (options) => new BackupGatewayConnection(connect, options, announced);
 }
 
 /** what an attempt that may still be retried must not tell the caller yet */
@@ -37,8 +43,16 @@ class BackupGatewayConnection implements VpnConnection {
   constructor(
     private readonly connect: Connect,
     private readonly options: ConnectOptions,
+    private readonly announced: Announced,
   ) {
-    this.gateways = [options.profile.gateway, ...options.profile.backupGateways];
+    const { profile } = options;
+    this.gateways = [
+      ...new Set([
+        profile.gateway,
+        ...profile.backupGateways,
+        ...(announced.get(profile.name) ?? []),
+      ]),
+    ];
     let connected!: { resolve: () => void; reject: (error: unknown) => void };
     this.connected = new Promise((resolve, reject) => (connected = { resolve, reject }));
     this.connected.catch(() => undefined);
@@ -67,26 +81,33 @@ class BackupGatewayConnection implements VpnConnection {
     resolve: () => void;
     reject: (error: unknown) => void;
   }): Promise<EngineError | undefined> {
-    for (const [index, gateway] of this.gateways.entries()) {
-      const last = index === this.gateways.length - 1;
+    let redirects = 0;
+    for (let index = 0; index < this.gateways.length; index++) {
+      const gateway = this.gateways[index] as string;
+      const mayRedirect = redirects < MAX_REDIRECTS;
       this.current = this.connect({
         ...this.options,
         profile: { ...this.options.profile, gateway },
       });
       const held: EngineEvent[] = [];
-      this.current.onEvent((event) =>
-        !last && isVerdict(event) ? held.push(event) : this.emit(event),
-      );
+      this.current.onEvent((event) => {
+        if (event.type === 'network' && event.backupServers?.length)
+          this.announced.set(this.options.profile.name, event.backupServers);
+        // an attempt's verdict waits until it is known whether another attempt follows
+        if (isVerdict(event)) held.push(event);
+        else this.emit(event);
+      });
       this.current.connected.then(connected.resolve, () => undefined);
       const failure = await this.current.closed;
-      const next = this.gateways[index + 1];
-      if (failure && next && !this.stopping && NO_ANSWER.includes(failure.code)) {
+      const next = this.next(failure, gateway, index, mayRedirect);
+      if (next && !this.stopping) {
+        if (failure?.code === 'gateway-redirected') redirects++;
         this.emit({
           type: 'log',
           at: performance.timeOrigin + performance.now(),
           level: 'info',
           phase: 'session',
-          message: `${gateway} does not answer (${failure.message}): trying the backup gateway ${next}`,
+          message: next,
         });
         continue;
       }
@@ -95,5 +116,24 @@ class BackupGatewayConnection implements VpnConnection {
       return failure;
     }
     return undefined; // not reached: the last gateway's outcome is returned in the loop
+  }
+
+  /** Where an attempt that failed with `failure` goes on, as the log line that says so; the
+   * redirect's member is tried next. undefined: the failure is the connection's. */
+  private next(
+    failure: EngineError | undefined,
+    gateway: string,
+    index: number,
+    mayRedirect: boolean,
+  ): string | undefined {
+    if (!failure) return undefined;
+    if (failure.code === 'gateway-redirected' && failure.redirectTo && mayRedirect) {
+      this.gateways.splice(index + 1, 0, failure.redirectTo);
+      return `${gateway} redirects us to the cluster member ${failure.redirectTo} (Cisco load balancing): connecting there`;
+    }
+    const next = this.gateways[index + 1];
+    if (next && NO_ANSWER.includes(failure.code))
+      return `${gateway} does not answer (${failure.message}): trying the backup gateway ${next}`;
+    return undefined;
   }
 }

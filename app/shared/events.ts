@@ -60,6 +60,9 @@ export const errorCodes = [
   'client-cert-rejected',
   /** a certificate or key file of the profile cannot be used (missing, PKCS#12, wrong key) */
   'certificate-unusable',
+  /** Cisco load balancing: the cluster sent us to one of its members (followed, not shown,
+   * unless the redirects do not end) */
+  'gateway-redirected',
   'cancelled',
   'internal',
 ] as const;
@@ -157,6 +160,8 @@ export const NetworkEventSchema = z.object({
   splitExclude: z.array(SplitEntrySchema),
   banner: z.string().optional(),
   savePasswordAllowed: z.boolean().optional(),
+  /** Cisco Unity BACKUP_SERVERS: gateways for the next attempt when this one does not answer */
+  backupServers: z.array(z.string()).optional(),
   changes: z.array(z.string()),
 });
 

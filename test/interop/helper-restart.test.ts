@@ -69,8 +69,7 @@ describe(
   'the privileged helper missing, or killed with SIGKILL mid-session',
   { skip: skip !== undefined },
   () => {
-    // Unity SAVE_PASSWD on: the service's reconnect may reuse the password without asking
-    const suite = suiteLab(VIA_HELPER, { savePassword: true });
+    const suite = suiteLab(VIA_HELPER, {});
     let baseline: string;
     before(async () => {
       baseline = await networkSnapshot(suite.lab);

@@ -28,8 +28,7 @@ const ENDLESS_GAP = { initialMs: 3_600_000, maxMs: 3_600_000, maxAttempts: 3, ji
 
 function lockdownSuite(transport: Transport): void {
   describe(`lockdown through strongSwan (${transport.label})`, { skip: skip !== undefined }, () => {
-    // Unity SAVE_PASSWD on: the service's reconnect may reuse the password without asking
-    const suite = suiteLab(transport, { savePassword: true });
+    const suite = suiteLab(transport, {});
     const outside = LAB_ADDRESSES.natOutside;
     const reaches = (host: string) => reachesFromClient(suite.lab, host);
     const lockdownTable = () => hasLockdownTable(suite.lab);

@@ -209,7 +209,8 @@ export const NotifyType = {
   InitialContact: 24578,
   DpdRUThere: 36136,
   DpdRUThereAck: 36137,
-  /** Cisco load-balancing redirect (observed on ASA clusters) */
+  /** Cisco load balancing (ASA clusters; strongSwan's UNITY_LOAD_BALANCE): in an
+   * informational exchange, the data is the IPv4 address of the member to connect to */
   CiscoLoadBalance: 40501,
 } as const;
 

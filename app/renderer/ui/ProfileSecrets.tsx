@@ -12,13 +12,10 @@ function SecretRow({
   kind,
   status,
   onChange,
-  oneTime = false,
 }: {
   kind: SecretKind;
   status: CredentialStatus;
   onChange: (s: CredentialStatus) => void;
-  /** a token code: never saved (one saved before the profile said so is only forgotten) */
-  oneTime?: boolean;
 }) {
   const store = useStore();
   const [editing, setEditing] = useState(false);
@@ -44,11 +41,7 @@ function SecretRow({
         {LABEL[kind]}
       </span>
       <span className={`secret-state ${stored ? 'ok' : 'muted'}`} data-testid={`${id}-state`}>
-        {oneTime
-          ? `a one-time token code: asked at every connect${stored ? ' (the saved one is not used)' : ''}`
-          : stored
-            ? 'saved in the keychain'
-            : 'asked when connecting'}
+        {stored ? 'saved in the keychain' : 'asked when connecting'}
       </span>
       {editing ? (
         <span className="secret-edit">
@@ -74,16 +67,14 @@ function SecretRow({
         </span>
       ) : (
         <span className="secret-actions">
-          {!oneTime && (
-            <button
-              type="button"
-              className="button"
-              disabled={!status.keychain.available}
-              onClick={() => setEditing(true)}
-            >
-              {stored ? 'Change…' : 'Save…'}
-            </button>
-          )}
+          <button
+            type="button"
+            className="button"
+            disabled={!status.keychain.available}
+            onClick={() => setEditing(true)}
+          >
+            {stored ? 'Change…' : 'Save…'}
+          </button>
           {stored && (
             <button type="button" className="button" onClick={() => void clear().then(done)}>
               Forget
@@ -100,7 +91,7 @@ function SecretRow({
   );
 }
 
-export function ProfileSecrets({ profile, tokenCode }: { profile: string; tokenCode: boolean }) {
+export function ProfileSecrets({ profile }: { profile: string }) {
   const store = useStore();
   const [status, setStatus] = useState<CredentialStatus | undefined>();
   // A session changes saved secrets too ("Save password", the gateway forbidding saved
@@ -123,7 +114,7 @@ export function ProfileSecrets({ profile, tokenCode }: { profile: string; tokenC
         </p>
       )}
       <SecretRow kind="group-psk" status={status} onChange={setStatus} />
-      <SecretRow kind="xauth-password" status={status} onChange={setStatus} oneTime={tokenCode} />
+      <SecretRow kind="xauth-password" status={status} onChange={setStatus} />
     </fieldset>
   );
 }

@@ -116,6 +116,10 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
     title: 'A certificate or key file cannot be used',
     hint: 'The message names the file and the problem (missing, a PKCS#12 file to convert, a key that does not match, a wrong passphrase).',
   },
+  'gateway-redirected': {
+    title: 'The gateway cluster kept redirecting',
+    hint: 'Each gateway of the cluster sent the connection on to another one. Tell your administrator (see the log for the addresses).',
+  },
   cancelled: { title: 'Cancelled', hint: '' },
   internal: {
     title: 'Something went wrong inside Roadwarrior',
