@@ -210,3 +210,31 @@ test('every choice the profile schema allows is offered, in its order, and nothi
     await fixture.close();
   }
 });
+
+test('a token-code profile shows its password as asked at every connect, with nothing to save', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const store = await storeFor(fixture);
+    const office = await fixture.service.getProfile('Office');
+    const token = await fixture.service.saveProfile({ ...office, tokenCode: true }, 'Office');
+    renderWith(
+      store,
+      <ProfileForm profile={token} onSaved={() => undefined} onDeleted={() => undefined} />,
+    );
+    assert.equal(
+      (await screen.findByTestId('secret-xauth-password-state')).textContent,
+      'a one-time token code: asked at every connect',
+    );
+    const row = screen.getByTestId('secret-xauth-password-state').closest('.secret-row');
+    assert.ok(row);
+    assert.deepEqual(
+      [...row.querySelectorAll('button')].map((b) => b.textContent),
+      [],
+      'no Save…: a token code is never saved',
+    );
+    assert.equal((screen.getByLabelText('Password type') as HTMLSelectElement).value, 'on');
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});

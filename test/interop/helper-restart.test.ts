@@ -69,7 +69,8 @@ describe(
   'the privileged helper missing, or killed with SIGKILL mid-session',
   { skip: skip !== undefined },
   () => {
-    const suite = suiteLab(VIA_HELPER, {});
+    // Unity SAVE_PASSWD on: the service's reconnect may reuse the password without asking
+    const suite = suiteLab(VIA_HELPER, { savePassword: true });
     let baseline: string;
     before(async () => {
       baseline = await networkSnapshot(suite.lab);

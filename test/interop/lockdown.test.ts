@@ -28,7 +28,8 @@ const ENDLESS_GAP = { initialMs: 3_600_000, maxMs: 3_600_000, maxAttempts: 3, ji
 
 function lockdownSuite(transport: Transport): void {
   describe(`lockdown through strongSwan (${transport.label})`, { skip: skip !== undefined }, () => {
-    const suite = suiteLab(transport, {});
+    // Unity SAVE_PASSWD on: the service's reconnect may reuse the password without asking
+    const suite = suiteLab(transport, { savePassword: true });
     const outside = LAB_ADDRESSES.natOutside;
     const reaches = (host: string) => reachesFromClient(suite.lab, host);
     const lockdownTable = () => hasLockdownTable(suite.lab);

@@ -167,7 +167,7 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         <legend>{SECTION_TITLES.connection}</legend>
         {inSection('connection').map(field)}
       </fieldset>
-      {profile && <ProfileSecrets profile={profile.name} />}
+      {profile && <ProfileSecrets profile={profile.name} tokenCode={profile.tokenCode} />}
       <details className="advanced" ref={advanced}>
         <summary>Advanced</summary>
         {ADVANCED_SECTIONS.map((section) => (

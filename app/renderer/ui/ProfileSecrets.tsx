@@ -12,10 +12,13 @@ function SecretRow({
   kind,
   status,
   onChange,
+  oneTime = false,
 }: {
   kind: SecretKind;
   status: CredentialStatus;
   onChange: (s: CredentialStatus) => void;
+  /** a token code: never saved (one saved before the profile said so is only forgotten) */
+  oneTime?: boolean;
 }) {
   const store = useStore();
   const [editing, setEditing] = useState(false);
@@ -41,7 +44,11 @@ function SecretRow({
         {LABEL[kind]}
       </span>
       <span className={`secret-state ${stored ? 'ok' : 'muted'}`} data-testid={`${id}-state`}>
-        {stored ? 'saved in the keychain' : 'asked when connecting'}
+        {oneTime
+          ? `a one-time token code: asked at every connect${stored ? ' (the saved one is not used)' : ''}`
+          : stored
+            ? 'saved in the keychain'
+            : 'asked when connecting'}
       </span>
       {editing ? (
         <span className="secret-edit">
@@ -67,14 +74,16 @@ function SecretRow({
         </span>
       ) : (
         <span className="secret-actions">
-          <button
-            type="button"
-            className="button"
-            disabled={!status.keychain.available}
-            onClick={() => setEditing(true)}
-          >
-            {stored ? 'Change…' : 'Save…'}
-          </button>
+          {!oneTime && (
+            <button
+              type="button"
+              className="button"
+              disabled={!status.keychain.available}
+              onClick={() => setEditing(true)}
+            >
+              {stored ? 'Change…' : 'Save…'}
+            </button>
+          )}
           {stored && (
             <button type="button" className="button" onClick={() => void clear().then(done)}>
               Forget
@@ -91,7 +100,7 @@ function SecretRow({
   );
 }
 
-export function ProfileSecrets({ profile }: { profile: string }) {
+export function ProfileSecrets({ profile, tokenCode }: { profile: string; tokenCode: boolean }) {
   const store = useStore();
   const [status, setStatus] = useState<CredentialStatus | undefined>();
   // A session changes saved secrets too ("Save password", the gateway forbidding saved
@@ -114,7 +123,7 @@ export function ProfileSecrets({ profile }: { profile: string }) {
         </p>
       )}
       <SecretRow kind="group-psk" status={status} onChange={setStatus} />
-      <SecretRow kind="xauth-password" status={status} onChange={setStatus} />
+      <SecretRow kind="xauth-password" status={status} onChange={setStatus} oneTime={tokenCode} />
     </fieldset>
   );
 }
