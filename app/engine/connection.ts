@@ -50,6 +50,11 @@ export const APPLICATION_VERSION = 'Roadwarrior 0.1 (IKEv1)';
 const NAT_KEEPALIVE_SECONDS = 20;
 const GATEWAY_STEP_TIMEOUT_MS = 15_000;
 
+/** The steps whose transactions (XAuth, Mode Config) belong to their own waits, also those that
+ * arrive a moment before the wait begins (a re-authentication's XAuth request): the
+ * dispatcher leaves them to the backlog. */
+const AUTHENTICATING = new Set<string | undefined>(['phase1', 'xauth', 'mode-config']);
+
 export class Connection implements VpnConnection {
   state: ConnectionState = 'idle';
   readonly connected: Promise<void>;
@@ -408,7 +413,7 @@ export class Connection implements VpnConnection {
       void this.childSas.answerGatewayRekey(message);
       return true;
     }
-    if (isTransaction(message) && this.modeConfig) {
+    if (isTransaction(message) && this.modeConfig && !AUTHENTICATING.has(this.tasks.active)) {
       this.onModeConfigPush(phase1, message);
       return true;
     }
