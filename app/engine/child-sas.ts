@@ -2,7 +2,7 @@
 // the data plane, a rekey before each expires, the gateway's own rekeys (we answer its Quick
 // Mode), and make-before-break retirement of the SAs they replace.
 import type { EspSaPair } from '../shared/esp-sa.js';
-import type { ConnectionState, EngineEvent } from '../shared/events.js';
+import type { EngineEvent } from '../shared/events.js';
 import type { ModeConfigResult } from '../shared/network-setup.js';
 import type { Profile } from '../shared/profile.js';
 import { EngineError } from './api.js';
@@ -39,7 +39,6 @@ export interface ChildSaSession {
   ike(): IkeSaHolder;
   readonly tasks: TaskManager;
   modeConfig(): ModeConfigResult | undefined;
-  state(): ConnectionState;
   emit(event: EngineEvent): void;
   /** queues `work` as a task run in the 'rekeying' state back to 'connected'; its failure ends
    * the connection. `due` says, once the task's turn comes, whether the work is still wanted. */
@@ -188,7 +187,8 @@ export class ChildSas {
       );
       const newest = this.children.at(-1) === child;
       void this.retire(child, undefined).then(() => {
-        if (newest && this.session.state() === 'connected')
+        // replaced only on a connected tunnel at rest: a task under way makes a new SA anyway
+        if (newest && this.session.tasks.idle)
           this.session.renew('replace-deleted', 'gateway deleted the ESP SA', () =>
             this.negotiate(true),
           );

@@ -104,7 +104,6 @@ export class Connection implements VpnConnection {
       tasks: this.tasks,
 
       modeConfig: () => this.modeConfig,
-      state: () => this.state,
       emit: (event) => this.emit(event),
       renew: (name, detail, work, due) => this.renew(name, detail, work, due),
     });

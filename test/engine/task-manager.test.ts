@@ -46,6 +46,7 @@ test('tasks run one at a time in the order queued; each settles as its work does
   } = await twoQueued('rekey', 'reauthenticate');
   assert.deepEqual(log, ['rekey starts'], 'the re-authentication waits for the rekey');
   assert.equal(manager.active, 'rekey');
+  assert.equal(manager.idle, false);
   rekey.finish('rekeyed');
   assert.equal(await first, 'rekeyed');
   await turn();
@@ -54,6 +55,7 @@ test('tasks run one at a time in the order queued; each settles as its work does
   reauth.finish('done');
   assert.equal(await second, 'done');
   assert.equal(manager.active, undefined);
+  assert.equal(manager.idle, true, 'nothing runs or waits');
 });
 
 test('a failed task rejects its own promise only: the next one still runs', async () => {
@@ -104,6 +106,7 @@ test('close cancels the running task and those waiting; nothing runs or queues a
   await assert.rejects(first, { code: 'cancelled' });
   await assert.rejects(second, { code: 'cancelled' });
   assert.equal(manager.closed, true);
+  assert.equal(manager.idle, false, 'a closed manager is not at rest: it is over');
   assert.equal(manager.signal.aborted, true);
   assert.throws(() => manager.checkOpen(), { code: 'cancelled' });
   await assert.rejects(manager.queue(gated('rekey', log).task), { code: 'cancelled' });

@@ -44,6 +44,11 @@ export class TaskManager {
     return this.lifetime.signal.aborted;
   }
 
+  /** open with no task running or waiting */
+  get idle(): boolean {
+    return !this.closed && !this.running && this.waiting.length === 0;
+  }
+
   /** aborts once the connection ends: for work that waits on others (a prompt, a helper) */
   get signal(): AbortSignal {
     return this.lifetime.signal;
