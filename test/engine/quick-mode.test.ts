@@ -32,26 +32,42 @@ const espRefusal = (notifyType: number): OutgoingPayload => ({
     data: Buffer.alloc(0),
   },
 });
-const noProposalChosen = espRefusal(NotifyType.NoProposalChosen);
 
 const offersPfs = (tools: ResponderTools) =>
   tools.payloads.some((p) => p.type === PayloadType.KeyExchange);
 
-/** A gateway whose ESP policy has a DH group: every Quick Mode of ours without KE is refused
+/** A gateway that refuses each Quick Mode of ours for which `refuses` holds, with `notifyType`
  * in an informational exchange of its own, as strongSwan does (its quick_mode task queues an
- * informational task for the NO-PROPOSAL-CHOSEN). */
-function requiringPfs(): { tamper: Tamper; refusals: () => number } {
+ * informational task for the refusal). */
+function refusingGateway(
+  refuses: (tools: ResponderTools) => boolean,
+  notifyType: number = NotifyType.NoProposalChosen,
+): { tamper: Tamper; refusals: () => number } {
   let refusals = 0;
   return {
     refusals: () => refusals,
     tamper: (step, message, tools) => {
-      if ((step !== 'qm2' && step !== 'rekey-qm2') || offersPfs(tools) || !tools.seal)
+      if ((step !== 'qm2' && step !== 'rekey-qm2') || !refuses(tools) || !tools.seal)
         return [{ packet: message }];
       refusals++;
       const messageId = randomInt(1, 0xffffffff);
-      return [{ packet: tools.seal(ExchangeType.Informational, messageId, [noProposalChosen]) }];
+      return [
+        { packet: tools.seal(ExchangeType.Informational, messageId, [espRefusal(notifyType)]) },
+      ];
     },
   };
+}
+
+/** A gateway whose ESP policy has a DH group: every offer without KE is refused. */
+const requiringPfs = () => refusingGateway((tools) => !offersPfs(tools));
+
+/** The connection ended with a phase 2 error, worded as one. */
+function assertPhase2Error(events: EngineEvent[], wording: RegExp): void {
+  const error = events.find((e) => e.type === 'error');
+  assert.ok(error?.type === 'error');
+  assert.equal(error.code, 'phase2-rejected');
+  assert.match(error.message, wording);
+  assert.doesNotMatch(error.message, /phase 1/);
 }
 
 async function connectTo(
@@ -96,50 +112,21 @@ test('pfs off, PFS required: the refusal ends the connection, named as phase 2',
   const { outcome, events } = await connectTo(gateway, { pfs: 'off' });
   assert.equal(outcome, 'phase2-rejected');
   assert.equal(gateway.refusals(), 1, 'no retry: the profile said no PFS');
-  const error = events.find((e) => e.type === 'error');
-  assert.ok(error?.type === 'error');
-  assert.match(error.message, /ESP proposals/);
-  assert.doesNotMatch(error.message, /phase 1/);
+  assertPhase2Error(events, /ESP proposals/);
   assert.equal(installedSas(events).length, 0);
 });
 
 test('pfs auto, a gateway that refuses every offer: one retry, then phase 2 refused', async () => {
-  let refusals = 0;
-  const { outcome, events } = await runEngineCase({
-    ikeProposal: 'aes128-sha1-ecp256',
-    espProposal: 'aes128-sha1',
-    profile: { pfs: 'auto' },
-    responder: {
-      tamper: (step, message, tools) => {
-        if (step !== 'qm2' || !tools.seal) return [{ packet: message }];
-        refusals++;
-        const id = randomInt(1, 0xffffffff);
-        return [{ packet: tools.seal(ExchangeType.Informational, id, [noProposalChosen]) }];
-      },
-    },
-  });
+  const gateway = refusingGateway(() => true);
+  const { outcome, events } = await connectTo(gateway, { pfs: 'auto' });
   assert.equal(outcome, 'phase2-rejected');
-  assert.equal(refusals, 2, 'the offer without PFS and the one with it');
+  assert.equal(gateway.refusals(), 2, 'the offer without PFS and the one with it');
   assert.equal(installedSas(events).length, 0);
 });
 
 test('INVALID-KEY-INFORMATION for our Quick Mode is a phase 2 refusal, never a phase 1 one', async () => {
-  const { outcome, events } = await runEngineCase({
-    ikeProposal: 'aes128-sha1-ecp256',
-    espProposal: 'aes128-sha1',
-    profile: { pfs: 'modp2048' },
-    responder: {
-      tamper: (step, message, tools) => {
-        if (step !== 'qm2' || !tools.seal) return [{ packet: message }];
-        const refusal = espRefusal(NotifyType.InvalidKeyInformation);
-        const id = randomInt(1, 0xffffffff);
-        return [{ packet: tools.seal(ExchangeType.Informational, id, [refusal]) }];
-      },
-    },
-  });
+  const gateway = refusingGateway(() => true, NotifyType.InvalidKeyInformation);
+  const { outcome, events } = await connectTo(gateway, { pfs: 'modp2048' });
   assert.equal(outcome, 'phase2-rejected');
-  const error = events.find((e) => e.type === 'error');
-  assert.ok(error?.type === 'error');
-  assert.match(error.message, /PFS Diffie-Hellman/);
-  assert.doesNotMatch(error.message, /phase 1/);
+  assertPhase2Error(events, /PFS Diffie-Hellman/);
 });
