@@ -4,16 +4,15 @@
 // (draft-ietf-ipsec-isakmp-xauth-06 6.1), key exchange data (RFC 2408 3.7), and the HASH and
 // SIG payloads (RFC 2408 3.11, 3.12) that are PSK-derived. Nonces are not secret and stay.
 import { DecodeError } from '../wire/codec.js';
-import { HeaderFlag, PayloadType, XauthAttr } from '../wire/constants.js';
+import { XAUTH_FIELDS } from '../../shared/xauth-fields.js';
+import { HeaderFlag, PayloadType } from '../wire/constants.js';
 import { type IsakmpHeader, encodeHeader } from '../wire/message.js';
 import { type ReceivedPayload, decodePayloadChain } from '../wire/payloads.js';
 
-const SECRET_ATTRIBUTES: ReadonlySet<number> = new Set([
-  XauthAttr.UserPassword,
-  XauthAttr.Passcode,
-  XauthAttr.NextPin,
-  XauthAttr.Answer,
-]);
+/** the XAuth answers the field table marks secret (password, passcode, answer, new PIN) */
+const SECRET_ATTRIBUTES: ReadonlySet<number> = new Set(
+  XAUTH_FIELDS.filter((row) => row.secret).map((row) => row.type),
+);
 
 /** Zero-fills the payload's secret fields; decoded fields are views of the chain's bytes. */
 function redactPayload(payload: ReceivedPayload): void {
