@@ -3,6 +3,8 @@
 // gateway's HASH_R, detect NAT, float to 4500 and send message 3.
 import { randomBytes } from 'node:crypto';
 import { EngineError } from './api.js';
+import { type Phase1Authenticator, createAuthenticator } from './auth/index.js';
+import { toEngineError } from './engine-errors.js';
 import { takeKeyExchange } from './crypto/index.js';
 import { establishIkeSa } from './ike-sa-factory.js';
 import {
@@ -19,23 +21,11 @@ import {
   natDPayloads,
   natTraversalOfAnswer,
 } from './exchanges/nat-d.js';
-import {
-  OUR_VENDOR_IDS,
-  describeId,
-  hashRMismatch,
-  hashRVerifies,
-  notificationOf,
-  ourIdentity,
-} from './exchanges/phase1-parts.js';
+import { OUR_VENDOR_IDS, notificationOf } from './exchanges/phase1-parts.js';
 import { notifyError } from './notify-errors.js';
 import type { Phase1Deps, Phase1Result } from './phase1-task.js';
 import type { IkeSa } from './ike-sa.js';
-import {
-  type Phase1Proposal,
-  groupOffers,
-  offeredIkeProposals,
-  phase1AuthMethodId,
-} from './proposals.js';
+import { type Phase1Proposal, groupOffers, offeredIkeProposals } from './proposals.js';
 import { ExchangeType, HeaderFlag, PayloadType } from './wire/constants.js';
 import { type RawMessage, encodeHeader, encodeMessage } from './wire/message.js';
 import { type OutgoingPayload, encodePayloadChain } from './wire/payloads.js';
@@ -50,9 +40,17 @@ export function runPhase1(deps: Phase1Deps): Promise<Phase1Result> {
 
 async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
   const offers = groupOffers(offeredIkeProposals(deps.profile));
+  // before message 1 leaves: a prompt for the group key or the client key's passphrase is
+  // answered before the gateway waits
+  const auth = await createAuthenticator({
+    profile: deps.profile,
+    groupPsk: deps.groupPsk,
+    keyPassphrase: deps.credentials.keyPassphrase?.bind(deps.credentials),
+  });
+  deps.checkAborted();
   let lastRefusal: EngineError | undefined;
   for (const [index, offer] of offers.entries()) {
-    const answer = await offerGroup(deps, offer);
+    const answer = await offerGroup(deps, offer, auth);
     if ('refusal' in answer) {
       lastRefusal = answer.refusal;
       const group = offer[0]?.group;
@@ -64,7 +62,10 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
       continue;
     }
     deps.onStep('am2-received');
-    deps.log.info('phase1', `the gateway proved the group key; chose ${answer.m2.chosen.text}`);
+    deps.log.info(
+      'phase1',
+      `${auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${answer.peerId}`}; chose ${answer.m2.chosen.text}`,
+    );
     return finishAggressiveMode(deps, answer);
   }
   throw lastRefusal ?? new EngineError('no-proposal-chosen', 'no phase 1 proposal to offer');
@@ -75,6 +76,10 @@ interface ProvenMessage2 extends ReturnType<typeof establishIkeSa> {
   message: RawMessage;
   m2: Message2;
   initiatorCookie: Buffer;
+  /** how the gateway proved itself: its ID, or its certificate's subject */
+  peerId: string;
+  /** our proof for message 3 (HASH_I, or CERT and SIG_I) */
+  proof: OutgoingPayload[];
 }
 
 /** Message 1 with one DH group's proposals, and the gateway's answer: a message 2 that proves
@@ -82,6 +87,7 @@ interface ProvenMessage2 extends ReturnType<typeof establishIkeSa> {
 async function offerGroup(
   deps: Phase1Deps,
   offer: Phase1Proposal[],
+  auth: Phase1Authenticator,
 ): Promise<ProvenMessage2 | { refusal: EngineError }> {
   const { profile, messenger } = deps;
   const initiatorCookie = randomBytes(8);
@@ -91,16 +97,14 @@ async function offerGroup(
   const m1 = buildMessage1({
     initiatorCookie,
     proposals: offer,
-    authMethod: phase1AuthMethodId(profile.authMethod),
+    authMethod: auth.methodId,
     lifetimeSeconds: profile.ikeLifetimeSeconds,
     keyExchange: dh.publicValue,
     nonce: nonceI,
-    id: ourIdentity(profile),
+    id: auth.identity,
+    certificateRequests: auth.certificateRequests,
     vendorIds: OUR_VENDOR_IDS,
   });
-  // awaited before message 1 leaves: a prompt for the key is answered before the gateway waits
-  const groupPsk = await deps.groupPsk;
-  deps.checkAborted();
   // Until its HASH_R verifies, an answer is anyone's: a forged or damaged message 2 or a
   // cleartext refusal is dropped while the gateway's real answer may still come, and after
   // one the budget is one more retransmission. Only NO-PROPOSAL-CHOSEN moves on at once, and
@@ -114,7 +118,7 @@ async function offerGroup(
       m2 = readMessage2(message, offer, profile.ikeLifetimeSeconds);
       ike = establishIkeSa({
         proposal: m2.chosen,
-        psk: groupPsk,
+        psk: auth.psk,
         nonceI,
         nonceR: m2.nonce,
         sharedSecret: dh.computeShared(m2.keyExchange),
@@ -130,11 +134,14 @@ async function offerGroup(
     } catch (error) {
       throw unproven.dropUnusable(error);
     }
-    if (!hashRVerifies(ike.expectedHashR, m2.hashR)) {
+    let peerId: string;
+    try {
+      peerId = auth.verify(m2.payloads, ike.expectedHashR, m2.id);
+    } catch (error) {
       mismatched = { message, hashLength: ike.hashI.length };
-      throw unproven.drop(hashRMismatch());
+      throw unproven.drop(toEngineError(error));
     }
-    return { message, m2, initiatorCookie, ...ike };
+    return { message, m2, initiatorCookie, peerId, proof: auth.prove(ike.hashI), ...ike };
   };
   // request() sends before it first waits: the log and the event follow the message out.
   // Message 2 is in phase 1's exchange (message ID 0, RFC 2408 3.1); a refusal in clear comes
@@ -207,7 +214,7 @@ function finishAggressiveMode(deps: Phase1Deps, proven: ProvenMessage2): Phase1R
     nat.forced,
   );
   const payloads = message3Payloads(
-    proven.hashI,
+    proven.proof,
     initiatorCookie,
     m2.responderCookie,
     natDPayloads(nat.mode, natD),
@@ -221,7 +228,7 @@ function finishAggressiveMode(deps: Phase1Deps, proven: ProvenMessage2): Phase1R
     lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
     nat,
     peerVendorIds,
-    peerId: describeId(m2.id),
+    peerId: proven.peerId,
     dpdSupported: peerVendorIds.includes('dpd'),
   };
 }

@@ -49,12 +49,14 @@ const errorOf = (events: { type: string }[]) =>
   events.find((e): e is ErrorEvent => e.type === 'error');
 
 describe('certificate authentication through the engine (in memory)', () => {
-  for (const [authMethod, initiator, label] of [
-    ['xauth-rsa', 'signature', 'XAUTH-RSA'],
-    ['hybrid', 'hash', 'HYBRID-RSA'],
+  for (const [authMethod, initiator, label, exchange] of [
+    ['xauth-rsa', 'signature', 'XAUTH-RSA', 'main'],
+    ['hybrid', 'hash', 'HYBRID-RSA', 'main'],
+    ['xauth-rsa', 'signature', 'XAUTH-RSA', 'aggressive'],
+    ['hybrid', 'hash', 'HYBRID-RSA', 'aggressive'],
   ] as const) {
-    test(`${authMethod}: main mode, XAuth, Mode Config, Quick Mode; the SA names ${label}`, async () => {
-      const result = await run(authMethod, gatewayCertificates(initiator));
+    test(`${authMethod}: ${exchange} mode, XAuth, Mode Config, Quick Mode; the SA names ${label}`, async () => {
+      const result = await run(authMethod, gatewayCertificates(initiator), { exchange });
       assert.deepEqual(result.violations, []);
       assert.equal(result.outcome, 'connected', errorOf(result.events)?.message ?? '');
       const ike = result.events.find((e) => e.type === 'sa' && e.kind === 'ike');
@@ -72,6 +74,14 @@ describe('certificate authentication through the engine (in memory)', () => {
 
   test('a gateway certificate from another CA: gateway-cert-untrusted and its diagnosis', async () => {
     const result = await run('xauth-rsa', gatewayCertificates('signature', 'rogue'));
+    assert.deepEqual(result.violations, []);
+    assert.equal(result.outcome, 'gateway-cert-untrusted');
+  });
+
+  test('aggressive mode: a gateway certificate from another CA is refused at message 2', async () => {
+    const result = await run('hybrid', gatewayCertificates('hash', 'rogue'), {
+      exchange: 'aggressive',
+    });
     assert.deepEqual(result.violations, []);
     assert.equal(result.outcome, 'gateway-cert-untrusted');
     assert.match(errorOf(result.events)?.message ?? '', /Other CA/);

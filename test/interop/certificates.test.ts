@@ -1,8 +1,8 @@
 // Certificate and hybrid authentication (issue 15 item 2) against the real strongSwan head-end,
-// with a PKI made for the run (test/lab/pki.ts): xauth-rsa in main mode (our certificate and
-// SIG_I, the gateway's certificate and SIG_R, then XAuth) and hybrid (the gateway's certificate,
-// the user's XAuth), each up to a ping through the tunnel; and a gateway whose certificate
-// comes from another CA, which the client refuses with the gateway-cert-untrusted diagnosis.
+// with a PKI made for the run (test/lab/pki.ts): xauth-rsa (our certificate and SIG_I, the
+// gateway's certificate and SIG_R, then XAuth) and hybrid (the gateway's certificate, the user's
+// XAuth), in main and in aggressive mode, each up to a ping through the tunnel; and a gateway
+// whose certificate comes from another CA, refused with the gateway-cert-untrusted diagnosis.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { ErrorEvent } from '../../app/shared/events.js';
@@ -21,8 +21,11 @@ const skip = interopSkipReason();
 const pki = makeTestPki();
 after(() => pki.remove());
 
-const clientProfile = (authMethod: 'xauth-rsa' | 'hybrid') => ({
-  exchange: 'main',
+const clientProfile = (
+  authMethod: 'xauth-rsa' | 'hybrid',
+  exchange: 'main' | 'aggressive' = 'main',
+) => ({
+  exchange,
   authMethod,
   caFile: pki.lab.caCert,
   ...(authMethod === 'xauth-rsa'
@@ -34,9 +37,10 @@ async function connectsAndPings(
   suite: ReturnType<typeof suiteLab>,
   authMethod: 'xauth-rsa' | 'hybrid',
   remoteId: string,
+  exchange: 'main' | 'aggressive' = 'main',
 ): Promise<void> {
   // the group key file is there but a certificate method never reads it: a wrong one is harmless
-  const cli = suite.connect(clientProfile(authMethod), 'not-used-by-certificates');
+  const cli = suite.connect(clientProfile(authMethod, exchange), 'not-used-by-certificates');
   try {
     const connected = await cli.waitFor(isConnected, 20_000, 'connected');
     const [sa] = await suite.lab.waitForSas(
@@ -81,6 +85,22 @@ describe('hybrid authentication in main mode with strongSwan', { skip: skip !== 
   const suite = suiteLab(IN_PROCESS, { exchange: 'main', auth: 'hybrid', pki: pki.lab });
   test('the gateway’s certificate, the user’s XAuth: a ping goes through', () =>
     connectsAndPings(suite, 'hybrid', 'labgroup'));
+});
+
+describe('xauth-rsa in aggressive mode with strongSwan', { skip: skip !== undefined }, () => {
+  const xauthRsa = suiteLab(IN_PROCESS, {
+    exchange: 'aggressive',
+    auth: 'xauth-rsa',
+    pki: pki.lab,
+  });
+  test('xauth-rsa: CERT and SIG_R in message 2, ours in message 3; a ping goes through', () =>
+    connectsAndPings(xauthRsa, 'xauth-rsa', LAB_CLIENT_EMAIL, 'aggressive'));
+});
+
+describe('hybrid in aggressive mode with strongSwan', { skip: skip !== undefined }, () => {
+  const hybrid = suiteLab(IN_PROCESS, { exchange: 'aggressive', auth: 'hybrid', pki: pki.lab });
+  test('the gateway signs message 2, HASH_I in message 3; a ping goes through', () =>
+    connectsAndPings(hybrid, 'hybrid', 'labgroup', 'aggressive'));
 });
 
 describe('a gateway certificate from another CA', { skip: skip !== undefined }, () => {

@@ -2,11 +2,18 @@
 //   1. HDR, SA, KE, Ni, IDii, VID...        ->
 //   2.                                      <- HDR, SA, KE, Nr, IDir, VID..., NAT-D, NAT-D, HASH_R
 //   3. HDR*, HASH_I, N(INITIAL-CONTACT), NAT-D, NAT-D ->
-// The gateway proves it knows the group key with HASH_R; we prove it with HASH_I.
+// The gateway proves it knows the group key with HASH_R; we prove it with HASH_I. With
+// certificates (RFC 2409 5.1) CERT and SIG_R / SIG_I take their place, and message 1 carries a
+// CR; hybrid mixes the two (app/engine/auth).
 import type { Phase1Proposal } from '../proposals.js';
 import { ExchangeType, PayloadType } from '../wire/constants.js';
 import { type RawMessage, encodeMessage, findPayloads, requirePayload } from '../wire/message.js';
-import { type OutgoingPayload, decodePayloadChain, encodePayloadBody } from '../wire/payloads.js';
+import {
+  type OutgoingPayload,
+  type ReceivedPayload,
+  decodePayloadChain,
+  encodePayloadBody,
+} from '../wire/payloads.js';
 import {
   chosenPhase1,
   idPayloadBody,
@@ -24,6 +31,8 @@ export interface Message1Input {
   keyExchange: Buffer;
   nonce: Buffer;
   id: { idType: number; data: Buffer };
+  /** CR payloads of a certificate method (app/engine/auth) */
+  certificateRequests: OutgoingPayload[];
   vendorIds: Buffer[];
 }
 
@@ -43,6 +52,7 @@ export function buildMessage1(input: Message1Input): Message1 {
     { type: PayloadType.KeyExchange, body: { data: input.keyExchange } },
     { type: PayloadType.Nonce, body: { data: input.nonce } },
     { type: PayloadType.Identification, body: id },
+    ...input.certificateRequests,
     ...vendorIdPayloads(input.vendorIds),
   ];
   const bytes = encodeMessage(
@@ -75,7 +85,9 @@ export interface Message2 {
   vendorIds: Buffer[];
   natD: Buffer[];
   natDPayloadType: number;
-  hashR: Buffer;
+  /** every payload, for the authenticator to find the gateway's proof (HASH_R, or CERT and
+   * SIG_R) in */
+  payloads: ReceivedPayload[];
 }
 
 /** Reads message 2 and finds which of our transforms the gateway chose. */
@@ -104,21 +116,21 @@ export function readMessage2(
     vendorIds: findPayloads(payloads, PayloadType.VendorId).map((v) => v.body.data),
     natD: natDHashes(payloads),
     natDPayloadType: natD.length ? PayloadType.NatD : PayloadType.NatDDraft,
-    hashR: requirePayload(payloads, PayloadType.Hash, 'message 2').body.data,
+    payloads,
   };
 }
 
-/** Message 3's payloads (encrypted by the caller with the phase 1 IV); INITIAL-CONTACT only on
- * a first connect (see initialContact). */
+/** Message 3's payloads (encrypted by the caller with the phase 1 IV): our proof (HASH_I, or
+ * CERT and SIG_I); INITIAL-CONTACT only on a first connect (see initialContact). */
 export function message3Payloads(
-  hashI: Buffer,
+  proof: OutgoingPayload[],
   initiatorCookie: Buffer,
   responderCookie: Buffer,
   natD: OutgoingPayload[],
   sendInitialContact: boolean,
 ): OutgoingPayload[] {
   return [
-    { type: PayloadType.Hash, body: { data: hashI } },
+    ...proof,
     ...(sendInitialContact ? [initialContact(initiatorCookie, responderCookie)] : []),
     ...natD,
   ];

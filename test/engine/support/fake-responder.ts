@@ -472,10 +472,10 @@ export class FakeResponder {
         { type: PayloadType.Identification, body: idR },
         ...gatewayVendorIds(this.natT.key),
         ...this.natD(choice.hash, leg),
-        {
-          type: PayloadType.Hash,
-          body: { data: hashR(auth, encodePayloadBody(PayloadType.Identification, idR)) },
-        },
+        ...responderProof(
+          this.options.certificates,
+          hashR(auth, encodePayloadBody(PayloadType.Identification, idR)),
+        ),
       ],
       (_sa, payloads) => encodeMessage(header, payloads),
     );
