@@ -48,17 +48,21 @@ export async function nftFaultCount(
   return [...stdout.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-/** The gateway sends datagrams of at most `mtu` bytes toward the client: larger ones leave as
- * IP fragments (`lock`: no path MTU discovery, DF clear), as behind a link with a small MTU. */
-export async function gatewayPathMtu(lab: Lab, mtu: number): Promise<void> {
-  await lab.execInGateway('ip', [
-    'route',
-    'replace',
-    `${LAB_ADDRESSES.natOutside}/32`,
+/** The route each end takes toward the other: the gateway to the NAT's outside address, the
+ * client to the gateway through the NAT. */
+const ROUTES = {
+  gw: [`${LAB_ADDRESSES.natOutside}/32`, 'dev', LAB_INTERFACES.gatewayWan],
+  cli: [
+    `${LAB_ADDRESSES.gateway}/32`,
+    'via',
+    LAB_ADDRESSES.natInside,
     'dev',
-    LAB_INTERFACES.gatewayWan,
-    'mtu',
-    'lock',
-    String(mtu),
-  ]);
+    LAB_INTERFACES.client,
+  ],
+} as const;
+
+/** `from` sends datagrams of at most `mtu` bytes toward the other end: larger ones leave as IP
+ * fragments (`lock`: no path MTU discovery, DF clear), as behind a link with a small MTU. */
+export async function pathMtu(lab: Lab, from: keyof typeof ROUTES, mtu: number): Promise<void> {
+  await lab.exec(from, 'ip', ['route', 'replace', ...ROUTES[from], 'mtu', 'lock', String(mtu)]);
 }
