@@ -127,9 +127,12 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
   if (number('network-natt-rate') !== undefined)
     note('network-natt-rate', 'not carried over: the NAT-T keepalive interval is fixed');
   if (number('network-dpd-enable') === 0) set('dpdDelaySeconds', 0);
-  const frag = read('network-frag-mode');
-  if (frag !== undefined && frag !== 'disable')
-    note('network-frag-mode', `not carried over: IKE fragmentation ("${frag}") is not supported`);
+  // IKE fragmentation is always offered and used once the gateway announces it ("enable")
+  if (read('network-frag-mode') === 'force')
+    note(
+      'network-frag-mode',
+      'not carried over: "force" (fragments before the gateway announces IKE fragmentation); it is used once the gateway announces it',
+    );
 
   if (number('client-addr-auto') === 0)
     unsupported('client-addr-auto', 'a fixed tunnel address (client-addr-auto 0)');
