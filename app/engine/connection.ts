@@ -27,7 +27,7 @@ import {
   isInformational,
   openInformational,
 } from './exchanges/informational.js';
-import { answerModeConfigPush, pullModeConfig } from './exchanges/mode-config.js';
+import { answerModeConfigPush, runModeConfig } from './exchanges/mode-config.js';
 import { isTransaction } from './exchanges/transaction.js';
 import { meaningfulModeConfig } from './mode-config-meaning.js';
 import { runXauth } from './exchanges/xauth.js';
@@ -248,12 +248,14 @@ export class Connection implements VpnConnection {
     if (initialContact) this.setState('modecfg');
     const { config, dropped } = meaningfulModeConfig(
       await this.tasks.inStep('mode-config', () =>
-        pullModeConfig({
+        runModeConfig({
           sa: phase1.sa,
           messenger,
           log: this.log,
           applicationVersion: APPLICATION_VERSION,
           newMessageId: ike.messageIds.next,
+          mode: profile.modeConfig,
+          timeoutMs: GATEWAY_STEP_TIMEOUT_MS,
         }),
       ),
       this.gatewayAddress,

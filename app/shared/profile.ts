@@ -138,6 +138,9 @@ const ProfileSettingsSchema = z.object({
   dpdRetries: z.number().int().min(1).max(20).default(DPD_DEFAULTS.retries),
   /** auto: as the gateway's Mode Config says (on the phase 1 group); else off or a DH group */
   pfs: z.enum(['auto', 'off', ...DH_GROUP_NAMES]).default('auto'),
+  /** Mode Config (draft-dukes-ike-mode-cfg 3.2): pull asks with a CFG_REQUEST (a CFG_SET the
+   * gateway pushes as well is taken too); push only waits for the gateway's CFG_SET */
+  modeConfig: z.enum(['pull', 'push']).default('pull'),
   ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),
   ipsecLifetimeSeconds: z.number().int().min(10).max(86400).default(3600),
   ipsecLifetimeKilobytes: z.number().int().min(1024).optional(),

@@ -59,6 +59,20 @@ test('a gateway that only pushes: its CFG_SET is acknowledged (3.4) and configur
   );
 });
 
+test('profile modeConfig push: no CFG_REQUEST, the gateway CFG_SET is taken and acknowledged', async () => {
+  const result = await runEngineCase({
+    ikeProposal: 'aes256-sha256-modp2048',
+    espProposal: 'aes256gcm16',
+    profile: { modeConfig: 'push' },
+    responder: { ...VALUES, modeConfig: 'push' },
+  });
+  assert.deepEqual(result.violations, []);
+  assert.equal(result.outcome, 'connected');
+  assert.equal(result.gateway.responder?.modeConfigRequests, 0, 'we did not ask');
+  assert.ok(result.gateway.responder?.modeConfigAck, 'the CFG_SET was acknowledged');
+  assert.equal(result.events.find((e) => e.type === 'network')?.internalIp4, '10.99.0.7');
+});
+
 test('pushed after it answered: the SET is acknowledged, the same configuration kept', async () => {
   const { responder, gateway } = await connectWith('push-after-pull');
   assert.equal(responder.modeConfigRequests, 1);

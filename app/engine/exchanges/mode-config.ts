@@ -24,10 +24,49 @@ export interface ModeConfigDeps {
   log: Logger;
   applicationVersion: string;
   newMessageId: () => number;
+  /** the profile's choice: ask (pull), or only wait for the gateway's CFG_SET (push) */
+  mode: 'pull' | 'push';
+  /** how long a push-only wait lasts */
+  timeoutMs: number;
 }
 
-export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigResult> {
-  const { sa, messenger, log } = deps;
+/** Mode Config as the profile says; resolves with a configuration that has an address. */
+export async function runModeConfig(deps: ModeConfigDeps): Promise<ModeConfigResult> {
+  const { message, reply } =
+    deps.mode === 'push' ? await awaitPush(deps) : await pullModeConfig(deps);
+  if (reply.cfgType === CfgType.Set) {
+    deps.log.info('modecfg', 'the gateway pushed its configuration (CFG_SET): acknowledged');
+    acknowledgeSet(deps, message, reply);
+  }
+  const result = resultOf(deps, reply);
+  if (!result.internalIp4) {
+    throw new EngineError(
+      'modecfg-no-address',
+      'the gateway assigned no virtual IP address (Mode Config)',
+    );
+  }
+  return result;
+}
+
+/** 3.2: a gateway that pushes sends its SET in an exchange of its own once XAuth is done. */
+function awaitPush(
+  deps: ModeConfigDeps,
+): Promise<{ message: RawMessage; reply: AttributeMessage }> {
+  return deps.messenger.expect(
+    isTransaction,
+    (m) => {
+      const body = openTransaction(deps.sa, m);
+      return body.cfgType === CfgType.Set ? { message: m, reply: body } : undefined;
+    },
+    deps.timeoutMs,
+    "the gateway's Mode Config (CFG_SET)",
+  );
+}
+
+function pullModeConfig(
+  deps: ModeConfigDeps,
+): Promise<{ message: RawMessage; reply: AttributeMessage }> {
+  const { sa, messenger } = deps;
   const messageId = deps.newMessageId();
   const identifier = randomInt(1, 0xffff);
   const request = sealTransaction(sa, messageId, {
@@ -37,7 +76,7 @@ export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigRe
   });
   // The REPLY comes in our exchange (our message ID); a gateway that pushes sends a SET in
   // an exchange of its own. Either only once it authenticates.
-  const { message, reply } = await messenger.request(
+  return messenger.request(
     request,
     isTransaction,
     (m) => {
@@ -53,18 +92,6 @@ export async function pullModeConfig(deps: ModeConfigDeps): Promise<ModeConfigRe
     },
     'the Mode Config request',
   );
-  if (reply.cfgType === CfgType.Set) {
-    log.info('modecfg', 'the gateway pushed its configuration (CFG_SET): acknowledged');
-    acknowledgeSet(deps, message, reply);
-  }
-  const result = resultOf(deps, reply);
-  if (!result.internalIp4) {
-    throw new EngineError(
-      'modecfg-no-address',
-      'the gateway assigned no virtual IP address (Mode Config)',
-    );
-  }
-  return result;
 }
 
 /** A transaction after Mode Config is done: a CFG_SET the gateway pushes (after answering our

@@ -134,6 +134,15 @@ export const PROFILE_FIELDS = {
       main: 'Main mode (identity protected)',
     }),
   },
+  modeConfig: {
+    label: 'Mode Config',
+    section: 'phase1',
+    kind: 'choice',
+    choices: choices(shape.modeConfig.unwrap().options, {
+      pull: 'Ask the gateway (a configuration it pushes is taken too)',
+      push: 'Wait for the gateway to push it',
+    }),
+  },
   ikeProposals: {
     label: 'IKE proposals',
     section: 'phase1',
