@@ -140,10 +140,11 @@ export class IkeFragmentation {
    * safe size; otherwise the message itself. */
   datagramsFor(message: Buffer, leg: IkeLeg): Buffer[] {
     const maxMessage = maxIkeMessage(this.gateway, leg);
-    const exchangeType = message[18];
+    if (!this.peerReassembles || message.length <= maxMessage) return [message];
+    const { exchangeType } = decodeHeader(message).header;
     const phase1 =
       exchangeType === ExchangeType.IdentityProtection || exchangeType === ExchangeType.Aggressive;
-    if (!this.peerReassembles || !phase1 || message.length <= maxMessage) return [message];
+    if (!phase1) return [message];
     if (!this.lastSplit?.message.equals(message)) {
       this.lastSplit = { message, fragmentId: this.nextFragmentId };
       this.nextFragmentId = (this.nextFragmentId % 0xffff) + 1;
