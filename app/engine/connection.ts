@@ -21,12 +21,7 @@ import {
 } from './diagnosis/index.js';
 import { IkeCapture } from './capture/ike-capture.js';
 import { DeadPeerDetector } from './exchanges/dpd.js';
-import {
-  deleteEspSa,
-  deleteIkeSa,
-  isInformational,
-  openInformational,
-} from './exchanges/informational.js';
+import { deleteEspSa, deleteIkeSa, isInformational } from './exchanges/informational.js';
 import { answerModeConfigPush, runModeConfig } from './exchanges/mode-config.js';
 import { isTransaction } from './exchanges/transaction.js';
 import { meaningfulModeConfig } from './mode-config-meaning.js';
@@ -34,16 +29,16 @@ import { runXauth } from './exchanges/xauth.js';
 import { IkeSaHolder } from './ike-sa-holder.js';
 import { Logger } from './logger.js';
 import { DEFAULT_RETRANSMIT, Messenger } from './messenger.js';
-import { isErrorNotification, notifyError, notifyName } from './notify-errors.js';
 import { type Phase1Result, runPhase1 } from './phase1.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ikeSaEvent } from './sa-events.js';
+import { type InformationalSession, answerInformational } from './tasks/informational.js';
 import { type TaskName, TaskManager, untilAborted } from './tasks/task-manager.js';
 import { UnauthenticatedError } from './unauthenticated.js';
 import { WarningLedger, groupKeyWarning, phase1Warnings } from './security-warnings.js';
 import { configureTunnel } from './tunnel-network.js';
 import { DecodeError } from './wire/codec.js';
-import { ExchangeType, NotifyType, ProtocolId } from './wire/constants.js';
+import { ExchangeType } from './wire/constants.js';
 import type { RawMessage } from './wire/message.js';
 
 export const APPLICATION_VERSION = 'Roadwarrior 0.1 (IKEv1)';
@@ -393,18 +388,7 @@ export class Connection implements VpnConnection {
     const phase1 = this.ike?.current;
     if (!phase1) return false;
     if (isInformational(message)) {
-      try {
-        const content = openInformational(phase1.sa, message);
-        for (const notification of content.notifications)
-          this.onNotification(notification.notifyType, notification.data, message);
-        for (const deletion of content.deletes) this.onDelete(deletion.protocolId, deletion.spis);
-      } catch (error) {
-        if (error instanceof UnauthenticatedError)
-          this.requireIke().messenger.dropUnauthenticated(error, '(informational)', 'debug');
-        else if (error instanceof DecodeError)
-          this.log.debug('informational', `dropped an informational message: ${error.message}`);
-        else throw error;
-      }
+      answerInformational(this.informational(), message);
       return true;
     }
     if (
@@ -458,82 +442,17 @@ export class Connection implements VpnConnection {
       .catch((error: unknown) => this.fail(error));
   }
 
-  private onNotification(type: number, data: Buffer, message: RawMessage): void {
-    if (type === NotifyType.DpdRUThere && data.length === 4) {
-      this.dpd?.answer(message, data.readUInt32BE(0));
-      return;
-    }
-    if (type === NotifyType.DpdRUThereAck && data.length === 4) {
-      if (!this.dpd?.acknowledge(data.readUInt32BE(0)))
-        this.log.debug(
-          'informational',
-          'ignored an R-U-THERE-ACK with an unexpected sequence number',
-        );
-      return;
-    }
-    if (type === NotifyType.CiscoLoadBalance) {
-      this.onRedirect(data);
-      return;
-    }
-    if (isErrorNotification(type)) {
-      // a refusal of our exchange comes in an informational exchange of its own (strongSwan's
-      // way); with no exchange of phase 1's IKE SA under way, it is about an ESP SA
-      const active = this.tasks.active;
-      const afterPhase1 = active === 'phase1' || active === 'xauth' || active === 'mode-config';
-      const error = notifyError(type, afterPhase1 ? 'after-phase1' : 'phase2', true);
-      // our Quick Mode decides what its refusal means (pfs: auto tries once more with PFS)
-      if (active === 'quick-mode') this.tasks.interrupt(error);
-      else if (this.state === 'connected') this.log.warn('informational', error.message);
-      else void this.fail(error);
-      return;
-    }
-    this.log.debug('informational', `gateway status: ${notifyName(type)}`);
-  }
-
-  /** Cisco load balancing: the cluster names the member to connect to (4 bytes, IPv4). As
-   * strongSwan and Shrew Soft do, the connection starts over there; once the tunnel is up it
-   * stays (Shrew Soft's rule: the network is already set up for this gateway). */
-  private onRedirect(data: Buffer): void {
-    if (data.length !== 4) {
-      this.log.warn('informational', `ignored a load-balancing redirect of ${data.length} bytes`);
-      return;
-    }
-    const member = [...data].join('.');
-    if (this.state === 'connected') {
-      this.log.info('informational', `ignored a redirect to ${member}: the tunnel is up`);
-      return;
-    }
-    this.log.info('informational', `the gateway's cluster redirects us to ${member}`);
-    void this.fail(
-      new EngineError('gateway-redirected', `the gateway redirected us to ${member}`, {
-        authenticated: true,
-        redirectTo: member,
-      }),
-    );
-  }
-
-  private onDelete(protocolId: number, spis: Buffer[]): void {
-    if (protocolId === ProtocolId.Isakmp) {
-      // RFC 2408 3.15: the SPI (both cookies) names the IKE SA; another one's is not ours
-      const sa = this.ike?.current?.sa;
-      const ours = sa && Buffer.concat([sa.initiatorCookie, sa.responderCookie]);
-      if (!ours || !spis.some((spi) => spi.equals(ours))) {
-        this.log.debug('informational', 'ignored a DELETE for an IKE SA that is not ours');
-        return;
-      }
-      this.log.info('informational', 'the gateway deleted the IKE SA');
-      void this.fail(
-        new EngineError(
-          this.tasks.active === 'xauth' ? 'xauth-rejected' : 'deleted-by-peer',
-          this.tasks.active === 'xauth'
-            ? 'the gateway ended the session during XAuth: username or password rejected'
-            : 'the gateway closed the connection (DELETE)',
-        ),
-        false,
-      );
-      return;
-    }
-    if (protocolId === ProtocolId.Esp) this.childSas.onGatewayDelete(spis);
+  /** What the gateway's informational exchanges act on (tasks/informational.ts). */
+  private informational(): InformationalSession {
+    return {
+      ike: this.requireIke(),
+      tasks: this.tasks,
+      log: this.log,
+      childSas: this.childSas,
+      dpd: () => this.dpd,
+      connected: () => this.state === 'connected',
+      fail: (error, notifyGateway) => void this.fail(error, notifyGateway),
+    };
   }
 
   private onDataPlaneEvent(event: DataPlaneEvent): void {
