@@ -10,7 +10,14 @@ import {
   isUsableHostAddress,
   maskToPrefix,
 } from '../shared/net.js';
-import { DNS_NAME, MODE_CONFIG_LIMITS, type ModeConfigResult } from '../shared/network-setup.js';
+import {
+  ATTRIBUTE_KINDS,
+  DNS_NAME,
+  MODE_CONFIG_ATTRIBUTES,
+  MODE_CONFIG_LIMITS,
+  type ModeConfigField,
+  type ModeConfigResult,
+} from '../shared/mode-config-attributes.js';
 import { EngineError } from './api.js';
 
 export interface MeaningfulModeConfig {
@@ -77,6 +84,7 @@ export function meaningfulModeConfig(
       (name) => text(name.slice(0, 64)),
     ),
   };
+  fitToKinds(result, dropped, keep);
   if (internalIp4Netmask !== undefined && !usefulNetmask(internalIp4Netmask)) {
     dropped.push(`netmask ${internalIp4Netmask}`);
     delete result.internalIp4Netmask;
@@ -90,6 +98,45 @@ export function meaningfulModeConfig(
     result.banner = config.banner.slice(0, MODE_CONFIG_LIMITS.bannerChars);
   }
   return { config: result, dropped };
+}
+
+/** The fields checked above by their meaning; any other field of the table (a new attribute)
+ * is held to its kind's schema, the helper's, so it can never fail a connect. */
+const OWN_RULES = new Set<ModeConfigField>([
+  'internalIp4',
+  'internalIp4Netmask',
+  'dns',
+  'nbns',
+  'splitDns',
+  'splitInclude',
+  'splitExclude',
+  'backupServers',
+  'defaultDomain',
+  'banner',
+]);
+
+function fitToKinds(
+  result: ModeConfigResult,
+  dropped: string[],
+  keep: (
+    list: unknown[],
+    what: string,
+    usable: (item: unknown) => boolean,
+    show: (item: unknown) => string,
+  ) => unknown[],
+): void {
+  const fields = result as Record<string, unknown>;
+  for (const { field, kind } of MODE_CONFIG_ATTRIBUTES) {
+    if (OWN_RULES.has(field) || fields[field] === undefined) continue;
+    const { list, schema } = ATTRIBUTE_KINDS[kind];
+    const fits = (value: unknown) => schema.safeParse(value).success;
+    if (list)
+      fields[field] = keep(fields[field] as unknown[], field, fits, (v) => JSON.stringify(v));
+    else if (!fits(fields[field])) {
+      dropped.push(`${field} ${JSON.stringify(fields[field])}`);
+      fields[field] = undefined;
+    }
+  }
 }
 
 /** A netmask of 0.0.0.0 would route everything into the tunnel by the back door (vpnc-script

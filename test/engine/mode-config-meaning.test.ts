@@ -7,7 +7,11 @@ import { test } from 'node:test';
 import { EngineError } from '../../app/engine/api.js';
 import { meaningfulModeConfig } from '../../app/engine/mode-config-meaning.js';
 import { NetworkSetupSchema } from '../../app/shared/helper-protocol.js';
-import type { ModeConfigResult } from '../../app/shared/network-setup.js';
+import {
+  ATTRIBUTE_KINDS,
+  MODE_CONFIG_ATTRIBUTES,
+  type ModeConfigResult,
+} from '../../app/shared/mode-config-attributes.js';
 
 const GATEWAY = '198.51.100.1';
 const split = (address: string, prefix: number) => ({
@@ -128,4 +132,36 @@ test('what the helper would refuse is trimmed: long lists, bad names, a huge ban
   assert.deepEqual(config.backupServers, ['gw2.example']);
   assert.ok(dropped.includes('DNS servers: 44 beyond the first 256'));
   assert.ok(dropped.includes('split networks: 344 beyond the first 256'));
+});
+
+/** 300 values of each list kind, each one usable: a list field of the table gets these. */
+const MANY: Record<string, (i: number) => unknown> = {
+  'ipv4-list': (i) => `10.1.${i >> 8}.${(i & 255) + 1 > 254 ? 1 : (i & 255) + 1}`,
+  'dns-names': (i) => `h${i}.corp.example`,
+  'host-names': (i) => `gw${i}.example`,
+  'split-networks': (i) => split(`10.2.${i >> 8}.${i & 255}`, 32),
+};
+
+test('every list field of the table is trimmed to what the helper takes, by rule or by kind', () => {
+  for (const row of MODE_CONFIG_ATTRIBUTES) {
+    if (!ATTRIBUTE_KINDS[row.kind].list) continue;
+    const make = MANY[row.kind];
+    assert.ok(make, `a sample for kind ${row.kind}`);
+    const config = modeConfig({ [row.field]: Array.from({ length: 300 }, (_, i) => make(i)) });
+    const { config: kept } = meaningfulModeConfig(config, GATEWAY);
+    const list = kept[row.field] as unknown[] | undefined;
+    assert.equal(list?.length, 256, row.field);
+    const setup = { tunName: 'rw0', mtu: 1400, gateway: GATEWAY, config: kept, script: 'none' };
+    assert.ok(NetworkSetupSchema.safeParse(setup).success, `the helper takes ${row.field}`);
+  }
+});
+
+test('a field with no rule of its own is held to its kind: a value outside it is dropped', () => {
+  const { config, dropped } = meaningfulModeConfig(
+    modeConfig({ addressExpirySeconds: -5, pfs: true }),
+    GATEWAY,
+  );
+  assert.equal(config.addressExpirySeconds, undefined);
+  assert.equal(config.pfs, true);
+  assert.ok(dropped.includes('addressExpirySeconds -5'));
 });
