@@ -29,8 +29,10 @@ export interface CredentialProvider {
   /** the passphrase of an encrypted client private key (xauth-rsa); absent: none to give */
   keyPassphrase?(): Promise<Secret>;
   xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse>;
-  /** The gateway's Unity SAVE_PASSWD answer, so a store can drop a saved password. */
-  savePasswordPolicy?(allowed: boolean): void;
+  /** The gateway's Unity SAVE_PASSWD answer (undefined: it sent none), so a store can drop a
+   * saved password. Saving needs an explicit yes; only an explicit no also forbids keeping the
+   * password in memory for the session's re-authentications. */
+  savePasswordPolicy?(allowed: boolean | undefined): void;
 }
 
 export interface ConnectOptions {

@@ -257,7 +257,7 @@ export class Connection implements VpnConnection {
     );
 
     for (const what of dropped) this.log.warn('modecfg', `ignored from the gateway: ${what}`);
-    this.options.credentials.savePasswordPolicy?.(config.savePassword === true);
+    this.options.credentials.savePasswordPolicy?.(config.savePassword);
     this.log.info(
       'modecfg',
       `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}`,

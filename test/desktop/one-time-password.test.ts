@@ -1,8 +1,9 @@
 // One-time passwords are never replayed (issue 15 item 6). The VpnService runs the real engine
 // against the in-memory gateway (test/engine/support), whose first IKE SA lasts 2 s, so the
 // engine re-authenticates after about 1 s: a password the profile marks as one-time, or any
-// password the gateway forbade saving (no Unity SAVE_PASSWD: this gateway sends none) while the
-// keychain holds none, is asked for again, and the session stays up while the user answers.
+// password the gateway forbade saving (Unity SAVE_PASSWD 0) while the keychain holds none, is
+// asked for again, and the session stays up while the user answers. A gateway that says nothing
+// (strongSwan) gets the password kept for the session, never saved.
 // Reconnects after a dead peer (through the fake engine) ask for a one-time password again too.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,7 +43,11 @@ interface Lab {
   close: () => Promise<void>;
 }
 
-async function startLab(profile: Partial<ProfileInput>, firstCode: string): Promise<Lab> {
+async function startLab(
+  profile: Partial<ProfileInput>,
+  firstCode: string,
+  savePassword?: boolean,
+): Promise<Lab> {
   const directory = await mkdtemp(join(tmpdir(), 'rw-otp-'));
   const rounds = [passwordRound(username, firstCode)];
   const gateways: FakeGateway[] = [];
@@ -57,6 +62,7 @@ async function startLab(profile: Partial<ProfileInput>, firstCode: string): Prom
         password: firstCode,
         xauthRounds: rounds,
         virtualIp: '10.99.0.7',
+        ...(savePassword !== undefined ? { savePassword } : {}),
         firstIkeLifetimeSeconds: 2,
         // a user takes a while: the gateway keeps asking, as strongSwan does for minutes
         retransmit: { intervalMs: 50, tries: 200 },
@@ -182,8 +188,8 @@ test('a password the profile marks as one-time is asked again at re-authenticati
   }
 });
 
-test('SAVE_PASSWD off and nothing in the keychain: a static password is asked again at re-authentication', async () => {
-  const lab = await startLab({}, 'correct horse');
+test('SAVE_PASSWD 0 and nothing in the keychain: a static password is asked again at re-authentication', async () => {
+  const lab = await startLab({}, 'correct horse', false);
   try {
     const first = await connectWith(lab, 'correct horse');
     assert.ok(first.kind === 'xauth');
@@ -200,6 +206,23 @@ test('SAVE_PASSWD off and nothing in the keychain: a static password is asked ag
     assert.ok(responder);
     await lab.until('the new IKE SA', () => responder.ikeSaCount === 2 && responder.xauthAccepted);
     assert.equal(responder.xauthAnswers.length, 2);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('no SAVE_PASSWD at all: the static password is kept for the re-authentication, not asked again', async () => {
+  const lab = await startLab({}, 'correct horse');
+  try {
+    await connectWith(lab, 'correct horse');
+    const responder = lab.gateway().responder;
+    assert.ok(responder);
+    await lab.until('the second authentication', () => responder.xauthAnswers.length === 2);
+    assert.deepEqual(
+      responder.xauthAnswers.map((a) => a.password),
+      ['correct horse', 'correct horse'],
+    );
+    assert.equal(lab.service.snapshot().prompt, undefined, 'nobody was asked');
   } finally {
     await lab.close();
   }

@@ -113,10 +113,12 @@ export class SessionCredentials implements CredentialProvider {
     return this.deps.profile.tokenCode || isOneTime(request);
   }
 
-  savePasswordPolicy(allowed: boolean): void {
+  savePasswordPolicy(allowed: boolean | undefined): void {
     this.groupKeyProven();
     this.gatewayAllowsSaving = allowed;
-    void this.applySavePolicy(allowed);
+    // no SAVE_PASSWD at all (strongSwan sends none): not saved, as Cisco's client does, but
+    // kept for this session; only an explicit 0 makes re-authentication ask again
+    void this.applySavePolicy(allowed === true);
   }
 
   /** The gateway rejected the password: never send it again on its own. */

@@ -49,6 +49,8 @@ export interface ModeConfigValues {
   pfs?: boolean;
   /** Cisco Unity backup servers, as the gateway lists them */
   backupServers?: string[];
+  /** Cisco Unity SAVE_PASSWD: true sends 1, false sends 0, absent sends nothing */
+  savePassword?: boolean;
 }
 
 /** The usual single round: username and password. */
@@ -106,6 +108,9 @@ export function modeConfigAttributes(values: ModeConfigValues): DataAttribute[] 
     ...(values.defaultDomain ? [tlv(UnityAttr.DefDomain, Buffer.from(values.defaultDomain))] : []),
     ...(split.length ? [tlv(UnityAttr.SplitInclude, Buffer.concat(split))] : []),
     ...(values.pfs ? [tv(UnityAttr.Pfs, 1)] : []),
+    ...(values.savePassword !== undefined
+      ? [tv(UnityAttr.SavePasswd, values.savePassword ? 1 : 0)]
+      : []),
     ...(values.backupServers?.length
       ? [tlv(UnityAttr.BackupServers, Buffer.from(values.backupServers.join(',')))]
       : []),
