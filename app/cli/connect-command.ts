@@ -15,7 +15,8 @@ import { SessionWriter, sessionDir } from './session-file.js';
 import type { Subcommand } from './subcommand.js';
 
 export const CONNECT_USAGE = `usage: roadwarrior connect --gateway HOST --group NAME --username USER
-         --group-psk-file FILE --password-file FILE [--profile NAME|FILE] [--json]
+         --group-psk-file FILE --password-file FILE [--key-passphrase-file FILE]
+         [--profile NAME|FILE] [--json]
          [--log-level error|info|debug|trace] [--no-script] [--script PATH] [--no-dns]
          [--helper SOCKET]`;
 
@@ -25,6 +26,7 @@ export const CONNECT_OPTIONS = {
   username: { type: 'string' },
   'group-psk-file': { type: 'string' },
   'password-file': { type: 'string' },
+  'key-passphrase-file': { type: 'string' },
   profile: { type: 'string' },
   json: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'info' },
@@ -60,6 +62,7 @@ export async function connectCommand(argv: string[]): Promise<number> {
   const credentials = cliCredentials({
     groupPskFile: values['group-psk-file'],
     passwordFile: values['password-file'],
+    keyPassphraseFile: values['key-passphrase-file'],
     username: profile.username,
     // a named profile's secrets come from the keychain when no file is given, then are asked
     savedFor: values.profile ? profile : undefined,

@@ -18,6 +18,8 @@ import { promptHidden, promptLine, secretFromFile } from './secrets.js';
 export interface CliCredentialSources {
   groupPskFile?: string;
   passwordFile?: string;
+  /** the client key's passphrase (xauth-rsa with an encrypted key) */
+  keyPassphraseFile?: string;
   username?: string;
   /** a named profile: its secrets from the keychain (or a managed key file) when no file
    * is given, before asking on the terminal */
@@ -44,10 +46,20 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
       track(
         sources.groupPskFile
           ? secretFromFile(sources.groupPskFile, 'group PSK')
-          : savedOrAsked(sources.savedFor, 'group-psk', 'Group pre-shared key: '),
+          : savedOrAsked(
+              sources.savedFor,
+              'group-psk',
+              'Group pre-shared key: ',
+              FILE_FLAGS.groupPsk,
+            ),
       ),
-    // asked only when the profile's client key turns out to be encrypted
-    keyPassphrase: () => track(promptHidden('Passphrase of the client key: ')),
+    // asked for only when the profile's client key turns out to be encrypted
+    keyPassphrase: () =>
+      track(
+        sources.keyPassphraseFile
+          ? secretFromFile(sources.keyPassphraseFile, 'client key passphrase')
+          : promptHidden('Passphrase of the client key: ', FILE_FLAGS.keyPassphrase),
+      ),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
       if (request.message) process.stderr.write(`Gateway says: ${printable(request.message)}\n`);
       // a round that asks nothing is the gateway's message for the user to acknowledge
@@ -76,6 +88,13 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
   };
 }
 
+/** The connect options that give each secret in a file, named when no terminal can ask. */
+export const FILE_FLAGS = {
+  groupPsk: '--group-psk-file',
+  password: '--password-file',
+  keyPassphrase: '--key-passphrase-file',
+} as const;
+
 const NEW_PIN_TRIES = 3;
 
 /** A new PIN typed twice, sent once: a typo would lock the user out of the token. */
@@ -99,15 +118,16 @@ function passwordFor(firstRound: boolean, sources: CliCredentialSources): Promis
   if (!firstRound) return promptHidden('Password: ');
   return sources.passwordFile
     ? secretFromFile(sources.passwordFile, 'password')
-    : savedOrAsked(sources.savedFor, 'xauth-password', 'Password: ');
+    : savedOrAsked(sources.savedFor, 'xauth-password', 'Password: ', FILE_FLAGS.password);
 }
 
 async function savedOrAsked(
   profile: Profile | undefined,
   kind: SecretKind,
   question: string,
+  fileFlag: string,
 ): Promise<Secret> {
   // loaded only here: a connect with secret files never touches the keychain module
   const saved = profile && (await (await import('./saved-secrets.js')).savedSecret(profile, kind));
-  return saved || promptHidden(question);
+  return saved || promptHidden(question, fileFlag);
 }

@@ -22,13 +22,15 @@ export async function secretFromFile(path: string, what: string): Promise<Secret
   return Secret.fromString(value);
 }
 
-/** Reads a line from the TTY with echo off. */
-export async function promptHidden(question: string): Promise<Secret> {
+/** Reads a line from the TTY with echo off. Without a terminal, the error names `fileFlag`, the
+ * connect option that gives the secret in a file; a secret without one (a token code, a new
+ * PIN) can only be typed. */
+export async function promptHidden(question: string, fileFlag?: string): Promise<Secret> {
   const input = process.stdin;
   if (!input.isTTY) {
     throw new EngineError(
       'credentials-missing',
-      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on: pass it in a file`,
+      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask on: ${fileFlag ? `pass it in a file with ${fileFlag} FILE` : 'it can only be typed, so run the command on a terminal'}`,
     );
   }
   // echo off before the question shows: what is typed as soon as it appears is not echoed
