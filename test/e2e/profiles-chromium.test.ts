@@ -71,7 +71,7 @@ test(
     const { page, problems } = await openWatchedPage(browser, host.url, 'light');
     await page.getByRole('button', { name: /HQ/ }).click();
     await page.getByRole('tab', { name: 'Settings' }).click();
-    const gateway = page.getByLabel(/^Gateway/);
+    const gateway = page.locator('#profile-gateway');
     await gateway.waitFor({ timeout: TIMEOUT });
     assert.equal(await gateway.isDisabled(), true, 'the locked gateway cannot be edited');
     assert.equal(await gateway.inputValue(), 'vpn.corp.example');
@@ -95,7 +95,7 @@ test(
     assert.match(text, /EnableMSLogon: not carried over/);
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByTestId('imported-from').waitFor({ timeout: TIMEOUT });
-    assert.equal(await page.getByLabel(/^Gateway/).isDisabled(), true, '!Host is locked');
+    assert.equal(await page.locator('#profile-gateway').isDisabled(), true, '!Host is locked');
     assert.equal(await page.getByLabel(/^Username/).isDisabled(), false);
     assert.equal(await page.getByLabel(/^Username/).inputValue(), 'jürgen');
     assert.ok(!(await page.content()).includes('lab-group-secret'), 'the key is never in the page');
