@@ -90,11 +90,18 @@ class BackupGatewayConnection implements VpnConnection {
         profile: { ...this.options.profile, gateway },
       });
       const held: EngineEvent[] = [];
+      // once connected no other gateway is tried: a diagnosis raised while up (esp-blocked)
+      // and the session's end go to the caller as they happen
+      let up = false;
       this.current.onEvent((event) => {
         if (event.type === 'network' && event.backupServers?.length)
           this.announced.set(this.options.profile.name, event.backupServers);
+        if (event.type === 'state' && event.state === 'connected' && !up) {
+          up = true;
+          held.splice(0).forEach((verdict) => this.emit(verdict));
+        }
         // an attempt's verdict waits until it is known whether another attempt follows
-        if (isVerdict(event)) held.push(event);
+        if (isVerdict(event) && !up) held.push(event);
         else this.emit(event);
       });
       this.current.connected.then(connected.resolve, () => undefined);

@@ -7,7 +7,7 @@ import { withBackupGateways } from '../../app/profiles/backup-gateways.js';
 import type { EngineEvent } from '../../app/shared/events.js';
 import { ProfileSchema } from '../../app/shared/profile.js';
 
-type Behaviour = 'silent' | 'unresolvable' | 'refuses' | 'connects';
+type Behaviour = 'silent' | 'unresolvable' | 'refuses' | 'connects' | 'connects-then-diagnoses';
 
 /** A connection that plays one gateway's behaviour, emitting what the engine would. */
 function fakeConnect(behaviours: Record<string, Behaviour>, tried: string[]) {
@@ -46,6 +46,17 @@ function fakeConnect(behaviours: Record<string, Behaviour>, tried: string[]) {
       else {
         emit({ type: 'state', at: 3, state: 'connected', previous: 'am1-sent', gateway });
         connectedWith.resolve();
+        if (behaviour === 'connects-then-diagnoses')
+          emit({
+            type: 'diagnosis',
+            at: 4,
+            code: 'esp-blocked',
+            cause: 'ESP is dropped on the path',
+            evidence: [],
+            next: 'try another network',
+            phase: 'dataplane',
+            cleared: false,
+          });
       }
     });
     return {
@@ -131,4 +142,17 @@ test("every gateway silent: the last one's failure is the connection's", async (
   assert.equal(failure?.message, 'gateway-unreachable at b.example');
   assert.deepEqual(tried, ['a.example', 'b.example']);
   assert.equal(events.filter((e) => e.type === 'error').length, 1);
+});
+
+test('once connected, a diagnosis reaches the caller while the tunnel is up, not at its end', async () => {
+  const { connection, events } = start(['a.example', 'b.example'], {
+    'a.example': 'connects-then-diagnoses',
+  });
+  await connection.connected;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(
+    events.some((e) => e.type === 'diagnosis' && e.code === 'esp-blocked'),
+    'the diagnosis was passed on before the connection closed',
+  );
+  await connection.disconnect();
 });
