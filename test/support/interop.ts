@@ -190,12 +190,23 @@ export async function startHelper(lab: Lab): Promise<LabHelper> {
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-    // a dead predecessor's socket file is still there: wait until one accepts
-    await waitForHelper({ socketPath: socket, timeoutMs: 10_000, intervalMs: 50 }).catch(
-      (error: Error) => {
-        throw new Error(`the helper does not listen: ${error.message}\n${log}`);
-      },
+    // a dead predecessor's socket file is still there: wait until one accepts. A helper that
+    // exits fails this at once; the guard is only against a hang, and generous because a
+    // loaded machine (two cores, other suites) has taken over 10 s to start Node with tsx
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, name) =>
+        reject(new Error(`the helper exited (${code ?? name}) before it listened\n${log}`)),
+      ),
     );
+    exited.catch(() => undefined);
+    await Promise.race([
+      waitForHelper({ socketPath: socket, timeoutMs: 60_000, intervalMs: 50 }).catch(
+        (error: Error) => {
+          throw new Error(`the helper does not listen: ${error.message}\n${log}`);
+        },
+      ),
+      exited,
+    ]);
   };
   const signal = async (name: NodeJS.Signals) => {
     if (!running()) return;
