@@ -37,6 +37,8 @@ export function openKeychain(
  * when there is one (an admin rotating the key changes one file); otherwise the one saved in
  * the keychain for this profile's gateway and group. undefined: ask. */
 export async function savedSecret(profile: Profile, kind: SecretKind): Promise<Secret | undefined> {
+  // a token code is never replayed, even one saved before the profile was marked as such
+  if (kind === 'xauth-password' && profile.tokenCode) return undefined;
   if (kind === 'group-psk') {
     const managed = new ManagedProfiles(managedProfileDirectory());
     try {

@@ -107,7 +107,7 @@ export const AuthMethod = {
   XauthInitRsa: 65005,
 } as const;
 
-/** RFC 2408 3.9: certificate encodings/** RFC 2408 3.9: certificate encodings of the CERT and CR payloads. */
+/** RFC 2408 3.9: certificate encodings of the CERT and CR payloads. */
 export const CertEncoding = {
   X509Signature: 4,
 } as const;
