@@ -157,6 +157,12 @@ export class IkeFragmentation {
     return fragments;
   }
 
+  /** The message went whole although larger than the path's safe size, because the gateway
+   * offered no IKE fragmentation: a path that drops IP fragments loses it. */
+  sentWholeOversize(message: Buffer, leg: IkeLeg): boolean {
+    return !this.peerReassembles && message.length > maxIkeMessage(this.gateway, leg);
+  }
+
   /** Takes one received fragment; returns the whole message once its last piece is in.
    * Duplicates are ignored, order does not matter; a malformed fragment is logged and
    * dropped, and a set that breaks a limit or grows stale is dropped whole. */

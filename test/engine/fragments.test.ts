@@ -270,7 +270,17 @@ test('the messenger fragments a large phase 1 message only once the gateway anno
   const message = bigMessage(1500, ExchangeType.IdentityProtection);
   messenger.send(message);
   assert.deepEqual(sent, [message], 'sent whole before the gateway said it reassembles');
+  // what a silent gateway is then blamed on names the IP fragments this may have become
+  assert.equal(messenger.fragmentation.sentWholeOversize(message, 'ike'), true);
+  assert.equal(
+    messenger.fragmentation.sentWholeOversize(
+      bigMessage(500, ExchangeType.IdentityProtection),
+      'ike',
+    ),
+    false,
+  );
   messenger.fragmentation.setPeerReassembles(true);
+  assert.equal(messenger.fragmentation.sentWholeOversize(message, 'ike'), false);
   messenger.send(message);
   const fragments = sent.slice(1);
   assert.ok(fragments.length > 1);

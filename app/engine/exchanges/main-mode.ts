@@ -197,7 +197,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     responderCookie,
     what: 'main mode message 5',
     // only a gateway that took our identity and proof answers
-    silence: () => auth.refused(),
+    silence: () => unansweredIdentity(auth, m5, messenger),
     refusal: (type) => identityRefusal(type, auth),
     read: (message) => {
       if (!(message.header.flags & HeaderFlag.Encryption))
@@ -230,6 +230,22 @@ function cleartext(message: RawMessage): ReceivedPayload[] {
   if (message.header.flags & HeaderFlag.Encryption)
     throw new EngineError('malformed-response', 'an encrypted answer before the keys exist');
   return decodePayloadChain(message.header.firstPayload, message.body).payloads;
+}
+
+/** Silence after message 5 is how strongSwan refuses our proof; with a certificate the message
+ * may instead never have arrived, when it went whole over a path that drops IP fragments. */
+function unansweredIdentity(
+  auth: Phase1Authenticator,
+  message5: Buffer,
+  messenger: Messenger,
+): EngineError {
+  const refused = auth.refused();
+  if (!messenger.fragmentation.sentWholeOversize(message5, messenger.currentLeg)) return refused;
+  return new EngineError(
+    refused.code,
+    `${refused.message}; or it never arrived: our message 5 (${message5.length} bytes) went whole, as IP fragments on most paths, because the gateway offered no IKE fragmentation, and some paths drop IP fragments`,
+    { authenticated: false },
+  );
 }
 
 /** A refusal of our identity (message 5) proves nothing, but says what went wrong. strongSwan,
