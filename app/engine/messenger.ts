@@ -23,8 +23,10 @@ export interface RetransmitTiming {
 export const DEFAULT_RETRANSMIT: RetransmitTiming = { initialMs: 500, tries: 6 };
 
 /** Which messages a wait looks at, by their header (nothing is decrypted yet): a test of the
- * header, or the exchange types an answer may have in the request's own exchange (the
- * request's message ID, RFC 2408 3.1), which is what most waits want. */
+ * header, or exchange types, which is what most waits want. For a request they are the types an
+ * answer may have in the request's own exchange (its message ID, RFC 2408 3.1); for a message
+ * the gateway starts, the types of an exchange of its own (a message ID not 0, which is phase
+ * 1's, and not one of our open requests'). */
 type Match = ((message: RawMessage) => boolean) | readonly number[];
 
 /** What a wait makes of a message that matched: its authenticated content; undefined for an
@@ -53,6 +55,8 @@ export class Messenger {
    * answer crosses ours, and its IV chain has moved on, so it could only fail now */
   private readonly taken = new Set<string>();
   private readonly backlog: RawMessage[] = [];
+  /** the message IDs of our requests still waiting: exchanges of ours, not the gateway's */
+  private readonly openRequests = new Set<number>();
   /** ends a running within() early (close) */
   private readonly timedWaits = new Set<() => void>();
   private dispatcher: (message: RawMessage) => boolean = () => false;
@@ -121,15 +125,29 @@ export class Messenger {
   /** Sends a request and retransmits it with backoff until an answer that matches is
    * accepted (see Accept), or the retransmission budget ends. With `triesAfterDrop`, a
    * dropped answer shortens the budget to that many more sends: for a wait whose bad answers
-   * say something (a wrong key), the gateway's real answer gets a fair chance, no more. */
+   * say something (a wrong key), the gateway's real answer gets a fair chance, no more. With
+   * `gatewayExchanges`, a message the gateway starts in an exchange of its own of those types
+   * may end the wait too (a pushed CFG_SET that stands in for the REPLY). */
   async request<T>(
     bytes: Buffer,
     match: Match,
     accept: Accept<T>,
     what: string,
-    options: { triesAfterDrop?: number; signal?: AbortSignal } = {},
+    options: {
+      triesAfterDrop?: number;
+      signal?: AbortSignal;
+      gatewayExchanges?: readonly number[];
+    } = {},
   ): Promise<T> {
-    const waiter = this.wait(inExchangeOf(bytes, match), accept, `an answer to ${what}`);
+    const { messageId } = decodeHeader(bytes).header;
+    const ours = typeof match === 'function' ? match : this.inOurExchange(messageId, match);
+    const theirs = options.gatewayExchanges && this.inGatewayExchange(options.gatewayExchanges);
+    const waiter = this.wait(
+      theirs ? (m) => ours(m) || theirs(m) : ours,
+      accept,
+      `an answer to ${what}`,
+    );
+    this.openRequests.add(messageId);
     // news from elsewhere (the gateway refused the exchange in one of its own) ends the wait
     const interrupt = () => waiter.abandon(options.signal?.reason);
     if (options.signal?.aborted) interrupt();
@@ -153,6 +171,7 @@ export class Messenger {
       }
     } finally {
       options.signal?.removeEventListener('abort', interrupt);
+      this.openRequests.delete(messageId);
       waiter.cancel();
     }
     throw new EngineError(
@@ -163,12 +182,8 @@ export class Messenger {
 
   /** Waits for a message the gateway starts (e.g. the XAuth request after message 3),
    * looking first at what arrived before anyone waited. */
-  async expect<T>(
-    match: (message: RawMessage) => boolean,
-    accept: Accept<T>,
-    timeoutMs: number,
-    what: string,
-  ): Promise<T> {
+  async expect<T>(exchange: Match, accept: Accept<T>, timeoutMs: number, what: string): Promise<T> {
+    const match = typeof exchange === 'function' ? exchange : this.inGatewayExchange(exchange);
     const waiter = this.wait(match, accept, what);
     try {
       for (let index = this.backlog.findIndex(match); index >= 0;) {
@@ -203,6 +218,20 @@ export class Messenger {
     this.closed = true;
     this.waiters.clear();
     for (const stop of [...this.timedWaits]) stop();
+  }
+
+  /** Exchange types in our request's exchange: its message ID. */
+  private inOurExchange(messageId: number, types: readonly number[]) {
+    return (m: RawMessage) =>
+      m.header.messageId === messageId && types.includes(m.header.exchangeType);
+  }
+
+  /** Exchange types in an exchange the gateway starts: neither phase 1's nor one of ours. */
+  private inGatewayExchange(types: readonly number[]) {
+    return (m: RawMessage) =>
+      m.header.messageId !== 0 &&
+      !this.openRequests.has(m.header.messageId) &&
+      types.includes(m.header.exchangeType);
   }
 
   private wait<T>(match: (message: RawMessage) => boolean, accept: Accept<T>, what: string) {
@@ -309,13 +338,6 @@ export class Messenger {
     this.backlog.push(message);
     if (this.backlog.length > BACKLOG_SIZE) this.backlog.shift();
   }
-}
-
-/** The header test of a Match: exchange types are looked for in the request's exchange. */
-function inExchangeOf(request: Buffer, match: Match): (message: RawMessage) => boolean {
-  if (typeof match === 'function') return match;
-  const { messageId } = decodeHeader(request).header;
-  return (m) => m.header.messageId === messageId && match.includes(m.header.exchangeType);
 }
 
 function abandoned(what: string): EngineError {

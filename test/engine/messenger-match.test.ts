@@ -1,7 +1,9 @@
 // The messenger matches answers by exchange (RFC 2408 3.1: the message ID names it): a
 // request given exchange types takes only a message of those types with its own message ID;
-// anything else goes to the dispatcher. News from elsewhere (a refusal the gateway sent in an
-// exchange of its own) ends a wait through its signal, with the news as the error.
+// anything else goes to the dispatcher; a wait for an exchange the gateway starts takes one of
+// its own (not phase 1’s, not one of our requests’). News from elsewhere (a refusal the
+// gateway sent in an exchange of its own) ends a wait through its signal, with the news as the
+// error.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -121,4 +123,52 @@ test('aggressive mode takes message 2 only in phase 1’s exchange (message ID 0
     (e) => e.type === 'log' && /retransmitting aggressive mode message 1/.test(e.message),
   );
   assert.ok(retransmitted.length > 0, 'the message 2 outside the exchange was no answer');
+});
+
+test('a message the gateway starts is taken in an exchange of its own: not phase 1’s, not one of our requests’', async () => {
+  const { messenger, deliver, dispatched } = setup();
+  const replying = messenger.request(
+    message(ExchangeType.Transaction, 5),
+    [ExchangeType.Transaction],
+    (m) => m.header.messageId,
+    'a Mode Config request',
+  );
+  const expecting = messenger.expect(
+    [ExchangeType.Transaction],
+    (m) => m.header.messageId,
+    60_000,
+    'an XAuth request',
+  );
+  deliver(message(ExchangeType.Transaction, 0));
+  deliver(message(ExchangeType.Informational, 6));
+  deliver(message(ExchangeType.Transaction, 5));
+  assert.equal(await replying, 5, 'our own exchange goes to our request');
+  deliver(message(ExchangeType.Transaction, 6));
+  assert.equal(await expecting, 6);
+  assert.deepEqual(
+    dispatched.map((m) => [m.header.exchangeType, m.header.messageId]),
+    [
+      [ExchangeType.Transaction, 0],
+      [ExchangeType.Informational, 6],
+    ],
+    'phase 1’s message ID and another exchange type are not the gateway’s transaction',
+  );
+});
+
+test('a request open to the gateway’s exchanges takes its pushed message in place of the answer', async () => {
+  const { messenger, deliver, dispatched } = setup();
+  const pulling = messenger.request(
+    message(ExchangeType.Transaction, 11),
+    [ExchangeType.Transaction],
+    (m) => m.header.messageId,
+    'the Mode Config request',
+    { gatewayExchanges: [ExchangeType.Transaction] },
+  );
+  deliver(message(ExchangeType.QuickMode, 12));
+  deliver(message(ExchangeType.Transaction, 13));
+  assert.equal(await pulling, 13);
+  assert.deepEqual(
+    dispatched.map((m) => [m.header.exchangeType, m.header.messageId]),
+    [[ExchangeType.QuickMode, 12]],
+  );
 });

@@ -8,15 +8,10 @@ import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
 import type { ModeConfigResult } from '../../shared/network-setup.js';
 import { tlv } from '../wire/attributes.js';
-import { CfgType } from '../wire/constants.js';
+import { CfgType, ExchangeType } from '../wire/constants.js';
 import type { RawMessage } from '../wire/message.js';
 import { modeConfigRequestAttributes, readModeConfig } from './mode-config-attributes.js';
-import {
-  type AttributeMessage,
-  isTransaction,
-  openTransaction,
-  sealTransaction,
-} from './transaction.js';
+import { type AttributeMessage, openTransaction, sealTransaction } from './transaction.js';
 
 export interface ModeConfigDeps {
   sa: IkeSa;
@@ -53,7 +48,7 @@ function awaitPush(
   deps: ModeConfigDeps,
 ): Promise<{ message: RawMessage; reply: AttributeMessage }> {
   return deps.messenger.expect(
-    isTransaction,
+    [ExchangeType.Transaction],
     (m) => {
       const body = openTransaction(deps.sa, m);
       return body.cfgType === CfgType.Set ? { message: m, reply: body } : undefined;
@@ -78,7 +73,7 @@ function pullModeConfig(
   // an exchange of its own. Either only once it authenticates.
   return messenger.request(
     request,
-    isTransaction,
+    [ExchangeType.Transaction],
     (m) => {
       const body = openTransaction(sa, m);
       if (m.header.messageId !== messageId)
@@ -91,6 +86,7 @@ function pullModeConfig(
       return { message: m, reply: body };
     },
     'the Mode Config request',
+    { gatewayExchanges: [ExchangeType.Transaction] },
   );
 }
 

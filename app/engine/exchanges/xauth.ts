@@ -8,14 +8,9 @@ import type { CredentialProvider, XauthRequest } from '../api.js';
 import type { IkeSa } from '../ike-sa.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from '../messenger.js';
-import { CfgType, XauthAttr } from '../wire/constants.js';
+import { CfgType, ExchangeType, XauthAttr } from '../wire/constants.js';
 import type { RawMessage } from '../wire/message.js';
-import {
-  type AttributeMessage,
-  isTransaction,
-  openTransaction,
-  sealTransaction,
-} from './transaction.js';
+import { type AttributeMessage, openTransaction, sealTransaction } from './transaction.js';
 import {
   readXauthRequest,
   readXauthStatus,
@@ -42,8 +37,9 @@ const ANSWERABLE = new Set<XauthRequest['xauthType']>(['generic', 'otp']);
 export async function runXauth(deps: XauthDeps): Promise<void> {
   const { sa, messenger, log } = deps;
   for (let round = 1; round <= MAX_ROUNDS + 1; round++) {
+    // each round is an exchange the gateway starts (draft 6.2)
     const { message, request } = await messenger.expect(
-      isTransaction,
+      [ExchangeType.Transaction],
       (m) => ({ message: m, request: openTransaction(sa, m) }),
       deps.timeoutMs,
       'an XAuth request after phase 1',
