@@ -58,7 +58,12 @@ export function cliCredentials(sources: CliCredentialSources): CliCredentials {
       track(
         sources.keyPassphraseFile
           ? secretFromFile(sources.keyPassphraseFile, 'client key passphrase')
-          : promptHidden('Passphrase of the client key: ', FILE_FLAGS.keyPassphrase),
+          : savedOrAsked(
+              sources.savedFor,
+              'key-passphrase',
+              'Passphrase of the client key: ',
+              FILE_FLAGS.keyPassphrase,
+            ),
       ),
     xauth: async (request: XauthRequest): Promise<XauthResponse> => {
       if (request.message) process.stderr.write(`Gateway says: ${printable(request.message)}\n`);

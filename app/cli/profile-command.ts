@@ -11,7 +11,7 @@ import { type FieldProblem, ProfileFileError } from '../profiles/import-result.j
 import { exportJson } from '../profiles/json.js';
 import { ManagedProfiles, managedProfileDirectory } from '../profiles/managed.js';
 import { exportPcf } from '../profiles/pcf.js';
-import { type SecretKind, secretKinds } from '../shared/ui/ipc-schemas.js';
+import { SECRET_LABELS, secretKinds } from '../shared/ui/ipc-schemas.js';
 import { type Profile, profileJsonSchema } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { profileDirectory } from './profile-source.js';
@@ -92,11 +92,6 @@ function none(args: string[]): void {
   if (args.length) throw new UsageError(`unexpected "${args[0]}"`);
 }
 
-const KIND_LABEL: Record<SecretKind, string> = {
-  'group-psk': 'group key',
-  'xauth-password': 'XAuth password',
-};
-
 async function importCommand(store: ProfileStore, file: string, values: Values): Promise<number> {
   let bytes: Buffer;
   try {
@@ -114,9 +109,11 @@ async function importCommand(store: ProfileStore, file: string, values: Values):
   out(`imported "${report.profile.name}" from ${file}`);
   for (const note of report.notes) err(`${file}: ${note.field}: ${note.message}`);
   for (const { kind, saved } of report.secrets)
-    if (saved) out(`the ${KIND_LABEL[kind]} was saved in the keychain`);
+    if (saved) out(`the ${SECRET_LABELS[kind]} was saved in the keychain`);
     else
-      err(`the ${KIND_LABEL[kind]} in ${file} was not saved: it will be asked for when connecting`);
+      err(
+        `the ${SECRET_LABELS[kind]} in ${file} was not saved: it will be asked for when connecting`,
+      );
   return 0;
 }
 
@@ -152,13 +149,15 @@ async function showCommand(store: ProfileStore, name: string): Promise<number> {
   // where each secret would come from when connecting; never the secret
   const keychain = await openKeychain();
   for (const kind of secretKinds) {
+    // only a certificate profile has a client key that may be encrypted
+    if (kind === 'key-passphrase' && !profile.privateKeyFile) continue;
     const keyFile =
       kind === 'group-psk' && found.managed
         ? await ManagedProfiles.readGroupKey(found.file).catch(() => undefined)
         : undefined;
     const { secret } = keyFile ? { secret: keyFile } : await keychain.getFor(profile, kind);
     out(
-      `# ${KIND_LABEL[kind]}: ${keyFile ? "the administrator's key file" : secret ? 'saved in the keychain' : 'asked when connecting'}`,
+      `# ${SECRET_LABELS[kind]}: ${keyFile ? "the administrator's key file" : secret ? 'saved in the keychain' : 'asked when connecting'}`,
     );
     secret?.wipe();
   }

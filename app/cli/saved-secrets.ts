@@ -5,7 +5,7 @@ import { Keychain } from '../main/service/keychain.js';
 import type { CredentialStore } from '../main/service/credential-store.js';
 import { KeytarCredentialStore } from '../main/service/keytar-credential-store.js';
 import { ManagedProfiles, managedProfileDirectory } from '../profiles/managed.js';
-import type { SecretKind } from '../shared/ui/ipc-schemas.js';
+import { SECRET_LABELS, type SecretKind } from '../shared/ui/ipc-schemas.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 
@@ -55,8 +55,9 @@ export async function savedSecret(profile: Profile, kind: SecretKind): Promise<S
   const { secret, savedFor } = await keychain.getFor(profile, kind);
   if (savedFor)
     warnOnStderr(
-      `the ${kind} saved for "${profile.name}" is for ${savedFor.gateway} (group ${savedFor.group}), not this gateway and group: asking instead`,
+      `the ${SECRET_LABELS[kind]} saved for "${profile.name}" is for ${savedFor.gateway} (group ${savedFor.group}), not this gateway and group: asking instead`,
     );
-  if (secret) warnOnStderr(`using the ${kind} saved in the keychain for "${profile.name}"`);
+  if (secret)
+    warnOnStderr(`using the ${SECRET_LABELS[kind]} saved in the keychain for "${profile.name}"`);
   return secret;
 }

@@ -122,6 +122,7 @@ test('the renderer client and the service talk through the contract end to end',
       profile: 'Office',
       groupPsk: true,
       xauthPassword: false,
+      keyPassphrase: false,
       keychain: { available: true },
     });
     assert.ok(!JSON.stringify(status).includes('"k"'), 'the secret never comes back');

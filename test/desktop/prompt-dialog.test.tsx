@@ -111,3 +111,42 @@ test('the broker wants the answer key of each field asked, and names a missing o
     assert.deepEqual(answer.values, { passcode: '271828', nextPin: '4711' }),
   );
 });
+
+test('an encrypted client key: the passphrase prompt names the key file and the reason, and sends the passphrase with remember', async () => {
+  const broker = new PromptBroker(() => undefined);
+  const answered = broker.ask({
+    kind: 'key-passphrase',
+    profile: 'Cert',
+    keyFile: '/home/alice/alice.key',
+    canRemember: true,
+    reason:
+      'That passphrase does not open the key in /home/alice/alice.key, so it was not saved. Enter it again.',
+  });
+  const shown = broker.current;
+  assert.ok(shown);
+  try {
+    renderWith(brokerStore(broker), <PromptDialog prompt={shown} gateway="vpn.example.com" />);
+    const dialog = screen.getByRole('dialog', { name: 'Client key of “Cert”' });
+    assert.ok(within(dialog).getByText('/home/alice/alice.key'));
+    assert.match(within(dialog).getByRole('status').textContent ?? '', /so it was not saved/);
+    await act(async () =>
+      fireEvent.click(within(dialog).getByRole('button', { name: 'Continue' })),
+    );
+    assert.ok(broker.current, 'an empty passphrase is not sent');
+
+    const field = within(dialog).getByLabelText('Passphrase');
+    assert.equal(field.getAttribute('type'), 'password');
+    fireEvent.change(field, { target: { value: 'open sesame' } });
+    fireEvent.click(
+      within(dialog).getByLabelText('Save the passphrase in the keychain once it opens the key'),
+    );
+    await act(async () =>
+      fireEvent.click(within(dialog).getByRole('button', { name: 'Continue' })),
+    );
+    const answer = await answered;
+    assert.deepEqual(answer.values, { keyPassphrase: 'open sesame' });
+    assert.equal(answer.remember, true);
+  } finally {
+    cleanup();
+  }
+});

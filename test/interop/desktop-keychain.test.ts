@@ -285,7 +285,7 @@ describe('the keychain in the desktop UI against strongSwan', { skip: skip !== u
       assert.equal(await storedSecret('xauth-password'), undefined, 'forgotten in the keychain');
 
       // the contract: every credentials.* invoke answers whether, never what
-      const statusKeys = ['groupPsk', 'keychain', 'profile', 'xauthPassword'];
+      const statusKeys = ['groupPsk', 'keyPassphrase', 'keychain', 'profile', 'xauthPassword'];
       for (const name of ['credentials.status', 'credentials.set', 'credentials.clear']) {
         assert.ok(name in invokes);
         const results = ipc.results(name) as { ok: boolean; value: Record<string, unknown> }[];
@@ -295,6 +295,7 @@ describe('the keychain in the desktop UI against strongSwan', { skip: skip !== u
           assert.deepEqual(Object.keys(result.value).sort(), statusKeys);
           assert.equal(typeof result.value.groupPsk, 'boolean');
           assert.equal(typeof result.value.xauthPassword, 'boolean');
+          assert.equal(typeof result.value.keyPassphrase, 'boolean');
         }
       }
       await page.getByRole('tab', { name: 'Connection' }).click();

@@ -147,7 +147,7 @@ describe(
               throw new Error(`${error.message}\nthe CLI said:\n${connect.stderr()}`);
             });
           assert.equal(sa?.remoteXauthId, USER.name);
-          assert.match(connect.stderr(), /using the group-psk saved in the keychain for "Lab"/);
+          assert.match(connect.stderr(), /using the group key saved in the keychain for "Lab"/);
         } finally {
           await connect.stop();
         }

@@ -86,5 +86,6 @@ function cancelled(reason: string): EngineError {
 
 function requiredValues(request: PromptRequest): (keyof PromptAnswer['values'])[] {
   if (request.kind === 'group-psk') return ['groupPsk'];
+  if (request.kind === 'key-passphrase') return ['keyPassphrase'];
   return request.fields.map((field) => xauthFieldRow(field).answer);
 }

@@ -6,12 +6,14 @@
 // is not in the keychain. The engine re-authenticates while the old SAs carry traffic, so the
 // session stays up while the user answers.
 // Saving a password waits for the gateway's verdict (Cisco Unity SAVE_PASSWD, which arrives with
-// Mode Config, after XAuth); saving the group key waits until phase 1 has proven it.
+// Mode Config, after XAuth); saving the group key waits until phase 1 has proven it; a client
+// key's passphrase is saved once it has opened the key (a wrong one is asked again, never saved).
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
 import type { Notice, PromptAnswer, SecretKind } from '../../shared/ui/ipc-schemas.js';
 import type { Profile } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import { XAUTH_FIELDS } from '../../shared/xauth-fields.js';
+import { checkKeyPassphrase } from './client-key-check.js';
 import type { Keychain } from './keychain.js';
 import type { PromptBroker } from './prompt-broker.js';
 
@@ -32,6 +34,8 @@ const ONE_TIME_FIELDS = new Set<XauthRequest['fields'][number]>(['passcode', 'an
 export class SessionCredentials implements CredentialProvider {
   private groupKey: Secret | undefined;
   private groupKeyFromKeychain = false;
+  /** the passphrase that opened the client key, for this session's reconnects */
+  private keyPassphraseGiven: Secret | undefined;
   private username: string | undefined;
   private password: Secret | undefined;
   private passwordSource: Source | undefined;
@@ -68,6 +72,39 @@ export class SessionCredentials implements CredentialProvider {
     this.groupKey = key;
     if (answer.remember && keychain.status.available) this.pendingGroupKeySave = key;
     return key;
+  }
+
+  /** Asked by the engine only when the client key is encrypted. A saved passphrase that no
+   * longer opens the key (the key was replaced) is not used; the user is asked instead. */
+  async keyPassphrase(): Promise<Secret> {
+    if (this.keyPassphraseGiven) return this.keyPassphraseGiven;
+    const { profile, keychain } = this.deps;
+    const keyFile = profile.privateKeyFile ?? '';
+    let reason: string | undefined;
+    const stored = await this.saved('key-passphrase', 'client key passphrase');
+    if (stored) {
+      if ((await checkKeyPassphrase(keyFile, stored)) !== 'wrong') {
+        this.deps.log('using the client key passphrase saved in the keychain');
+        return (this.keyPassphraseGiven = stored);
+      }
+      reason = `The passphrase saved in the keychain does not open the key in ${keyFile}: enter the current one.`;
+    }
+    for (;;) {
+      const answer = await this.deps.prompts.ask({
+        kind: 'key-passphrase',
+        profile: profile.name,
+        keyFile,
+        canRemember: keychain.status.available,
+        ...(reason ? { reason } : {}),
+      });
+      const passphrase = this.track(Secret.fromString(answer.values.keyPassphrase ?? ''));
+      const check = await checkKeyPassphrase(keyFile, passphrase);
+      if (check === 'opens' && answer.remember && keychain.status.available)
+        await this.save('key-passphrase', passphrase, 'client key passphrase');
+      if (check !== 'wrong') return (this.keyPassphraseGiven = passphrase);
+      this.deps.log(`the passphrase typed for the client key ${keyFile} does not open it`);
+      reason = `That passphrase does not open the key in ${keyFile}, so it was not saved. Enter it again.`;
+    }
   }
 
   async xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse> {
@@ -159,6 +196,7 @@ export class SessionCredentials implements CredentialProvider {
     this.groupKey = undefined;
     this.groupKeyFromKeychain = false;
     this.pendingGroupKeySave = undefined;
+    this.keyPassphraseGiven = undefined;
     this.forgetPassword();
   }
 
@@ -273,11 +311,7 @@ export class SessionCredentials implements CredentialProvider {
     if (this.passwordSource === 'keychain') this.passwordSource = 'memory';
   }
 
-  private async save(
-    kind: 'group-psk' | 'xauth-password',
-    secret: Secret,
-    what: string,
-  ): Promise<void> {
+  private async save(kind: SecretKind, secret: Secret, what: string): Promise<void> {
     const { profile, keychain } = this.deps;
     try {
       await keychain.setFor(profile, kind, secret);

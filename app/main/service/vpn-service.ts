@@ -12,7 +12,7 @@ import type {
   SecretKind,
   ServiceSnapshot,
 } from '../../shared/ui/ipc-schemas.js';
-import { secretKinds } from '../../shared/ui/ipc-schemas.js';
+import { SECRET_LABELS, secretKinds } from '../../shared/ui/ipc-schemas.js';
 import { logLineText } from '../../shared/ui/event-text.js';
 import type { Profile, ProfileInput } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
@@ -193,11 +193,12 @@ export class VpnService {
       secret?.wipe();
       return secret !== undefined;
     };
-    const [groupPsk, xauthPassword] = await Promise.all([
+    const [groupPsk, xauthPassword, keyPassphrase] = await Promise.all([
       saved('group-psk'),
       saved('xauth-password'),
+      saved('key-passphrase'),
     ]);
-    return { profile, groupPsk, xauthPassword, keychain: this.keychain.status };
+    return { profile, groupPsk, xauthPassword, keyPassphrase, keychain: this.keychain.status };
   }
 
   async setCredential(profile: string, kind: SecretKind, value: string): Promise<CredentialStatus> {
@@ -207,10 +208,7 @@ export class VpnService {
     } finally {
       secret.wipe();
     }
-    this.bus.log(
-      'info',
-      `saved the ${kind === 'group-psk' ? 'group key' : 'XAuth password'} for "${profile}" in the keychain`,
-    );
+    this.bus.log('info', `saved the ${SECRET_LABELS[kind]} for "${profile}" in the keychain`);
     return this.credentialStatus(profile);
   }
 

@@ -167,7 +167,13 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         <legend>{SECTION_TITLES.connection}</legend>
         {inSection('connection').map(field)}
       </fieldset>
-      {profile && <ProfileSecrets profile={profile.name} tokenCode={profile.tokenCode} />}
+      {profile && (
+        <ProfileSecrets
+          profile={profile.name}
+          tokenCode={profile.tokenCode}
+          clientKey={profile.privateKeyFile !== undefined}
+        />
+      )}
       <details className="advanced" ref={advanced}>
         <summary>Advanced</summary>
         {ADVANCED_SECTIONS.map((section) => (

@@ -3,7 +3,7 @@
 // could not carry over, and whether each secret was saved (never the secret).
 import { type DragEvent, type ReactNode, useRef, useState } from 'react';
 import { IpcError } from '../../shared/ui/ipc-client.js';
-import type { InvokeResult } from '../../shared/ui/ipc.js';
+import { type InvokeResult, SECRET_LABELS } from '../../shared/ui/ipc.js';
 import { useStore } from './hooks.js';
 
 export const IMPORT_ACCEPT = '.pcf,.vpn,.json';
@@ -20,8 +20,6 @@ async function base64Of(file: File): Promise<string> {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
-
-const SECRET_LABEL = { 'group-psk': 'group key', 'xauth-password': 'password' } as const;
 
 interface Props {
   onImported: (name: string) => void;
@@ -98,8 +96,8 @@ export function ProfileImport({ onImported, children }: Props) {
             Imported “{outcome.report.profile.name}” from {outcome.file}.
             {outcome.report.secrets.map(({ kind, saved }) =>
               saved
-                ? ` The ${SECRET_LABEL[kind]} was saved in the keychain.`
-                : ` The ${SECRET_LABEL[kind]} was not saved (no keychain): it will be asked for.`,
+                ? ` The ${SECRET_LABELS[kind]} was saved in the keychain.`
+                : ` The ${SECRET_LABELS[kind]} was not saved (no keychain): it will be asked for.`,
             )}
           </p>
           {outcome.report.notes.length > 0 && (

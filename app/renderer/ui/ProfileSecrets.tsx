@@ -1,11 +1,12 @@
 // Saved secrets of a profile: whether each is in the keychain (never the value), set or forget.
 import { useEffect, useState } from 'react';
-import type { CredentialStatus, SecretKind } from '../../shared/ui/ipc.js';
+import { type CredentialStatus, SECRET_LABELS, type SecretKind } from '../../shared/ui/ipc.js';
 import { useAction, useAppState, useStore } from './hooks.js';
 
-const LABEL: Record<SecretKind, string> = {
-  'group-psk': 'Group key',
-  'xauth-password': 'XAuth password',
+const STORED: Record<SecretKind, keyof CredentialStatus> = {
+  'group-psk': 'groupPsk',
+  'xauth-password': 'xauthPassword',
+  'key-passphrase': 'keyPassphrase',
 };
 
 function SecretRow({
@@ -23,7 +24,7 @@ function SecretRow({
   const store = useStore();
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState('');
-  const stored = kind === 'group-psk' ? status.groupPsk : status.xauthPassword;
+  const stored = status[STORED[kind]] === true;
   const [save, saving] = useAction(() =>
     store.client.invoke('credentials.set', { profile: status.profile, kind, value }),
   );
@@ -41,7 +42,7 @@ function SecretRow({
   return (
     <div className="secret-row">
       <span className="secret-label" id={`${id}-label`}>
-        {LABEL[kind]}
+        {capitalised(SECRET_LABELS[kind])}
       </span>
       <span className={`secret-state ${stored ? 'ok' : 'muted'}`} data-testid={`${id}-state`}>
         {oneTime
@@ -100,7 +101,20 @@ function SecretRow({
   );
 }
 
-export function ProfileSecrets({ profile, tokenCode }: { profile: string; tokenCode: boolean }) {
+function capitalised(label: string): string {
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
+export function ProfileSecrets({
+  profile,
+  tokenCode,
+  clientKey,
+}: {
+  profile: string;
+  tokenCode: boolean;
+  /** the profile signs with a client key (xauth-rsa), which may be encrypted */
+  clientKey: boolean;
+}) {
   const store = useStore();
   const [status, setStatus] = useState<CredentialStatus | undefined>();
   // A session changes saved secrets too ("Save password", the gateway forbidding saved
@@ -124,6 +138,7 @@ export function ProfileSecrets({ profile, tokenCode }: { profile: string; tokenC
       )}
       <SecretRow kind="group-psk" status={status} onChange={setStatus} />
       <SecretRow kind="xauth-password" status={status} onChange={setStatus} oneTime={tokenCode} />
+      {clientKey && <SecretRow kind="key-passphrase" status={status} onChange={setStatus} />}
     </fieldset>
   );
 }

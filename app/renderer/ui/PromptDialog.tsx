@@ -1,5 +1,6 @@
-// The gateway's questions: the group key when none is saved, and each XAuth round (username,
-// password, or a one-time passcode / next PIN with the gateway's own message).
+// The gateway's questions: the group key when none is saved, the passphrase of an encrypted
+// client key, and each XAuth round (username, password, or a one-time passcode / next PIN with
+// the gateway's own message).
 import { type FormEvent, useState } from 'react';
 import {
   type PromptAnswer,
@@ -31,6 +32,8 @@ const AUTOCOMPLETE: Record<XauthField, string> = {
 function fieldsOf(prompt: PromptRequest): FieldView[] {
   if (prompt.kind === 'group-psk')
     return [{ key: 'groupPsk', label: 'Group key', secret: true, autoComplete: 'off' }];
+  if (prompt.kind === 'key-passphrase')
+    return [{ key: 'keyPassphrase', label: 'Passphrase', secret: true, autoComplete: 'off' }];
   return XAUTH_FIELDS.filter((row) => prompt.fields.includes(row.field)).map((row) => ({
     key: row.answer,
     label: row.label,
@@ -65,8 +68,11 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
     setPinMismatch(mismatch);
     if (!mismatch) void answer({ id: prompt.id, values, remember });
   };
-  const title =
-    prompt.kind === 'group-psk' ? `Group key for “${prompt.profile}”` : `Sign in to ${gateway}`;
+  const title = {
+    'group-psk': `Group key for “${prompt.profile}”`,
+    'key-passphrase': `Client key of “${prompt.profile}”`,
+    xauth: `Sign in to ${gateway}`,
+  }[prompt.kind];
   const firstEmpty = fields.find((f) => !values[f.key])?.key;
 
   return (
@@ -77,12 +83,17 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
             The pre-shared key of group <strong>{prompt.group}</strong>, from your administrator.
           </p>
         )}
+        {prompt.kind === 'key-passphrase' && (
+          <p className="subtle">
+            The private key in <strong>{prompt.keyFile}</strong> is encrypted: enter its passphrase.
+          </p>
+        )}
         {prompt.kind === 'xauth' && prompt.message && (
           <blockquote className="gateway-message" data-testid="gateway-message">
             <span className="subtle">The gateway says:</span> {prompt.message}
           </blockquote>
         )}
-        {prompt.kind === 'xauth' && prompt.reason && (
+        {prompt.kind !== 'group-psk' && prompt.reason && (
           <p className="alert alert-warning" role="status">
             {prompt.reason}
           </p>
@@ -139,9 +150,13 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
               checked={remember}
               onChange={(e) => setRemember(e.target.checked)}
             />
-            {prompt.kind === 'group-psk'
-              ? 'Save the group key in the keychain'
-              : 'Save the password in the keychain, if the gateway allows it'}
+            {
+              {
+                'group-psk': 'Save the group key in the keychain',
+                'key-passphrase': 'Save the passphrase in the keychain once it opens the key',
+                xauth: 'Save the password in the keychain, if the gateway allows it',
+              }[prompt.kind]
+            }
           </label>
         ) : (
           prompt.kind === 'xauth' &&
@@ -159,7 +174,7 @@ export function PromptDialog({ prompt, gateway }: { prompt: PromptRequest; gatew
             Cancel
           </button>
           <button type="submit" className="button primary" disabled={answering.busy}>
-            {prompt.kind === 'group-psk' || acknowledgeOnly ? 'Continue' : 'Sign in'}
+            {prompt.kind !== 'xauth' || acknowledgeOnly ? 'Continue' : 'Sign in'}
           </button>
         </div>
       </form>

@@ -22,9 +22,15 @@ import {
 /** the XAuth fields a prompt shows, with their labels (declared in app/shared/xauth-fields.ts) */
 export { XAUTH_FIELDS };
 
-export const secretKinds = ['group-psk', 'xauth-password'] as const;
+export const secretKinds = ['group-psk', 'xauth-password', 'key-passphrase'] as const;
 export const SecretKindSchema = z.enum(secretKinds);
 export type SecretKind = z.infer<typeof SecretKindSchema>;
+/** each saved secret's name for the user (desktop and CLI) */
+export const SECRET_LABELS: Record<SecretKind, string> = {
+  'group-psk': 'group key',
+  'xauth-password': 'XAuth password',
+  'key-passphrase': 'client key passphrase',
+};
 
 export const ProfileNameSchema = z.string().trim().min(1, 'profile name is required').max(64);
 
@@ -39,6 +45,8 @@ export const CredentialStatusSchema = z.object({
   profile: z.string(),
   groupPsk: z.boolean(),
   xauthPassword: z.boolean(),
+  /** the passphrase of an encrypted client key (certificate profiles) */
+  keyPassphrase: z.boolean(),
   keychain: KeychainStatusSchema,
 });
 export type CredentialStatus = z.infer<typeof CredentialStatusSchema>;
@@ -46,7 +54,8 @@ export type CredentialStatus = z.infer<typeof CredentialStatusSchema>;
 export const XauthFieldSchema = z.enum(xauthFieldNames);
 export type XauthField = z.infer<typeof XauthFieldSchema>;
 
-/** A question for the user: the group key when none is stored, or an XAuth round. */
+/** A question for the user: the group key when none is stored, the passphrase of an encrypted
+ * client key, or an XAuth round. */
 export const PromptRequestSchema = z.discriminatedUnion('kind', [
   z.object({
     id: z.string(),
@@ -54,6 +63,16 @@ export const PromptRequestSchema = z.discriminatedUnion('kind', [
     profile: z.string(),
     group: z.string(),
     canRemember: z.boolean(),
+  }),
+  z.object({
+    id: z.string(),
+    kind: z.literal('key-passphrase'),
+    profile: z.string(),
+    /** the profile's privateKeyFile */
+    keyFile: z.string(),
+    canRemember: z.boolean(),
+    /** why we ask again, e.g. the last passphrase did not open the key */
+    reason: z.string().optional(),
   }),
   z.object({
     id: z.string(),
@@ -82,10 +101,11 @@ export const PromptAnswerSchema = z.object({
   values: z
     .object({
       groupPsk: answerValue,
+      keyPassphrase: answerValue,
       ...xauthAnswerValues,
     })
     .partial(),
-  /** store the group key / password in the keychain (honoured only when allowed) */
+  /** store the group key / passphrase / password in the keychain (honoured only when allowed) */
   remember: z.boolean().default(false),
 });
 export type PromptAnswer = z.output<typeof PromptAnswerSchema>;
