@@ -30,9 +30,9 @@ import { IkeSaHolder } from './ike-sa-holder.js';
 import { Logger } from './logger.js';
 import { DEFAULT_RETRANSMIT, Messenger } from './messenger.js';
 import { type Phase1Result, runPhase1 } from './phase1.js';
-import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ikeSaEvent } from './sa-events.js';
 import { type InformationalSession, answerInformational } from './tasks/informational.js';
+import { Reauthentication } from './tasks/reauthentication.js';
 import { type TaskName, TaskManager, untilAborted } from './tasks/task-manager.js';
 import { UnauthenticatedError } from './unauthenticated.js';
 import { WarningLedger, groupKeyWarning, phase1Warnings } from './security-warnings.js';
@@ -44,11 +44,6 @@ import type { RawMessage } from './wire/message.js';
 export const APPLICATION_VERSION = 'Roadwarrior 0.1 (IKEv1)';
 const NAT_KEEPALIVE_SECONDS = 20;
 const GATEWAY_STEP_TIMEOUT_MS = 15_000;
-
-/** The steps whose transactions (XAuth, Mode Config) belong to their own waits, also those that
- * arrive a moment before the wait begins (a re-authentication's XAuth request): the
- * dispatcher leaves them to the backlog. */
-const AUTHENTICATING = new Set<string | undefined>(['phase1', 'xauth', 'mode-config']);
 
 export class Connection implements VpnConnection {
   state: ConnectionState = 'idle';
@@ -66,12 +61,10 @@ export class Connection implements VpnConnection {
   private ike: IkeSaHolder | undefined;
   private modeConfig: ModeConfigResult | undefined;
   private dpd: DeadPeerDetector | undefined;
-  private reauthTimer: NodeJS.Timeout | undefined;
-  /** after a re-authentication: the old IKE SA's retirement, cleared on teardown */
-  private retireTimer: NodeJS.Timeout | undefined;
   private readonly warnings = new WarningLedger();
   private readonly diagnoser: Diagnoser;
   private readonly childSas: ChildSas;
+  private readonly reauthentication: Reauthentication;
   private gatewayAddress = '';
   /** the support bundle's cleartext tap, when the caller asked for one */
   private readonly capture: IkeCapture | undefined;
@@ -100,6 +93,17 @@ export class Connection implements VpnConnection {
 
       modeConfig: () => this.modeConfig,
       emit: (event) => this.emit(event),
+      renew: (name, detail, work, due) => this.renew(name, detail, work, due),
+    });
+    this.reauthentication = new Reauthentication({
+      log: this.log,
+      childSas: this.childSas,
+      ike: () => this.requireIke(),
+      authenticate: () => this.authenticate(false),
+      modeConfig: () => this.modeConfig as ModeConfigResult,
+      setModeConfig: (config) => (this.modeConfig = config),
+      reconfigure: (config, child) => this.reconfigure(config, child),
+      runDpd: (phase1) => (phase1 ? this.startDpd(phase1) : this.dpd?.stop()),
       renew: (name, detail, work, due) => this.renew(name, detail, work, due),
     });
 
@@ -180,7 +184,7 @@ export class Connection implements VpnConnection {
     this.tasks.checkOpen();
     channel.setKeepalive(NAT_KEEPALIVE_SECONDS);
     this.startDpd(phase1);
-    this.scheduleReauth(phase1);
+    this.reauthentication.schedule(phase1);
     this.setState('connected', { virtualIp: config.internalIp4 });
     this.resolveConnected();
   }
@@ -265,6 +269,11 @@ export class Connection implements VpnConnection {
     return config;
   }
 
+  private async reconfigure(config: ModeConfigResult, child: ChildSa): Promise<void> {
+    await (this.channel as IkeChannel).deconfigureNetwork();
+    await this.configureNetwork(config, child);
+  }
+
   private async configureNetwork(config: ModeConfigResult, child: ChildSa): Promise<void> {
     const channel = this.channel as IkeChannel;
     const { network, warnings } = await configureTunnel(
@@ -278,52 +287,6 @@ export class Connection implements VpnConnection {
     this.tasks.checkOpen();
     this.emit(network);
     for (const warning of warnings) this.emit(warning);
-  }
-
-  /** Re-authenticate before the IKE SA expires (strongSwan and most head-ends cannot rekey an
-   * IKEv1 phase 1), with the same margin and jitter as an ESP rekey. */
-  private scheduleReauth(phase1: Phase1Result): void {
-    clearTimeout(this.reauthTimer);
-    this.reauthTimer = setTimeout(
-      () =>
-        this.renew(
-          'reauthenticate',
-          'the IKE SA expires: re-authenticating',
-          () => this.reauthenticate(phase1),
-          // a task before it (an ESP rekey) runs first; it may have ended the connection
-          () => this.ike?.current === phase1,
-        ),
-      rekeyDelayMs(phase1.lifetimeSeconds),
-    );
-  }
-
-  /** A fresh IKE SA (aggressive mode, XAuth, Mode Config) and fresh ESP SAs under it while the
-   * current ones keep carrying traffic; then the old ESP SAs and the old IKE SA are deleted. */
-  private async reauthenticate(old: Phase1Result): Promise<void> {
-    const oldChildren = this.childSas.current();
-    const oldConfig = this.modeConfig as ModeConfigResult;
-    // the old IKE SA's DPD answers would no longer reach us
-    this.dpd?.stop();
-    const config = await this.authenticate(false);
-    const phase1 = this.requireIke().require();
-    this.modeConfig = config;
-    const child = await this.childSas.negotiate(true);
-    if (
-      config.internalIp4 !== oldConfig.internalIp4 ||
-      config.internalIp4Netmask !== oldConfig.internalIp4Netmask
-    ) {
-      this.log.info('modecfg', 'the gateway assigned another address: reconfiguring');
-      await (this.channel as IkeChannel).deconfigureNetwork();
-      await this.configureNetwork(config, child);
-    }
-    // the old ESP SAs are not rekeyed any more: they go with the old IKE SA
-    this.childSas.stopRekeys(oldChildren);
-    this.startDpd(phase1);
-    this.scheduleReauth(phase1);
-    this.retireTimer = setTimeout(
-      () => void this.retireIkeSa(old, oldChildren),
-      REKEY_GRACE_MS,
-    ).unref();
   }
 
   /** An SA renewal while connected, queued after the tasks before it: 'rekeying' until it is
@@ -345,16 +308,6 @@ export class Connection implements VpnConnection {
         },
       })
       .catch((error: unknown) => this.fail(error));
-  }
-
-  /** After a re-authentication: DELETE the old ESP SAs, then the old IKE SA. The ESP DELETEs
-   * go through the new IKE SA: IKEv1 does not tie an ESP SA to one IKE SA, and strongSwan moves
-   * the ESP SAs of a re-authenticated peer to its new IKE SA, where it looks them up. */
-  private async retireIkeSa(old: Phase1Result, children: ChildSa[]): Promise<void> {
-    const ike = this.requireIke();
-    for (const child of children) await this.childSas.retire(child, ike.current);
-    ike.sendInformational(deleteIkeSa(old.sa), old);
-    this.log.info('phase1', 'deleted the previous IKE SA');
   }
 
   private startDpd(phase1: Phase1Result): void {
@@ -398,7 +351,10 @@ export class Connection implements VpnConnection {
       void this.childSas.answerGatewayRekey(message);
       return true;
     }
-    if (isTransaction(message) && this.modeConfig && !AUTHENTICATING.has(this.tasks.active)) {
+    // while authenticating, transactions (XAuth, Mode Config) belong to their own waits, also
+    // those that arrive a moment before the wait begins (a re-authentication's XAuth request):
+    // they are left to the backlog
+    if (isTransaction(message) && this.modeConfig && !this.tasks.authenticating) {
       this.onModeConfigPush(phase1, message);
       return true;
     }
@@ -435,8 +391,7 @@ export class Connection implements VpnConnection {
           if (!child) return;
           this.log.info('modecfg', 'the gateway changed the configuration: reconfiguring');
           this.modeConfig = config;
-          await (this.channel as IkeChannel).deconfigureNetwork();
-          await this.configureNetwork(config, child);
+          await this.reconfigure(config, child);
         },
       })
       .catch((error: unknown) => this.fail(error));
@@ -560,8 +515,7 @@ export class Connection implements VpnConnection {
 
   private async teardown(sendDeletes: boolean): Promise<void> {
     this.dpd?.stop();
-    clearTimeout(this.reauthTimer);
-    clearTimeout(this.retireTimer);
+    this.reauthentication.stop();
     this.childSas.stopRekeys();
     const holder = this.ike;
     const current = holder?.current;

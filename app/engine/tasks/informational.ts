@@ -74,8 +74,7 @@ function onNotification(
   // a refusal of our exchange comes in an informational exchange of its own (strongSwan's
   // way); with no exchange of phase 1's IKE SA under way, it is about an ESP SA
   const active = tasks.active;
-  const afterPhase1 = active === 'phase1' || active === 'xauth' || active === 'mode-config';
-  const error = notifyError(type, afterPhase1 ? 'after-phase1' : 'phase2', true);
+  const error = notifyError(type, tasks.authenticating ? 'after-phase1' : 'phase2', true);
   // our Quick Mode decides what its refusal means (pfs: auto tries once more with PFS)
   if (active === 'quick-mode') tasks.interrupt(error);
   else if (session.connected()) log.warn('informational', error.message);

@@ -40,6 +40,12 @@ export class TaskManager {
     return this.step?.name ?? this.running;
   }
 
+  /** phase 1's IKE SA is being made: phase 1, XAuth or Mode Config under way */
+  get authenticating(): boolean {
+    const { active } = this;
+    return active === 'phase1' || active === 'xauth' || active === 'mode-config';
+  }
+
   get closed(): boolean {
     return this.lifetime.signal.aborted;
   }
