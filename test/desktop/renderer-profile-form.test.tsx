@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { type Profile, ProfileSchema } from '../../app/shared/ui/ipc.js';
 import { ProfileForm } from '../../app/renderer/ui/ProfileForm.js';
-import { createServiceFixture } from './support/service-fixture.js';
+import { type ServiceFixture, createServiceFixture } from './support/service-fixture.js';
 import { renderWith, storeFor } from './support/render-app.js';
 
 function errorFor(label: string): string | undefined {
@@ -15,6 +15,14 @@ function errorFor(label: string): string | undefined {
   return (
     ids.map((id) => document.getElementById(id)).find((el) => el?.hasAttribute('data-field-error'))
       ?.textContent ?? undefined
+  );
+}
+
+/** The form of a saved profile, as the Profiles tab shows it. */
+async function showSaved(fixture: ServiceFixture, profile: Profile) {
+  return renderWith(
+    await storeFor(fixture),
+    <ProfileForm profile={profile} onSaved={() => undefined} onDeleted={() => undefined} />,
   );
 }
 
@@ -95,13 +103,8 @@ test('the service refusing a duplicate name is shown, and nothing is overwritten
 test('an existing profile shows whether secrets are saved, never their value', async () => {
   const fixture = await createServiceFixture();
   try {
-    const store = await storeFor(fixture);
     await fixture.service.setCredential('Office', 'group-psk', 'very-secret-key');
-    const profile = await fixture.service.getProfile('Office');
-    const { container } = renderWith(
-      store,
-      <ProfileForm profile={profile} onSaved={() => undefined} onDeleted={() => undefined} />,
-    );
+    const { container } = await showSaved(fixture, await fixture.service.getProfile('Office'));
     assert.equal(
       (await screen.findByTestId('secret-group-psk-state')).textContent,
       'saved in the keychain',
@@ -111,6 +114,7 @@ test('an existing profile shows whether secrets are saved, never their value', a
       'asked when connecting',
     );
     assert.ok(!container.innerHTML.includes('very-secret-key'));
+    assert.equal(screen.queryByTestId('secret-key-passphrase-state'), null, 'no client key');
   } finally {
     cleanup();
     await fixture.close();
@@ -233,6 +237,37 @@ test('a token-code profile shows its password as asked at every connect, with no
       'no Save…: a token code is never saved',
     );
     assert.equal((screen.getByLabelText('Password type') as HTMLSelectElement).value, 'on');
+  } finally {
+    cleanup();
+    await fixture.close();
+  }
+});
+
+test('a certificate profile shows whether its client key passphrase is saved, never its value', async () => {
+  const fixture = await createServiceFixture();
+  try {
+    const office = await fixture.service.getProfile('Office');
+    const certificate = await fixture.service.saveProfile(
+      {
+        ...office,
+        authMethod: 'xauth-rsa',
+        caFile: '/etc/roadwarrior/ca.pem',
+        certificateFile: '/home/alice/alice.pem',
+        privateKeyFile: '/home/alice/alice.key',
+      },
+      'Office',
+    );
+    await fixture.service.setCredential('Office', 'key-passphrase', 'very-secret-passphrase');
+    const { container } = await showSaved(fixture, certificate);
+    assert.equal(
+      (await screen.findByTestId('secret-key-passphrase-state')).textContent,
+      'saved in the keychain',
+    );
+    assert.equal(
+      document.getElementById('secret-key-passphrase-label')?.textContent,
+      'Client key passphrase',
+    );
+    assert.ok(!container.innerHTML.includes('very-secret-passphrase'));
   } finally {
     cleanup();
     await fixture.close();
