@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { SessionWriter, readSessions } from '../../app/cli/session-file.js';
-import { formatSession } from '../../app/cli/status-command.js';
 import type { EngineEvent } from '../../app/shared/events.js';
+import { tunnelStatusText } from '../../app/shared/ui/event-text.js';
 import { CLI_ENTRY } from '../support/cli-process.js';
 
 const AT = 1_800_000_000_000;
@@ -101,14 +101,14 @@ test('the session file follows the events; status shows SAs, lifetimes, counters
     const [session, ...others] = readSessions(dir);
     assert.equal(others.length, 0);
     assert.ok(session);
-    const text = formatSession(session, AT + 60_000);
+    const text = tunnelStatusText(session, AT + 60_000);
     assert.match(
       text,
       /tunnel "Office" to 198\.51\.100\.1 \(pid \d+\): connected, virtual IP 10\.1\.2\.3, up 60 s/,
     );
     assert.match(
       text,
-      /crypto isakmp sa\n {2}198\.51\.100\.1 {2}cookies 0011223344556677\/8899aabbccddeeff {2}AES-CBC-256 SHA256 group 14 XAUTH-PSK/,
+      /crypto isakmp sa\n {2}198\.51\.100\.1 {2}cookies 0011223344556677\/8899aabbccddeeff {2}AES-CBC-256 SHA256 group 14 \(MODP 2048\) XAUTH-PSK/,
     );
     assert.match(text, /lifetime 28800 s, remaining 28740 s; NAT-T rfc3947 \(local behind NAT\)/);
     assert.match(text, /sa1: ESP AES-GCM-16-256 no PFS, spi in 0xc0ffee01 out 0x5eed0001/);
@@ -117,7 +117,7 @@ test('the session file follows the events; status shows SAs, lifetimes, counters
     assert.match(text, /unknown SPI 3/);
     assert.match(text, /diagnosis \(esp-blocked\): The tunnel is up but carries nothing\./);
     writer.observe({ ...(EVENTS[4] as EngineEvent & { type: 'diagnosis' }), cleared: true });
-    assert.match(formatSession(readSessions(dir)[0]!, AT), /diagnosis: none/);
+    assert.match(tunnelStatusText(readSessions(dir)[0]!, AT), /diagnosis: none/);
     writer.remove();
     assert.deepEqual(readSessions(dir), []);
   } finally {

@@ -227,6 +227,84 @@ function networkText(event: NetworkEvent): string {
   );
 }
 
+/** A running tunnel as `roadwarrior status` records it: its latest events. */
+export interface TunnelStatus {
+  profile: string;
+  gateway: string;
+  pid: number;
+  state: string;
+  virtualIp?: string | undefined;
+  connectedAt?: number | undefined;
+  ike?: IkeSaEvent | undefined;
+  ipsec: IpsecSaEvent[];
+  counters?: CountersEvent | undefined;
+  diagnosis?: DiagnosisEvent | undefined;
+}
+
+const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
+
+/** Seconds left of a lifetime that began at `since`. */
+const secondsLeft = (lifetimeSeconds: number, since: number, now: number) =>
+  seconds(lifetimeSeconds * 1000 - (now - since));
+
+/** A tunnel as a head-end shows its own (`show crypto isakmp sa`, `show crypto ipsec sa`):
+ * SAs, lifetimes, counters, drops by reason, and the current diagnosis. */
+export function tunnelStatusText(tunnel: TunnelStatus, now: number): string {
+  const lines = [
+    `tunnel "${tunnel.profile}" to ${tunnel.gateway} (pid ${tunnel.pid}): ${tunnel.state}` +
+      (tunnel.virtualIp ? `, virtual IP ${tunnel.virtualIp}` : '') +
+      (tunnel.connectedAt ? `, up ${seconds(now - tunnel.connectedAt)}` : ''),
+    '',
+    'crypto isakmp sa',
+    ...(tunnel.ike ? ikeSaStatusLines(tunnel.ike, tunnel.gateway, now) : ['  none']),
+    '',
+    'crypto ipsec sa',
+  ];
+  if (!tunnel.ipsec.length) lines.push('  none');
+  for (const sa of tunnel.ipsec)
+    lines.push(
+      ...ipsecSaStatusLines(
+        sa,
+        tunnel.counters?.sas.find((c) => c.saId === sa.id),
+        now,
+      ),
+    );
+  const total = tunnel.counters?.total;
+  if (total)
+    lines.push(
+      `  all SAs: unknown SPI ${total.noSaDrops}, no route ${total.noRouteDrops}, malformed ${total.malformedDrops}, receive errors ${total.receiveErrors}`,
+    );
+  lines.push('', tunnel.diagnosis ? diagnosisText(tunnel.diagnosis).trimEnd() : 'diagnosis: none');
+  return `${lines.join('\n')}\n`;
+}
+
+function ikeSaStatusLines(ike: IkeSaEvent, gateway: string, now: number): string[] {
+  const { natT } = ike;
+  return [
+    `  ${gateway}  cookies ${ike.initiatorCookie}/${ike.responderCookie}  ${ike.encryption} ${ike.hash} group ${dhGroupLabel(ike.dhGroup)} ${ike.authMethod}`,
+    `    lifetime ${ike.lifetimeSeconds} s, remaining ${secondsLeft(ike.lifetimeSeconds, ike.at, now)}; NAT-T ${natT.mode} (local ${natT.localBehindNat ? '' : 'not '}behind NAT) port ${natT.localPort} -> ${natT.gatewayPort}; DPD ${ike.dpd ? 'on' : 'off'}; peer ${ike.peerId}`,
+  ];
+}
+
+function ipsecSaStatusLines(
+  sa: IpsecSaEvent,
+  counters: CountersEvent['sas'][number] | undefined,
+  now: number,
+): string[] {
+  const nets = (selectors: IpsecSaEvent['localSelectors']) => selectors.map(formatNet).join(' ');
+  return [
+    `  ${sa.id}: ${sa.transform}${sa.pfsGroup ? ` PFS group ${dhGroupLabel(sa.pfsGroup)}` : ' no PFS'}, spi in 0x${sa.spiIn} out 0x${sa.spiOut}, rekey ${sa.rekeyCount}`,
+    `    local ${nets(sa.localSelectors)}  remote ${nets(sa.remoteSelectors)}`,
+    `    lifetime ${sa.lifetimeSeconds} s, remaining ${secondsLeft(sa.lifetimeSeconds, sa.at, now)}`,
+    ...(counters
+      ? [
+          `    #pkts encaps: ${counters.packetsOut}, #pkts decaps: ${counters.packetsIn}, bytes out ${counters.bytesOut}, in ${counters.bytesIn}`,
+          `    #drops: integrity ${counters.icvFailures}, replay ${counters.replayDrops}, decrypt ${counters.decryptErrors}, padding ${counters.paddingErrors}, selector ${counters.selectorDrops}, send errors ${counters.sendErrors}`,
+        ]
+      : []),
+  ];
+}
+
 /** What the CLI prints for an event (nothing for counters, progress without a step, or log
  * records below `level`); lines end in a newline. */
 export function eventText(event: EngineEvent, level: LogLevel): string | undefined {
