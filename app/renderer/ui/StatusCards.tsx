@@ -1,8 +1,8 @@
 // The headline of a connection: what is happening now, or what failed and what to try, or when
 // the next reconnect attempt comes. Plain language first, the precise detail beside it.
 import type { Failure, ReconnectState, ServiceSnapshot } from '../../shared/ui/ipc.js';
-import { explain } from './explain.js';
 import { STEPS } from './phase-steps.js';
+import { explain } from '../../shared/ui/event-text.js';
 import { formatDuration } from '../../shared/ui/format.js';
 
 export function FailureCard({ failure, onShowLog }: { failure: Failure; onShowLog: () => void }) {
