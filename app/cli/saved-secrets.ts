@@ -1,6 +1,7 @@
 // The CLI's side of the OS keychain: the same entries as the desktop app (service
 // "Roadwarrior", account "PROFILE:KIND", bound to the profile's gateway and group), and the
 // group key file an admin put beside a managed profile. Loaded only when a secret is needed.
+import { checkKeyPassphrase } from '../main/service/client-key-check.js';
 import { Keychain } from '../main/service/keychain.js';
 import type { CredentialStore } from '../main/service/credential-store.js';
 import { KeytarCredentialStore } from '../main/service/keytar-credential-store.js';
@@ -57,7 +58,18 @@ export async function savedSecret(profile: Profile, kind: SecretKind): Promise<S
     warnOnStderr(
       `the ${SECRET_LABELS[kind]} saved for "${profile.name}" is for ${savedFor.gateway} (group ${savedFor.group}), not this gateway and group: asking instead`,
     );
-  if (secret)
-    warnOnStderr(`using the ${SECRET_LABELS[kind]} saved in the keychain for "${profile.name}"`);
+  if (!secret) return undefined;
+  // a key replaced since: its old passphrase would only fail the connection; ask instead
+  if (
+    kind === 'key-passphrase' &&
+    (await checkKeyPassphrase(profile.privateKeyFile ?? '', secret)) === 'wrong'
+  ) {
+    secret.wipe();
+    warnOnStderr(
+      `the ${SECRET_LABELS[kind]} saved for "${profile.name}" does not open ${profile.privateKeyFile ?? 'its key'}: asking instead`,
+    );
+    return undefined;
+  }
+  warnOnStderr(`using the ${SECRET_LABELS[kind]} saved in the keychain for "${profile.name}"`);
   return secret;
 }
