@@ -18,7 +18,10 @@ export function withManagedGroupKey(connect: Connect, managed: ManagedProfiles):
       },
       xauth: (request, signal) => provider.xauth(request, signal),
       ...(provider.savePasswordPolicy
-        ? { savePasswordPolicy: (allowed: boolean | undefined) => provider.savePasswordPolicy?.(allowed) }
+        ? {
+            savePasswordPolicy: (allowed: boolean | undefined) =>
+              provider.savePasswordPolicy?.(allowed),
+          }
         : {}),
     };
     return connect({ ...options, credentials });
