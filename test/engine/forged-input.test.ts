@@ -9,16 +9,13 @@ import { test } from 'node:test';
 import { tlv } from '../../app/engine/wire/attributes.js';
 import {
   CfgType,
-  DOI_IPSEC,
   ExchangeType,
   HeaderFlag,
   ModeCfgAttr,
   NotifyType,
   PayloadType,
-  ProtocolId,
 } from '../../app/engine/wire/constants.js';
 import { decodeHeader, encodeMessage } from '../../app/engine/wire/message.js';
-import type { OutgoingPayload } from '../../app/engine/wire/payloads.js';
 import type { EngineEvent } from '../../app/shared/events.js';
 import { type AfterConnectPhase, runEngineCase } from './support/engine-case.js';
 import {
@@ -28,6 +25,7 @@ import {
   type Tamper,
 } from './support/fake-responder.js';
 import { inject } from './support/inject.js';
+import { isakmpNotification } from './support/notification.js';
 
 /** The message as it would arrive with one bit flipped in its first cipher block (or, in
  * clear, in its last payload): damaged on the way, or forged without the keys. */
@@ -49,21 +47,8 @@ function cleartextNotify(tools: ResponderTools, notifyType: number, messageId = 
       flags: 0,
       messageId,
     },
-    [notification(notifyType)],
+    [isakmpNotification(notifyType)],
   );
-}
-
-function notification(notifyType: number): OutgoingPayload {
-  return {
-    type: PayloadType.Notification,
-    body: {
-      doi: DOI_IPSEC,
-      protocolId: ProtocolId.Isakmp,
-      notifyType,
-      spi: Buffer.alloc(0),
-      data: Buffer.alloc(0),
-    },
-  };
 }
 
 const AFTER_CONNECT: Partial<Record<ResponderStep, AfterConnectPhase[]>> = {
@@ -232,7 +217,7 @@ test('an unauthenticated Informational with our Quick Mode message ID does not a
         (tools.seal as NonNullable<ResponderTools['seal']>)(
           ExchangeType.Informational,
           tools.messageId,
-          [notification(NotifyType.NoProposalChosen)],
+          [isakmpNotification(NotifyType.NoProposalChosen)],
         ),
       ),
     ]),

@@ -14,12 +14,11 @@ import {
   splitIntoFragments,
 } from '../../app/engine/fragments.js';
 import { Logger } from '../../app/engine/logger.js';
-import { Messenger } from '../../app/engine/messenger.js';
 import { ExchangeType, FragmentFlag, PayloadType } from '../../app/engine/wire/constants.js';
 import { decodeHeader, encodeMessage } from '../../app/engine/wire/message.js';
 import { decodePayloadChain } from '../../app/engine/wire/payloads.js';
 import { readIkeMessages } from '../support/pcapng.js';
-import { recordingChannel } from './recording-channel.js';
+import { recordingMessenger } from './recording-channel.js';
 
 const GATEWAY = '198.51.100.1';
 
@@ -253,18 +252,8 @@ test('a set that reassembles to another fragment is refused', () => {
   assert.ok(lines.some((l) => /reassembled to another fragment/.test(l)));
 });
 
-/** A messenger on a recording channel; its logs go nowhere. */
-const messengerOn = (channel: ReturnType<typeof recordingChannel>['channel']) =>
-  new Messenger(
-    channel,
-    { initialMs: 20, tries: 2 },
-    new Logger(() => undefined, 'error'),
-    GATEWAY,
-  );
-
 test('the messenger fragments a large phase 1 message only once the gateway announced it', () => {
-  const { channel, sent } = recordingChannel();
-  const messenger = messengerOn(channel);
+  const { messenger, sent } = recordingMessenger({ initialMs: 20, tries: 2 }, GATEWAY);
   const cookie = randomBytes(8);
   messenger.bindCookie(cookie);
   const message = bigMessage(1500, ExchangeType.IdentityProtection);
@@ -304,8 +293,7 @@ test('the messenger fragments a large phase 1 message only once the gateway anno
 });
 
 test('the messenger hands on a message the gateway fragmented, reassembled', async () => {
-  const { channel, deliver } = recordingChannel();
-  const messenger = messengerOn(channel);
+  const { messenger, deliver } = recordingMessenger({ initialMs: 20, tries: 2 }, GATEWAY);
   const message = bigMessage(1500);
   messenger.bindCookie(decodeHeader(message).header.initiatorCookie);
   const fragments = splitIntoFragments(message, 1, 548).reverse();

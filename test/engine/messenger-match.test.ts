@@ -8,11 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { EngineError } from '../../app/engine/api.js';
-import { Logger } from '../../app/engine/logger.js';
-import { Messenger } from '../../app/engine/messenger.js';
 import { ExchangeType, PayloadType } from '../../app/engine/wire/constants.js';
 import { type RawMessage, encodeMessage } from '../../app/engine/wire/message.js';
-import { recordingChannel } from './recording-channel.js';
+import { recordingMessenger } from './recording-channel.js';
 import { runEngineCase } from './support/engine-case.js';
 
 const initiatorCookie = randomBytes(8);
@@ -26,14 +24,8 @@ const message = (exchangeType: number, messageId: number) =>
   );
 
 function setup() {
-  const { channel, sent, deliver } = recordingChannel();
   // a retransmission budget far longer than any test: only a match or the signal ends a wait
-  const messenger = new Messenger(
-    channel,
-    { initialMs: 60_000, tries: 2 },
-    new Logger(() => undefined, 'error'),
-    'gateway',
-  );
+  const { messenger, sent, deliver } = recordingMessenger({ initialMs: 60_000, tries: 2 });
   const dispatched: RawMessage[] = [];
   messenger.setDispatcher((m) => {
     dispatched.push(m);

@@ -4,22 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { Logger } from '../../app/engine/logger.js';
-import { Messenger } from '../../app/engine/messenger.js';
 import { ExchangeType } from '../../app/engine/wire/constants.js';
 import { decodeHeader, encodeMessage } from '../../app/engine/wire/message.js';
-import { recordingChannel } from './recording-channel.js';
+import { recordingMessenger } from './recording-channel.js';
 
-function setup() {
-  const { channel, sent, deliver } = recordingChannel();
-  const messenger = new Messenger(
-    channel,
-    { initialMs: 20, tries: 2 },
-    new Logger(() => undefined, 'error'),
-    'gateway',
-  );
-  return { messenger, sent, deliver };
-}
+const setup = () => recordingMessenger({ initialMs: 20, tries: 2 });
 
 const message = (initiatorCookie: Buffer, messageId: number) =>
   encodeMessage(

@@ -19,8 +19,6 @@ import {
   answerQuickMode,
 } from '../../app/engine/exchanges/quick-mode-responder.js';
 import type { IkeSa } from '../../app/engine/ike-sa.js';
-import { Logger } from '../../app/engine/logger.js';
-import { Messenger } from '../../app/engine/messenger.js';
 import { UnauthenticatedError } from '../../app/engine/unauthenticated.js';
 import {
   hashOverMessage,
@@ -40,7 +38,7 @@ import {
 import { decodeHeader, findPayload, requirePayload } from '../../app/engine/wire/message.js';
 import type { OutgoingPayload, ReceivedPayload } from '../../app/engine/wire/payloads.js';
 import type { Ipv4Net } from '../../app/shared/net.js';
-import { recordingChannel } from './recording-channel.js';
+import { recordingMessenger } from './recording-channel.js';
 
 const VIRTUAL_IP: Ipv4Net = { address: '198.19.99.1', prefix: 32 };
 const LAN: Ipv4Net = { address: '198.19.77.0', prefix: 24 };
@@ -79,13 +77,7 @@ interface Offer {
 
 function setup(policy: Partial<QuickModeResponderPolicy> = {}) {
   const { client, gateway } = ikeSaPair();
-  const wire = recordingChannel();
-  const messenger = new Messenger(
-    wire.channel,
-    { initialMs: 50, tries: 3 },
-    new Logger(() => undefined, 'error'),
-    'gateway',
-  );
+  const { messenger, ...wire } = recordingMessenger({ initialMs: 50, tries: 3 });
   let nextId = 1000;
   const answer = (request: Buffer) =>
     answerQuickMode(

@@ -33,6 +33,7 @@ import {
   type ResponderStep,
 } from './support/fake-responder.js';
 import type { Mutation, Placement } from './support/gateway-mutations.js';
+import { isakmpNotification } from './support/notification.js';
 
 const SEED = 20261130;
 
@@ -87,17 +88,6 @@ const informational = (payload: OutgoingPayload, placement: Placement): Mutation
   sameMessageId: false,
   payloads: [payload],
   placement,
-});
-
-const notification = (notifyType: number): OutgoingPayload => ({
-  type: PayloadType.Notification,
-  body: {
-    doi: DOI_IPSEC,
-    protocolId: ProtocolId.Isakmp,
-    notifyType,
-    spi: Buffer.alloc(0),
-    data: Buffer.alloc(0),
-  },
 });
 
 /** The correct Mode Config reply with more attributes after the gateway's own. */
@@ -158,7 +148,7 @@ test('an error notification while XAuth waits leaves no timer behind', () =>
   // Messenger.close() left the 15 s XAuth wait's timer running: the process could not exit
   expectOutcome(
     'xauth-request',
-    informational(notification(NotifyType.PayloadMalformed), 'instead'),
+    informational(isakmpNotification(NotifyType.PayloadMalformed), 'instead'),
     'peer-notified-error',
   ));
 
@@ -204,7 +194,7 @@ test('an error notification while the SA is being installed ends the connection 
   // reported 'connected' after 'failed' (fixed in connection.ts: fail() aborts)
   expectOutcome(
     'qm2',
-    informational(notification(NotifyType.InvalidSpi), { afterTurns: 0 }),
+    informational(isakmpNotification(NotifyType.InvalidSpi), { afterTurns: 0 }),
     'peer-notified-error',
     { dataPlaneTurns: 1 },
   ));
@@ -214,7 +204,7 @@ test('an error notification while the SA is being installed ends the connection 
 test('an error notification while the network is being configured ends the connection for good', () =>
   expectOutcome(
     'qm2',
-    informational(notification(NotifyType.InvalidSpi), { afterTurns: 1 }),
+    informational(isakmpNotification(NotifyType.InvalidSpi), { afterTurns: 1 }),
     'peer-notified-error',
     { dataPlaneTurns: 1 },
   ));
