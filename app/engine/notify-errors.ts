@@ -22,6 +22,11 @@ export function notifyError(type: number, stage: Stage, authenticated: boolean):
   const sender = authenticated ? 'gateway' : 'gateway, or someone on the path,';
   const plain = (code: ErrorCode, text: string) =>
     new EngineError(code, `${text} (${sender} sent ${name})`, { authenticated });
+  const pskRejected = () =>
+    plain(
+      'group-psk-rejected',
+      'the gateway could not verify us: the group pre-shared key is probably wrong',
+    );
   switch (type) {
     case NotifyType.NoProposalChosen:
       return stage === 'phase2'
@@ -38,16 +43,10 @@ export function notifyError(type: number, stage: Stage, authenticated: boolean):
       // before our message 3 the gateway has verified nothing but our identity
       return stage === 'phase1'
         ? plain('unknown-group', 'the gateway has no configuration for this group name')
-        : plain(
-            'group-psk-rejected',
-            'the gateway could not verify us: the group pre-shared key is probably wrong',
-          );
+        : pskRejected();
     case NotifyType.InvalidHashInformation:
     case NotifyType.InvalidSignature:
-      return plain(
-        'group-psk-rejected',
-        'the gateway could not verify us: the group pre-shared key is probably wrong',
-      );
+      return pskRejected();
     case NotifyType.InvalidKeyInformation:
       // in Quick Mode it is about the PFS key exchange: a phase 2 refusal
       return stage === 'phase2'
