@@ -100,8 +100,14 @@ class BackupGatewayConnection implements VpnConnection {
           up = true;
           held.splice(0).forEach((verdict) => this.emit(verdict));
         }
-        // an attempt's verdict waits until it is known whether another attempt follows
-        if (isVerdict(event) && !up) held.push(event);
+        // an attempt's verdict waits until it is known whether another attempt follows; a
+        // diagnosis while the last gateway is still being tried (no-answer, icmp-unreachable
+        // during its retransmissions) is news for the user at once
+        const lastGateway = index === this.gateways.length - 1;
+        if (event.type === 'diagnosis' && lastGateway && !up) {
+          held.splice(0).forEach((verdict) => this.emit(verdict)); // in the engine's order
+          this.emit(event);
+        } else if (isVerdict(event) && !up) held.push(event);
         else this.emit(event);
       });
       this.current.connected.then(connected.resolve, () => undefined);

@@ -7,10 +7,33 @@ import { withBackupGateways } from '../../app/profiles/backup-gateways.js';
 import type { EngineEvent } from '../../app/shared/events.js';
 import { ProfileSchema } from '../../app/shared/profile.js';
 
-type Behaviour = 'silent' | 'unresolvable' | 'refuses' | 'connects' | 'connects-then-diagnoses';
+type Behaviour =
+  | 'silent'
+  | 'unresolvable'
+  | 'refuses'
+  | 'connects'
+  | 'connects-then-diagnoses'
+  | 'diagnosed-while-retrying';
 
-/** A connection that plays one gateway's behaviour, emitting what the engine would. */
-function fakeConnect(behaviours: Record<string, Behaviour>, tried: string[]) {
+/** The diagnosis the engine raises about a gateway that does not answer, while it retries. */
+const NO_ANSWER_DIAGNOSIS: EngineEvent = {
+  type: 'diagnosis',
+  at: 1,
+  code: 'no-answer',
+  cause: 'the gateway does not answer',
+  evidence: [],
+  next: 'check the address',
+  phase: 'phase1',
+  cleared: false,
+};
+
+/** A connection that plays one gateway's behaviour, emitting what the engine would; a
+ * 'diagnosed-while-retrying' gateway gives up only once `giveUp` resolves. */
+function fakeConnect(
+  behaviours: Record<string, Behaviour>,
+  tried: string[],
+  giveUp: Promise<void> = Promise.resolve(),
+) {
   return (options: ConnectOptions): VpnConnection => {
     const gateway = options.profile.gateway;
     tried.push(gateway);
@@ -41,7 +64,10 @@ function fakeConnect(behaviours: Record<string, Behaviour>, tried: string[]) {
       emit({ type: 'state', at: 0, state: 'am1-sent', previous: 'idle', gateway });
       const behaviour = behaviours[gateway];
       if (behaviour === 'silent') fail('gateway-unreachable');
-      else if (behaviour === 'unresolvable') fail('gateway-resolve-failed');
+      else if (behaviour === 'diagnosed-while-retrying') {
+        emit(NO_ANSWER_DIAGNOSIS);
+        void giveUp.then(() => fail('gateway-unreachable'));
+      } else if (behaviour === 'unresolvable') fail('gateway-resolve-failed');
       else if (behaviour === 'refuses') fail('group-psk-rejected');
       else {
         emit({ type: 'state', at: 3, state: 'connected', previous: 'am1-sent', gateway });
@@ -72,7 +98,7 @@ function fakeConnect(behaviours: Record<string, Behaviour>, tried: string[]) {
   };
 }
 
-function start(gateways: string[], behaviours: Record<string, Behaviour>) {
+function start(gateways: string[], behaviours: Record<string, Behaviour>, giveUp?: Promise<void>) {
   const tried: string[] = [];
   const profile = ProfileSchema.parse({
     name: 'HQ',
@@ -80,7 +106,7 @@ function start(gateways: string[], behaviours: Record<string, Behaviour>) {
     backupGateways: gateways.slice(1),
     group: 'g',
   });
-  const connection = withBackupGateways(fakeConnect(behaviours, tried))({
+  const connection = withBackupGateways(fakeConnect(behaviours, tried, giveUp))({
     profile,
     credentials: {
       groupPsk: () => Promise.reject(new Error('unused')),
@@ -155,4 +181,28 @@ test('once connected, a diagnosis reaches the caller while the tunnel is up, not
     'the diagnosis was passed on before the connection closed',
   );
   await connection.disconnect();
+});
+
+test('the last gateway still retrying: its diagnosis reaches the caller at once; a backup hides it', async () => {
+  let giveUp!: () => void;
+  const retrying = new Promise<void>((resolve) => (giveUp = resolve));
+  const only = start(['a.example'], { 'a.example': 'diagnosed-while-retrying' }, retrying);
+  const backed = start(
+    ['a.example', 'b.example'],
+    {
+      'a.example': 'diagnosed-while-retrying',
+      'b.example': 'connects',
+    },
+    retrying,
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  const noAnswer = (events: EngineEvent[]) =>
+    events.some((e) => e.type === 'diagnosis' && e.code === 'no-answer');
+  assert.ok(noAnswer(only.events), 'shown while the only gateway is still tried');
+  assert.ok(!noAnswer(backed.events), 'held while a backup may still answer');
+  giveUp();
+  await assert.rejects(only.connection.connected, /gateway-unreachable/);
+  await backed.connection.connected;
+  assert.ok(!noAnswer(backed.events), "the skipped gateway's diagnosis is never shown");
+  await backed.connection.disconnect();
 });
