@@ -212,8 +212,11 @@ describe('diagnosis of real faults', { skip: skip !== undefined }, () => {
 
   // tc netem would do, but this kernel has no sch_netem: nftables drops one packet in five
   test('20% loss toward the gateway: the connection completes, no diagnosis', async () => {
+    // every fifth packet, not a random fifth: random loss drops our aggressive mode message 3
+    // three times running in about 1 run in 125, and strongSwan's third repeat of message 2
+    // (24 s) comes after our 15 s wait for XAuth: a failure of the dice, not of the client
     const lift = await nftFault(lab, [
-      `oifname "${lab.interfaces.natOutside}" numgen random mod 5 0 drop`,
+      `oifname "${lab.interfaces.natOutside}" numgen inc mod 5 0 drop`,
     ]);
     try {
       const events = await runUntil(connectCli(lab, files), isConnected, 'connected');
