@@ -102,9 +102,12 @@ class BackupGatewayConnection implements VpnConnection {
         }
         // an attempt's verdict waits until it is known whether another attempt follows; a
         // diagnosis while the last gateway is still being tried (no-answer, icmp-unreachable
-        // during its retransmissions) is news for the user at once
+        // during its retransmissions) is news for the user at once, unless it is a redirect
+        // that will be followed
         const lastGateway = index === this.gateways.length - 1;
-        if (event.type === 'diagnosis' && lastGateway && !up) {
+        const followed =
+          event.type === 'diagnosis' && event.code === 'redirect-loop' && mayRedirect;
+        if (event.type === 'diagnosis' && lastGateway && !up && !followed) {
           held.splice(0).forEach((verdict) => this.emit(verdict)); // in the engine's order
           this.emit(event);
         } else if (isVerdict(event) && !up) held.push(event);

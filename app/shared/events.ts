@@ -268,6 +268,8 @@ export const diagnosisCodes = [
   'gateway-id-mismatch',
   'client-cert-rejected',
   'certificate-unusable',
+  /** Cisco load balancing (issue 15 item 8): the cluster's members keep sending us on */
+  'redirect-loop',
 ] as const;
 export const DiagnosisCodeSchema = z.enum(diagnosisCodes);
 export type DiagnosisCode = z.infer<typeof DiagnosisCodeSchema>;

@@ -66,7 +66,10 @@ test('a cluster master redirects after XAuth: we connect to the member it names'
     ),
   );
   assert.ok(logLines(events).includes(`the gateway's cluster redirects us to ${MEMBER}`));
-  assert.ok(!events.some((e) => e.type === 'error'), 'the redirect is not shown as a failure');
+  assert.ok(
+    !events.some((e) => e.type === 'error' || e.type === 'diagnosis'),
+    'the redirect is not shown as a failure',
+  );
   assert.ok(
     events.some((e) => e.type === 'state' && e.state === 'connected' && e.gateway === MEMBER),
   );
@@ -74,7 +77,7 @@ test('a cluster master redirects after XAuth: we connect to the member it names'
   assert.equal(await connection.closed, undefined);
 });
 
-test('a cluster that keeps redirecting ends as gateway-redirected, shown once', async () => {
+test('a cluster that keeps redirecting ends as gateway-redirected, diagnosed once', async () => {
   const gateways = new GatewaysByAddress({
     [MASTER]: gatewayDouble({ tamper: redirectAfterXauth(MEMBER) }),
     [MEMBER]: gatewayDouble({ tamper: redirectAfterXauth(MASTER) }),
@@ -86,6 +89,13 @@ test('a cluster that keeps redirecting ends as gateway-redirected, shown once', 
   await assert.rejects(connection.connected, /redirected us to/);
   assert.deepEqual(gateways.opened, [MASTER, MEMBER, MASTER, MEMBER, MASTER]);
   assert.equal(events.filter((e) => e.type === 'error').length, 1);
+  const diagnoses = events.flatMap((e) => (e.type === 'diagnosis' ? [e] : []));
+  assert.deepEqual(
+    diagnoses.map((d) => d.code),
+    ['redirect-loop'],
+    'only the last redirect, the one not followed, is diagnosed',
+  );
+  assert.ok(diagnoses[0]?.evidence.some((line) => line.includes(MEMBER)));
 });
 
 test("a gateway's Unity backup servers are tried on the next attempt when it does not answer", async () => {

@@ -133,6 +133,12 @@ export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
     phase: 'session',
     next: 'The evidence names the file and the problem (missing, PKCS#12 that needs converting, key not matching the certificate, wrong passphrase).',
   },
+  'redirect-loop': {
+    cause:
+      'The gateway cluster keeps redirecting us: each member it named sent the connection on to another (Cisco load balancing).',
+    phase: 'phase1',
+    next: 'Tell the administrator: the cluster’s load balancing sends every connection on (the log names each member); connecting to one member directly may work meanwhile.',
+  },
 };
 
 /** The diagnosis an engine failure stands for on its own, when no earlier evidence says more. */
@@ -159,4 +165,5 @@ export const DIAGNOSIS_OF_ERROR: Partial<Record<ErrorCode, DiagnosisCode>> = {
   'gateway-id-mismatch': 'gateway-id-mismatch',
   'client-cert-rejected': 'client-cert-rejected',
   'certificate-unusable': 'certificate-unusable',
+  'gateway-redirected': 'redirect-loop',
 };
