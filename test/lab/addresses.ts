@@ -1,5 +1,6 @@
 // The lab's fixed addressing plan. Only documentation and benchmarking ranges
-// (RFC 5737 192.0.2.0/24 and 198.51.100.0/24, RFC 2544 198.18.0.0/15), all inside namespaces.
+// (RFC 5737 192.0.2.0/24 and 198.51.100.0/24, RFC 2544 198.18.0.0/15) and a unique local
+// IPv6 prefix (RFC 4193), all inside namespaces.
 import { ipv4ToInt, netContains } from '../../app/shared/net.js';
 
 /** Addresses every lab uses; they never collide across labs because each lab has its own namespaces. */
@@ -30,6 +31,33 @@ export const LAB_ADDRESSES = {
 
 /** Prefix length of every link in the lab. */
 export const LAB_PREFIX_LENGTH = 24;
+
+/**
+ * The same plan in IPv6, next to the IPv4 one on every link (the lab is dual stack). A ULA
+ * prefix (RFC 4193: fd00::/8, global ID 72:0077:00) fd72:77::/48, one /64 per link whose
+ * fourth group echoes the IPv4 plan: :2: the client's LAN, :100: the public link, :77: the
+ * protected LAN, :99: reserved for a Mode Config IPv6 pool. Hosts keep their IPv4 host numbers.
+ */
+export const LAB_ADDRESSES6 = {
+  client: 'fd72:77:0:2::2',
+  clientNetwork: 'fd72:77:0:2::/64',
+  natInside: 'fd72:77:0:2::1',
+  natOutside: 'fd72:77:0:100::2',
+  gateway: 'fd72:77:0:100::1',
+  gatewayLan: 'fd72:77:0:77::1',
+  lanHost: 'fd72:77:0:77::10',
+  lanNetwork: 'fd72:77:0:77::/64',
+  pool: 'fd72:77:0:99::/64',
+  dns: 'fd72:77:0:77::53',
+} as const;
+
+/** Prefix length of every IPv6 link in the lab. */
+export const LAB_PREFIX_LENGTH6 = 64;
+
+/** Which of the gateway's addresses a client is given (lab option gatewayFamily). */
+export function labGatewayAddress(family: 4 | 6): string {
+  return family === 6 ? LAB_ADDRESSES6.gateway : LAB_ADDRESSES.gateway;
+}
 
 /** Interface names inside each namespace (they live only there, so they need no run id). */
 export const LAB_INTERFACES = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LAB_ADDRESSES } from './addresses.js';
+import { LAB_ADDRESSES, LAB_ADDRESSES6 } from './addresses.js';
 import {
   LAB_CONNECTION,
   LAB_POOL,
@@ -58,7 +58,7 @@ test('default swanctl.conf: Cisco-style aggressive PSK + XAuth with a Unity spli
     `${LAB_CONNECTION} {`,
     'version = 1',
     'aggressive = yes',
-    `local_addrs = ${LAB_ADDRESSES.gateway}`,
+    `local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}`,
     `proposals = ${LAB_DEFAULTS.ikeProposals.join(', ')}`,
     `esp_proposals = ${LAB_DEFAULTS.espProposals.join(', ')}`,
     `pools = ${LAB_POOL}`,
@@ -87,6 +87,20 @@ test('default swanctl.conf: Cisco-style aggressive PSK + XAuth with a Unity spli
   assert.ok(
     !/rekey_time|reauth_time|life_time/.test(conf),
     'strongSwan default lifetimes unless asked',
+  );
+});
+
+test('gatewayFamily 6: the gateway listens on both families and its ID is its IPv6 address', () => {
+  for (const auth of ['psk', 'hybrid'] as const) {
+    const pki = { caCert: '/ca.pem', gatewayCert: '/gw.pem', gatewayKey: '/gw.key' };
+    const lines = settings(swanctlConf(resolveLabOptions({ gatewayFamily: 6, auth, pki })));
+    assert.ok(lines.includes(`local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}`));
+    assert.ok(lines.includes(`id = ${LAB_ADDRESSES6.gateway}`), auth);
+    assert.ok(!lines.includes(`id = ${LAB_ADDRESSES.gateway}`), auth);
+  }
+  assert.throws(
+    () => resolveLabOptions({ gatewayFamily: 5 as 4 }),
+    /gatewayFamily must be 4 or 6, got 5/,
   );
 });
 

@@ -1,6 +1,6 @@
 // strongswan.conf and swanctl.conf for the lab head-end: a pure function of the resolved
 // options, so a config mistake shows up in a unit test instead of as a refused handshake.
-import { LAB_ADDRESSES } from './addresses.js';
+import { LAB_ADDRESSES, LAB_ADDRESSES6, labGatewayAddress } from './addresses.js';
 import { LAB_DEFAULTS, type ResolvedLabOptions } from './options.js';
 
 export interface GatewayPaths {
@@ -142,7 +142,8 @@ connections {
   ${LAB_CONNECTION} {
     version = 1
     aggressive = ${options.exchange === 'aggressive' ? 'yes' : 'no'}
-    local_addrs = ${LAB_ADDRESSES.gateway}
+    # both families: a client given either of the gateway's addresses (gatewayFamily) is served
+    local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}
     proposals = ${options.ikeProposals.join(', ')}
 ${indent(options.addressPool ? [`pools = ${LAB_POOL}`] : [], 2)}${indent(options.modeConfig === 'push' ? ['pull = no'] : [], 2)}    send_certreq = no
     dpd_delay = ${seconds(options.dpdDelaySeconds)}
@@ -185,7 +186,7 @@ function authRounds(options: ResolvedLabOptions): string[] {
     return [
       'local {',
       '  auth = psk',
-      `  id = ${LAB_ADDRESSES.gateway}`,
+      `  id = ${labGatewayAddress(options.gatewayFamily)}`,
       '}',
       'remote {',
       '  auth = psk',
@@ -198,7 +199,7 @@ function authRounds(options: ResolvedLabOptions): string[] {
     'local {',
     '  auth = pubkey',
     `  certs = ${quote(pki.gatewayCert)}`,
-    `  id = ${LAB_ADDRESSES.gateway}`,
+    `  id = ${labGatewayAddress(options.gatewayFamily)}`,
     '}',
   ];
   if (options.auth === 'hybrid') return [...local, 'remote {', '  auth = xauth-generic', '}'];

@@ -1,5 +1,11 @@
 // The strongSwan interop lab: see README.md.
-export { LAB_ADDRESSES, LAB_INTERFACES, ipv4InCidr } from './addresses.js';
+export {
+  LAB_ADDRESSES,
+  LAB_ADDRESSES6,
+  LAB_INTERFACES,
+  ipv4InCidr,
+  labGatewayAddress,
+} from './addresses.js';
 export type { CaptureOptions, LabCapture } from './capture.js';
 export { cleanupStaleLabs } from './cleanup.js';
 export { gatewayConfig } from './config.js';

@@ -4,7 +4,7 @@ import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { LAB_ADDRESSES, LAB_INTERFACES } from './addresses.js';
+import { LAB_ADDRESSES, LAB_ADDRESSES6, LAB_INTERFACES, labGatewayAddress } from './addresses.js';
 import { type CaptureOptions, type LabCapture, startCapture } from './capture.js';
 import {
   cleanupStaleLabs,
@@ -20,6 +20,7 @@ import { type LabOptions, type ResolvedLabOptions, resolveLabOptions } from './o
 import { type RunOptions, type RunResult, netnsExecArgs, run } from './run.js';
 import { type IkeSa, describeSas } from './sas.js';
 import {
+  HAS_IPV6,
   type LabNames,
   type LabRole,
   clientResolvConfPath,
@@ -83,6 +84,8 @@ export class Lab {
   /** Namespace names per role (cli, nat, gw, lan). */
   readonly names: LabNames;
   readonly addresses = LAB_ADDRESSES;
+  /** The same plan in IPv6 (every link is dual stack). */
+  readonly addresses6 = LAB_ADDRESSES6;
   readonly interfaces = LAB_INTERFACES;
   /** The cli namespace's resolv.conf (bind-mounted over /etc/resolv.conf by `ip netns exec`). */
   readonly clientResolvConf: string;
@@ -106,6 +109,8 @@ export class Lab {
   /** Use startLab(). */
   static async create(options: LabOptions): Promise<Lab> {
     const resolved = resolveLabOptions(options);
+    if (resolved.gatewayFamily === 6 && !HAS_IPV6)
+      throw new Error('lab option gatewayFamily 6: this kernel has no IPv6');
     const started = performance.now();
     try {
       cleanupStaleLabs();
@@ -145,6 +150,12 @@ export class Lab {
   /** The options the gateway currently runs with (defaults filled in). */
   get options(): ResolvedLabOptions {
     return this.currentOptions;
+  }
+
+  /** The gateway's address of the family the options name (gatewayFamily): what a client's
+   * profile gets as its gateway. */
+  get gatewayAddress(): string {
+    return labGatewayAddress(this.currentOptions.gatewayFamily);
   }
 
   /** charon's pid (host numbering), undefined while it is down. */

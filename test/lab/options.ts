@@ -78,6 +78,10 @@ export interface LabOptions {
   /** The largest IP datagram of an IKE fragment the gateway sends (charon.fragment_size;
    * strongSwan's default 1280). */
   fragmentSize?: number;
+  /** Which of the gateway's addresses the client is given (Lab.gatewayAddress): 4 (default,
+   * LAB_ADDRESSES.gateway) or 6 (LAB_ADDRESSES6.gateway, IKE and ESP over IPv6). The gateway
+   * listens on both; its ID is the address of this family (ID_IPV4_ADDR or ID_IPV6_ADDR). */
+  gatewayFamily?: 4 | 6;
 }
 
 export type ResolvedLabOptions = Required<
@@ -150,6 +154,7 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   extraAttributes: {},
   fragmentation: 'yes',
   fragmentSize: 1280,
+  gatewayFamily: 4,
 };
 
 // One swanctl proposal: algorithm keywords joined by '-', nothing that could break the config syntax.
@@ -196,6 +201,10 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
   if (!Number.isInteger(resolved.fragmentSize) || resolved.fragmentSize < 68)
     throw new Error(
       `lab option fragmentSize must be a whole number >= 68, got ${resolved.fragmentSize}`,
+    );
+  if (resolved.gatewayFamily !== 4 && resolved.gatewayFamily !== 6)
+    throw new Error(
+      `lab option gatewayFamily must be 4 or 6, got ${String(resolved.gatewayFamily)}`,
     );
   const { childLifetimeSeconds: life, childRekeySeconds: rekey } = resolved;
   if (life !== undefined && rekey !== undefined && rekey >= life) {

@@ -1,9 +1,16 @@
 // The lab's four network namespaces and their links:
 //   cli (192.0.2.2) -- nat (192.0.2.1 | 198.51.100.2, masquerade) -- gw (198.51.100.1 | 198.19.77.1) -- lan (198.19.77.10)
-// The NAT has no route to 198.19.77.0/24: the client reaches the LAN only through the tunnel.
+// and the same in IPv6 on every link (addresses.ts, LAB_ADDRESSES6).
+// The NAT has no route to the protected LAN: the client reaches it only through the tunnel.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { LAB_ADDRESSES as A, LAB_INTERFACES as I, LAB_PREFIX_LENGTH } from './addresses.js';
+import {
+  LAB_ADDRESSES as A,
+  LAB_ADDRESSES6 as A6,
+  LAB_INTERFACES as I,
+  LAB_PREFIX_LENGTH,
+  LAB_PREFIX_LENGTH6,
+} from './addresses.js';
 import { run } from './run.js';
 import { inSharedDir, removeIfEmpty } from './shared-dirs.js';
 
@@ -43,59 +50,101 @@ export function clientResolvConfPath(names: LabNames): string {
   return `${ETC_NETNS_DIR}/${names.cli}/resolv.conf`;
 }
 
-/** One end of a veth link: namespace role, interface name, address. */
-type LinkEnd = [LabRole, string, string];
+/** Whether this kernel has IPv6; without it the lab is IPv4 only and gatewayFamily 6 fails. */
+export const HAS_IPV6 = existsSync('/proc/sys/net/ipv6');
+
+/** One end of a veth link: namespace role, interface name, IPv4 and IPv6 address. */
+type LinkEnd = [LabRole, string, string, string];
 
 // The three veth links. Each is created from its first end's namespace with the peer put
 // straight into the second's, so no interface ever exists in the host's namespace.
 const LINKS: [LinkEnd, LinkEnd][] = [
   [
-    ['cli', I.client, A.client],
-    ['nat', I.natInside, A.natInside],
+    ['cli', I.client, A.client, A6.client],
+    ['nat', I.natInside, A.natInside, A6.natInside],
   ],
   [
-    ['nat', I.natOutside, A.natOutside],
-    ['gw', I.gatewayWan, A.gateway],
+    ['nat', I.natOutside, A.natOutside, A6.natOutside],
+    ['gw', I.gatewayWan, A.gateway, A6.gateway],
   ],
   [
-    ['gw', I.gatewayLan, A.gatewayLan],
-    ['lan', I.lanHost, A.lanHost],
+    ['gw', I.gatewayLan, A.gatewayLan, A6.gatewayLan],
+    ['lan', I.lanHost, A.lanHost, A6.lanHost],
   ],
 ];
 
-const DEFAULT_ROUTES: Partial<Record<LabRole, string>> = { cli: A.natInside, lan: A.gatewayLan };
+/** Above lo (1) and any interface a namespace starts with. */
+const FIRST_LINK_INDEX = 10;
+
+/** Next hop of the default route per family, for the two ends of the lab. */
+const DEFAULT_ROUTES: Partial<Record<LabRole, [string, string]>> = {
+  cli: [A.natInside, A6.natInside],
+  lan: [A.gatewayLan, A6.gatewayLan],
+};
 
 // The `ip -batch` script of one namespace. Run in LAB_ROLES order: a link's second end exists
 // once the namespace of its first end has run.
 function linkScript(role: LabRole, names: LabNames): string {
   const lines = ['link set lo up'];
-  for (const [[fromRole, fromIf], [toRole, toIf]] of LINKS) {
+  LINKS.forEach(([[fromRole, fromIf], [toRole, toIf]], i) => {
+    // Interface indexes unique across the lab: the kernel takes a veth whose index equals its
+    // peer's (both 2, in two namespaces) for no stacked device and reports its carrier up to a
+    // second late (net/core/link_watch.c, linkwatch_urgent_event); until then IPv6 holds the
+    // link as not ready and drops neighbour solicitations: the first ping took a second.
+    const index = FIRST_LINK_INDEX + 2 * i;
     if (fromRole === role)
-      lines.push(`link add ${fromIf} type veth peer name ${toIf} netns ${names[toRole]}`);
+      lines.push(
+        `link add ${fromIf} index ${index} type veth peer name ${toIf} index ${index + 1} netns ${names[toRole]}`,
+      );
+  });
+  for (const [endRole, iface, address, address6] of LINKS.flat()) {
+    if (endRole !== role) continue;
+    lines.push(`addr add ${address}/${LAB_PREFIX_LENGTH} dev ${iface}`);
+    // nodad: usable at once, not tentative for a second of duplicate address detection
+    if (HAS_IPV6) lines.push(`addr add ${address6}/${LAB_PREFIX_LENGTH6} dev ${iface} nodad`);
+    lines.push(`link set ${iface} up`);
   }
-  for (const [endRole, iface, address] of LINKS.flat()) {
-    if (endRole === role)
-      lines.push(`addr add ${address}/${LAB_PREFIX_LENGTH} dev ${iface}`, `link set ${iface} up`);
-  }
-  const gateway = DEFAULT_ROUTES[role];
+  const [gateway, gateway6] = DEFAULT_ROUTES[role] ?? [];
   if (gateway) lines.push(`route add default via ${gateway}`);
+  if (gateway6 && HAS_IPV6) lines.push(`route add default via ${gateway6}`);
   return lines.join('\n') + '\n';
 }
 
-// IPv6 off everywhere: no router solicitations or MLD reports in captures and counters.
-const IPV6_OFF = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+// Static addresses only: no router solicitations or advertisements taken, no duplicate address
+// detection (MLD reports are still sent when a link comes up, before any test starts).
+const IPV6_STATIC = [
+  'net.ipv6.conf.all.accept_ra=0',
+  'net.ipv6.conf.default.accept_ra=0',
+  'net.ipv6.conf.default.router_solicitations=0',
+  'net.ipv6.conf.default.accept_dad=0',
+];
 const FORWARDING = ['net.ipv4.ip_forward=1'];
-const HAS_IPV6 = existsSync('/proc/sys/net/ipv6');
+const FORWARDING6 = ['net.ipv6.conf.all.forwarding=1'];
 
 function sysctls(role: LabRole): string[] {
-  const forwarding = role === 'nat' || role === 'gw' ? FORWARDING : [];
-  return [...(HAS_IPV6 ? IPV6_OFF : []), ...forwarding];
+  const forwards = role === 'nat' || role === 'gw';
+  return [
+    ...(forwards ? FORWARDING : []),
+    ...(HAS_IPV6 ? IPV6_STATIC : []),
+    ...(HAS_IPV6 && forwards ? FORWARDING6 : []),
+  ];
 }
 
+// NAT66 (an ip6 nat masquerade) rather than plain IPv6 routing: the client sits behind a NAT in
+// either family, so NAT discovery (RFC 3947) finds one over IPv6 as well and the IKE and ESP
+// carried over IPv6 take the NAT-T path the IPv4 lab exercises, instead of one only forced
+// encapsulation would reach.
 const NAT_RULESET = `table ip roadwarrior_lab {
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
     oifname "${I.natOutside}" ip saddr ${A.clientNetwork} masquerade
+  }
+}
+`;
+const NAT66_RULESET = `table ip6 roadwarrior_lab {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "${I.natOutside}" ip6 saddr ${A6.clientNetwork} masquerade
   }
 }
 `;
@@ -116,7 +165,9 @@ export async function createTopology(names: LabNames, resolvConfText: string): P
   for (const role of LAB_ROLES) {
     await run('ip', ['-n', names[role], '-batch', '-'], { input: linkScript(role, names) });
   }
-  await run('ip', ['netns', 'exec', names.nat, 'nft', '-f', '-'], { input: NAT_RULESET });
+  await run('ip', ['netns', 'exec', names.nat, 'nft', '-f', '-'], {
+    input: NAT_RULESET + (HAS_IPV6 ? NAT66_RULESET : ''),
+  });
   writeClientResolvConf(names, resolvConfText);
 }
 

@@ -270,7 +270,7 @@ export function suiteLab(transport: Transport, options: LabOptions): SuiteLab {
       return started(via);
     },
     connect(profile = {}, psk = LAB_DEFAULTS.groupPsk, password = LAB_DEFAULTS.users[0]!.password) {
-      const f = clientFiles(profile, psk, password);
+      const f = clientFiles({ gateway: started(lab).gatewayAddress, ...profile }, psk, password);
       files.push(f);
       return connectCli(started(lab), f, [], started(via));
     },
