@@ -7,6 +7,7 @@ import {
   Diagnoser,
   type Failure,
 } from '../../app/engine/diagnosis/diagnoser.js';
+import { espSilenceMs } from '../../app/engine/diagnosis/budgets.js';
 import { DIAGNOSES } from '../../app/engine/diagnosis/table.js';
 import { ExchangeType, NotifyType } from '../../app/engine/wire/constants.js';
 import {
@@ -148,4 +149,72 @@ test('no-answer is withdrawn when the gateway answers after all', () => {
       ['no-answer', true],
     ],
   );
+});
+
+/** A counters tick at `at` (ms) with these totals; the rest zero. */
+function tick(
+  at: number,
+  packets: { out: number; in: number; lastInboundAt: number; lastOutboundAt: number },
+): DiagnosisFact {
+  const fields = {
+    packetsIn: packets.in,
+    bytesIn: packets.in * 100,
+    packetsOut: packets.out,
+    bytesOut: packets.out * 100,
+    icvFailures: 0,
+    replayDrops: 0,
+    decryptErrors: 0,
+    paddingErrors: 0,
+    selectorDrops: 0,
+    sendErrors: 0,
+    lastInboundAt: packets.lastInboundAt,
+    lastOutboundAt: packets.lastOutboundAt,
+  };
+  const total = { ...fields, noSaDrops: 0, noRouteDrops: 0, receiveErrors: 0, malformedDrops: 0 };
+  return { kind: 'event', at, event: { type: 'counters', at, sas: [], total } };
+}
+
+const dpdAnswered = (at: number): DiagnosisFact => ({
+  kind: 'ike',
+  direction: 'received',
+  leg: 'natt',
+  at,
+  exchangeType: ExchangeType.Informational,
+  encrypted: true,
+  repeat: 1,
+  firstAt: at,
+});
+
+// A ping every 200 ms; ESP is dropped from 10,050 ms on. The tick at 11,000 still counts the
+// replies that came before the drop, so the first tick without any is 12,000: the silence began
+// at the last reply (10,000), and esp-blocked comes with the first tick espSilenceMs after it.
+test('esp-blocked times the silence from the last decrypted packet, not from the tick that saw it', () => {
+  const { feed, out } = diagnoser();
+  feed(connected(0));
+  const silenceMs = espSilenceMs(CONTEXT);
+  for (let at = 1_000; at <= 10_000; at += 1_000)
+    feed(tick(at, { out: at / 200, in: at / 200, lastInboundAt: at, lastOutboundAt: at }));
+  feed(tick(11_000, { out: 55, in: 51, lastInboundAt: 10_000, lastOutboundAt: 10_800 }));
+  feed(dpdAnswered(13_500));
+  for (let at = 12_000; at <= 30_000; at += 1_000)
+    feed(tick(at, { out: at / 200, in: 51, lastInboundAt: 10_000, lastOutboundAt: at }));
+  const raised = out.find((d) => d.code === 'esp-blocked');
+  assert.equal(raised?.at, 10_000 + silenceMs, 'the first tick espSilenceMs after the last reply');
+});
+
+test('traffic that starts after a long idle spell is not esp-blocked before espSilenceMs of it', () => {
+  const { feed, out } = diagnoser();
+  feed(connected(0));
+  feed(dpdAnswered(500));
+  // the last reply came at 900; idle until 60 s, when ESP starts going out unanswered
+  for (let at = 1_000; at <= 60_000; at += 1_000)
+    feed(tick(at, { out: 10, in: 10, lastInboundAt: 900, lastOutboundAt: 900 }));
+  feed(dpdAnswered(62_000));
+  for (let at = 61_000; at <= 80_000; at += 1_000)
+    feed(
+      tick(at, { out: 10 + (at - 60_000) / 200, in: 10, lastInboundAt: 900, lastOutboundAt: at }),
+    );
+  const raised = out.find((d) => d.code === 'esp-blocked');
+  // unanswered since the tick before the first send (60 s), not since the last reply at 0.9 s
+  assert.equal(raised?.at, 60_000 + espSilenceMs(CONTEXT));
 });

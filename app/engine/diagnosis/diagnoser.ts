@@ -60,6 +60,8 @@ interface EspWatch {
   bytesOutAtLastIn: number;
   /** when outbound traffic first went unanswered; undefined while answered */
   unansweredSince: number | undefined;
+  /** the previous counters tick while up: ESP sent before it was answered or counted then */
+  lastTickAt: number | undefined;
 }
 
 export class Diagnoser {
@@ -205,16 +207,23 @@ export class Diagnoser {
     // totals fall when an SA goes away with its counters: start over from here
     if (total.packetsIn < esp.packetsIn || total.packetsOut < esp.packetsOutAtLastIn)
       Object.assign(esp, freshEspWatch(), { packetsIn: total.packetsIn });
+    const previousTick = esp.lastTickAt ?? at;
+    esp.lastTickAt = at;
     if (total.packetsIn > esp.packetsIn) {
       esp.packetsIn = total.packetsIn;
       esp.packetsOutAtLastIn = total.packetsOut;
       esp.bytesOutAtLastIn = total.bytesOut;
-      esp.unansweredSince = undefined;
+      // ESP sent after the last packet decrypted in this tick is unanswered since that packet
+      esp.unansweredSince =
+        total.lastOutboundAt > total.lastInboundAt ? total.lastInboundAt : undefined;
       if (this.current?.code === 'esp-blocked') this.clear(at, 'ESP packets decrypt again');
       return;
     }
     if (total.packetsOut <= esp.packetsOutAtLastIn) return;
-    esp.unansweredSince ??= at;
+    // silence is timed from when it began (the last decrypted packet, or the tick before the
+    // first unanswered send), not from the tick that noticed it: else a tick's lag plus the
+    // tick that crosses espSilenceMs would take the diagnosis past its budget
+    esp.unansweredSince ??= Math.max(total.lastInboundAt, previousTick);
     const silent = at - esp.unansweredSince;
     const ikeAnswered = Math.max(this.legs.natt.lastReceivedAt, this.legs.ike.lastReceivedAt);
     if (silent < espSilenceMs(this.context) || ikeAnswered <= esp.unansweredSince) return;
@@ -276,5 +285,11 @@ export class Diagnoser {
 }
 
 function freshEspWatch(): EspWatch {
-  return { packetsIn: 0, packetsOutAtLastIn: 0, bytesOutAtLastIn: 0, unansweredSince: undefined };
+  return {
+    packetsIn: 0,
+    packetsOutAtLastIn: 0,
+    bytesOutAtLastIn: 0,
+    unansweredSince: undefined,
+    lastTickAt: undefined,
+  };
 }
