@@ -56,6 +56,7 @@ export class InProcessChannel implements IkeChannel {
     const holder: { channel?: InProcessChannel } = {};
     const esp = new NativeEspEngine({
       onRekeyNeeded: (saId, reason) => holder.channel?.emit({ type: 'rekey-needed', saId, reason }),
+      onExpired: (saId, reason) => holder.channel?.emit({ type: 'sa-expired', saId, reason }),
     });
     const releaseLockdown = await lockDown(options, configOptions);
     const legs = await UdpLegs.open(options, esp, {

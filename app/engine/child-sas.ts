@@ -122,6 +122,29 @@ export class ChildSas {
     if (child && this.children.at(-1) === child) this.rekey(child, reason);
   }
 
+  /** The data plane says an SA reached a hard limit and sends no more (RFC 4301 4.4.2.1): it
+   * goes now, with a DELETE so the gateway stops sending on it, and the current one is
+   * replaced unless a newer SA came in by the time the replacement's turn comes (a rekey its
+   * soft limit started). */
+  onExpired(saId: string, reason: string): void {
+    const child = this.children.find((c) => c.pair.id === saId);
+    if (!child) return;
+    const newest = this.children.at(-1) === child;
+    const previous = this.children.at(-2);
+    this.session.log.warn(
+      'phase2',
+      `ESP SA ${spiHex(child.pair.outbound.spi)} expired in the data plane (${reason}): deleting it${newest ? ' and negotiating a new one' : ''}`,
+    );
+    void this.retire(child, child.ike);
+    if (newest)
+      this.session.renew(
+        'replace-expired',
+        `ESP SA expired: ${reason}`,
+        () => this.negotiate(true),
+        () => this.children.at(-1) === previous,
+      );
+  }
+
   /** The gateway rekeys on its own (we are the Quick Mode responder): the new pair goes in
    * next to the old one, which the gateway's DELETE removes, or we do after the grace period. */
   async answerGatewayRekey(request: RawMessage): Promise<void> {

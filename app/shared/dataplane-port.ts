@@ -38,7 +38,10 @@ export type DataPlaneEvent =
   | { type: 'log'; level: 'error' | 'info' | 'debug' | 'trace'; message: string }
   | { type: 'failure'; code: string; message: string }
   /** an SA nears its sequence-number or kilobyte limit: the engine should rekey now */
-  | { type: 'rekey-needed'; saId: string; reason: string };
+  | { type: 'rekey-needed'; saId: string; reason: string }
+  /** an SA reached its hard limit (sequence space used up, kilobyte lifetime) and sends no
+   * more (RFC 4301 4.4.2.1): the engine deletes it and, if it was the current one, replaces it */
+  | { type: 'sa-expired'; saId: string; reason: string };
 
 export interface IkeChannel {
   readonly localAddress: string;

@@ -146,6 +146,7 @@ export const DataPlaneEventSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('failure'), code: z.string(), message: z.string() }),
   z.strictObject({ type: z.literal('rekey-needed'), saId: z.string(), reason: z.string() }),
+  z.strictObject({ type: z.literal('sa-expired'), saId: z.string(), reason: z.string() }),
 ]) satisfies z.ZodType<DataPlaneEvent>;
 
 const version = z.literal(HELPER_PROTOCOL_VERSION);

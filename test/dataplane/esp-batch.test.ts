@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { RekeyReason } from '../../app/dataplane/esp/index.js';
+import type { ExpiryReason, RekeyReason } from '../../app/dataplane/esp/index.js';
 import { EspEngine } from './esp-model/index.js';
 import type { DataPlaneCounters } from '../../app/shared/counters.js';
 import type { EspSaPair } from '../../app/shared/esp-sa.js';
@@ -210,7 +210,7 @@ test('a receive batch that alternates between two SAs (rekey overlap) decrypts i
 
 /**
  * Runs the same traffic once per packet and once as one batch; per engine, the counters as
- * they were when each rekey signal came.
+ * they were when each rekey or expiry signal came.
  */
 function signalsBothWays(
   sa: EspSaPair,
@@ -218,11 +218,13 @@ function signalsBothWays(
   firstSequence?: number,
 ) {
   return [false, true].map((batched) => {
-    const signals: { reason: RekeyReason; counters: ReturnType<typeof countsOf> }[] = [];
-    const engine: EspEngine = new EspEngine({
-      onRekeyNeeded: (_id, reason) =>
-        signals.push({ reason, counters: countsOf(engine.counters()) }),
-    });
+    const signals: {
+      reason: RekeyReason | ExpiryReason;
+      counters: ReturnType<typeof countsOf>;
+    }[] = [];
+    const record = (_id: string, reason: RekeyReason | ExpiryReason) =>
+      signals.push({ reason, counters: countsOf(engine.counters()) });
+    const engine: EspEngine = new EspEngine({ onRekeyNeeded: record, onExpired: record });
     engine.install(sa, firstSequence === undefined ? {} : { firstSequence });
     run(engine, batched);
     return { signals, total: countsOf(engine.counters()) };
@@ -266,17 +268,26 @@ test('a batch across the sequence soft and hard limits signals and stops at the 
   assert.equal(ends[1]?.total.packetsOut, 2);
 });
 
-test('a batch across the kilobyte soft lifetime signals at the same packet, both directions', () => {
+test('a batch across the kilobyte soft and hard lifetimes signals at the same packet, both directions', () => {
   const outbound = mirroredSas(GCM, { lifetime: { seconds: 3600, kilobytes: 10 } });
   const traffic = Array.from({ length: 10 }, () => outboundPacket(1500));
   const [single, batched] = signalsBothWays(outbound.client, (engine, batch) => {
     encryptAll(engine, traffic, batch);
   });
   assert.deepEqual(batched?.signals, single?.signals);
-  assert.equal(batched?.signals[0]?.counters.packetsOut, 7, '10500 bytes >= 90% of 10 KiB');
+  assert.deepEqual(
+    batched?.signals.map((signal) => [signal.reason, signal.counters.packetsOut]),
+    [
+      ['kilobyte-lifetime', 7],
+      ['kilobyte-lifetime-reached', 7],
+    ],
+    '10500 bytes >= 10 KiB: the seventh packet is the last',
+  );
+  assert.equal(batched?.total.sendErrors, 3);
 
   const inbound = mirroredSas(CBC, { lifetime: { seconds: 3600, kilobytes: 1 } });
-  const gateway = engineWith(inbound.gateway);
+  // the sending end without a limit: it would expire at 1 KiB
+  const gateway = engineWith({ ...inbound.gateway, lifetime: { seconds: 3600 } });
   const sealed = Array.from(
     { length: 4 },
     () => gateway.encrypt(inboundPacket(500)) ?? assert.fail(),
@@ -288,7 +299,10 @@ test('a batch across the kilobyte soft lifetime signals at the same packet, both
   assert.deepEqual(asBatch?.signals, oneByOne?.signals);
   assert.deepEqual(
     asBatch?.signals.map((signal) => [signal.reason, signal.counters.bytesIn]),
-    [['kilobyte-lifetime', 1000]],
-    '1000 bytes >= 90% of 1 KiB',
+    [
+      ['kilobyte-lifetime', 1000],
+      ['kilobyte-lifetime-reached', 1500],
+    ],
+    '1000 bytes >= 90% of 1 KiB, 1500 >= 1 KiB',
   );
 });

@@ -8,7 +8,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { NativeEspEngine, type RekeyReason } from '../../app/dataplane/esp/index.js';
+import {
+  type EspEngineOptions,
+  NativeEspEngine,
+  type RekeyReason,
+} from '../../app/dataplane/esp/index.js';
 import { EspEngine } from './esp-model/index.js';
 import {
   type NativeTun,
@@ -316,7 +320,8 @@ test('kilobyte lifetime: signalled once at 90% in each direction, as the model',
     assert.deepEqual(runs[0], runs[1]);
     assert.deepEqual(runs[0]?.seen, [0, 0, 0, 0, 0, 0, 1, 1], '10500 bytes >= 9216');
 
-    const gateway = installed(new EspEngine(), sas.gateway);
+    // the sending end without a limit: it would expire at 10 KiB and send no more
+    const gateway = installed(new EspEngine(), { ...sas.gateway, lifetime: { seconds: 3600 } });
     const inbound = signalsOf((onRekeyNeeded) => new NativeEspEngine({ onRekeyNeeded }));
     inbound.engine.install(sas.client);
     const seen: number[] = [];
@@ -326,6 +331,66 @@ test('kilobyte lifetime: signalled once at 90% in each direction, as the model',
     }
     assert.deepEqual(seen, [0, 0, 0, 0, 0, 0, 1, 1]);
   }
+});
+
+/** every lifetime event an engine raises, soft and hard, in order */
+function lifetimeEventsOf(create: (options: EspEngineOptions) => Engine) {
+  const events: string[] = [];
+  const engine = create({
+    onRekeyNeeded: (id, reason) => events.push(`${id} rekey ${reason}`),
+    onExpired: (id, reason) => events.push(`${id} expired ${reason}`),
+  });
+  return { engine, events };
+}
+
+const ENGINES: [string, (options: EspEngineOptions) => Engine][] = [
+  ['native', (options) => new NativeEspEngine(options)],
+  ['model', (options) => new EspEngine(options)],
+];
+
+test('hard limits: the sequence space used up and the kilobyte lifetime reached expire the SA once, which then sends nothing, as the model', () => {
+  // 4 KiB: 1500-byte packets reach 4096 bytes at the third
+  const [exhausted, fresh] = [1, 2].map(() =>
+    mirroredSas(GCM, { lifetime: { seconds: 3600, kilobytes: 4 } }),
+  );
+  const inbound = mirroredSas(GCM, { lifetime: { seconds: 3600, kilobytes: 2 } });
+  assert.ok(exhausted && fresh);
+  const runs = ENGINES.map(([name, create]) => {
+    const { engine, events } = lifetimeEventsOf(create);
+    engine.install(exhausted.client, { firstSequence: 0xfffffffe });
+    const sequences = engine
+      .encryptBatch([outboundPacket(100), outboundPacket(100)])
+      .map((esp) => esp.readUInt32BE(4));
+    assert.deepEqual(sequences, [0xfffffffe, 0xffffffff], `${name}: the last number is used`);
+    const afterLast = [...events];
+    assert.equal(engine.encryptBatch([outboundPacket(100)]).length, 0, `${name}: no cycling`);
+
+    engine.install(fresh.client);
+    const sent = [1, 2, 3, 4].map(() => engine.encryptBatch([outboundPacket(1500)]).length);
+    engine.install(inbound.client);
+    const gateway = installed(new EspEngine(), { ...inbound.gateway, lifetime: { seconds: 3600 } });
+    const opened = [1, 2].map(
+      () => engine.decryptBatch([gateway.encrypt(inboundPacket(1100)) ?? assert.fail()]).length,
+    );
+    const counts = countsOf(engine.counters());
+    return { afterLast, events, sent, opened, counts };
+  });
+  const [native, model] = runs;
+  assert.ok(native && model);
+  assert.deepEqual(native.afterLast, [
+    `${exhausted.client.id} rekey sequence-space`,
+    `${exhausted.client.id} expired sequence-space-exhausted`,
+  ]);
+  assert.deepEqual(native.sent, [1, 1, 1, 0], 'the packet that reaches the limit is the last');
+  assert.deepEqual(native.opened, [1, 1], 'what arrives until the SA is removed is delivered');
+  assert.deepEqual(native.events.slice(2), [
+    `${fresh.client.id} rekey kilobyte-lifetime`,
+    `${fresh.client.id} expired kilobyte-lifetime-reached`,
+    `${inbound.client.id} rekey kilobyte-lifetime`,
+    `${inbound.client.id} expired kilobyte-lifetime-reached`,
+  ]);
+  assert.deepEqual(native, model, 'the native engine signals, counts and refuses as the model');
+  assert.equal(native.counts.total.sendErrors, 2);
 });
 
 test('malformed input of every length: never throws, counted once, as the model', () => {

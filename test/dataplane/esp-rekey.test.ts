@@ -86,8 +86,9 @@ test('kilobyte lifetime: one soft signal per SA at 90%, in either direction', ()
   for (let count = 0; count < 6; count++) assert.ok(engine.encrypt(outboundPacket(1500)));
   assert.deepEqual(signals, [], '9000 bytes < 9216');
   assert.ok(engine.encrypt(outboundPacket(1500)));
-  assert.ok(engine.encrypt(outboundPacket(1500)));
   assert.deepEqual(signals, [[sas.client.id, 'kilobyte-lifetime']]);
+  assert.equal(engine.encrypt(outboundPacket(1500)), null, 'expired: 10500 bytes >= 10240');
+  assert.deepEqual(signals, [[sas.client.id, 'kilobyte-lifetime']], 'once');
 
   const inbound = watchedEngine();
   const gateway = new EspEngine();

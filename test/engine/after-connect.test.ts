@@ -74,6 +74,29 @@ test('the gateway deletes the only ESP SA: it goes, and the engine negotiates an
   assert.deepEqual(removed, [installed[0]?.id]);
 });
 
+test('the data plane says the ESP SA expired: it goes at once with a DELETE, the engine negotiates another and says why', async () => {
+  const { installed, removed, responder, events } = await connectThrough(['client-expiry']);
+  const [expired, replacement] = installed;
+  assert.ok(expired && replacement);
+  assert.equal(installed.length, 2);
+  assertMirror(replacement, responder.espSas[1]);
+  assert.equal(removed[0], expired.id, 'removed before the connection ended');
+  assert.deepEqual(responder.deletedEspSpis.slice(0, 1), [expired.inbound.spi]);
+  const why = events.find(
+    (e) => e.type === 'log' && e.phase === 'phase2' && /expired in the data plane/.test(e.message),
+  );
+  assert.match(
+    why?.type === 'log' ? why.message : '',
+    /\(sequence-space-exhausted\): deleting it and negotiating a new one/,
+  );
+  assert.deepEqual(statesOf(events).slice(-4), [
+    'rekeying',
+    'connected',
+    'disconnecting',
+    'disconnected',
+  ]);
+});
+
 // One connection for both renewals the engine starts, to wait out the grace period once.
 test('the engine rekeys, then re-authenticates: each new pair mirrors the gateway, the old SAs are deleted after the grace period', async () => {
   const { installed, removed, responder, events } = await connectThrough(
@@ -146,7 +169,7 @@ test('a disconnect during a grace period leaves nothing to fire later', async ()
   assert.equal(removed.length, removedCount);
 });
 
-for (const phase of ['client-rekey', 'gateway-rekey'] as const) {
+for (const phase of ['client-rekey', 'client-expiry', 'gateway-rekey'] as const) {
   test(`a disconnect while a ${phase} installs its SA ends for good`, async () => {
     // disconnect() did not abort the connection's work: the rekey went on installing the new
     // SA after the channel closed, left its rekey timer running and (ours) set 'connected'

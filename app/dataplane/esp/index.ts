@@ -4,6 +4,7 @@ export {
   type DecryptResult,
   type EspDropReason,
   type EspEngineOptions,
+  type ExpiryReason,
   type InstallOptions,
   type RekeyReason,
   ESP_DROP_REASONS,

@@ -22,12 +22,18 @@ import {
   emptySaCounters,
   emptyTotals,
 } from './esp-counters.js';
-import { checkInstallable, replayWindowSize, softLifetimeBytes } from './sa-limits.js';
+import {
+  checkInstallable,
+  hardLifetimeBytes,
+  replayWindowSize,
+  softLifetimeBytes,
+} from './sa-limits.js';
 import {
   type DecryptResult,
   ESP_DROP_REASONS,
   type EspDropReason,
   type EspEngineOptions,
+  type ExpiryReason,
   type InstallOptions,
   type RekeyReason,
 } from './esp-types.js';
@@ -36,7 +42,14 @@ import { resolveTransform } from './transform.js';
 
 /** the order of NativeEsp.saCounters() (esp::Counters) */
 const COUNTER_FIELDS = [...SUMMED_FIELDS, 'lastInboundAt', 'lastOutboundAt'] as const;
+/** the addon's event reasons by number (esp::RekeyReason): soft limits, then hard ones */
 const REKEY_REASONS: readonly RekeyReason[] = ['sequence-space', 'kilobyte-lifetime'];
+const EXPIRY_REASONS: readonly ExpiryReason[] = [
+  'sequence-space-exhausted',
+  'kilobyte-lifetime-reached',
+];
+/** a limit the addon takes as a number: 0 for none */
+const orZero = (limit: number) => (Number.isFinite(limit) ? limit : 0);
 /** a receive or TUN batch of MTU-size packets fits without growing */
 const INITIAL_SLAB_BYTES = 256 * 1024;
 const INITIAL_BATCH = 64;
@@ -90,7 +103,6 @@ function ranges(nets: Ipv4Net[]): Uint32Array {
 /** The addon's install spec for an SA pair; RangeError for what we do not implement. */
 function nativeSpec(sa: EspSaPair, firstSequence: number): NativeSaSpec {
   const transform = resolveTransform(sa);
-  const soft = softLifetimeBytes(sa);
   return {
     ...(transform.kind === 'gcm'
       ? { cipher: transform.cipher, digest: '', icvLength: 16 }
@@ -98,7 +110,8 @@ function nativeSpec(sa: EspSaPair, firstSequence: number): NativeSaSpec {
     inbound: sa.inbound,
     outbound: sa.outbound,
     replayWindow: replayWindowSize(sa),
-    softLifetimeBytes: Number.isFinite(soft) ? soft : 0,
+    softLifetimeBytes: orZero(softLifetimeBytes(sa)),
+    hardLifetimeBytes: orZero(hardLifetimeBytes(sa)),
     firstSequence,
     local: ranges(sa.selectors.local),
     remote: ranges(sa.selectors.remote),
@@ -202,7 +215,8 @@ export class NativeEspEngine {
   }
 
   /** The addon's hot loop over this engine (native/datapath.cc): it takes the NAT-T socket's
-   * receive batches from now on; its soft-lifetime events reach onRekeyNeeded as ours do. */
+   * receive batches from now on; its lifetime events reach onRekeyNeeded and onExpired as
+   * ours do. */
   openDataPath(
     natt: NativeUdpSocket,
     onIke: (packet: Buffer, rest: Buffer, restLengths: Uint32Array) => void,
@@ -229,8 +243,12 @@ export class NativeEspEngine {
     const events = this.native.takeEvents();
     for (let index = 0; index < events.length; index += 2) {
       const id = this.idByHandle.get(events[index]!);
-      const reason = REKEY_REASONS[events[index + 1]!];
-      if (id !== undefined && reason) this.options.onRekeyNeeded?.(id, reason);
+      const code = events[index + 1]!;
+      const soft = REKEY_REASONS[code];
+      const hard = EXPIRY_REASONS[code - REKEY_REASONS.length];
+      if (id === undefined) continue;
+      if (soft) this.options.onRekeyNeeded?.(id, soft);
+      else if (hard) this.options.onExpired?.(id, hard);
     }
   }
 }

@@ -1,5 +1,5 @@
 // What installing an SA pair checks and derives, the same for every ESP implementation: SPI
-// ranges and uniqueness, the replay window size and the soft kilobyte limit.
+// ranges and uniqueness, the replay window size and the kilobyte limits.
 import type { EspSaPair } from '../../shared/esp-sa.js';
 
 export const DEFAULT_REPLAY_WINDOW = 1024;
@@ -35,6 +35,12 @@ export function replayWindowSize(sa: EspSaPair): number {
 
 /** Bytes each direction may carry before a rekey is asked for; Infinity without a limit. */
 export function softLifetimeBytes(sa: EspSaPair): number {
+  return hardLifetimeBytes(sa) * SOFT_LIFETIME_FRACTION;
+}
+
+/** Bytes each direction may carry at all (RFC 2407 4.5 kilobytes): the SA expires there and
+ * sends no more (RFC 4301 4.4.2.1); Infinity without a limit. */
+export function hardLifetimeBytes(sa: EspSaPair): number {
   const kilobytes = sa.lifetime.kilobytes ?? 0;
-  return kilobytes > 0 ? kilobytes * 1024 * SOFT_LIFETIME_FRACTION : Infinity;
+  return kilobytes > 0 ? kilobytes * 1024 : Infinity;
 }

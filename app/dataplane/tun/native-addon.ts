@@ -66,6 +66,7 @@ export interface NativeSaSpec {
   replayWindow: number;
   /** 0: no kilobyte limit */
   softLifetimeBytes: number;
+  hardLifetimeBytes: number;
   firstSequence: number;
   /** selector networks as [network, mask, network, mask, ...] */
   local: Uint32Array;
@@ -91,7 +92,8 @@ export interface NativeEsp {
    * paddingErrors, selectorDrops, sendErrors, lastInboundAt, lastOutboundAt */
   saCounters(handle: number, out: Float64Array): boolean;
   totals(): { noSaDrops: number; noRouteDrops: number; malformedDrops: number };
-  /** [handle, reason (0 sequence-space, 1 kilobyte-lifetime), ...]; clears the signal */
+  /** [handle, reason (0 sequence-space, 1 kilobyte-lifetime: soft; 2 sequence space exhausted,
+   * 3 kilobyte lifetime reached: hard), ...]; clears the signal */
   takeEvents(): number[];
 }
 
@@ -141,7 +143,7 @@ export interface TunAddon {
     length: number,
     count: number,
   ): { sealNs: number; openNs: number };
-  /** signal[0] becomes non-zero while soft-lifetime events wait for takeEvents() */
+  /** signal[0] becomes non-zero while lifetime events wait for takeEvents() */
   EspEngine: new (signal: Uint32Array) => NativeEsp;
   /** onIke: an IKE message on the NAT-T port (non-ESP marker removed) and the datagrams that
    * followed it in the batch (copies); onEvents: soft-lifetime events wait in the EspEngine */

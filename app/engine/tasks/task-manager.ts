@@ -12,6 +12,8 @@ export type TaskName =
   | 'rekey'
   | 'reauthenticate'
   | 'replace-deleted'
+  /** an ESP SA that reached a hard limit in the data plane (sequence space, kilobytes) */
+  | 'replace-expired'
   /** a configuration the gateway pushed after Mode Config, applied to the tunnel */
   | 'apply-mode-config';
 /** the exchanges a task is made of */

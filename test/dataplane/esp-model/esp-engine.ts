@@ -57,6 +57,7 @@ export class EspEngine {
       createCodecs(sa, this.scratch, this.random),
       options.firstSequence ?? 1,
       (reason) => this.options.onRekeyNeeded?.(sa.id, reason),
+      (reason) => this.options.onExpired?.(sa.id, reason),
     );
     this.byId.set(sa.id, state);
     this.bySpi.set(sa.inbound.spi, state);

@@ -1,14 +1,22 @@
 // One installed ESP SA pair: sequence numbers, anti-replay window, selectors, counters and the
-// soft-limit signals, around the transform's sealer/opener. Nothing here logs per packet.
+// soft- and hard-limit signals, around the transform's sealer/opener. Nothing here logs per packet.
 import type { EspSaCounters } from '../../../app/shared/counters.js';
 import type { EspSaPair } from '../../../app/shared/esp-sa.js';
 import type { EspCodecs } from './codecs.js';
-import type { EspDropReason, RekeyReason } from '../../../app/dataplane/esp/esp-types.js';
+import type {
+  EspDropReason,
+  ExpiryReason,
+  RekeyReason,
+} from '../../../app/dataplane/esp/esp-types.js';
 import { emptySaCounters } from '../../../app/dataplane/esp/esp-counters.js';
 import { ESP_SEQUENCE_OFFSET, espPayloadLength } from './esp-payload.js';
 import { NEXT_HEADER_NONE, innerPacketLength } from './inner-packet.js';
 import { ReplayWindow } from './replay-window.js';
-import { replayWindowSize, softLifetimeBytes } from '../../../app/dataplane/esp/sa-limits.js';
+import {
+  hardLifetimeBytes,
+  replayWindowSize,
+  softLifetimeBytes,
+} from '../../../app/dataplane/esp/sa-limits.js';
 import { TrafficSelectors } from './traffic-selectors.js';
 
 const MAX_SEQUENCE = 0xffffffff;
@@ -20,7 +28,10 @@ export class EspSecurityAssociation {
   private readonly window: ReplayWindow;
   private readonly selectors: TrafficSelectors;
   private readonly softLifetimeBytes: number;
-  private readonly signalled = new Set<RekeyReason>();
+  private readonly hardLifetimeBytes: number;
+  private readonly signalled = new Set<RekeyReason | ExpiryReason>();
+  /** a hard limit was reached: nothing more is sent (RFC 4301 4.4.2.1) */
+  private expired = false;
   private nextSequence: number;
 
   constructor(
@@ -28,12 +39,14 @@ export class EspSecurityAssociation {
     private readonly codecs: EspCodecs,
     firstSequence: number,
     private readonly onRekeyNeeded: (reason: RekeyReason) => void,
+    private readonly onExpired: (reason: ExpiryReason) => void,
   ) {
     this.window = new ReplayWindow(replayWindowSize(sa));
     this.selectors = new TrafficSelectors(sa.selectors);
     this.counters = emptySaCounters(sa);
     this.nextSequence = firstSequence;
     this.softLifetimeBytes = softLifetimeBytes(sa);
+    this.hardLifetimeBytes = hardLifetimeBytes(sa);
   }
 
   coversOutbound(inner: Buffer, nextHeader: number): boolean {
@@ -42,13 +55,15 @@ export class EspSecurityAssociation {
 
   /**
    * Numbers and counts one more outbound packet of `innerLength` bytes: its sequence number,
-   * or -1 (a send error) once the sequence space is used up. Soft limits are signalled here,
-   * so at the same packet however packets are batched. seal() must follow in the same turn.
+   * or -1 (a send error) once the SA expired: its sequence space used up or its kilobyte
+   * lifetime reached. Limits are signalled here, so at the same packet however packets are
+   * batched. seal() must follow in the same turn.
    */
   numberOutbound(innerLength: number): number {
     const counters = this.counters;
     const sequence = this.nextSequence;
-    if (sequence > MAX_SEQUENCE) {
+    if (sequence > MAX_SEQUENCE) this.expire('sequence-space-exhausted'); // installed past the end
+    if (this.expired) {
       counters.sendErrors++; // RFC 4303 3.3.3: never cycle; only a new SA can send
       return -1;
     }
@@ -57,7 +72,8 @@ export class EspSecurityAssociation {
     counters.bytesOut += innerLength;
     counters.lastOutboundAt = Date.now();
     if (sequence >= SEQUENCE_SOFT_LIMIT) this.signal('sequence-space');
-    if (counters.bytesOut >= this.softLifetimeBytes) this.signal('kilobyte-lifetime');
+    if (sequence === MAX_SEQUENCE) this.expire('sequence-space-exhausted');
+    this.checkKilobytes(counters.bytesOut);
     return sequence;
   }
 
@@ -120,13 +136,26 @@ export class EspSecurityAssociation {
     }
     counters.packetsIn++;
     counters.bytesIn += innerLength;
-    if (counters.bytesIn >= this.softLifetimeBytes) this.signal('kilobyte-lifetime');
+    this.checkKilobytes(counters.bytesIn);
     return plaintext.subarray(0, innerLength);
+  }
+
+  /** after each counted byte: the kilobyte limits either direction reached */
+  private checkKilobytes(bytes: number): void {
+    if (bytes >= this.softLifetimeBytes) this.signal('kilobyte-lifetime');
+    if (bytes >= this.hardLifetimeBytes) this.expire('kilobyte-lifetime-reached');
   }
 
   private signal(reason: RekeyReason): void {
     if (this.signalled.has(reason)) return;
     this.signalled.add(reason);
     this.onRekeyNeeded(reason);
+  }
+
+  private expire(reason: ExpiryReason): void {
+    this.expired = true;
+    if (this.signalled.has(reason)) return;
+    this.signalled.add(reason);
+    this.onExpired(reason);
   }
 }

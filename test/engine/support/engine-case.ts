@@ -19,9 +19,16 @@ export const FAKE_PASSWORD = 'fuzz-password-c41e';
 
 /** What happens once connected, in order: the gateway rekeys the ESP SA (its own Quick
  * Mode), the data plane asks the engine to rekey it (a 'rekey-needed' event: the engine's
- * Quick Mode, as on expiry without waiting for the lifetime), or the gateway deletes its oldest
- * ESP SA (the replaced one after a rekey, otherwise the only one, which the engine replaces). */
-export const AFTER_CONNECT_PHASES = ['gateway-rekey', 'client-rekey', 'gateway-delete'] as const;
+ * Quick Mode, as on expiry without waiting for the lifetime), the data plane says the current
+ * SA reached a hard limit (a 'sa-expired' event: the engine deletes it and negotiates another),
+ * or the gateway deletes its oldest ESP SA (the replaced one after a rekey, otherwise the only
+ * one, which the engine replaces). */
+export const AFTER_CONNECT_PHASES = [
+  'gateway-rekey',
+  'client-rekey',
+  'client-expiry',
+  'gateway-delete',
+] as const;
 /** ... and, slow (a second at least: the shortest lifetime the engine takes), the engine's
  * re-authentication before the IKE SA expires: give the gateway `firstIkeLifetimeSeconds` 2. */
 export type AfterConnectPhase = (typeof AFTER_CONNECT_PHASES)[number] | 'reauthenticate';
@@ -90,6 +97,8 @@ async function runPhase(
   const current = channel.installed.at(-1);
   if (phase === 'client-rekey' && current)
     channel.emit({ type: 'rekey-needed', saId: current.id, reason: 'test: rekey now' });
+  if (phase === 'client-expiry' && current)
+    channel.emit({ type: 'sa-expired', saId: current.id, reason: 'sequence-space-exhausted' });
   if (cutAfterTurns !== undefined) {
     for (let turn = 0; turn < cutAfterTurns; turn++) await nextTurn();
     return;

@@ -197,6 +197,7 @@ std::unique_ptr<SecurityAssociation> SecurityAssociation::Create(const SaConfig&
   sa->window_ = std::make_unique<ReplayWindow>(config.replayWindow);
   sa->nextSequence_ = config.firstSequence;
   sa->softLifetimeBytes_ = config.softLifetimeBytes;
+  sa->hardLifetimeBytes_ = config.hardLifetimeBytes;
   sa->local_ = config.local;
   sa->remote_ = config.remote;
   return sa;
@@ -231,10 +232,21 @@ void SecurityAssociation::Signal(RekeyReason reason, uint32_t* signals) {
   *signals |= bit;
 }
 
+bool SecurityAssociation::Expired() const {
+  return (signalled_ & ((1u << kSequenceExhausted) | (1u << kKilobyteHardLimit))) != 0;
+}
+
+void SecurityAssociation::CheckKilobytes(uint64_t bytes, uint32_t* signals) {
+  double counted = static_cast<double>(bytes);
+  if (softLifetimeBytes_ > 0 && counted >= softLifetimeBytes_) Signal(kKilobyteLifetime, signals);
+  if (hardLifetimeBytes_ > 0 && counted >= hardLifetimeBytes_) Signal(kKilobyteHardLimit, signals);
+}
+
 int64_t SecurityAssociation::NumberOutbound(size_t innerLength, double now, uint32_t* signals) {
   uint64_t sequence = nextSequence_;
-  if (sequence > kMaxSequence) {
-    counters_.sendErrors++;  // RFC 4303 3.3.3: only a new SA can send
+  if (sequence > kMaxSequence) Signal(kSequenceExhausted, signals);  // installed past the end
+  if (Expired()) {
+    counters_.sendErrors++;  // RFC 4303 3.3.3, RFC 4301 4.4.2.1: only a new SA can send
     return -1;
   }
   nextSequence_ = sequence + 1;
@@ -242,9 +254,8 @@ int64_t SecurityAssociation::NumberOutbound(size_t innerLength, double now, uint
   counters_.bytesOut += innerLength;
   counters_.lastOutboundAt = now;
   if (sequence >= kSequenceSoftLimit) Signal(kSequenceSpace, signals);
-  if (softLifetimeBytes_ > 0 && static_cast<double>(counters_.bytesOut) >= softLifetimeBytes_) {
-    Signal(kKilobyteLifetime, signals);
-  }
+  if (sequence == kMaxSequence) Signal(kSequenceExhausted, signals);
+  CheckKilobytes(counters_.bytesOut, signals);
   return static_cast<int64_t>(sequence);
 }
 
@@ -392,9 +403,7 @@ Outcome SecurityAssociation::Deliver(uint8_t* plaintext, size_t length, size_t* 
   }
   counters_.packetsIn++;
   counters_.bytesIn += static_cast<uint64_t>(inner);
-  if (softLifetimeBytes_ > 0 && static_cast<double>(counters_.bytesIn) >= softLifetimeBytes_) {
-    Signal(kKilobyteLifetime, signals);
-  }
+  CheckKilobytes(counters_.bytesIn, signals);
   *innerLength = static_cast<size_t>(inner);
   return kDelivered;
 }
@@ -425,7 +434,8 @@ SecurityAssociation* Engine::Find(uint32_t handle) {
 }
 
 void Engine::Queue(uint32_t handle, uint32_t signals) {
-  for (RekeyReason reason : {kSequenceSpace, kKilobyteLifetime}) {
+  for (RekeyReason reason :
+       {kSequenceSpace, kKilobyteLifetime, kSequenceExhausted, kKilobyteHardLimit}) {
     if ((signals & (1u << reason)) != 0) events_.push_back(Event{handle, reason});
   }
 }

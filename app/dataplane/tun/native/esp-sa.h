@@ -30,8 +30,14 @@ enum Outcome : uint8_t {
   kDummy = 8,
 };
 
-// Why an SA should be replaced soon (RekeyReason in TypeScript).
-enum RekeyReason : uint8_t { kSequenceSpace = 0, kKilobyteLifetime = 1 };
+// Why an SA should be replaced: soon at a soft limit (RekeyReason in TypeScript), now at a hard
+// one (ExpiryReason), after which it sends nothing more (RFC 4301 4.4.2.1).
+enum RekeyReason : uint8_t {
+  kSequenceSpace = 0,
+  kKilobyteLifetime = 1,
+  kSequenceExhausted = 2,
+  kKilobyteHardLimit = 3,
+};
 
 // The order of the counter fields the binding hands to JavaScript.
 struct Counters {
@@ -69,6 +75,7 @@ struct SaConfig {
   DirectionKeys outbound;
   uint32_t replayWindow = 0;
   double softLifetimeBytes = 0;  // 0: none
+  double hardLifetimeBytes = 0;  // 0: none
   uint64_t firstSequence = 1;
   std::vector<Ipv4Range> local;
   std::vector<Ipv4Range> remote;
@@ -117,8 +124,9 @@ class SecurityAssociation {
   // Bytes Seal() writes for an inner packet of this length.
   size_t SealedLength(size_t innerLength) const;
   // Numbers and counts one more outbound packet: its sequence number, or -1 (a send error)
-  // once the sequence space is used up (RFC 4303 3.3.3: never cycle). Raises soft limits in
-  // *signals (bit per RekeyReason, each once per SA).
+  // once the SA expired: its sequence space used up (RFC 4303 3.3.3: never cycle) or its hard
+  // kilobyte lifetime reached. Raises soft and hard limits in *signals (bit per RekeyReason,
+  // each once per SA).
   int64_t NumberOutbound(size_t innerLength, double now, uint32_t* signals);
   // The ESP packet (SPI | seq | IV | ciphertext | ICV) into out; false if OpenSSL failed.
   bool Seal(const uint8_t* inner, size_t length, uint32_t sequence, uint8_t* out,
@@ -135,6 +143,9 @@ class SecurityAssociation {
   bool Mac(EVP_MAC_CTX* mac, const uint8_t* data, size_t length, uint8_t* icv);
   Outcome Deliver(uint8_t* plaintext, size_t length, size_t* innerLength, uint32_t* signals);
   void Signal(RekeyReason reason, uint32_t* signals);
+  // after each counted byte: the kilobyte limits either direction reached
+  void CheckKilobytes(uint64_t bytes, uint32_t* signals);
+  bool Expired() const;
 
   bool gcm_ = false;
   uint32_t spiIn_ = 0;
@@ -153,6 +164,7 @@ class SecurityAssociation {
   std::unique_ptr<ReplayWindow> window_;
   uint64_t nextSequence_ = 1;
   double softLifetimeBytes_ = 0;
+  double hardLifetimeBytes_ = 0;
   uint32_t signalled_ = 0;
   std::vector<Ipv4Range> local_;
   std::vector<Ipv4Range> remote_;
@@ -193,7 +205,7 @@ class Engine {
   // lengths per delivered packet: how many were delivered.
   size_t Open(const Packet* packets, size_t count, uint8_t* out, uint32_t* lengths,
               uint8_t* outcomes, double now);
-  // Soft-lifetime events since the last call.
+  // Lifetime events since the last call.
   std::vector<Event>& events() { return events_; }
 
  private:

@@ -1,7 +1,7 @@
 // The ESP engine (esp-sa.h) as a Node-API class: one call seals or opens a whole batch of
 // packets into an output slab the caller owns and reuses, so a batch costs one crossing into
 // native code and no allocation. JavaScript installs and removes SAs, reads counters and
-// drains soft-lifetime events (a flag in a shared Uint32Array says when there are any).
+// drains lifetime events (a flag in a shared Uint32Array says when there are any).
 #include <napi.h>
 
 #include <openssl/crypto.h>
@@ -136,6 +136,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     bool ok = NumberField(env, spec, "icvLength", &icvLength) &&
               NumberField(env, spec, "replayWindow", &replayWindow) &&
               NumberField(env, spec, "softLifetimeBytes", &config.softLifetimeBytes) &&
+              NumberField(env, spec, "hardLifetimeBytes", &config.hardLifetimeBytes) &&
               NumberField(env, spec, "firstSequence", &firstSequence) &&
               DirectionField(env, spec, "inbound", &config.inbound) &&
               DirectionField(env, spec, "outbound", &config.outbound) &&
@@ -269,8 +270,9 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     return out;
   }
 
-  // takeEvents(): [handle, reason (0 sequence-space, 1 kilobyte-lifetime), ...] since the last
-  // call; clears the signal.
+  // takeEvents(): [handle, reason (esp::RekeyReason: 0 sequence-space, 1 kilobyte-lifetime soft,
+  // 2 sequence space exhausted, 3 kilobyte hard limit), ...] since the last call; clears the
+  // signal.
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::vector<esp::Engine::Event>& events = engine_.events();
