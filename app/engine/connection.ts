@@ -254,12 +254,10 @@ export class Connection implements VpnConnection {
           applicationVersion: APPLICATION_VERSION,
           newMessageId: ike.messageIds.next,
           mode: profile.modeConfig,
-          ipv6: profile.ipv6 === 'auto',
           timeoutMs: GATEWAY_STEP_TIMEOUT_MS,
         }),
       ),
       this.gatewayAddress,
-      profile.ipv6 === 'auto',
     );
 
     for (const what of dropped) this.log.warn('modecfg', `ignored from the gateway: ${what}`);
