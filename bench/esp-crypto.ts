@@ -1,11 +1,11 @@
 // ESP crypto cost per packet, one core, in this process. First (the data path):
-//   native  NativeEspEngine.sealSlab / openSlab on packet slabs of 64 (the addon on OpenSSL EVP,
-//           with SA lookup, sequence, replay window, padding, selectors, counters, and one N-API
-//           call per batch, which the carriers' data path does not even pay), at 64, 512 and
-//           1400-byte packets
+//   native  the addon's ESP engine sealing and opening batches of 64 as the data path runs it
+//           (addon engineCost: OpenSSL EVP with SA lookup, sequence, replay window, padding,
+//           selectors and counters, no JavaScript per batch), at 64, 512 and 1400-byte packets
 //   EVP     the bare EVP calls for the same transform and plaintext length in a C++ loop
 //           (addon evpBaseline: contexts keyed once, no ESP around them): the physical floor
-// Reported: CPU ns per packet (user + system) and native/EVP (issue 16's target: <= 1.5).
+// Reported: thread CPU ns per packet, the median of alternating runs, and native/EVP (issue
+// 16's target: <= 1.5).
 // With --model, then the TypeScript reference model (EspEngine) against Node's per-packet floor:
 //   engine  EspEngine.encrypt / EspEngine.decrypt on 1400-byte packets
 //   floor   the same cryptographic work done the plain way with one node:crypto object per
@@ -25,7 +25,7 @@ import {
 } from 'node:crypto';
 import { NativeEspEngine } from '../app/dataplane/esp/index.js';
 import { EspEngine } from '../test/dataplane/esp-model/index.js';
-import { type PacketSlab, batchPackets, loadTunAddon } from '../app/dataplane/tun/native-addon.js';
+import { loadTunAddon } from '../app/dataplane/tun/native-addon.js';
 import {
   type TransformCase,
   inboundPacket,
@@ -255,51 +255,59 @@ function benchHmac(): void {
 
 const NATIVE_SIZES = [64, 512, 1400];
 const NATIVE_BATCH = 64;
-/** batches per timed run */
-const NATIVE_BATCHES = 16;
+/** thread CPU seconds each measurement aims at, per direction */
+const NATIVE_SECONDS = 0.1;
+/** native and EVP measured alternately this many times; the median of each is reported, so a
+ * burst of other load on the machine moves one sample, not the ratio */
+const REPEATS = 3;
 
-/** packets back to back, as the addon's readers deliver a batch */
-function slabOf(packets: Buffer[]): PacketSlab {
-  return {
-    slab: Buffer.concat(packets),
-    lengths: Uint32Array.from(packets, (packet) => packet.length),
-    count: packets.length,
-  };
+/** the median of a few samples */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-/** CPU ns per packet of NativeEspEngine for one transform and inner size, both directions: a
- * TUN slab sealed, a receive slab of ESP opened. */
+/** For one transform and inner size: CPU ns per packet of the addon's ESP engine as the data path
+ * runs it (a TUN batch sealed, a receive batch of ESP opened, no JavaScript per batch) and of
+ * the bare EVP calls for the same plaintext, both on the thread CPU clock, alternately. */
 function benchNative(transform: TransformCase, size: number) {
   const sas = mirroredSas(transform);
   const client = new NativeEspEngine();
   const gateway = new NativeEspEngine();
   client.install(sas.client);
   gateway.install(sas.gateway);
-  const outbound = slabOf(Array.from({ length: NATIVE_BATCH }, () => outboundPacket(size)));
-  const inbound = slabOf(Array.from({ length: NATIVE_BATCH }, () => inboundPacket(size)));
-  const seal = measure(SECONDS / 2, () => timed(NATIVE_BATCHES, () => client.sealSlab(outbound)));
-  // fresh sequence numbers for every batch (the replay window drops repeats), made untimed
-  const open = measure(SECONDS / 2, () => {
-    const batches = Array.from({ length: NATIVE_BATCHES }, () => {
-      const sealed = gateway.sealSlab(inbound);
-      return slabOf(batchPackets(sealed.slab, sealed.lengths, sealed.count));
-    });
-    return timed(NATIVE_BATCHES, (index) => {
-      const opened = client.openSlab(batches[index] ?? fail('missing batch'));
-      if (opened.count !== NATIVE_BATCH) fail('dropped');
-    });
-  });
+  const outbound = Array.from({ length: NATIVE_BATCH }, () => outboundPacket(size));
+  const inbound = Array.from({ length: NATIVE_BATCH }, () => inboundPacket(size));
   const sample = client.encrypt(outboundPacket(size)) ?? fail('encrypt failed');
   const plaintextLength = sample.length - 8 - transform.ivLength - transform.icvLength;
-  const nsPerPacket = (run: Sample) => (run.cpuUs * 1000) / (run.packets * NATIVE_BATCH);
-  return { seal: nsPerPacket(seal), open: nsPerPacket(open), plaintextLength };
+  const engine = (rounds: number) =>
+    NativeEspEngine.engineCost(client, gateway, outbound, inbound, rounds);
+  const probe = engine(4);
+  const rounds = Math.ceil((NATIVE_SECONDS * 1e9) / (probe.sealNs * NATIVE_BATCH));
+  const evp = () =>
+    loadTunAddon().evpBaseline(
+      transform.cipher,
+      transform.hmac ?? '',
+      transform.icvLength,
+      plaintextLength,
+      rounds * NATIVE_BATCH,
+    );
+  const samples = Array.from({ length: REPEATS }, () => ({ native: engine(rounds), raw: evp() }));
+  const column = (pick: (sample: (typeof samples)[number]) => number) => median(samples.map(pick));
+  return {
+    seal: column((sample) => sample.native.sealNs),
+    open: column((sample) => sample.native.openNs),
+    raw: {
+      sealNs: column((sample) => sample.raw.sealNs),
+      openNs: column((sample) => sample.raw.openNs),
+    },
+  };
 }
 
 /** issue 16: seal and open at most this many times the bare EVP cost, size for size */
 const EVP_RATIO_TARGET = 1.5;
 
 function printNative(): void {
-  const addon = loadTunAddon();
   let worst = { ratio: 0, cell: '' };
   console.log(
     ['transform'.padEnd(28), 'bytes'.padStart(5)]
@@ -310,13 +318,7 @@ function printNative(): void {
     const transform = transformCase(name);
     for (const size of NATIVE_SIZES) {
       const native = benchNative(transform, size);
-      const raw = addon.evpBaseline(
-        transform.cipher,
-        transform.hmac ?? '',
-        transform.icvLength,
-        native.plaintextLength,
-        200_000,
-      );
+      const { raw } = native;
       for (const [direction, ratio] of [
         ['seal', native.seal / raw.sealNs],
         ['open', native.open / raw.openNs],
@@ -344,7 +346,7 @@ function printNative(): void {
 }
 
 console.log(
-  `ESP per packet, CPU ns, native (batches of ${NATIVE_BATCH}) vs bare EVP, one thread, ` +
+  `ESP per packet, thread CPU ns (median of ${REPEATS}), native engine (batches of ${NATIVE_BATCH}, no JavaScript) vs bare EVP, ` +
     `node ${process.version}, OpenSSL ${process.versions.openssl}`,
 );
 printNative();

@@ -533,6 +533,22 @@ test('the data path takes only the addon’s own ESP engine and UDP socket, by t
 // The guide's rule: native crypto is the libcrypto Node itself links. node-gyp compiles against
 // Node's own OpenSSL headers and the addon links no libcrypto of its own, so EVP resolves from
 // the node binary that loads it.
+test('engineCost (the bench) runs the engines as the data path does: every packet sealed and opened, counted', () => {
+  const sas = mirroredSas(CBC);
+  const client = installed(new NativeEspEngine(), sas.client);
+  const gateway = installed(new NativeEspEngine(), sas.gateway);
+  const outbound = [outboundPacket(64), outboundPacket(1400)];
+  const inbound = [inboundPacket(64), inboundPacket(512), inboundPacket(1400)];
+  const cost = NativeEspEngine.engineCost(client, gateway, outbound, inbound, 3);
+  assert.ok(cost.sealNs > 0 && cost.openNs > 0);
+  const [counted] = client.counters().sas;
+  assert.equal(counted?.packetsOut, 6);
+  assert.equal(counted?.packetsIn, 9);
+  assert.equal(counted?.icvFailures, 0);
+  const addon = loadTunAddon();
+  assert.throws(() => addon.engineCost({} as never, {} as never, [], [], 1), TypeError);
+});
+
 test('the addon is built on Node’s own OpenSSL headers and links no other libcrypto', () => {
   const build = fileURLToPath(new URL('../../app/dataplane/tun/native/build/', import.meta.url));
   const deps = readFileSync(`${build}Release/.deps/Release/obj.target/tun/esp-sa.o.d`, 'utf8');

@@ -143,6 +143,16 @@ export interface TunAddon {
     length: number,
     count: number,
   ): { sealNs: number; openNs: number };
+  /** bench only: thread CPU ns per packet of client's ESP engine (no JavaScript per batch, as
+   * the data path runs it) sealing `outbound` and opening `inbound` as gateway seals it, each
+   * batch `rounds` times */
+  engineCost(
+    client: NativeEsp,
+    gateway: NativeEsp,
+    outbound: readonly Buffer[],
+    inbound: readonly Buffer[],
+    rounds: number,
+  ): { sealNs: number; openNs: number };
   /** signal[0] becomes non-zero while lifetime events wait for takeEvents() */
   EspEngine: new (signal: Uint32Array) => NativeEsp;
   /** onIke: an IKE message on the NAT-T port (non-ESP marker removed) and the datagrams that
