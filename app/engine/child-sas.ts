@@ -16,13 +16,18 @@ import { DH_GROUPS, offeredEspProposals } from './proposals.js';
 import { REKEY_GRACE_MS, rekeyDelayMs } from './rekey-timing.js';
 import { ipsecSaEvent, spiHex } from './sa-events.js';
 import { UnauthenticatedError } from './unauthenticated.js';
-import { childSaWarnings } from './security-warnings.js';
+import { childSaWarnings, warning } from './security-warnings.js';
 import type { TaskManager, TaskName } from './tasks/task-manager.js';
 import { DecodeError } from './wire/codec.js';
 import { EncapsulationMode } from './wire/constants.js';
 import type { RawMessage } from './wire/message.js';
 
+/** IKEv1 carries one selector pair per Quick Mode (RFC 2409 5.5), so a dual-stack tunnel is
+ * two ESP SA pairs: one for IPv4, one for IPv6. */
+export type IpFamily = 4 | 6;
+
 export interface ChildSa {
+  family: IpFamily;
   pair: EspSaPair;
   /** the IKE SA it was negotiated under: DELETEs for it go there */
   ike: Phase1Result;
@@ -46,7 +51,8 @@ export interface ChildSaSession {
 }
 
 export class ChildSas {
-  /** oldest first: the last one is the current SA, the others wait out their grace period */
+  /** oldest first: the last one of each family is its current SA, the others wait out their
+   * grace period */
   private readonly children: ChildSa[] = [];
   private saCounter = 0;
   /** pfs: auto learned that the gateway requires PFS (it refused a Quick Mode without it) */
@@ -59,16 +65,52 @@ export class ChildSas {
     return [...this.children];
   }
 
-  /** Quick Mode for a new child SA; installs it in the data plane. A replacement counts as one
-   * more rekey of the current SA; `onStep` follows the first one's messages. With pfs: auto, a
-   * gateway that refuses an offer without PFS gets one more with PFS on the phase 1 group
-   * (a gateway that requires PFS need not say so in Mode Config), and the session keeps it. */
-  async negotiate(replacement: boolean, onStep?: QuickModeDeps['onSent']): Promise<ChildSa> {
+  /** the current SA of one family */
+  newest(family: IpFamily): ChildSa | undefined {
+    return this.children.findLast((c) => c.family === family);
+  }
+
+  /** The tunnel's SAs: IPv4, then IPv6 when Mode Config gave an IPv6 address. A gateway that
+   * refuses the IPv6 one leaves an IPv4 tunnel and a warning; `onStep` follows the first. */
+  async establish(
+    replacement: boolean,
+    onStep?: QuickModeDeps['onSent'],
+  ): Promise<{ ipv4: ChildSa; ipv6: ChildSa | undefined }> {
+    const ipv4 = await this.negotiate(4, replacement, onStep);
+    if (this.session.modeConfig()?.internalIp6 === undefined) return { ipv4, ipv6: undefined };
+    return { ipv4, ipv6: await this.negotiateIpv6(replacement) };
+  }
+
+  /** The IPv6 SA, or undefined with a warning when the gateway refuses it (authenticated). */
+  private async negotiateIpv6(replacement: boolean): Promise<ChildSa | undefined> {
+    try {
+      return await this.negotiate(6, replacement);
+    } catch (error) {
+      if (!(error instanceof EngineError) || error.authenticated !== true) throw error;
+      this.session.emit(
+        warning(
+          'ipv6-refused',
+          `The gateway assigned the IPv6 address ${this.session.modeConfig()?.internalIp6} but refused an ESP SA for IPv6 (${error.message}): the tunnel carries IPv4 only.`,
+        ),
+      );
+      return undefined;
+    }
+  }
+
+  /** Quick Mode for a new child SA of one family; installs it in the data plane. A replacement
+   * counts as one more rekey of that family's current SA. With pfs: auto, a gateway that
+   * refuses an offer without PFS gets one more with PFS on the phase 1 group (a gateway that
+   * requires PFS need not say so in Mode Config), and the session keeps it. */
+  private async negotiate(
+    family: IpFamily,
+    replacement: boolean,
+    onStep?: QuickModeDeps['onSent'],
+  ): Promise<ChildSa> {
     const phase1 = this.session.ike().require();
-    const rekeyCount = replacement ? (this.children.at(-1)?.rekeyCount ?? 0) + 1 : 0;
+    const rekeyCount = replacement ? (this.newest(family)?.rekeyCount ?? 0) + 1 : 0;
     let result: QuickModeResult;
     try {
-      result = await this.quickMode(phase1, onStep);
+      result = await this.quickMode(family, phase1, onStep);
     } catch (error) {
       if (!this.mayRetryWithPfs(error)) throw error;
       this.gatewayRequiresPfs = true;
@@ -76,21 +118,28 @@ export class ChildSas {
         'phase2',
         `the gateway refused our ESP proposals without PFS (${error.message}); pfs is auto: offering PFS with the phase 1 DH group ${phase1.chosen.group} once more, and keeping it for this session's rekeys`,
       );
-      result = await this.quickMode(phase1, onStep);
+      result = await this.quickMode(family, phase1, onStep);
     }
-    return this.install(result, phase1, rekeyCount);
+    return this.install(family, result, phase1, rekeyCount);
   }
 
-  private quickMode(phase1: Phase1Result, onStep?: QuickModeDeps['onSent']) {
+  /** The virtual address to everything of its family (the gateway narrows the remote side). */
+  private quickMode(family: IpFamily, phase1: Phase1Result, onStep?: QuickModeDeps['onSent']) {
     const { session } = this;
-    const virtualIp = session.modeConfig()?.internalIp4 as string;
+    const config = session.modeConfig();
+    const selectors =
+      family === 4
+        ? {
+            local: { address: config?.internalIp4 as string, prefix: 32 },
+            remote: { address: '0.0.0.0', prefix: 0 },
+          }
+        : {
+            local: { address: config?.internalIp6 as string, prefix: 128 },
+            remote: { address: '::', prefix: 0 },
+          };
     return session.tasks.inStep('quick-mode', (signal) =>
       runQuickMode(
-        {
-          ...this.espPolicy(),
-          local: { address: virtualIp, prefix: 32 },
-          remote: { address: '0.0.0.0', prefix: 0 },
-        },
+        { ...this.espPolicy(), ...selectors },
         {
           sa: phase1.sa,
           messenger: session.ike().messenger,
@@ -119,7 +168,7 @@ export class ChildSas {
   /** The data plane asks for a new SA before the current one runs out (bytes, sequence). */
   onRekeyNeeded(saId: string, reason: string): void {
     const child = this.children.find((c) => c.pair.id === saId);
-    if (child && this.children.at(-1) === child) this.rekey(child, reason);
+    if (child && this.newest(child.family) === child) this.rekey(child, reason);
   }
 
   /** The data plane says an SA reached a hard limit and sends no more (RFC 4301 4.4.2.1): it
@@ -129,8 +178,9 @@ export class ChildSas {
   onExpired(saId: string, reason: string): void {
     const child = this.children.find((c) => c.pair.id === saId);
     if (!child) return;
-    const newest = this.children.at(-1) === child;
-    const previous = this.children.at(-2);
+    const family = this.children.filter((c) => c.family === child.family);
+    const newest = family.at(-1) === child;
+    const previous = family.at(-2);
     this.session.log.warn(
       'phase2',
       `ESP SA ${spiHex(child.pair.outbound.spi)} expired in the data plane (${reason}): deleting it${newest ? ' and negotiating a new one' : ''}`,
@@ -140,8 +190,8 @@ export class ChildSas {
       this.session.renew(
         'replace-expired',
         `ESP SA expired: ${reason}`,
-        () => this.negotiate(true),
-        () => this.children.at(-1) === previous,
+        () => this.replace(child.family),
+        () => this.newest(child.family) === previous,
       );
   }
 
@@ -150,15 +200,17 @@ export class ChildSas {
   async answerGatewayRekey(request: RawMessage): Promise<void> {
     const { session } = this;
     const phase1 = session.ike().require();
-    const old = this.children.at(-1);
-    if (!old) return;
+    const current = ([4, 6] as const).flatMap((family) => this.newest(family) ?? []);
+    if (current.length === 0) return;
     session.ike().messageIds.reserve(request.header.messageId);
-    const [local, remote] = [old.pair.selectors.local[0], old.pair.selectors.remote[0]];
-    if (!local || !remote) return;
+    const selectors = current.flatMap(({ pair }) => {
+      const [local, remote] = [pair.selectors.local[0], pair.selectors.remote[0]];
+      return local && remote ? [{ local, remote }] : [];
+    });
     try {
       const answer = await answerQuickMode(
         request,
-        { ...this.espPolicy(), selectors: { local, remote } },
+        { ...this.espPolicy(), selectors },
         {
           sa: phase1.sa,
           messenger: session.ike().messenger,
@@ -170,9 +222,12 @@ export class ChildSas {
         return;
       }
       if (session.tasks.closed) return;
-      session.log.info('phase2', 'the gateway rekeyed the ESP SA');
+      // the selectors the gateway named pick the SA it rekeys
+      const local = answer.result.pair.selectors.local[0];
+      const old = current.find((c) => c.pair.selectors.local[0] === local) as ChildSa;
+      session.log.info('phase2', `the gateway rekeyed the IPv${old.family} ESP SA`);
       clearTimeout(old.timer);
-      await this.install(answer.result, phase1, old.rekeyCount + 1);
+      await this.install(old.family, answer.result, phase1, old.rekeyCount + 1);
       this.retireAfterGrace(old);
     } catch (error) {
       // the connection ended while we answered: nothing to report
@@ -208,12 +263,12 @@ export class ChildSas {
         'informational',
         `the gateway deleted ESP SA ${spiHex(child.pair.outbound.spi)}`,
       );
-      const newest = this.children.at(-1) === child;
+      const newest = this.newest(child.family) === child;
       void this.retire(child, undefined).then(() => {
         // replaced only on a connected tunnel at rest: a task under way makes a new SA anyway
         if (newest && this.session.tasks.idle)
           this.session.renew('replace-deleted', 'gateway deleted the ESP SA', () =>
-            this.negotiate(true),
+            this.replace(child.family),
           );
       });
     }
@@ -237,7 +292,14 @@ export class ChildSas {
     this.session.emit(ipsecSaEvent(child.pair, child.rekeyCount, 'deleted', undefined));
   }
 
+  /** A new SA for one family in place of its current one; an IPv6 one the gateway refuses
+   * leaves the IPv4 tunnel up. */
+  private replace(family: IpFamily): Promise<ChildSa | undefined> {
+    return family === 4 ? this.negotiate(4, true) : this.negotiateIpv6(true);
+  }
+
   private async install(
+    family: IpFamily,
     result: QuickModeResult,
     ike: Phase1Result,
     rekeyCount: number,
@@ -245,7 +307,7 @@ export class ChildSas {
     await this.session.ike().channel.installSa(result.pair);
     // the connection may have ended while the data plane installed it
     this.session.tasks.checkOpen();
-    const child: ChildSa = { pair: result.pair, ike, rekeyCount };
+    const child: ChildSa = { family, pair: result.pair, ike, rekeyCount };
     this.children.push(child);
     this.scheduleRekey(child);
     this.session.emit(ipsecSaEvent(child.pair, rekeyCount, 'installed', result.pfsGroup));
@@ -273,10 +335,10 @@ export class ChildSas {
       'rekey',
       reason,
       async () => {
-        await this.negotiate(true);
+        await this.replace(old.family);
         this.retireAfterGrace(old);
       },
-      () => this.children.at(-1) === old,
+      () => this.newest(old.family) === old,
     );
   }
 

@@ -9,7 +9,7 @@ import type { ModeConfigResult } from '../shared/network-setup.js';
 import { formatNet } from '../shared/net.js';
 import { AUTH_METHODS } from '../shared/profile.js';
 import { type ConnectOptions, EngineError, type IkeEndpoints, type VpnConnection } from './api.js';
-import { type ChildSa, ChildSas } from './child-sas.js';
+import { ChildSas } from './child-sas.js';
 import { portErrorCode, toEngineError } from './engine-errors.js';
 import { EventHub } from './event-hub.js';
 import { eventTime } from './event-time.js';
@@ -102,7 +102,7 @@ export class Connection implements VpnConnection {
       authenticate: () => this.authenticate(false),
       modeConfig: () => this.modeConfig as ModeConfigResult,
       setModeConfig: (config) => (this.modeConfig = config),
-      reconfigure: (config, child) => this.reconfigure(config, child),
+      reconfigure: (config) => this.reconfigure(config),
       runDpd: (phase1) => (phase1 ? this.startDpd(phase1) : this.dpd?.stop()),
       renew: (name, detail, work, due) => this.renew(name, detail, work, due),
     });
@@ -178,9 +178,9 @@ export class Connection implements VpnConnection {
     const config = await this.authenticate(true);
     this.modeConfig = config;
     const phase1 = this.requireIke().require();
-    const child = await this.childSas.negotiate(false, (step) => this.setState(step));
+    await this.childSas.establish(false, (step) => this.setState(step));
     this.tasks.checkOpen();
-    await this.configureNetwork(config, child);
+    await this.configureNetwork(config);
     this.tasks.checkOpen();
     channel.setKeepalive(NAT_KEEPALIVE_SECONDS);
     this.startDpd(phase1);
@@ -254,10 +254,12 @@ export class Connection implements VpnConnection {
           applicationVersion: APPLICATION_VERSION,
           newMessageId: ike.messageIds.next,
           mode: profile.modeConfig,
+          ipv6: profile.ipv6 === 'auto',
           timeoutMs: GATEWAY_STEP_TIMEOUT_MS,
         }),
       ),
       this.gatewayAddress,
+      profile.ipv6 === 'auto',
     );
 
     for (const what of dropped) this.log.warn('modecfg', `ignored from the gateway: ${what}`);
@@ -269,19 +271,22 @@ export class Connection implements VpnConnection {
     return config;
   }
 
-  private async reconfigure(config: ModeConfigResult, child: ChildSa): Promise<void> {
+  private async reconfigure(config: ModeConfigResult): Promise<void> {
     await (this.channel as IkeChannel).deconfigureNetwork();
-    await this.configureNetwork(config, child);
+    await this.configureNetwork(config);
   }
 
-  private async configureNetwork(config: ModeConfigResult, child: ChildSa): Promise<void> {
+  /** The network for the current SAs: IPv4, and IPv6 when there is an IPv6 SA. */
+  private async configureNetwork(config: ModeConfigResult): Promise<void> {
     const channel = this.channel as IkeChannel;
+    const ipv4 = this.childSas.newest(4);
+    if (!ipv4) return;
     const { network, warnings } = await configureTunnel(
       channel,
       this.options,
       this.gatewayAddress,
       config,
-      child.pair,
+      { ipv4: ipv4.pair, ipv6: this.childSas.newest(6)?.pair },
     );
     // a failure while the data plane worked (a DELETE, a notification) has closed the channel
     this.tasks.checkOpen();
@@ -387,11 +392,10 @@ export class Connection implements VpnConnection {
       .queue({
         name: 'apply-mode-config',
         run: async () => {
-          const child = this.childSas.current().at(-1);
-          if (!child) return;
+          if (!this.childSas.newest(4)) return;
           this.log.info('modecfg', 'the gateway changed the configuration: reconfiguring');
           this.modeConfig = config;
-          await this.reconfigure(config, child);
+          await this.reconfigure(config);
         },
       })
       .catch((error: unknown) => this.fail(error));

@@ -10,6 +10,7 @@ import {
   isUsableHostAddress,
   maskToPrefix,
 } from '../shared/net.js';
+import { isNonHostNet6, isUsableHostAddress6 } from '../shared/net6.js';
 import {
   ATTRIBUTE_KINDS,
   DNS_NAME,
@@ -26,10 +27,13 @@ export interface MeaningfulModeConfig {
   dropped: string[];
 }
 
-/** Throws modecfg-no-address when the internal address is no usable host address. */
+/** Throws modecfg-no-address when the internal address is no usable host address. IPv6 is
+ * optional: an unusable IPv6 address is dropped (the tunnel stays IPv4), and with `ipv6` false
+ * (profile ipv6: off) whatever IPv6 the gateway sent anyway is. */
 export function meaningfulModeConfig(
   config: ModeConfigResult,
   gateway: string,
+  ipv6 = true,
 ): MeaningfulModeConfig {
   const dropped: string[] = [];
   const { internalIp4, internalIp4Netmask } = config;
@@ -77,6 +81,14 @@ export function meaningfulModeConfig(
       (e) => e.network.prefix > 0 && !isNonHostNet(e.network),
       entry,
     ),
+    dns6: keep(config.dns6, 'IPv6 DNS servers', isUsableHostAddress6, String),
+    // ::/0 means all of IPv6, kept
+    splitInclude6: keep(
+      config.splitInclude6,
+      'IPv6 split networks',
+      (n) => n.prefix === 0 || !isNonHostNet6(n),
+      formatNet,
+    ),
     backupServers: keep(
       config.backupServers,
       'backup servers',
@@ -85,6 +97,11 @@ export function meaningfulModeConfig(
     ),
   };
   fitToKinds(result, dropped, keep);
+  if (config.internalIp6 !== undefined && !isUsableHostAddress6(config.internalIp6)) {
+    dropped.push(`IPv6 address ${config.internalIp6}, which no host can use: IPv4 only`);
+    delete result.internalIp6;
+  }
+  if (!ipv6) withoutIpv6(result, dropped);
   if (internalIp4Netmask !== undefined && !usefulNetmask(internalIp4Netmask)) {
     dropped.push(`netmask ${internalIp4Netmask}`);
     delete result.internalIp4Netmask;
@@ -104,6 +121,9 @@ export function meaningfulModeConfig(
  * is held to its kind's schema, the helper's, so it can never fail a connect. */
 const OWN_RULES = new Set<ModeConfigField>([
   'internalIp4',
+  'internalIp6',
+  'dns6',
+  'splitInclude6',
   'internalIp4Netmask',
   'dns',
   'nbns',
@@ -137,6 +157,17 @@ function fitToKinds(
       fields[field] = undefined;
     }
   }
+}
+
+/** The profile keeps IPv6 out of the tunnel: the IPv6 fields the gateway sent anyway go. */
+function withoutIpv6(result: ModeConfigResult, dropped: string[]): void {
+  const sent = [result.internalIp6, ...result.dns6, ...result.splitInclude6.map(formatNet)].filter(
+    (v) => v !== undefined,
+  );
+  if (sent.length) dropped.push(`IPv6 ${sent.join(', ')} (the profile has ipv6 off)`);
+  delete result.internalIp6;
+  result.dns6 = [];
+  result.splitInclude6 = [];
 }
 
 /** A netmask of 0.0.0.0 would route everything into the tunnel by the back door (vpnc-script

@@ -12,17 +12,18 @@ import { eventTime } from './event-time.js';
 import { tunnelMtu } from './mtu.js';
 import { warning } from './security-warnings.js';
 
-/** Configures the tunnel interface, routes and DNS for an ESP SA pair; returns the events. */
+/** Configures the tunnel interface, routes and DNS for the tunnel's ESP SA pairs (IPv4, and
+ * IPv6 when there is one); returns the events. */
 export async function configureTunnel(
   channel: IkeChannel,
   options: Pick<ConnectOptions, 'profile' | 'skipNetworkConfig' | 'skipDns'>,
   gateway: string,
   config: ModeConfigResult,
-  pair: EspSaPair,
+  pairs: { ipv4: EspSaPair; ipv6: EspSaPair | undefined },
 ): Promise<{ network: NetworkEvent; warnings: WarningEvent[] }> {
   const { profile } = options;
-  const mtu = profile.mtu ?? tunnelMtu(pair.encryption, pair.integrity);
-  const effective = effectiveConfig(config, profile);
+  const mtu = profile.mtu ?? tunnelMtu(pairs.ipv4.encryption, pairs.ipv4.integrity);
+  const effective = withIpv6Routes(effectiveConfig(config, profile), pairs.ipv6);
   const applied = await configureOrExplain(channel, {
     tunName: profile.tunName,
     mtu,
@@ -47,6 +48,13 @@ export async function configureTunnel(
     splitDns: config.splitDns,
     splitInclude: effective.splitInclude,
     splitExclude: config.splitExclude,
+    ...(effective.internalIp6 !== undefined
+      ? {
+          internalIp6: effective.internalIp6,
+          dns6: effective.dns6,
+          splitInclude6: effective.splitInclude6,
+        }
+      : {}),
     banner: config.banner,
     savePasswordAllowed: config.savePassword,
     backupServers: config.backupServers,
@@ -66,6 +74,19 @@ function effectiveConfig(config: ModeConfigResult, profile: Profile): ModeConfig
     ...config,
     splitInclude: override.map(splitEntryFromCidr),
   };
+}
+
+/** IPv6 goes into the tunnel only with an IPv6 SA: without one the IPv6 configuration is left
+ * out (a full tunnel then blocks IPv6 beside it). Without the gateway's INTERNAL_IP6_SUBNET
+ * list, the networks its Quick Mode narrowed our ::/0 to are the IPv6 split list (none when
+ * it kept ::/0: all of IPv6). */
+function withIpv6Routes(config: ModeConfigResult, ipv6: EspSaPair | undefined): ModeConfigResult {
+  if (!ipv6) {
+    const { internalIp6: _, ...ipv4Only } = config;
+    return { ...ipv4Only, dns6: [], splitInclude6: [] };
+  }
+  if (config.splitInclude6.length > 0) return config;
+  return { ...config, splitInclude6: ipv6.selectors.remote.filter((net) => net.prefix > 0) };
 }
 
 /** Network set-up failures keep the data plane's own words, under a stable code. */

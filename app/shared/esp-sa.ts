@@ -2,7 +2,7 @@
 // This is the whole interface between IKE state and the ESP data plane (and, through the
 // privileged helper, it crosses a process boundary as JSON, so keys are plain Buffers here
 // and base64 on the wire).
-import type { Ipv4Net } from './net.js';
+import type { IpNet } from './net6.js';
 
 /** RFC 2407 4.4.4 ESP transform identifiers the client negotiates, by name. */
 export type EspEncryption = 'aes-gcm-16' | 'aes-cbc' | '3des-cbc';
@@ -37,8 +37,9 @@ export interface EspSaPair {
   outbound: EspDirectionKeys;
   /** hard lifetime as negotiated; the engine rekeys before it */
   lifetime: { seconds: number; kilobytes?: number };
-  /** traffic selectors: inbound inner packets need src in remote and dst in local */
-  selectors: { local: Ipv4Net[]; remote: Ipv4Net[] };
+  /** traffic selectors: inbound inner packets need src in remote and dst in local (IPv4, or
+   * IPv6 for a dual-stack tunnel's IPv6 SA) */
+  selectors: { local: IpNet[]; remote: IpNet[] };
   /** anti-replay window in packets (RFC 4303 3.4.3) */
   replayWindow: number;
 }

@@ -88,6 +88,8 @@ export type Phase = z.infer<typeof PhaseSchema>;
 
 const at = z.number().describe('ms since epoch');
 const Ipv4NetSchema = z.object({ address: z.string(), prefix: z.number().int().min(0).max(32) });
+/** an ESP SA's selector: IPv4, or IPv6 for the tunnel's IPv6 SA */
+const IpNetSchema = z.object({ address: z.string(), prefix: z.number().int().min(0).max(128) });
 const SplitEntrySchema = z.object({
   network: Ipv4NetSchema,
   protocol: z.number().int(),
@@ -140,8 +142,8 @@ export const IpsecSaEventSchema = z.object({
   pfsGroup: z.number().int().optional(),
   lifetimeSeconds: z.number(),
   lifetimeKilobytes: z.number().optional(),
-  localSelectors: z.array(Ipv4NetSchema),
-  remoteSelectors: z.array(Ipv4NetSchema),
+  localSelectors: z.array(IpNetSchema),
+  remoteSelectors: z.array(IpNetSchema),
   rekeyCount: z.number().int(),
   status: z.enum(['installed', 'deleted']),
 });
@@ -158,6 +160,11 @@ export const NetworkEventSchema = z.object({
   splitDns: z.array(z.string()),
   splitInclude: z.array(SplitEntrySchema),
   splitExclude: z.array(SplitEntrySchema),
+  /** IPv6 in the tunnel (absent: the tunnel carries IPv4 only): the address, its DNS servers
+   * and the IPv6 networks routed into the tunnel (empty: all of IPv6) */
+  internalIp6: z.string().optional(),
+  dns6: z.array(z.string()).optional(),
+  splitInclude6: z.array(IpNetSchema).optional(),
   banner: z.string().optional(),
   savePasswordAllowed: z.boolean().optional(),
   /** Cisco Unity BACKUP_SERVERS: gateways for the next attempt when this one does not answer */
@@ -230,6 +237,8 @@ export const warningCodes = [
   'dns-not-set',
   /** a full tunnel whose IPv6 traffic could not be kept from leaving outside it */
   'ipv6-not-blocked',
+  /** the gateway assigned an IPv6 address but refused its Quick Mode: the tunnel is IPv4 only */
+  'ipv6-refused',
 ] as const;
 export const WarningCodeSchema = z.enum(warningCodes);
 export type WarningCode = z.infer<typeof WarningCodeSchema>;

@@ -8,7 +8,10 @@ import type { DataPlaneCounters } from './counters.js';
 import type { AppliedNetwork, DataPlaneEvent, OpenIkeOptions } from './dataplane-port.js';
 import type { EspSaPair } from './esp-sa.js';
 import { CountersEventSchema, WarningCodeSchema } from './events.js';
-import { Ipv4NetSchema, ModeConfigResultSchema } from './mode-config-attributes.js';
+import { Ipv4NetSchema, Ipv6NetSchema, ModeConfigResultSchema } from './mode-config-attributes.js';
+
+/** an ESP SA's selector: IPv4, or IPv6 for a dual-stack tunnel's second SA */
+const IpNetSchema = z.union([Ipv4NetSchema, Ipv6NetSchema]);
 import type { NetworkSetup } from './network-setup.js';
 
 export const HELPER_PROTOCOL_VERSION = 1;
@@ -113,8 +116,8 @@ export const EspSaPairSchema = z.strictObject({
     kilobytes: z.number().nonnegative().optional(),
   }),
   selectors: z.strictObject({
-    local: z.array(Ipv4NetSchema).max(MAX_LIST),
-    remote: z.array(Ipv4NetSchema).max(MAX_LIST),
+    local: z.array(IpNetSchema).max(MAX_LIST),
+    remote: z.array(IpNetSchema).max(MAX_LIST),
   }),
   replayWindow: z
     .number()

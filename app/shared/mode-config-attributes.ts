@@ -22,6 +22,7 @@ export const ModeCfgAttr = {
   InternalIp6Dhcp: 12,
   InternalIp4Subnet: 13,
   SupportedAttributes: 14,
+  InternalIp6Subnet: 15,
 } as const;
 
 /** Cisco Unity attributes (vendor range 28672.., as Cisco clients and gateways number them;
@@ -62,6 +63,10 @@ export const Ipv4NetSchema = z.strictObject({
   address: z.ipv4(),
   prefix: z.number().int().min(0).max(32),
 });
+export const Ipv6NetSchema = z.strictObject({
+  address: z.ipv6(),
+  prefix: z.number().int().min(0).max(128),
+});
 const port = z.number().int().min(0).max(65535);
 const domainName = z.string().regex(DNS_NAME, 'a DNS name');
 
@@ -72,6 +77,13 @@ export const ATTRIBUTE_KINDS = {
   ipv4: { list: false, schema: z.ipv4() },
   /** 4 bytes, the attribute repeated for each address (3.3) */
   'ipv4-list': { list: true, schema: z.ipv4() },
+  /** 16 bytes (draft-dukes-ike-mode-cfg 3.3); 17 from gateways that append a prefix length
+   * as IKEv2 does (RFC 7296 3.15.1), strongSwan's IKEv1 among them */
+  ipv6: { list: false, schema: z.ipv6() },
+  /** 16 bytes, the attribute repeated for each address (3.3) */
+  'ipv6-list': { list: true, schema: z.ipv6() },
+  /** 17 bytes each: address and prefix length (3.3 INTERNAL_IP6_SUBNET) */
+  'ipv6-networks': { list: true, schema: Ipv6NetSchema },
   /** an unsigned number (TV, or TLV of up to 4 bytes) */
   seconds: { list: false, schema: z.number().int().nonnegative() },
   /** a number, 0 meaning no */
@@ -101,6 +113,8 @@ interface AttributeRow {
   kind: AttributeKind;
   /** where the attribute is specified */
   ref: string;
+  /** asked for only when the profile lets IPv6 into the tunnel */
+  ipv6?: true;
 }
 
 /** Every attribute a remote-access client asks for (with empty values, 3.2) and reads. */
@@ -128,6 +142,28 @@ export const MODE_CONFIG_ATTRIBUTES = [
     field: 'nbns',
     kind: 'ipv4-list',
     ref: 'draft-dukes-ike-mode-cfg 3.3',
+  },
+  {
+    type: ModeCfgAttr.InternalIp6Address,
+    field: 'internalIp6',
+    kind: 'ipv6',
+    ref: 'draft-dukes-ike-mode-cfg 3.3',
+    ipv6: true,
+  },
+  {
+    type: ModeCfgAttr.InternalIp6Dns,
+    field: 'dns6',
+    kind: 'ipv6-list',
+    ref: 'draft-dukes-ike-mode-cfg 3.3',
+    ipv6: true,
+  },
+  {
+    // the IPv6 networks behind the gateway: the IPv6 split list (none: all of IPv6)
+    type: ModeCfgAttr.InternalIp6Subnet,
+    field: 'splitInclude6',
+    kind: 'ipv6-networks',
+    ref: 'draft-dukes-ike-mode-cfg 3.3',
+    ipv6: true,
   },
   {
     type: ModeCfgAttr.InternalAddressExpiry,

@@ -141,6 +141,10 @@ const ProfileSettingsSchema = z.object({
   /** Mode Config (draft-dukes-ike-mode-cfg 3.2): pull asks with a CFG_REQUEST (a CFG_SET the
    * gateway pushes as well is taken too); push only waits for the gateway's CFG_SET */
   modeConfig: z.enum(['pull', 'push']).default('pull'),
+  /** IPv6 inside the tunnel: auto asks Mode Config for an IPv6 address (draft-dukes-ike-mode-cfg
+   * 3.3) and, when the gateway gives one, negotiates a second ESP SA for IPv6; off keeps the
+   * tunnel IPv4 only */
+  ipv6: z.enum(['auto', 'off']).default('auto'),
   ikeLifetimeSeconds: z.number().int().min(60).max(86400).default(28800),
   ipsecLifetimeSeconds: z.number().int().min(10).max(86400).default(3600),
   ipsecLifetimeKilobytes: z.number().int().min(1024).optional(),

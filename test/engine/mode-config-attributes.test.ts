@@ -18,9 +18,11 @@ import {
   ModeCfgAttr,
   emptyModeConfig,
 } from '../../app/shared/mode-config-attributes.js';
+import { ipv6ToBytes } from '../../app/shared/net6.js';
 import { Secret } from '../../app/shared/secret.js';
 
 const ip = (s: string) => Buffer.from(s.split('.').map(Number));
+const ip6 = (s: string) => Buffer.from(ipv6ToBytes(s));
 
 test('Mode Config reply as strongSwan sends it (capture frame 9 values)', () => {
   const { result, ignored } = readModeConfig([
@@ -85,6 +87,12 @@ test('Mode Config: several split entries, local LAN, C strings, flags, broken en
 const SAMPLES: Record<AttributeKind, { bytes: Buffer; value: unknown }> = {
   ipv4: { bytes: ip('10.1.2.3'), value: '10.1.2.3' },
   'ipv4-list': { bytes: ip('10.1.2.4'), value: ['10.1.2.4'] },
+  ipv6: { bytes: ip6('fd00:10::7'), value: 'fd00:10::7' },
+  'ipv6-list': { bytes: ip6('fd00:10::53'), value: ['fd00:10::53'] },
+  'ipv6-networks': {
+    bytes: Buffer.concat([ip6('fd00:20::'), Buffer.from([64])]),
+    value: [{ address: 'fd00:20::', prefix: 64 }],
+  },
   seconds: { bytes: Buffer.from([0, 0, 0x0e, 0x10]), value: 3600 },
   flag: { bytes: Buffer.from([0, 1]), value: true },
   text: { bytes: Buffer.from('Authorised users only\0'), value: 'Authorised users only' },
@@ -105,11 +113,19 @@ const SAMPLES: Record<AttributeKind, { bytes: Buffer; value: unknown }> = {
 };
 
 test('the table: the CFG_REQUEST asks for each of its attributes, empty, then our version', () => {
-  const request = modeConfigRequestAttributes('Roadwarrior 1.2');
+  const request = modeConfigRequestAttributes('Roadwarrior 1.2', true);
   assert.deepEqual(
     request.map((a) => a.type),
     [...MODE_CONFIG_ATTRIBUTES.map((row) => row.type), ModeCfgAttr.ApplicationVersion],
   );
+  // profile ipv6: off asks for no IPv6 attribute
+  const ipv4Only = modeConfigRequestAttributes('Roadwarrior 1.2', false).map((a) => a.type);
+  assert.deepEqual(ipv4Only, [
+    ...MODE_CONFIG_ATTRIBUTES.filter((row) => !('ipv6' in row)).map((row) => row.type),
+    ModeCfgAttr.ApplicationVersion,
+  ]);
+  for (const type of [ModeCfgAttr.InternalIp6Address, ModeCfgAttr.InternalIp6Dns])
+    assert.ok(!ipv4Only.includes(type) && request.some((a) => a.type === type));
   for (const attr of request.slice(0, -1)) assert.deepEqual(attr, tlv(attr.type, Buffer.alloc(0)));
   assert.deepEqual(
     request.at(-1),
@@ -199,4 +215,23 @@ test('a Secret never prints', () => {
   assert.equal(JSON.stringify({ secret }), '{"secret":"[secret]"}');
   assert.ok(!inspect({ secret }).includes('hunter2'));
   assert.equal(secret.revealString(), 'hunter2');
+});
+
+test('IPv6 attributes: an address with the prefix byte strongSwan appends, wrong lengths and prefixes left out', () => {
+  const { result, ignored } = readModeConfig([
+    tlv(ModeCfgAttr.InternalIp6Address, Buffer.concat([ip6('fd00:10::8'), Buffer.from([64])])),
+    tlv(ModeCfgAttr.InternalIp6Dns, ip6('fd00:10::53')),
+    // a 17-byte DNS server and a 15-byte one are no addresses
+    tlv(ModeCfgAttr.InternalIp6Dns, Buffer.concat([ip6('fd00:10::54'), Buffer.from([64])])),
+    tlv(ModeCfgAttr.InternalIp6Dns, ip6('fd00:10::55').subarray(1)),
+    // host bits cleared; a prefix over 128 is no network
+    tlv(ModeCfgAttr.InternalIp6Subnet, Buffer.concat([ip6('fd00:20::1'), Buffer.from([48])])),
+    tlv(ModeCfgAttr.InternalIp6Subnet, Buffer.concat([ip6('fd00:30::'), Buffer.from([129])])),
+  ]);
+  assert.deepEqual(ignored, []);
+  assert.equal(result.internalIp6, 'fd00:10::8');
+  assert.deepEqual(result.dns6, ['fd00:10::53']);
+  assert.deepEqual(result.splitInclude6, [{ address: 'fd00:20::', prefix: 48 }]);
+  const short = readModeConfig([tlv(ModeCfgAttr.InternalIp6Address, ip6('fd00::1').subarray(2))]);
+  assert.equal(short.result.internalIp6, undefined);
 });

@@ -26,6 +26,8 @@ function modeConfig(values: Partial<ModeConfigResult> = {}): ModeConfigResult {
     internalIp4: '10.99.0.7',
     dns: [],
     nbns: [],
+    dns6: [],
+    splitInclude6: [],
     splitDns: [],
     splitInclude: [],
     splitExclude: [],
@@ -137,6 +139,8 @@ test('what the helper would refuse is trimmed: long lists, bad names, a huge ban
 /** 300 values of each list kind, each one usable: a list field of the table gets these. */
 const MANY: Record<string, (i: number) => unknown> = {
   'ipv4-list': (i) => `10.1.${i >> 8}.${(i & 255) + 1 > 254 ? 1 : (i & 255) + 1}`,
+  'ipv6-list': (i) => `fd00:53::${i + 1}`,
+  'ipv6-networks': (i) => ({ address: `fd00:${i + 1}::`, prefix: 64 }),
   'dns-names': (i) => `h${i}.corp.example`,
   'host-names': (i) => `gw${i}.example`,
   'split-networks': (i) => split(`10.2.${i >> 8}.${i & 255}`, 32),
@@ -164,4 +168,44 @@ test('a field with no rule of its own is held to its kind: a value outside it is
   assert.equal(config.addressExpirySeconds, undefined);
   assert.equal(config.pfs, true);
   assert.ok(dropped.includes('addressExpirySeconds -5'));
+});
+
+test('IPv6: loopback, multicast and unspecified servers and networks dropped; an unusable address leaves IPv4 only; ipv6 off drops it all', () => {
+  const sent = modeConfig({
+    internalIp6: 'fd00:99::7',
+    dns6: ['fd00:99::53', '::1', 'ff02::1'],
+    splitInclude6: [
+      { address: 'fd00:10::', prefix: 64 },
+      { address: 'ff00::', prefix: 8 },
+      { address: '::', prefix: 0 },
+    ],
+  });
+  const { config, dropped } = meaningfulModeConfig(sent, GATEWAY);
+  assert.equal(config.internalIp6, 'fd00:99::7');
+  assert.deepEqual(config.dns6, ['fd00:99::53']);
+  // ::/0 is all of IPv6, as 0.0.0.0/0 is all of IPv4
+  assert.deepEqual(config.splitInclude6, [
+    { address: 'fd00:10::', prefix: 64 },
+    { address: '::', prefix: 0 },
+  ]);
+  assert.ok(dropped.includes('IPv6 DNS servers ::1, ff02::1'), dropped.join('; '));
+  assert.ok(dropped.includes('IPv6 split networks ff00::/8'), dropped.join('; '));
+
+  for (const address of ['::1', '::', 'ff05::2', '::ffff:10.0.0.1']) {
+    const { config: v4, dropped: why } = meaningfulModeConfig(
+      modeConfig({ internalIp6: address }),
+      GATEWAY,
+    );
+    assert.equal(v4.internalIp6, undefined, address);
+    assert.equal(v4.internalIp4, '10.99.0.7');
+    assert.ok(
+      why.some((w) => w.includes(address)),
+      address,
+    );
+  }
+
+  const off = meaningfulModeConfig(sent, GATEWAY, false);
+  assert.equal(off.config.internalIp6, undefined);
+  assert.deepEqual([off.config.dns6, off.config.splitInclude6], [[], []]);
+  assert.ok(off.dropped.some((w) => w.includes('fd00:99::7') && w.includes('ipv6 off')));
 });

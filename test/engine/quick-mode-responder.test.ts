@@ -87,7 +87,7 @@ function setup(policy: Partial<QuickModeResponderPolicy> = {}) {
         encapsulationMode: EncapsulationMode.UdpTunnel,
         lifetime: { seconds: 3600 },
         pfsGroup: undefined,
-        selectors: { local: VIRTUAL_IP, remote: LAN },
+        selectors: [{ local: VIRTUAL_IP, remote: LAN }],
         replayWindow: 1024,
         saId: 'sa2',
         ...policy,

@@ -23,12 +23,14 @@ test('data-plane warnings become warning events beside the network event', async
       internalIp4: '10.99.0.7',
       dns: ['10.99.0.53'],
       nbns: [],
+      dns6: [],
+      splitInclude6: [],
       splitDns: [],
       splitInclude: [],
       splitExclude: [],
       backupServers: [],
     },
-    { encryption: 'aes-gcm-16', integrity: 'none' } as EspSaPair,
+    { ipv4: { encryption: 'aes-gcm-16', integrity: 'none' } as EspSaPair, ipv6: undefined },
   );
   assert.equal(network.type, 'network');
   assert.deepEqual(network.changes, applied.changes);

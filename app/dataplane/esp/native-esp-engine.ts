@@ -6,7 +6,6 @@
 // its next call in the same direction.
 import type { DataPlaneCounters, EspSaCounters } from '../../shared/counters.js';
 import type { EspSaPair } from '../../shared/esp-sa.js';
-import type { Ipv4Net } from '../../shared/net.js';
 import {
   type NativeDataPath,
   type NativeEsp,
@@ -37,7 +36,7 @@ import {
   type InstallOptions,
   type RekeyReason,
 } from './esp-types.js';
-import { ipv4Range } from './traffic-selectors.js';
+import { compiledRanges } from './traffic-selectors.js';
 import { resolveTransform } from './transform.js';
 
 /** the order of NativeEsp.saCounters() (esp::Counters) */
@@ -96,13 +95,11 @@ class Outputs implements PacketSlab {
 const batchSize = (batch: readonly Buffer[] | PacketSlab): number =>
   'count' in batch ? batch.count : batch.length;
 
-function ranges(nets: Ipv4Net[]): Uint32Array {
-  return Uint32Array.from(nets.flatMap((net) => Object.values(ipv4Range(net))));
-}
-
 /** The addon's install spec for an SA pair; RangeError for what we do not implement. */
 function nativeSpec(sa: EspSaPair, firstSequence: number): NativeSaSpec {
   const transform = resolveTransform(sa);
+  const local = compiledRanges(sa.selectors.local);
+  const remote = compiledRanges(sa.selectors.remote);
   return {
     ...(transform.kind === 'gcm'
       ? { cipher: transform.cipher, digest: '', icvLength: 16 }
@@ -113,8 +110,10 @@ function nativeSpec(sa: EspSaPair, firstSequence: number): NativeSaSpec {
     softLifetimeBytes: orZero(softLifetimeBytes(sa)),
     hardLifetimeBytes: orZero(hardLifetimeBytes(sa)),
     firstSequence,
-    local: ranges(sa.selectors.local),
-    remote: ranges(sa.selectors.remote),
+    local: local.ipv4,
+    remote: remote.ipv4,
+    local6: local.ipv6,
+    remote6: remote.ipv6,
   };
 }
 

@@ -68,9 +68,12 @@ export interface NativeSaSpec {
   softLifetimeBytes: number;
   hardLifetimeBytes: number;
   firstSequence: number;
-  /** selector networks as [network, mask, network, mask, ...] */
+  /** IPv4 selector networks as [network, mask, network, mask, ...] */
   local: Uint32Array;
   remote: Uint32Array;
+  /** IPv6 selector networks, 32 bytes each: network (16), mask (16) */
+  local6: Uint8Array;
+  remote6: Uint8Array;
 }
 
 /** The addon's ESP engine (native/esp.cc): one call per batch, outputs in caller-owned slabs. */

@@ -12,23 +12,48 @@ import {
   emptyModeConfig,
 } from '../../shared/mode-config-attributes.js';
 import { type SplitEntry, intToIpv4, maskToPrefix } from '../../shared/net.js';
+import { type IpNet, bytesToIpv6, ipv6Network as ipv6NetworkBytes } from '../../shared/net6.js';
 import { type DataAttribute, attributeBytes, attributeNumber, tlv } from '../wire/attributes.js';
 import { DecodeError } from '../wire/codec.js';
 
 /** What a remote-access client asks for in its CFG_REQUEST: every attribute of the table with
- * an empty value, and our APPLICATION_VERSION (3.2, 3.3). */
-export function modeConfigRequestAttributes(applicationVersion: string): DataAttribute[] {
+ * an empty value (the IPv6 ones only when the profile lets IPv6 in), and our
+ * APPLICATION_VERSION (3.2, 3.3). */
+export function modeConfigRequestAttributes(
+  applicationVersion: string,
+  ipv6: boolean,
+): DataAttribute[] {
   return [
-    ...MODE_CONFIG_ATTRIBUTES.map(({ type }) => tlv(type, Buffer.alloc(0))),
+    ...MODE_CONFIG_ATTRIBUTES.filter((row) => ipv6 || !('ipv6' in row)).map(({ type }) =>
+      tlv(type, Buffer.alloc(0)),
+    ),
     tlv(ModeCfgAttr.ApplicationVersion, Buffer.from(applicationVersion)),
   ];
 }
 
 /** A value read from one attribute; undefined for an empty (unanswered) or unusable one. */
-type Decoded = string | number | boolean | string[] | SplitEntry[] | undefined;
+type Decoded = string | number | boolean | string[] | SplitEntry[] | IpNet[] | undefined;
 
 function ipv4(bytes: Buffer): string | undefined {
   return bytes.length === 4 ? intToIpv4(bytes.readUInt32BE(0)) : undefined;
+}
+
+/** 16 bytes; a 17th, a prefix length some gateways append (see ATTRIBUTE_KINDS.ipv6), is
+ * dropped: the address goes on the tunnel as a host address. */
+function ipv6(bytes: Buffer): string | undefined {
+  return bytes.length === 16 || bytes.length === 17
+    ? bytesToIpv6(bytes.subarray(0, 16))
+    : undefined;
+}
+
+/** INTERNAL_IP6_SUBNET: 16 address bytes and a prefix length of at most 128. */
+function ipv6Network(bytes: Buffer): IpNet[] {
+  const prefix = bytes[16];
+  if (bytes.length !== 17 || prefix === undefined || prefix > 128) return [];
+  const address = bytesToIpv6(
+    ipv6NetworkBytes({ address: bytesToIpv6(bytes.subarray(0, 16)), prefix }),
+  );
+  return [{ address, prefix }];
 }
 
 /** Text attributes may carry a trailing NUL (Cisco sends C strings). */
@@ -74,6 +99,12 @@ const DECODERS: Record<AttributeKind, (attr: DataAttribute) => Decoded> = {
     const address = ipv4(attributeBytes(attr));
     return address ? [address] : [];
   },
+  ipv6: (attr) => ipv6(attributeBytes(attr)),
+  'ipv6-list': (attr) => {
+    const bytes = attributeBytes(attr);
+    return bytes.length === 16 ? [bytesToIpv6(bytes)] : [];
+  },
+  'ipv6-networks': (attr) => ipv6Network(attributeBytes(attr)),
   seconds: numberOf,
   flag: (attr) => {
     const value = numberOf(attr);

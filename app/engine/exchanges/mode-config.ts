@@ -21,6 +21,8 @@ export interface ModeConfigDeps {
   newMessageId: () => number;
   /** the profile's choice: ask (pull), or only wait for the gateway's CFG_SET (push) */
   mode: 'pull' | 'push';
+  /** ask for the IPv6 attributes too (profile ipv6: auto) */
+  ipv6: boolean;
   /** how long a push-only wait lasts */
   timeoutMs: number;
 }
@@ -67,7 +69,7 @@ function pullModeConfig(
   const request = sealTransaction(sa, messageId, {
     cfgType: CfgType.Request,
     identifier,
-    attributes: modeConfigRequestAttributes(deps.applicationVersion),
+    attributes: modeConfigRequestAttributes(deps.applicationVersion, deps.ipv6),
   });
   // The REPLY comes in our exchange (our message ID); a gateway that pushes sends a SET in
   // an exchange of its own. Either only once it authenticates.

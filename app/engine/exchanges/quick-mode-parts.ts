@@ -2,13 +2,8 @@
 // reading a transform's attributes, lifetimes, and the ESP SA pair cut from KEYMAT.
 import { randomBytes } from 'node:crypto';
 import type { EspSaPair } from '../../shared/esp-sa.js';
-import {
-  type Ipv4Net,
-  intToIpv4,
-  ipv4ToInt,
-  maskToPrefix,
-  prefixToMask,
-} from '../../shared/net.js';
+import { intToIpv4, ipv4ToInt, maskToPrefix, prefixToMask } from '../../shared/net.js';
+import { type IpNet, bytesToIpv6, ipv6Mask, ipv6Network, isIpv6 } from '../../shared/net6.js';
 import { EngineError } from '../api.js';
 import { espDirectionKeys } from '../crypto/index.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -17,8 +12,20 @@ import { type DataAttribute, attributeNumber } from '../wire/attributes.js';
 import { IdType, LifeType, Phase2Attr, ProtocolId } from '../wire/constants.js';
 import type { IdBody, TransformBody } from '../wire/payloads.js';
 
-/** RFC 2407 4.6.2: ID_IPV4_ADDR for a host, ID_IPV4_ADDR_SUBNET otherwise. */
-export function selectorId(net: Ipv4Net): IdBody {
+/** RFC 2407 4.6.2: ID_IPV4_ADDR / ID_IPV6_ADDR for a host, ID_IPV4_ADDR_SUBNET /
+ * ID_IPV6_ADDR_SUBNET (4.6.2.1: address, then mask) otherwise. */
+export function selectorId(net: IpNet): IdBody {
+  if (isIpv6(net.address)) {
+    const address = Buffer.from(ipv6Network(net));
+    if (net.prefix === 128)
+      return { idType: IdType.Ipv6Addr, protocolId: 0, port: 0, data: address };
+    return {
+      idType: IdType.Ipv6AddrSubnet,
+      protocolId: 0,
+      port: 0,
+      data: Buffer.concat([address, ipv6Mask(net.prefix)]),
+    };
+  }
   const address = Buffer.alloc(4);
   address.writeUInt32BE(ipv4ToInt(net.address));
   if (net.prefix === 32) return { idType: IdType.Ipv4Addr, protocolId: 0, port: 0, data: address };
@@ -32,7 +39,16 @@ export function selectorId(net: Ipv4Net): IdBody {
   };
 }
 
-export function selectorOf(id: IdBody): Ipv4Net {
+export function selectorOf(id: IdBody): IpNet {
+  if (id.idType === IdType.Ipv6Addr && id.data.length === 16)
+    return { address: bytesToIpv6(id.data), prefix: 128 };
+  if (id.idType === IdType.Ipv6AddrSubnet && id.data.length === 32) {
+    const prefix = ipv6MaskToPrefix(id.data.subarray(16));
+    if (prefix !== undefined) {
+      const net = { address: bytesToIpv6(id.data.subarray(0, 16)), prefix };
+      return { address: bytesToIpv6(ipv6Network(net)), prefix };
+    }
+  }
   if (id.idType === IdType.Ipv4Addr && id.data.length === 4) {
     return { address: intToIpv4(id.data.readUInt32BE(0)), prefix: 32 };
   }
@@ -46,6 +62,13 @@ export function selectorOf(id: IdBody): Ipv4Net {
     'invalid-id',
     `the gateway sent an ID of type ${id.idType} we cannot use as a selector`,
   );
+}
+
+/** A contiguous 16-byte mask's prefix length, or undefined. */
+function ipv6MaskToPrefix(mask: Buffer): number | undefined {
+  let prefix = 0;
+  while (prefix < 128 && ((mask[prefix >> 3] ?? 0) & (0x80 >> (prefix & 7))) !== 0) prefix++;
+  return Buffer.from(ipv6Mask(prefix)).equals(mask) ? prefix : undefined;
 }
 
 /** Ni_b / Nr_b: 32 bytes, within RFC 2409 5's 8..256 and as long as any PRF output. */
@@ -124,7 +147,7 @@ export interface EspSaMaterial {
   inboundSpi: Buffer;
   outboundSpi: Buffer;
   lifetime: Lifetime;
-  selectors: { local: Ipv4Net; remote: Ipv4Net };
+  selectors: { local: IpNet; remote: IpNet };
   replayWindow: number;
 }
 

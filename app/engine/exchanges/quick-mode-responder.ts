@@ -5,7 +5,7 @@
 // Message 2 is retransmitted until HASH(3) arrives, since the gateway may already be using the
 // new SA when message 3 is lost. An offer we cannot take is refused with an informational
 // notification (RFC 2408 3.14.1) and the old SA stays as it is.
-import type { Ipv4Net } from '../../shared/net.js';
+import type { IpNet } from '../../shared/net6.js';
 import { EngineError } from '../api.js';
 import {
   CryptoError,
@@ -57,8 +57,9 @@ export interface QuickModeResponderPolicy {
   lifetime: Lifetime;
   /** a PFS group we insist on, or undefined to take the gateway's choice (with or without PFS) */
   pfsGroup: number | undefined;
-  /** the selectors of the SA being rekeyed, from our side */
-  selectors: { local: Ipv4Net; remote: Ipv4Net };
+  /** the selectors of the SAs the gateway may rekey (one per address family), from our side:
+   * its IDs pick one */
+  selectors: { local: IpNet; remote: IpNet }[];
   replayWindow: number;
   saId: string;
 }
@@ -97,10 +98,10 @@ function choose(proposals: ProposalBody[], policy: QuickModeResponderPolicy): Ch
   return undefined;
 }
 
-const sameNet = (a: Ipv4Net, b: Ipv4Net) => a.address === b.address && a.prefix === b.prefix;
+const sameNet = (a: IpNet, b: IpNet) => a.address === b.address && a.prefix === b.prefix;
 
 /** IDci and IDcr as selectors; undefined when they are missing or not address IDs. */
-function selectorsOf(ids: IdBody[]): { initiator: Ipv4Net; responder: Ipv4Net } | undefined {
+function selectorsOf(ids: IdBody[]): { initiator: IpNet; responder: IpNet } | undefined {
   const [idci, idcr] = ids;
   if (ids.length !== 2 || !idci || !idcr) return undefined;
   try {
@@ -124,7 +125,7 @@ export async function answerQuickMode(
   const offer = readMessage1(sa, request);
   const judged = judge(offer, policy);
   if ('refusal' in judged) return refuse(deps, judged.refusal);
-  const { choice } = judged;
+  const { choice, selectors } = judged;
   const pfs = answerPfs(choice, offer.peerKe);
   if (!pfs)
     return refuse(deps, {
@@ -169,7 +170,7 @@ export async function answerQuickMode(
         inboundSpi,
         outboundSpi: choice.proposal.spi,
         lifetime: shorterLifetime(policy.lifetime, lifetimesOf(choice.transform.attributes)),
-        selectors: policy.selectors,
+        selectors,
         replayWindow: policy.replayWindow,
       }),
     },
@@ -202,11 +203,11 @@ interface Refusal {
 }
 
 /** The transform we take, or why none: the ESP transforms and PFS we accept, for the traffic
- * selectors of the SA being rekeyed. */
+ * selectors of one of the SAs it may rekey (those selectors come back with the choice). */
 function judge(
   offer: GatewayOffer,
   policy: QuickModeResponderPolicy,
-): { choice: Choice } | { refusal: Refusal } {
+): { choice: Choice; selectors: { local: IpNet; remote: IpNet } } | { refusal: Refusal } {
   const choice = choose(offer.sa.proposals, policy);
   if (!choice)
     return {
@@ -216,12 +217,13 @@ function judge(
         reason: 'the gateway offered no ESP transform we accept',
       },
     };
-  const selectors = selectorsOf(offer.ids);
-  if (
-    !selectors ||
-    !sameNet(selectors.initiator, policy.selectors.remote) ||
-    !sameNet(selectors.responder, policy.selectors.local)
-  )
+  const ids = selectorsOf(offer.ids);
+  const selectors =
+    ids &&
+    policy.selectors.find(
+      (ours) => sameNet(ids.initiator, ours.remote) && sameNet(ids.responder, ours.local),
+    );
+  if (!selectors)
     return {
       refusal: {
         notifyType: NotifyType.InvalidIdInformation,
@@ -229,7 +231,7 @@ function judge(
         reason: 'the gateway asked for traffic selectors other than those of our ESP SA',
       },
     };
-  return { choice };
+  return { choice, selectors };
 }
 
 /** RFC 2409 5.5: with a group in the SA, KE carries g^xi and we answer with g^xr. Without a

@@ -4,7 +4,8 @@
 //   3. HDR*, HASH(3)                             ->
 // The result is an ESP SA pair with one KEYMAT per direction, ready for the data plane.
 import type { EspSaPair } from '../../shared/esp-sa.js';
-import type { Ipv4Net } from '../../shared/net.js';
+import { type Ipv4Net, formatNet } from '../../shared/net.js';
+import { isIpv6 } from '../../shared/net6.js';
 import { EngineError } from '../api.js';
 import { quickModeHash2, quickModeHash3, takeKeyExchange } from '../crypto/index.js';
 import type { IkeSa } from '../ike-sa.js';
@@ -160,6 +161,12 @@ export async function runQuickMode(
   const sharedSecret = pfs && peerKe ? pfs.computeShared(peerKe) : undefined;
   const ids = findPayloads(received, PayloadType.Identification);
   const remote = ids[1] ? selectorOf(ids[1].body) : request.remote;
+  if (isIpv6(remote.address) !== isIpv6(request.remote.address))
+    throw new EngineError(
+      'phase2-rejected',
+      `the gateway answered our IPv${isIpv6(request.remote.address) ? 6 : 4} Quick Mode with the selector ${formatNet(remote)} of the other family`,
+      { authenticated: true },
+    );
 
   const offered = lifetimesOf(transform.attributes);
   for (const notify of findPayloads(received, PayloadType.Notification)) {

@@ -21,7 +21,7 @@ export interface ReauthenticationSession {
   modeConfig(): ModeConfigResult;
   setModeConfig(config: ModeConfigResult): void;
   /** takes the tunnel's network down and sets it up again with `config` */
-  reconfigure(config: ModeConfigResult, child: ChildSa): Promise<void>;
+  reconfigure(config: ModeConfigResult): Promise<void>;
   /** DPD on the given IKE SA, or off (undefined) while a new one is made */
   runDpd(phase1: Phase1Result | undefined): void;
   /** queues the work as a task after those before it, unless it is no longer `due` by then */
@@ -67,13 +67,14 @@ export class Reauthentication {
     const config = await session.authenticate();
     const phase1 = session.ike().require();
     session.setModeConfig(config);
-    const child = await session.childSas.negotiate(true);
+    await session.childSas.establish(true);
     if (
       config.internalIp4 !== oldConfig.internalIp4 ||
-      config.internalIp4Netmask !== oldConfig.internalIp4Netmask
+      config.internalIp4Netmask !== oldConfig.internalIp4Netmask ||
+      config.internalIp6 !== oldConfig.internalIp6
     ) {
       session.log.info('modecfg', 'the gateway assigned another address: reconfiguring');
-      await session.reconfigure(config, child);
+      await session.reconfigure(config);
     }
     // the old ESP SAs are not rekeyed any more: they go with the old IKE SA
     session.childSas.stopRekeys(oldChildren);

@@ -218,6 +218,15 @@ export const PROFILE_FIELDS = {
     hint: 'Empty: computed from the chosen transform',
     placeholder: 'auto',
   },
+  ipv6: {
+    label: 'IPv6 in the tunnel',
+    section: 'network',
+    kind: 'choice',
+    choices: choices(shape.ipv6.unwrap().options, {
+      auto: 'When the gateway assigns an IPv6 address',
+      off: 'Off: IPv4 only (a full tunnel blocks IPv6 beside it)',
+    }),
+  },
   splitTunnelOverride: {
     label: 'Split-tunnel networks',
     section: 'network',

@@ -42,6 +42,7 @@ export const WARNING_TITLES: Record<WarningCode, string> = {
   'pfs-off': 'No perfect forward secrecy',
   'dns-not-set': 'DNS does not go through the tunnel',
   'ipv6-not-blocked': 'IPv6 may bypass the tunnel',
+  'ipv6-refused': 'IPv6 not carried by the tunnel',
 };
 
 /** A log record as one line: the log file, the log export and the log pane's Copy. */

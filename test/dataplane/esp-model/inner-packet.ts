@@ -10,6 +10,8 @@ const IPV4_MIN_HEADER = 20;
 const IPV6_HEADER = 40;
 export const IPV4_SOURCE_OFFSET = 12;
 export const IPV4_DESTINATION_OFFSET = 16;
+export const IPV6_SOURCE_OFFSET = 8;
+export const IPV6_DESTINATION_OFFSET = 24;
 
 /** ESP next header for an IP packet by its version nibble; 0 for anything else. */
 export function nextHeaderFor(packet: Buffer): number {

@@ -115,6 +115,8 @@ export function labSetup(
       internalIp4: '198.19.99.1',
       dns: ['198.19.77.53'],
       nbns: ['198.19.77.54'],
+      dns6: [],
+      splitInclude6: [],
       defaultDomain: 'corp.lab.example',
       banner: 'Welcome to the IKEv1 lab gateway (authorised users only)',
       splitDns: [],

@@ -3,6 +3,7 @@
 // to be asked for Mode Config or pushes it (draft-dukes-ike-mode-cfg 3.2: REQUEST/REPLY or
 // SET/ACK). Attribute numbers and fields come from app/shared, as the engine's do.
 import { ipv4ToInt } from '../../../app/shared/net.js';
+import { ipv6ToBytes } from '../../../app/shared/net6.js';
 import {
   ModeCfgAttr,
   UNITY_SPLIT_ENTRY_LENGTH,
@@ -51,6 +52,9 @@ export interface ModeConfigValues {
   backupServers?: string[];
   /** Cisco Unity SAVE_PASSWD: true sends 1, false sends 0, absent sends nothing */
   savePassword?: boolean;
+  /** INTERNAL_IP6_ADDRESS, sent as strongSwan does: the address and a prefix length byte */
+  virtualIp6?: string;
+  dns6?: string[];
 }
 
 /** The usual single round: username and password. */
@@ -104,6 +108,17 @@ export function modeConfigAttributes(values: ModeConfigValues): DataAttribute[] 
     tlv(ModeCfgAttr.InternalIp4Address, ipv4Bytes(values.virtualIp)),
     tlv(ModeCfgAttr.InternalIp4Netmask, ipv4Bytes(values.netmask ?? '255.255.255.255')),
     ...(values.dns ?? []).map((dns) => tlv(ModeCfgAttr.InternalIp4Dns, ipv4Bytes(dns))),
+    ...(values.virtualIp6
+      ? [
+          tlv(
+            ModeCfgAttr.InternalIp6Address,
+            Buffer.concat([ipv6ToBytes(values.virtualIp6), Buffer.from([64])]),
+          ),
+        ]
+      : []),
+    ...(values.dns6 ?? []).map((dns) =>
+      tlv(ModeCfgAttr.InternalIp6Dns, Buffer.from(ipv6ToBytes(dns))),
+    ),
     ...(values.banner ? [tlv(UnityAttr.Banner, Buffer.from(values.banner))] : []),
     ...(values.defaultDomain ? [tlv(UnityAttr.DefDomain, Buffer.from(values.defaultDomain))] : []),
     ...(split.length ? [tlv(UnityAttr.SplitInclude, Buffer.concat(split))] : []),

@@ -48,6 +48,8 @@ export const SETUP: NetworkSetup = {
     internalIp4Netmask: '255.255.255.0',
     dns: ['198.19.0.53'],
     nbns: [],
+    dns6: [],
+    splitInclude6: [],
     defaultDomain: 'corp.example',
     splitDns: ['corp.example'],
     splitInclude: [

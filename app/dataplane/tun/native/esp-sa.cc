@@ -69,6 +69,29 @@ bool Contains(const std::vector<Ipv4Range>& ranges, uint32_t address) {
   return false;
 }
 
+bool Contains(const std::vector<Ipv6Range>& ranges, const uint8_t* address) {
+  for (const Ipv6Range& range : ranges) {
+    bool inside = true;
+    for (size_t i = 0; i < 16 && inside; i++) {
+      inside = (address[i] & range.mask[i]) == range.network[i];
+    }
+    if (inside) return true;
+  }
+  return false;
+}
+
+// IPv4 source 12, destination 16; IPv6 source 8, destination 24. `source` and `destination`
+// name the ranges the packet's addresses must fall in.
+bool Covers(const uint8_t* packet, uint8_t nextHeader, const std::vector<Ipv4Range>& source,
+            const std::vector<Ipv4Range>& destination, const std::vector<Ipv6Range>& source6,
+            const std::vector<Ipv6Range>& destination6) {
+  if (nextHeader == kNextHeaderIpv4) {
+    return Contains(source, ReadBe32(packet + 12)) && Contains(destination, ReadBe32(packet + 16));
+  }
+  return nextHeader == kNextHeaderIpv6 && Contains(source6, packet + 8) &&
+         Contains(destination6, packet + 24);
+}
+
 // RFC 4303 2.4: padding so the plaintext fills whole alignment units (a power of two).
 size_t PadLength(size_t payloadLength, size_t alignment) {
   return (alignment - ((payloadLength + kTrailerLength) & (alignment - 1))) & (alignment - 1);
@@ -200,6 +223,8 @@ std::unique_ptr<SecurityAssociation> SecurityAssociation::Create(const SaConfig&
   sa->hardLifetimeBytes_ = config.hardLifetimeBytes;
   sa->local_ = config.local;
   sa->remote_ = config.remote;
+  sa->local6_ = config.local6;
+  sa->remote6_ = config.remote6;
   return sa;
 }
 
@@ -216,8 +241,9 @@ SecurityAssociation::~SecurityAssociation() {
 }
 
 bool SecurityAssociation::CoversOutbound(const uint8_t* packet, size_t length) const {
-  return length >= 20 && NextHeaderFor(packet, length) == kNextHeaderIpv4 &&
-         Contains(remote_, ReadBe32(packet + 16)) && Contains(local_, ReadBe32(packet + 12));
+  uint8_t nextHeader = NextHeaderFor(packet, length);
+  if (length < (nextHeader == kNextHeaderIpv6 ? 40u : 20u)) return false;
+  return Covers(packet, nextHeader, local_, remote_, local6_, remote6_);
 }
 
 size_t SecurityAssociation::SealedLength(size_t innerLength) const {
@@ -396,8 +422,7 @@ Outcome SecurityAssociation::Deliver(uint8_t* plaintext, size_t length, size_t* 
     return kDecrypt;
   }
   // RFC 4301 5.2: from remote to local
-  if (nextHeader != kNextHeaderIpv4 || !Contains(remote_, ReadBe32(plaintext + 12)) ||
-      !Contains(local_, ReadBe32(plaintext + 16))) {
+  if (!Covers(plaintext, nextHeader, remote_, local_, remote6_, local6_)) {
     counters_.selectorDrops++;
     return kSelector;
   }

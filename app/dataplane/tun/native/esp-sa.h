@@ -60,6 +60,12 @@ struct Ipv4Range {
   uint32_t mask;
 };
 
+// The IPv6 SA of a dual-stack tunnel (IKEv1: one selector pair per Quick Mode).
+struct Ipv6Range {
+  uint8_t network[16];
+  uint8_t mask[16];
+};
+
 struct DirectionKeys {
   uint32_t spi = 0;
   std::vector<uint8_t> encryptionKey;
@@ -79,6 +85,8 @@ struct SaConfig {
   uint64_t firstSequence = 1;
   std::vector<Ipv4Range> local;
   std::vector<Ipv4Range> remote;
+  std::vector<Ipv6Range> local6;
+  std::vector<Ipv6Range> remote6;
 };
 
 // RFC 4303 3.4.3 anti-replay window as a ring of 32-bit words (RFC 6479): O(1) per packet.
@@ -119,7 +127,7 @@ class SecurityAssociation {
   const Counters& counters() const { return counters_; }
   Counters& counters() { return counters_; }
 
-  // RFC 4301 5.1: this SA's selectors cover an outbound IPv4 packet (IPv6: never, yet).
+  // RFC 4301 5.1: this SA's selectors cover an outbound IPv4 or IPv6 packet.
   bool CoversOutbound(const uint8_t* packet, size_t length) const;
   // Bytes Seal() writes for an inner packet of this length.
   size_t SealedLength(size_t innerLength) const;
@@ -168,6 +176,8 @@ class SecurityAssociation {
   uint32_t signalled_ = 0;
   std::vector<Ipv4Range> local_;
   std::vector<Ipv4Range> remote_;
+  std::vector<Ipv6Range> local6_;
+  std::vector<Ipv6Range> remote6_;
   Counters counters_;
 };
 

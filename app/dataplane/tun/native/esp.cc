@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,6 +64,25 @@ bool RangesField(Napi::Env env, Napi::Object from, const char* name,
   Napi::Uint32Array ranges = value.As<Napi::Uint32Array>();
   for (size_t i = 0; i + 1 < ranges.ElementLength(); i += 2) {
     out->push_back(esp::Ipv4Range{ranges[i], ranges[i + 1]});
+  }
+  return true;
+}
+
+// [network 16 bytes, mask 16 bytes, ...]
+bool Ranges6Field(Napi::Env env, Napi::Object from, const char* name,
+                  std::vector<esp::Ipv6Range>* out) {
+  Napi::Value value = from.Get(name);
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      value.As<Napi::Uint8Array>().ElementLength() % 32 != 0) {
+    return Fail(env, std::string(name) + " must be a Uint8Array of 32-byte ranges");
+  }
+  Napi::Uint8Array ranges = value.As<Napi::Uint8Array>();
+  for (size_t i = 0; i < ranges.ElementLength(); i += 32) {
+    esp::Ipv6Range range;
+    std::memcpy(range.network, ranges.Data() + i, 16);
+    std::memcpy(range.mask, ranges.Data() + i + 16, 16);
+    out->push_back(range);
   }
   return true;
 }
@@ -141,7 +161,9 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
               DirectionField(env, spec, "inbound", &config.inbound) &&
               DirectionField(env, spec, "outbound", &config.outbound) &&
               RangesField(env, spec, "local", &config.local) &&
-              RangesField(env, spec, "remote", &config.remote);
+              RangesField(env, spec, "remote", &config.remote) &&
+              Ranges6Field(env, spec, "local6", &config.local6) &&
+              Ranges6Field(env, spec, "remote6", &config.remote6);
     if (ok && (replayWindow < 1 || replayWindow > (1 << 20) || icvLength < 0 || icvLength > 64 ||
                firstSequence < 0 || firstSequence > 4294967296.0)) {
       ok = Fail(env, "replayWindow, icvLength or firstSequence out of range");
