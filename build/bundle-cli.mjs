@@ -3,7 +3,7 @@
 //  - dist/cli/roadwarrior.blob + roadwarrior-fast: a V8 startup snapshot of the same CLI (node
 //    deserializes the loaded modules instead of compiling and evaluating them) and its launcher,
 //    which falls back to roadwarrior.mjs where the blob cannot load.
-// The Node-API addons stay external: native-addon.ts and peer-credentials.ts resolve
+// The Node-API addons stay external: native-addon.ts, peer-credentials.ts and raw-ecdsa.ts resolve
 // ./native/build/Release/<name>.node against their own module URL, which in the bundle is the
 // bundle's (in the snapshot: the blob's), so the built addons are copied to that path next to it.
 import { build } from 'esbuild';
@@ -25,6 +25,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const ADDONS = [
   'app/dataplane/tun/native/build/Release/tun.node',
   'app/helper/native/build/Release/peer_credentials.node',
+  'app/engine/crypto/native/build/Release/raw_ecdsa.node',
 ];
 const ADDON_DIR = 'native/build/Release';
 

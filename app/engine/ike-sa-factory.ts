@@ -4,6 +4,7 @@
 // only from the message that carries HASH_R, hence the hashes as functions of the ID bodies.
 import type { Secret } from '../shared/secret.js';
 import {
+  type HashName,
   IkeCrypter,
   createPrf,
   derivePskPhase1Keys,
@@ -29,6 +30,9 @@ export interface Phase1KeyInput {
   initiatorCookie: Buffer;
   responderCookie: Buffer;
   saIBody: Buffer;
+  /** the hash of HASH_I / HASH_R's prf when the authentication method fixes it (an ECDSA
+   * method's, app/engine/auth); undefined: the proposal's */
+  authPrf: HashName | undefined;
   /** wraps the new IKE SA (the support bundle's capture sees its plaintexts from message 3 on) */
   tap?: ((sa: IkeSa) => IkeSa) | undefined;
 }
@@ -75,7 +79,7 @@ export function deriveIkeSa(input: Phase1KeyInput): {
     responderPublic: input.keR,
   });
   const authMaterial = {
-    prf,
+    prf: input.authPrf ? createPrf(input.authPrf) : prf,
     skeyid: keys.skeyid,
     initiatorPublic: input.keI,
     responderPublic: input.keR,

@@ -17,6 +17,8 @@ export interface Phase1Result {
   peerVendorIds: string[];
   peerId: string;
   dpdSupported: boolean;
+  /** the negotiated authentication method's name (XAUTH-RSA, ECDSA-256, ...) for the IKE SA event */
+  authMethod: string;
 }
 
 export interface Phase1Deps {

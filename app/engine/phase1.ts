@@ -66,7 +66,7 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
       'phase1',
       `${auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${answer.peerId}`}; chose ${answer.m2.chosen.text}`,
     );
-    return finishAggressiveMode(deps, answer);
+    return finishAggressiveMode(deps, answer, auth.label);
   }
   throw lastRefusal ?? new EngineError('no-proposal-chosen', 'no phase 1 proposal to offer');
 }
@@ -127,6 +127,7 @@ async function offerGroup(
         initiatorCookie,
         responderCookie: m2.responderCookie,
         saIBody: m1.saBody,
+        authPrf: auth.authPrf,
         idIBody: m1.idBody,
         idRBody: m2.idBody,
         tap: deps.tapIkeSa,
@@ -185,7 +186,11 @@ async function offerGroup(
 }
 
 /** After message 2: the NAT-T decision, the float to 4500 and message 3 (HASH_I). */
-function finishAggressiveMode(deps: Phase1Deps, proven: ProvenMessage2): Phase1Result {
+function finishAggressiveMode(
+  deps: Phase1Deps,
+  proven: ProvenMessage2,
+  authMethod: string,
+): Phase1Result {
   const { profile, messenger } = deps;
   const { m2, sa, initiatorCookie } = proven;
   const peerVendorIds = m2.vendorIds.map(nameVendorId);
@@ -230,6 +235,7 @@ function finishAggressiveMode(deps: Phase1Deps, proven: ProvenMessage2): Phase1R
     peerVendorIds,
     peerId: proven.peerId,
     dpdSupported: peerVendorIds.includes('dpd'),
+    authMethod,
   };
 }
 

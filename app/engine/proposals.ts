@@ -131,6 +131,8 @@ const AUTH_METHOD_IDS: Record<AuthMethodName, number> = {
   psk: AuthMethod.PreSharedKey,
   'xauth-psk': AuthMethod.XauthInitPreShared,
   'xauth-rsa': AuthMethod.XauthInitRsa,
+  // an EC client key proposes its RFC 4754 method instead (app/engine/auth/signature.ts)
+  certificate: AuthMethod.RsaSignature,
   hybrid: AuthMethod.HybridInitRsa,
 };
 

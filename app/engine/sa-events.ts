@@ -2,7 +2,7 @@
 // and CLI, built from what phase 1 and Quick Mode negotiated.
 import type { EspSaPair } from '../shared/esp-sa.js';
 import type { IkeSaEvent, IpsecSaEvent } from '../shared/events.js';
-import { AUTH_METHODS, type Profile } from '../shared/profile.js';
+import type { Profile } from '../shared/profile.js';
 import { eventTime } from './event-time.js';
 import type { Phase1Result } from './phase1.js';
 
@@ -20,7 +20,7 @@ export function ikeSaEvent(
     encryption: phase1.chosen.cipher === 'aes' ? `AES-CBC-${phase1.chosen.keyBits}` : '3DES-CBC',
     hash: phase1.chosen.hash.toUpperCase(),
     dhGroup: phase1.chosen.group,
-    authMethod: AUTH_METHODS[profile.authMethod].label,
+    authMethod: phase1.authMethod,
     lifetimeSeconds: phase1.lifetimeSeconds,
     natT: {
       mode: phase1.nat.mode,

@@ -72,9 +72,17 @@ export function dpdDelayForGiveUp(giveUpSeconds: number, retries: number): numbe
 }
 
 /** Phase 1 authentication methods: group key (RFC 2409 5.4) with or without XAuth
- * (draft-ietf-ipsec-isakmp-xauth-06), RSA signatures both ways plus XAuth (RFC 2409 5.1), and
- * hybrid (draft-ietf-ipsec-isakmp-hybrid-auth: the gateway signs, the user answers XAuth). */
-export const AUTH_METHOD_NAMES = ['xauth-psk', 'psk', 'xauth-rsa', 'hybrid'] as const;
+ * (draft-ietf-ipsec-isakmp-xauth-06), RSA signatures both ways plus XAuth (RFC 2409 5.1),
+ * certificates alone (RFC 2409 5.1 RSA signatures, or ECDSA by the client key's curve, RFC 4754
+ * 4: no XAuth method exists with ECDSA), and hybrid (draft-ietf-ipsec-isakmp-hybrid-auth: the
+ * gateway signs, the user answers XAuth). */
+export const AUTH_METHOD_NAMES = [
+  'xauth-psk',
+  'psk',
+  'xauth-rsa',
+  'certificate',
+  'hybrid',
+] as const;
 export type AuthMethodName = (typeof AUTH_METHOD_NAMES)[number];
 
 /** What each method needs: a group key, XAuth, our certificate, the gateway's certificate. */
@@ -85,6 +93,8 @@ export const AUTH_METHODS: Record<
   'xauth-psk': { label: 'XAUTH-PSK', groupKey: true, xauth: true, ourCertificate: false },
   psk: { label: 'PSK', groupKey: true, xauth: false, ourCertificate: false },
   'xauth-rsa': { label: 'XAUTH-RSA', groupKey: false, xauth: true, ourCertificate: true },
+  // the label of an RSA client key; an EC key's method is named by its curve (ECDSA-256, ...)
+  certificate: { label: 'RSA-SIG', groupKey: false, xauth: false, ourCertificate: true },
   hybrid: { label: 'HYBRID-RSA', groupKey: false, xauth: true, ourCertificate: false },
 };
 

@@ -68,8 +68,8 @@ test('a broken profile fails with the cause, through the bundled engine', async 
   assert.match(failed.stderr, /^roadwarrior: config-invalid: .*missing\.json/m);
 });
 
-test('both addons sit where the bundled modules resolve them, and load', () => {
-  for (const name of ['tun.node', 'peer_credentials.node']) {
+test('the addons sit where the bundled modules resolve them, and load', () => {
+  for (const name of ['tun.node', 'peer_credentials.node', 'raw_ecdsa.node']) {
     const module = { exports: {} as Record<string, unknown> };
     process.dlopen(module, join(dir, 'native/build/Release', name));
     assert.ok(Object.keys(module.exports).length > 0, `${name} exports its functions`);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import type { ErrorEvent } from '../../app/shared/events.js';
 import type { ProfileInput } from '../../app/shared/profile.js';
-import { LAB_GATEWAY_NAME, makeTestPki } from '../lab/pki.js';
+import { LAB_GATEWAY_NAME, type TestPki, makeTestPki } from '../lab/pki.js';
 import type { ResponderCertificates } from './support/certificate-responder.js';
 import { runEngineCase } from './support/engine-case.js';
 
@@ -47,6 +47,33 @@ const run = (
 
 const errorOf = (events: { type: string }[]) =>
   events.find((e): e is ErrorEvent => e.type === 'error');
+
+// an EC PKI for the certificate method's ECDSA (RFC 4754)
+const ecPki = makeTestPki('192.0.2.1', 'P-384');
+after(() => ecPki.remove());
+
+/** authMethod certificate: the gateway checks SIG_I and asks no XAuth. A SHA-256 proposal: an
+ * ECDSA-384 method's HASH_I and HASH_R take SHA-384 all the same, as strongSwan's. */
+const certificateOnly = (files: TestPki, exchange: 'main' | 'aggressive') =>
+  runEngineCase({
+    ikeProposal: 'aes256-sha256-modp2048',
+    espProposal: 'aes256gcm16',
+    profile: {
+      exchange,
+      authMethod: 'certificate',
+      caFile: files.lab.caCert,
+      certificateFile: files.clientCert,
+      privateKeyFile: files.clientKey,
+    },
+    responder: {
+      certificates: {
+        certificate: new X509Certificate(readFileSync(files.lab.gatewayCert)),
+        key: createPrivateKey(readFileSync(files.lab.gatewayKey)),
+        initiator: 'signature',
+        xauth: false,
+      },
+    },
+  });
 
 describe('certificate authentication through the engine (in memory)', () => {
   for (const [authMethod, initiator, label, exchange] of [
@@ -122,4 +149,23 @@ describe('certificate authentication through the engine (in memory)', () => {
     assert.match(errorOf(result.events)?.message ?? '', /encrypted and no passphrase/);
     assert.equal(result.gateway.responder?.ikeSaCount, 0, 'the gateway never heard from us');
   });
+});
+
+describe('the certificate method through the engine (in memory): no XAuth, Mode Config pulled', () => {
+  for (const [keys, exchange, label] of [
+    ['P-384', 'main', 'ECDSA-384'],
+    ['P-384', 'aggressive', 'ECDSA-384'],
+    ['rsa', 'main', 'RSA-SIG'],
+  ] as const) {
+    test(`${keys} keys, ${exchange} mode: ${label} both ways, Mode Config, Quick Mode, nobody asked for XAuth`, async () => {
+      const result = await certificateOnly(keys === 'rsa' ? pki : ecPki, exchange);
+      assert.deepEqual(result.violations, []);
+      assert.equal(result.outcome, 'connected', errorOf(result.events)?.message ?? '');
+      const ike = result.events.find((e) => e.type === 'sa' && e.kind === 'ike');
+      assert.equal(ike?.type === 'sa' && ike.kind === 'ike' && ike.authMethod, label);
+      assert.ok(!result.events.some((e) => e.type === 'state' && e.state === 'xauth'));
+      assert.equal(result.gateway.responder?.xauthAnswers.length, 0, 'no XAuth answer sent');
+      assert.equal(result.gateway.responder?.modeConfigRequests, 1, 'Mode Config was pulled');
+    });
+  }
 });

@@ -9,7 +9,6 @@ import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EngineError } from '../../app/engine/api.js';
 import { createAuthenticator } from '../../app/engine/auth/index.js';
 import { hashSignatureVerifies, signHash } from '../../app/engine/crypto/signature.js';
 import { CertificateProblem, readCertificates, verifyChain } from '../../app/engine/crypto/x509.js';
@@ -23,6 +22,7 @@ import { type Profile, ProfileSchema } from '../../app/shared/profile.js';
 import { Secret } from '../../app/shared/secret.js';
 import { LAB_ADDRESSES } from '../lab/addresses.js';
 import { LAB_CLIENT_EMAIL, LAB_GATEWAY_NAME, makeTestPki } from '../lab/pki.js';
+import { rejection } from './support/engine-rejection.js';
 
 const pki = makeTestPki();
 after(() => pki.remove());
@@ -70,16 +70,6 @@ const xauthRsa = (fields: Partial<Profile> = {}, now?: () => Date) =>
     keyPassphrase: undefined,
     ...(now ? { now } : {}),
   });
-
-async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<EngineError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    assert.ok(error instanceof EngineError, `an EngineError, not ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('CERT, CR and SIG payloads (RFC 2408 3.9, 3.10, 3.12)', () => {
   test('round trip through the payload table', () => {

@@ -1,12 +1,17 @@
 // Certificate and hybrid authentication (issue 15 item 2) against the real strongSwan head-end,
-// with a PKI made for the run (test/lab/pki.ts): xauth-rsa (our certificate and SIG_I, the
+// with PKIs made for the run (test/lab/pki.ts): xauth-rsa (our certificate and SIG_I, the
 // gateway's certificate and SIG_R, then XAuth) and hybrid (the gateway's certificate, the user's
-// XAuth), in main and in aggressive mode, each up to a ping through the tunnel; and a gateway
-// whose certificate comes from another CA, refused with the gateway-cert-untrusted diagnosis.
+// XAuth), in main and in aggressive mode; the certificate method (certificates alone, no XAuth):
+// ECDSA (RFC 4754) with EC PKIs, P-256 in main mode and P-384 in aggressive mode, the client's
+// key choosing the method and the gateway signing with its EC key too, and RSA certificates
+// (method 3); each up to a ping through the tunnel, Mode Config pulled. And a gateway whose
+// certificate comes from another CA, RSA and EC, refused with the gateway-cert-untrusted
+// diagnosis.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { ErrorEvent } from '../../app/shared/events.js';
-import { LAB_CLIENT_EMAIL, makeTestPki } from '../lab/pki.js';
+import type { LabOptions } from '../lab/options.js';
+import { LAB_CLIENT_EMAIL, type PkiKeys, type TestPki, makeTestPki } from '../lab/pki.js';
 import {
   IN_PROCESS,
   interopSkipReason,
@@ -18,29 +23,49 @@ import {
 
 const isError = (e: { type: string }): e is ErrorEvent => e.type === 'error';
 const skip = interopSkipReason();
-const pki = makeTestPki();
-after(() => pki.remove());
 
-const clientProfile = (
-  authMethod: 'xauth-rsa' | 'hybrid',
-  exchange: 'main' | 'aggressive' = 'main',
-) => ({
+function pkiFor(keys: PkiKeys): TestPki {
+  const made = makeTestPki(undefined, keys);
+  after(() => made.remove());
+  return made;
+}
+const pki = pkiFor('rsa');
+const p256 = pkiFor('P-256');
+const p384 = pkiFor('P-384');
+
+type Method = 'xauth-rsa' | 'certificate' | 'hybrid';
+type Exchange = 'main' | 'aggressive';
+
+const clientProfile = (authMethod: Method, exchange: Exchange = 'main', files: TestPki = pki) => ({
   exchange,
   authMethod,
-  caFile: pki.lab.caCert,
-  ...(authMethod === 'xauth-rsa'
-    ? { certificateFile: pki.clientCert, privateKeyFile: pki.clientKey }
-    : {}),
+  caFile: files.lab.caCert,
+  ...(authMethod === 'hybrid'
+    ? {}
+    : { certificateFile: files.clientCert, privateKeyFile: files.clientKey }),
 });
+
+/** The lab gateway for a method: its certificate and key, and the CA it takes ours from. */
+const labFor = (auth: Method, exchange: Exchange, files: TestPki = pki): LabOptions => ({
+  exchange,
+  auth,
+  pki: files.lab,
+});
+
+/** How the gateway names us, and the method's name in our IKE SA event. */
+interface Expected {
+  remoteId: string;
+  label: string;
+}
 
 async function connectsAndPings(
   suite: ReturnType<typeof suiteLab>,
-  authMethod: 'xauth-rsa' | 'hybrid',
-  remoteId: string,
-  exchange: 'main' | 'aggressive' = 'main',
+  profile: ReturnType<typeof clientProfile>,
+  expected: Expected,
 ): Promise<void> {
   // the group key file is there but a certificate method never reads it: a wrong one is harmless
-  const cli = suite.connect(clientProfile(authMethod, exchange), 'not-used-by-certificates');
+  const cli = suite.connect(profile, 'not-used-by-certificates');
+  const xauth = profile.authMethod !== 'certificate';
   try {
     const connected = await cli.waitFor(isConnected, 20_000, 'connected');
     const [sa] = await suite.lab.waitForSas(
@@ -51,12 +76,17 @@ async function connectsAndPings(
       5_000,
     );
     assert.ok(sa);
-    assert.equal(sa.remoteId, remoteId);
-    assert.equal(sa.remoteXauthId, 'alice', 'XAuth followed the certificate exchange');
-    assert.deepEqual(sa.remoteVips, [connected.virtualIp]);
+    assert.equal(sa.remoteId, expected.remoteId);
+    if (xauth) assert.equal(sa.remoteXauthId, 'alice', 'XAuth followed the certificate exchange');
+    else assert.ok(!sa.remoteXauthId, 'no XAuth round');
+    assert.equal(
+      cli.events.some((e) => e.type === 'state' && e.state === 'xauth'),
+      xauth,
+    );
+    assert.deepEqual(sa.remoteVips, [connected.virtualIp], 'Mode Config');
     const ike = cli.events.find((e) => e.type === 'sa' && e.kind === 'ike');
     assert.ok(ike?.type === 'sa' && ike.kind === 'ike');
-    assert.equal(ike.authMethod, authMethod === 'hybrid' ? 'HYBRID-RSA' : 'XAUTH-RSA');
+    assert.equal(ike.authMethod, expected.label);
     const logs = cli.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
     assert.ok(
       logs.some((m) => /the gateway proved it is .*CN=gw\.lab\.example/.test(m)),
@@ -75,56 +105,54 @@ async function connectsAndPings(
   await suite.lab.waitForSas((sas) => sas.length === 0, 5_000, 'no SA after disconnect');
 }
 
-describe('xauth-rsa in main mode with strongSwan', { skip: skip !== undefined }, () => {
-  const suite = suiteLab(IN_PROCESS, { exchange: 'main', auth: 'xauth-rsa', pki: pki.lab });
-  test('certificates both ways, then XAuth, Mode Config, Quick Mode: a ping goes through', () =>
-    connectsAndPings(suite, 'xauth-rsa', LAB_CLIENT_EMAIL));
-});
+for (const [auth, exchange, files, expected] of [
+  ['xauth-rsa', 'main', pki, { remoteId: LAB_CLIENT_EMAIL, label: 'XAUTH-RSA' }],
+  ['hybrid', 'main', pki, { remoteId: 'labgroup', label: 'HYBRID-RSA' }],
+  ['xauth-rsa', 'aggressive', pki, { remoteId: LAB_CLIENT_EMAIL, label: 'XAUTH-RSA' }],
+  ['hybrid', 'aggressive', pki, { remoteId: 'labgroup', label: 'HYBRID-RSA' }],
+  // RFC 4754: the client's EC key picks ECDSA-256 / ECDSA-384; strongSwan takes them only
+  // without XAuth and signs with its EC key, HASH_I and HASH_R by the method's SHA-2
+  ['certificate', 'main', p256, { remoteId: LAB_CLIENT_EMAIL, label: 'ECDSA-256' }],
+  ['certificate', 'aggressive', p384, { remoteId: LAB_CLIENT_EMAIL, label: 'ECDSA-384' }],
+  ['certificate', 'main', pki, { remoteId: LAB_CLIENT_EMAIL, label: 'RSA-SIG' }],
+] as const) {
+  describe(
+    `${expected.label} in ${exchange} mode with strongSwan`,
+    { skip: skip !== undefined },
+    () => {
+      const suite = suiteLab(IN_PROCESS, labFor(auth, exchange, files));
+      test(`${auth}: ${exchange === 'main' ? 'messages 5 and 6' : 'messages 2 and 3'} prove both sides${auth === 'certificate' ? ', no XAuth' : ', then XAuth'}, Mode Config, Quick Mode: a ping goes through`, () =>
+        connectsAndPings(suite, clientProfile(auth, exchange, files), expected));
+    },
+  );
+}
 
-describe('hybrid authentication in main mode with strongSwan', { skip: skip !== undefined }, () => {
-  const suite = suiteLab(IN_PROCESS, { exchange: 'main', auth: 'hybrid', pki: pki.lab });
-  test('the gateway’s certificate, the user’s XAuth: a ping goes through', () =>
-    connectsAndPings(suite, 'hybrid', 'labgroup'));
-});
-
-describe('xauth-rsa in aggressive mode with strongSwan', { skip: skip !== undefined }, () => {
-  const xauthRsa = suiteLab(IN_PROCESS, {
-    exchange: 'aggressive',
-    auth: 'xauth-rsa',
-    pki: pki.lab,
+for (const [keys, files, auth] of [
+  ['RSA', pki, 'xauth-rsa'],
+  ['EC', p256, 'certificate'],
+] as const) {
+  describe(`an ${keys} gateway certificate from another CA`, { skip: skip !== undefined }, () => {
+    // strongSwan would accept alice's certificate (the lab CA); its own is the other CA's
+    const suite = suiteLab(IN_PROCESS, {
+      ...labFor(auth, 'main', files),
+      pki: { ...files.rogue, caCert: files.lab.caCert },
+    });
+    test('gateway-cert-untrusted, its diagnosis, no tunnel', async () => {
+      const cli = suite.connect(clientProfile(auth, 'main', files));
+      try {
+        const error = await cli.waitFor(isError, 20_000, 'error');
+        assert.equal(error.code, 'gateway-cert-untrusted', error.message);
+        assert.match(error.message, /Other CA/);
+        assert.equal((await cli.exit).code, 1);
+        const diagnosis = cli.events.filter((e) => e.type === 'diagnosis').at(-1);
+        assert.equal(diagnosis?.type === 'diagnosis' && diagnosis.code, 'gateway-cert-untrusted');
+        assert.ok(!cli.events.some(isConnected), 'never connected');
+        assert.ok(!cli.stderr().includes('    at '), 'no stack trace');
+      } finally {
+        await cli.stop();
+      }
+    });
   });
-  test('xauth-rsa: CERT and SIG_R in message 2, ours in message 3; a ping goes through', () =>
-    connectsAndPings(xauthRsa, 'xauth-rsa', LAB_CLIENT_EMAIL, 'aggressive'));
-});
-
-describe('hybrid in aggressive mode with strongSwan', { skip: skip !== undefined }, () => {
-  const hybrid = suiteLab(IN_PROCESS, { exchange: 'aggressive', auth: 'hybrid', pki: pki.lab });
-  test('the gateway signs message 2, HASH_I in message 3; a ping goes through', () =>
-    connectsAndPings(hybrid, 'hybrid', 'labgroup', 'aggressive'));
-});
-
-describe('a gateway certificate from another CA', { skip: skip !== undefined }, () => {
-  // strongSwan would accept alice's certificate (the lab CA); its own is the other CA's
-  const suite = suiteLab(IN_PROCESS, {
-    exchange: 'main',
-    auth: 'xauth-rsa',
-    pki: { ...pki.rogue, caCert: pki.lab.caCert },
-  });
-  test('gateway-cert-untrusted, its diagnosis, no tunnel', async () => {
-    const cli = suite.connect(clientProfile('xauth-rsa'));
-    try {
-      const error = await cli.waitFor(isError, 20_000, 'error');
-      assert.equal(error.code, 'gateway-cert-untrusted', error.message);
-      assert.match(error.message, /Other CA/);
-      assert.equal((await cli.exit).code, 1);
-      const diagnosis = cli.events.filter((e) => e.type === 'diagnosis').at(-1);
-      assert.equal(diagnosis?.type === 'diagnosis' && diagnosis.code, 'gateway-cert-untrusted');
-      assert.ok(!cli.events.some(isConnected), 'never connected');
-      assert.ok(!cli.stderr().includes('    at '), 'no stack trace');
-    } finally {
-      await cli.stop();
-    }
-  });
-});
+}
 
 reportSkippedSuite('certificate authentication with strongSwan', skip);

@@ -18,6 +18,8 @@ export interface GatewayConfig {
 /** Name of the remote-access connection, its child and its address pool in swanctl.conf. */
 export const LAB_CONNECTION = 'lab';
 export const LAB_POOL = 'lab-pool';
+/** The IPv6 pool (options.ipv6Tunnel), listed only when the connection uses it. */
+export const LAB_POOL6 = 'lab-pool6';
 
 // Explicit plugin list so nothing from /etc/strongswan.d loads. kernel-libipsec before
 // kernel-netlink: the kernel has no ESP, so ESP runs in userspace over a TUN device.
@@ -119,7 +121,13 @@ function indent(lines: string[], depth: number): string {
 }
 
 export function swanctlConf(options: ResolvedLabOptions): string {
-  const localTs = options.splitInclude ? LAB_ADDRESSES.lanNetwork : '0.0.0.0/0';
+  const localTs = [
+    options.splitInclude ? LAB_ADDRESSES.lanNetwork : '0.0.0.0/0',
+    ...(options.ipv6Tunnel === 'pool-and-policy'
+      ? [options.splitInclude ? LAB_ADDRESSES6.lanNetwork : '::/0']
+      : []),
+  ].join(', ');
+  const pools = [LAB_POOL, ...(options.ipv6Tunnel !== 'off' ? [LAB_POOL6] : [])].join(', ');
   const unityFlags = [
     ...(options.savePassword ? [UNITY_SAVE_PASSWD] : []),
     ...(options.pfsUnity ? [UNITY_PFS] : []),
@@ -145,7 +153,7 @@ connections {
     # both families: a client given either of the gateway's addresses (gatewayFamily) is served
     local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}
     proposals = ${options.ikeProposals.join(', ')}
-${indent(options.addressPool ? [`pools = ${LAB_POOL}`] : [], 2)}${indent(options.modeConfig === 'push' ? ['pull = no'] : [], 2)}    send_certreq = no
+${indent(options.addressPool ? [`pools = ${pools}`] : [], 2)}${indent(options.modeConfig === 'push' ? ['pull = no'] : [], 2)}    send_certreq = no
     dpd_delay = ${seconds(options.dpdDelaySeconds)}
     dpd_timeout = ${seconds(options.dpdTimeoutSeconds)}
     fragmentation = ${options.fragmentation}
@@ -167,6 +175,10 @@ pools {
     ${UNITY_BANNER} = ${quote(options.banner)}
     ${UNITY_DEF_DOMAIN} = ${quote(options.domain)}
 ${indent(moreAttributes, 2)}  }
+  ${LAB_POOL6} {
+    addrs = ${LAB_ADDRESSES6.pool}
+    dns = ${LAB_ADDRESSES6.dns}
+  }
 }
 secrets {
   ike-group {
@@ -203,12 +215,7 @@ function authRounds(options: ResolvedLabOptions): string[] {
     '}',
   ];
   if (options.auth === 'hybrid') return [...local, 'remote {', '  auth = xauth-generic', '}'];
-  return [
-    ...local,
-    'remote {',
-    '  auth = pubkey',
-    `  cacerts = ${quote(pki.caCert)}`,
-    '}',
-    ...xauth,
-  ];
+  const remote = ['remote {', '  auth = pubkey', `  cacerts = ${quote(pki.caCert)}`, '}'];
+  // certificates alone: no XAuth round (strongSwan has no XAuth with ECDSA keys)
+  return options.auth === 'certificate' ? [...local, ...remote] : [...local, ...remote, ...xauth];
 }

@@ -15,9 +15,10 @@ export interface LabPki {
 
 export interface LabOptions {
   /** Phase 1 authentication: the group key (default); certificates both ways, then XAuth
-   * (xauth-rsa); or hybrid, the gateway's certificate and the user's XAuth. The certificate
-   * methods need `pki`. */
-  auth?: 'psk' | 'xauth-rsa' | 'hybrid';
+   * (xauth-rsa); certificates alone (certificate: RSA, or ECDSA with an EC PKI, which strongSwan
+   * takes only without XAuth); or hybrid, the gateway's certificate and the user's XAuth. The
+   * certificate methods need `pki`. */
+  auth?: 'psk' | 'xauth-rsa' | 'certificate' | 'hybrid';
   /** the gateway's certificate and key, and the CA it accepts client certificates from */
   pki?: LabPki;
   /** Phase 1 exchange the connection takes (RFC 2409 5): aggressive (Cisco-style, default) or
@@ -57,6 +58,11 @@ export interface LabOptions {
   modeConfig?: 'pull' | 'push';
   /** Unity split tunnel to the LAN (default); false = full tunnel (local_ts 0.0.0.0/0, no split-include). */
   splitInclude?: boolean;
+  /** IPv6 inside the tunnel: 'pool' adds an IPv6 address pool (INTERNAL_IP6_ADDRESS and the
+   * LAN's IPv6 DNS server), 'pool-and-policy' also the IPv6 traffic selector (the LAN's IPv6
+   * network with splitInclude, else ::/0), without which the gateway refuses an IPv6 Quick Mode;
+   * 'off' (default): IPv4 only. */
+  ipv6Tunnel?: 'off' | 'pool' | 'pool-and-policy';
   /** Unity SAVE_PASSWD (28673). strongSwan can only send non-NUL bytes: true sends a 1-byte value 1, false sends nothing. */
   savePassword?: boolean;
   /** Unity PFS (28679): tells the client to use PFS in Quick Mode. Same encoding limits as savePassword. */
@@ -147,6 +153,7 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   addressPool: true,
   modeConfig: 'pull',
   splitInclude: true,
+  ipv6Tunnel: 'off',
   savePassword: false,
   pfsUnity: false,
   banner: 'Welcome to the IKEv1 lab gateway (authorised users only)',

@@ -2,6 +2,7 @@
 // reads and verifies certificates but cannot issue them): a lab CA, the gateway's certificate
 // (SAN: its lab address and a DNS name, EKU serverAuth), alice's client certificate (SAN: her
 // e-mail address), and a second, untrusted CA with a gateway certificate of the same names.
+// Keys are RSA 2048, or EC on one curve for ECDSA (RFC 4754).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,15 +32,24 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** `req` arguments for a new unencrypted RSA key in `name`.key */
-const newKey = (name: string) => ['-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`];
+/** The keys' algorithm: RSA, or ECDSA on an RFC 4754 curve. */
+export type PkiKeys = 'rsa' | 'P-256' | 'P-384' | 'P-521';
+
+/** `req` arguments for a new unencrypted key in `name`.key */
+function newKey(keys: PkiKeys, name: string): string[] {
+  const algorithm =
+    keys === 'rsa'
+      ? ['-newkey', 'rsa:2048']
+      : ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${keys}`];
+  return [...algorithm, '-nodes', '-keyout', `${name}.key`];
+}
 
 /** A CA certificate and key: `name`.pem, `name`.key. */
-function makeCa(dir: string, name: string, subject: string): void {
+function makeCa(dir: string, keys: PkiKeys, name: string, subject: string): void {
   openssl(dir, [
     'req',
     '-x509',
-    ...newKey(name),
+    ...newKey(keys, name),
     '-out',
     `${name}.pem`,
     '-days',
@@ -54,8 +64,15 @@ function makeCa(dir: string, name: string, subject: string): void {
 }
 
 /** An end-entity certificate from CA `ca`: `name`.pem, `name`.key. */
-function issue(dir: string, ca: string, name: string, subject: string, extensions: string): void {
-  openssl(dir, ['req', ...newKey(name), '-out', `${name}.csr`, '-subj', subject]);
+function issue(
+  dir: string,
+  keys: PkiKeys,
+  ca: string,
+  name: string,
+  subject: string,
+  extensions: string,
+): void {
+  openssl(dir, ['req', ...newKey(keys, name), '-out', `${name}.csr`, '-subj', subject]);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, [
     'x509',
@@ -81,13 +98,18 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 `;
 
-/** `gatewayAddress`: the address the gateway certificates hold (the lab gateway's by default). */
-export function makeTestPki(gatewayAddress: string = LAB_ADDRESSES.gateway): TestPki {
+/** `gatewayAddress`: the address the gateway certificates hold (the lab gateway's by default);
+ * `keys`: every key's algorithm. */
+export function makeTestPki(
+  gatewayAddress: string = LAB_ADDRESSES.gateway,
+  keys: PkiKeys = 'rsa',
+): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'rw-pki-'));
   const path = (name: string) => join(dir, name);
-  makeCa(dir, 'ca', '/O=Roadwarrior lab/CN=Lab CA');
+  makeCa(dir, keys, 'ca', '/O=Roadwarrior lab/CN=Lab CA');
   issue(
     dir,
+    keys,
     'ca',
     'gateway',
     `/O=Roadwarrior lab/CN=${LAB_GATEWAY_NAME}`,
@@ -95,6 +117,7 @@ export function makeTestPki(gatewayAddress: string = LAB_ADDRESSES.gateway): Tes
   );
   issue(
     dir,
+    keys,
     'ca',
     'client',
     '/O=Roadwarrior lab/CN=alice',
@@ -111,9 +134,10 @@ export function makeTestPki(gatewayAddress: string = LAB_ADDRESSES.gateway): Tes
     '-out',
     'client-encrypted.key',
   ]);
-  makeCa(dir, 'rogue-ca', '/O=Somebody else/CN=Other CA');
+  makeCa(dir, keys, 'rogue-ca', '/O=Somebody else/CN=Other CA');
   issue(
     dir,
+    keys,
     'rogue-ca',
     'rogue-gateway',
     `/O=Roadwarrior lab/CN=${LAB_GATEWAY_NAME}`,

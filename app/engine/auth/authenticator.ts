@@ -4,14 +4,20 @@
 // nothing else of the method.
 import type { Secret } from '../../shared/secret.js';
 import type { EngineError } from '../api.js';
+import type { HashName } from '../crypto/prf.js';
 import type { Identity } from '../exchanges/phase1-parts.js';
 import type { OutgoingPayload, ReceivedPayload } from '../wire/payloads.js';
 
 export interface Phase1Authenticator {
   /** the Authentication-Method attribute we propose (RFC 2409 appendix A and its drafts) */
   readonly methodId: number;
+  /** the method's name in the IKE SA event: AUTH_METHODS' label, or an ECDSA method's */
+  readonly label: string;
   /** the group key SKEYID derives from; undefined: SKEYID from the nonces and g^xy (RFC 2409 5) */
   readonly psk: Secret | undefined;
+  /** the hash of the prf of HASH_I / HASH_R when the method fixes it (an ECDSA method's SHA-2,
+   * app/engine/crypto/signature.ts); undefined: the negotiated proposal's */
+  readonly authPrf: HashName | undefined;
   /** IDii */
   readonly identity: Identity;
   /** CR payloads that ask for the gateway's certificate, sent with our key exchange */

@@ -1,11 +1,17 @@
 // The gateway's side of signature and hybrid authentication (RFC 2409 5.1; draft-ietf-ipsec-
 // isakmp-hybrid-auth 3.2: the gateway signs in both): its CERT payloads chain to the profile's
 // CA, its certificate holds the name the profile expects and the identity it sent (IDir), and
-// SIG_R is HASH_R signed with that certificate's key.
+// SIG_R is HASH_R signed with that certificate's key, of the type the negotiated method names
+// (IKEv1 negotiates one method for both sides: RSA, or ECDSA by RFC 4754).
 import { X509Certificate } from 'node:crypto';
 import type { Profile } from '../../shared/profile.js';
 import { EngineError } from '../api.js';
-import { hashSignatureVerifies } from '../crypto/signature.js';
+import {
+  describeKey,
+  ecdsaMethod,
+  hashSignatureVerifies,
+  unusableKey,
+} from '../crypto/signature.js';
 import {
   CertificateProblem,
   certificateHolds,
@@ -59,9 +65,28 @@ function idHeldBy(certificate: X509Certificate, id: Identity): boolean {
   }
 }
 
+/** The method we proposed, as far as it fixes the gateway's signature. */
+export interface ProposedSignature {
+  /** its name (XAUTH-RSA, ECDSA-256, ...) */
+  label: string;
+  /** ECDSA (RFC 4754) rather than RSA signatures */
+  ecdsa: boolean;
+  /** XAuth follows (xauth-rsa, hybrid) */
+  xauth: boolean;
+}
+
+/** What the profile must change when the gateway's key is not of the method's type. */
+function keyTypeRemedy(gatewayEcdsa: boolean, method: ProposedSignature): string {
+  if (!gatewayEcdsa) return 'connect with an RSA client key';
+  return method.xauth
+    ? "IKEv1 has no XAuth or hybrid method with ECDSA signatures (RFC 4754's authenticate by certificates alone): connect with authMethod certificate and an EC client key"
+    : 'connect with an EC client key (P-256, P-384 or P-521)';
+}
+
 /** Checks the gateway's certificate and SIG_R; returns the gateway's name for the log. */
 export function verifyGatewaySignature(
   trust: GatewayTrust,
+  method: ProposedSignature,
   payloads: readonly ReceivedPayload[],
   hashR: Buffer,
   id: Identity,
@@ -89,12 +114,20 @@ export function verifyGatewaySignature(
         'identity-mismatch',
         `the gateway identified itself as ${describeId(id)}, which its certificate (${name}) does not hold`,
       );
-    if (certificate.publicKey.asymmetricKeyType !== 'rsa')
+    const key = certificate.publicKey;
+    const unusable = unusableKey(key);
+    if (unusable)
       throw new EngineError(
         'certificate-unusable',
-        `the gateway certificate (${name}) has an ${certificate.publicKey.asymmetricKeyType} key: Roadwarrior verifies RSA signatures only so far`,
+        `the gateway certificate (${name}) holds ${unusable}`,
       );
-    if (!hashSignatureVerifies(certificate.publicKey, hashR, signature.data))
+    const gatewayEcdsa = ecdsaMethod(key) !== undefined;
+    if (gatewayEcdsa !== method.ecdsa)
+      throw new EngineError(
+        'certificate-unusable',
+        `the gateway certificate (${name}) holds ${describeKey(key)}, but we proposed ${method.label}, which signs with ${method.ecdsa ? 'ECDSA' : 'RSA'} both ways: ${keyTypeRemedy(gatewayEcdsa, method)}`,
+      );
+    if (!hashSignatureVerifies(key, hashR, signature.data))
       throw new EngineError(
         'gateway-cert-untrusted',
         `the gateway's signature does not verify with the key of its certificate (${name})`,

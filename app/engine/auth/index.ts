@@ -24,6 +24,7 @@ export async function createAuthenticator(input: AuthenticatorInput): Promise<Ph
   const now = input.now ?? (() => new Date());
   switch (profile.authMethod) {
     case 'xauth-rsa':
+    case 'certificate':
       return signatureAuthenticator(profile, input.keyPassphrase, now);
     case 'hybrid':
       return hybridAuthenticator(profile, now);

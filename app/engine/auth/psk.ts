@@ -1,6 +1,6 @@
 // Pre-shared key authentication (RFC 2409 5.4), with or without XAuth after it: HASH_I and
 // HASH_R prove the group key.
-import type { Profile } from '../../shared/profile.js';
+import { AUTH_METHODS, type Profile } from '../../shared/profile.js';
 import type { Secret } from '../../shared/secret.js';
 import { EngineError } from '../api.js';
 import {
@@ -17,6 +17,8 @@ import type { Phase1Authenticator } from './authenticator.js';
 export function pskAuthenticator(profile: Profile, groupPsk: Secret): Phase1Authenticator {
   return {
     methodId: phase1AuthMethodId(profile.authMethod),
+    label: AUTH_METHODS[profile.authMethod].label,
+    authPrf: undefined,
     psk: groupPsk,
     identity: ourIdentity(profile),
     certificateRequests: [],

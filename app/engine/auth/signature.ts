@@ -1,12 +1,16 @@
-// RSA signature authentication with XAuth after it (xauth-rsa: RFC 2409 5.1,
-// draft-ietf-ipsec-isakmp-xauth-06 7.1 XAUTHInitRSA): we send our certificate and HASH_I signed
-// with its key, the gateway its certificate and SIG_R. Our identity is our certificate's first
+// Signature authentication: we send our certificate and HASH_I signed with its key, the gateway
+// its certificate and SIG_R (RFC 2409 5.1). xauth-rsa: RSA signatures, XAuth after them
+// (draft-ietf-ipsec-isakmp-xauth-06 7.1 XAUTHInitRSA). certificate: the certificates alone, RSA
+// signatures (RFC 2409 5.1), or ECDSA by our key's curve (RFC 4754 4); no XAuth method exists
+// with ECDSA, so an EC key cannot do xauth-rsa. Our identity is our certificate's first
 // subjectAltName, so the gateway finds the certificate by the ID we send.
-import type { X509Certificate } from 'node:crypto';
-import type { Profile } from '../../shared/profile.js';
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { AUTH_METHODS, type Profile } from '../../shared/profile.js';
 import type { Secret } from '../../shared/secret.js';
 import { EngineError } from '../api.js';
-import { signHash } from '../crypto/signature.js';
+import type { HashName } from '../crypto/prf.js';
+import { loadRawEcdsa } from '../crypto/raw-ecdsa.js';
+import { describeKey, ecdsaMethod, signHash, unusableKey } from '../crypto/signature.js';
 import {
   CertificateProblem,
   certificateIdentity,
@@ -21,6 +25,7 @@ import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
 import type { Phase1Authenticator } from './authenticator.js';
 import {
   ANY_CERTIFICATE_REQUEST,
+  type ProposedSignature,
   gatewayTrust,
   verifyGatewaySignature,
 } from './gateway-certificate.js';
@@ -38,6 +43,42 @@ function identityOf(certificate: X509Certificate): Identity {
   const data =
     name.kind === 'ip' ? Buffer.from(name.value.split('.').map(Number)) : Buffer.from(name.value);
   return { idType: ID_TYPES[name.kind], data };
+}
+
+/** The method our key signs by: the profile's for an RSA key, the curve's ECDSA method
+ * (RFC 4754 4) for an EC key, which has no XAuth variant. */
+function proposedSignature(
+  profile: Profile,
+  key: KeyObject,
+  keyFile: string,
+): ProposedSignature & { methodId: number; authPrf: HashName | undefined } {
+  const unusable = unusableKey(key);
+  if (unusable)
+    throw new EngineError('certificate-unusable', `the key in ${keyFile} is ${unusable}`);
+  const { label, xauth } = AUTH_METHODS[profile.authMethod];
+  const ecdsa = ecdsaMethod(key);
+  if (!ecdsa)
+    return {
+      methodId: phase1AuthMethodId(profile.authMethod),
+      authPrf: undefined,
+      label,
+      ecdsa: false,
+      xauth,
+    };
+  if (xauth)
+    throw new EngineError(
+      'certificate-unusable',
+      `the key in ${keyFile} is ${describeKey(key)}: IKEv1 has no ${profile.authMethod} method with ECDSA signatures (XAuth's are RSA and DSS, draft-ietf-ipsec-isakmp-xauth-06 7.1; RFC 4754's ECDSA methods authenticate by certificates alone): use authMethod certificate, or an RSA key`,
+    );
+  // signing needs the addon: a missing build is named now, before anything is sent
+  asEngineError(loadRawEcdsa);
+  return {
+    methodId: ecdsa.methodId,
+    authPrf: ecdsa.hash,
+    label: ecdsa.label,
+    ecdsa: true,
+    xauth: false,
+  };
 }
 
 export async function signatureAuthenticator(
@@ -69,14 +110,12 @@ export async function signatureAuthenticator(
     }
   });
   asEngineError(() => checkKeyPair(certificate, key, certFile));
-  if (key.asymmetricKeyType !== 'rsa')
-    throw new EngineError(
-      'certificate-unusable',
-      `the key in ${keyFile} is ${key.asymmetricKeyType}: Roadwarrior signs with RSA keys only so far`,
-    );
+  const signedBy = proposedSignature(profile, key, keyFile);
   const identity = asEngineError(() => identityOf(certificate));
   return {
-    methodId: phase1AuthMethodId(profile.authMethod),
+    methodId: signedBy.methodId,
+    authPrf: signedBy.authPrf,
+    label: signedBy.label,
     psk: undefined,
     identity,
     certificateRequests: [ANY_CERTIFICATE_REQUEST],
@@ -87,7 +126,7 @@ export async function signatureAuthenticator(
       },
       { type: PayloadType.Signature, body: { data: signHash(key, hashI) } },
     ],
-    verify: (payloads, hashR, id) => verifyGatewaySignature(trust, payloads, hashR, id),
+    verify: (payloads, hashR, id) => verifyGatewaySignature(trust, signedBy, payloads, hashR, id),
     refused: () =>
       new EngineError(
         'client-cert-rejected',

@@ -15,6 +15,7 @@ const ERROR_OF_PROBLEM: Record<CertificateProblemCode, ErrorCode> = {
   expired: 'gateway-cert-expired',
   'not-yet-valid': 'gateway-cert-expired',
   'identity-mismatch': 'gateway-id-mismatch',
+  'ecdsa-unavailable': 'certificate-unusable',
 };
 
 function translated(error: unknown): unknown {

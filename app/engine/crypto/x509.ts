@@ -15,7 +15,9 @@ export type CertificateProblemCode =
   | 'expired'
   | 'not-yet-valid'
   | 'wrong-usage'
-  | 'identity-mismatch';
+  | 'identity-mismatch'
+  /** the raw-ECDSA addon an EC key needs is not built */
+  | 'ecdsa-unavailable';
 
 export class CertificateProblem extends Error {
   override readonly name = 'CertificateProblem';

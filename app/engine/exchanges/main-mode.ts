@@ -166,6 +166,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     initiatorCookie,
     responderCookie,
     saIBody: encodePayloadBody(PayloadType.SA, offer),
+    authPrf: auth.authPrf,
     tap: deps.tapIkeSa,
   });
 
@@ -223,6 +224,7 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     peerVendorIds,
     peerId: m6.peerId,
     dpdSupported: peerVendorIds.includes('dpd'),
+    authMethod: auth.label,
   };
 }
 

@@ -102,6 +102,10 @@ export const Phase1Hash = {
 export const AuthMethod = {
   PreSharedKey: 1,
   RsaSignature: 3,
+  /** RFC 4754 4: ECDSA with SHA-256 on P-256, SHA-384 on P-384, SHA-512 on P-521 */
+  EcdsaSha256: 9,
+  EcdsaSha384: 10,
+  EcdsaSha521: 11,
   HybridInitRsa: 64221,
   XauthInitPreShared: 65001,
   XauthInitRsa: 65005,

@@ -89,6 +89,7 @@ export const PROFILE_FIELDS = {
       'xauth-psk': 'Group key, then username and password (XAuth)',
       psk: 'Group key only',
       'xauth-rsa': 'Certificate, then username and password (XAuth; main mode)',
+      certificate: 'Certificates only, no XAuth (RSA, or ECDSA with an EC key)',
       hybrid: 'Gateway certificate, then username and password (hybrid; main mode)',
     }),
   },

@@ -14,6 +14,9 @@ export interface ResponderCertificates {
   key: KeyObject;
   /** how the initiator proves itself: CERT and SIG_I (xauth-rsa) or HASH_I (hybrid) */
   initiator: 'signature' | 'hash';
+  /** false: the certificates alone authenticate (authMethod certificate, RSA or ECDSA), and
+   * Mode Config follows phase 1 */
+  xauth?: boolean;
 }
 
 /** The gateway's proof after IDir: HASH_R, or CERT and SIG_R. */

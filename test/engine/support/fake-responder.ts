@@ -28,6 +28,7 @@ import {
   quickModeHash2,
   quickModeHash3,
 } from '../../../app/engine/crypto/index.js';
+import { ecdsaMethod } from '../../../app/engine/crypto/signature.js';
 import {
   deleteEspSa,
   dpdNotification,
@@ -613,8 +614,10 @@ export class FakeResponder {
       prf,
       { cipher, key, hash, initiatorPublic: keI, responderPublic: dh.publicValue },
     );
+    // as strongSwan: an ECDSA method's SHA-2 is HASH_I / HASH_R's prf (crypto/signature.ts)
+    const ecdsa = this.options.certificates && ecdsaMethod(this.options.certificates.key);
     return {
-      prf,
+      prf: ecdsa ? createPrf(ecdsa.hash) : prf,
       skeyid: keys.skeyid,
       initiatorPublic: keI,
       responderPublic: dh.publicValue,
@@ -726,6 +729,10 @@ export class FakeResponder {
   }
 
   private askXauth(): void {
+    if (this.options.certificates?.xauth === false) {
+      this.xauthAccepted = true;
+      return;
+    }
     this.xauthRound = 0;
     this.xauthAccepted = false;
     this.askXauthRound();

@@ -1,0 +1,15 @@
+# The engine's own Node-API addon: ECDSA over a digest the caller already computed (raw_ecdsa.cc),
+# which node:crypto cannot do (its sign and verify always hash the data again). OpenSSL's EVP
+# interface from Node's own headers; the symbols resolve from the node binary that loads it.
+# Build: npx node-gyp rebuild --directory app/engine/crypto/native
+{
+  "targets": [
+    {
+      "target_name": "raw_ecdsa",
+      "sources": ["raw_ecdsa.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-Wall", "-Wextra"]
+    }
+  ]
+}
