@@ -159,7 +159,7 @@ export interface TunAddon {
   /** signal[0] becomes non-zero while lifetime events wait for takeEvents() */
   EspEngine: new (signal: Uint32Array) => NativeEsp;
   /** onIke: an IKE message on the NAT-T port (non-ESP marker removed) and the datagrams that
-   * followed it in the batch (copies); onEvents: soft-lifetime events wait in the EspEngine */
+   * followed it in the batch (copies); onEvents: lifetime events wait in the EspEngine */
   DataPath: new (
     esp: NativeEsp,
     natt: NativeUdpSocket,

@@ -309,7 +309,7 @@ void DefineDataPath(Napi::Env env, Napi::Object exports);
 class EspPort {
  public:
   virtual esp::Engine& engine() = 0;
-  // Raises the JavaScript side's signal when soft-lifetime events wait.
+  // Raises the JavaScript side's signal when lifetime events wait.
   virtual void Flag() = 0;
 
  protected:

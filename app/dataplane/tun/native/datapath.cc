@@ -3,7 +3,7 @@
 // written to the TUN as one batch. Both run in the readers' libuv poll callbacks on Node's own
 // loop, so an SA installed from JavaScript is in place for the very next packet, without locks.
 // JavaScript hears only of what is its business: an IKE message on the NAT-T port (with what
-// followed it in the batch, which must wait for the IKE handler's turn) and soft-lifetime events.
+// followed it in the batch, which must wait for the IKE handler's turn) and lifetime events.
 #include <napi.h>
 
 #include <memory>
