@@ -1,8 +1,6 @@
 // One VPN connection as one story: resolve, phase 1, XAuth, Mode Config, Quick Mode, data
 // plane and network; then keep it alive (DPD, rekey) until disconnect or failure. Every step
 // is an event; every failure an EngineError with a stable code.
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { DataPlaneEvent, IkeChannel } from '../shared/dataplane-port.js';
 import type { ConnectionState, EngineEvent, Phase } from '../shared/events.js';
 import type { ModeConfigResult } from '../shared/network-setup.js';
@@ -13,6 +11,7 @@ import { ChildSas } from './child-sas.js';
 import { portErrorCode, toEngineError } from './engine-errors.js';
 import { EventHub } from './event-hub.js';
 import { eventTime } from './event-time.js';
+import { resolveGateway } from './gateway-address.js';
 import {
   Diagnoser,
   TappedIkeChannel,
@@ -551,16 +550,4 @@ function phaseOf(state: ConnectionState): Phase {
   if (state === 'modecfg') return 'modecfg';
   if (state.startsWith('qm')) return 'phase2';
   return 'session';
-}
-
-async function resolveGateway(gateway: string): Promise<string> {
-  if (isIP(gateway)) return gateway;
-  try {
-    return (await lookup(gateway, { family: 4 })).address;
-  } catch (error) {
-    throw new EngineError(
-      'gateway-resolve-failed',
-      `cannot resolve the gateway name ${gateway} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
 }

@@ -118,7 +118,7 @@ const ProfileSettingsSchema = z.object({
    * password: never saved, reused or replayed; every connect, reconnect and re-authentication
    * asks */
   tokenCode: z.boolean().default(false),
-  idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4']).default('key-id'),
+  idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4', 'ipv6']).default('key-id'),
   authMethod: z.enum(AUTH_METHOD_NAMES).default('xauth-psk'),
   /** the client certificate (PEM) for xauth-rsa; PKCS#12 is refused naming the conversion */
   certificateFile: z

@@ -71,6 +71,12 @@ test('a lockdown whose process died is lifted by cleanupStale', () =>
 test('the ruleset takes only an interface name, an IP gateway and ports', () => {
   assert.match(lockdownRuleset(SPEC), /ip daddr 198\.51\.100\.1 udp dport \{ 500, 4500 \} accept/);
   assert.match(lockdownRuleset({ ...SPEC, gateway: '2001:db8::1' }), /ip6 daddr 2001:db8::1/);
+  // an IPv6 gateway's next hop needs neighbour discovery; an IPv4 one lets no ICMPv6 out
+  assert.match(
+    lockdownRuleset({ ...SPEC, gateway: '2001:db8::1' }),
+    /icmpv6 type \{ nd-neighbor-solicit, nd-neighbor-advert \} accept/,
+  );
+  assert.doesNotMatch(lockdownRuleset(SPEC), /icmpv6/);
   for (const bad of [
     { ...SPEC, tunName: 'rw0" accept ; #' },
     { ...SPEC, gateway: 'gw.example; flush ruleset' },

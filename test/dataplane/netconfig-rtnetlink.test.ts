@@ -77,6 +77,42 @@ test('link state, route lookups and exact-route checks answer as ip does', () =>
     assert.equal(routes.has({ address: '198.51.100.1', prefix: 32 }), false);
   }));
 
+test('IPv6: a host route outside, route lookups and exact-route checks answer as ip does', () =>
+  withLab('nl-ipv6', async (lab) => {
+    await lab.ip('addr', 'add', '2001:db8:2::2/64', 'dev', 'eth0', 'nodad');
+    await lab.ip('route', 'add', 'default', 'via', '2001:db8:2::1', 'dev', 'eth0');
+    const netlink = new Rtnetlink(lab.ns);
+    assert.deepEqual(netlink.routeGet('2001:db8:100::1'), {
+      local: false,
+      dev: 'eth0',
+      gateway: '2001:db8:2::1',
+    });
+    assert.deepEqual(netlink.routeGet('2001:db8:2::7'), { local: false, dev: 'eth0' });
+    const before = netlink.mainTable();
+    assert.equal(before.has({ address: '2001:db8:2::', prefix: 64 }), true);
+    assert.equal(before.has({ address: '::', prefix: 0 }), true, 'the IPv6 default route');
+    assert.equal(before.has({ address: '2001:db8:100::1', prefix: 128 }), false);
+    assert.equal(before.has({ address: '192.0.2.0', prefix: 24 }), true, 'IPv4 in the same dump');
+    netlink.addRoute(
+      { address: '2001:db8:100::1', prefix: 128 },
+      { gateway: '2001:db8:2::1', dev: 'eth0' },
+    );
+    netlink.addAddress('rw0', '2001:db8:99::1', 128);
+    const byIp = await lab.ipJson<Array<{ dst: string; gateway: string; dev: string }>>(
+      '-6',
+      'route',
+      'show',
+      'exact',
+      '2001:db8:100::1/128',
+    );
+    assert.deepEqual(
+      byIp.map(({ dst, gateway, dev }) => ({ dst, gateway, dev })),
+      [{ dst: '2001:db8:100::1', gateway: '2001:db8:2::1', dev: 'eth0' }],
+    );
+    assert.match(await lab.ip('-6', 'addr', 'show', 'dev', 'rw0'), /inet6 2001:db8:99::1\/128/);
+    assert.equal(netlink.mainTable().has({ address: '2001:db8:100::1', prefix: 128 }), true);
+  }));
+
 test("the kernel's refusals come back as errno errors worded as ip words them", () =>
   withLab('nl-refuse', async (lab) => {
     const netlink = new Rtnetlink(lab.ns);

@@ -63,3 +63,28 @@ test('LOCAL_LAN: private or on-link networks stay outside, public ones via a rou
   ]);
   assert.deepEqual(notes, ['excluded 8.8.8.0/24 ignored: neither a private network nor on-link']);
 });
+
+test('an IPv6 gateway keeps a /128 route outside the tunnel (beside an IPv4 tunnel too)', () => {
+  const setup = labSetup({ gateway: 'fd72:77:0:100::1' });
+  const { changes } = planChanges(setup, {
+    ...probe(),
+    gatewayPath: { gateway: 'fe80::1', dev: 'eth0' },
+  });
+  const gateway = changes.find((c) => c.what.startsWith('gateway'));
+  assert.deepEqual(gateway?.change, {
+    kind: 'route',
+    network: { address: 'fd72:77:0:100::1', prefix: 128 },
+    path: { gateway: 'fe80::1', dev: 'eth0' },
+  });
+  assert.deepEqual(gateway.undo, [
+    'route',
+    'del',
+    'fd72:77:0:100::1/128',
+    'via',
+    'fe80::1',
+    'dev',
+    'eth0',
+  ]);
+  const { notes } = planChanges(setup, { ...probe(), gatewayRouted: true });
+  assert.ok(notes.includes('route to gateway fd72:77:0:100::1/128 exists already: kept as is'));
+});

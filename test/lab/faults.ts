@@ -25,17 +25,19 @@ const HOOKS = {
   beforeDefrag: { table: 'rwfrag', hook: 'prerouting', priority: -500 },
 } as const;
 
-/** A fault in the NAT namespace's path, until the returned function lifts it. */
+/** A fault in the NAT namespace's path, until the returned function lifts it. `family`: the
+ * nftables family of its table, ip6 for a client that reaches the gateway over IPv6. */
 export async function nftFault(
   lab: Lab,
   rules: string[],
   where: keyof typeof HOOKS = 'forward',
+  family: 'ip' | 'ip6' = 'ip',
 ): Promise<() => Promise<void>> {
   const { table, hook, priority } = HOOKS[where];
-  const ruleset = `table ip ${table} {\n  chain ${hook} {\n    type filter hook ${hook} priority ${priority}; policy accept;\n${rules.map((r) => `    ${r}\n`).join('')}  }\n}\n`;
+  const ruleset = `table ${family} ${table} {\n  chain ${hook} {\n    type filter hook ${hook} priority ${priority}; policy accept;\n${rules.map((r) => `    ${r}\n`).join('')}  }\n}\n`;
   await lab.exec('nat', 'nft', ['-f', '-'], { input: ruleset });
   return async () => {
-    await lab.exec('nat', 'nft', ['delete', 'table', 'ip', table]);
+    await lab.exec('nat', 'nft', ['delete', 'table', family, table]);
   };
 }
 

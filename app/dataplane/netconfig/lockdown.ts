@@ -41,6 +41,11 @@ export function lockdownRuleset(spec: LockdownSpec): string {
     `add rule ${table} output oifname "lo" accept`,
     `add rule ${table} output oifname "${spec.tunName}" accept`,
     `add rule ${table} output ${family === 4 ? 'ip' : 'ip6'} daddr ${spec.gateway} udp dport { ${ports.join(', ')} } accept`,
+    // an IPv6 gateway's next hop is found by neighbour discovery (RFC 4861 7), ICMPv6 that this
+    // output hook sees (ARP, its IPv4 counterpart, never passes it); it never leaves the link
+    ...(family === 6
+      ? [`add rule ${table} output icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`]
+      : []),
   ].join(' ; ');
 }
 

@@ -9,6 +9,7 @@ import {
   netWithin,
 } from '../../shared/net.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
+import { type IpNet, bytesToIpv6, ipv6Network, isIpv6 } from '../../shared/net6.js';
 import { normaliseNet } from './net-math.js';
 
 /** How a destination leaves the host today (an `ip route get` answer). */
@@ -30,7 +31,7 @@ export interface RouteProbe {
   tunUp: boolean;
   /** undefined when the gateway is a local address (nothing to protect) */
   gatewayPath?: OriginalPath;
-  /** a route for exactly <gateway>/32 exists already: it is not ours to add or remove */
+  /** a route for exactly the gateway (/32, /128) exists already: not ours to add or remove */
   gatewayRouted: boolean;
   excludes: ExcludeProbe[];
 }
@@ -90,9 +91,17 @@ export function planChanges(
       undo: ['addr', 'del', `${address}/32`, 'dev', tun],
     },
   ];
-  const gatewayNet = { address: setup.gateway, prefix: 32 };
+  // IPv6 in the tunnel: its address as a host address too, routes below
+  const address6 = config.internalIp6;
+  if (address6 !== undefined)
+    changes.push({
+      what: `address ${address6}/128 on ${tun}`,
+      change: { kind: 'address', dev: tun, address: address6, prefix: 128 },
+      undo: ['addr', 'del', `${address6}/128`, 'dev', tun],
+    });
+  const gatewayNet = hostNet(setup.gateway);
   if (probe.gatewayRouted)
-    notes.push(`route to gateway ${setup.gateway}/32 exists already: kept as is`);
+    notes.push(`route to gateway ${formatNet(gatewayNet)} exists already: kept as is`);
   else if (probe.gatewayPath) changes.push(outsideRoute(gatewayNet, probe.gatewayPath, 'gateway'));
   for (const exclude of probe.excludes) {
     const net = formatNet(exclude.network);
@@ -103,7 +112,7 @@ export function planChanges(
       notes.push(`excluded ${net} ignored: neither a private network nor on-link`);
     else changes.push(outsideRoute(exclude.network, exclude.path, 'excluded'));
   }
-  for (const network of tunnelNetworks(setup)) {
+  for (const network of [...tunnelNetworks(setup), ...tunnelNetworks6(setup)]) {
     const route = [formatNet(network), 'dev', tun];
     changes.push({
       what: `route ${formatNet(network)} into ${tun}`,
@@ -112,6 +121,13 @@ export function planChanges(
     });
   }
   return { changes, notes };
+}
+
+/** The gateway alone, IPv4 or IPv6 (the outer family may differ from the tunnel's): its route
+ * outside the tunnel is more specific than any the tunnel or the IPv6 block of a full tunnel
+ * adds, so IKE and ESP keep their original path. */
+export function hostNet(address: string): Ipv4Net {
+  return { address, prefix: isIpv6(address) ? 128 : 32 };
 }
 
 /** LOCAL_LAN networks worth a route: normalised, non-forwardable ones dropped, no duplicates. */
@@ -140,6 +156,35 @@ function tunnelNetworks(setup: NetworkSetup): Ipv4Net[] {
       networks.push(normaliseNet({ address: config.internalIp4, prefix }));
   }
   return unique(networks);
+}
+
+/** Full IPv6 tunnel as two halves, as for IPv4. */
+const HALF_DEFAULTS6: IpNet[] = [
+  { address: '::', prefix: 1 },
+  { address: '8000::', prefix: 1 },
+];
+
+/** Does IPv6 go into the tunnel, and is it all of IPv6 (no split list, or ::/0 in it)? */
+export function ipv6Tunnel(setup: NetworkSetup): 'none' | 'full' | 'split' {
+  const { internalIp6, splitInclude6 } = setup.config;
+  if (internalIp6 === undefined) return 'none';
+  return splitInclude6.length === 0 || splitInclude6.some((net) => net.prefix === 0)
+    ? 'full'
+    : 'split';
+}
+
+/** The IPv6 split networks (host bits cleared), both halves for a full IPv6 tunnel, or none
+ * without IPv6 in the tunnel. */
+function tunnelNetworks6(setup: NetworkSetup): IpNet[] {
+  const kind = ipv6Tunnel(setup);
+  if (kind === 'none') return [];
+  if (kind === 'full') return [...HALF_DEFAULTS6];
+  return unique(
+    setup.config.splitInclude6.map((net) => ({
+      address: bytesToIpv6(ipv6Network(net)),
+      prefix: net.prefix,
+    })),
+  );
 }
 
 function outsideRoute(network: Ipv4Net, path: OriginalPath, role: string): PlannedChange {

@@ -4,7 +4,7 @@
 import { formatNet } from '../../shared/net.js';
 import type { NetworkSetup } from '../../shared/network-setup.js';
 import { NetworkConfigError } from './errors.js';
-import { type OriginalPath, type RouteProbe, excludedNetworks } from './route-plan.js';
+import { type OriginalPath, type RouteProbe, excludedNetworks, hostNet } from './route-plan.js';
 import { type RouteLookup, Rtnetlink } from './rtnetlink.js';
 import type { CommandContext } from './system-commands.js';
 
@@ -26,7 +26,7 @@ export function probeRoutes(
       `the route to gateway ${gateway} goes through ${tun}`,
     );
   }
-  const gatewayNet = { address: gateway, prefix: 32 };
+  const gatewayNet = hostNet(gateway);
   const mainTable = ask('routes in the main table', 'ip-failed', () => netlink.mainTable());
   return {
     tunMtu: link.mtu,

@@ -3,6 +3,7 @@
 // `route get` and `route show exact`, through the addon rather than a spawned `ip`, whose fork of
 // this large process blocks the event loop for milliseconds. The undo stays with `ip` (journal).
 import { type Ipv4Net, intToIpv4, ipv4ToInt } from '../../shared/net.js';
+import { bytesToIpv6, ipv6ToBytes, isIpv6 } from '../../shared/net6.js';
 import { loadTunAddon } from '../tun/native-addon.js';
 import type { OriginalPath } from './route-plan.js';
 
@@ -93,13 +94,13 @@ export class Rtnetlink {
     this.request(RTM_NEWLINK, NLM_F_ACK, ifinfo(index, IFF_UP, IFF_UP), [[IFLA_MTU, u32(mtu)]]);
   }
 
-  /** `ip addr add <address>/<prefix> dev <dev>` */
+  /** `ip addr add <address>/<prefix> dev <dev>` (IPv4 or IPv6) */
   addAddress(dev: string, address: string, prefix: number): void {
     const body = Buffer.alloc(8);
-    body.writeUInt8(AF_INET, 0);
+    body.writeUInt8(familyOf(address), 0);
     body.writeUInt8(prefix, 1);
     body.writeUInt32LE(this.indexOf(dev), 4);
-    const ip = ipv4(address);
+    const ip = addressBytes(address);
     this.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
       [IFA_LOCAL, ip],
       [IFA_ADDRESS, ip],
@@ -107,17 +108,21 @@ export class Rtnetlink {
   }
 
   /** `ip route add <network> [via <gateway>] dev <dev>`: main table, proto boot, scope link
-   * without a gateway, failing when the route exists */
+   * without a gateway, failing when the route exists; IPv4 or IPv6 by the network's address */
   addRoute(network: Ipv4Net, path: OriginalPath): void {
-    const body = rtmsg(network.prefix, {
-      table: RT_TABLE_MAIN,
-      protocol: RTPROT_BOOT,
-      scope: path.gateway === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
-      type: RTN_UNICAST,
-    });
+    const body = rtmsg(
+      network.prefix,
+      {
+        table: RT_TABLE_MAIN,
+        protocol: RTPROT_BOOT,
+        scope: path.gateway === undefined ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE,
+        type: RTN_UNICAST,
+      },
+      familyOf(network.address),
+    );
     this.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
-      [RTA_DST, ipv4(network.address)],
-      ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, ipv4(path.gateway)] as const]),
+      [RTA_DST, addressBytes(network.address)],
+      ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, addressBytes(path.gateway)] as const]),
       [RTA_OIF, u32(this.indexOf(path.dev))],
     ]);
   }
@@ -137,12 +142,18 @@ export class Rtnetlink {
     this.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [[RTA_DST, address]]);
   }
 
-  /** `ip route get <address>` */
+  /** `ip route get <address>` (IPv4 or IPv6) */
   routeGet(address: string): RouteLookup {
-    const [reply] = this.request(RTM_GETROUTE, NLM_F_ACK, rtmsg(32), [[RTA_DST, ipv4(address)]]);
+    const bytes = addressBytes(address);
+    const [reply] = this.request(
+      RTM_GETROUTE,
+      NLM_F_ACK,
+      rtmsg(bytes.length * 8, undefined, familyOf(address)),
+      [[RTA_DST, bytes]],
+    );
     const oif = reply === undefined ? undefined : u32Attribute(reply, RTA_OIF);
     if (reply === undefined || oif === undefined) throw new Error(`no route answer for ${address}`);
-    const gateway = ipv4Attribute(reply, RTA_GATEWAY);
+    const gateway = addressAttribute(reply, RTA_GATEWAY);
     return {
       local: reply.body.readUInt8(7) === RTN_LOCAL,
       dev: this.linkName(oif),
@@ -150,19 +161,25 @@ export class Rtnetlink {
     };
   }
 
-  /** The main table's destinations from one dump: `has(network)` is `ip route show exact
-   * <network>` (a route for exactly that network), for several questions at once. */
+  /** The main table's destinations of both families from one dump: `has(network)` is `ip route
+   * show exact <network>` (a route for exactly that network), for several questions at once. */
   mainTable(): { has(network: Ipv4Net): boolean } {
     const destinations = new Set<string>();
-    for (const route of this.request(RTM_GETROUTE, NLM_F_DUMP, rtmsg(0), [])) {
+    for (const route of this.request(
+      RTM_GETROUTE,
+      NLM_F_DUMP,
+      rtmsg(0, undefined, AF_UNSPEC),
+      [],
+    )) {
       const table = u32Attribute(route, RTA_TABLE) ?? route.body.readUInt8(4);
       if (table !== RT_TABLE_MAIN) continue;
-      const dst = ipv4Attribute(route, RTA_DST) ?? '0.0.0.0';
+      const any = route.body.readUInt8(0) === AF_INET6 ? '::' : '0.0.0.0';
+      const dst = addressAttribute(route, RTA_DST) ?? any;
       destinations.add(`${dst}/${route.body.readUInt8(1)}`);
     }
     return {
       has: (network) =>
-        destinations.has(`${intToIpv4(ipv4ToInt(network.address))}/${network.prefix}`),
+        destinations.has(`${addressText(addressBytes(network.address))}/${network.prefix}`),
     };
   }
 
@@ -253,10 +270,11 @@ function u32Attribute(message: Message, type: number): number | undefined {
   return sizedAttribute(message, type, 4)?.readUInt32LE(0);
 }
 
-/** An IPv4 address attribute, dotted; absent: undefined. */
-function ipv4Attribute(message: Message, type: number): string | undefined {
-  const value = sizedAttribute(message, type, 4);
-  return value === undefined ? undefined : intToIpv4(value.readUInt32BE(0));
+/** An address attribute as text, of the message's family (4 or 16 bytes); absent: undefined. */
+function addressAttribute(message: Message, type: number): string | undefined {
+  const size = message.body.readUInt8(0) === AF_INET6 ? 16 : 4;
+  const value = sizedAttribute(message, type, size);
+  return value === undefined ? undefined : addressText(value);
 }
 
 function sizedAttribute(message: Message, type: number, size: number): Buffer | undefined {
@@ -318,9 +336,19 @@ function cString(text: string): Buffer {
   return Buffer.concat([Buffer.from(text), Buffer.alloc(1)]);
 }
 
-/** network byte order */
-function ipv4(address: string): Buffer {
+function familyOf(address: string): number {
+  return isIpv6(address) ? AF_INET6 : AF_INET;
+}
+
+/** An IPv4 or IPv6 address in network byte order (4 or 16 bytes) */
+function addressBytes(address: string): Buffer {
+  if (isIpv6(address)) return Buffer.from(ipv6ToBytes(address));
   const out = Buffer.alloc(4);
   out.writeUInt32BE(ipv4ToInt(address), 0);
   return out;
+}
+
+/** addressBytes' inverse: dotted quad or RFC 5952 text */
+function addressText(bytes: Buffer): string {
+  return bytes.length === 16 ? bytesToIpv6(bytes) : intToIpv4(bytes.readUInt32BE(0));
 }

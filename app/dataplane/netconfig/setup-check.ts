@@ -1,5 +1,6 @@
 // Checks a NetworkSetup before any of it reaches a command line or a script environment:
 // values come from the gateway and end up as `ip` arguments and shell variables.
+import { isIP } from 'node:net';
 import { ipv4ToInt, maskToPrefix } from '../../shared/net.js';
 import { DNS_NAME, type ModeConfigResult, type NetworkSetup } from '../../shared/network-setup.js';
 import { NetworkConfigError } from './errors.js';
@@ -17,7 +18,8 @@ export function checkSetup(setup: NetworkSetup): void {
     invalid(`interface name ${JSON.stringify(setup.tunName)}`);
   if (!Number.isInteger(setup.mtu) || setup.mtu < MIN_MTU || setup.mtu > MAX_MTU)
     invalid(`MTU ${setup.mtu}`);
-  checkAddress(setup.gateway, 'gateway address');
+  // the outer family is the gateway's, whatever the tunnel carries
+  if (isIP(setup.gateway) === 0) invalid(`gateway address ${JSON.stringify(setup.gateway)}`);
   if (config.internalIp4 === undefined) invalid('Mode Config: no internal address');
   checkAddress(config.internalIp4, 'internal address');
   if (config.internalIp4Netmask !== undefined) {
@@ -33,6 +35,17 @@ export function checkSetup(setup: NetworkSetup): void {
     const { prefix } = entry.network;
     if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32) invalid(`split prefix /${prefix}`);
   }
+  // IPv6 in the tunnel (optional)
+  const ipv6 = [
+    ...(config.internalIp6 === undefined ? [] : [config.internalIp6]),
+    ...config.dns6,
+    ...config.splitInclude6.map((net) => net.address),
+  ];
+  for (const address of ipv6)
+    if (isIP(address) !== 6) invalid(`IPv6 address ${JSON.stringify(address)}`);
+  for (const { prefix } of config.splitInclude6)
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > 128)
+      invalid(`IPv6 split prefix /${prefix}`);
 }
 
 /** Search and split-DNS domains that are usable as names; anything else is left out so a

@@ -55,6 +55,7 @@ function idHeldBy(certificate: X509Certificate, id: Identity): boolean {
   const value = describeId(id);
   switch (id.idType) {
     case IdType.Ipv4Addr:
+    case IdType.Ipv6Addr:
       return certificateHolds(certificate, { kind: 'ip', value });
     case IdType.Fqdn:
       return certificateHolds(certificate, { kind: 'dns', value });

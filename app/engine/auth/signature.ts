@@ -19,7 +19,7 @@ import {
   readPrivateKey,
   subjectLine,
 } from '../crypto/x509.js';
-import type { Identity } from '../exchanges/phase1-parts.js';
+import { type Identity, addressIdentity } from '../exchanges/phase1-parts.js';
 import { phase1AuthMethodId } from '../proposals.js';
 import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
 import type { Phase1Authenticator } from './authenticator.js';
@@ -31,18 +31,18 @@ import {
 } from './gateway-certificate.js';
 import { asEngineError, asEngineErrorAsync, readProfileFile } from './trust.js';
 
-const ID_TYPES = { email: IdType.UserFqdn, dns: IdType.Fqdn, ip: IdType.Ipv4Addr } as const;
+const ID_TYPES = { email: IdType.UserFqdn, dns: IdType.Fqdn } as const;
 
 function identityOf(certificate: X509Certificate): Identity {
   const name = certificateIdentity(certificate);
   if (!name)
     throw new CertificateProblem(
       'unreadable',
-      `our certificate (${subjectLine(certificate)}) has no e-mail, DNS or IPv4 subjectAltName to identify us by`,
+      `our certificate (${subjectLine(certificate)}) has no e-mail, DNS or IP subjectAltName to identify us by`,
     );
-  const data =
-    name.kind === 'ip' ? Buffer.from(name.value.split('.').map(Number)) : Buffer.from(name.value);
-  return { idType: ID_TYPES[name.kind], data };
+  if (name.kind !== 'ip') return { idType: ID_TYPES[name.kind], data: Buffer.from(name.value) };
+  // ID_IPV4_ADDR or ID_IPV6_ADDR; certificateIdentity took only an address (node:net isIP)
+  return addressIdentity(name.value) as Identity;
 }
 
 /** The method our key signs by: the profile's for an RSA key, the curve's ECDSA method

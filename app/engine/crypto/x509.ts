@@ -3,7 +3,7 @@
 // validity and extended key usage, and whether it holds an identity. node:crypto cannot read
 // PKCS#12, so such a file is refused naming the conversion.
 import { type KeyObject, X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { isIPv4 } from 'node:net';
+import { isIP } from 'node:net';
 
 /** What is wrong with a certificate, as a stable code and a sentence for people. */
 export type CertificateProblemCode =
@@ -150,7 +150,7 @@ export function verifyChain(
   );
 }
 
-/** Whether the certificate holds a name: an IPv4 address, a DNS name or an e-mail address
+/** Whether the certificate holds a name: an IPv4 or IPv6 address, a DNS name or an e-mail address
  * (subjectAltName; node:crypto falls back to the subject's CN for a DNS name without SANs). */
 export function certificateHolds(
   certificate: X509Certificate,
@@ -168,10 +168,10 @@ export function certificateHolds(
 
 /** The name a profile expects the gateway's certificate to hold. */
 export function expectedName(identity: string): { kind: 'ip' | 'dns'; value: string } {
-  return isIPv4(identity) ? { kind: 'ip', value: identity } : { kind: 'dns', value: identity };
+  return isIP(identity) ? { kind: 'ip', value: identity } : { kind: 'dns', value: identity };
 }
 
-/** Our identity from our certificate's first usable subjectAltName (e-mail, DNS name or IPv4
+/** Our identity from our certificate's first usable subjectAltName (e-mail, DNS name or IP
  * address), as node:crypto prints them ("DNS:a, IP Address:1.2.3.4, email:b@c"). */
 export function certificateIdentity(
   certificate: X509Certificate,
@@ -181,7 +181,7 @@ export function certificateIdentity(
     const [tag, value] = [entry.slice(0, colon), entry.slice(colon + 1)];
     if (tag === 'email') return { kind: 'email', value };
     if (tag === 'DNS') return { kind: 'dns', value };
-    if (tag === 'IP Address' && isIPv4(value)) return { kind: 'ip', value };
+    if (tag === 'IP Address' && isIP(value)) return { kind: 'ip', value };
   }
   return undefined;
 }

@@ -2,8 +2,10 @@
 // the gateway chose from it, our identity and vendor IDs, the HASH_R check, INITIAL-CONTACT and
 // the cleartext refusals a gateway answers with before phase 1 is authenticated.
 import { timingSafeEqual } from 'node:crypto';
+import { bytesToIpv6 } from '../../shared/net6.js';
 import type { Profile } from '../../shared/profile.js';
 import { EngineError } from '../api.js';
+import { addressBytes } from '../crypto/natd.js';
 import { type Phase1Proposal, hashNameOf, phase1Attributes } from '../proposals.js';
 import { attributeNumber } from '../wire/attributes.js';
 import {
@@ -41,9 +43,29 @@ export function ourIdentity(profile: Profile): Identity {
     case 'user-fqdn':
       return { idType: IdType.UserFqdn, data: Buffer.from(profile.group) };
     case 'ipv4':
-      return { idType: IdType.Ipv4Addr, data: Buffer.from(profile.group.split('.').map(Number)) };
+    case 'ipv6': {
+      const id = addressIdentity(profile.group);
+      const wanted = profile.idType === 'ipv6' ? IdType.Ipv6Addr : IdType.Ipv4Addr;
+      if (id?.idType !== wanted)
+        throw new EngineError(
+          'config-invalid',
+          `the identity type is ${profile.idType}, but the group ${JSON.stringify(profile.group)} is no ${profile.idType === 'ipv6' ? 'IPv6' : 'IPv4'} address`,
+        );
+      return id;
+    }
     default:
       return { idType: IdType.KeyId, data: Buffer.from(profile.group) };
+  }
+}
+
+/** RFC 2407 4.6.2.1: an address as ID_IPV4_ADDR (four octets) or ID_IPV6_ADDR
+ * (sixteen octets), network byte order; undefined for anything that is not an address. */
+export function addressIdentity(address: string): Identity | undefined {
+  try {
+    const data = addressBytes(address);
+    return { idType: data.length === 16 ? IdType.Ipv6Addr : IdType.Ipv4Addr, data };
+  } catch {
+    return undefined;
   }
 }
 
@@ -54,6 +76,7 @@ export function idPayloadBody(id: Identity) {
 
 export function describeId(id: Identity): string {
   if (id.idType === IdType.Ipv4Addr && id.data.length === 4) return [...id.data].join('.');
+  if (id.idType === IdType.Ipv6Addr && id.data.length === 16) return bytesToIpv6(id.data);
   return id.data.toString('utf8');
 }
 

@@ -52,7 +52,7 @@ export const PROFILE_FIELDS = {
     label: 'Gateway',
     section: 'connection',
     kind: 'text',
-    hint: 'Host name or IP address of the VPN gateway',
+    hint: 'Host name, IPv4 or IPv6 address of the VPN gateway (a name with both connects over IPv4)',
   },
   backupGateways: {
     label: 'Backup gateways',
@@ -168,6 +168,7 @@ export const PROFILE_FIELDS = {
       fqdn: 'FQDN',
       'user-fqdn': 'User FQDN (e-mail style)',
       ipv4: 'IPv4 address',
+      ipv6: 'IPv6 address',
     }),
   },
   ikeLifetimeSeconds: { label: 'IKE lifetime', section: 'phase1', kind: 'number', hint: 'Seconds' },
