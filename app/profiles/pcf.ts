@@ -54,7 +54,8 @@ const AUTH_TYPES: Record<string, AuthMethodName> = {
   '5': 'hybrid',
 };
 
-const CERTIFICATE_GROUP = 'from certificate';
+/** the group name of a certificate profile whose gateway takes the group from the certificate */
+export const CERTIFICATE_GROUP = 'from certificate';
 
 /** PeerTimeout is how long the Cisco client waits on a silent gateway (90 s by default): an
  * import keeps that total with the default number of probes. */

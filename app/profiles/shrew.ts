@@ -3,9 +3,10 @@
 // listed as not carried over.
 import { basename } from 'node:path';
 import { DH_GROUPS, type DhGroupName, isWeakDhGroup } from '../shared/algorithms.js';
-import type { Profile } from '../shared/profile.js';
+import { AUTH_METHODS as METHOD_NEEDS, type Profile } from '../shared/profile.js';
 import { Secret } from '../shared/secret.js';
 import { dhGroupName } from './cisco-proposals.js';
+import { CERTIFICATE_GROUP } from './pcf.js';
 import {
   type FieldProblem,
   type ImportedProfile,
@@ -63,10 +64,21 @@ function parseShrew(text: string, file: string): Map<string, ShrewEntry> {
   return entries;
 }
 
+/** auth-method values: a group key with or without XAuth; certificates with XAuth or alone (the
+ * client key then picks RSA or ECDSA, RFC 4754); hybrid */
 const AUTH_METHODS: Record<string, Profile['authMethod']> = {
   'mutual-psk-xauth': 'xauth-psk',
   'mutual-psk': 'psk',
+  'mutual-rsa-xauth': 'xauth-rsa',
+  'mutual-rsa': 'certificate',
+  'hybrid-rsa-xauth': 'hybrid',
 };
+/** the certificate files a .vpn names, and the profile field (PEM) each one is */
+const CERTIFICATE_FILES = {
+  'auth-server-cert': 'caFile',
+  'auth-client-cert': 'certificateFile',
+  'auth-client-key': 'privateKeyFile',
+} as const;
 const ID_TYPES: Record<string, Profile['idType']> = {
   keyid: 'key-id',
   fqdn: 'fqdn',
@@ -145,8 +157,18 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
 
   const secrets: ImportedSecrets = {};
   const auth = read('auth-method') ?? 'mutual-psk-xauth';
-  if (auth in AUTH_METHODS) set('authMethod', AUTH_METHODS[auth]);
-  else unsupported('auth-method', `"${auth}" (certificate or hybrid authentication)`);
+  const authMethod = AUTH_METHODS[auth];
+  if (authMethod) set('authMethod', authMethod);
+  else unsupported('auth-method', `"${auth}" (hybrid with a group key)`);
+  const ourCertificate = authMethod !== undefined && METHOD_NEEDS[authMethod].ourCertificate;
+  // hybrid: the gateway's CA only; our certificate and key with our certificate
+  if (authMethod === 'hybrid' || ourCertificate)
+    readCertificateFiles(
+      ourCertificate ? Object.keys(CERTIFICATE_FILES) : ['auth-server-cert'],
+      read,
+      set,
+      note,
+    );
   const psk = entries.get('auth-mutual-psk');
   used.add('auth-mutual-psk');
   if (psk && psk.value !== '')
@@ -154,9 +176,16 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
       psk.type === 'b' ? Buffer.from(psk.value, 'base64') : Buffer.from(psk.value),
     );
   const idType = read('ident-client-type') ?? 'keyid';
-  if (idType in ID_TYPES) set('idType', ID_TYPES[idType]);
+  // with our certificate, our identity is its subjectAltName (app/engine/auth/signature.ts)
+  const idData = read('ident-client-data');
+  if (ourCertificate)
+    note(
+      'ident-client-type',
+      `not carried over: the identity is our certificate's subjectAltName; the group is "${CERTIFICATE_GROUP}"`,
+    );
+  else if (idType in ID_TYPES) set('idType', ID_TYPES[idType]);
   else unsupported('ident-client-type', `"${idType}" (a certificate subject)`);
-  set('group', read('ident-client-data'));
+  set('group', ourCertificate ? CERTIFICATE_GROUP : idData);
   if (profile.group === undefined)
     problems.push({ field: 'ident-client-data', message: 'missing: expected the group name' });
 
@@ -211,6 +240,28 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
 
 type Read = (key: string) => string | undefined;
 type ReadNumber = (key: string) => number | undefined;
+
+/** Shrew keeps the certificates as files: an absolute path is carried over (it must be PEM),
+ * anything else is named for the user to convert and set. */
+function readCertificateFiles(
+  keys: readonly string[],
+  read: Read,
+  set: (field: keyof Profile, value: unknown) => void,
+  note: (field: string, message: string) => void,
+): void {
+  for (const key of keys) {
+    const field = CERTIFICATE_FILES[key as keyof typeof CERTIFICATE_FILES];
+    const file = read(key);
+    if (file?.startsWith('/')) {
+      set(field, file);
+      note(key, `carried over as ${field}: the file must be PEM (convert a PKCS#12 or DER file)`);
+    } else
+      note(
+        key,
+        `not carried over: set ${field} to this file as PEM with an absolute path${file === undefined ? '' : ` (${file})`}`,
+      );
+  }
+}
 
 function readDns(read: Read, note: (field: string, message: string) => void): void {
   const manual = (auto: string, ...data: string[]) => {
