@@ -11,7 +11,13 @@ import type { ConfiguratorOptions, NetworkConfigurator } from './configurator.js
 import { CrashRecordFile, DEFAULT_STATE_DIR } from './crash-record.js';
 import { NetworkConfigError } from './errors.js';
 import { applyResolvedDns, resolvedIsRunning, resolvedUndoEntry } from './resolved-dns.js';
-import { type NetChange, type PlannedChange, isFullTunnel, planChanges } from './route-plan.js';
+import {
+  type NetChange,
+  type PlannedChange,
+  ipv6Tunnel,
+  isFullTunnel,
+  planChanges,
+} from './route-plan.js';
 import { Rtnetlink } from './rtnetlink.js';
 import { probeRoutes } from './route-probe.js';
 import { checkSetup, rejectedDomains } from './setup-check.js';
@@ -43,7 +49,9 @@ export class BuiltinConfigurator implements NetworkConfigurator {
         this.writeRecord(setup, this.journal);
       };
       const rpf = await strictReversePath(this.commands, setup, journal);
-      const ipv6 = full ? blockIpv6(netlink, journal) : undefined;
+      // IPv6 the tunnel carries is routed into it (route-plan.ts); without it a full tunnel
+      // keeps IPv6 from leaving beside it
+      const ipv6 = full && ipv6Tunnel(setup) === 'none' ? blockIpv6(netlink, journal) : undefined;
       const dns = await this.applyDns(setup, full);
       const rejected = rejectedDomains(setup.config);
       const warnings = [...(ipv6?.warnings ?? []), ...dns.warnings];
@@ -128,7 +136,8 @@ export class BuiltinConfigurator implements NetworkConfigurator {
           ]
         : [],
     });
-    if (setup.config.dns.length === 0) return leak('the gateway sent no DNS servers');
+    if (setup.config.dns.length === 0 && setup.config.dns6.length === 0)
+      return leak('the gateway sent no DNS servers');
     const resolvectl = this.options.resolvectl ?? 'resolvectl';
     if (!(await resolvedIsRunning(this.commands, resolvectl))) return leak('no systemd-resolved');
     this.journal = [...this.journal, resolvedUndoEntry(resolvectl, setup.tunName)];

@@ -41,7 +41,7 @@ export async function applyResolvedDns(
     ...(fullTunnel ? ['~.'] : []),
   ];
   const calls = [
-    ['dns', setup.tunName, ...setup.config.dns],
+    ['dns', setup.tunName, ...setup.config.dns, ...setup.config.dns6],
     ...(domains.length > 0 ? [['domain', setup.tunName, ...domains]] : []),
   ];
   for (const args of calls) {

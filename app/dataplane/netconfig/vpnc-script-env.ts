@@ -44,6 +44,20 @@ export function vpncScriptEnvironment(
     env['INTERNAL_IP4_NETADDR'] = normaliseNet({ address: config.internalIp4, prefix }).address;
   }
   env['INTERNAL_IP4_MTU'] = String(setup.mtu);
+  // IPv6 in the tunnel: the address as a host address (the script adds NETMASK as given)
+  if (config.internalIp6 !== undefined) {
+    env['INTERNAL_IP6_ADDRESS'] = config.internalIp6;
+    env['INTERNAL_IP6_NETMASK'] = `${config.internalIp6}/128`;
+    if (!setup.skipDns && config.dns6.length > 0) env['INTERNAL_IP6_DNS'] = config.dns6.join(' ');
+    // no list: the script routes all of IPv6 into the tunnel
+    if (config.splitInclude6.length > 0) {
+      env['CISCO_IPV6_SPLIT_INC'] = String(config.splitInclude6.length);
+      config.splitInclude6.forEach((net, index) => {
+        env[`CISCO_IPV6_SPLIT_INC_${index}_ADDR`] = net.address;
+        env[`CISCO_IPV6_SPLIT_INC_${index}_MASKLEN`] = String(net.prefix);
+      });
+    }
+  }
   if (!setup.skipDns) {
     const domains = dnsDomains(config);
     if (config.dns.length > 0) env['INTERNAL_IP4_DNS'] = config.dns.join(' ');
