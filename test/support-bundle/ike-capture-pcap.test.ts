@@ -156,6 +156,58 @@ test('tshark dissects the capture: every message ISAKMP, none malformed, no expe
   assert.doesNotMatch(experts, /Errors \(\d+\)/, experts);
 });
 
+test('a gateway over IPv6: IPv6 headers (RFC 8200) whose UDP checksums tshark verifies', async (t) => {
+  if (!(await hasTshark())) {
+    t.skip('*** tshark is not installed: the pcap dissection check is SKIPPED ***');
+    return;
+  }
+  const { messages } = await run1;
+  const ipv6 = (end: { address: string; port: number }) => ({
+    address: end.address.startsWith('198.51.100.') ? 'fd72:77:0:100::1' : 'fd72:77:0:100::2',
+    port: end.port,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'rw-capture-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'ike6.pcap');
+  writeFileSync(
+    file,
+    pcapFile(
+      messages.map((m) => ({
+        at: m.at,
+        source: ipv6(m.source),
+        destination: ipv6(m.destination),
+        payload: m.udpPayload,
+      })),
+    ),
+  );
+  const { stdout } = await run(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-o',
+      'udp.check_checksum:TRUE',
+      '-T',
+      'fields',
+      '-e',
+      'ipv6.src',
+      '-e',
+      'udp.checksum.status',
+      '-e',
+      'isakmp.ispi',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const frames = stdout.trim().split('\n');
+  assert.equal(frames.length, messages.length);
+  for (const frame of frames) {
+    const [source, checksum, spi] = frame.split('\t');
+    assert.match(source ?? '', /^fd72:77:0:100::[12]$/, frame);
+    assert.equal(checksum, '1', `checksum good (tshark's status 1; 0 is bad): ${frame}`);
+    assert.ok(spi, `dissected as ISAKMP: ${frame}`);
+  }
+});
+
 test('main mode: messages 5 and 6 (identities and hashes) captured decrypted, hashes zero-filled', async () => {
   const { messages } = await capturedConnect(undefined, 'main');
   const identityProtection = messages

@@ -2,8 +2,9 @@
 // connect waits for it: the same messages `ip` sends for `link set`, `addr add`, `route add`,
 // `route get` and `route show exact`, through the addon rather than a spawned `ip`, whose fork of
 // this large process blocks the event loop for milliseconds. The undo stays with `ip` (journal).
-import { type Ipv4Net, intToIpv4, ipv4ToInt } from '../../shared/net.js';
-import { bytesToIpv6, ipv6ToBytes, isIpv6 } from '../../shared/net6.js';
+import { addressBytes } from '../../shared/address-bytes.js';
+import { type Ipv4Net, intToIpv4 } from '../../shared/net.js';
+import { bytesToIpv6, isIpv6 } from '../../shared/net6.js';
 import { loadTunAddon } from '../tun/native-addon.js';
 import type { OriginalPath } from './route-plan.js';
 
@@ -100,7 +101,7 @@ export class Rtnetlink {
     body.writeUInt8(familyOf(address), 0);
     body.writeUInt8(prefix, 1);
     body.writeUInt32LE(this.indexOf(dev), 4);
-    const ip = addressBytes(address);
+    const ip = addressBuffer(address);
     this.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
       [IFA_LOCAL, ip],
       [IFA_ADDRESS, ip],
@@ -121,8 +122,8 @@ export class Rtnetlink {
       familyOf(network.address),
     );
     this.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body, [
-      [RTA_DST, addressBytes(network.address)],
-      ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, addressBytes(path.gateway)] as const]),
+      [RTA_DST, addressBuffer(network.address)],
+      ...(path.gateway === undefined ? [] : [[RTA_GATEWAY, addressBuffer(path.gateway)] as const]),
       [RTA_OIF, u32(this.indexOf(path.dev))],
     ]);
   }
@@ -144,7 +145,7 @@ export class Rtnetlink {
 
   /** `ip route get <address>` (IPv4 or IPv6) */
   routeGet(address: string): RouteLookup {
-    const bytes = addressBytes(address);
+    const bytes = addressBuffer(address);
     const [reply] = this.request(
       RTM_GETROUTE,
       NLM_F_ACK,
@@ -179,7 +180,7 @@ export class Rtnetlink {
     }
     return {
       has: (network) =>
-        destinations.has(`${addressText(addressBytes(network.address))}/${network.prefix}`),
+        destinations.has(`${addressText(addressBuffer(network.address))}/${network.prefix}`),
     };
   }
 
@@ -341,14 +342,11 @@ function familyOf(address: string): number {
 }
 
 /** An IPv4 or IPv6 address in network byte order (4 or 16 bytes) */
-function addressBytes(address: string): Buffer {
-  if (isIpv6(address)) return Buffer.from(ipv6ToBytes(address));
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(ipv4ToInt(address), 0);
-  return out;
+function addressBuffer(address: string): Buffer {
+  return Buffer.from(addressBytes(address));
 }
 
-/** addressBytes' inverse: dotted quad or RFC 5952 text */
+/** addressBuffer's inverse: dotted quad or RFC 5952 text */
 function addressText(bytes: Buffer): string {
   return bytes.length === 16 ? bytesToIpv6(bytes) : intToIpv4(bytes.readUInt32BE(0));
 }

@@ -2,10 +2,10 @@
 // the gateway chose from it, our identity and vendor IDs, the HASH_R check, INITIAL-CONTACT and
 // the cleartext refusals a gateway answers with before phase 1 is authenticated.
 import { timingSafeEqual } from 'node:crypto';
+import { addressBytes } from '../../shared/address-bytes.js';
 import { bytesToIpv6 } from '../../shared/net6.js';
 import type { Profile } from '../../shared/profile.js';
 import { EngineError } from '../api.js';
-import { addressBytes } from '../crypto/natd.js';
 import { type Phase1Proposal, hashNameOf, phase1Attributes } from '../proposals.js';
 import { attributeNumber } from '../wire/attributes.js';
 import {
@@ -62,7 +62,7 @@ export function ourIdentity(profile: Profile): Identity {
  * (sixteen octets), network byte order; undefined for anything that is not an address. */
 export function addressIdentity(address: string): Identity | undefined {
   try {
-    const data = addressBytes(address);
+    const data = Buffer.from(addressBytes(address));
     return { idType: data.length === 16 ? IdType.Ipv6Addr : IdType.Ipv4Addr, data };
   } catch {
     return undefined;
