@@ -55,6 +55,7 @@ async function dualStack(
     profile?: { ipv6?: 'auto' | 'off' };
     tamper?: Tamper;
     phases?: AfterConnectPhase[];
+    firstIkeLifetimeSeconds?: number;
   } = {},
 ) {
   const result = await runEngineCase({
@@ -65,6 +66,9 @@ async function dualStack(
       virtualIp6: VIRTUAL_IP6,
       dns6: [DNS6],
       ...(options.tamper ? { tamper: options.tamper } : {}),
+      ...(options.firstIkeLifetimeSeconds
+        ? { firstIkeLifetimeSeconds: options.firstIkeLifetimeSeconds }
+        : {}),
     },
     phases: options.phases ?? [],
   });
@@ -162,4 +166,17 @@ test('IPv6 selectors as ID payloads (RFC 2407 4.6.2): a host as ID_IPV6_ADDR, a 
   holed.data[20] = 0;
   assert.throws(() => selectorOf(holed), EngineError);
   assert.throws(() => selectorOf({ ...host, data: host.data.subarray(1) }), EngineError);
+});
+
+test('a re-authentication makes both SAs again under the new IKE SA', async () => {
+  const { channel, gateway } = await dualStack({
+    phases: ['reauthenticate'],
+    firstIkeLifetimeSeconds: 2,
+  });
+  const families = channel.installed.map((sa) =>
+    sa.selectors.local[0]?.address.includes(':') ? 6 : 4,
+  );
+  assert.deepEqual(families, [4, 6, 4, 6]);
+  assert.equal(gateway.responder?.ikeSaCount, 2);
+  assert.deepEqual(gateway.responder?.problems, []);
 });
