@@ -59,6 +59,11 @@ test('every request and push frame survives encode/decode unchanged', () => {
     { v, type: 'error', id: null, code: 'forbidden', message: 'no' },
     { v, type: 'packet', leg: 'ike', packet },
     { v, type: 'event', event: { type: 'rekey-needed', saId: 'child-1', reason: 'seq' } },
+    {
+      v,
+      type: 'event',
+      event: { type: 'sa-expired', saId: 'child-1', reason: 'sequence-space-exhausted' },
+    },
     { v, type: 'liveness', lastInboundAt: 1700000000000 },
   ];
   for (const message of pushed) {
