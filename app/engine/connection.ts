@@ -265,7 +265,7 @@ export class Connection implements VpnConnection {
     this.options.credentials.savePasswordPolicy?.(config.savePassword);
     this.log.info(
       'modecfg',
-      `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}`,
+      `virtual IP ${config.internalIp4}, DNS ${config.dns.join(' ') || 'none'}, split ${config.splitInclude.map((s) => formatNet(s.network)).join(' ') || 'none (full tunnel)'}${config.internalIp6 ? `; IPv6 ${config.internalIp6}, DNS ${config.dns6.join(' ') || 'none'}` : ''}`,
     );
     return config;
   }

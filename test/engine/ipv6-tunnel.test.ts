@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
 import { test } from 'node:test';
 import type { EngineEvent } from '../../app/shared/events.js';
+import { eventText, tunnelDetails } from '../../app/shared/ui/event-text.js';
 import {
   DOI_IPSEC,
   ExchangeType,
@@ -108,6 +109,12 @@ test('an IPv6 address from Mode Config: a second ESP SA for IPv6, and both famil
   assert.deepEqual(network.dns6, [DNS6]);
   const installs = events.filter((e) => e.type === 'sa' && e.kind === 'ipsec');
   assert.equal(installs.length, 2);
+  // worded for the CLI and the desktop's tunnel card
+  assert.match(eventText(network, 'info') ?? '', /; IPv6 fd00:99::7, DNS fd00:99::53, all IPv6\n$/);
+  const rows = tunnelDetails(network, undefined, 0).rows;
+  assert.equal(rows.find((r) => r.key === 'virtual-ip6')?.text, VIRTUAL_IP6);
+  assert.equal(rows.find((r) => r.key === 'dns')?.text, `10.99.0.53, ${DNS6}`);
+  assert.equal(rows.find((r) => r.key === 'split-networks6')?.text, 'all IPv6 traffic');
   assert.ok(!events.some((e) => e.type === 'warning' && e.code === 'ipv6-refused'));
 });
 

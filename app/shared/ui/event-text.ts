@@ -109,8 +109,16 @@ export function tunnelDetails(
     title: 'Tunnel',
     rows: [
       { key: 'virtual-ip', label: 'Assigned IP', text: network.internalIp4 ?? 'none', code: true },
+      ...(network.internalIp6
+        ? [{ key: 'virtual-ip6', label: 'Assigned IPv6', text: network.internalIp6, code: true }]
+        : []),
       { key: 'interface', label: 'Interface', text: `${network.tunName} · MTU ${network.mtu}` },
-      { key: 'dns', label: 'DNS servers', text: network.dns.join(', ') || 'unchanged', code: true },
+      {
+        key: 'dns',
+        label: 'DNS servers',
+        text: [...network.dns, ...(network.dns6 ?? [])].join(', ') || 'unchanged',
+        code: true,
+      },
       { key: 'domain', label: 'Domain', text: network.defaultDomain ?? 'none' },
       ...(network.splitDns.length
         ? [{ key: 'split-dns', label: 'Split DNS', text: network.splitDns.join(', ') }]
@@ -122,6 +130,17 @@ export function tunnelDetails(
         'all traffic (full tunnel)',
         true,
       ),
+      ...(network.internalIp6
+        ? [
+            listRow(
+              'split-networks6',
+              'IPv6 through the tunnel',
+              (network.splitInclude6 ?? []).map(formatNet),
+              'all IPv6 traffic',
+              true,
+            ),
+          ]
+        : []),
       ...(network.splitExclude.length
         ? [listRow('local-lan', 'Kept local', nets(network.splitExclude), '', true)]
         : []),
@@ -224,9 +243,16 @@ function networkText(event: NetworkEvent): string {
   const banner = event.banner
     ? `gateway banner:\n  ${event.banner.split('\n').join('\n  ')}\n`
     : '';
+  const ipv6 = event.internalIp6
+    ? `; IPv6 ${event.internalIp6}, DNS ${event.dns6?.join(' ') || 'none'}, ${
+        event.splitInclude6?.length
+          ? `split: ${event.splitInclude6.map(formatNet).join(' ')}`
+          : 'all IPv6'
+      }`
+    : '';
   return (
     `${banner}network: ${event.tunName} mtu ${event.mtu}, DNS ${event.dns.join(' ') || 'none'}` +
-    `${event.defaultDomain ? `, domain ${event.defaultDomain}` : ''}, ${split}\n`
+    `${event.defaultDomain ? `, domain ${event.defaultDomain}` : ''}, ${split}${ipv6}\n`
   );
 }
 
