@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { CountersEvent, DiagnosisEvent } from '../../app/shared/events.js';
-import { nftFault } from '../lab/faults.js';
+import { ESP_BLOCKED_RULES, nftFault } from '../lab/faults.js';
 import { type Lab, LAB_ADDRESSES, LAB_ADDRESSES6 } from '../lab/index.js';
 import { makeTestPki } from '../lab/pki.js';
 import {
@@ -117,6 +117,42 @@ function ipv6GatewaySuite(transport: Transport): void {
         assert.equal((await cli.stop()).code, 0);
       }
       assert.equal(await hasLockdownTable(lab), false, 'removed on disconnect');
+    });
+
+    test('ESP-in-UDP over IPv6 dropped while connected: esp-blocked, cleared when it flows again', async () => {
+      const { lab } = suite;
+      // short DPD, as in diagnosis.test.ts: the diagnosis waits for silence and counter ticks
+      const cli = suite.connect({ dpdDelaySeconds: 3, dpdRetries: 2 });
+      const ping = lab.spawnInClient('ping', ['-i', '0.2', LAB_ADDRESSES.lanHost], {
+        stdio: 'ignore',
+      });
+      let lift: (() => Promise<void>) | undefined;
+      try {
+        await cli.waitFor(isConnected, 20_000, 'connected');
+        await cli.waitFor(
+          (e) => e.type === 'counters' && e.total.packetsIn > 0,
+          15_000,
+          'ESP decrypted',
+        );
+        lift = await nftFault(lab, ESP_BLOCKED_RULES, 'forward', 'ip6');
+        const raised = (await cli.waitFor(
+          (e) => e.type === 'diagnosis' && !e.cleared,
+          30_000,
+          'esp-blocked',
+        )) as DiagnosisEvent;
+        assert.equal(raised.code, 'esp-blocked');
+        await lift();
+        lift = undefined;
+        await cli.waitFor(
+          (e) => e.type === 'diagnosis' && e.cleared,
+          30_000,
+          'the diagnosis cleared',
+        );
+      } finally {
+        ping.kill();
+        await lift?.();
+        await cli.stop();
+      }
     });
 
     test('UDP 500 rejected with ICMPv6 port unreachable: icmp-unreachable', async () => {
