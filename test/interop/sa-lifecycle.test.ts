@@ -97,7 +97,7 @@ for (const variant of GATEWAY_REKEYS)
           `at least three rekeys during the ping (saw ${rekeys.length})`,
         );
         const gatewayRekeys = cli.events.filter(
-          (e) => e.type === 'log' && e.message === 'the gateway rekeyed the ESP SA',
+          (e) => e.type === 'log' && e.message === 'the gateway rekeyed the IPv4 ESP SA',
         );
         assert.equal(gatewayRekeys.length, rekeys.length, "every rekey was the gateway's");
         // the gateway saw each pair the client installed: its spiIn is our outbound SPI
