@@ -183,6 +183,8 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
       'ident-client-type',
       `not carried over: the identity is our certificate's subjectAltName; the group is "${CERTIFICATE_GROUP}"`,
     );
+  // Shrew's one address type holds an address of either family
+  else if (idType === 'address' && idData?.includes(':')) set('idType', 'ipv6');
   else if (idType in ID_TYPES) set('idType', ID_TYPES[idType]);
   else unsupported('ident-client-type', `"${idType}" (a certificate subject)`);
   set('group', ourCertificate ? CERTIFICATE_GROUP : idData);
