@@ -3,8 +3,9 @@
 // NAT66, the tunnel carries IPv4. Once per transport: the data plane in process, and in the
 // privileged helper.
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import type { CountersEvent, DiagnosisEvent } from '../../app/shared/events.js';
+import type { CountersEvent, DiagnosisEvent, EngineEvent } from '../../app/shared/events.js';
 import { ESP_BLOCKED_RULES, nftFault } from '../lab/faults.js';
 import { type Lab, LAB_ADDRESSES, LAB_ADDRESSES6 } from '../lab/index.js';
 import { makeTestPki } from '../lab/pki.js';
@@ -24,6 +25,7 @@ import {
 } from '../support/interop.js';
 
 const skip = interopSkipReason();
+const raised = (e: EngineEvent): e is DiagnosisEvent => e.type === 'diagnosis' && !e.cleared;
 
 /** networkSnapshot() with the IPv6 side too: the gateway's host route is an IPv6 one here. */
 async function dualStackSnapshot(lab: Lab): Promise<string> {
@@ -123,24 +125,15 @@ function ipv6GatewaySuite(transport: Transport): void {
       const { lab } = suite;
       // short DPD, as in diagnosis.test.ts: the diagnosis waits for silence and counter ticks
       const cli = suite.connect({ dpdDelaySeconds: 3, dpdRetries: 2 });
-      const ping = lab.spawnInClient('ping', ['-i', '0.2', LAB_ADDRESSES.lanHost], {
-        stdio: 'ignore',
-      });
       let lift: (() => Promise<void>) | undefined;
+      let ping: ChildProcess | undefined;
       try {
         await cli.waitFor(isConnected, 20_000, 'connected');
-        await cli.waitFor(
-          (e) => e.type === 'counters' && e.total.packetsIn > 0,
-          15_000,
-          'ESP decrypted',
-        );
+        // ESP flows both ways before the fault: a ping every 0.2 s until the end
+        ping = lab.spawnInClient('ping', ['-i', '0.2', LAB_ADDRESSES.lanHost], { stdio: 'ignore' });
+        await cli.waitFor((e) => e.type === 'counters' && e.total.packetsIn > 0, 15_000, 'ESP');
         lift = await nftFault(lab, ESP_BLOCKED_RULES, 'forward', 'ip6');
-        const raised = (await cli.waitFor(
-          (e) => e.type === 'diagnosis' && !e.cleared,
-          30_000,
-          'esp-blocked',
-        )) as DiagnosisEvent;
-        assert.equal(raised.code, 'esp-blocked');
+        assert.equal((await cli.waitFor(raised, 30_000, 'esp-blocked')).code, 'esp-blocked');
         await lift();
         lift = undefined;
         await cli.waitFor(
@@ -149,7 +142,7 @@ function ipv6GatewaySuite(transport: Transport): void {
           'the diagnosis cleared',
         );
       } finally {
-        ping.kill();
+        ping?.kill();
         await lift?.();
         await cli.stop();
       }
@@ -164,12 +157,7 @@ function ipv6GatewaySuite(transport: Transport): void {
       );
       const cli = suite.connect();
       try {
-        const diagnosis = (await cli.waitFor(
-          (e) => e.type === 'diagnosis' && !e.cleared,
-          20_000,
-          'a diagnosis',
-        )) as DiagnosisEvent;
-        assert.equal(diagnosis.code, 'icmp-unreachable');
+        assert.equal((await cli.waitFor(raised, 20_000, 'a diagnosis')).code, 'icmp-unreachable');
       } finally {
         await cli.stop();
         await lift();
