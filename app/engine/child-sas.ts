@@ -81,16 +81,23 @@ export class ChildSas {
     return { ipv4, ipv6: await this.negotiateIpv6(replacement) };
   }
 
-  /** The IPv6 SA, or undefined with a warning when the gateway refuses it (authenticated). */
+  /** The IPv6 SA, or undefined with a warning when the gateway refuses it (authenticated) or
+   * never answers: some gateways drop a Quick Mode their policy lacks instead of refusing it,
+   * and the IPv4 SA just made shows the gateway itself is alive. */
   private async negotiateIpv6(replacement: boolean): Promise<ChildSa | undefined> {
     try {
       return await this.negotiate(6, replacement);
     } catch (error) {
-      if (!(error instanceof EngineError) || error.authenticated !== true) throw error;
+      const refused = error instanceof EngineError && error.authenticated === true;
+      const unanswered = error instanceof EngineError && error.code === 'timeout';
+      if (!refused && !unanswered) throw error;
+      const what = refused
+        ? `refused an ESP SA for IPv6 (${error.message})`
+        : 'never answered our Quick Mode for an IPv6 ESP SA';
       this.session.emit(
         warning(
           'ipv6-refused',
-          `The gateway assigned the IPv6 address ${this.session.modeConfig()?.internalIp6} but refused an ESP SA for IPv6 (${error.message}): the tunnel carries IPv4 only.`,
+          `The gateway assigned the IPv6 address ${this.session.modeConfig()?.internalIp6} but ${what}: the tunnel carries IPv4 only.`,
         ),
       );
       return undefined;

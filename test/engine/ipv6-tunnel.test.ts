@@ -55,6 +55,7 @@ async function dualStack(
   options: {
     profile?: { ipv6?: 'auto' | 'off' };
     tamper?: Tamper;
+    silenceDropped?: boolean;
     phases?: AfterConnectPhase[];
     firstIkeLifetimeSeconds?: number;
   } = {},
@@ -67,6 +68,7 @@ async function dualStack(
       virtualIp6: VIRTUAL_IP6,
       dns6: [DNS6],
       ...(options.tamper ? { tamper: options.tamper } : {}),
+      ...(options.silenceDropped ? { silenceDropped: true } : {}),
       ...(options.firstIkeLifetimeSeconds
         ? { firstIkeLifetimeSeconds: options.firstIkeLifetimeSeconds }
         : {}),
@@ -131,6 +133,19 @@ test('a gateway that refuses the IPv6 Quick Mode leaves IPv4 up, with a warning'
   assert.equal(setup?.config.internalIp6, undefined);
   assert.deepEqual(setup?.config.dns6, []);
   assert.equal(networkEvent(events).internalIp6, undefined);
+});
+
+test('a gateway that never answers the IPv6 Quick Mode leaves IPv4 up, with a warning', async () => {
+  const silentOnIpv6: Tamper = (step, message, tools) =>
+    (step === 'qm2' || step === 'rekey-qm2') && asksIpv6(tools.payloads)
+      ? []
+      : [{ packet: message }];
+  const { channel, events } = await dualStack({ tamper: silentOnIpv6, silenceDropped: true });
+  assert.equal(channel.installed.length, 1);
+  const warning = events.find((e) => e.type === 'warning' && e.code === 'ipv6-refused');
+  assert.ok(warning?.type === 'warning');
+  assert.match(warning.message, /never answered/);
+  assert.match(warning.message, /IPv4 only/);
 });
 
 test('profile ipv6 off: one ESP SA, the gateway IPv6 configuration unused', async () => {

@@ -7,7 +7,8 @@
 // engine's crypto module, computed from the responder's side of the formulas. A test can
 // script the gateway through `tamper`, which sees each message before it goes out and decides
 // what is sent instead; retransmissions and cached answers always carry the correct message,
-// as a real gateway's would.
+// as a real gateway's would (unless `silenceDropped`: then an answer the script dropped stays
+// unsent).
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { IkeLeg } from '../../../app/shared/dataplane-port.js';
 import type { EspDirectionKeys, EspEncryption, EspIntegrity } from '../../../app/shared/esp-sa.js';
@@ -199,6 +200,10 @@ export interface ResponderOptions extends ModeConfigValues {
   /** certificate authentication instead of the PSK (certificate-responder.ts) */
   certificates?: ResponderCertificates;
   tamper?: Tamper;
+  /** an answer `tamper` sends nothing for is never sent, the request's retransmissions get
+   * nothing either: a gateway that drops a request it has no policy for (default: a lost
+   * packet, whose retransmission gets the correct answer) */
+  silenceDropped?: boolean;
 }
 
 /** The responder's view of one ESP SA pair: inbound is what it receives (its own SPI). */
@@ -345,7 +350,8 @@ export class FakeResponder {
   /** the engine answered our R-U-THERE (RFC 3706 5.3) */
   dpdAcknowledged = false;
   private readonly sent: Buffer[] = [];
-  private readonly answers = new Map<string, { packet: Buffer; leg: IkeLeg }>();
+  /** answers by request digest; no packet: a request left unanswered (silenceDropped) */
+  private readonly answers = new Map<string, { packet?: Buffer; leg: IkeLeg }>();
   /** digests of the engine's messages taken in: a repeat is a retransmission, not news */
   private readonly received = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -391,7 +397,7 @@ export class FakeResponder {
     const digest = digestOf(packet);
     const cached = this.answers.get(digest);
     if (cached) {
-      this.transmit(cached.packet, cached.leg);
+      if (cached.packet) this.transmit(cached.packet, cached.leg);
       return;
     }
     // The engine answered a retransmission of our request that crossed its answer: the same
@@ -1108,8 +1114,12 @@ export class FakeResponder {
     payloads: OutgoingPayload[],
     build: Build,
   ): void {
-    const message = this.emitStep(step, messageId, payloads, build);
-    this.answers.set(digestOf(request.bytes), { packet: message, leg: this.leg });
+    const { message, sentNothing } = this.emitStep(step, messageId, payloads, build);
+    const silence = sentNothing && this.options.silenceDropped === true;
+    this.answers.set(
+      digestOf(request.bytes),
+      silence ? { leg: this.leg } : { packet: message, leg: this.leg },
+    );
   }
 
   /** A request of ours: retransmitted until the engine answers (cancelRetransmit). */
@@ -1120,7 +1130,7 @@ export class FakeResponder {
     build: Build,
   ): void {
     this.cancelRetransmit();
-    const message = this.emitStep(step, messageId, payloads, build);
+    const { message } = this.emitStep(step, messageId, payloads, build);
     const { intervalMs, tries } = this.options.retransmit ?? { intervalMs: 5, tries: 16 };
     let left = tries - 1;
     const again = () => {
@@ -1143,13 +1153,14 @@ export class FakeResponder {
     this.timers.clear();
   }
 
-  /** Builds a step's correct message, lets the script decide what goes out, returns it. */
+  /** Builds a step's correct message, lets the script decide what goes out, returns it and
+   * whether the script sent nothing at all. */
   private emitStep(
     step: ResponderStep,
     messageId: number,
     payloads: OutgoingPayload[],
     build: Build,
-  ): Buffer {
+  ): { message: Buffer; sentNothing: boolean } {
     // cleartext steps come before the keys (main mode's first ones, before any IKE SA): their
     // builds use no SA
     const sa = this.sa;
@@ -1173,7 +1184,7 @@ export class FakeResponder {
     const out = this.options.tamper?.(step, message, tools) ?? [{ packet: message }];
     for (const { packet, leg, afterTurns } of out)
       this.transmit(packet, leg ?? this.leg, afterTurns);
-    return message;
+    return { message, sentNothing: out.length === 0 };
   }
 
   /** Delivered on a later turn of the event loop, as from a socket. */
