@@ -6,6 +6,7 @@ import {
   type AuthMethodName,
   type LockableField,
   type Profile,
+  AUTH_METHODS,
   DEFAULT_IKE_PROPOSALS,
   DPD_DEFAULTS,
   LockableFieldSchema,
@@ -307,11 +308,14 @@ export function exportPcf(profile: Profile, secrets: ImportedSecrets = {}): PcfE
   for (const field of Object.keys(profile) as (keyof Profile)[])
     if (!IN_PCF.has(field) && JSON.stringify(profile[field]) !== JSON.stringify(defaults[field]))
       warnings.push({ field, message: 'not exported: a .pcf has no such setting' });
-  const authType = Object.keys(AUTH_TYPES).find((t) => AUTH_TYPES[t] === profile.authMethod);
-  if (!authType)
+  const exact = Object.keys(AUTH_TYPES).find((t) => AUTH_TYPES[t] === profile.authMethod);
+  // a method without XAuth goes as its XAuth twin: same credentials, and the Cisco client
+  // always does XAuth after phase 1
+  const authType = exact ?? (AUTH_METHODS[profile.authMethod].ourCertificate ? '3' : '1');
+  if (!exact)
     warnings.push({
       field: 'authMethod',
-      message: 'exported as AuthType=1: the Cisco client always does XAuth',
+      message: `exported as AuthType=${authType} (${authType === '3' ? 'certificate' : 'group key'}): the Cisco client always does XAuth after it`,
     });
 
   const lines: string[] = ['[main]'];
@@ -326,7 +330,7 @@ export function exportPcf(profile: Profile, secrets: ImportedSecrets = {}): PcfE
 
   if (profile.description !== undefined) put('Description', profile.description);
   put('Host', profile.gateway);
-  put('AuthType', authType ?? '1');
+  put('AuthType', authType);
   put('GroupName', profile.group);
   if (secrets.groupPsk) {
     put('enc_GroupPwd', encodePcfPassword(secrets.groupPsk.revealString()));

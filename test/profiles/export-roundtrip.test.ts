@@ -168,3 +168,26 @@ test('.pcf: Latin-1 where the Cisco client can read it, UTF-8 with a BOM otherwi
   assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
   assert.equal(importPcf(bytes, 'B.pcf', NOW).profile.group, 'Офис');
 });
+
+test('.pcf: a method without XAuth goes as its XAuth twin, said so', () => {
+  const base = { name: 'Lab', gateway: 'gw', group: 'g', caFile: '/etc/ca.pem' };
+  const certificate = ProfileSchema.parse({
+    ...base,
+    authMethod: 'certificate',
+    certificateFile: '/etc/me.pem',
+    privateKeyFile: '/etc/me.key',
+  });
+  const psk = ProfileSchema.parse({ ...base, authMethod: 'psk' });
+  for (const [profile, authType, kind] of [
+    [certificate, '3', 'certificate'],
+    [psk, '1', 'group key'],
+  ] as const) {
+    const { bytes, warnings } = exportPcf(profile);
+    assert.match(bytes.toString('latin1'), new RegExp(`\\r\\nAuthType=${authType}\\r\\n`));
+    const said = warnings.find((w) => w.field === 'authMethod');
+    assert.equal(
+      said?.message,
+      `exported as AuthType=${authType} (${kind}): the Cisco client always does XAuth after it`,
+    );
+  }
+});
