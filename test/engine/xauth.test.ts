@@ -148,3 +148,23 @@ test('a round the user leaves unanswered ends as credentials-missing, naming the
   const error = events.find((e) => e.type === 'error');
   assert.match(error?.type === 'error' ? error.message : '', /passcode/);
 });
+
+test("the gateway's message reaches the log, quoted and escaped, also in a round nobody is asked", async () => {
+  // strongSwan's eap-radius XAuth sends its message with the first round too, which a saved
+  // password answers without a prompt: the log is then the only place the user can see it
+  const message = 'Password expires in 3 days\n\u001b[31mchange it';
+  const { outcome, events } = await play(
+    [{ ...passwordRound(FAKE_USER, FAKE_PASSWORD), message }],
+    { 1: firstRound },
+  );
+  assert.equal(outcome, 'connected');
+  const asked = events.filter(
+    (e) => e.type === 'log' && e.phase === 'xauth' && e.message.startsWith('the gateway asks'),
+  );
+  assert.deepEqual(
+    asked.map((e) => e.type === 'log' && e.message),
+    [
+      'the gateway asks for username, password; it says "Password expires in 3 days\\n\\u001b[31mchange it"',
+    ],
+  );
+});

@@ -4,12 +4,14 @@ import { LAB_ADDRESSES, LAB_ADDRESSES6 } from './addresses.js';
 import {
   LAB_CONNECTION,
   LAB_POOL,
+  LAB_XAUTH_PROFILE,
   gatewayConfig,
   quote,
   strongswanConf,
   swanctlConf,
 } from './config.js';
 import { LAB_DEFAULTS, resolveLabOptions } from './options.js';
+import { LAB_RADIUS } from './radius.js';
 import { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS } from '../../app/shared/profile.js';
 
 const PATHS = { logFile: '/lab/charon.log', viciSocket: '/lab/run/charon.vici' };
@@ -243,5 +245,51 @@ test('IKE fragmentation options reach both configs, and a fragment size below 68
   assert.throws(
     () => resolveLabOptions({ fragmentSize: 67 }),
     /fragmentSize must be a whole number >= 68/,
+  );
+});
+
+test('xauthRadius: eap-radius loaded, the lab RADIUS server and the rounds in order, xauth-radius:<profile>', () => {
+  const rounds = [
+    { type: 'password', message: '' },
+    { type: 'passcode', message: 'Enter the "code"' },
+  ] as const;
+  const config = gatewayConfig(resolveLabOptions({ xauthRadius: [...rounds] }), PATHS);
+  assertBalanced(config.strongswanConf);
+  const lines = settings(config.strongswanConf);
+  assert.ok(
+    lines
+      .find((l) => l.startsWith('load = '))
+      ?.split(' ')
+      .includes('eap-radius'),
+  );
+  const radius = lines.slice(lines.indexOf('eap-radius {'));
+  for (const expected of [
+    `server = ${LAB_RADIUS.address}`,
+    `port = ${LAB_RADIUS.port}`,
+    `secret = "${LAB_RADIUS.secret}"`,
+    `${LAB_XAUTH_PROFILE} {`,
+  ])
+    assert.ok(radius.includes(expected), expected);
+  // strongSwan asks the rounds in the order of the profile's keys
+  assert.deepEqual(
+    radius.filter((l) => /^(password|passcode|nextpin|answer) = /.test(l)),
+    ['password = ""', 'passcode = "Enter the \\"code\\""'],
+  );
+  const swanctl = settings(config.swanctlConf);
+  assert.ok(swanctl.includes(`auth = xauth-radius:${LAB_XAUTH_PROFILE}`));
+  assert.ok(!swanctl.includes('auth = xauth-generic'));
+  // without the option: neither the plugin nor its settings
+  assert.ok(!strongswanConf(PATHS).includes('eap-radius'));
+  assert.throws(() => resolveLabOptions({ xauthRadius: [] }), /xauthRadius is empty/);
+  assert.throws(
+    () => resolveLabOptions({ xauthRadius: [rounds[1], { ...rounds[1], message: 'again' }] }),
+    /names a type twice/,
+  );
+  assert.throws(
+    () =>
+      resolveLabOptions({
+        xauthRadius: [{ type: 'pin' as 'nextpin', message: '' }],
+      }),
+    /'pin' is not one of password, passcode, nextpin, answer/,
   );
 });

@@ -19,7 +19,9 @@ export type {
   NamespaceSpawnOptions,
 } from './lab.js';
 export { DEFAULT_ESP_PROPOSALS, DEFAULT_IKE_PROPOSALS, LAB_DEFAULTS } from './options.js';
-export type { LabOptions, LabUser, ResolvedLabOptions } from './options.js';
+export type { LabOptions, LabUser, ResolvedLabOptions, XauthRadiusRound } from './options.js';
+export { LAB_RADIUS } from './radius.js';
+export type { RadiusRecord } from './radius.js';
 export type { RunResult } from './run.js';
 export type { ChildSa, IkeSa } from './sas.js';
 export type { LabNames, LabRole } from './topology.js';

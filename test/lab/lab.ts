@@ -17,6 +17,7 @@ import {
 } from './cleanup.js';
 import { Gateway, type GatewayStartTimings } from './gateway.js';
 import { type LabOptions, type ResolvedLabOptions, resolveLabOptions } from './options.js';
+import { LabRadius, type RadiusRecord } from './radius.js';
 import { type RunOptions, type RunResult, netnsExecArgs, run } from './run.js';
 import { type IkeSa, describeSas } from './sas.js';
 import {
@@ -68,8 +69,14 @@ const SAS_POLL_MS = 50;
  * Stops charon gracefully, then every other process in the lab's namespaces (SIGTERM, SIGKILL
  * after a grace period), and removes the namespaces, the /etc/netns entry and the lab directory.
  */
-async function teardown(id: string, names: LabNames, gateway: Gateway): Promise<void> {
+async function teardown(
+  id: string,
+  names: LabNames,
+  gateway: Gateway,
+  radius: LabRadius | undefined,
+): Promise<void> {
   await gateway.stop();
+  await radius?.stop();
   signalPids(labPids(names), 'SIGTERM');
   const deadline = performance.now() + STOP_GRACE_MS;
   while (labPids(names).length > 0 && performance.now() < deadline) await delay(20);
@@ -101,6 +108,7 @@ export class Lab {
     private readonly gateway: Gateway,
     /** How long startLab() took, by phase (ms). */
     readonly timings: LabTimings,
+    private readonly radius: LabRadius | undefined,
   ) {
     this.names = labNames(id);
     this.clientResolvConf = clientResolvConfPath(this.names);
@@ -123,11 +131,14 @@ export class Lab {
     const dir = labDir(id);
     const gateway = new Gateway(names.gw, join(dir, 'charon'));
     registerLab(id, () => destroyLabSync(id));
+    let radius: LabRadius | undefined;
     try {
       createLabDir(id);
       const resolvConf = `# test/lab ${id}: resolv.conf of namespace ${names.cli}\nnameserver ${LAB_ADDRESSES.natInside}\n`;
       await createTopology(names, resolvConf);
       const topologyMs = Math.round(performance.now() - started);
+      // listening before charon can ask it anything
+      if (resolved.xauthRadius) radius = await LabRadius.start(names.gw, resolved.users);
       gateway.writeConfig(resolved);
       const gatewayTimings = await gateway.start();
       const timings = {
@@ -135,9 +146,9 @@ export class Lab {
         ...gatewayTimings,
         totalMs: Math.round(performance.now() - started),
       };
-      return new Lab(id, dir, resolved, gateway, timings);
+      return new Lab(id, dir, resolved, gateway, timings, radius);
     } catch (error) {
-      const cleanup = await teardown(id, names, gateway).then(
+      const cleanup = await teardown(id, names, gateway, radius).then(
         () => '',
         (e: Error) => `; cleaning up also failed: ${e.message}`,
       );
@@ -156,6 +167,17 @@ export class Lab {
    * profile gets as its gateway. */
   get gatewayAddress(): string {
     return labGatewayAddress(this.currentOptions.gatewayFamily);
+  }
+
+  /** The Access-Requests the lab's RADIUS server answered or dropped (option xauthRadius), oldest
+   * first; what the server printed, for failure messages. */
+  get radiusRequests(): readonly RadiusRecord[] {
+    if (!this.radius) throw new Error('this lab has no RADIUS server: start it with xauthRadius');
+    return this.radius.requests;
+  }
+
+  radiusLog(): string {
+    return this.radius?.log() ?? '';
   }
 
   /** charon's pid (host numbering), undefined while it is down. */
@@ -287,6 +309,9 @@ export class Lab {
    */
   async reloadConfig(options: LabOptions): Promise<void> {
     const resolved = resolveLabOptions(options);
+    // charon loads its plugins, and the RADIUS server its users, once at start
+    if (resolved.xauthRadius !== undefined || this.radius !== undefined)
+      throw new Error('lab option xauthRadius is fixed at startLab(): start another lab');
     this.gateway.writeConfig(resolved);
     try {
       await this.gateway.swanctl(['--load-all']);
@@ -309,7 +334,7 @@ export class Lab {
 
   /** Removes everything the lab made (see teardown); idempotent. */
   stop(): Promise<void> {
-    this.stopping ??= teardown(this.id, this.names, this.gateway);
+    this.stopping ??= teardown(this.id, this.names, this.gateway, this.radius);
     return this.stopping;
   }
 }

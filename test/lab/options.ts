@@ -13,6 +13,19 @@ export interface LabPki {
   gatewayKey: string;
 }
 
+/** XAuth types strongSwan's eap-radius backend can ask for (strongswan.conf(5)
+ * charon.plugins.eap-radius.xauth), each one XAuth attribute (draft-ietf-ipsec-isakmp-xauth-06
+ * 6.1): password XAUTH_USER_PASSWORD, passcode XAUTH_PASSCODE, nextpin XAUTH_NEXT_PIN, answer
+ * XAUTH_ANSWER. */
+export const XAUTH_RADIUS_TYPES = ['password', 'passcode', 'nextpin', 'answer'] as const;
+
+/** One XAuth round of the RADIUS backend: the attribute it asks for and the XAUTH_MESSAGE sent
+ * with it ('' sends none). */
+export interface XauthRadiusRound {
+  type: (typeof XAUTH_RADIUS_TYPES)[number];
+  message: string;
+}
+
 export interface LabOptions {
   /** Phase 1 authentication: the group key (default); certificates both ways, then XAuth
    * (xauth-rsa); certificates alone (certificate: RSA, or ECDSA with an EC PKI, which strongSwan
@@ -88,12 +101,18 @@ export interface LabOptions {
    * LAB_ADDRESSES.gateway) or 6 (LAB_ADDRESSES6.gateway, IKE and ESP over IPv6). The gateway
    * listens on both; its ID is the address of this family (ID_IPV4_ADDR or ID_IPV6_ADDR). */
   gatewayFamily?: 4 | 6;
+  /** XAuth through RADIUS instead of xauth-generic (swanctl `xauth-radius:<profile>`): strongSwan
+   * asks one XAuth exchange per round, in order (each type at most once: they are the profile's
+   * keys), username with the first, and sends every answer concatenated as the RADIUS
+   * User-Password to the lab's RADIUS server (radius.ts) in the gw namespace, which accepts a
+   * user of `users` whose password is that concatenation. Lab.radiusRequests lists what it got. */
+  xauthRadius?: XauthRadiusRound[];
 }
 
-export type ResolvedLabOptions = Required<
-  Omit<LabOptions, 'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'pki'>
-> &
-  Pick<LabOptions, 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'childRekeySeconds' | 'pki'>;
+type UnsetByDefault =
+  'childRekeySeconds' | 'ikeLifetimeSeconds' | 'childLifetimeSeconds' | 'pki' | 'xauthRadius';
+export type ResolvedLabOptions = Required<Omit<LabOptions, UnsetByDefault>> &
+  Pick<LabOptions, UnsetByDefault>;
 
 export const DEFAULT_IKE_PROPOSALS = [
   'aes256-sha256-modp2048',
@@ -213,6 +232,7 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     throw new Error(
       `lab option gatewayFamily must be 4 or 6, got ${String(resolved.gatewayFamily)}`,
     );
+  checkXauthRadius(resolved.xauthRadius);
   const { childLifetimeSeconds: life, childRekeySeconds: rekey } = resolved;
   if (life !== undefined && rekey !== undefined && rekey >= life) {
     throw new Error(
@@ -220,4 +240,16 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     );
   }
   return resolved;
+}
+
+function checkXauthRadius(rounds: XauthRadiusRound[] | undefined): void {
+  if (rounds === undefined) return;
+  if (rounds.length === 0) throw new Error('lab option xauthRadius is empty');
+  const bad = rounds.find((r) => !(XAUTH_RADIUS_TYPES as readonly string[]).includes(r.type));
+  if (bad)
+    throw new Error(
+      `lab option xauthRadius: '${bad.type}' is not one of ${XAUTH_RADIUS_TYPES.join(', ')}`,
+    );
+  if (new Set(rounds.map((r) => r.type)).size !== rounds.length)
+    throw new Error('lab option xauthRadius names a type twice (strongSwan keys rounds by type)');
 }

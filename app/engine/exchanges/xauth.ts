@@ -30,6 +30,8 @@ export interface XauthDeps {
 }
 
 const MAX_ROUNDS = 5;
+/** XAUTH_MESSAGE characters a log line keeps: the attribute may carry up to 64 KiB. */
+const LOGGED_MESSAGE_CHARS = 200;
 /** The XAuth types whose fields are plain values from the user (draft 6.1, XAUTH-TYPE). */
 const ANSWERABLE = new Set<XauthRequest['xauthType']>(['generic', 'otp']);
 
@@ -74,7 +76,9 @@ export async function runXauth(deps: XauthDeps): Promise<void> {
     const asked = question.fields.length
       ? `the gateway asks for ${question.fields.join(', ')}`
       : 'the gateway sends a message to acknowledge';
-    log.info('xauth', `${asked}${round > 1 ? ` (round ${round})` : ''}`);
+    // the gateway's words go to the log too: a round answered from the keychain shows no prompt
+    const said = question.message ? `; it says ${quoteMessage(question.message)}` : '';
+    log.info('xauth', `${asked}${round > 1 ? ` (round ${round})` : ''}${said}`);
     if (!ANSWERABLE.has(question.xauthType)) {
       // draft 6.1: CHAP and S/KEY answers are computed from a challenge, which we do not do;
       // asking the user for a password to send in clear instead would be wrong
@@ -110,4 +114,10 @@ function acknowledge(deps: XauthDeps, message: RawMessage, set: AttributeMessage
       attributes: set.attributes.filter((a) => a.type === XauthAttr.Status),
     }),
   );
+}
+
+/** The gateway's message for a log line: quoted with control characters escaped, cut short. */
+function quoteMessage(message: string): string {
+  const cut = message.length > LOGGED_MESSAGE_CHARS;
+  return `${JSON.stringify(cut ? message.slice(0, LOGGED_MESSAGE_CHARS) : message)}${cut ? '...' : ''}`;
 }

@@ -1,0 +1,155 @@
+// XAuth beyond one round (issue 15 item 5) against the real strongSwan: its eap-radius plugin's
+// XAuth backend (swanctl `xauth-radius:<profile>`) asks one XAuth exchange per configured type,
+// in order, each with its message, and verifies all the answers concatenated as the RADIUS
+// User-Password with the lab's RADIUS server (test/lab/radius.ts). The desktop service answers:
+// round 1 (username, password) from the keychain, every later round through its prompt, as the
+// desktop's dialog does; the connection comes up and carries a ping, and the RADIUS server saw
+// the concatenation. A wrong answer in round 2 fails as xauth-rejected, diagnosed as XAuth.
+//
+// What strongSwan cannot play, and why (its eap_radius_xauth.c, 5.9.8): it never sends
+// XAUTH_TYPE (every round is generic; OTP, CHAP and S/KEY are in-memory tests only), it asks the
+// username only in round 1, each type at most once (the types are a profile's keys: no "new PIN
+// twice", no second passcode), and it decides only after the last round, so a wrong answer is
+// rejected at the end, never mid-way; an Access-Challenge (RADIUS asking for more) it refuses.
+// A message-only round (nothing asked, only acknowledged) and a round-2 XAUTH_STATUS are thus
+// tested against the gateway double only (test/engine/xauth.test.ts).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { VpnService } from '../../app/main/service/vpn-service.js';
+import type { PromptRequest } from '../../app/shared/ui/ipc-schemas.js';
+import { type XauthField, xauthFieldRow } from '../../app/shared/xauth-fields.js';
+import { LAB_DEFAULTS, type XauthRadiusRound } from '../lab/index.js';
+import {
+  VIA_HELPER,
+  interopSkipReason,
+  pingFromClient,
+  reportSkippedSuite,
+  suiteLab,
+  waitForTunnel,
+} from '../support/interop.js';
+import { startLabService, untilSnapshot } from '../support/lab-service.js';
+
+const skip = interopSkipReason();
+const USER = LAB_DEFAULTS.users[0]!;
+
+const ROUNDS: XauthRadiusRound[] = [
+  { type: 'password', message: '' },
+  { type: 'passcode', message: 'Enter the code your token shows' },
+  { type: 'nextpin', message: 'Choose a new PIN for your token' },
+  { type: 'answer', message: 'Name of your first pet?' },
+];
+/** what the user types in the rounds after the first (the password is saved in the keychain) */
+const ANSWERS: Partial<Record<XauthField, string>> = {
+  passcode: '271828',
+  'next-pin': '4711',
+  answer: 'rex',
+};
+const CONCATENATED = `${USER.password}${ANSWERS.passcode}${ANSWERS['next-pin']}${ANSWERS.answer}`;
+
+type XauthPrompt = Extract<PromptRequest, { kind: 'xauth' }>;
+
+/** Answers each XAuth prompt from `answers` until the service is connected or has failed;
+ * returns the prompts in order. */
+async function answerRounds(
+  service: VpnService,
+  answers: Partial<Record<XauthField, string>>,
+): Promise<XauthPrompt[]> {
+  const asked: XauthPrompt[] = [];
+  const isNew = (prompt: PromptRequest | undefined) =>
+    prompt !== undefined && !asked.some((p) => p.id === prompt.id);
+  for (;;) {
+    await untilSnapshot(
+      service,
+      (s) => isNew(s.prompt) || s.phase === 'connected' || s.phase === 'failed',
+      'a new prompt, connected or failed',
+    );
+    const { prompt } = service.snapshot();
+    if (!prompt || !isNew(prompt)) return asked;
+    assert.equal(prompt.kind, 'xauth', `only XAuth rounds are asked: ${JSON.stringify(prompt)}`);
+    asked.push(prompt);
+    const values = Object.fromEntries(
+      prompt.fields.map((field) => {
+        const value = answers[field];
+        assert.ok(
+          value,
+          `round ${prompt.round} asks for ${field}, which the test has no answer for`,
+        );
+        return [xauthFieldRow(field).answer, value];
+      }),
+    );
+    assert.ok(service.answerPrompt({ id: prompt.id, values, remember: false }));
+  }
+}
+
+describe(
+  'XAuth in rounds, asked by strongSwan through RADIUS',
+  { skip: skip !== undefined },
+  () => {
+    const suite = suiteLab(VIA_HELPER, {
+      xauthRadius: ROUNDS,
+      users: [{ name: USER.name, password: CONCATENATED }],
+    });
+    const backoff = { initialMs: 200, maxMs: 1_000, maxAttempts: 1, jitter: 0 };
+
+    test('password, passcode, new PIN and an answer: each round asked with its message, connected', async () => {
+      const { lab } = suite;
+      const { service, close } = await startLabService(suite.via.helper!.socket, backoff);
+      try {
+        await service.connect('lab', 'debug');
+        const asked = await answerRounds(service, ANSWERS);
+        const snapshot = service.snapshot();
+        assert.equal(snapshot.phase, 'connected', JSON.stringify(snapshot.failure));
+        // round 1 came from the keychain; strongSwan sends no XAUTH_TYPE (generic) and asks the
+        // XAuth attribute of each type: PASSCODE 16523, NEXT_PIN 16528, ANSWER 16529 (draft 6.1)
+        assert.deepEqual(
+          asked.map((p) => [p.round, p.xauthType, p.fields, p.message]),
+          [
+            [2, 'generic', ['passcode'], ROUNDS[1]!.message],
+            [3, 'generic', ['next-pin'], ROUNDS[2]!.message],
+            [4, 'generic', ['answer'], ROUNDS[3]!.message],
+          ],
+        );
+        const sa = await waitForTunnel(lab);
+        assert.equal(sa.remoteXauthId, USER.name);
+        await pingFromClient(lab, 2);
+        assert.deepEqual(
+          lab.radiusRequests.map((r) => [r.userName, r.userPassword, r.verdict]),
+          [[USER.name, CONCATENATED, 'accept']],
+          lab.radiusLog(),
+        );
+        assert.equal(lab.radiusRequests[0]!.messageAuthenticator, 'valid');
+      } finally {
+        await close();
+      }
+      await lab.waitForSas((sas) => sas.length === 0, 5_000, 'no SA after disconnect');
+    });
+
+    test('a wrong passcode in round 2 is rejected as XAuth, not phase 1', async () => {
+      const { lab } = suite;
+      const before = lab.radiusRequests.length;
+      const { service, close } = await startLabService(suite.via.helper!.socket, backoff);
+      try {
+        await service.connect('lab', 'debug');
+        const asked = await answerRounds(service, { ...ANSWERS, passcode: '000000' });
+        // strongSwan decides after the last round: every round is still asked
+        assert.equal(asked.length, 3);
+        const { phase, failure, diagnosis } = service.snapshot();
+        assert.equal(phase, 'failed');
+        assert.equal(failure?.code, 'xauth-rejected', JSON.stringify(failure));
+        assert.equal(failure?.failedAt, 'xauth');
+        assert.equal(diagnosis?.code, 'xauth-rejected');
+        assert.equal(diagnosis?.phase, 'xauth');
+        assert.match(diagnosis?.cause ?? '', /XAuth/);
+        const [request, ...more] = lab.radiusRequests.slice(before);
+        assert.equal(more.length, 0, lab.radiusLog());
+        assert.equal(request?.userPassword, CONCATENATED.replace(ANSWERS.passcode ?? '', '000000'));
+        assert.equal(request?.verdict, 'reject');
+      } finally {
+        await close();
+      }
+      await lab.waitForSas((sas) => sas.length === 0, 5_000, 'no SA left after the rejection');
+    });
+  },
+);
+
+reportSkippedSuite('XAuth rounds interop', skip);
