@@ -1,10 +1,12 @@
 // XAuth beyond one round (issue 15 item 5) against the real strongSwan: its eap-radius plugin's
 // XAuth backend (swanctl `xauth-radius:<profile>`) asks one XAuth exchange per configured type,
 // in order, each with its message, and verifies all the answers concatenated as the RADIUS
-// User-Password with the lab's RADIUS server (test/lab/radius.ts). The desktop service answers:
-// round 1 (username, password) from the keychain, every later round through its prompt, as the
-// desktop's dialog does; the connection comes up and carries a ping, and the RADIUS server saw
-// the concatenation. A wrong answer in round 2 fails as xauth-rejected, diagnosed as XAuth.
+// User-Password with the lab's RADIUS server (test/lab/radius.ts). The desktop service answers
+// round 1 (username, password) from the keychain and every later round through its prompt, as
+// the desktop's dialog does; the CLI answers round 1 from its password file and asks the rest on
+// a terminal (a pty), the new PIN twice. Either way the connection comes up and carries a ping,
+// and the RADIUS server saw the concatenation. A wrong answer in round 2 fails as
+// xauth-rejected, diagnosed as XAuth.
 //
 // What strongSwan cannot play, and why (its eap_radius_xauth.c, 5.9.8): it never sends
 // XAUTH_TYPE (every round is generic; OTP, CHAP and S/KEY are in-memory tests only), it asks the
@@ -19,8 +21,12 @@ import type { VpnService } from '../../app/main/service/vpn-service.js';
 import type { PromptRequest } from '../../app/shared/ui/ipc-schemas.js';
 import { type XauthField, xauthFieldRow } from '../../app/shared/xauth-fields.js';
 import { LAB_DEFAULTS, type XauthRadiusRound } from '../lab/index.js';
+import { CLI_ENTRY } from '../support/cli-process.js';
 import {
+  IN_PROCESS,
   VIA_HELPER,
+  clientFiles,
+  connectArgs,
   interopSkipReason,
   pingFromClient,
   reportSkippedSuite,
@@ -28,6 +34,7 @@ import {
   waitForTunnel,
 } from '../support/interop.js';
 import { startLabService, untilSnapshot } from '../support/lab-service.js';
+import { startPty } from '../support/pty-session.js';
 
 const skip = interopSkipReason();
 const USER = LAB_DEFAULTS.users[0]!;
@@ -45,6 +52,10 @@ const ANSWERS: Partial<Record<XauthField, string>> = {
   answer: 'rex',
 };
 const CONCATENATED = `${USER.password}${ANSWERS.passcode}${ANSWERS['next-pin']}${ANSWERS.answer}`;
+const LAB_OPTIONS = {
+  xauthRadius: ROUNDS,
+  users: [{ name: USER.name, password: CONCATENATED }],
+};
 
 type XauthPrompt = Extract<PromptRequest, { kind: 'xauth' }>;
 
@@ -151,5 +162,61 @@ describe(
     });
   },
 );
+
+describe("XAuth in rounds on the CLI's terminal", { skip: skip !== undefined }, () => {
+  const suite = suiteLab(IN_PROCESS, LAB_OPTIONS);
+
+  test('each later round is asked on the terminal with the gateway message, the new PIN twice; connected', async () => {
+    const { lab } = suite;
+    const files = clientFiles(
+      { gateway: lab.gatewayAddress },
+      LAB_DEFAULTS.groupPsk,
+      USER.password,
+    );
+    const typed: [string, string][] = [
+      ['Passcode: ', ANSWERS.passcode!],
+      ['New PIN: ', ANSWERS['next-pin']!],
+      ['Confirm new PIN: ', ANSWERS['next-pin']!],
+      ['Answer: ', ANSWERS.answer!],
+    ];
+    const pty = startPty([
+      'ip',
+      'netns',
+      'exec',
+      lab.names.cli,
+      process.execPath,
+      CLI_ENTRY,
+      ...connectArgs(files),
+    ]);
+    try {
+      await pty.answer(typed, 30_000);
+      await pty.waitFor(/connected to /, 20_000, 'connected');
+      const terminal = pty.output();
+      // each round's message shown before its question
+      for (const [i, prompt] of [
+        [1, 'Passcode: '],
+        [2, 'New PIN: '],
+        [3, 'Answer: '],
+      ] as const) {
+        const said = terminal.indexOf(`Gateway says: ${ROUNDS[i]!.message}`);
+        assert.ok(said >= 0 && said < terminal.indexOf(prompt), `round ${i + 1}: ${terminal}`);
+      }
+      for (const [prompt, answer] of typed)
+        assert.ok(!terminal.includes(`${prompt}${answer}`), `${prompt} echoed nothing`);
+      await pingFromClient(lab, 2);
+      assert.deepEqual(
+        lab.radiusRequests.map((r) => [r.userName, r.userPassword, r.verdict]),
+        [[USER.name, CONCATENATED, 'accept']],
+        lab.radiusLog(),
+      );
+      pty.type('\u0003');
+      assert.equal(await pty.exit, 0, pty.output());
+    } finally {
+      await pty.kill();
+      files.remove();
+    }
+    await lab.waitForSas((sas) => sas.length === 0, 5_000, 'no SA after Ctrl-C');
+  });
+});
 
 reportSkippedSuite('XAuth rounds interop', skip);
