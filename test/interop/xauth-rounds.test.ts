@@ -9,12 +9,12 @@
 // xauth-rejected, diagnosed as XAuth.
 //
 // What strongSwan cannot play, and why (its eap_radius_xauth.c, 5.9.8): it never sends
-// XAUTH_TYPE (every round is generic; OTP, CHAP and S/KEY are in-memory tests only), it asks the
-// username only in round 1, each type at most once (the types are a profile's keys: no "new PIN
-// twice", no second passcode), and it decides only after the last round, so a wrong answer is
-// rejected at the end, never mid-way; an Access-Challenge (RADIUS asking for more) it refuses.
-// A message-only round (nothing asked, only acknowledged) and a round-2 XAUTH_STATUS are thus
-// tested against the gateway double only (test/engine/xauth.test.ts).
+// XAUTH_TYPE (every round is generic: OTP, CHAP and S/KEY are tested in memory only); it asks the
+// username only in round 1; it asks each type at most once, since the types are the keys of its
+// profile (no passcode again after a new PIN, as a token in new-PIN mode wants); every round asks
+// for a value (no message only to acknowledge); it decides only after the last round (a wrong
+// answer is refused at the end, never in the middle), and an Access-Challenge, RADIUS asking for
+// more, it refuses. Those cases are played by the gateway double (test/engine/xauth.test.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { VpnService } from '../../app/main/service/vpn-service.js';
@@ -120,6 +120,19 @@ describe(
             [4, 'generic', ['answer'], ROUNDS[3]!.message],
           ],
         );
+        // strongSwan's own names for what it sent and what we answered (its log, IKE level 2):
+        // each XAuth round's attributes and message, each reply exactly the attribute asked
+        const exchanged = (kind: string) =>
+          [
+            ...lab.gatewayLog().matchAll(new RegExp(`\\[ HASH ${kind}\\((X_[^)]*)\\) \\]`, 'g')),
+          ].map((m) => m[1]);
+        assert.deepEqual(exchanged('CPRQ'), [
+          'X_USER X_PWD',
+          'X_CODE X_MSG',
+          'X_PIN X_MSG',
+          'X_ANSWER X_MSG',
+        ]);
+        assert.deepEqual(exchanged('CPRP'), ['X_USER X_PWD', 'X_CODE', 'X_PIN', 'X_ANSWER']);
         const sa = await waitForTunnel(lab);
         assert.equal(sa.remoteXauthId, USER.name);
         await pingFromClient(lab, 2);
