@@ -1,9 +1,9 @@
 // Bundles Electron's main process (ESM) and the sandboxed preload (CommonJS, as sandboxed
 // preloads must be) into dist/electron:  node build/bundle-electron.mjs
 // keytar stays external (a native module, loaded from node_modules / app.asar.unpacked).
-// The engine runs in the main process: its raw-ECDSA addon (app/engine/crypto/raw-ecdsa.ts)
-// resolves ./native/build/Release/raw_ecdsa.node against the bundle's URL, so it is copied there
-// (electron-builder.yml unpacks every .node from the asar).
+// The engine runs in the main process: its addons (app/engine/crypto/engine-addon.ts: raw-digest
+// ECDSA, PKCS#12) resolve ./native/build/Release/<name>.node against the bundle's URL, so they are
+// copied there (electron-builder.yml unpacks every .node from the asar).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,10 +32,11 @@ export async function bundleElectron(outdir = `${root}dist/electron`) {
     outfile: `${outdir}/preload.cjs`,
   });
   mkdirSync(`${outdir}/native/build/Release`, { recursive: true });
-  copyFileSync(
-    `${root}app/engine/crypto/native/build/Release/raw_ecdsa.node`,
-    `${outdir}/native/build/Release/raw_ecdsa.node`,
-  );
+  for (const name of ['raw_ecdsa.node', 'pkcs12.node'])
+    copyFileSync(
+      `${root}app/engine/crypto/native/build/Release/${name}`,
+      `${outdir}/native/build/Release/${name}`,
+    );
   return outdir;
 }
 

@@ -12,7 +12,7 @@ import { exportJson } from '../profiles/json.js';
 import { ManagedProfiles, managedProfileDirectory } from '../profiles/managed.js';
 import { exportPcf } from '../profiles/pcf.js';
 import { SECRET_LABELS, secretKinds } from '../shared/ui/ipc-schemas.js';
-import { type Profile, profileJsonSchema } from '../shared/profile.js';
+import { type Profile, clientKeyFile, profileJsonSchema } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import { profileDirectory } from './profile-source.js';
 import { openKeychain } from './saved-secrets.js';
@@ -150,7 +150,7 @@ async function showCommand(store: ProfileStore, name: string): Promise<number> {
   const keychain = await openKeychain();
   for (const kind of secretKinds) {
     // only a certificate profile has a client key that may be encrypted
-    if (kind === 'key-passphrase' && !profile.privateKeyFile) continue;
+    if (kind === 'key-passphrase' && !clientKeyFile(profile)) continue;
     const keyFile =
       kind === 'group-psk' && found.managed
         ? await ManagedProfiles.readGroupKey(found.file).catch(() => undefined)

@@ -7,7 +7,7 @@ import type { CredentialStore } from '../main/service/credential-store.js';
 import { KeytarCredentialStore } from '../main/service/keytar-credential-store.js';
 import { ManagedProfiles, managedProfileDirectory } from '../profiles/managed.js';
 import { SECRET_LABELS, type SecretKind } from '../shared/ui/ipc-schemas.js';
-import type { Profile } from '../shared/profile.js';
+import { type Profile, clientKeyFile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 
 const warnOnStderr = (line: string) => process.stderr.write(`roadwarrior: ${line}\n`);
@@ -62,11 +62,11 @@ export async function savedSecret(profile: Profile, kind: SecretKind): Promise<S
   // a key replaced since: its old passphrase would only fail the connection; ask instead
   if (
     kind === 'key-passphrase' &&
-    (await checkKeyPassphrase(profile.privateKeyFile ?? '', secret)) === 'wrong'
+    (await checkKeyPassphrase(clientKeyFile(profile) ?? '', secret)) === 'wrong'
   ) {
     secret.wipe();
     warnOnStderr(
-      `the ${SECRET_LABELS[kind]} saved for "${profile.name}" does not open ${profile.privateKeyFile ?? 'its key'}: asking instead`,
+      `the ${SECRET_LABELS[kind]} saved for "${profile.name}" does not open ${clientKeyFile(profile) ?? 'its key'}: asking instead`,
     );
     return undefined;
   }

@@ -14,7 +14,8 @@ export type {
 export { EngineError } from './api.js';
 export { prepareConnect } from './prepare.js';
 /** the desktop checks a typed key passphrase with it before saving it */
-export { readPrivateKey } from './crypto/x509.js';
+export { readClientKey } from './crypto/client-credentials.js';
+export { CertificateProblem } from './crypto/x509.js';
 
 export function connect(options: ConnectOptions): VpnConnection {
   return new Connection(options);

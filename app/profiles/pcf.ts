@@ -169,14 +169,14 @@ export function importPcf(bytes: Uint8Array, file: string, now = new Date()): Im
     set('exchange', 'main');
     note(
       'AuthType',
-      `${authMethod === 'hybrid' ? 'hybrid' : 'certificate'} authentication: set caFile, the CA of the gateway's certificate${authMethod === 'xauth-rsa' ? ', and certificateFile and privateKeyFile (PEM)' : ''} in the profile`,
+      `${authMethod === 'hybrid' ? 'hybrid' : 'certificate'} authentication: set caFile, the CA of the gateway's certificate${authMethod === 'xauth-rsa' ? ', and certificateFile (a PKCS#12 file, which carries the key, or PEM with privateKeyFile)' : ''} in the profile`,
     );
   }
   const certName = read('CertName');
   if (certName !== undefined)
     note(
       'CertName',
-      `"${certName}" is in the Cisco client's certificate store: export it with its key as PEM for certificateFile and privateKeyFile`,
+      `"${certName}" is in the Cisco client's certificate store: export it with its key as PKCS#12 (.p12/.pfx) and set certificateFile to that file (its passphrase is asked when connecting)`,
     );
 
   const secrets: ImportedSecrets = {};

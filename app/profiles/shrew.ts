@@ -243,8 +243,9 @@ export function importShrew(bytes: Uint8Array, file: string, now = new Date()): 
 type Read = (key: string) => string | undefined;
 type ReadNumber = (key: string) => number | undefined;
 
-/** Shrew keeps the certificates as files: an absolute path is carried over (it must be PEM),
- * anything else is named for the user to convert and set. */
+/** Shrew keeps the certificates as files: an absolute path is carried over (the CA must be PEM;
+ * our certificate and key PEM or PKCS#12, which Roadwarrior opens as is), anything else is named
+ * for the user to convert and set. */
 function readCertificateFiles(
   keys: readonly string[],
   read: Read,
@@ -254,13 +255,14 @@ function readCertificateFiles(
   for (const key of keys) {
     const field = CERTIFICATE_FILES[key as keyof typeof CERTIFICATE_FILES];
     const file = read(key);
+    const formats = field === 'caFile' ? 'PEM' : 'PEM or PKCS#12';
     if (file?.startsWith('/')) {
       set(field, file);
-      note(key, `carried over as ${field}: the file must be PEM (convert a PKCS#12 or DER file)`);
+      note(key, `carried over as ${field}: the file must be ${formats} (convert a DER file)`);
     } else
       note(
         key,
-        `not carried over: set ${field} to this file as PEM with an absolute path${file === undefined ? '' : ` (${file})`}`,
+        `not carried over: set ${field} to this file as ${formats} with an absolute path${file === undefined ? '' : ` (${file})`}`,
       );
   }
 }

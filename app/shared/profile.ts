@@ -120,12 +120,14 @@ const ProfileSettingsSchema = z.object({
   tokenCode: z.boolean().default(false),
   idType: z.enum(['key-id', 'fqdn', 'user-fqdn', 'ipv4', 'ipv6']).default('key-id'),
   authMethod: z.enum(AUTH_METHOD_NAMES).default('xauth-psk'),
-  /** the client certificate (PEM) for xauth-rsa; PKCS#12 is refused naming the conversion */
+  /** the client certificate for xauth-rsa and certificate: PEM, or PKCS#12 (recognised by its
+   * content), which carries the key too, so privateKeyFile may be left out */
   certificateFile: z
     .string()
     .startsWith('/', 'certificateFile must be an absolute path')
     .optional(),
-  /** the client certificate's private key (PEM, may be encrypted: its passphrase is a secret) */
+  /** the client certificate's private key (PEM or PKCS#12, may be encrypted: its passphrase is
+   * a secret); from certificateFile when absent */
   privateKeyFile: z.string().startsWith('/', 'privateKeyFile must be an absolute path').optional(),
   /** the CA certificate(s) (PEM) the gateway's certificate must chain to (xauth-rsa, hybrid) */
   caFile: z.string().startsWith('/', 'caFile must be an absolute path').optional(),
@@ -223,3 +225,13 @@ export function profileJsonSchema(): Record<string, unknown> {
 
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
+
+/** The file holding our private key, whose passphrase is the key-passphrase secret:
+ * privateKeyFile, else the certificate file of a method that sends ours (a PKCS#12 one carries
+ * the key). */
+export function clientKeyFile(
+  profile: Pick<Profile, 'authMethod' | 'certificateFile' | 'privateKeyFile'>,
+): string | undefined {
+  if (profile.privateKeyFile) return profile.privateKeyFile;
+  return AUTH_METHODS[profile.authMethod].ourCertificate ? profile.certificateFile : undefined;
+}

@@ -2,7 +2,8 @@
 // trip through the one payload table; the authenticators build our proof (CERT + SIG_I with
 // xauth-rsa, HASH_I with hybrid) and check the gateway's (chain to the profile's CA, validity,
 // identity, SIG_R), each failure an engine error with its own code; PEM keys with and without
-// a passphrase; PKCS#12 refused naming the conversion. The PKI comes from test/lab/pki.ts.
+// a passphrase; a file neither PEM nor PKCS#12 named (PKCS#12 itself: pkcs12.test.ts). The PKI
+// comes from test/lab/pki.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
@@ -253,7 +254,7 @@ describe('xauth-rsa authenticator', () => {
     assert.equal(asked, 2, 'an unencrypted key asks nothing');
   });
 
-  test('unusable files: PKCS#12 names the conversion, a foreign key, a missing file, a missing field', async () => {
+  test('unusable files: PKCS#12 without its passphrase, neither PEM nor PKCS#12, a foreign key, a missing file, a missing field', async () => {
     const p12 = join(pki.dir, 'client.p12');
     execFileSync(
       'openssl',
@@ -271,10 +272,14 @@ describe('xauth-rsa authenticator', () => {
       ],
       { cwd: pki.dir, stdio: 'ignore' },
     );
-    const pkcs12 = await rejection(xauthRsa({ certificateFile: p12, privateKeyFile: p12 }));
+    const pkcs12 = await rejection(xauthRsa({ certificateFile: p12, privateKeyFile: undefined }));
     assert.equal(pkcs12.code, 'certificate-unusable');
-    assert.match(pkcs12.message, /PKCS#12/);
-    assert.match(pkcs12.message, /openssl pkcs12 -in .*client\.p12 -out client\.pem/);
+    assert.match(pkcs12.message, /PKCS#12 file .*client\.p12 is protected by a passphrase/);
+    const der = join(pki.dir, 'client.der');
+    writeFileSync(der, certOf(pki.clientCert).raw);
+    const neither = await rejection(xauthRsa({ certificateFile: der }));
+    assert.equal(neither.code, 'certificate-unusable');
+    assert.match(neither.message, /client\.der is neither PEM nor PKCS#12/);
     const foreign = await rejection(xauthRsa({ privateKeyFile: pki.lab.gatewayKey }));
     assert.equal(foreign.code, 'certificate-unusable');
     assert.match(foreign.message, /does not belong/);

@@ -6,14 +6,22 @@
 // key choosing the method and the gateway signing with its EC key too, and RSA certificates
 // (method 3); each up to a ping through the tunnel, Mode Config pulled. And a gateway whose
 // certificate comes from another CA, RSA and EC, refused with the gateway-cert-untrusted
-// diagnosis.
+// diagnosis. And alice's certificate and key from one passphrase-protected PKCS#12 file (no
+// privateKeyFile, the passphrase from --key-passphrase-file): up to a ping, and a wrong
+// passphrase named as such in the certificate-unusable diagnosis.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ErrorEvent } from '../../app/shared/events.js';
-import type { LabOptions } from '../lab/options.js';
+import { LAB_DEFAULTS, type LabOptions } from '../lab/options.js';
 import { LAB_CLIENT_EMAIL, type PkiKeys, type TestPki, makeTestPki } from '../lab/pki.js';
+import type { CliRun } from '../support/cli-process.js';
 import {
   IN_PROCESS,
+  clientFiles,
+  connectCli,
   interopSkipReason,
   isConnected,
   pingFromClient,
@@ -60,11 +68,11 @@ interface Expected {
 
 async function connectsAndPings(
   suite: ReturnType<typeof suiteLab>,
-  profile: ReturnType<typeof clientProfile>,
+  profile: { authMethod: Method },
   expected: Expected,
-): Promise<void> {
   // the group key file is there but a certificate method never reads it: a wrong one is harmless
-  const cli = suite.connect(profile, 'not-used-by-certificates');
+  cli: CliRun = suite.connect(profile, 'not-used-by-certificates'),
+): Promise<void> {
   const xauth = profile.authMethod !== 'certificate';
   try {
     const connected = await cli.waitFor(isConnected, 20_000, 'connected');
@@ -154,5 +162,74 @@ for (const [keys, files, auth] of [
     });
   });
 }
+
+describe(
+  'xauth-rsa with a PKCS#12 file (certificate and key in one) with strongSwan',
+  {
+    skip: skip !== undefined,
+  },
+  () => {
+    const p12 = join(pki.dir, 'alice.p12');
+    const passphrase = 'alice-p12-passphrase';
+    execFileSync('openssl', [
+      'pkcs12',
+      '-export',
+      '-in',
+      pki.clientCert,
+      '-inkey',
+      pki.clientKey,
+      '-out',
+      p12,
+      '-passout',
+      `pass:${passphrase}`,
+    ]);
+    const suite = suiteLab(IN_PROCESS, labFor('xauth-rsa', 'main'));
+    const profile = {
+      exchange: 'main',
+      authMethod: 'xauth-rsa',
+      caFile: pki.lab.caCert,
+      certificateFile: p12,
+    } as const;
+    const made: ReturnType<typeof clientFiles>[] = [];
+    after(() => made.forEach((files) => files.remove()));
+    /** connect with the passphrase in a --key-passphrase-file */
+    const connectWith = (given: string): CliRun => {
+      const files = clientFiles(
+        { gateway: suite.lab.gatewayAddress, ...profile },
+        'not-used-by-certificates',
+        LAB_DEFAULTS.users[0]!.password,
+      );
+      made.push(files);
+      const passphraseFile = join(files.dir, 'key-passphrase');
+      writeFileSync(passphraseFile, `${given}\n`, { mode: 0o600 });
+      return connectCli(suite.lab, files, ['--key-passphrase-file', passphraseFile], suite.via);
+    };
+
+    test('the key and certificate from the .p12: main mode, XAuth, Mode Config, a ping goes through', () =>
+      connectsAndPings(
+        suite,
+        profile,
+        { remoteId: LAB_CLIENT_EMAIL, label: 'XAUTH-RSA' },
+        connectWith(passphrase),
+      ));
+
+    test('a wrong passphrase: certificate-unusable naming it, nothing sent, no tunnel', async () => {
+      const cli = connectWith('not-the-passphrase');
+      try {
+        const error = await cli.waitFor(isError, 20_000, 'error');
+        assert.equal(error.code, 'certificate-unusable', error.message);
+        assert.match(error.message, /passphrase does not open the PKCS#12 file .*alice\.p12/);
+        assert.equal((await cli.exit).code, 1);
+        const diagnosis = cli.events.filter((e) => e.type === 'diagnosis').at(-1);
+        assert.equal(diagnosis?.type === 'diagnosis' && diagnosis.code, 'certificate-unusable');
+        assert.ok(!cli.stderr().includes('not-the-passphrase'), 'the passphrase is not printed');
+        assert.ok(!cli.stderr().includes('    at '), 'no stack trace');
+        assert.deepEqual(await suite.lab.listSas(), [], 'the gateway saw no IKE SA');
+      } finally {
+        await cli.stop();
+      }
+    });
+  },
+);
 
 reportSkippedSuite('certificate authentication with strongSwan', skip);

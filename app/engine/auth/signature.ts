@@ -11,12 +11,11 @@ import { EngineError } from '../api.js';
 import type { HashName } from '../crypto/prf.js';
 import { loadRawEcdsa } from '../crypto/raw-ecdsa.js';
 import { describeKey, ecdsaMethod, signHash, unusableKey } from '../crypto/signature.js';
+import { readClientCredentials } from '../crypto/client-credentials.js';
 import {
   CertificateProblem,
   certificateIdentity,
   checkKeyPair,
-  readCertificates,
-  readPrivateKey,
   subjectLine,
 } from '../crypto/x509.js';
 import { type Identity, addressIdentity } from '../exchanges/phase1-parts.js';
@@ -87,17 +86,22 @@ export async function signatureAuthenticator(
   now: () => Date,
 ): Promise<Phase1Authenticator> {
   const certFile = profile.certificateFile ?? '';
-  const certPem = readProfileFile(profile.certificateFile, 'certificateFile', profile.authMethod);
-  const keyPem = readProfileFile(profile.privateKeyFile, 'privateKeyFile', profile.authMethod);
-  const keyFile = profile.privateKeyFile ?? '';
+  const certificateFile = {
+    file: certFile,
+    bytes: readProfileFile(profile.certificateFile, 'certificateFile', profile.authMethod),
+  };
+  // a PKCS#12 certificate file carries the key; a PEM one without it says to set privateKeyFile
+  const keyFile =
+    profile.privateKeyFile === undefined
+      ? undefined
+      : {
+          file: profile.privateKeyFile,
+          bytes: readProfileFile(profile.privateKeyFile, 'privateKeyFile', profile.authMethod),
+        };
   const trust = gatewayTrust(profile, now);
-  const certificate = asEngineError(() =>
-    readCertificates(certPem, certFile, 'certificate file'),
-  )[0];
-  if (!certificate) throw new EngineError('certificate-unusable', `${certFile} is empty`);
-  const key = await asEngineErrorAsync(async () => {
+  const { certificate, key } = await asEngineErrorAsync(async () => {
     try {
-      return readPrivateKey(keyPem, keyFile);
+      return readClientCredentials(certificateFile, keyFile);
     } catch (error) {
       // asked for only when the key turns out to be encrypted
       if (!(
@@ -106,11 +110,11 @@ export async function signatureAuthenticator(
         passphrase
       ))
         throw error;
-      return readPrivateKey(keyPem, keyFile, (await passphrase()).reveal());
+      return readClientCredentials(certificateFile, keyFile, (await passphrase()).reveal());
     }
   });
   asEngineError(() => checkKeyPair(certificate, key, certFile));
-  const signedBy = proposedSignature(profile, key, keyFile);
+  const signedBy = proposedSignature(profile, key, keyFile?.file ?? certFile);
   const identity = asEngineError(() => identityOf(certificate));
   return {
     methodId: signedBy.methodId,

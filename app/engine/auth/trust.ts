@@ -9,6 +9,7 @@ const ERROR_OF_PROBLEM: Record<CertificateProblemCode, ErrorCode> = {
   unreadable: 'certificate-unusable',
   pkcs12: 'certificate-unusable',
   'passphrase-needed': 'certificate-unusable',
+  'wrong-passphrase': 'certificate-unusable',
   'key-mismatch': 'certificate-unusable',
   untrusted: 'gateway-cert-untrusted',
   'wrong-usage': 'gateway-cert-untrusted',
@@ -16,6 +17,7 @@ const ERROR_OF_PROBLEM: Record<CertificateProblemCode, ErrorCode> = {
   'not-yet-valid': 'gateway-cert-expired',
   'identity-mismatch': 'gateway-id-mismatch',
   'ecdsa-unavailable': 'certificate-unusable',
+  'pkcs12-unavailable': 'certificate-unusable',
 };
 
 function translated(error: unknown): unknown {

@@ -1,15 +1,17 @@
 // X.509 for phase 1 certificate authentication, through node:crypto only (X509Certificate,
 // createPrivateKey): reading PEM, checking a peer certificate's chain to configured CAs, its
-// validity and extended key usage, and whether it holds an identity. node:crypto cannot read
-// PKCS#12, so such a file is refused naming the conversion.
+// validity and extended key usage, and whether it holds an identity. PKCS#12, which node:crypto
+// cannot read, is opened by the engine's addon (pkcs12.ts); client-credentials.ts picks by content.
 import { type KeyObject, X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /** What is wrong with a certificate, as a stable code and a sentence for people. */
 export type CertificateProblemCode =
   | 'unreadable'
+  /** a PKCS#12 file without a key or certificate, or in a cipher this OpenSSL lacks */
   | 'pkcs12'
   | 'passphrase-needed'
+  | 'wrong-passphrase'
   | 'key-mismatch'
   | 'untrusted'
   | 'expired'
@@ -17,7 +19,9 @@ export type CertificateProblemCode =
   | 'wrong-usage'
   | 'identity-mismatch'
   /** the raw-ECDSA addon an EC key needs is not built */
-  | 'ecdsa-unavailable';
+  | 'ecdsa-unavailable'
+  /** the PKCS#12 addon a file that is not PEM needs is not built */
+  | 'pkcs12-unavailable';
 
 export class CertificateProblem extends Error {
   override readonly name = 'CertificateProblem';
@@ -37,18 +41,20 @@ const IKE_SERVER_USAGES = ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.17', '2.5.29.37
 /** a chain longer than this is refused rather than walked */
 const MAX_CHAIN = 8;
 
-function pkcs12Problem(what: string, file: string): CertificateProblem {
-  return new CertificateProblem(
-    'pkcs12',
-    `${what} ${file} is not PEM (a PKCS#12 .p12/.pfx file?): node:crypto cannot read PKCS#12; convert it once with \`openssl pkcs12 -in ${file} -out client.pem\` and use the PEM file for certificateFile and privateKeyFile`,
-  );
+/** Whether a file is PEM (else, for a client certificate or key, perhaps PKCS#12). */
+export function isPem(bytes: Buffer): boolean {
+  return bytes.includes('-----BEGIN');
+}
+
+function notPem(what: string, file: string): CertificateProblem {
+  return new CertificateProblem('unreadable', `${what} ${file} is not PEM`);
 }
 
 /** Every certificate in a PEM file (a CA bundle may hold several). */
 export function readCertificates(pem: Buffer, file: string, what: string): X509Certificate[] {
   const blocks = pem.toString('latin1').match(PEM_CERTIFICATE);
   if (!blocks) {
-    if (!pem.includes('-----BEGIN')) throw pkcs12Problem(what, file);
+    if (!isPem(pem)) throw notPem(what, file);
     throw new CertificateProblem('unreadable', `${what} ${file} holds no PEM certificate`);
   }
   return blocks.map((block) => {
@@ -65,7 +71,7 @@ export function readCertificates(pem: Buffer, file: string, what: string): X509C
 
 /** A PEM private key; an encrypted one needs its passphrase (asked only when needed). */
 export function readPrivateKey(pem: Buffer, file: string, passphrase?: Uint8Array): KeyObject {
-  if (!pem.includes('-----BEGIN')) throw pkcs12Problem('private key file', file);
+  if (!isPem(pem)) throw notPem('private key file', file);
   if (!passphrase && ENCRYPTED_PEM.test(pem.toString('latin1')))
     throw new CertificateProblem(
       'passphrase-needed',
@@ -76,12 +82,12 @@ export function readPrivateKey(pem: Buffer, file: string, passphrase?: Uint8Arra
       passphrase ? { key: pem, format: 'pem', passphrase: Buffer.from(passphrase) } : pem,
     );
   } catch {
-    throw new CertificateProblem(
-      'unreadable',
-      passphrase
-        ? `the private key in ${file} cannot be read with the given passphrase (wrong passphrase?)`
-        : `${file} holds no private key node:crypto can read`,
-    );
+    throw passphrase
+      ? new CertificateProblem(
+          'wrong-passphrase',
+          `the private key in ${file} cannot be read with the given passphrase (wrong passphrase?)`,
+        )
+      : new CertificateProblem('unreadable', `${file} holds no private key node:crypto can read`);
   }
 }
 

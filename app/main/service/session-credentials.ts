@@ -10,7 +10,7 @@
 // key's passphrase is saved once it has opened the key (a wrong one is asked again, never saved).
 import type { CredentialProvider, XauthRequest, XauthResponse } from '../../engine/api.js';
 import type { Notice, PromptAnswer, SecretKind } from '../../shared/ui/ipc-schemas.js';
-import type { Profile } from '../../shared/profile.js';
+import { type Profile, clientKeyFile } from '../../shared/profile.js';
 import { Secret } from '../../shared/secret.js';
 import { XAUTH_FIELDS } from '../../shared/xauth-fields.js';
 import { checkKeyPassphrase } from './client-key-check.js';
@@ -79,7 +79,7 @@ export class SessionCredentials implements CredentialProvider {
   async keyPassphrase(): Promise<Secret> {
     if (this.keyPassphraseGiven) return this.keyPassphraseGiven;
     const { profile, keychain } = this.deps;
-    const keyFile = profile.privateKeyFile ?? '';
+    const keyFile = clientKeyFile(profile) ?? '';
     let reason: string | undefined;
     const stored = await this.saved('key-passphrase', 'client key passphrase');
     if (stored) {

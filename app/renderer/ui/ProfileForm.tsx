@@ -2,7 +2,7 @@
 // with the service's own schema as you go, every message under the field it is about.
 import { type FormEvent, useMemo, useRef, useState } from 'react';
 import { IpcError } from '../../shared/ui/ipc-client.js';
-import type { Profile } from '../../shared/ui/ipc.js';
+import { type Profile, clientKeyFile } from '../../shared/ui/ipc.js';
 import { FormField } from './FormField.js';
 import { ProfileSecrets } from './ProfileSecrets.js';
 import {
@@ -171,7 +171,7 @@ export function ProfileForm({ profile, onSaved, onDeleted }: Props) {
         <ProfileSecrets
           profile={profile.name}
           tokenCode={profile.tokenCode}
-          clientKey={profile.privateKeyFile !== undefined}
+          clientKey={clientKeyFile(profile) !== undefined}
         />
       )}
       <details className="advanced" ref={advanced}>

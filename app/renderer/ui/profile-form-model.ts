@@ -97,13 +97,13 @@ export const PROFILE_FIELDS = {
     label: 'Client certificate',
     section: 'connection',
     kind: 'text',
-    hint: 'With certificate authentication: absolute path of your certificate (PEM)',
+    hint: 'With certificate authentication: absolute path of your certificate, PEM or PKCS#12 (.p12/.pfx, which carries the key too)',
   },
   privateKeyFile: {
     label: 'Client key',
     section: 'connection',
     kind: 'text',
-    hint: 'Absolute path of your certificate’s private key (PEM; asked for its passphrase if encrypted)',
+    hint: 'Absolute path of your certificate’s private key (PEM; asked for its passphrase if encrypted); leave empty for a PKCS#12 certificate file',
   },
   caFile: {
     label: 'CA certificate',

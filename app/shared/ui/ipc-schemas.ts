@@ -68,7 +68,7 @@ export const PromptRequestSchema = z.discriminatedUnion('kind', [
     id: z.string(),
     kind: z.literal('key-passphrase'),
     profile: z.string(),
-    /** the profile's privateKeyFile */
+    /** the file holding the client key: privateKeyFile, or a PKCS#12 certificateFile */
     keyFile: z.string(),
     canRemember: z.boolean(),
     /** why we ask again, e.g. the last passphrase did not open the key */

@@ -210,6 +210,7 @@ export {
   DEFAULT_ESP_PROPOSALS,
   DEFAULT_IKE_PROPOSALS,
   ProfileSchema,
+  clientKeyFile,
 } from '../profile.js';
 export type { Profile, ProfileInput } from '../profile.js';
 export * from './ipc-schemas.js';

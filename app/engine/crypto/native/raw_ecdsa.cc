@@ -13,24 +13,16 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "openssl_owned.h"
+
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct CtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Ctx = std::unique_ptr<EVP_PKEY_CTX, CtxFree>;
-using Sig = std::unique_ptr<ECDSA_SIG, SigFree>;
+using Pkey = Owned<EVP_PKEY, EVP_PKEY_free>;
+using Ctx = Owned<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using Sig = Owned<ECDSA_SIG, ECDSA_SIG_free>;
 
 // OpenSSL's error queue is per thread and shared with Node's own crypto: leave it empty.
 std::string TakeOpensslError(const char* what) {
