@@ -48,7 +48,7 @@ async function play(
 }
 
 test('two rounds: password, then the next token code the gateway asks for by message', async () => {
-  const { outcome, asked, gateway } = await play(
+  const { outcome, asked, gateway, events } = await play(
     [
       passwordRound(FAKE_USER, FAKE_PASSWORD),
       {
@@ -75,6 +75,13 @@ test('two rounds: password, then the next token code the gateway asks for by mes
     { passcode: '271828' },
   ]);
   assert.equal(responder.xauthAccepted, true);
+  assert.ok(
+    events.some(
+      (e) =>
+        e.type === 'log' && e.message === 'the gateway accepted the answers of all 2 XAuth rounds',
+    ),
+    'the log does not call a passcode a password',
+  );
   // 6.2: the ACK carries the XAUTH_STATUS it acknowledges
   const status = responder.xauthStatusAck?.find((a) => a.type === XauthAttr.Status);
   assert.ok(status, 'the final CFG_SET was acknowledged with its XAUTH_STATUS');

@@ -50,7 +50,13 @@ export async function runXauth(deps: XauthDeps): Promise<void> {
       acknowledge(deps, message, request);
       const status = readXauthStatus(request.attributes);
       if (status === 'ok') {
-        log.info('xauth', 'the gateway accepted the username and password');
+        const answered = round - 1;
+        log.info(
+          'xauth',
+          answered > 1
+            ? `the gateway accepted the answers of all ${answered} XAuth rounds`
+            : 'the gateway accepted the username and password',
+        );
         return;
       }
       if (status === 'absent') {
