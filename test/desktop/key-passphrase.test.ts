@@ -1,7 +1,8 @@
 // The desktop asks for an encrypted client key's passphrase (xauth-rsa) and saves it only once
 // it has opened the key: the real VpnService and engine against the in-memory gateway signing
 // with a test PKI (test/engine/support/certificate-responder.ts). A wrong passphrase is said to
-// be wrong, not saved, and asked again; a saved one answers the next connect on its own.
+// be wrong, not saved, and asked again; a saved one answers the next connect on its own. The key
+// is a PEM file of its own, or in the PKCS#12 certificate file (no privateKeyFile).
 import assert from 'node:assert/strict';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { VpnService } from '../../app/main/service/vpn-service.js';
 import { Secret } from '../../app/shared/secret.js';
 import type { EventMessage } from '../../app/shared/ui/ipc.js';
 import type { PromptRequest, ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
-import { makeTestPki } from '../lab/pki.js';
+import { exportClientPkcs12, makeTestPki } from '../lab/pki.js';
 import { FakeGateway } from '../engine/support/fake-gateway.js';
 import { savedSecret } from './support/service-fixture.js';
 
@@ -40,9 +41,21 @@ async function encryptedKeyFile(directory: string): Promise<string> {
   return file;
 }
 
-async function certificateService() {
-  const directory = await mkdtemp(join(tmpdir(), 'rw-passphrase-'));
+type KeyIn = 'PEM key file' | 'PKCS#12 file';
+
+/** The profile's certificate and key files, and the file holding the key. */
+async function clientFiles(directory: string, keyIn: KeyIn) {
+  if (keyIn === 'PKCS#12 file') {
+    const p12 = exportClientPkcs12(pki, join(directory, 'alice.p12'), PASSPHRASE);
+    return { files: { certificateFile: p12 }, keyFile: p12 };
+  }
   const keyFile = await encryptedKeyFile(directory);
+  return { files: { certificateFile: pki.clientCert, privateKeyFile: keyFile }, keyFile };
+}
+
+async function certificateService(keyIn: KeyIn = 'PEM key file') {
+  const directory = await mkdtemp(join(tmpdir(), 'rw-passphrase-'));
+  const { files, keyFile } = await clientFiles(directory, keyIn);
   const store = new MemoryCredentialStore();
   const gateway = () =>
     new FakeGateway({
@@ -79,8 +92,7 @@ async function certificateService() {
     ikeProposals: ['aes256-sha256-modp2048'],
     espProposals: ['aes256gcm16'],
     caFile: pki.lab.caCert,
-    certificateFile: pki.clientCert,
-    privateKeyFile: keyFile,
+    ...files,
   });
   await store.set('Cert', 'xauth-password', Secret.fromString(PASSWORD));
   return {
@@ -119,53 +131,54 @@ const passphrasePrompt = (service: VpnService) =>
     (s) => s.prompt as Extract<PromptRequest, { kind: 'key-passphrase' }>,
   );
 
-test('an encrypted client key: asked for, a wrong passphrase said so and not saved, the right one saved once it opened the key', async () => {
-  const { service, store, keyFile, messages, close } = await certificateService();
-  try {
-    await service.connect('Cert', 'debug');
-    const first = await passphrasePrompt(service);
-    assert.equal(first.keyFile, keyFile);
-    assert.equal(first.canRemember, true);
-    assert.equal(first.reason, undefined);
-    assert.ok(
-      service.answerPrompt({ id: first.id, values: { keyPassphrase: WRONG }, remember: true }),
-    );
+for (const keyIn of ['PEM key file', 'PKCS#12 file'] as const)
+  test(`an encrypted client key (${keyIn}): asked for, a wrong passphrase said so and not saved, the right one saved once it opened the key`, async () => {
+    const { service, store, keyFile, messages, close } = await certificateService(keyIn);
+    try {
+      await service.connect('Cert', 'debug');
+      const first = await passphrasePrompt(service);
+      assert.equal(first.keyFile, keyFile);
+      assert.equal(first.canRemember, true);
+      assert.equal(first.reason, undefined);
+      assert.ok(
+        service.answerPrompt({ id: first.id, values: { keyPassphrase: WRONG }, remember: true }),
+      );
 
-    const again = await snapshotWhere(
-      service,
-      (s) => s.prompt?.kind === 'key-passphrase' && s.prompt.id !== first.id,
-    ).then((s) => s.prompt as Extract<PromptRequest, { kind: 'key-passphrase' }>);
-    assert.match(again.reason ?? '', /does not open the key .* so it was not saved/);
-    assert.equal(
-      await store.get('Cert', 'key-passphrase'),
-      undefined,
-      'a wrong passphrase is never saved',
-    );
+      const again = await snapshotWhere(
+        service,
+        (s) => s.prompt?.kind === 'key-passphrase' && s.prompt.id !== first.id,
+      ).then((s) => s.prompt as Extract<PromptRequest, { kind: 'key-passphrase' }>);
+      assert.match(again.reason ?? '', /does not open the key .* so it was not saved/);
+      assert.equal(
+        await store.get('Cert', 'key-passphrase'),
+        undefined,
+        'a wrong passphrase is never saved',
+      );
 
-    service.answerPrompt({ id: again.id, values: { keyPassphrase: PASSPHRASE }, remember: true });
-    const up = await snapshotWhere(service, (s) => s.phase === 'connected');
-    assert.equal(up.ike?.authMethod, 'XAUTH-RSA');
-    assert.equal((await savedSecret(store, 'Cert', 'key-passphrase'))?.value, PASSPHRASE);
-    assert.equal((await service.credentialStatus('Cert')).keyPassphrase, true);
-    await service.disconnect();
+      service.answerPrompt({ id: again.id, values: { keyPassphrase: PASSPHRASE }, remember: true });
+      const up = await snapshotWhere(service, (s) => s.phase === 'connected');
+      assert.equal(up.ike?.authMethod, 'XAUTH-RSA');
+      assert.equal((await savedSecret(store, 'Cert', 'key-passphrase'))?.value, PASSPHRASE);
+      assert.equal((await service.credentialStatus('Cert')).keyPassphrase, true);
+      await service.disconnect();
 
-    // the next connect: the saved passphrase opens the key, nobody is asked
-    const asked: string[] = [];
-    service.on((m) => {
-      if (m.name === 'snapshot' && m.payload.prompt) asked.push(m.payload.prompt.kind);
-    });
-    await service.connect('Cert', 'debug');
-    await snapshotWhere(service, (s) => s.phase === 'connected');
-    assert.deepEqual(asked, []);
-    await service.disconnect();
+      // the next connect: the saved passphrase opens the key, nobody is asked
+      const asked: string[] = [];
+      service.on((m) => {
+        if (m.name === 'snapshot' && m.payload.prompt) asked.push(m.payload.prompt.kind);
+      });
+      await service.connect('Cert', 'debug');
+      await snapshotWhere(service, (s) => s.phase === 'connected');
+      assert.deepEqual(asked, []);
+      await service.disconnect();
 
-    const everything = JSON.stringify(messages) + JSON.stringify(service.readLogs(0, 100_000));
-    for (const secret of [PASSPHRASE, WRONG, PASSWORD])
-      assert.ok(!everything.includes(secret), 'no secret in any event or log line');
-  } finally {
-    await close();
-  }
-});
+      const everything = JSON.stringify(messages) + JSON.stringify(service.readLogs(0, 100_000));
+      for (const secret of [PASSPHRASE, WRONG, PASSWORD])
+        assert.ok(!everything.includes(secret), 'no secret in any event or log line');
+    } finally {
+      await close();
+    }
+  });
 
 test('a saved passphrase that no longer opens the key is not used: the user is asked, and told why', async () => {
   const { service, store, close } = await certificateService();

@@ -27,7 +27,7 @@ import { checkKeyPassphrase } from '../../app/main/service/client-key-check.js';
 import { ProfileSchema, clientKeyFile } from '../../app/shared/profile.js';
 import { Secret } from '../../app/shared/secret.js';
 import { LAB_ADDRESSES } from '../lab/addresses.js';
-import { LAB_CLIENT_EMAIL, type TestPki, makeTestPki } from '../lab/pki.js';
+import { LAB_CLIENT_EMAIL, type TestPki, exportClientPkcs12, makeTestPki } from '../lab/pki.js';
 import { rejection } from './support/engine-rejection.js';
 
 const PASSPHRASE = 'p12-passphrase';
@@ -36,29 +36,9 @@ const rsa = makeTestPki();
 const ec = makeTestPki(undefined, 'P-256');
 after(() => [rsa, ec].forEach((pki) => pki.remove()));
 
-/** `openssl pkcs12 -export` of the PKI's client certificate and key (and `extra` arguments) into
- * `name` in the PKI's directory; its path. */
-function exportP12(pki: TestPki, name: string, extra: string[], passphrase = PASSPHRASE): string {
-  const out = join(pki.dir, name);
-  execFileSync(
-    'openssl',
-    [
-      'pkcs12',
-      '-export',
-      '-in',
-      pki.clientCert,
-      '-inkey',
-      pki.clientKey,
-      '-out',
-      out,
-      '-passout',
-      `pass:${passphrase}`,
-      ...extra,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return out;
-}
+/** alice's certificate and key as `name` in the PKI's directory; its path. */
+const exportP12 = (pki: TestPki, name: string, extra: string[], passphrase = PASSPHRASE) =>
+  exportClientPkcs12(pki, join(pki.dir, name), passphrase, extra);
 
 /** Whether this openssl can write `-legacy` files (OpenSSL 3 with its legacy provider). */
 function legacyExport(pki: TestPki): string | undefined {

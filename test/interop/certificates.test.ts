@@ -10,13 +10,18 @@
 // privateKeyFile, the passphrase from --key-passphrase-file): up to a ping, and a wrong
 // passphrase named as such in the certificate-unusable diagnosis.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ErrorEvent } from '../../app/shared/events.js';
 import { LAB_DEFAULTS, type LabOptions } from '../lab/options.js';
-import { LAB_CLIENT_EMAIL, type PkiKeys, type TestPki, makeTestPki } from '../lab/pki.js';
+import {
+  LAB_CLIENT_EMAIL,
+  type PkiKeys,
+  type TestPki,
+  exportClientPkcs12,
+  makeTestPki,
+} from '../lab/pki.js';
 import type { CliRun } from '../support/cli-process.js';
 import {
   IN_PROCESS,
@@ -169,20 +174,8 @@ describe(
     skip: skip !== undefined,
   },
   () => {
-    const p12 = join(pki.dir, 'alice.p12');
     const passphrase = 'alice-p12-passphrase';
-    execFileSync('openssl', [
-      'pkcs12',
-      '-export',
-      '-in',
-      pki.clientCert,
-      '-inkey',
-      pki.clientKey,
-      '-out',
-      p12,
-      '-passout',
-      `pass:${passphrase}`,
-    ]);
+    const p12 = exportClientPkcs12(pki, join(pki.dir, 'alice.p12'), passphrase);
     const suite = suiteLab(IN_PROCESS, labFor('xauth-rsa', 'main'));
     const profile = {
       exchange: 'main',

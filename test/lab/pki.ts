@@ -98,6 +98,30 @@ keyUsage=critical,digitalSignature
 extendedKeyUsage=serverAuth
 `;
 
+/** alice's certificate and key as a PKCS#12 file `out` protected by `passphrase` (`openssl pkcs12
+ * -export`, OpenSSL's defaults unless `extra` arguments say otherwise, e.g. -legacy, -nomac). */
+export function exportClientPkcs12(
+  pki: TestPki,
+  out: string,
+  passphrase: string,
+  extra: string[] = [],
+): string {
+  openssl(pki.dir, [
+    'pkcs12',
+    '-export',
+    '-in',
+    pki.clientCert,
+    '-inkey',
+    pki.clientKey,
+    '-out',
+    out,
+    '-passout',
+    `pass:${passphrase}`,
+    ...extra,
+  ]);
+  return out;
+}
+
 /** `gatewayAddress`: the address the gateway certificates hold (the lab gateway's by default);
  * `keys`: every key's algorithm. */
 export function makeTestPki(
