@@ -58,7 +58,8 @@ export const errorCodes = [
   'gateway-id-mismatch',
   /** the gateway refused our certificate or its signature */
   'client-cert-rejected',
-  /** a certificate or key file of the profile cannot be used (missing, PKCS#12, wrong key) */
+  /** a certificate or key file of the profile cannot be used (missing, unreadable, wrong key or
+   * passphrase) */
   'certificate-unusable',
   /** Cisco load balancing: the cluster sent us to one of its members (followed, not shown,
    * unless the redirects do not end) */

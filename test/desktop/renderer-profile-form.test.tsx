@@ -243,33 +243,39 @@ test('a token-code profile shows its password as asked at every connect, with no
   }
 });
 
-test('a certificate profile shows whether its client key passphrase is saved, never its value', async () => {
-  const fixture = await createServiceFixture();
-  try {
-    const office = await fixture.service.getProfile('Office');
-    const certificate = await fixture.service.saveProfile(
-      {
-        ...office,
-        authMethod: 'xauth-rsa',
-        caFile: '/etc/roadwarrior/ca.pem',
-        certificateFile: '/home/alice/alice.pem',
-        privateKeyFile: '/home/alice/alice.key',
-      },
-      'Office',
-    );
-    await fixture.service.setCredential('Office', 'key-passphrase', 'very-secret-passphrase');
-    const { container } = await showSaved(fixture, certificate);
-    assert.equal(
-      (await screen.findByTestId('secret-key-passphrase-state')).textContent,
-      'saved in the keychain',
-    );
-    assert.equal(
-      document.getElementById('secret-key-passphrase-label')?.textContent,
-      'Client key passphrase',
-    );
-    assert.ok(!container.innerHTML.includes('very-secret-passphrase'));
-  } finally {
-    cleanup();
-    await fixture.close();
-  }
-});
+for (const [keyIn, files] of [
+  [
+    'a PEM key file',
+    { certificateFile: '/home/alice/alice.pem', privateKeyFile: '/home/alice/alice.key' },
+  ],
+  ['its PKCS#12 certificate file', { certificateFile: '/home/alice/alice.p12' }],
+] as const)
+  test(`a certificate profile (key in ${keyIn}) shows whether its client key passphrase is saved, never its value`, async () => {
+    const fixture = await createServiceFixture();
+    try {
+      const office = await fixture.service.getProfile('Office');
+      const certificate = await fixture.service.saveProfile(
+        {
+          ...office,
+          authMethod: 'xauth-rsa',
+          caFile: '/etc/roadwarrior/ca.pem',
+          ...files,
+        },
+        'Office',
+      );
+      await fixture.service.setCredential('Office', 'key-passphrase', 'very-secret-passphrase');
+      const { container } = await showSaved(fixture, certificate);
+      assert.equal(
+        (await screen.findByTestId('secret-key-passphrase-state')).textContent,
+        'saved in the keychain',
+      );
+      assert.equal(
+        document.getElementById('secret-key-passphrase-label')?.textContent,
+        'Client key passphrase',
+      );
+      assert.ok(!container.innerHTML.includes('very-secret-passphrase'));
+    } finally {
+      cleanup();
+      await fixture.close();
+    }
+  });

@@ -131,7 +131,7 @@ export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
   'certificate-unusable': {
     cause: 'A certificate or key file of this profile cannot be used.',
     phase: 'session',
-    next: 'The evidence names the file and the problem (missing, PKCS#12 that needs converting, key not matching the certificate, wrong passphrase).',
+    next: 'The evidence names the file and the problem (missing, neither PEM nor PKCS#12, a PKCS#12 file in an old cipher to re-export, key not matching the certificate, wrong passphrase).',
   },
   'redirect-loop': {
     cause:

@@ -446,7 +446,7 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
   },
   'certificate-unusable': {
     title: 'A certificate or key file cannot be used',
-    hint: 'The message names the file and the problem (missing, a PKCS#12 file to convert, a key that does not match, a wrong passphrase).',
+    hint: 'The message names the file and the problem (missing, neither PEM nor PKCS#12, a PKCS#12 file in an old cipher to re-export, a key that does not match, a wrong passphrase).',
   },
   'gateway-redirected': {
     title: 'The gateway cluster kept redirecting',
