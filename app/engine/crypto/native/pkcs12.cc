@@ -30,8 +30,10 @@ using Pkcs8 = Owned<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>;
 // The passphrase as the C string OpenSSL takes, wiped when done with.
 class Passphrase {
  public:
-  explicit Passphrase(const Napi::Buffer<uint8_t>& bytes)
-      : text_(bytes.Data(), bytes.Data() + bytes.Length()) {
+  explicit Passphrase(const Napi::Buffer<uint8_t>& bytes) {
+    // room for the terminator first: a reallocation would leave a copy behind, unwiped
+    text_.reserve(bytes.Length() + 1);
+    text_.assign(bytes.Data(), bytes.Data() + bytes.Length());
     text_.push_back('\0');
   }
   ~Passphrase() { OPENSSL_cleanse(text_.data(), text_.size()); }
