@@ -39,7 +39,8 @@ for (const [method, authMethod] of [
     assert.equal(profile.privateKeyFile, undefined, 'a Windows path is not carried over');
     const noteOf = (field: string) => notes.find((n) => n.field === field)?.message ?? '';
     assert.match(noteOf('auth-client-key'), /set privateKeyFile .*C:\\Users\\alice\\alice\.key/);
-    assert.match(noteOf('auth-server-cert'), /must be PEM/);
+    assert.match(noteOf('auth-server-cert'), /must be PEM \(/);
+    assert.match(noteOf('auth-client-cert'), /must be PEM or PKCS#12/);
     assert.match(noteOf('ident-client-type'), /subjectAltName/);
     assert.equal(profile.idType, 'key-id', 'the asn1dn identity type is not refused');
   });
