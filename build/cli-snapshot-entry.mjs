@@ -3,6 +3,7 @@
 // needs, the blob freezes that heap, and each run deserializes it and only calls main().
 // __rwBundleUrl (the bundle's import.meta.url) and the run-time require are the bundle's banner.
 /* global __rwBundleUrl: writable */
+import { restoreExtraCaCerts } from './extra-ca-certs.mjs';
 import { assertNoModuleLevelReads } from './snapshot-guard.mjs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,7 @@ function blobPath() {
 }
 
 startupSnapshot.setDeserializeMainFunction(async () => {
+  restoreExtraCaCerts();
   // modules resolve their addons beside themselves: in this build, beside the blob
   __rwBundleUrl = pathToFileURL(resolve(blobPath())).href;
   // a snapshot run has no script path: process.argv is [node, ...arguments]
