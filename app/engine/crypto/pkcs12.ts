@@ -46,7 +46,11 @@ export function isPkcs12(bytes: Buffer, file: string): boolean {
  * defaults: for a file in its legacy algorithms (`-legacy` to read it), or without a MAC. */
 export function reexportCommand(file: string, legacy: boolean): string {
   const base = file.replace(/\.(p12|pfx)$/i, '');
-  return `openssl pkcs12${legacy ? ' -legacy' : ''} -in ${file} -out ${base}.pem && openssl pkcs12 -export -in ${base}.pem -out ${base}-aes.p12`;
+  // a path the shell would split or expand goes in single quotes
+  const sh = (path: string) =>
+    /^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+  const [input, pem, output] = [file, `${base}.pem`, `${base}-aes.p12`].map(sh);
+  return `openssl pkcs12${legacy ? ' -legacy' : ''} -in ${input} -out ${pem} && openssl pkcs12 -export -in ${pem} -out ${output}`;
 }
 
 function problem(code: Pkcs12Failure, file: string, detail: string, passphrase: boolean) {
