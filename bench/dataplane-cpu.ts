@@ -3,11 +3,12 @@
 // from the client namespace to the lab's LAN host, upload then download, divided by the bytes
 // that crossed the client's TUN interface (rx + tx). Debian's vpnc is measured the same way
 // in the same run and the figures are reported as ratios to it. Then the CPU seconds of a
-// ping flood (20k x 1200 B, one packet in flight, so no batching helps). The clients, iperf3
-// and the /proc readings are bench/run.ts's (bench/clients.ts, iperf.ts, measure.ts).
+// ping flood (20k x 1200 B, one packet in flight, so no batching helps) and its mean round-trip
+// time (ping's own rtt avg). The clients, iperf3 and the /proc readings are bench/run.ts's
+// (bench/clients.ts, iperf.ts, measure.ts).
 //
 // Run (root): node --import tsx bench/dataplane-cpu.ts [--seconds 10] [--esp aes256gcm16,...]
-//   [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT]
+//   [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT] [--flood-only] [--syscalls]
 // --esp: one Roadwarrior run per proposal list (comma-separated runs; default: the profile's
 //   default proposals, then aes256-sha1, which is what vpnc negotiates).
 // --cpu-prof DIR: also runs Roadwarrior once more under node --cpu-prof (profiling slows it,
@@ -16,7 +17,11 @@
 // --compare CHECKOUT: also runs the CLI of another checkout (e.g. an export of the previous
 //   commit, with its addon built) right after each Roadwarrior run, for before/after figures
 //   from one run on a machine whose load changes from minute to minute.
-import { mkdirSync } from 'node:fs';
+// --flood-only: no iperf3, only the ping flood (quick repeats of the one-packet-in-flight case).
+// --syscalls: then one more flood of each client under strace -c -f (which slows it: not part
+//   of the CPU figures), its system calls per round trip.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -42,17 +47,22 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     'skip-vpnc': { type: 'boolean', default: false },
     compare: { type: 'string' },
+    'flood-only': { type: 'boolean', default: false },
+    syscalls: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (flags.help) {
   process.stdout.write(`usage (root): node --import tsx bench/dataplane-cpu.ts [--seconds 10]
-  [--esp aes256gcm16,...] [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT]
+  [--esp aes256gcm16,...] [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT] [--flood-only]
+  [--syscalls]
   --seconds   iperf3 seconds per direction (default 10)
   --esp       one Roadwarrior run per proposal list (default: the profile's, then aes256-sha1)
   --cpu-prof  one more profiled run, summarised by area and function
   --skip-vpnc no vpnc row (ratios need it)
   --compare   also the CLI of another checkout (its addon built), right after each run
+  --flood-only no iperf3: the ping flood only
+  --syscalls  one more flood per client under strace -c -f: system calls per round trip
 `);
   process.exit(0);
 }
@@ -78,9 +88,60 @@ interface Result {
   download: Direction;
   /** CPU seconds for the ping flood (one packet in flight: no batches) */
   floodCpuSeconds: number;
+  /** the flood's mean round-trip time, ms (ping's rtt avg) */
+  floodRttMs: number;
+  /** --syscalls: strace's summary of a second flood, per round trip */
+  syscalls?: string;
 }
 
-const FLOOD = ['-f', '-c', '20000', '-s', '1200'];
+const FLOOD_COUNT = 20000;
+const FLOOD = ['-f', '-c', String(FLOOD_COUNT), '-s', '1200'];
+const NO_TRAFFIC: Direction = { cpuSeconds: 0, systemSeconds: 0, tunBytes: 0, bitsPerSecond: 0 };
+/** --syscalls: the calls listed per round trip */
+const SYSCALL_TOP = 8;
+
+async function flood(lab: Lab): Promise<number> {
+  const { stdout } = await lab.execInClient('ping', [...FLOOD, LAB_ADDRESSES.lanHost], {
+    timeoutMs: 120_000,
+  });
+  // "rtt min/avg/max/mdev = 0.061/0.083/1.024/0.019 ms"
+  const rtt = /= [\d.]+\/([\d.]+)\//.exec(stdout);
+  if (!rtt) throw new Error(`no rtt line in ping's output: ${stdout.slice(-200)}`);
+  return Number(rtt[1]);
+}
+
+/** One more flood under strace -c -f: the most frequent system calls, per round trip. */
+async function floodSyscalls(lab: Lab, pid: number): Promise<string> {
+  const out = join(tmpdir(), `rw-bench-strace-${process.pid}-${pid}.txt`);
+  const strace = lab.spawnInClient('strace', ['-c', '-f', '-o', out, '-p', String(pid)]);
+  try {
+    await new Promise((settle) => setTimeout(settle, 500)); // attached to every thread
+    await flood(lab);
+  } finally {
+    strace.kill('SIGINT');
+    await new Promise((settle) => strace.once('exit', settle));
+  }
+  // "% time seconds usecs/call calls errors syscall", rows after the ---- line
+  const rows = readFileSync(out, 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length >= 5 && /^\d+$/.test(f[3]!) && f.at(-1) !== 'total')
+    .map((f) => ({
+      calls: Number(f[3]),
+      errors: /^\d+$/.test(f[4]!) ? Number(f[4]) : 0,
+      name: f.at(-1)!,
+    }));
+  rmSync(out, { force: true });
+  const total = rows.reduce((sum, row) => sum + row.calls, 0);
+  const top = rows
+    .sort((a, b) => b.calls - a.calls)
+    .slice(0, SYSCALL_TOP)
+    .map(
+      (row) =>
+        `${row.name} ${(row.calls / FLOOD_COUNT).toFixed(2)}${row.errors ? ` (${(row.errors / FLOOD_COUNT).toFixed(2)} failed)` : ''}`,
+    );
+  return `${(total / FLOOD_COUNT).toFixed(2)} per round trip: ${top.join(', ')}`;
+}
 
 /** One iperf3 run with the client's CPU time and the bytes its TUN carried around it. */
 async function direction(lab: Lab, pid: number, tun: string, reverse: boolean): Promise<Direction> {
@@ -101,12 +162,14 @@ async function measure(lab: Lab, client: BenchClient): Promise<Result> {
   return whileConnected(lab, client, async ({ pid }) => {
     const tun = await tunnelInterface(lab);
     const { esp } = await negotiatedTransform(lab);
-    const upload = await direction(lab, pid, tun, false);
-    const download = await direction(lab, pid, tun, true);
+    const floodOnly = flags['flood-only'];
+    const upload = floodOnly ? NO_TRAFFIC : await direction(lab, pid, tun, false);
+    const download = floodOnly ? NO_TRAFFIC : await direction(lab, pid, tun, true);
     const before = processUsage(pid).cpuSeconds;
-    await lab.execInClient('ping', [...FLOOD, LAB_ADDRESSES.lanHost], { timeoutMs: 120_000 });
+    const floodRttMs = await flood(lab);
     const floodCpuSeconds = processUsage(pid).cpuSeconds - before;
-    return { name: client.name, esp, upload, download, floodCpuSeconds };
+    const syscalls = flags.syscalls ? await floodSyscalls(lab, pid) : undefined;
+    return { name: client.name, esp, upload, download, floodCpuSeconds, floodRttMs, syscalls };
   });
 }
 
@@ -120,19 +183,27 @@ const both = (r: Result): Direction => ({
 
 function table(results: Result[]): string[] {
   const baseline = results.find((r) => r.name === VPNC_NAME);
-  const ratio = (r: Result) =>
-    baseline ? `${(perGb(both(r)) / perGb(both(baseline))).toFixed(2)}x` : '-';
-  const floodRatio = (r: Result) =>
-    baseline ? `${(r.floodCpuSeconds / baseline.floodCpuSeconds).toFixed(2)}x` : '-';
+  const versus = (value: (r: Result) => number) => (r: Result) =>
+    baseline ? `${(value(r) / value(baseline)).toFixed(2)}x` : '-';
+  const ratio = versus((r) => perGb(both(r)));
+  const floodRatio = versus((r) => r.floodCpuSeconds);
+  const rttRatio = versus((r) => r.floodRttMs);
   const cell = (d: Direction) =>
-    `${perGb(d).toFixed(1)} s/GB (sys ${((100 * d.systemSeconds) / d.cpuSeconds).toFixed(0)}%), ${(d.bitsPerSecond / 1e6).toFixed(0)} Mbit/s`;
+    d.tunBytes === 0
+      ? '-'
+      : `${perGb(d).toFixed(1)} s/GB (sys ${((100 * d.systemSeconds) / d.cpuSeconds).toFixed(0)}%), ${(d.bitsPerSecond / 1e6).toFixed(0)} Mbit/s`;
+  const perGbCell = (r: Result) =>
+    r.upload.tunBytes === 0 ? '- | -' : `${perGb(both(r)).toFixed(1)} | ${ratio(r)}`;
   return [
-    `| client | ESP | upload | download | both: CPU s/GB | vs vpnc | CPU s, ping ${FLOOD.join(' ')} | vs vpnc |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| client | ESP | upload | download | both: CPU s/GB | vs vpnc | CPU s, ping ${FLOOD.join(' ')} | vs vpnc | its rtt avg, ms | vs vpnc |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.esp} | ${cell(r.upload)} | ${cell(r.download)} | ${perGb(both(r)).toFixed(1)} | ${ratio(r)} | ${r.floodCpuSeconds.toFixed(2)} | ${floodRatio(r)} |`,
+        `| ${r.name} | ${r.esp} | ${cell(r.upload)} | ${cell(r.download)} | ${perGbCell(r)} | ${r.floodCpuSeconds.toFixed(2)} | ${floodRatio(r)} | ${r.floodRttMs.toFixed(3)} | ${rttRatio(r)} |`,
     ),
+    ...results
+      .filter((r) => r.syscalls !== undefined)
+      .map((r) => `\n${r.name} (${r.esp}), system calls under strace -c -f: ${r.syscalls}`),
   ];
 }
 

@@ -114,6 +114,13 @@ test('UdpSocket: port unreachable goes to onError and the socket keeps receiving
     assert.deepEqual(result.received, [5]);
   }));
 
+test('UdpLegs: on the data path’s threads port unreachable reaches onError and receiving goes on; a TUN closed while read leaves opened packets counted', () =>
+  withNetns('udp-path-errors', async (ns) => {
+    const result = await runChild<{ errors: string[]; packetsIn: number }>(ns, 'pathErrors');
+    assert.deepEqual(result.errors, ['natt ECONNREFUSED']);
+    assert.equal(result.packetsIn, 1, 'opened after the TUN closed: counted, then dropped');
+  }));
+
 test('UdpSocket: a port outside 0..65535 is refused by name, not wrapped to another port', () => {
   const { UdpSocket } = loadTunAddon();
   assert.throws(() => new UdpSocket(4, 70000, 4096), {

@@ -101,18 +101,20 @@ export interface NativeEsp {
 }
 
 /**
- * The tunnel's hot loop in the addon (native/datapath.cc), on Node's loop: TUN batches sealed
- * and sent, NAT-T receive batches demultiplexed, opened and written to the TUN, with no
- * JavaScript per batch. Made with the NAT-T socket, whose batches it takes from then on.
+ * The tunnel's hot loop in the addon (native/datapath.cc), on two threads of its own: TUN reads
+ * sealed and sent, NAT-T receive batches demultiplexed, opened and written to the TUN, with no
+ * JavaScript per batch. Made with the NAT-T socket, which it reads from then on; IKE messages,
+ * lifetime events and receive errors reach JavaScript on its own thread.
  */
 export interface NativeDataPath {
   /** the TUN whose batches are sealed and that opened packets go to (null: dropped, counted) */
   setTun(tun: NativeTun | null): void;
-  /** what followed an IKE message in a receive batch (onIke's rest), on a later turn */
+  /** what followed an IKE message in a receive batch (onIke's rest), on a later turn: the
+   * receiving thread waits until then */
   resume(slab: Buffer, lengths: Uint32Array): void;
   /** lastReceivedAt, lastSentAt (ms, 0 = never), sendDrops of the NAT-T leg */
   activity(out: Float64Array): void;
-  /** the socket and TUN deliver to JavaScript again; safe to repeat */
+  /** the threads stop; the socket and TUN are no longer read; safe to repeat */
   close(): void;
 }
 

@@ -47,6 +47,16 @@ function collect(socket: Socket, count: number, timeoutMs = 3000): Promise<Buffe
   });
 }
 
+/** the client's native engine and the fake gateway's (the reference model), one SA pair */
+function mirroredEngines(): { esp: NativeEspEngine; gatewayEsp: EspEngine } {
+  const sas = mirroredSas(transformCase('aes-cbc-256/hmac-sha1-96'));
+  const esp = new NativeEspEngine();
+  esp.install(sas.client);
+  const gatewayEsp = new EspEngine();
+  gatewayEsp.install(sas.gateway);
+  return { esp, gatewayEsp };
+}
+
 const modes: Record<string, () => Promise<void>> = {
   /** the socket's batched send: one datagram per packet, in order, GSO for runs of equal sizes */
   async send() {
@@ -147,11 +157,7 @@ const modes: Record<string, () => Promise<void>> = {
   async tunnel() {
     const gatewayIke = await bound();
     const gateway = await bound();
-    const sas = mirroredSas(transformCase('aes-cbc-256/hmac-sha1-96'));
-    const esp = new NativeEspEngine();
-    esp.install(sas.client);
-    const gatewayEsp = new EspEngine();
-    gatewayEsp.install(sas.gateway);
+    const { esp, gatewayEsp } = mirroredEngines();
     const errors: string[] = [];
     const legs = await UdpLegs.open(
       {
@@ -201,6 +207,48 @@ const modes: Record<string, () => Promise<void>> = {
     legs.close();
     gatewayIke.close();
     gateway.close();
+  },
+
+  /** on the data path's threads: ICMP port unreachable reaches onError and receiving goes on;
+   * a TUN closed while a thread reads it stops that thread first, and what is opened after it is
+   * counted and dropped */
+  async pathErrors() {
+    const gatewayIke = await bound();
+    const closed = await bound();
+    const port = closed.address().port;
+    closed.close(); // nothing listens there any more: the kernel answers port unreachable
+    const { esp, gatewayEsp } = mirroredEngines();
+    const errors: string[] = [];
+    const legs = await UdpLegs.open(
+      { gateway: LOOPBACK, gatewayPort: gatewayIke.address().port, gatewayNattPort: port },
+      esp,
+      {
+        onIke: () => errors.push('unexpected IKE'),
+        onError: (leg, error) => errors.push(`${leg} ${(error as NodeJS.ErrnoException).code}`),
+      },
+    );
+    const tun = openTun({ name: 'rwdp%d', mtu: 1400 });
+    legs.attachTun(tun);
+    legs.sendIke(Buffer.from('probe'), 'natt');
+    for (let waited = 0; errors.length === 0 && waited < 2000; waited += 20) await delay(20);
+    tun.close();
+    const revived = createSocket('udp4');
+    revived.bind(port, LOOPBACK);
+    await once(revived, 'listening');
+    const inner = udpPacket({
+      source: CORPORATE_HOST,
+      destination: CLIENT_ADDRESS,
+      sourcePort: 53,
+      destinationPort: 53,
+      payload: numbered(0, 100),
+    });
+    revived.send(gatewayEsp.encrypt(inner)!, legs.localNattPort, LOOPBACK);
+    const packetsIn = () => esp.counters().total.packetsIn;
+    for (let waited = 0; packetsIn() === 0 && waited < 2000; waited += 20) await delay(20);
+    report({ errors, packetsIn: packetsIn() });
+    legs.close();
+    gatewayIke.close();
+    revived.close();
   },
 
   /** ICMP port unreachable on the connected socket is an error for onError, not the end */

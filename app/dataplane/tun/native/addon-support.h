@@ -4,13 +4,21 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace esp {
@@ -32,26 +40,85 @@ inline double NowMs() {
   return static_cast<double>(now.tv_sec) * 1000 + static_cast<double>(now.tv_nsec / 1000000);
 }
 
-// Where a reader's batches go instead of JavaScript while one is attached (the data path,
-// datapath.cc): views of the packets, valid only during the call.
+// Where a lent port's batches go (the data path, datapath.cc): views of the packets, valid only
+// during the call, on the data path's thread.
 class BatchSink {
  public:
   virtual void TakeBatch(const iovec* packets, uint32_t count) = 0;
+  // A receive error that reading goes on after (UDP: a pending ICMP error, RFC 1122 4.1.3.3).
+  virtual void ReadFailed(int errnum) = 0;
 
  protected:
   ~BatchSink() = default;
 };
 
-// A device the data path reads from (through its sink) and writes to: the TUN and the UDP socket.
+class PacketPort;
+
+// Who a port is lent to: told when JavaScript closes the port, so its thread stops before the
+// fd goes.
+class PortBorrower {
+ public:
+  virtual void Returned(PacketPort* port) = 0;
+
+ protected:
+  ~PortBorrower() = default;
+};
+
+// A device the data path reads (on a thread of its own) and writes: the TUN and the UDP socket.
 class PacketPort {
  public:
-  // nullptr: batches go to JavaScript again
-  virtual void SetSink(BatchSink* sink) = 0;
-  // Writes (sends) the packets in order: how many were taken.
+  // Lent to the data path: its thread reads the fd in blocking calls (ReadLoop), libuv polls it
+  // no more. nullptr returns it (the fd non-blocking again, polled if JavaScript listens).
+  virtual void Lend(PortBorrower* borrower) = 0;
+  // On the borrower's thread: reads until `stop` is set and the thread woken (WakeThread), or
+  // until reading fails; every batch to sink. Returns the errno that ended reading, 0 if stopped.
+  virtual int ReadLoop(BatchSink* sink, const std::atomic<bool>& stop) = 0;
+  // On the main thread: an error ReadLoop met, to start()'s onError as the poll would give it.
+  virtual void ReportFailure(int errnum) = 0;
+  // Writes (sends) the packets in order: how many were taken. One thread at a time.
   virtual uint32_t WritePackets(const std::vector<iovec>& packets) = 0;
 
  protected:
   ~PacketPort() = default;
+};
+
+// The signal that wakes a data path thread from a blocking read (EINTR: its handler does
+// nothing and is installed without SA_RESTART). Only ever sent to those threads.
+inline int WakeSignal() { return SIGRTMIN + 5; }
+
+// Wakes `thread` until it has ended (done, set under `lock` and announced on `ended`), then
+// joins it: a signal landing just before the thread enters its read is repeated.
+inline void WakeAndJoin(std::thread* thread, std::mutex* lock, std::condition_variable* ended,
+                        const bool& done) {
+  if (!thread->joinable()) return;
+  {
+    std::unique_lock<std::mutex> hold(*lock);
+    while (!done) {
+      pthread_kill(thread->native_handle(), WakeSignal());
+      ended->wait_for(hold, std::chrono::milliseconds(1));
+    }
+  }
+  thread->join();
+}
+
+// An fd's O_NONBLOCK: off while a thread reads it in blocking calls.
+inline void SetNonBlocking(int fd, bool on) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
+}
+
+// A counter written by one thread and read by JavaScript's: relaxed atomics (no tearing, no
+// ordering needed).
+class Tally {
+ public:
+  void operator+=(double value) {
+    value_.store(value_.load(std::memory_order_relaxed) + value, std::memory_order_relaxed);
+  }
+  void operator++(int) { *this += 1; }
+  double get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
 };
 
 // The T behind an object tagged `tag` at construction (napi_type_tag_object, Node-API 8), so
@@ -142,8 +209,10 @@ inline bool BufferArrayArgument(Napi::Env env, Napi::Value value, std::vector<io
 }
 
 // What the TUN device and the UDP socket share: a non-blocking fd read in batches on libuv's
-// poll (one JS callback per batch, never busy polling), ref()/unref() like a socket's, and
-// close() that stops the poll before the fd goes. T provides ReadBatch(status) and Subject().
+// poll (one JS callback per batch, never busy polling), or lent to the data path, whose thread
+// reads it; ref()/unref() like a socket's, and close() that stops the poll (or the borrower's
+// thread) before the fd goes. T provides ReadBatch(status), ReadLoop(), Subject() and
+// ReadCall() (the system call its errors name).
 template <typename T>
 class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
  public:
@@ -166,12 +235,30 @@ class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
     return methods;
   }
 
-  void SetSink(BatchSink* sink) override { sink_ = sink; }
+  void Lend(PortBorrower* borrower) override {
+    if (fd_ < 0) return;
+    borrower_ = borrower;
+    if (borrower != nullptr) {
+      StopReading();
+      Prepare(static_cast<T*>(this)->BatchCapacity());
+      SetNonBlocking(fd_, false);
+      return;
+    }
+    SetNonBlocking(fd_, true);
+    if (!onBatch_.IsEmpty() && StartPolling() != 0) ReportFailure(EBADF);
+  }
+
+  void ReportFailure(int errnum) override {
+    Napi::Env env = this->Env();
+    Napi::HandleScope scope(env);
+    Deliver(onError_,
+            {ErrnoError(env, T::ReadCall(), errnum, static_cast<T*>(this)->Subject()).Value()});
+  }
 
  protected:
   // start(onBatch(slab, count), lengths: Uint32Array(batchLimit), onError(error)): packets of a
   // batch arrive back to back in one Buffer, their lengths in `lengths`. start(null, null,
-  // onError) when a data path takes the batches (its sink): then no JavaScript runs per batch.
+  // onError) when a data path reads the port (Lend): then no JavaScript runs per batch.
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ < 0 || poll_ != nullptr) return env.Undefined();
@@ -185,39 +272,26 @@ class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
           .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (native) {
-      ownLengths_.reset(new uint32_t[capacity]);
-      lengths_ = ownLengths_.get();
-      lengthsCapacity_ = capacity;
-    } else {
-      onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
-      lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
-      lengths_ = lengthsRef_.Value().Data();
-      lengthsCapacity_ = static_cast<uint32_t>(lengthsRef_.Value().ElementLength());
+    if (!native && borrower_ != nullptr) {
+      Napi::TypeError::New(env, "a data path reads this port").ThrowAsJavaScriptException();
+      return env.Undefined();
     }
     onError_ = Napi::Persistent(info[2].As<Napi::Function>());
     context_ = std::make_unique<Napi::AsyncContext>(env, "BatchRead", this->Value());
-    slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
-
-    uv_loop_t* loop = nullptr;
-    napi_get_uv_event_loop(env, &loop);
-    poll_ = new uv_poll_t;
-    poll_->data = this;
-    int status = uv_poll_init(loop, poll_, fd_);
-    if (status != 0) {
-      delete poll_;  // never became a handle of the loop: nothing to close
-    } else if ((status = RestartPolling()) != 0) {
-      // an initialised handle is on the loop's list until closed, even if never started
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), FreePoll);
-    }
-    if (status != 0) {
-      poll_ = nullptr;
-      ErrnoError(env, "uv_poll_start", -status, static_cast<T*>(this)->Subject())
-          .ThrowAsJavaScriptException();
+    if (native) {
+      Prepare(capacity);
       return env.Undefined();
     }
-    if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-    this->Ref();  // the JS object must outlive the active poll that points at it
+    onBatch_ = Napi::Persistent(info[0].As<Napi::Function>());
+    lengthsRef_ = Napi::Persistent(info[1].As<Napi::Uint32Array>());
+    lengths_ = lengthsRef_.Value().Data();
+    lengthsCapacity_ = static_cast<uint32_t>(lengthsRef_.Value().ElementLength());
+    if (!slab_) slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
+    int status = StartPolling();
+    if (status != 0) {
+      ErrnoError(env, "uv_poll_start", -status, static_cast<T*>(this)->Subject())
+          .ThrowAsJavaScriptException();
+    }
     return env.Undefined();
   }
 
@@ -230,7 +304,7 @@ class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
 
   void Deliver(const Napi::FunctionReference& callback,
                const std::initializer_list<napi_value>& args) {
-    if (callback.IsEmpty()) return;  // native start() and no sink (yet): dropped
+    if (callback.IsEmpty()) return;
     addon::Deliver(this->Env(), this->Value(), callback, args, *context_);
   }
 
@@ -247,12 +321,14 @@ class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
     return info.Env().Undefined();
   }
 
-  // close(): stop reading, close the fd; safe to repeat.
+  // close(): stop reading (the borrower's thread first), close the fd; safe to repeat.
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    if (poll_ != nullptr) {
-      StopPolling();
-      this->Unref();
+    if (borrower_ != nullptr) {
+      PortBorrower* borrower = borrower_;
+      borrower_ = nullptr;
+      borrower->Returned(this);
     }
+    StopReading();
     Release();
     return info.Env().Undefined();
   }
@@ -272,9 +348,40 @@ class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
   uint32_t lengthsCapacity_ = 0;  // at least T::BatchCapacity()
   // kBatchLimit slots of kMaxPacket bytes
   std::unique_ptr<uint8_t[]> slab_;
-  BatchSink* sink_ = nullptr;
+  PortBorrower* borrower_ = nullptr;
 
  private:
+  // The slab and lengths a batch is gathered in without JavaScript (start(null, ...), Lend),
+  // made once.
+  void Prepare(uint32_t capacity) {
+    if (ownLengths_) return;
+    ownLengths_.reset(new uint32_t[capacity]);
+    lengths_ = ownLengths_.get();
+    lengthsCapacity_ = capacity;
+    slab_.reset(new uint8_t[kBatchLimit * kMaxPacket]);  // untouched pages cost nothing
+  }
+
+  int StartPolling() {
+    uv_loop_t* loop = nullptr;
+    napi_get_uv_event_loop(this->Env(), &loop);
+    poll_ = new uv_poll_t;
+    poll_->data = this;
+    int status = uv_poll_init(loop, poll_, fd_);
+    if (status != 0) {
+      delete poll_;  // never became a handle of the loop: nothing to close
+    } else if ((status = RestartPolling()) != 0) {
+      // an initialised handle is on the loop's list until closed, even if never started
+      uv_close(reinterpret_cast<uv_handle_t*>(poll_), FreePoll);
+    }
+    if (status != 0) {
+      poll_ = nullptr;
+      return status;
+    }
+    if (!referenced_) uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+    this->Ref();  // the JS object must outlive the active poll that points at it
+    return 0;
+  }
+
   void StopPolling() {
     uv_poll_stop(poll_);
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), FreePoll);
@@ -293,7 +400,7 @@ class BatchReader : public Napi::ObjectWrap<T>, public PacketPort {
 
   bool referenced_ = true;
   Napi::Reference<Napi::Uint32Array> lengthsRef_;
-  std::unique_ptr<uint32_t[]> ownLengths_;  // native start(): no JavaScript array
+  std::unique_ptr<uint32_t[]> ownLengths_;  // start(null, ...) or lent: no JavaScript array
   std::unique_ptr<Napi::AsyncContext> context_;
 };
 
@@ -305,11 +412,15 @@ void DefineRtnetlink(Napi::Env env, Napi::Object exports);
 void DefineEspEngine(Napi::Env env, Napi::Object exports);
 // Defined in datapath.cc: adds the DataPath class (TUN <-> ESP <-> UDP without JavaScript).
 void DefineDataPath(Napi::Env env, Napi::Object exports);
-// The ESP engine behind an EspEngine object (esp.cc), as the data path uses it.
+// The ESP engine behind an EspEngine object (esp.cc), as the data path uses it: engine() only
+// while holding lock(), which the data path's two threads and JavaScript's calls share (held
+// for a batch's crypto, never across a system call).
 class EspPort {
  public:
   virtual esp::Engine& engine() = 0;
-  // Raises the JavaScript side's signal when lifetime events wait.
+  virtual std::mutex& lock() = 0;
+  // Raises the JavaScript side's signal when lifetime events wait; on the main thread,
+  // holding lock().
   virtual void Flag() = 0;
 
  protected:

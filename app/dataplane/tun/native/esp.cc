@@ -1,13 +1,15 @@
 // The ESP engine (esp-sa.h) as a Node-API class: one call seals or opens a whole batch of
 // packets into an output slab the caller owns and reuses, so a batch costs one crossing into
 // native code and no allocation. JavaScript installs and removes SAs, reads counters and
-// drains lifetime events (a flag in a shared Uint32Array says when there are any).
+// drains lifetime events (a flag in a shared Uint32Array says when there are any). Each call
+// holds the engine's lock, which the data path's threads take for their batches (datapath.cc).
 #include <napi.h>
 
 #include <openssl/crypto.h>
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -128,6 +130,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   }
 
   esp::Engine& engine() override { return engine_; }
+  std::mutex& lock() override { return lock_; }
 
   void Flag() override {
     if (!engine_.events().empty()) signal_[0] = 1;
@@ -180,7 +183,10 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     WipeConfig(&config);
     if (!sa) {
       Napi::Error::New(env, error).ThrowAsJavaScriptException();
-    } else if (!engine_.Install(info[0].As<Napi::Number>().Uint32Value(), std::move(sa))) {
+      return env.Undefined();
+    }
+    std::lock_guard<std::mutex> hold(lock_);
+    if (!engine_.Install(info[0].As<Napi::Number>().Uint32Value(), std::move(sa))) {
       Napi::Error::New(env, "SA handle or inbound SPI already installed")
           .ThrowAsJavaScriptException();
     }
@@ -189,6 +195,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
 
   // remove(handle): whether it was installed. Its key schedules are freed (cleansed).
   Napi::Value Remove(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> hold(lock_);
     return Napi::Boolean::New(info.Env(),
                               engine_.Remove(info[0].As<Napi::Number>().Uint32Value()));
   }
@@ -225,6 +232,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     Napi::Buffer<uint8_t> slab;
     Napi::Uint32Array lengths;
     if (!Packets(env, info[0]) || !Outputs(env, info, &slab, &lengths)) return env.Undefined();
+    std::lock_guard<std::mutex> hold(lock_);
     size_t room = engine_.SealRoom(packets_.data(), packets_.size());
     if (room > slab.Length()) return Napi::Number::New(env, -static_cast<double>(room));
     size_t sealed =
@@ -251,6 +259,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     size_t room = 0;
     for (const esp::Engine::Packet& packet : packets_) room += packet.length;
     if (room > slab.Length()) return Napi::Number::New(env, -static_cast<double>(room));
+    std::lock_guard<std::mutex> hold(lock_);
     size_t delivered =
         engine_.Open(packets_.data(), packets_.size(), slab.Data(), lengths.Data(),
                      info[3].As<Napi::Uint8Array>().Data(), NowMs());
@@ -267,6 +276,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
       Fail(env, "saCounters(handle, Float64Array(12))");
       return env.Undefined();
     }
+    std::lock_guard<std::mutex> hold(lock_);
     const esp::SecurityAssociation* sa = engine_.Find(info[0].As<Napi::Number>().Uint32Value());
     if (sa == nullptr) return Napi::Boolean::New(env, false);
     const esp::Counters& c = sa->counters();
@@ -284,6 +294,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   // totals(): { noSaDrops, noRouteDrops, malformedDrops }.
   Napi::Value Totals(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    std::lock_guard<std::mutex> hold(lock_);
     const esp::Totals& totals = engine_.totals();
     Napi::Object out = Napi::Object::New(env);
     out.Set("noSaDrops", double(totals.noSaDrops));
@@ -297,6 +308,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   // signal.
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    std::lock_guard<std::mutex> hold(lock_);
     std::vector<esp::Engine::Event>& events = engine_.events();
     Napi::Array out = Napi::Array::New(env, events.size() * 2);
     for (size_t i = 0; i < events.size(); i++) {
@@ -309,6 +321,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   }
 
   esp::Engine engine_;
+  std::mutex lock_;
   Napi::Reference<Napi::Uint32Array> signalRef_;
   uint32_t* signal_ = nullptr;
   // per-call scratch, kept so a batch allocates nothing once they reached its size

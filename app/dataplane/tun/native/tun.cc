@@ -3,7 +3,8 @@
 // MTU / link up by ioctl. In offload mode (IFF_VNET_HDR with TSO and checksum offload) the
 // kernel's TCP hands us super-packets, cut into ordinary packets before JS sees them, and takes
 // runs of TCP segments merged into one write (tun-offload.h); otherwise one packet per read()
-// and per write(), and packets never merge.
+// and per write(), and packets never merge. Lent to the data path, the device is read by its
+// thread in blocking reads, woken by a signal to stop.
 #include <napi.h>
 
 #include <fcntl.h>
@@ -38,22 +39,23 @@ constexpr uint32_t kOffloadBatchLimit = tunoffload::kMaxSegments;
 // marks Tun objects, so the data path can tell one from any other object (Node-API 8)
 constexpr napi_type_tag kTunTag = {0x7b3c61e2a4d94f10, 0x9e57c0d1b28a3f46};
 
+// Written by the thread that reads (In) or writes (Out) the device, read by JavaScript.
 struct Stats {
-  double packetsIn = 0;
-  double bytesIn = 0;
-  double readBatches = 0;
-  double readErrors = 0;
+  addon::Tally packetsIn;
+  addon::Tally bytesIn;
+  addon::Tally readBatches;
+  addon::Tally readErrors;
   // offload mode: frames read that were TCP super-packets (cut into packetsIn)
-  double superPacketsIn = 0;
+  addon::Tally superPacketsIn;
   // offload mode: frames read that were malformed, of a GSO type we did not ask for, or too big
-  double framesDropped = 0;
-  double packetsOut = 0;
-  double bytesOut = 0;
+  addon::Tally framesDropped;
+  addon::Tally packetsOut;
+  addon::Tally bytesOut;
   // the kernel had no room: the packet is dropped, as a router would
-  double writeAgain = 0;
-  double writeErrors = 0;
+  addon::Tally writeAgain;
+  addon::Tally writeErrors;
   // offload mode: writes that carried a merged run of TCP segments (counted in packetsOut)
-  double superPacketsOut = 0;
+  addon::Tally superPacketsOut;
 };
 
 class Tun : public addon::BatchReader<Tun> {
@@ -125,6 +127,40 @@ class Tun : public addon::BatchReader<Tun> {
     return written;
   }
 
+  static const char* ReadCall() { return "read"; }
+
+  // Lent: a blocking read, then what else is queued without waiting (RWF_NOWAIT, which the
+  // TUN honours on a blocking fd since Linux 5.x; before, one read per batch), up to
+  // kBatchLimit reads per batch.
+  int ReadLoop(addon::BatchSink* sink, const std::atomic<bool>& stop) override {
+    while (!stop.load(std::memory_order_relaxed)) {
+      int failure = 0;
+      for (uint32_t reads = 0; reads < (nowait_ ? kBatchLimit : 1);) {
+        iovec slot = offload_ ? iovec{readFrame_.get(), kVnetHdrLen + kMaxPacket}
+                              : iovec{slab_.get() + used_, kMaxPacket};
+        ssize_t n = preadv2(fd_, &slot, 1, -1, reads == 0 ? 0 : RWF_NOWAIT);
+        if (n > 0) {
+          reads++;
+          Take(static_cast<size_t>(n), sink);
+        } else if (n < 0 && errno == EINTR && reads == 0) {
+          if (stop.load(std::memory_order_relaxed)) break;
+        } else if (n < 0 && errno == EOPNOTSUPP && reads > 0) {
+          nowait_ = false;
+          break;
+        } else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+          failure = errno;
+          stats_.readErrors++;
+          break;
+        } else {
+          break;
+        }
+      }
+      DeliverTo(sink);
+      if (failure != 0) return failure;
+    }
+    return 0;
+  }
+
   // reading until EAGAIN or kBatchLimit reads, one JS call for all their packets (in offload
   // mode more than one if they do not fit one batch)
   void ReadBatch(int status) {
@@ -137,14 +173,7 @@ class Tun : public addon::BatchReader<Tun> {
                            : read(fd_, slab_.get() + used_, kMaxPacket);
       if (n > 0) {
         reads++;
-        if (offload_) {
-          TakeFrame(static_cast<size_t>(n));
-        } else {
-          lengths_[count_++] = static_cast<uint32_t>(n);
-          used_ += static_cast<size_t>(n);
-          stats_.packetsIn++;
-          stats_.bytesIn += static_cast<double>(n);
-        }
+        Take(static_cast<size_t>(n), nullptr);
       } else if (n < 0 && errno == EINTR) {
         continue;
       } else if (n < 0 && errno != EAGAIN) {
@@ -154,7 +183,7 @@ class Tun : public addon::BatchReader<Tun> {
         break;
       }
     }
-    DeliverBatch();
+    DeliverTo(nullptr);
     // a read error (e.g. EBADFD once the interface is deleted) would make the poll fire forever
     if (failure != 0 && poll_ != nullptr) {
       StopReading();
@@ -199,13 +228,25 @@ class Tun : public addon::BatchReader<Tun> {
     return true;
   }
 
+  // What one read of `length` bytes brought into the batch (sink as for DeliverTo).
+  void Take(size_t length, addon::BatchSink* sink) {
+    if (offload_) {
+      TakeFrame(length, sink);
+      return;
+    }
+    lengths_[count_++] = static_cast<uint32_t>(length);
+    used_ += length;
+    stats_.packetsIn++;
+    stats_.bytesIn += static_cast<double>(length);
+  }
+
   // Offload mode: one frame's packets into the batch, delivering the batch first if they do
   // not fit what is left of it.
-  void TakeFrame(size_t length) {
+  void TakeFrame(size_t length, addon::BatchSink* sink) {
     tunoffload::Produced produced;
     tunoffload::ReadOutcome outcome = SegmentInto(length, &produced);
     if (outcome == tunoffload::ReadOutcome::kNoRoom && count_ > 0) {
-      DeliverBatch();
+      DeliverTo(sink);
       outcome = SegmentInto(length, &produced);
     }
     if (outcome != tunoffload::ReadOutcome::kPackets) {
@@ -230,12 +271,12 @@ class Tun : public addon::BatchReader<Tun> {
     return tunoffload::Segment(readFrame_.get(), length, room, produced);
   }
 
-  // the packets gathered so far as one JS call, or as views to the data path's sink
-  void DeliverBatch() {
+  // the packets gathered so far as views to the data path's sink (on its thread), or without
+  // one as one JS call
+  void DeliverTo(addon::BatchSink* sink) {
     if (count_ == 0) return;
-    Napi::Env env = Env();
     stats_.readBatches++;
-    if (sink_ != nullptr) {
+    if (sink != nullptr) {
       sinkIov_.resize(count_);
       size_t offset = 0;
       for (uint32_t i = 0; i < count_; i++) {
@@ -245,9 +286,10 @@ class Tun : public addon::BatchReader<Tun> {
       uint32_t count = count_;
       count_ = 0;
       used_ = 0;
-      sink_->TakeBatch(sinkIov_.data(), count);
+      sink->TakeBatch(sinkIov_.data(), count);
       return;
     }
+    Napi::Env env = Env();
     Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::Copy(env, slab_.get(), used_);
     uint32_t count = count_;
     count_ = 0;
@@ -295,29 +337,34 @@ class Tun : public addon::BatchReader<Tun> {
   // how many packets were taken.
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    if (borrower_ != nullptr) {  // its thread writes with the same scratch
+      Napi::Error::New(env, "a data path writes to this device").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     if (!addon::BufferArrayArgument(env, info[0], &packets_)) return env.Undefined();
     return Napi::Number::New(env, WritePackets(packets_));
   }
 
   Napi::Value GetStats(const Napi::CallbackInfo& info) {
     Napi::Object stats = Napi::Object::New(info.Env());
-    stats.Set("packetsIn", stats_.packetsIn);
-    stats.Set("bytesIn", stats_.bytesIn);
-    stats.Set("readBatches", stats_.readBatches);
-    stats.Set("readErrors", stats_.readErrors);
-    stats.Set("packetsOut", stats_.packetsOut);
-    stats.Set("bytesOut", stats_.bytesOut);
-    stats.Set("writeAgain", stats_.writeAgain);
-    stats.Set("writeErrors", stats_.writeErrors);
-    stats.Set("superPacketsIn", stats_.superPacketsIn);
-    stats.Set("framesDropped", stats_.framesDropped);
-    stats.Set("superPacketsOut", stats_.superPacketsOut);
+    stats.Set("packetsIn", stats_.packetsIn.get());
+    stats.Set("bytesIn", stats_.bytesIn.get());
+    stats.Set("readBatches", stats_.readBatches.get());
+    stats.Set("readErrors", stats_.readErrors.get());
+    stats.Set("packetsOut", stats_.packetsOut.get());
+    stats.Set("bytesOut", stats_.bytesOut.get());
+    stats.Set("writeAgain", stats_.writeAgain.get());
+    stats.Set("writeErrors", stats_.writeErrors.get());
+    stats.Set("superPacketsIn", stats_.superPacketsIn.get());
+    stats.Set("framesDropped", stats_.framesDropped.get());
+    stats.Set("superPacketsOut", stats_.superPacketsOut.get());
     return stats;
   }
 
   std::string name_;
   Stats stats_;
   bool offload_ = false;
+  bool nowait_ = true;  // the reader thread's: whether RWF_NOWAIT works here
   // the batch being gathered in slab_ / lengths_
   size_t used_ = 0;
   uint32_t count_ = 0;

@@ -1,6 +1,7 @@
 // UDP socket for the NAT-T leg (RFC 3948), where every ESP packet of the tunnel passes. Unlike
 // node:dgram it moves datagrams in batches: recvmmsg on libuv's poll with one JS callback per
-// batch (like the TUN device), and sendmmsg for a batch of packets, where each run of
+// batch (like the TUN device), or, lent to the data path, one blocking recvmmsg per batch on its
+// thread; and sendmmsg for a batch of packets, where each run of
 // equal-size datagrams becomes one UDP GSO send (UDP_SEGMENT), so the kernel walks its stack
 // once per run instead of once per packet. Datagrams stay separate on the wire either way.
 #include <napi.h>
@@ -153,10 +154,7 @@ class UdpSocket : public BatchReader<UdpSocket> {
       if (received < 0 && errno != EAGAIN) failure = errno;
       size_t total = 0;
       for (int i = 0; i < received; i++) total += messages[i].msg_len;
-      if (received > 0 && sink_ != nullptr) {
-        for (int i = 0; i < received; i++) slots[i].iov_len = messages[i].msg_len;
-        sink_->TakeBatch(slots, static_cast<uint32_t>(received));
-      } else if (received > 0) {
+      if (received > 0) {
         Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::New(env, total);
         size_t offset = 0;
         for (int i = 0; i < received; i++) {
@@ -168,8 +166,36 @@ class UdpSocket : public BatchReader<UdpSocket> {
       }
     }
     if (failure != 0 && poll_ != nullptr) {
-      Deliver(onError_, {ErrnoError(env, "recvmmsg", failure, subject_).Value()});
+      Deliver(onError_, {ErrnoError(env, ReadCall(), failure, subject_).Value()});
     }
+  }
+
+  static const char* ReadCall() { return "recvmmsg"; }
+
+  // Lent: one blocking recvmmsg per batch (MSG_WAITFORONE: it waits for the first datagram
+  // only), so a lone packet costs one system call. A pending ICMP error is reported and reading
+  // goes on; an error of the fd itself ends it.
+  int ReadLoop(BatchSink* sink, const std::atomic<bool>& stop) override {
+    iovec slots[kBatchLimit];
+    mmsghdr messages[kBatchLimit] = {};
+    for (uint32_t i = 0; i < kBatchLimit; i++) messages[i].msg_hdr.msg_iov = &slots[i];
+    while (!stop.load(std::memory_order_relaxed)) {
+      for (uint32_t i = 0; i < kBatchLimit; i++) {
+        slots[i] = {slab_.get() + i * kMaxPacket, kMaxPacket};
+        messages[i].msg_hdr.msg_iovlen = 1;
+      }
+      int received = recvmmsg(fd_, messages, kBatchLimit, MSG_WAITFORONE, nullptr);
+      if (received > 0) {
+        for (int i = 0; i < received; i++) slots[i].iov_len = messages[i].msg_len;
+        sink->TakeBatch(slots, static_cast<uint32_t>(received));
+      } else if (received < 0 && (errno == EBADF || errno == ENOTSOCK || errno == EFAULT ||
+                                  errno == EINVAL)) {
+        return errno;
+      } else if (received < 0 && errno != EINTR && errno != EAGAIN) {
+        sink->ReadFailed(errno);
+      }
+    }
+    return 0;
   }
 
  private:
@@ -230,7 +256,7 @@ class UdpSocket : public BatchReader<UdpSocket> {
     ssize_t sent = -1;
     if (fd_ >= 0) {
       do {
-        sent = send(fd_, packet.iov_base, packet.iov_len, 0);
+        sent = send(fd_, packet.iov_base, packet.iov_len, MSG_DONTWAIT);
       } while (sent < 0 && errno == EINTR);
     }
     return Napi::Boolean::New(env, sent >= 0);
@@ -240,6 +266,10 @@ class UdpSocket : public BatchReader<UdpSocket> {
   // took (the others are dropped, like a full router queue drops).
   Napi::Value SendBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    if (borrower_ != nullptr) {  // its thread sends with the same scratch
+      Napi::Error::New(env, "a data path sends on this socket").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     if (!BufferArrayArgument(env, info[0], &sendIov_)) return env.Undefined();
     return Napi::Number::New(env, SendAll());
   }
@@ -285,7 +315,8 @@ class UdpSocket : public BatchReader<UdpSocket> {
     }
     int sent;
     do {
-      sent = sendmmsg(fd_, messages_.data(), static_cast<unsigned>(messages_.size()), 0);
+      // the fd blocks while lent to the data path; a send never waits (a full queue drops)
+      sent = sendmmsg(fd_, messages_.data(), static_cast<unsigned>(messages_.size()), MSG_DONTWAIT);
     } while (sent < 0 && errno == EINTR);
     uint32_t handled = 0;
     for (int m = 0; m < sent; m++) handled += segments_[m];
