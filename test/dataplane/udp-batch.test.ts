@@ -121,6 +121,14 @@ test('UdpLegs: on the data path’s threads port unreachable reaches onError and
     assert.equal(result.packetsIn, 1, 'opened after the TUN closed: counted, then dropped');
   }));
 
+test('A data path left open keeps nothing alive, and Node exits cleanly when its loop drains or by process.exit() while packets flow', () =>
+  withNetns('udp-left-open', async (ns) => {
+    for (const mode of ['openAtEnd', 'openAtExit']) {
+      const result = await runChild<{ sent: number }>(ns, mode);
+      assert.equal(result.sent, 200, mode);
+    }
+  }));
+
 test('UdpSocket: a port outside 0..65535 is refused by name, not wrapped to another port', () => {
   const { UdpSocket } = loadTunAddon();
   assert.throws(() => new UdpSocket(4, 70000, 4096), {

@@ -57,6 +57,32 @@ function mirroredEngines(): { esp: NativeEspEngine; gatewayEsp: EspEngine } {
   return { esp, gatewayEsp };
 }
 
+/** A data path over a TUN, never closed, while the gateway's ESP keeps its inbound thread busy;
+ * then Node's loop is left to drain, or process.exit() ends it at once. */
+async function leaveOpen(exit: boolean): Promise<void> {
+  const gateway = await bound();
+  const { esp, gatewayEsp } = mirroredEngines();
+  const natt = new (loadTunAddon().UdpSocket)(4, 0, BUFFER_BYTES);
+  natt.connect(LOOPBACK, gateway.address().port);
+  const path = esp.openDataPath(natt, () => undefined);
+  natt.start(null, null, () => undefined);
+  openTun({ name: 'rwdp%d', mtu: 1400 }).feed(path);
+  const sent = 200;
+  for (let index = 0; index < sent; index++) {
+    const inner = udpPacket({
+      source: CORPORATE_HOST,
+      destination: CLIENT_ADDRESS,
+      sourcePort: 53,
+      destinationPort: 53,
+      payload: numbered(index, 1000),
+    });
+    gateway.send(gatewayEsp.encrypt(inner)!, natt.local().port, LOOPBACK);
+  }
+  report({ sent });
+  gateway.unref();
+  if (exit) process.exit(0);
+}
+
 const modes: Record<string, () => Promise<void>> = {
   /** the socket's batched send: one datagram per packet, in order, GSO for runs of equal sizes */
   async send() {
@@ -250,6 +276,11 @@ const modes: Record<string, () => Promise<void>> = {
     gatewayIke.close();
     revived.close();
   },
+
+  /** a data path left open keeps nothing alive: Node's loop drains and the process ends */
+  openAtEnd: () => leaveOpen(false),
+  /** process.exit() while the data path's threads run (and open packets) */
+  openAtExit: () => leaveOpen(true),
 
   /** ICMP port unreachable on the connected socket is an error for onError, not the end */
   async refused() {

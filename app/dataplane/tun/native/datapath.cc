@@ -11,8 +11,10 @@
 // the inbound thread waits with it), lifetime events and receive errors.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -132,6 +134,12 @@ class DataPath : public Napi::ObjectWrap<DataPath>, public PortBorrower {
     // the sockets' and timers' own handles say whether the process stays alive
     uv_unref(reinterpret_cast<uv_handle_t*>(async_));
     napi_add_env_cleanup_hook(env, AtTeardown, this);
+    static std::once_flag once;
+    std::call_once(once, [] {
+      Live();  // constructed first, so destroyed after HaltAllAtExit ran
+      std::atexit(HaltAllAtExit);
+    });
+    Live().push_back(this);
     InstallWakeHandler();
     udp_->Lend(this);
     Launch(&inbound_, [this] {
@@ -265,10 +273,25 @@ class DataPath : public Napi::ObjectWrap<DataPath>, public PortBorrower {
   // outlive what it points at.
   static void AtTeardown(void* self) { static_cast<DataPath*>(self)->StopThreads(); }
 
+  // process.exit() leaves the threads running while exit() runs its handlers, libcrypto's
+  // cleanup among them; this one, registered after libcrypto's, runs first and halts them.
+  static std::vector<DataPath*>& Live() {
+    static std::vector<DataPath*> live;  // on the main thread only
+    return live;
+  }
+
+  static void HaltAllAtExit() {
+    for (DataPath* path : Live()) {
+      path->Halt(&path->outbound_);
+      path->Halt(&path->inbound_);
+    }
+  }
+
   void StopThreads() {
     closed_ = true;
     Halt(&outbound_);
     Halt(&inbound_);
+    Live().erase(std::find(Live().begin(), Live().end(), this));
     uv_close(reinterpret_cast<uv_handle_t*>(async_),
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_async_t*>(handle); });
   }
