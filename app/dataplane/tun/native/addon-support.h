@@ -47,6 +47,9 @@ class BatchSink {
   virtual void TakeBatch(const iovec* packets, uint32_t count) = 0;
   // A receive error that reading goes on after (UDP: a pending ICMP error, RFC 1122 4.1.3.3).
   virtual void ReadFailed(int errnum) = 0;
+  // The first read of a batch returned: the sink may wait for more to be queued before the
+  // reader takes what else is there without waiting.
+  virtual void FirstArrived() {}
 
  protected:
   ~BatchSink() = default;

@@ -157,6 +157,10 @@ class DataPath : public Napi::ObjectWrap<DataPath>, public PortBorrower {
     void ReadFailed(int errnum) override {
       path->Post([this, errnum] { path->tunFailure_ = errnum; });
     }
+    // A packet the inbound thread's TUN write made (a TCP ACK for the data written) wakes this
+    // thread while that write goes on: wait for its end, so its other ACKs leave in the same
+    // send batch instead of one by one.
+    void FirstArrived() override { std::lock_guard<std::mutex> wait(path->tunLock_); }
   };
   struct FromUdp : BatchSink {
     DataPath* path;

@@ -140,7 +140,7 @@ class Tun : public addon::BatchReader<Tun> {
                               : iovec{slab_.get() + used_, kMaxPacket};
         ssize_t n = preadv2(fd_, &slot, 1, -1, reads == 0 ? 0 : RWF_NOWAIT);
         if (n > 0) {
-          reads++;
+          if (reads++ == 0) sink->FirstArrived();
           Take(static_cast<size_t>(n), sink);
         } else if (n < 0 && errno == EINTR && reads == 0) {
           if (stop.load(std::memory_order_relaxed)) break;
