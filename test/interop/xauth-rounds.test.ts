@@ -21,7 +21,7 @@ import type { VpnService } from '../../app/main/service/vpn-service.js';
 import type { PromptRequest } from '../../app/shared/ui/ipc-schemas.js';
 import { type XauthField, xauthFieldRow } from '../../app/shared/xauth-fields.js';
 import { LAB_DEFAULTS, type XauthRadiusRound } from '../lab/index.js';
-import { CLI_ENTRY } from '../support/cli-process.js';
+import { connectOnTerminal } from '../support/cli-terminal.js';
 import {
   IN_PROCESS,
   VIA_HELPER,
@@ -34,7 +34,6 @@ import {
   waitForTunnel,
 } from '../support/interop.js';
 import { startLabService, untilSnapshot } from '../support/lab-service.js';
-import { startPty } from '../support/pty-session.js';
 
 const skip = interopSkipReason();
 const USER = LAB_DEFAULTS.users[0]!;
@@ -192,16 +191,7 @@ describe("XAuth in rounds on the CLI's terminal", { skip: skip !== undefined }, 
       ['Confirm new PIN: ', ANSWERS['next-pin']!],
       ['Answer: ', ANSWERS.answer!],
     ];
-    const pty = startPty([
-      'ip',
-      'netns',
-      'exec',
-      lab.names.cli,
-      process.execPath,
-      CLI_ENTRY,
-      ...connectArgs(files),
-    ]);
-    try {
+    await connectOnTerminal(lab, files, connectArgs(files), async (pty) => {
       await pty.answer(typed, 30_000);
       await pty.waitFor(/connected to /, 20_000, 'connected');
       const terminal = pty.output();
@@ -222,13 +212,7 @@ describe("XAuth in rounds on the CLI's terminal", { skip: skip !== undefined }, 
         [[USER.name, CONCATENATED, 'accept']],
         lab.radiusLog(),
       );
-      pty.type('\u0003');
-      assert.equal(await pty.exit, 0, pty.output());
-    } finally {
-      await pty.kill();
-      files.remove();
-    }
-    await lab.waitForSas((sas) => sas.length === 0, 5_000, 'no SA after Ctrl-C');
+    });
   });
 });
 

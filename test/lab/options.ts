@@ -4,6 +4,9 @@
 export interface LabUser {
   name: string;
   password: string;
+  /** RADIUS only (xauthRadius): a token user. Instead of the password, the lab's RADIUS server
+   * accepts each of these codes once, as a token server does; a code used before is rejected. */
+  oneTimeCodes?: string[];
 }
 
 /** PEM files of a test PKI (test/lab/pki.ts), absolute paths: swanctl loads them from there. */

@@ -1,6 +1,6 @@
 // The lab RADIUS server's decision on one Access-Request: the user's password (for strongSwan's
-// XAuth-over-RADIUS, every XAuth round's answer concatenated) against the lab's users, and what
-// it saw, for tests to check.
+// XAuth-over-RADIUS, every XAuth round's answer concatenated) against the lab's users, or a
+// token user's one-time codes (each accepted once), and what it saw, for tests to check.
 import type { LabUser } from './options.js';
 import {
   RadiusAttr,
@@ -29,11 +29,14 @@ export interface RadiusAnswer {
   response?: Buffer;
 }
 
-/** Answers an Access-Request; throws on a packet that is none (the caller logs and drops it). */
+/** Answers an Access-Request; throws on a packet that is none (the caller logs and drops it).
+ * `spentCodes` holds the one-time codes accepted so far (`user:code`); an accepted one is
+ * added. */
 export function answerAccessRequest(
   datagram: Buffer,
   secret: string,
   users: readonly LabUser[],
+  spentCodes: Set<string> = new Set(),
 ): RadiusAnswer {
   const request = decodeRadius(datagram);
   if (request.code !== RadiusCode.AccessRequest)
@@ -50,10 +53,24 @@ export function answerAccessRequest(
     attributeTypes: request.attributes.map((a) => a.type),
   };
   if (messageAuthenticator === 'invalid') return { record: { ...record, verdict: 'discarded' } };
-  const known = users.some((u) => u.name === userName && u.password === userPassword);
+  const known = users.some((u) => accepts(u, userName, userPassword, spentCodes));
   const code = known ? RadiusCode.AccessAccept : RadiusCode.AccessReject;
   return {
     record: { ...record, verdict: known ? 'accept' : 'reject' },
     response: buildResponse(request, code, secret),
   };
+}
+
+function accepts(
+  user: LabUser,
+  userName: string,
+  password: string,
+  spentCodes: Set<string>,
+): boolean {
+  if (user.name !== userName) return false;
+  if (!user.oneTimeCodes) return user.password === password;
+  const spent = `${userName}:${password}`;
+  if (!user.oneTimeCodes.includes(password) || spentCodes.has(spent)) return false;
+  spentCodes.add(spent);
+  return true;
 }

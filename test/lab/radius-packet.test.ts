@@ -114,3 +114,16 @@ test('a wrong answer is rejected, a bad Message-Authenticator dropped, a broken 
   accept[0] = RadiusCode.AccessAccept;
   assert.throws(() => answerAccessRequest(accept, SECRET, USERS), /not an Access-Request/);
 });
+
+test('a token user: each one-time code is accepted once, a replayed one and the password rejected', () => {
+  const token = [{ name: 'bob', password: 'unused', oneTimeCodes: ['111111', '222222'] }];
+  const spent = new Set<string>();
+  const verdict = (user: string, password: string) =>
+    answerAccessRequest(accessRequest(user, password), SECRET, token, spent).record.verdict;
+  assert.equal(verdict('bob', '111111'), 'accept');
+  assert.equal(verdict('bob', '111111'), 'reject', 'replayed');
+  assert.equal(verdict('bob', 'unused'), 'reject', 'a token user has no static password');
+  assert.equal(verdict('bob', '333333'), 'reject', 'not a code of the token');
+  assert.equal(verdict('bob', '222222'), 'accept');
+  assert.deepEqual([...spent], ['bob:111111', 'bob:222222']);
+});

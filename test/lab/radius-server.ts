@@ -9,10 +9,17 @@ import type { RadiusServerSettings } from './radius.js';
 const settings = JSON.parse(await text(process.stdin)) as RadiusServerSettings;
 const socket = createSocket('udp4');
 const print = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+/** the token users' codes accepted so far: never accepted again */
+const spentCodes = new Set<string>();
 
 socket.on('message', (datagram, peer) => {
   try {
-    const { record, response } = answerAccessRequest(datagram, settings.secret, settings.users);
+    const { record, response } = answerAccessRequest(
+      datagram,
+      settings.secret,
+      settings.users,
+      spentCodes,
+    );
     if (response) socket.send(response, peer.port, peer.address);
     print({ record });
   } catch (error) {

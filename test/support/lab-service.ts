@@ -17,6 +17,8 @@ import { LAB_ADDRESSES, LAB_DEFAULTS } from '../lab/index.js';
 
 export interface LabService {
   service: VpnService;
+  /** the service's keychain */
+  credentials: MemoryCredentialStore;
   /** closes the service (a session still up is disconnected) and removes its files */
   close(): Promise<void>;
 }
@@ -28,11 +30,12 @@ export async function startLabService(
 ): Promise<LabService> {
   const user = LAB_DEFAULTS.users[0]!;
   const directory = await mkdtemp(join(tmpdir(), 'rw-lab-service-'));
+  const credentials = new MemoryCredentialStore();
   const service = new VpnService({
     connect,
     createDataPlane: () => createHelperDataPlane({ socketPath: helperSocket }),
     profiles: new ProfileStore(join(directory, 'profiles')),
-    credentials: new MemoryCredentialStore(),
+    credentials,
     connectDefaults: { skipDns: true },
     backoff,
   });
@@ -55,16 +58,18 @@ export async function startLabService(
     await close();
     throw error;
   }
-  return { service, close };
+  return { service, credentials, close };
 }
 
-/** Polls the service's snapshot until `wanted` holds (the bound only keeps a hang finite). */
+/** Polls the service's snapshot until `wanted` holds (the bound, 30 s unless `boundMs` says
+ * otherwise, only keeps a hang finite). */
 export async function untilSnapshot(
   service: VpnService,
   wanted: (snapshot: ServiceSnapshot) => boolean,
   what: string,
+  boundMs = 30_000,
 ): Promise<void> {
-  for (let polls = 0; polls < 600; polls++) {
+  for (let polls = 0; polls < boundMs / 50; polls++) {
     if (wanted(service.snapshot())) return;
     await delay(50);
   }
