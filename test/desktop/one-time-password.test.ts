@@ -139,8 +139,8 @@ async function connectWith(lab: Lab, code: string): Promise<PromptRequest> {
 }
 
 /** While the re-authentication's prompt waits: connected, the first ESP SA still installed. */
-async function assertUpWhileAsked(lab: Lab, first: PromptRequest): Promise<PromptRequest> {
-  const again = await lab.nextPrompt(first.id);
+async function assertUpWhileAsked(lab: Lab, first?: PromptRequest): Promise<PromptRequest> {
+  const again = await lab.nextPrompt(first?.id);
   const channel = lab.gateway().channel;
   assert.ok(channel);
   assert.equal(lab.service.snapshot().phase, 'connected', 'the session stays up');
@@ -206,6 +206,24 @@ test('SAVE_PASSWD 0 and nothing in the keychain: a static password is asked agai
     assert.ok(responder);
     await lab.until('the new IKE SA', () => responder.ikeSaCount === 2 && responder.xauthAccepted);
     assert.equal(responder.xauthAnswers.length, 2);
+  } finally {
+    await lab.close();
+  }
+});
+
+test('SAVE_PASSWD 0 and the first password from the keychain: removed, and the re-authentication asks saying why', async () => {
+  const lab = await startLab({}, 'correct horse', false);
+  try {
+    await lab.service.setCredential(PROFILE.name, 'xauth-password', 'correct horse');
+    await lab.service.connect(PROFILE.name, 'info');
+    await lab.until('connected', () => lab.service.snapshot().phase === 'connected');
+    const again = await assertUpWhileAsked(lab);
+    assert.ok(again.kind === 'xauth');
+    assert.match(
+      again.reason ?? '',
+      /SAVE_PASSWD is off/,
+      'asked mid-session: the user is told why',
+    );
   } finally {
     await lab.close();
   }

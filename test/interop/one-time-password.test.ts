@@ -7,15 +7,20 @@
 // asked for the next code while the first IKE SA's ESP SAs still carry traffic. RADIUS judges
 // that the second authentication carried the new code and that the first was never sent again.
 //
-// What strongSwan cannot play, and why: it never signals a one-time password itself (it sends
-// no XAUTH_TYPE, so never OTP or S/KEY, and no Unity SAVE_PASSWD 0 that it could send as a zero
-// byte), so the profile's mark is what makes the code one-time here; the gateway's signals are
-// played by the gateway double (test/desktop/one-time-password.test.ts). strongSwan as an IKEv1
-// responder never starts a re-authentication (the client must), so only the client's own is
-// tested; a reconnect after a dead peer asking again is tested in memory too.
+// The other one-time case strongSwan plays too: a static password the gateway forbids saving
+// (Unity SAVE_PASSWD 0, sent by strongSwan as a pool attribute of 4 zero bytes) is removed from
+// the keychain, so the re-authentication asks for it again (a second lab, since charon loads
+// its attributes and RADIUS plugin at start and the token lab allows saving).
+//
+// What strongSwan cannot play, and why: it sends no XAUTH_TYPE (so never OTP or S/KEY) and asks
+// no passcode round for a password, so a gateway signalling a one-time password is played by the
+// gateway double (test/desktop/one-time-password.test.ts); here the profile's mark makes the
+// code one-time. strongSwan as an IKEv1 responder never starts a re-authentication (the client
+// must), so only the client's own is tested; a reconnect after a dead peer is tested in memory.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { VpnService } from '../../app/main/service/vpn-service.js';
+import type { ProfileInput } from '../../app/shared/profile.js';
 import type { PromptRequest, ServiceSnapshot } from '../../app/shared/ui/ipc-schemas.js';
 import { xauthFieldRow } from '../../app/shared/xauth-fields.js';
 import { LAB_DEFAULTS, type Lab, type XauthRadiusRound } from '../lab/index.js';
@@ -25,6 +30,7 @@ import {
   clientFiles,
   interopSkipReason,
   pingFromClient,
+  type SuiteLab,
   reportSkippedSuite,
   suiteLab,
   waitForTunnel,
@@ -40,8 +46,61 @@ const ROUND: XauthRadiusRound = { type: 'password', message: 'Enter the code you
 const IKE_LIFETIME_SECONDS = 60;
 /** only against a hang: the re-authentication comes after about 54 s */
 const REAUTH_BOUND_MS = 120_000;
+const BACKOFF = { initialMs: 200, maxMs: 1_000, maxAttempts: 1, jitter: 0 };
+/** Cisco Unity SAVE_PASSWD (app/engine/wire/constants.ts UnityAttr.SavePasswd) */
+const UNITY_SAVE_PASSWD = 28673;
 
 type XauthPrompt = Extract<PromptRequest, { kind: 'xauth' }>;
+
+/** How a desktop session started: its service, keychain and every phase it went through. */
+type DesktopSession = Awaited<ReturnType<typeof startLabService>> & { phases: Set<string> };
+
+async function desktopSession(
+  suite: SuiteLab,
+  profile: Partial<ProfileInput>,
+): Promise<DesktopSession> {
+  const session = await startLabService(suite.via.helper!.socket, BACKOFF, {
+    ikeLifetimeSeconds: IKE_LIFETIME_SECONDS,
+    ...profile,
+  });
+  const phases = new Set<string>();
+  session.service.on((message) => {
+    if (message.name === 'snapshot') phases.add((message.payload as ServiceSnapshot).phase);
+  });
+  return { ...session, phases };
+}
+
+/** At re-authentication: the prompt after `answered` is asked for the reason `reason`, cannot
+ * be saved, and while it waits the session stays up and the first SAs carry pings; `password`
+ * answers it and finishes the re-authentication (strongSwan holds only the new IKE SA), without
+ * a reconnect. */
+async function answerReauthentication(
+  lab: Lab,
+  { service, phases }: DesktopSession,
+  answered: string | undefined,
+  reason: RegExp,
+  password: string,
+): Promise<void> {
+  const firstSa = await waitForTunnel(lab);
+  const radiusBefore = lab.radiusRequests.length;
+  const again = await nextXauthPrompt(service, answered, REAUTH_BOUND_MS);
+  assert.equal(again.round, 1);
+  assert.equal(again.canRemember, false);
+  assert.match(again.reason ?? '', reason);
+  const { phase, engineState } = service.snapshot();
+  assert.deepEqual([phase, engineState], ['connected', 'rekeying']);
+  await pingFromClient(lab, 3);
+  assert.equal(lab.radiusRequests.length, radiusBefore, 'nothing sent before the user answers');
+  answerPassword(service, again, password);
+  await untilReauthenticated(lab, firstSa.initiatorSpi);
+  await untilSnapshot(service, (s) => s.engineState === 'connected', 'connected again');
+  await pingFromClient(lab, 2);
+  assert.deepEqual(
+    [...phases].filter((p) => p === 'reconnecting' || p === 'failed'),
+    [],
+    'no reconnect: the re-authentication kept the session',
+  );
+}
 
 /** The next XAuth prompt other than `answered`. */
 async function nextXauthPrompt(
@@ -60,12 +119,12 @@ async function nextXauthPrompt(
   return prompt as XauthPrompt;
 }
 
-/** Answers a round-1 prompt (username, password) with `code`, asking to save it. */
-function answerCode(service: VpnService, prompt: XauthPrompt, code: string): void {
+/** Answers a round-1 prompt (username, password), asking to save the password. */
+function answerPassword(service: VpnService, prompt: XauthPrompt, password: string): void {
   const values = Object.fromEntries(
     prompt.fields.map((field) => [
       xauthFieldRow(field).answer,
-      field === 'username' ? USER.name : code,
+      field === 'username' ? USER.name : password,
     ]),
   );
   assert.ok(service.answerPrompt({ id: prompt.id, values, remember: true }));
@@ -106,24 +165,15 @@ describe(
       // mark keeps the codes out of the keychain
       savePassword: true,
     });
-    const backoff = { initialMs: 200, maxMs: 1_000, maxAttempts: 1, jitter: 0 };
-
     test('the desktop asks for a new code at re-authentication, the tunnel carries pings while it asks, RADIUS never sees a code twice', async () => {
       const { lab } = suite;
       const before = lab.radiusRequests.length;
-      const { service, credentials, close } = await startLabService(
-        suite.via.helper!.socket,
-        backoff,
-        { tokenCode: true, ikeLifetimeSeconds: IKE_LIFETIME_SECONDS },
-      );
+      const session = await desktopSession(suite, { tokenCode: true });
+      const { service, credentials, close } = session;
       const storedPassword = async () =>
         (await credentials.get('lab', 'xauth-password'))?.revealString();
       const stored = await storedPassword();
       assert.ok(stored?.endsWith(USER.password), 'startLabService saved the static password');
-      const phases = new Set<string>();
-      service.on((message) => {
-        if (message.name === 'snapshot') phases.add((message.payload as ServiceSnapshot).phase);
-      });
       try {
         await service.connect('lab', 'debug');
         // asked although the keychain holds a password: a token profile never reads it
@@ -132,40 +182,23 @@ describe(
           [first.round, first.message, first.canRemember],
           [1, ROUND.message, false],
         );
-        answerCode(service, first, CODES[0]);
+        answerPassword(service, first, CODES[0]);
         await untilSnapshot(
           service,
           (s) => s.phase === 'connected' || s.phase === 'failed',
           'connected',
         );
-        assert.equal(
-          service.snapshot().phase,
-          'connected',
-          JSON.stringify(service.snapshot().failure),
+        assert.equal(service.snapshot().phase, 'connected', JSON.stringify(service.snapshot()));
+        await pingFromClient(lab, 2);
+
+        await answerReauthentication(
+          lab,
+          session,
+          first.id,
+          /one-time password is never sent twice/,
+          CODES[1],
         );
-        const firstSa = await waitForTunnel(lab);
-        await pingFromClient(lab, 2);
-
-        const again = await nextXauthPrompt(service, first.id, REAUTH_BOUND_MS);
-        assert.equal(again.round, 1);
-        assert.equal(again.canRemember, false, 'a one-time password is never saved');
-        assert.match(again.reason ?? '', /one-time password is never sent twice/);
-        // while the user reads the token: the session is up and the first SAs carry traffic
-        const { phase, engineState } = service.snapshot();
-        assert.deepEqual([phase, engineState], ['connected', 'rekeying']);
-        await pingFromClient(lab, 3);
-        assertRadiusSaw(lab, before, [CODES[0]]);
-        answerCode(service, again, CODES[1]);
-
-        await untilReauthenticated(lab, firstSa.initiatorSpi);
-        await untilSnapshot(service, (s) => s.engineState === 'connected', 'connected again');
-        await pingFromClient(lab, 2);
         assertRadiusSaw(lab, before, [CODES[0], CODES[1]]);
-        assert.deepEqual(
-          [...phases].filter((p) => p === 'reconnecting' || p === 'failed'),
-          [],
-          'no reconnect: the re-authentication kept the session',
-        );
         assert.equal(
           await storedPassword(),
           stored,
@@ -215,6 +248,43 @@ describe(
         for (const code of CODES.slice(2)) assert.ok(!terminal.includes(code), `${code} echoed`);
         assert.doesNotMatch(terminal, asked(3), 'asked once per authentication');
       });
+    });
+  },
+);
+
+describe(
+  'a static password strongSwan forbids saving (SAVE_PASSWD 0)',
+  { skip: skip !== undefined },
+  () => {
+    const suite = suiteLab(VIA_HELPER, {
+      xauthRadius: [{ type: 'password', message: '' }],
+      extraAttributes: { [UNITY_SAVE_PASSWD]: '0.0.0.0' },
+    });
+
+    test('removed from the keychain after connecting, so the re-authentication asks for it again', async () => {
+      const { lab } = suite;
+      const session = await desktopSession(suite, {});
+      const { service, credentials, close } = session;
+      try {
+        await service.connect('lab', 'debug');
+        await untilSnapshot(
+          service,
+          (s) => s.phase === 'connected' || s.phase === 'failed',
+          'connected',
+        );
+        assert.equal(service.snapshot().phase, 'connected', JSON.stringify(service.snapshot()));
+        assert.equal(service.snapshot().prompt, undefined, 'the keychain answered the first');
+        await answerReauthentication(lab, session, undefined, /SAVE_PASSWD is off/, USER.password);
+        assertRadiusSaw(lab, 0, [USER.password, USER.password]);
+        assert.equal(
+          await credentials.get('lab', 'xauth-password'),
+          undefined,
+          'removed when the gateway forbade it, and "remember" did not save it again',
+        );
+      } finally {
+        await close();
+      }
+      await lab.waitForSas((sas) => sas.length === 0, 5_000, 'no SA after disconnect');
     });
   },
 );

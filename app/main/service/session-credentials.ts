@@ -47,7 +47,8 @@ export class SessionCredentials implements CredentialProvider {
   /** false once the gateway forbade saving (for the rest of the session) */
   private gatewayAllowsSaving: boolean | undefined;
   private readonly handedOut = new Set<Secret>();
-  /** round-1 XAuth prompts the user answered this session */
+  /** round-1 XAuth answers given this session, from the keychain, memory or the user: a later
+   * prompt says why it asks again */
   private answered = 0;
 
   constructor(private readonly deps: SessionCredentialDeps) {}
@@ -110,7 +111,10 @@ export class SessionCredentials implements CredentialProvider {
   async xauth(request: XauthRequest, signal: AbortSignal): Promise<XauthResponse> {
     this.groupKeyProven();
     const reusable = await this.reusableAnswer(request);
-    if (reusable) return reusable;
+    if (reusable) {
+      this.answered++;
+      return reusable;
+    }
     const { profile, keychain } = this.deps;
     const oneTime = this.isOneTime(request);
     const reason = request.round === 1 ? this.askReason() : undefined;
