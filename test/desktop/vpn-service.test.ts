@@ -105,6 +105,25 @@ test('saved secrets connect without asking; a disconnect leaves nothing stale', 
   }
 });
 
+test('no SAVE_PASSWD from the gateway: the stored password is deleted, the notice says the gateway sent none', async () => {
+  const fixture = await createServiceFixture({});
+  try {
+    await storeBoth(fixture);
+    await fixture.service.connect('Office', 'info');
+    const notice = await fixture.waitFor(
+      'notice',
+      (n) => n.code === 'saved-password-removed',
+      'the removal notice',
+    );
+    assert.match(notice.message, /it does not send Cisco Unity SAVE_PASSWD, which would allow it/);
+    assert.doesNotMatch(notice.message, /is off/);
+    await phase(fixture, 'connected');
+    assert.equal(await fixture.credentials.get('Office', 'xauth-password'), undefined);
+  } finally {
+    await fixture.close();
+  }
+});
+
 test('SAVE_PASSWD off: the stored password is deleted and the user is told why', async () => {
   const fixture = await createServiceFixture({ savePasswordAllowed: false });
   try {

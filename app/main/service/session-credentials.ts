@@ -159,7 +159,7 @@ export class SessionCredentials implements CredentialProvider {
     this.gatewayAllowsSaving = allowed;
     // no SAVE_PASSWD at all (strongSwan sends none): not saved, as Cisco's client does, but
     // kept for this session; only an explicit 0 makes re-authentication ask again
-    void this.applySavePolicy(allowed === true);
+    void this.applySavePolicy(allowed);
   }
 
   /** The gateway rejected the password: never send it again on its own. */
@@ -290,26 +290,30 @@ export class SessionCredentials implements CredentialProvider {
     return response;
   }
 
-  private async applySavePolicy(allowed: boolean): Promise<void> {
+  private async applySavePolicy(allowed: boolean | undefined): Promise<void> {
     const { profile, keychain } = this.deps;
     const wanted = this.pendingSave;
     this.pendingSave = undefined;
-    if (allowed) {
+    if (allowed === true) {
       if (wanted) await this.save('xauth-password', wanted, 'password');
       return;
     }
+    const why =
+      allowed === false
+        ? 'Cisco Unity SAVE_PASSWD is off'
+        : 'it does not send Cisco Unity SAVE_PASSWD, which would allow it';
     const removed = await keychain.delete(profile.name, 'xauth-password');
     if (removed) {
       this.deps.notify(
         'saved-password-removed',
         'warning',
-        `The gateway does not allow saved passwords (Cisco Unity SAVE_PASSWD is off), so the password saved for "${profile.name}" was removed from the keychain. You will be asked for it each time.`,
+        `The gateway does not allow saved passwords (${why}), so the password saved for "${profile.name}" was removed from the keychain. You will be asked for it each time.`,
       );
     } else if (wanted) {
       this.deps.notify(
         'password-not-saved',
         'warning',
-        `The gateway does not allow saving the password (Cisco Unity SAVE_PASSWD is off), so it was not saved. You will be asked for it each time.`,
+        `The gateway does not allow saving the password (${why}), so it was not saved. You will be asked for it each time.`,
       );
     }
     if (this.passwordSource === 'keychain') this.passwordSource = 'memory';

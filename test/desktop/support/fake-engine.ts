@@ -166,7 +166,7 @@ export class FakeConnection implements VpnConnection {
     if (profile.authMethod === 'xauth-psk') await this.xauth();
     this.step('modecfg', 'modecfg', 'asking for address, DNS, domain, banner, split networks');
     await this.pause();
-    credentials.savePasswordPolicy?.(gw.savePasswordAllowed === true);
+    credentials.savePasswordPolicy?.(gw.savePasswordAllowed);
     this.step('qm1-sent', 'phase2', `Quick Mode: ${profile.espProposals.length} ESP proposals`);
     await this.pause();
     this.step('qm2-received', 'phase2', 'gateway chose ESP AES-GCM-256');
