@@ -1,10 +1,11 @@
 // A profile's backup gateways, tried in order when the gateway (then the previous backup) does
 // not answer, as the Cisco client's BackupServer list does. Only "no answer" moves on (no reply
-// to the first message, or a name that does not resolve): a gateway that answered and refused
-// is the answer. Two more sources, as Cisco's client has them: the Unity BACKUP_SERVERS list a
-// gateway sent in Mode Config joins the profile's for the profile's next attempt (remembered
-// while this process runs, not written to the profile), and a cluster's load-balancing redirect
-// is followed to the member it names. The caller sees one connection: the events of an attempt
+// to the first message, an ICMP unreachable for it, or a name that does not resolve): a gateway
+// that answered and refused is the answer. An ICMP error moves on at once, not after the
+// retransmissions, when a backup is left: that address runs no IKE daemon. Two more sources, as
+// Cisco's client has them: the Unity BACKUP_SERVERS list a gateway sent in Mode Config joins
+// the profile's for the profile's next attempt (remembered while this process runs, not written
+// to the profile), and a cluster's load-balancing redirect is followed to the member it names. The caller sees one connection: the events of an attempt
 // that got no answer or was redirected are replaced by one log line naming the next gateway.
 import type { ConnectOptions, EngineError, VpnConnection } from '../engine/index.js';
 import type { ConnectionState, EngineEvent, ErrorCode } from '../shared/events.js';
@@ -93,7 +94,9 @@ class BackupGatewayConnection implements VpnConnection {
       // once connected no other gateway is tried: a diagnosis raised while up (esp-blocked)
       // and the session's end go to the caller as they happen
       let up = false;
-      this.current.onEvent((event) => {
+      let refused: string | undefined;
+      const attempt = this.current;
+      attempt.onEvent((event) => {
         if (event.type === 'network' && event.backupServers?.length)
           this.announced.set(this.options.profile.name, event.backupServers);
         if (event.type === 'state' && event.state === 'connected' && !up) {
@@ -105,6 +108,10 @@ class BackupGatewayConnection implements VpnConnection {
         // during its retransmissions) is news for the user at once, unless it is a redirect
         // that will be followed
         const lastGateway = index === this.gateways.length - 1;
+        if (event.type === 'diagnosis' && event.code === 'icmp-unreachable' && !lastGateway) {
+          refused ??= event.evidence[0] ?? 'ICMP unreachable';
+          void attempt.disconnect();
+        }
         const followed =
           event.type === 'diagnosis' && event.code === 'redirect-loop' && mayRedirect;
         if (event.type === 'diagnosis' && lastGateway && !up && !followed) {
@@ -115,7 +122,9 @@ class BackupGatewayConnection implements VpnConnection {
       });
       this.current.connected.then(connected.resolve, () => undefined);
       const failure = await this.current.closed;
-      const next = this.next(failure, gateway, index, mayRedirect);
+      const next = refused
+        ? `${gateway} refuses IKE (${refused}): trying the backup gateway ${this.gateways[index + 1]}`
+        : this.next(failure, gateway, index, mayRedirect);
       if (next && !this.stopping) {
         if (failure?.code === 'gateway-redirected') redirects++;
         this.emit({

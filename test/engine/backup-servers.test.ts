@@ -36,13 +36,20 @@ function gatewayDouble(more: Partial<ResponderOptions> = {}): FakeGateway {
 function start(
   gateways: GatewaysByAddress,
   connectVia = withBackupGateways(connect),
+  { backupGateways = [] as string[], timing = { initialMs: 20, tries: 2 } } = {},
 ): { connection: VpnConnection; events: EngineEvent[] } {
   const connection = connectVia({
-    profile: ProfileSchema.parse({ name: 'HQ', gateway: MASTER, group: 'g', username: 'alice' }),
+    profile: ProfileSchema.parse({
+      name: 'HQ',
+      gateway: MASTER,
+      backupGateways,
+      group: 'g',
+      username: 'alice',
+    }),
     credentials,
     dataPlane: gateways,
     skipDns: true,
-    timing: { initialMs: 20, tries: 2 },
+    timing,
   });
   const events: EngineEvent[] = [];
   connection.onEvent((event) => events.push(event));
@@ -130,4 +137,35 @@ test('without a backup list from the gateway, a silent gateway is the answer', a
   const { connection } = start(gateways);
   assert.equal((await connection.closed)?.code, 'gateway-unreachable');
   assert.deepEqual(gateways.opened, [MASTER]);
+});
+
+test('a gateway that answers with ICMP port unreachable is left at once for the backup', async () => {
+  const gateways = new GatewaysByAddress({ [MASTER]: 'refused', [BACKUP]: gatewayDouble() });
+  const { connection, events } = start(gateways, withBackupGateways(connect), {
+    backupGateways: [BACKUP],
+    // retransmissions that would outlast the test: only the ICMP error can move it on
+    timing: { initialMs: 30_000, tries: 2 },
+  });
+  await connection.connected;
+  assert.deepEqual(gateways.opened, [MASTER, BACKUP]);
+  assert.ok(
+    logLines(events).includes(
+      `${MASTER} refuses IKE (ICMP error for our IKE packets to ${MASTER} UDP 500: port unreachable (ECONNREFUSED)): trying the backup gateway ${BACKUP}`,
+    ),
+    logLines(events).join('\n'),
+  );
+  assert.ok(
+    !events.some((e) => e.type === 'error' || e.type === 'diagnosis'),
+    'the refusal of a gateway with a backup left is not shown as a failure',
+  );
+  await connection.disconnect();
+});
+
+test('the last gateway refusing with ICMP is diagnosed, not left', async () => {
+  const gateways = new GatewaysByAddress({ [MASTER]: 'refused' });
+  const { connection, events } = start(gateways);
+  assert.equal((await connection.closed)?.code, 'gateway-unreachable');
+  assert.deepEqual(gateways.opened, [MASTER]);
+  const diagnoses = events.flatMap((e) => (e.type === 'diagnosis' && !e.cleared ? [e.code] : []));
+  assert.equal(diagnoses.at(-1), 'icmp-unreachable');
 });

@@ -15,6 +15,9 @@ export const LAB_ADDRESSES = {
   natOutside: '198.51.100.2',
   /** The IKE head-end's public address (gw namespace, wan0). */
   gateway: '198.51.100.1',
+  /** A second public address of the head-end (gw, wan0), served like the first: a backup
+   * gateway or cluster member the client is sent to (backup-gateways interop test). */
+  gatewayBackup: '198.51.100.3',
   /** The head-end's address on the protected LAN. */
   gatewayLan: '198.19.77.1',
   /** A host on the protected LAN that answers ping (lan namespace). */

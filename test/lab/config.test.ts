@@ -60,7 +60,7 @@ test('default swanctl.conf: Cisco-style aggressive PSK + XAuth with a Unity spli
     `${LAB_CONNECTION} {`,
     'version = 1',
     'aggressive = yes',
-    `local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}`,
+    `local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}, ${LAB_ADDRESSES.gatewayBackup}`,
     `proposals = ${LAB_DEFAULTS.ikeProposals.join(', ')}`,
     `esp_proposals = ${LAB_DEFAULTS.espProposals.join(', ')}`,
     `pools = ${LAB_POOL}`,
@@ -96,7 +96,11 @@ test('gatewayFamily 6: the gateway listens on both families and its ID is its IP
   for (const auth of ['psk', 'hybrid'] as const) {
     const pki = { caCert: '/ca.pem', gatewayCert: '/gw.pem', gatewayKey: '/gw.key' };
     const lines = settings(swanctlConf(resolveLabOptions({ gatewayFamily: 6, auth, pki })));
-    assert.ok(lines.includes(`local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}`));
+    assert.ok(
+      lines.includes(
+        `local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}, ${LAB_ADDRESSES.gatewayBackup}`,
+      ),
+    );
     assert.ok(lines.includes(`id = ${LAB_ADDRESSES6.gateway}`), auth);
     assert.ok(!lines.includes(`id = ${LAB_ADDRESSES.gateway}`), auth);
   }
@@ -225,6 +229,26 @@ test('extra pool attributes by type number; a type another option sends is refus
   assert.throws(
     () => resolveLabOptions({ extraAttributes: { 32768: 'x' } }),
     /'32768' is not an attribute type/,
+  );
+});
+
+test('backupServers: one Unity BACKUP_SERVERS text value; a lone entry or a bad name is refused', () => {
+  const lines = settings(
+    swanctlConf(resolveLabOptions({ backupServers: ['198.51.100.3', 'vpn2.corp.example'] })),
+  );
+  assert.ok(lines.includes('28681 = "198.51.100.3 vpn2.corp.example"'));
+  assert.ok(!settings(swanctlConf(resolveLabOptions())).some((l) => l.startsWith('28681 ')));
+  assert.throws(
+    () =>
+      swanctlConf(
+        resolveLabOptions({ backupServers: ['a', 'b'], extraAttributes: { 28681: 'x' } }),
+      ),
+    /28681 is already sent/,
+  );
+  assert.throws(() => resolveLabOptions({ backupServers: ['198.51.100.3'] }), /two or more/);
+  assert.throws(
+    () => resolveLabOptions({ backupServers: ['a', 'b c'] }),
+    /'b c' is not an IPv4 address or DNS name/,
   );
 });
 

@@ -1,5 +1,6 @@
 // strongswan.conf and swanctl.conf for the lab head-end: a pure function of the resolved
 // options, so a config mistake shows up in a unit test instead of as a refused handshake.
+import { UnityAttr } from '../../app/shared/mode-config-attributes.js';
 import { LAB_ADDRESSES, LAB_ADDRESSES6, labGatewayAddress } from './addresses.js';
 import { LAB_DEFAULTS, type ResolvedLabOptions, type XauthRadiusRound } from './options.js';
 import { LAB_RADIUS } from './radius.js';
@@ -152,9 +153,19 @@ export function swanctlConf(options: ResolvedLabOptions): string {
     ...(options.savePassword ? [UNITY_SAVE_PASSWD] : []),
     ...(options.pfsUnity ? [UNITY_PFS] : []),
   ];
-  const taken = new Set([UNITY_BANNER, UNITY_DEF_DOMAIN, ...unityFlags]);
+  // one text value: a list in swanctl syntax (commas) would go as one attribute per entry
+  const backupServers = options.backupServers.length
+    ? [`${UnityAttr.BackupServers} = ${quote(options.backupServers.join(' '))}`]
+    : [];
+  const taken = new Set([
+    UNITY_BANNER,
+    UNITY_DEF_DOMAIN,
+    ...unityFlags,
+    ...(backupServers.length ? [UnityAttr.BackupServers] : []),
+  ]);
   const moreAttributes = [
     ...unityFlags.map((type) => `${type} = ${quote(UNITY_TRUE)}`),
+    ...backupServers,
     ...Object.entries(options.extraAttributes).map(([type, value]) => {
       if (taken.has(Number(type)))
         throw new Error(`lab option extraAttributes: ${type} is already sent by another option`);
@@ -170,8 +181,9 @@ connections {
   ${LAB_CONNECTION} {
     version = 1
     aggressive = ${options.exchange === 'aggressive' ? 'yes' : 'no'}
-    # both families: a client given either of the gateway's addresses (gatewayFamily) is served
-    local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}
+    # both families: a client given either of the gateway's addresses (gatewayFamily) is served,
+    # and on its backup address as on its own
+    local_addrs = ${LAB_ADDRESSES.gateway}, ${LAB_ADDRESSES6.gateway}, ${LAB_ADDRESSES.gatewayBackup}
     proposals = ${options.ikeProposals.join(', ')}
 ${indent(options.addressPool ? [`pools = ${pools}`] : [], 2)}${indent(options.modeConfig === 'push' ? ['pull = no'] : [], 2)}    send_certreq = no
     dpd_delay = ${seconds(options.dpdDelaySeconds)}

@@ -1,5 +1,6 @@
 // What a test may vary about the lab's head-end, with the defaults a Cisco-style
 // remote-access gateway would have. Resolved once; the config generator sees only resolved values.
+import { DNS_NAME } from '../../app/shared/mode-config-attributes.js';
 
 export interface LabUser {
   name: string;
@@ -94,6 +95,11 @@ export interface LabOptions {
    * SAVE_PASSWD) since settings cannot carry NUL. A type another option already sends is refused.
    */
   extraAttributes?: Record<number, string>;
+  /** Unity BACKUP_SERVERS (28681): gateways the client may try when this one does not answer,
+   * IPv4 addresses or DNS names. Sent as one text value, the entries space-separated (a
+   * swanctl list would make one attribute per entry); at least two, since strongSwan would send
+   * a lone IPv4 address as its 4 bytes. [] (default) sends nothing. */
+  backupServers?: string[];
   /** IKE fragmentation (swanctl `fragmentation`): 'yes' (strongSwan's default) fragments large
    * phase 1 messages for a client that announced the fragmentation vendor ID; 'no' never does. */
   fragmentation?: 'yes' | 'no';
@@ -181,6 +187,7 @@ export const LAB_DEFAULTS: ResolvedLabOptions = {
   banner: 'Welcome to the IKEv1 lab gateway (authorised users only)',
   domain: 'corp.lab.example',
   extraAttributes: {},
+  backupServers: [],
   fragmentation: 'yes',
   fragmentSize: 1280,
   gatewayFamily: 4,
@@ -226,6 +233,7 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     if (!/^[1-9]\d*$/.test(type) || Number(type) > 0x7fff)
       throw new Error(`lab option extraAttributes: '${type}' is not an attribute type 1..32767`);
   }
+  checkBackupServers(resolved.backupServers);
   // RFC 791: 68 bytes is the least MTU; below it a fragment holds no data
   if (!Number.isInteger(resolved.fragmentSize) || resolved.fragmentSize < 68)
     throw new Error(
@@ -243,6 +251,14 @@ export function resolveLabOptions(options: LabOptions = {}): ResolvedLabOptions 
     );
   }
   return resolved;
+}
+
+function checkBackupServers(servers: string[]): void {
+  if (servers.length === 1)
+    throw new Error('lab option backupServers: list two or more (one address would go as 4 bytes)');
+  const bad = servers.find((s) => !DNS_NAME.test(s));
+  if (bad !== undefined)
+    throw new Error(`lab option backupServers: '${bad}' is not an IPv4 address or DNS name`);
 }
 
 function checkXauthRadius(rounds: XauthRadiusRound[] | undefined): void {

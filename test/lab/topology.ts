@@ -104,6 +104,8 @@ function linkScript(role: LabRole, names: LabNames): string {
     if (HAS_IPV6) lines.push(`addr add ${address6}/${LAB_PREFIX_LENGTH6} dev ${iface} nodad`);
     lines.push(`link set ${iface} up`);
   }
+  if (role === 'gw')
+    lines.push(`addr add ${A.gatewayBackup}/${LAB_PREFIX_LENGTH} dev ${I.gatewayWan}`);
   const [gateway, gateway6] = DEFAULT_ROUTES[role] ?? [];
   if (gateway) lines.push(`route add default via ${gateway}`);
   if (gateway6 && HAS_IPV6) lines.push(`route add default via ${gateway6}`);

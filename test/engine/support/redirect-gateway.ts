@@ -18,20 +18,33 @@ import type { FakeGateway } from './fake-gateway.js';
 import type { Tamper } from './fake-responder.js';
 
 /** Several gateway doubles, one per address ('silent': nothing answers there, as at a gateway
- * that is down); records the addresses the engine opened. */
+ * that is down; 'refused': each IKE packet meets an ICMP port unreachable, which a connected UDP
+ * socket reports as ECONNREFUSED, as at an address with no IKE daemon); records the addresses
+ * the engine opened. */
 export class GatewaysByAddress implements DataPlanePort {
   readonly opened: string[] = [];
 
   /** the doubles by address; a test may swap one between connections */
-  constructor(readonly gateways: Record<string, FakeGateway | 'silent'>) {}
+  constructor(readonly gateways: Record<string, FakeGateway | 'silent' | 'refused'>) {}
 
   openIke(options: OpenIkeOptions): Promise<IkeChannel> {
     this.opened.push(options.gateway);
     const gateway = this.gateways[options.gateway];
     if (!gateway) return Promise.reject(new Error(`no gateway double at ${options.gateway}`));
     if (gateway === 'silent') return Promise.resolve(new FakeChannel(options, 0));
+    if (gateway === 'refused') return Promise.resolve(refusingChannel(options));
     return gateway.openIke(options);
   }
+}
+
+function refusingChannel(options: OpenIkeOptions): FakeChannel {
+  const channel = new FakeChannel(options, 0);
+  const send = channel.send.bind(channel);
+  channel.send = (packet, leg) => {
+    send(packet, leg);
+    channel.emit({ type: 'log', level: 'debug', message: `UDP ${leg} leg: recvmsg ECONNREFUSED` });
+  };
+  return channel;
 }
 
 /** A cluster master: after its XAuth status it sends, in an informational exchange of the IKE
