@@ -105,16 +105,21 @@ test('saved secrets connect without asking; a disconnect leaves nothing stale', 
   }
 });
 
+/** Connects with both secrets saved; the notice that the saved password was removed. */
+async function connectWithSavedPassword(fixture: ServiceFixture) {
+  await storeBoth(fixture);
+  await fixture.service.connect('Office', 'info');
+  return fixture.waitFor(
+    'notice',
+    (n) => n.code === 'saved-password-removed',
+    'the removal notice',
+  );
+}
+
 test('no SAVE_PASSWD from the gateway: the stored password is deleted, the notice says the gateway sent none', async () => {
   const fixture = await createServiceFixture({});
   try {
-    await storeBoth(fixture);
-    await fixture.service.connect('Office', 'info');
-    const notice = await fixture.waitFor(
-      'notice',
-      (n) => n.code === 'saved-password-removed',
-      'the removal notice',
-    );
+    const notice = await connectWithSavedPassword(fixture);
     assert.match(notice.message, /it does not send Cisco Unity SAVE_PASSWD, which would allow it/);
     assert.doesNotMatch(notice.message, /is off/);
     await phase(fixture, 'connected');
@@ -127,13 +132,7 @@ test('no SAVE_PASSWD from the gateway: the stored password is deleted, the notic
 test('SAVE_PASSWD off: the stored password is deleted and the user is told why', async () => {
   const fixture = await createServiceFixture({ savePasswordAllowed: false });
   try {
-    await storeBoth(fixture);
-    await fixture.service.connect('Office', 'info');
-    const notice = await fixture.waitFor(
-      'notice',
-      (n) => n.code === 'saved-password-removed',
-      'the removal notice',
-    );
+    const notice = await connectWithSavedPassword(fixture);
     assert.match(
       notice.message,
       /does not allow saved passwords \(Cisco Unity SAVE_PASSWD is off\)/,
