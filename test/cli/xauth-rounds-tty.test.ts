@@ -3,33 +3,29 @@
 // differ, a passcode round asks by the field's label, and a round that asks nothing shows the
 // gateway's message and waits for Enter. Secrets are read without echo: the pty shows none.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import type { XauthRequest } from '../../app/engine/api.js';
+import { startPty } from '../support/pty-session.js';
 
 /** Runs one round on a pty, typing each answer once its prompt has appeared, in order. */
-function onTerminal(
+async function onTerminal(
   request: XauthRequest,
   answers: [prompt: string, typed: string][],
 ): Promise<string> {
-  const command = `node --import tsx test/cli/support/xauth-round-on-tty.ts '${JSON.stringify(request)}'`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: process.cwd() });
-  let output = '';
-  let seen = 0;
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString('utf8');
-    const next = answers[0];
-    if (!next) return;
-    const at = output.indexOf(next[0], seen);
-    if (at < 0) return;
-    seen = at + next[0].length;
-    answers.shift();
-    child.stdin.write(`${next[1]}\r`);
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', () => resolve(output));
-  });
+  const pty = startPty([
+    process.execPath,
+    '--import',
+    'tsx',
+    'test/cli/support/xauth-round-on-tty.ts',
+    JSON.stringify(request),
+  ]);
+  try {
+    await pty.answer(answers, 20_000);
+    await pty.exit;
+    return pty.output();
+  } finally {
+    await pty.kill();
+  }
 }
 
 function resultOf(output: string): unknown {

@@ -18,6 +18,7 @@ import {
   ipv4InCidr,
   startLab,
 } from '../lab/index.js';
+import { processRunning } from '../lab/proc-stat.js';
 import { readUdpDatagrams } from '../support/pcapng.js';
 
 const CHARON = '/usr/lib/ipsec/charon';
@@ -50,15 +51,7 @@ function skipIfUnable(t: { skip(message: string): void }): boolean {
 }
 
 /** Running and not a zombie (an orphan's zombie lingers until init reaps it). */
-function pidAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const pidAlive = (pid: number | undefined) => pid !== undefined && processRunning(pid);
 
 /** Asserts that nothing of the lab is left on the host. */
 function assertLabGone(names: Lab['names'], dir: string, pids: (number | undefined)[]): void {

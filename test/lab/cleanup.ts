@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processStartTime } from './proc-stat.js';
 import { inSharedDir, removeIfEmpty } from './shared-dirs.js';
 import { destroyTopology, labNames, listNamespaces, parseLabNamespace } from './topology.js';
 
@@ -37,19 +38,6 @@ export function createLabDir(id: string): string {
     writeFileSync(ownerFile(id), JSON.stringify(owner));
   });
   return dir;
-}
-
-// Field 22 of /proc/<pid>/stat (start time in clock ticks); undefined if gone or a zombie.
-function processStartTime(pid: number): string | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // the command name (field 2) may contain spaces and parentheses: count from its closing ')'
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[0] === 'Z' ? undefined : fields[19];
 }
 
 function recordedOwner(id: string): LabOwner {

@@ -11,6 +11,7 @@ import {
   LAB_PREFIX_LENGTH,
   LAB_PREFIX_LENGTH6,
 } from './addresses.js';
+import { processRunning } from './proc-stat.js';
 import { run } from './run.js';
 import { inSharedDir, removeIfEmpty } from './shared-dirs.js';
 
@@ -211,14 +212,33 @@ export function signalPids(pids: readonly number[], signal: NodeJS.Signals): voi
   }
 }
 
+const KILL_WAIT_MS = 10_000;
+
+/**
+ * SIGKILLs `pids` and waits until each has died; returns those still running after
+ * KILL_WAIT_MS. A SIGKILLed process takes a moment to exit (a multi-threaded charon under load
+ * longer), and nothing of a torn-down lab may still run. Synchronous, for the 'exit' hook.
+ */
+function killAndWait(pids: readonly number[]): number[] {
+  signalPids(pids, 'SIGKILL');
+  const deadline = Date.now() + KILL_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let running = pids.filter(processRunning);
+  while (running.length > 0 && Date.now() < deadline) {
+    Atomics.wait(pause, 0, 0, 10);
+    running = running.filter(processRunning);
+  }
+  return running;
+}
+
 /**
  * Synchronous, idempotent removal of everything createTopology made: SIGKILLs whatever still
  * runs inside, deletes the namespaces (their links go with them) and the /etc/netns entry.
  * Synchronous so it also works from a process 'exit' hook.
  */
 export function destroyTopology(names: LabNames): void {
-  signalPids(labPids(names), 'SIGKILL');
-  const failures: string[] = [];
+  const survivors = killAndWait(labPids(names));
+  const failures = survivors.map((pid) => `pid ${pid} still runs after SIGKILL`);
   for (const role of LAB_ROLES) {
     if (!namespaceExists(names[role])) continue;
     try {

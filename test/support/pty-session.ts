@@ -21,7 +21,11 @@ export interface PtySession {
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 export function startPty(argv: string[], cwd = process.cwd()): PtySession {
-  const child = spawn('script', ['-qfec', argv.map(shellQuote).join(' '), '/dev/null'], { cwd });
+  // `script` runs the command through $SHELL -c; `exec` makes the command the terminal's
+  // foreground process itself. Without it dash (CI's /bin/sh) stays as a parent that Ctrl-C
+  // kills, and `script` reports 130 whatever the command then does.
+  const command = `exec ${argv.map(shellQuote).join(' ')}`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd });
   let output = '';
   const listeners = new Set<() => void>();
   const exit = new Promise<number | null>((resolve) =>
