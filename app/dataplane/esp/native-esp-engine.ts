@@ -39,7 +39,7 @@ import {
 import { compiledRanges } from './traffic-selectors.js';
 import { resolveTransform } from './transform.js';
 
-/** the order of NativeEsp.saCounters() (esp::Counters) */
+/** the order of NativeEsp.saCounters() (its fields array in esp.cc) */
 const COUNTER_FIELDS = [...SUMMED_FIELDS, 'lastInboundAt', 'lastOutboundAt'] as const;
 /** the addon's event reasons by number (esp::RekeyReason): soft limits, then hard ones */
 const REKEY_REASONS: readonly RekeyReason[] = ['sequence-space', 'kilobyte-lifetime'];

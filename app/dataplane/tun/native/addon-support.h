@@ -415,15 +415,12 @@ void DefineRtnetlink(Napi::Env env, Napi::Object exports);
 void DefineEspEngine(Napi::Env env, Napi::Object exports);
 // Defined in datapath.cc: adds the DataPath class (TUN <-> ESP <-> UDP without JavaScript).
 void DefineDataPath(Napi::Env env, Napi::Object exports);
-// The ESP engine behind an EspEngine object (esp.cc), as the data path uses it: engine() only
-// while holding lock(), which the data path's two threads and JavaScript's calls share (held
-// for a batch's crypto, never across a system call).
+// The ESP engine behind an EspEngine object (esp.cc), as the data path uses it. The engine
+// is thread-safe (a lock per direction, held for a batch's crypto, never across a system call).
 class EspPort {
  public:
   virtual esp::Engine& engine() = 0;
-  virtual std::mutex& lock() = 0;
-  // Raises the JavaScript side's signal when lifetime events wait; on the main thread,
-  // holding lock().
+  // Raises the JavaScript side's signal when lifetime events wait; on the main thread.
   virtual void Flag() = 0;
 
  protected:

@@ -2,9 +2,10 @@
 // the TUN (a blocking read, then what else is queued), seals the batch (esp-sa.h) and sends it
 // as one UDP send batch; the inbound one takes a UDP receive batch (one blocking recvmmsg),
 // demultiplexes it (RFC 3948 2.2, 2.3), opens it and writes it to the TUN. A lone packet thus
-// costs its read, its crypto and its write, without an event loop turn or a poll. Both share
-// the EspEngine's SA table under its lock, held for a batch's crypto and never across a system
-// call, so an SA installed from JavaScript is in place for the next batch. A signal that
+// costs its read, its crypto and its write, without an event loop turn or a poll. Each thread
+// holds its own direction's lock of the EspEngine for a batch's crypto (esp-sa.h), never across
+// a system call, so neither waits for the other's crypto and an SA installed from JavaScript is
+// in place for the next batch. A signal that
 // interrupts the blocking read stops a thread (WakeAndJoin).
 // JavaScript hears, through a uv_async, only of what is its business: an IKE message on the
 // NAT-T port (with what followed it in the batch, which must wait for the IKE handler's turn:
@@ -372,10 +373,7 @@ class DataPath : public Napi::ObjectWrap<DataPath>, public PortBorrower {
       HandUpIke(ikeViews_.data(), static_cast<uint32_t>(ikeViews_.size()));
     }
     if (events && !closed_) {
-      {
-        std::lock_guard<std::mutex> hold(esp_->lock());
-        esp_->Flag();
-      }
+      esp_->Flag();
       Deliver(env, Value(), onEvents_, {}, *context_);
     }
     for (int failure : udpFailures) {
@@ -390,16 +388,11 @@ class DataPath : public Napi::ObjectWrap<DataPath>, public PortBorrower {
     for (uint32_t i = 0; i < count; i++) {
       sealed_.inputs[i] = {static_cast<const uint8_t*>(packets[i].iov_base), packets[i].iov_len};
     }
-    size_t done = 0;
-    bool events = false;
-    {
-      std::lock_guard<std::mutex> hold(esp_->lock());
-      esp::Engine& engine = esp_->engine();
-      sealed_.Fit(count, engine.SealRoom(sealed_.inputs.data(), count));
-      done = engine.Seal(sealed_.inputs.data(), count, sealed_.slab.data(),
-                         sealed_.lengths.data(), NowMs());
-      events = !engine.events().empty();
-    }
+    esp::Engine& engine = esp_->engine();
+    sealed_.Fit(count, engine.SealRoom(sealed_.inputs.data(), count));
+    size_t done = engine.Seal(sealed_.inputs.data(), count, sealed_.slab.data(),
+                              sealed_.lengths.data(), NowMs());
+    bool events = engine.HasEvents();
     if (done > 0) {
       lastSentAt_.store(NowMs(), std::memory_order_relaxed);
       sendDrops_ += static_cast<double>(done - udp_->WritePackets(sealed_.Views(done)));
@@ -457,16 +450,11 @@ class DataPath : public Napi::ObjectWrap<DataPath>, public PortBorrower {
       room += datagrams[i].iov_len;
     }
     size_t inputs = out->inputs.size();
-    size_t delivered = 0;
-    bool events = false;
-    {
-      std::lock_guard<std::mutex> hold(esp_->lock());
-      esp::Engine& engine = esp_->engine();
-      out->Fit(inputs, room);
-      delivered = engine.Open(out->inputs.data(), inputs, out->slab.data(), out->lengths.data(),
-                              out->outcomes.data(), NowMs());
-      events = !engine.events().empty();
-    }
+    esp::Engine& engine = esp_->engine();
+    out->Fit(inputs, room);
+    size_t delivered = engine.Open(out->inputs.data(), inputs, out->slab.data(),
+                                   out->lengths.data(), out->outcomes.data(), NowMs());
+    bool events = engine.HasEvents();
     if (delivered > 0) {
       std::lock_guard<std::mutex> hold(tunLock_);
       if (tun_ != nullptr) tun_->WritePackets(out->Views(delivered));

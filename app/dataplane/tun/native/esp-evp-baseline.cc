@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -147,15 +146,10 @@ Napi::Value EngineCost(const Napi::CallbackInfo& info) {
   uint32_t rounds = info[4].As<Napi::Number>().Uint32Value();
   std::vector<esp::Engine::Packet> outbound = PacketsOf(outboundViews);
   std::vector<esp::Engine::Packet> inbound = PacketsOf(inboundViews);
-  // each engine call under its lock, as the data path's threads make it
-  std::unique_lock<std::mutex> clientLock(client->lock(), std::defer_lock);
-  std::unique_lock<std::mutex> gatewayLock(gateway->lock());
+  // each engine call takes its direction's lock, as it does on the data path's threads
   esp::Engine& engine = client->engine();
   std::vector<uint8_t> received(gateway->engine().SealRoom(inbound.data(), inbound.size()));
-  gatewayLock.unlock();
-  clientLock.lock();
   std::vector<uint8_t> sealed(engine.SealRoom(outbound.data(), outbound.size()));
-  clientLock.unlock();
   std::vector<uint8_t> opened(received.size());
   std::vector<uint32_t> lengths(std::max(outbound.size(), inbound.size()));
   std::vector<uint8_t> outcomes(inbound.size());
@@ -164,15 +158,11 @@ Napi::Value EngineCost(const Napi::CallbackInfo& info) {
   double sealCpu = 0, openCpu = 0;
   for (uint32_t round = 0; ok && round < rounds; round++) {
     double started = ThreadCpuNs();
-    clientLock.lock();
     ok = engine.Seal(outbound.data(), outbound.size(), sealed.data(), lengths.data(), NowMs()) ==
          outbound.size();
-    clientLock.unlock();
     sealCpu += ThreadCpuNs() - started;
-    gatewayLock.lock();
     size_t count = gateway->engine().Seal(inbound.data(), inbound.size(), received.data(),
                                           lengths.data(), NowMs());
-    gatewayLock.unlock();
     ok = ok && count == inbound.size();
     size_t offset = 0;
     for (size_t i = 0; ok && i < count; i++) {
@@ -180,10 +170,8 @@ Napi::Value EngineCost(const Napi::CallbackInfo& info) {
       offset += lengths[i];
     }
     started = ThreadCpuNs();
-    clientLock.lock();
     ok = ok && engine.Open(arriving.data(), count, opened.data(), lengths.data(),
                            outcomes.data(), NowMs()) == count;
-    clientLock.unlock();
     openCpu += ThreadCpuNs() - started;
   }
   if (!ok) {

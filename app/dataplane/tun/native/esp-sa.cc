@@ -218,7 +218,7 @@ std::unique_ptr<SecurityAssociation> SecurityAssociation::Create(const SaConfig&
   sa->spiIn_ = config.inbound.spi;
   sa->spiOut_ = config.outbound.spi;
   sa->window_ = std::make_unique<ReplayWindow>(config.replayWindow);
-  sa->nextSequence_ = config.firstSequence;
+  sa->outbound_.nextSequence = config.firstSequence;
   sa->softLifetimeBytes_ = config.softLifetimeBytes;
   sa->hardLifetimeBytes_ = config.hardLifetimeBytes;
   sa->local_ = config.local;
@@ -251,15 +251,18 @@ size_t SecurityAssociation::SealedLength(size_t innerLength) const {
          kTrailerLength + icvLength_;
 }
 
+Counters SecurityAssociation::counters() const { return Counters{inbound_, outbound_.counters}; }
+
 void SecurityAssociation::Signal(RekeyReason reason, uint32_t* signals) {
   uint32_t bit = 1u << reason;
-  if ((signalled_ & bit) != 0) return;
-  signalled_ |= bit;
-  *signals |= bit;
+  // once past a limit every packet calls here: a plain read first, not a write to a shared line
+  if ((signalled_.load(std::memory_order_relaxed) & bit) != 0) return;
+  if ((signalled_.fetch_or(bit, std::memory_order_relaxed) & bit) == 0) *signals |= bit;
 }
 
 bool SecurityAssociation::Expired() const {
-  return (signalled_ & ((1u << kSequenceExhausted) | (1u << kKilobyteHardLimit))) != 0;
+  uint32_t hard = (1u << kSequenceExhausted) | (1u << kKilobyteHardLimit);
+  return (signalled_.load(std::memory_order_relaxed) & hard) != 0;
 }
 
 void SecurityAssociation::CheckKilobytes(uint64_t bytes, uint32_t* signals) {
@@ -269,19 +272,19 @@ void SecurityAssociation::CheckKilobytes(uint64_t bytes, uint32_t* signals) {
 }
 
 int64_t SecurityAssociation::NumberOutbound(size_t innerLength, double now, uint32_t* signals) {
-  uint64_t sequence = nextSequence_;
+  uint64_t sequence = outbound_.nextSequence;
   if (sequence > kMaxSequence) Signal(kSequenceExhausted, signals);  // installed past the end
   if (Expired()) {
-    counters_.sendErrors++;  // RFC 4303 3.3.3, RFC 4301 4.4.2.1: only a new SA can send
+    outbound_.counters.sendErrors++;  // RFC 4303 3.3.3, RFC 4301 4.4.2.1: only a new SA can send
     return -1;
   }
-  nextSequence_ = sequence + 1;
-  counters_.packetsOut++;
-  counters_.bytesOut += innerLength;
-  counters_.lastOutboundAt = now;
+  outbound_.nextSequence = sequence + 1;
+  outbound_.counters.packets++;
+  outbound_.counters.bytes += innerLength;
+  outbound_.counters.lastAt = now;
   if (sequence >= kSequenceSoftLimit) Signal(kSequenceSpace, signals);
   if (sequence == kMaxSequence) Signal(kSequenceExhausted, signals);
-  CheckKilobytes(counters_.bytesOut, signals);
+  CheckKilobytes(outbound_.counters.bytes, signals);
   return static_cast<int64_t>(sequence);
 }
 
@@ -347,7 +350,7 @@ Outcome SecurityAssociation::Open(const uint8_t* packet, size_t length, uint8_t*
   // cheap rejection of duplicates and old packets before the ICV ...
   uint32_t sequence = ReadBe32(packet + 4);
   if (!window_->IsFresh(sequence)) {
-    counters_.replayDrops++;
+    inbound_.replayDrops++;
     return kReplay;
   }
   const uint8_t* iv = packet + kHeaderLength;
@@ -371,7 +374,7 @@ Outcome SecurityAssociation::Open(const uint8_t* packet, size_t length, uint8_t*
                             const_cast<uint8_t*>(packet + icvOffset)) == 1 &&
         EVP_DecryptFinal_ex(openCtx_, out + written, &finalLength) == 1;
     if (!authentic) {
-      counters_.icvFailures++;
+      inbound_.icvFailures++;
       return kIcv;
     }
   } else {
@@ -379,20 +382,20 @@ Outcome SecurityAssociation::Open(const uint8_t* packet, size_t length, uint8_t*
     uint8_t mac[EVP_MAX_MD_SIZE];
     if (!Mac(openMac_, packet, icvOffset, mac) ||
         CRYPTO_memcmp(mac, packet + icvOffset, icvLength_) != 0) {
-      counters_.icvFailures++;
+      inbound_.icvFailures++;
       return kIcv;
     }
     if (EVP_DecryptInit_ex(openCtx_, nullptr, nullptr, nullptr, iv) != 1 ||
         EVP_DecryptUpdate(openCtx_, out, &written, ciphertext, cipherLength) != 1 ||
         written != cipherLength) {
       // authentic but undecryptable: OpenSSL failed; the window stays as it was
-      counters_.decryptErrors++;
+      inbound_.decryptErrors++;
       return kDecrypt;
     }
   }
   // ... and the window moves only for authentic packets (RFC 4303 3.4.3)
   window_->Accept(sequence);
-  counters_.lastInboundAt = now;
+  inbound_.lastAt = now;
   return Deliver(out, static_cast<size_t>(cipherLength), innerLength, signals);
 }
 
@@ -401,39 +404,40 @@ Outcome SecurityAssociation::Deliver(uint8_t* plaintext, size_t length, size_t* 
   // RFC 4303 2.4: padding is 1, 2, 3, ...
   size_t padLength = plaintext[length - 2];
   if (padLength + kTrailerLength > length) {
-    counters_.paddingErrors++;
+    inbound_.paddingErrors++;
     return kPadding;
   }
   size_t payloadLength = length - kTrailerLength - padLength;
   for (size_t pad = 1; pad <= padLength; pad++) {
     if (plaintext[payloadLength + pad - 1] != pad) {
-      counters_.paddingErrors++;
+      inbound_.paddingErrors++;
       return kPadding;
     }
   }
   uint8_t nextHeader = plaintext[length - 1];
   if (nextHeader == kNextHeaderNone) {
-    counters_.packetsIn++;  // RFC 4303 2.6: counted, carries nothing
+    inbound_.packets++;  // RFC 4303 2.6: counted, carries nothing
     return kDummy;
   }
   int64_t inner = InnerPacketLength(plaintext, payloadLength, nextHeader);
   if (inner < 0) {
-    counters_.decryptErrors++;
+    inbound_.decryptErrors++;
     return kDecrypt;
   }
   // RFC 4301 5.2: from remote to local
   if (!Covers(plaintext, nextHeader, remote_, local_, remote6_, local6_)) {
-    counters_.selectorDrops++;
+    inbound_.selectorDrops++;
     return kSelector;
   }
-  counters_.packetsIn++;
-  counters_.bytesIn += static_cast<uint64_t>(inner);
-  CheckKilobytes(counters_.bytesIn, signals);
+  inbound_.packets++;
+  inbound_.bytes += static_cast<uint64_t>(inner);
+  CheckKilobytes(inbound_.bytes, signals);
   *innerLength = static_cast<size_t>(inner);
   return kDelivered;
 }
 
 bool Engine::Install(uint32_t handle, std::unique_ptr<SecurityAssociation> sa) {
+  std::scoped_lock both(sealing_, opening_);
   for (const Entry& entry : sas_) {
     if (entry.handle == handle || entry.sa->spiIn() == sa->spiIn()) return false;
   }
@@ -442,6 +446,7 @@ bool Engine::Install(uint32_t handle, std::unique_ptr<SecurityAssociation> sa) {
 }
 
 bool Engine::Remove(uint32_t handle) {
+  std::scoped_lock both(sealing_, opening_);
   for (auto it = sas_.begin(); it != sas_.end(); ++it) {
     if (it->handle == handle) {
       sas_.erase(it);
@@ -451,18 +456,43 @@ bool Engine::Remove(uint32_t handle) {
   return false;
 }
 
-SecurityAssociation* Engine::Find(uint32_t handle) {
-  for (const Entry& entry : sas_) {
-    if (entry.handle == handle) return entry.sa.get();
+Engine::Entry* Engine::Find(uint32_t handle) {
+  for (Entry& entry : sas_) {
+    if (entry.handle == handle) return &entry;
   }
   return nullptr;
 }
 
+bool Engine::CountersOf(uint32_t handle, Counters* out) {
+  std::scoped_lock both(sealing_, opening_);
+  Entry* entry = Find(handle);
+  if (entry == nullptr) return false;
+  *out = entry->sa->counters();
+  return true;
+}
+
+Totals Engine::totals() {
+  std::scoped_lock both(sealing_, opening_);
+  return Totals{noSaDrops_, noRouteDrops_, malformedIn_ + malformedOut_};
+}
+
 void Engine::Queue(uint32_t handle, uint32_t signals) {
+  std::lock_guard<std::mutex> hold(eventsLock_);
   for (RekeyReason reason :
        {kSequenceSpace, kKilobyteLifetime, kSequenceExhausted, kKilobyteHardLimit}) {
     if ((signals & (1u << reason)) != 0) events_.push_back(Event{handle, reason});
   }
+  eventsWaiting_.store(true, std::memory_order_release);
+}
+
+bool Engine::HasEvents() { return eventsWaiting_.load(std::memory_order_acquire); }
+
+std::vector<Engine::Event> Engine::TakeEvents() {
+  std::lock_guard<std::mutex> hold(eventsLock_);
+  std::vector<Event> taken;
+  taken.swap(events_);
+  eventsWaiting_.store(false, std::memory_order_release);
+  return taken;
 }
 
 size_t Engine::SealRoom(const Packet* inner, size_t count) const {
@@ -474,6 +504,7 @@ size_t Engine::SealRoom(const Packet* inner, size_t count) const {
 
 size_t Engine::Seal(const Packet* inner, size_t count, uint8_t* out, uint32_t* lengths,
                     double now) {
+  std::lock_guard<std::mutex> hold(sealing_);
   size_t sealed = 0;
   size_t offset = 0;
   for (size_t i = 0; i < count; i++) {
@@ -481,7 +512,7 @@ size_t Engine::Seal(const Packet* inner, size_t count, uint8_t* out, uint32_t* l
     size_t length = inner[i].length;
     if (InnerPacketLength(packet, length, NextHeaderFor(packet, length)) !=
         static_cast<int64_t>(length)) {
-      totals_.malformedDrops++;
+      malformedOut_++;
       continue;
     }
     Entry* found = nullptr;
@@ -492,7 +523,7 @@ size_t Engine::Seal(const Packet* inner, size_t count, uint8_t* out, uint32_t* l
       }
     }
     if (found == nullptr) {
-      totals_.noRouteDrops++;
+      noRouteDrops_++;
       continue;
     }
     uint32_t signals = 0;
@@ -501,7 +532,7 @@ size_t Engine::Seal(const Packet* inner, size_t count, uint8_t* out, uint32_t* l
     if (sequence < 0) continue;
     if (!found->sa->Seal(packet, length, static_cast<uint32_t>(sequence), out + offset,
                          &random_)) {
-      found->sa->counters().sendErrors++;  // OpenSSL failed: nothing to send
+      found->sa->CountSendError();  // OpenSSL failed: nothing to send
       continue;
     }
     size_t sealedLength = found->sa->SealedLength(length);
@@ -513,13 +544,14 @@ size_t Engine::Seal(const Packet* inner, size_t count, uint8_t* out, uint32_t* l
 
 size_t Engine::Open(const Packet* packets, size_t count, uint8_t* out, uint32_t* lengths,
                     uint8_t* outcomes, double now) {
+  std::lock_guard<std::mutex> hold(opening_);
   size_t delivered = 0;
   size_t offset = 0;
   for (size_t i = 0; i < count; i++) {
     const uint8_t* packet = packets[i].data;
     size_t length = packets[i].length;
     if (length < kHeaderLength) {
-      totals_.malformedDrops++;
+      malformedIn_++;
       outcomes[i] = kMalformed;
       continue;
     }
@@ -532,7 +564,7 @@ size_t Engine::Open(const Packet* packets, size_t count, uint8_t* out, uint32_t*
       }
     }
     if (found == nullptr) {
-      totals_.noSaDrops++;
+      noSaDrops_++;
       outcomes[i] = kNoSa;
       continue;
     }
@@ -541,7 +573,7 @@ size_t Engine::Open(const Packet* packets, size_t count, uint8_t* out, uint32_t*
     Outcome outcome = found->sa->Open(packet, length, out + offset, &innerLength, now, &signals);
     if (signals != 0) Queue(found->handle, signals);
     // a packet that cannot be this SA's has no SA: the engine counts it
-    if (outcome == kMalformed) totals_.malformedDrops++;
+    if (outcome == kMalformed) malformedIn_++;
     outcomes[i] = outcome;
     if (outcome != kDelivered) continue;
     lengths[delivered++] = static_cast<uint32_t>(innerLength);

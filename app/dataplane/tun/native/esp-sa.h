@@ -9,9 +9,11 @@
 
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,20 +41,21 @@ enum RekeyReason : uint8_t {
   kKilobyteHardLimit = 3,
 };
 
-// The order of the counter fields the binding hands to JavaScript.
-struct Counters {
-  uint64_t packetsIn = 0;
-  uint64_t bytesIn = 0;
-  uint64_t packetsOut = 0;
-  uint64_t bytesOut = 0;
-  uint64_t icvFailures = 0;
-  uint64_t replayDrops = 0;
-  uint64_t decryptErrors = 0;
-  uint64_t paddingErrors = 0;
+// An SA's counters by direction: each is written by one direction only (Engine), so the two
+// sit on cache lines of their own in an SA, where the data path's threads write them at once.
+struct InboundCounters {
+  uint64_t packets = 0, bytes = 0;
+  uint64_t icvFailures = 0, replayDrops = 0, decryptErrors = 0, paddingErrors = 0;
   uint64_t selectorDrops = 0;
-  uint64_t sendErrors = 0;
-  double lastInboundAt = 0;
-  double lastOutboundAt = 0;
+  double lastAt = 0;
+};
+struct OutboundCounters {
+  uint64_t packets = 0, bytes = 0, sendErrors = 0;
+  double lastAt = 0;
+};
+struct Counters {
+  InboundCounters in;
+  OutboundCounters out;
 };
 
 struct Ipv4Range {
@@ -124,8 +127,10 @@ class SecurityAssociation {
   SecurityAssociation& operator=(const SecurityAssociation&) = delete;
 
   uint32_t spiIn() const { return spiIn_; }
-  const Counters& counters() const { return counters_; }
-  Counters& counters() { return counters_; }
+  // Both directions' counters; only while neither direction runs (Engine::CountersOf).
+  Counters counters() const;
+  // OpenSSL failed to seal a numbered packet: nothing went out.
+  void CountSendError() { outbound_.counters.sendErrors++; }
 
   // RFC 4301 5.1: this SA's selectors cover an outbound IPv4 or IPv6 packet.
   bool CoversOutbound(const uint8_t* packet, size_t length) const;
@@ -150,6 +155,7 @@ class SecurityAssociation {
   bool FitsLength(size_t length) const;
   bool Mac(EVP_MAC_CTX* mac, const uint8_t* data, size_t length, uint8_t* icv);
   Outcome Deliver(uint8_t* plaintext, size_t length, size_t* innerLength, uint32_t* signals);
+  // Raises a reason once per SA, whichever direction's thread crosses the limit first.
   void Signal(RekeyReason reason, uint32_t* signals);
   // after each counted byte: the kilobyte limits either direction reached
   void CheckKilobytes(uint64_t bytes, uint32_t* signals);
@@ -170,15 +176,20 @@ class SecurityAssociation {
   EVP_MAC_CTX* sealMac_ = nullptr;
   EVP_MAC_CTX* openMac_ = nullptr;
   std::unique_ptr<ReplayWindow> window_;
-  uint64_t nextSequence_ = 1;
   double softLifetimeBytes_ = 0;
   double hardLifetimeBytes_ = 0;
-  uint32_t signalled_ = 0;
+  std::atomic<uint32_t> signalled_{0};
   std::vector<Ipv4Range> local_;
   std::vector<Ipv4Range> remote_;
   std::vector<Ipv6Range> local6_;
   std::vector<Ipv6Range> remote6_;
-  Counters counters_;
+  // What each direction writes, only under its own lock (Engine), on cache lines of its own:
+  // the outbound and inbound threads run at once and would otherwise bounce one line.
+  struct alignas(64) {
+    uint64_t nextSequence = 1;
+    OutboundCounters counters;
+  } outbound_;
+  alignas(64) InboundCounters inbound_;
 };
 
 // Engine-level drops: packets that belong to no SA.
@@ -190,6 +201,10 @@ struct Totals {
 
 // Installed SAs by handle; during a rekey several live at once: inbound finds them by SPI,
 // outbound takes the newest that covers a packet.
+//
+// Thread-safe: sealing and opening each hold their own direction's lock, so the data path's
+// outbound and inbound threads never wait for each other's crypto; the SA table changes only
+// under both. Lifetime events have a third lock, taken only when a limit is crossed.
 class Engine {
  public:
   struct Packet {
@@ -204,8 +219,9 @@ class Engine {
   // false if the handle or inbound SPI is taken (the caller checks first; this is the guard).
   bool Install(uint32_t handle, std::unique_ptr<SecurityAssociation> sa);
   bool Remove(uint32_t handle);
-  SecurityAssociation* Find(uint32_t handle);
-  const Totals& totals() const { return totals_; }
+  // false if no SA has that handle.
+  bool CountersOf(uint32_t handle, Counters* out);
+  Totals totals();
 
   // Bytes the sealed packets of a batch can need at most.
   size_t SealRoom(const Packet* inner, size_t count) const;
@@ -215,20 +231,31 @@ class Engine {
   // lengths per delivered packet: how many were delivered.
   size_t Open(const Packet* packets, size_t count, uint8_t* out, uint32_t* lengths,
               uint8_t* outcomes, double now);
+  bool HasEvents();
   // Lifetime events since the last call.
-  std::vector<Event>& events() { return events_; }
+  std::vector<Event> TakeEvents();
 
  private:
   struct Entry {
     uint32_t handle;
     std::unique_ptr<SecurityAssociation> sa;
   };
+  Entry* Find(uint32_t handle);
   void Queue(uint32_t handle, uint32_t signals);
 
-  std::vector<Entry> sas_;  // newest first
-  Totals totals_;
+  std::mutex sealing_;  // Seal, and its direction's state below
+  std::mutex opening_;  // Open, and its direction's state below
+  std::vector<Entry> sas_;  // newest first; changed under both locks
+  // sealing_
+  uint64_t noRouteDrops_ = 0;
+  uint64_t malformedOut_ = 0;
   RandomPool random_;
+  // opening_
+  uint64_t noSaDrops_ = 0;
+  uint64_t malformedIn_ = 0;
+  std::mutex eventsLock_;
   std::vector<Event> events_;
+  std::atomic<bool> eventsWaiting_{false};  // read per batch without the events lock
 };
 
 }  // namespace esp

@@ -1,15 +1,15 @@
 // The ESP engine (esp-sa.h) as a Node-API class: one call seals or opens a whole batch of
 // packets into an output slab the caller owns and reuses, so a batch costs one crossing into
 // native code and no allocation. JavaScript installs and removes SAs, reads counters and
-// drains lifetime events (a flag in a shared Uint32Array says when there are any). Each call
-// holds the engine's lock, which the data path's threads take for their batches (datapath.cc).
+// drains lifetime events (a flag in a shared Uint32Array says when there are any). The engine
+// locks for itself (a lock per direction), so these calls and the data path's threads
+// (datapath.cc) can use it at once.
 #include <napi.h>
 
 #include <openssl/crypto.h>
 
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -130,10 +130,9 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   }
 
   esp::Engine& engine() override { return engine_; }
-  std::mutex& lock() override { return lock_; }
 
   void Flag() override {
-    if (!engine_.events().empty()) signal_[0] = 1;
+    if (engine_.HasEvents()) signal_[0] = 1;
   }
 
  private:
@@ -185,7 +184,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
       Napi::Error::New(env, error).ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    std::lock_guard<std::mutex> hold(lock_);
     if (!engine_.Install(info[0].As<Napi::Number>().Uint32Value(), std::move(sa))) {
       Napi::Error::New(env, "SA handle or inbound SPI already installed")
           .ThrowAsJavaScriptException();
@@ -195,7 +193,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
 
   // remove(handle): whether it was installed. Its key schedules are freed (cleansed).
   Napi::Value Remove(const Napi::CallbackInfo& info) {
-    std::lock_guard<std::mutex> hold(lock_);
     return Napi::Boolean::New(info.Env(),
                               engine_.Remove(info[0].As<Napi::Number>().Uint32Value()));
   }
@@ -232,7 +229,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     Napi::Buffer<uint8_t> slab;
     Napi::Uint32Array lengths;
     if (!Packets(env, info[0]) || !Outputs(env, info, &slab, &lengths)) return env.Undefined();
-    std::lock_guard<std::mutex> hold(lock_);
     size_t room = engine_.SealRoom(packets_.data(), packets_.size());
     if (room > slab.Length()) return Napi::Number::New(env, -static_cast<double>(room));
     size_t sealed =
@@ -259,7 +255,6 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     size_t room = 0;
     for (const esp::Engine::Packet& packet : packets_) room += packet.length;
     if (room > slab.Length()) return Napi::Number::New(env, -static_cast<double>(room));
-    std::lock_guard<std::mutex> hold(lock_);
     size_t delivered =
         engine_.Open(packets_.data(), packets_.size(), slab.Data(), lengths.Data(),
                      info[3].As<Napi::Uint8Array>().Data(), NowMs());
@@ -267,7 +262,8 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
     return Napi::Number::New(env, static_cast<double>(delivered));
   }
 
-  // saCounters(handle, Float64Array(12)): false if no such SA. Field order: esp::Counters.
+  // saCounters(handle, Float64Array(12)): false if no such SA. Field order: COUNTER_FIELDS in
+  // native-esp-engine.ts.
   Napi::Value SaCounters(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[1].IsTypedArray() ||
@@ -276,16 +272,16 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
       Fail(env, "saCounters(handle, Float64Array(12))");
       return env.Undefined();
     }
-    std::lock_guard<std::mutex> hold(lock_);
-    const esp::SecurityAssociation* sa = engine_.Find(info[0].As<Napi::Number>().Uint32Value());
-    if (sa == nullptr) return Napi::Boolean::New(env, false);
-    const esp::Counters& c = sa->counters();
+    esp::Counters c;
+    if (!engine_.CountersOf(info[0].As<Napi::Number>().Uint32Value(), &c)) {
+      return Napi::Boolean::New(env, false);
+    }
     double* out = info[1].As<Napi::Float64Array>().Data();
     const double fields[kCounterFields] = {
-        double(c.packetsIn),     double(c.bytesIn),       double(c.packetsOut),
-        double(c.bytesOut),      double(c.icvFailures),   double(c.replayDrops),
-        double(c.decryptErrors), double(c.paddingErrors), double(c.selectorDrops),
-        double(c.sendErrors),    c.lastInboundAt,         c.lastOutboundAt,
+        double(c.in.packets),       double(c.in.bytes),          double(c.out.packets),
+        double(c.out.bytes),        double(c.in.icvFailures),    double(c.in.replayDrops),
+        double(c.in.decryptErrors), double(c.in.paddingErrors),  double(c.in.selectorDrops),
+        double(c.out.sendErrors),   c.in.lastAt,                 c.out.lastAt,
     };
     std::copy(fields, fields + kCounterFields, out);
     return Napi::Boolean::New(env, true);
@@ -294,8 +290,7 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   // totals(): { noSaDrops, noRouteDrops, malformedDrops }.
   Napi::Value Totals(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    std::lock_guard<std::mutex> hold(lock_);
-    const esp::Totals& totals = engine_.totals();
+    const esp::Totals totals = engine_.totals();
     Napi::Object out = Napi::Object::New(env);
     out.Set("noSaDrops", double(totals.noSaDrops));
     out.Set("noRouteDrops", double(totals.noRouteDrops));
@@ -308,20 +303,17 @@ class EspEngine : public Napi::ObjectWrap<EspEngine>, public EspPort {
   // signal.
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    std::lock_guard<std::mutex> hold(lock_);
-    std::vector<esp::Engine::Event>& events = engine_.events();
+    std::vector<esp::Engine::Event> events = engine_.TakeEvents();
     Napi::Array out = Napi::Array::New(env, events.size() * 2);
     for (size_t i = 0; i < events.size(); i++) {
       out.Set(static_cast<uint32_t>(2 * i), events[i].handle);
       out.Set(static_cast<uint32_t>(2 * i + 1), static_cast<uint32_t>(events[i].reason));
     }
-    events.clear();
     signal_[0] = 0;
     return out;
   }
 
   esp::Engine engine_;
-  std::mutex lock_;
   Napi::Reference<Napi::Uint32Array> signalRef_;
   uint32_t* signal_ = nullptr;
   // per-call scratch, kept so a batch allocates nothing once they reached its size
