@@ -119,6 +119,10 @@ Napi::Value EvpBaseline(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// engineCost's rounds between two readings of the clock (its received batches are kept for a
+// chunk: 4 x 64 packets of 1400 bytes, about 380 KB, stay in cache as the data path's do)
+constexpr uint32_t kChunkRounds = 4;
+
 std::vector<esp::Engine::Packet> PacketsOf(const std::vector<iovec>& views) {
   std::vector<esp::Engine::Packet> packets(views.size());
   for (size_t i = 0; i < views.size(); i++) {
@@ -146,33 +150,47 @@ Napi::Value EngineCost(const Napi::CallbackInfo& info) {
   uint32_t rounds = info[4].As<Napi::Number>().Uint32Value();
   std::vector<esp::Engine::Packet> outbound = PacketsOf(outboundViews);
   std::vector<esp::Engine::Packet> inbound = PacketsOf(inboundViews);
-  // each engine call takes its direction's lock, as it does on the data path's threads
+  // each engine call takes its direction's lock, as it does on the data path's threads. The
+  // clock is read per chunk of rounds, not per batch: the thread CPU clock is a system call,
+  // which evpBaseline pays twice in all and the data path not at all.
   esp::Engine& engine = client->engine();
-  std::vector<uint8_t> received(gateway->engine().SealRoom(inbound.data(), inbound.size()));
+  size_t roomPerRound = gateway->engine().SealRoom(inbound.data(), inbound.size());
+  std::vector<uint8_t> received(roomPerRound * kChunkRounds);
   std::vector<uint8_t> sealed(engine.SealRoom(outbound.data(), outbound.size()));
-  std::vector<uint8_t> opened(received.size());
+  std::vector<uint8_t> opened(roomPerRound);
   std::vector<uint32_t> lengths(std::max(outbound.size(), inbound.size()));
   std::vector<uint8_t> outcomes(inbound.size());
-  std::vector<esp::Engine::Packet> arriving(inbound.size());
+  std::vector<std::vector<esp::Engine::Packet>> arriving(kChunkRounds);
   bool ok = rounds > 0;
   double sealCpu = 0, openCpu = 0;
-  for (uint32_t round = 0; ok && round < rounds; round++) {
-    double started = ThreadCpuNs();
-    ok = engine.Seal(outbound.data(), outbound.size(), sealed.data(), lengths.data(), NowMs()) ==
-         outbound.size();
-    sealCpu += ThreadCpuNs() - started;
-    size_t count = gateway->engine().Seal(inbound.data(), inbound.size(), received.data(),
-                                          lengths.data(), NowMs());
-    ok = ok && count == inbound.size();
-    size_t offset = 0;
-    for (size_t i = 0; ok && i < count; i++) {
-      arriving[i] = {received.data() + offset, lengths[i]};
-      offset += lengths[i];
+  for (uint32_t done = 0; ok && done < rounds;) {
+    uint32_t chunk = std::min(kChunkRounds, rounds - done);
+    // untimed: the gateway's batches for this chunk, fresh sequence numbers each
+    for (uint32_t round = 0; ok && round < chunk; round++) {
+      uint8_t* slab = received.data() + round * roomPerRound;
+      size_t count = gateway->engine().Seal(inbound.data(), inbound.size(), slab,
+                                            lengths.data(), NowMs());
+      ok = count == inbound.size();
+      arriving[round].resize(count);
+      size_t offset = 0;
+      for (size_t i = 0; i < count; i++) {
+        arriving[round][i] = {slab + offset, lengths[i]};
+        offset += lengths[i];
+      }
     }
+    double started = ThreadCpuNs();
+    for (uint32_t round = 0; ok && round < chunk; round++) {
+      ok = engine.Seal(outbound.data(), outbound.size(), sealed.data(), lengths.data(),
+                       NowMs()) == outbound.size();
+    }
+    sealCpu += ThreadCpuNs() - started;
     started = ThreadCpuNs();
-    ok = ok && engine.Open(arriving.data(), count, opened.data(), lengths.data(),
-                           outcomes.data(), NowMs()) == count;
+    for (uint32_t round = 0; ok && round < chunk; round++) {
+      ok = engine.Open(arriving[round].data(), arriving[round].size(), opened.data(),
+                       lengths.data(), outcomes.data(), NowMs()) == arriving[round].size();
+    }
     openCpu += ThreadCpuNs() - started;
+    done += chunk;
   }
   if (!ok) {
     Napi::Error::New(env, "engineCost: a packet was dropped").ThrowAsJavaScriptException();
