@@ -28,9 +28,12 @@ const CONTEXT = {
   pfs: 'auto',
 };
 
-function diagnoser(): { feed: (fact: DiagnosisFact) => void; out: DiagnosisEvent[] } {
+function diagnoser(retransmit = CONTEXT.retransmit): {
+  feed: (fact: DiagnosisFact) => void;
+  out: DiagnosisEvent[];
+} {
   const out: DiagnosisEvent[] = [];
-  const d = new Diagnoser(CONTEXT, (event) => out.push(event));
+  const d = new Diagnoser({ ...CONTEXT, retransmit }, (event) => out.push(event));
   return { feed: (fact) => d.observe(fact), out };
 }
 
@@ -115,19 +118,21 @@ test('an unprotected INVALID-COOKIE while connected, then DPD gives up: gateway-
   assert.match(out.at(-1)?.evidence.join('\n') ?? '', /unprotected INVALID-COOKIE/);
 });
 
+/** Message 1 of aggressive mode sent for the `repeat`-th time, `repeat` seconds in. */
+const message1Sent = (repeat: number): DiagnosisFact => ({
+  kind: 'ike',
+  direction: 'sent',
+  leg: 'ike',
+  at: repeat * 1000,
+  exchangeType: ExchangeType.Aggressive,
+  encrypted: false,
+  repeat,
+  firstAt: 1000,
+});
+
 test('no-answer is withdrawn when the gateway answers after all', () => {
   const { feed, out } = diagnoser();
-  for (let repeat = 1; repeat <= 5; repeat++)
-    feed({
-      kind: 'ike',
-      direction: 'sent',
-      leg: 'ike',
-      at: repeat * 1000,
-      exchangeType: ExchangeType.Aggressive,
-      encrypted: false,
-      repeat,
-      firstAt: 1000,
-    });
+  for (let repeat = 1; repeat <= 5; repeat++) feed(message1Sent(repeat));
   assert.deepEqual(
     out.map((d) => [d.code, d.cleared]),
     [['no-answer', false]],
@@ -148,6 +153,32 @@ test('no-answer is withdrawn when the gateway answers after all', () => {
       ['no-answer', false],
       ['no-answer', true],
     ],
+  );
+});
+
+test('with fewer tries, no-answer comes with the last send, never the first', () => {
+  const single = diagnoser({ initialMs: 500, tries: 1 });
+  single.feed(message1Sent(1));
+  assert.equal(single.out.length, 0, 'one send is not yet a silence');
+  single.feed(
+    failure(1500, {
+      code: 'gateway-unreachable',
+      message: 'no answer to message 1',
+      failedAt: 'am1-sent',
+    }),
+  );
+  assert.deepEqual(
+    single.out.map((d) => [d.code, d.cleared]),
+    [['no-answer', false]],
+    'the give-up says it',
+  );
+  const two = diagnoser({ initialMs: 500, tries: 2 });
+  two.feed(message1Sent(1));
+  assert.equal(two.out.length, 0);
+  two.feed(message1Sent(2));
+  assert.deepEqual(
+    two.out.map((d) => d.code),
+    ['no-answer'],
   );
 });
 

@@ -28,8 +28,11 @@ const DEAD_PEER_BUDGET_MS = 35_000;
  * per step they wait for (a scaled budget below it would measure the tick, not the engine) */
 const TICK_MS = 1_000;
 
+/** The send of message 1 that says "no answer": the NO_ANSWER_SENDS-th, or the last with fewer
+ * tries, but never the first: a send proves only that those before it went unanswered. With a
+ * single try the engine's give-up says it. */
 export function noAnswerSends(settings: TimingSettings): number {
-  return Math.min(NO_ANSWER_SENDS, settings.retransmit.tries);
+  return Math.max(2, Math.min(NO_ANSWER_SENDS, settings.retransmit.tries));
 }
 
 /** How long our traffic may go unanswered before DPD probes, and between probes. */
