@@ -205,7 +205,14 @@ export class FakeConnection implements VpnConnection {
           'username or password rejected by the gateway: wrong passcode',
         );
     }
-    this.log('info', 'xauth', 'the gateway accepted the username and password');
+    // the engine's words (exchanges/xauth.ts): a second round makes it "all N rounds"
+    this.log(
+      'info',
+      'xauth',
+      gw.otp
+        ? 'the gateway accepted the answers of all 2 XAuth rounds'
+        : 'the gateway accepted the username and password',
+    );
   }
 
   private startCounters(): void {
