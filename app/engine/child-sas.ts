@@ -26,6 +26,11 @@ import type { RawMessage } from './wire/message.js';
  * two ESP SA pairs: one for IPv4, one for IPv6. */
 export type IpFamily = 4 | 6;
 
+/** Sends of a Quick Mode for a first IPv6 SA (0.5 + 1 + 2 s of waiting with the default
+ * timing): the IPv4 one just answered on the same IKE SA, so silence is the gateway's policy,
+ * not the path. */
+const FIRST_IPV6_TRIES = 3;
+
 export interface ChildSa {
   family: IpFamily;
   pair: EspSaPair;
@@ -83,17 +88,20 @@ export class ChildSas {
 
   /** The IPv6 SA, or undefined with a warning when the gateway refuses it (authenticated) or
    * never answers: some gateways drop a Quick Mode their policy lacks instead of refusing it,
-   * and the IPv4 SA just made shows the gateway itself is alive. */
+   * and the IPv4 SA just made shows the gateway itself is alive. So while no IPv6 SA carries
+   * traffic, its Quick Mode gets FIRST_IPV6_TRIES sends, not the whole budget: a silent gateway
+   * would otherwise hold 'connected' back for every retransmission (31.5 s by default). */
   private async negotiateIpv6(replacement: boolean): Promise<ChildSa | undefined> {
+    const maxTries = this.newest(6) ? undefined : FIRST_IPV6_TRIES;
     try {
-      return await this.negotiate(6, replacement);
+      return await this.negotiate(6, replacement, undefined, maxTries);
     } catch (error) {
       const refused = error instanceof EngineError && error.authenticated === true;
       const unanswered = error instanceof EngineError && error.code === 'timeout';
       if (!refused && !unanswered) throw error;
       const what = refused
         ? `refused an ESP SA for IPv6 (${error.message})`
-        : 'never answered our Quick Mode for an IPv6 ESP SA';
+        : `never answered our Quick Mode for an IPv6 ESP SA (${error.message})`;
       this.session.emit(
         warning(
           'ipv6-refused',
@@ -112,12 +120,13 @@ export class ChildSas {
     family: IpFamily,
     replacement: boolean,
     onStep?: QuickModeDeps['onSent'],
+    maxTries?: number,
   ): Promise<ChildSa> {
     const phase1 = this.session.ike().require();
     const rekeyCount = replacement ? (this.newest(family)?.rekeyCount ?? 0) + 1 : 0;
     let result: QuickModeResult;
     try {
-      result = await this.quickMode(family, phase1, onStep);
+      result = await this.quickMode(family, phase1, onStep, maxTries);
     } catch (error) {
       if (!this.mayRetryWithPfs(error)) throw error;
       this.gatewayRequiresPfs = true;
@@ -125,13 +134,18 @@ export class ChildSas {
         'phase2',
         `the gateway refused our ESP proposals without PFS (${error.message}); pfs is auto: offering PFS with the phase 1 DH group ${phase1.chosen.group} once more, and keeping it for this session's rekeys`,
       );
-      result = await this.quickMode(family, phase1, onStep);
+      result = await this.quickMode(family, phase1, onStep, maxTries);
     }
     return this.install(family, result, phase1, rekeyCount);
   }
 
   /** The virtual address to everything of its family (the gateway narrows the remote side). */
-  private quickMode(family: IpFamily, phase1: Phase1Result, onStep?: QuickModeDeps['onSent']) {
+  private quickMode(
+    family: IpFamily,
+    phase1: Phase1Result,
+    onStep?: QuickModeDeps['onSent'],
+    maxTries?: number,
+  ) {
     const { session } = this;
     const config = session.modeConfig();
     const selectors =
@@ -154,6 +168,7 @@ export class ChildSas {
           messageId: session.ike().messageIds.next(),
           onSent: (step) => onStep?.(step),
           signal,
+          maxTries,
         },
       ),
     );

@@ -127,7 +127,8 @@ export class Messenger {
    * dropped answer shortens the budget to that many more sends: for a wait whose bad answers
    * say something (a wrong key), the gateway's real answer gets a fair chance, no more. With
    * `gatewayExchanges`, a message the gateway starts in an exchange of its own of those types
-   * may end the wait too (a pushed CFG_SET that stands in for the REPLY). */
+   * may end the wait too (a pushed CFG_SET that stands in for the REPLY). `maxTries` caps the
+   * sends below the messenger's own budget. */
   async request<T>(
     bytes: Buffer,
     match: Match,
@@ -137,6 +138,7 @@ export class Messenger {
       triesAfterDrop?: number;
       signal?: AbortSignal;
       gatewayExchanges?: readonly number[];
+      maxTries?: number | undefined;
     } = {},
   ): Promise<T> {
     const { messageId } = decodeHeader(bytes).header;
@@ -152,7 +154,7 @@ export class Messenger {
     const interrupt = () => waiter.abandon(options.signal?.reason);
     if (options.signal?.aborted) interrupt();
     options.signal?.addEventListener('abort', interrupt, { once: true });
-    let tries = this.timing.tries;
+    let tries = Math.min(this.timing.tries, options.maxTries ?? Infinity);
     let delay = this.timing.initialMs;
     let elapsed = 0;
     let attempt = 0;

@@ -58,6 +58,8 @@ export interface QuickModeDeps {
   onSent(step: 'qm1-sent' | 'qm2-received' | 'qm3-sent'): void;
   /** aborts with the gateway's refusal when it comes in an informational exchange of its own */
   signal?: AbortSignal | undefined;
+  /** at most this many sends of message 1 (default: the messenger's budget) */
+  maxTries?: number | undefined;
 }
 
 function proposalSa(request: QuickModeRequest, spi: Buffer): SaBody {
@@ -139,7 +141,7 @@ export async function runQuickMode(
       return { answer: m, received: payloads };
     },
     'Quick Mode message 1',
-    { signal: deps.signal },
+    { signal: deps.signal, maxTries: deps.maxTries },
   );
   deps.onSent('qm1-sent');
   const { answer, received } = await answering;
