@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAuthenticator } from '../../app/engine/auth/index.js';
 import { hashSignatureVerifies, signHash } from '../../app/engine/crypto/signature.js';
-import { CertificateProblem, readCertificates, verifyChain } from '../../app/engine/crypto/x509.js';
+import {
+  CertificateProblem,
+  intermediatesOf,
+  readCertificates,
+  verifyChain,
+} from '../../app/engine/crypto/x509.js';
 import { AuthMethod, CertEncoding, IdType, PayloadType } from '../../app/engine/wire/constants.js';
 import {
   type OutgoingPayload,
@@ -181,6 +186,38 @@ describe('xauth-rsa authenticator', () => {
     assert.ok(cert?.type === PayloadType.Certificate && sig?.type === PayloadType.Signature);
     assert.deepEqual(cert.body.data, certOf(pki.clientCert).raw);
     assert.ok(hashSignatureVerifies(certOf(pki.clientCert).publicKey, hashI, sig.body.data));
+  });
+
+  test('a certificate from an intermediate CA: CERT for it, then the intermediate, never the root', async () => {
+    const { chain, cert, key } = pki.viaIntermediate;
+    const intermediate = readCertificates(readFileSync(chain), chain, 'chain').find((c) =>
+      c.subject.includes('Lab issuing CA'),
+    );
+    assert.ok(intermediate);
+    const hashI = randomBytes(32);
+    const proof = received(
+      (await xauthRsa({ certificateFile: chain, privateKeyFile: key })).prove(hashI),
+    );
+    assert.deepEqual(
+      proof.map((p) => p.type),
+      [PayloadType.Certificate, PayloadType.Certificate, PayloadType.Signature],
+    );
+    const [leaf, issuer] = proof.flatMap((p) =>
+      p.type === PayloadType.Certificate ? [p.body.data] : [],
+    );
+    assert.deepEqual(leaf, certOf(cert).raw);
+    assert.deepEqual(
+      issuer,
+      intermediate.raw,
+      'the lab CA (self-signed, in the file first) stays out',
+    );
+    // a file without the intermediate sends our certificate alone; CAs off our path stay out
+    const alone = await xauthRsa({ certificateFile: cert, privateKeyFile: key });
+    assert.equal(alone.prove(hashI).filter((p) => p.type === PayloadType.Certificate).length, 1);
+    assert.deepEqual(
+      intermediatesOf(certOf(pki.clientCert), [intermediate, certOf(pki.lab.caCert)]),
+      [],
+    );
   });
 
   test('the lab gateway’s proof verifies and names the gateway', async () => {

@@ -8,7 +8,9 @@
 // certificate comes from another CA, RSA and EC, refused with the gateway-cert-untrusted
 // diagnosis. And alice's certificate and key from one passphrase-protected PKCS#12 file (no
 // privateKeyFile, the passphrase from --key-passphrase-file): up to a ping, and a wrong
-// passphrase named as such in the certificate-unusable diagnosis.
+// passphrase named as such in the certificate-unusable diagnosis. And alice's certificate from
+// an intermediate CA, the gateway trusting only the lab CA: it connects when her file holds the
+// intermediate (sent as a second CERT payload) and is refused when it does not.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,6 +169,41 @@ for (const [keys, files, auth] of [
     });
   });
 }
+
+describe(
+  'a client certificate from an intermediate CA, the gateway holding only the root',
+  { skip: skip !== undefined },
+  () => {
+    const suite = suiteLab(IN_PROCESS, labFor('xauth-rsa', 'main'));
+    const withCertificate = (certificateFile: string) => ({
+      ...clientProfile('xauth-rsa'),
+      certificateFile,
+      privateKeyFile: pki.viaIntermediate.key,
+    });
+
+    // first: once strongSwan has seen the intermediate it keeps it in its certificate cache and
+    // builds the path from there, whatever we send
+    test('the file holds our certificate alone: strongSwan cannot build the path, client-cert-rejected', async () => {
+      const cli = suite.connect(
+        withCertificate(pki.viaIntermediate.cert),
+        'not-used-by-certificates',
+      );
+      try {
+        const error = await cli.waitFor(isError, 60_000, 'error');
+        assert.equal(error.code, 'client-cert-rejected', error.message);
+        assert.ok(!cli.events.some(isConnected), 'never connected');
+      } finally {
+        await cli.stop();
+      }
+    });
+
+    test('the file holds the intermediate: we send it after our certificate, and a ping goes through', () =>
+      connectsAndPings(suite, withCertificate(pki.viaIntermediate.chain), {
+        remoteId: LAB_CLIENT_EMAIL,
+        label: 'XAUTH-RSA',
+      }));
+  },
+);
 
 describe(
   'xauth-rsa with a PKCS#12 file (certificate and key in one) with strongSwan',

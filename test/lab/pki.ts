@@ -1,10 +1,11 @@
 // A throwaway PKI for the certificate tests, made at test time with the openssl CLI (node:crypto
 // reads and verifies certificates but cannot issue them): a lab CA, the gateway's certificate
 // (SAN: its lab address and a DNS name, EKU serverAuth), alice's client certificate (SAN: her
-// e-mail address), and a second, untrusted CA with a gateway certificate of the same names.
+// e-mail address), the same from an intermediate CA the lab CA issued, and a second, untrusted
+// CA with a gateway certificate of the same names.
 // Keys are RSA 2048, or EC on one curve for ECDSA (RFC 4754).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LAB_ADDRESSES } from './addresses.js';
@@ -23,6 +24,10 @@ export interface TestPki {
   /** alice's key encrypted with `clientKeyPassphrase` */
   clientKeyEncrypted: string;
   clientKeyPassphrase: string;
+  /** alice's certificate and key from 'Lab issuing CA', an intermediate CA of the lab CA:
+   * `cert` alone, and `chain`: the same certificate, then the lab CA, then the intermediate
+   * (in no particular order, as files come) */
+  viaIntermediate: { cert: string; chain: string; key: string };
   /** a gateway certificate and key with the same names, from another CA */
   rogue: LabPki;
   remove(): void;
@@ -139,13 +144,22 @@ export function makeTestPki(
     `/O=Roadwarrior lab/CN=${LAB_GATEWAY_NAME}`,
     gatewayExtensions(gatewayAddress),
   );
+  const clientExtensions = `subjectAltName=email:${LAB_CLIENT_EMAIL}\nkeyUsage=critical,digitalSignature\n`;
+  issue(dir, keys, 'ca', 'client', '/O=Roadwarrior lab/CN=alice', clientExtensions);
   issue(
     dir,
     keys,
     'ca',
-    'client',
-    '/O=Roadwarrior lab/CN=alice',
-    `subjectAltName=email:${LAB_CLIENT_EMAIL}\nkeyUsage=critical,digitalSignature\n`,
+    'issuing-ca',
+    '/O=Roadwarrior lab/CN=Lab issuing CA',
+    'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n',
+  );
+  issue(dir, keys, 'issuing-ca', 'client-sub', '/O=Roadwarrior lab/CN=alice', clientExtensions);
+  writeFileSync(
+    path('client-sub-chain.pem'),
+    ['client-sub.pem', 'ca.pem', 'issuing-ca.pem']
+      .map((f) => readFileSync(path(f), 'latin1'))
+      .join(''),
   );
   const passphrase = 'client-key-passphrase';
   openssl(dir, [
@@ -178,6 +192,11 @@ export function makeTestPki(
     clientKey: path('client.key'),
     clientKeyEncrypted: path('client-encrypted.key'),
     clientKeyPassphrase: passphrase,
+    viaIntermediate: {
+      cert: path('client-sub.pem'),
+      chain: path('client-sub-chain.pem'),
+      key: path('client-sub.key'),
+    },
     rogue: {
       caCert: path('rogue-ca.pem'),
       gatewayCert: path('rogue-gateway.pem'),

@@ -1,5 +1,5 @@
-// Signature authentication: we send our certificate and HASH_I signed with its key, the gateway
-// its certificate and SIG_R (RFC 2409 5.1). xauth-rsa: RSA signatures, XAuth after them
+// Signature authentication: we send our certificate (then the intermediate CAs its file holds)
+// and HASH_I signed with its key, the gateway its certificate and SIG_R (RFC 2409 5.1). xauth-rsa: RSA signatures, XAuth after them
 // (draft-ietf-ipsec-isakmp-xauth-06 7.1 XAUTHInitRSA). certificate: the certificates alone, RSA
 // signatures (RFC 2409 5.1), or ECDSA by our key's curve (RFC 4754 4); no XAuth method exists
 // with ECDSA, so an EC key cannot do xauth-rsa. Our identity is our certificate's first
@@ -16,6 +16,7 @@ import {
   CertificateProblem,
   certificateIdentity,
   checkKeyPair,
+  intermediatesOf,
   subjectLine,
 } from '../crypto/x509.js';
 import { type Identity, addressIdentity } from '../exchanges/phase1-parts.js';
@@ -99,7 +100,7 @@ export async function signatureAuthenticator(
           bytes: readProfileFile(profile.privateKeyFile, 'privateKeyFile', profile.authMethod),
         };
   const trust = gatewayTrust(profile, now);
-  const { certificate, key } = await asEngineErrorAsync(async () => {
+  const { certificate, chain, key } = await asEngineErrorAsync(async () => {
     try {
       return readClientCredentials(certificateFile, keyFile);
     } catch (error) {
@@ -116,6 +117,8 @@ export async function signatureAuthenticator(
   asEngineError(() => checkKeyPair(certificate, key, certFile));
   const signedBy = proposedSignature(profile, key, keyFile?.file ?? certFile);
   const identity = asEngineError(() => identityOf(certificate));
+  // ours first (the gateway finds it by our ID), then the CAs between it and the root
+  const sent = [certificate, ...intermediatesOf(certificate, chain)];
   return {
     methodId: signedBy.methodId,
     authPrf: signedBy.authPrf,
@@ -124,10 +127,10 @@ export async function signatureAuthenticator(
     identity,
     certificateRequests: [ANY_CERTIFICATE_REQUEST],
     prove: (hashI) => [
-      {
+      ...sent.map((c) => ({
         type: PayloadType.Certificate,
-        body: { encoding: CertEncoding.X509Signature, data: certificate.raw },
-      },
+        body: { encoding: CertEncoding.X509Signature, data: c.raw },
+      })),
       { type: PayloadType.Signature, body: { data: signHash(key, hashI) } },
     ],
     verify: (payloads, hashR, id) => verifyGatewaySignature(trust, signedBy, payloads, hashR, id),

@@ -118,6 +118,31 @@ export function subjectLine(certificate: X509Certificate): string {
   return certificate.subject.replace(/\n/g, ', ');
 }
 
+/** `issuer` issued `cert`: its name and its signature. */
+const issued = (issuer: X509Certificate, cert: X509Certificate) =>
+  cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+
+/**
+ * The CA certificates of `others` that lead up from our certificate `leaf`, its issuer first:
+ * a gateway that trusts only the root needs them to build the path (RFC 2408 3.9 lets a CERT
+ * payload carry any certificate of the chain). A self-signed root stays out, as does anything
+ * off the path: the gateway must hold its own trust anchor.
+ */
+export function intermediatesOf(
+  leaf: X509Certificate,
+  others: readonly X509Certificate[],
+): X509Certificate[] {
+  const path: X509Certificate[] = [];
+  let current = leaf;
+  while (path.length < MAX_CHAIN) {
+    const next = others.find((ca) => ca.ca && !path.includes(ca) && issued(ca, current));
+    if (!next || issued(next, next)) break;
+    path.push(next);
+    current = next;
+  }
+  return path;
+}
+
 /**
  * The gateway's certificate (the first it sent; the others may be intermediates) must chain to
  * one of our CAs by signature, every link valid now, and may be used by an IKE server
@@ -136,8 +161,6 @@ export function verifyChain(
       'wrong-usage',
       `the gateway certificate (${subjectLine(leaf)}) is not for an IKE server: extended key usage ${usages.join(', ')}`,
     );
-  const issued = (issuer: X509Certificate, cert: X509Certificate) =>
-    cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
   let current = leaf;
   for (let depth = 0; depth < MAX_CHAIN; depth++) {
     checkValidity(current, now, depth === 0 ? 'gateway' : 'intermediate CA');
