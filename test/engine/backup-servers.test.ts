@@ -143,10 +143,24 @@ test('a gateway that answers with ICMP port unreachable is left at once for the 
   const gateways = new GatewaysByAddress({ [MASTER]: 'refused', [BACKUP]: gatewayDouble() });
   const { connection, events } = start(gateways, withBackupGateways(connect), {
     backupGateways: [BACKUP],
-    // retransmissions that would outlast the test: only the ICMP error can move it on
     timing: { initialMs: 30_000, tries: 2 },
   });
-  await connection.connected;
+  // only the ICMP error can move it on within the test: without it the retransmissions would
+  // hold the connection (and the test) for 90 s
+  let stuck = false;
+  const deadline = setTimeout(() => {
+    stuck = true;
+    void connection.disconnect();
+  }, 10_000);
+  await connection.connected
+    .catch((error: unknown) => {
+      throw stuck
+        ? new Error(
+            'after 10 s still not on the backup: the ICMP error did not move the connection on',
+          )
+        : error;
+    })
+    .finally(() => clearTimeout(deadline));
   assert.deepEqual(gateways.opened, [MASTER, BACKUP]);
   assert.ok(
     logLines(events).includes(
