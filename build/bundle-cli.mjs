@@ -31,6 +31,7 @@ const ADDONS = [
   'app/helper/native/build/Release/peer_credentials.node',
   'app/engine/crypto/native/build/Release/raw_ecdsa.node',
   'app/engine/crypto/native/build/Release/pkcs12.node',
+  'app/engine/crypto/native/build/Release/x509_name.node',
 ];
 const ADDON_DIR = 'native/build/Release';
 

@@ -32,7 +32,7 @@ export async function bundleElectron(outdir = `${root}dist/electron`) {
     outfile: `${outdir}/preload.cjs`,
   });
   mkdirSync(`${outdir}/native/build/Release`, { recursive: true });
-  for (const name of ['raw_ecdsa.node', 'pkcs12.node'])
+  for (const name of ['raw_ecdsa.node', 'pkcs12.node', 'x509_name.node'])
     copyFileSync(
       `${root}app/engine/crypto/native/build/Release/${name}`,
       `${outdir}/native/build/Release/${name}`,

@@ -69,7 +69,13 @@ test('a broken profile fails with the cause, through the bundled engine', async 
 });
 
 test('the addons sit where the bundled modules resolve them, and load', () => {
-  for (const name of ['tun.node', 'peer_credentials.node', 'raw_ecdsa.node', 'pkcs12.node']) {
+  for (const name of [
+    'tun.node',
+    'peer_credentials.node',
+    'raw_ecdsa.node',
+    'pkcs12.node',
+    'x509_name.node',
+  ]) {
     const module = { exports: {} as Record<string, unknown> };
     process.dlopen(module, join(dir, 'native/build/Release', name));
     assert.ok(Object.keys(module.exports).length > 0, `${name} exports its functions`);

@@ -6,11 +6,19 @@
 // comes from test/lab/pki.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { X509Certificate, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import {
+  X509Certificate,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  randomInt,
+} from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAuthenticator } from '../../app/engine/auth/index.js';
+import { loadEngineAddon } from '../../app/engine/crypto/engine-addon.js';
+import { subjectNameDer } from '../../app/engine/crypto/x509-name.js';
 import { hashSignatureVerifies, signHash } from '../../app/engine/crypto/signature.js';
 import {
   CertificateProblem,
@@ -107,6 +115,48 @@ describe('RSA signatures of HASH_I / HASH_R (RFC 2409 5.1)', () => {
   });
 });
 
+describe("a CA's name for our certificate requests (native/x509_name.cc)", () => {
+  test('the subject of each CA of a CA file; one CR each', async () => {
+    const both = join(pki.dir, 'two-cas.pem');
+    writeFileSync(
+      both,
+      readFileSync(pki.lab.caCert, 'latin1') + readFileSync(pki.rogue.caCert, 'latin1'),
+    );
+    const auth = await xauthRsa({ caFile: both });
+    const names = received(auth.certificateRequests).map((p) =>
+      p.type === PayloadType.CertificateRequest ? p.body.data : Buffer.alloc(0),
+    );
+    assert.equal(names.length, 2);
+    assert.deepEqual(names[0], subjectNameDer(certOf(pki.lab.caCert)));
+    assert.deepEqual(names[1], subjectNameDer(certOf(pki.rogue.caCert)));
+    assert.ok(certOf(pki.rogue.gatewayCert).raw.includes(names[1] as Buffer));
+  });
+
+  test('bytes that are not exactly one DER certificate: null, never a crash', () => {
+    const addon = loadEngineAddon<{ subjectDer(der: Buffer): Buffer | null }>(
+      'x509_name',
+      'this test needs',
+      'x509-name-unavailable',
+    );
+    const der = certOf(pki.lab.caCert).raw;
+    assert.ok(addon.subjectDer(der));
+    for (const bad of [
+      Buffer.alloc(0),
+      randomBytes(64),
+      der.subarray(0, der.length - 1),
+      Buffer.concat([der, Buffer.from([0])]),
+    ])
+      assert.equal(addon.subjectDer(bad), null);
+    for (let i = 0; i < 200; i++) {
+      const flipped = Buffer.from(der);
+      const at = randomInt(flipped.length);
+      flipped.writeUInt8(flipped.readUInt8(at) ^ (1 << randomInt(8)), at);
+      const name = addon.subjectDer(flipped);
+      assert.ok(name === null || name[0] === 0x30);
+    }
+  });
+});
+
 describe('the gateway certificate chain', () => {
   const cas = readCertificates(readFileSync(pki.lab.caCert), pki.lab.caCert, 'CA file');
   const problem = (f: () => unknown) => {
@@ -177,10 +227,16 @@ describe('xauth-rsa authenticator', () => {
       idType: IdType.UserFqdn,
       data: Buffer.from(LAB_CLIENT_EMAIL),
     });
-    assert.deepEqual(
-      auth.certificateRequests.map((p) => p.type),
-      [PayloadType.CertificateRequest],
-    );
+    // one CR for the profile's one CA, named by its subject in DER: the bytes the issuer field
+    // of every certificate it issued holds
+    const [request, ...others] = received(auth.certificateRequests);
+    assert.equal(others.length, 0);
+    assert.ok(request?.type === PayloadType.CertificateRequest);
+    assert.equal(request.body.encoding, CertEncoding.X509Signature);
+    assert.equal(request.body.data[0], 0x30, 'a DER Name: a SEQUENCE');
+    assert.ok(certOf(pki.lab.caCert).raw.includes(request.body.data));
+    assert.ok(certOf(pki.clientCert).raw.includes(request.body.data));
+    assert.ok(!certOf(pki.rogue.caCert).raw.includes(request.body.data));
     const hashI = randomBytes(32);
     const [cert, sig] = received(auth.prove(hashI));
     assert.ok(cert?.type === PayloadType.Certificate && sig?.type === PayloadType.Signature);

@@ -4,9 +4,9 @@
 // XAuth), in main and in aggressive mode; the certificate method (certificates alone, no XAuth):
 // ECDSA (RFC 4754) with EC PKIs, P-256 in main mode and P-384 in aggressive mode, the client's
 // key choosing the method and the gateway signing with its EC key too, and RSA certificates
-// (method 3); each up to a ping through the tunnel, Mode Config pulled. And a gateway whose
-// certificate comes from another CA, RSA and EC, refused with the gateway-cert-untrusted
-// diagnosis. And alice's certificate and key from one passphrase-protected PKCS#12 file (no
+// (method 3); each up to a ping through the tunnel, Mode Config pulled, our certificate request
+// naming the lab CA. And a gateway whose certificate comes from another CA, RSA and EC, refused
+// with the gateway-cert-untrusted diagnosis. And alice's certificate and key from one passphrase-protected PKCS#12 file (no
 // privateKeyFile, the passphrase from --key-passphrase-file): up to a ping, and a wrong
 // passphrase named as such in the certificate-unusable diagnosis. And alice's certificate from
 // an intermediate CA, the gateway trusting only the lab CA: it connects when her file holds the
@@ -110,6 +110,12 @@ async function connectsAndPings(
     assert.ok(
       !cli.events.some((e) => e.type === 'warning' && e.code === 'group-psk-shared'),
       'no group key warning without a group key',
+    );
+    assert.match(
+      suite.lab.gatewayLog(),
+      // "unknown ca" in hybrid mode, where the gateway loads no CA for clients
+      /received cert request for (unknown ca )?'O=Roadwarrior lab, CN=Lab CA'/,
+      'our CR names the lab CA, and strongSwan reads the name',
     );
     await pingFromClient(suite.lab, 3);
     const [after] = await suite.lab.listSas();

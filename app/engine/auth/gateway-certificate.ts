@@ -20,6 +20,7 @@ import {
   subjectLine,
   verifyChain,
 } from '../crypto/x509.js';
+import { subjectNameDer } from '../crypto/x509-name.js';
 import { type Identity, describeId } from '../exchanges/phase1-parts.js';
 import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
 import { findPayloads, requirePayload } from '../wire/message.js';
@@ -43,11 +44,18 @@ export function gatewayTrust(profile: Profile, now: () => Date): GatewayTrust {
   };
 }
 
-/** RFC 2408 3.10: a CR with no authority asks for a certificate from any CA. */
-export const ANY_CERTIFICATE_REQUEST: OutgoingPayload = {
-  type: PayloadType.CertificateRequest,
-  body: { encoding: CertEncoding.X509Signature, data: Buffer.alloc(0) },
-};
+/** A CR for each CA of the profile, its Certification Authority field the CA's subject name
+ * (RFC 2408 3.10): a gateway with certificates from several CAs picks one we trust, where a CR
+ * with no authority lets it send any. */
+export function certificateRequests(trust: GatewayTrust): OutgoingPayload[] {
+  return trust.cas.map((ca) => ({
+    type: PayloadType.CertificateRequest,
+    body: {
+      encoding: CertEncoding.X509Signature,
+      data: asEngineError(() => subjectNameDer(ca)),
+    },
+  }));
+}
 
 /** The IDir must be a name the certificate holds; a DN names the certificate's subject, which
  * signed, so it needs no check of its own. */

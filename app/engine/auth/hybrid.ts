@@ -10,7 +10,7 @@ import { phase1AuthMethodId } from '../proposals.js';
 import { NotifyType, PayloadType } from '../wire/constants.js';
 import type { Phase1Authenticator } from './authenticator.js';
 import {
-  ANY_CERTIFICATE_REQUEST,
+  certificateRequests,
   gatewayTrust,
   verifyGatewaySignature,
 } from './gateway-certificate.js';
@@ -26,7 +26,7 @@ export function hybridAuthenticator(profile: Profile, now: () => Date): Phase1Au
     authPrf: undefined,
     psk: undefined,
     identity: ourIdentity(profile),
-    certificateRequests: [ANY_CERTIFICATE_REQUEST],
+    certificateRequests: certificateRequests(trust),
     prove: (hashI) => [{ type: PayloadType.Hash, body: { data: hashI } }],
     verify: (payloads, hashR, id) => verifyGatewaySignature(trust, signedBy, payloads, hashR, id),
     // no secret of ours is in HASH_I: a refusal is the gateway's policy (no hybrid for this

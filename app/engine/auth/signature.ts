@@ -24,8 +24,8 @@ import { phase1AuthMethodId } from '../proposals.js';
 import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
 import type { Phase1Authenticator } from './authenticator.js';
 import {
-  ANY_CERTIFICATE_REQUEST,
   type ProposedSignature,
+  certificateRequests,
   gatewayTrust,
   verifyGatewaySignature,
 } from './gateway-certificate.js';
@@ -125,7 +125,7 @@ export async function signatureAuthenticator(
     label: signedBy.label,
     psk: undefined,
     identity,
-    certificateRequests: [ANY_CERTIFICATE_REQUEST],
+    certificateRequests: certificateRequests(trust),
     prove: (hashI) => [
       ...sent.map((c) => ({
         type: PayloadType.Certificate,

@@ -18,6 +18,7 @@ const ERROR_OF_PROBLEM: Record<CertificateProblemCode, ErrorCode> = {
   'identity-mismatch': 'gateway-id-mismatch',
   'ecdsa-unavailable': 'certificate-unusable',
   'pkcs12-unavailable': 'certificate-unusable',
+  'x509-name-unavailable': 'certificate-unusable',
 };
 
 function translated(error: unknown): unknown {

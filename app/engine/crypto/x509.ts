@@ -21,7 +21,9 @@ export type CertificateProblemCode =
   /** the raw-ECDSA addon an EC key needs is not built */
   | 'ecdsa-unavailable'
   /** the PKCS#12 addon a file that is not PEM needs is not built */
-  | 'pkcs12-unavailable';
+  | 'pkcs12-unavailable'
+  /** the addon that writes a CA's name into our certificate requests is not built */
+  | 'x509-name-unavailable';
 
 export class CertificateProblem extends Error {
   override readonly name = 'CertificateProblem';

@@ -1,7 +1,8 @@
-# The engine's own Node-API addons: ECDSA over a digest the caller already computed (raw_ecdsa.cc),
-# which node:crypto cannot do (its sign and verify always hash the data again), and PKCS#12 client
-# certificate files (pkcs12.cc), which node:crypto cannot read. OpenSSL's EVP and PKCS12
-# interface from Node's own headers; the symbols resolve from the node binary that loads it.
+# The engine's own Node-API addons, for what node:crypto cannot do: ECDSA over a digest already
+# computed (raw_ecdsa.cc; its sign and verify always hash the data again), PKCS#12 client
+# certificate files (pkcs12.cc), and the DER of a certificate's subject name (x509_name.cc; it
+# gives names only as text). OpenSSL's EVP, PKCS12 and X509 interface from Node's own headers;
+# the symbols resolve from the node binary that loads them.
 # Build: npx node-gyp rebuild --directory app/engine/crypto/native
 {
   "targets": [
@@ -15,6 +16,13 @@
     {
       "target_name": "pkcs12",
       "sources": ["pkcs12.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "x509_name",
+      "sources": ["x509_name.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["-Wall", "-Wextra"]
