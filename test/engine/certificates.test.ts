@@ -132,6 +132,16 @@ describe("a CA's name for our certificate requests (native/x509_name.cc)", () =>
     assert.ok(certOf(pki.rogue.gatewayCert).raw.includes(names[1] as Buffer));
   });
 
+  test('a CA file of more than 8 CAs (a system bundle): one CR without a CA', async () => {
+    const many = join(pki.dir, 'nine-cas.pem');
+    writeFileSync(many, readFileSync(pki.lab.caCert, 'latin1').repeat(9));
+    const requests = received((await xauthRsa({ caFile: many })).certificateRequests);
+    assert.deepEqual(
+      requests.map((p) => (p.type === PayloadType.CertificateRequest ? p.body.data : undefined)),
+      [Buffer.alloc(0)],
+    );
+  });
+
   test('bytes that are not exactly one DER certificate: null, never a crash', () => {
     const addon = loadEngineAddon<{ subjectDer(der: Buffer): Buffer | null }>(
       'x509_name',

@@ -44,17 +44,21 @@ export function gatewayTrust(profile: Profile, now: () => Date): GatewayTrust {
   };
 }
 
+/** More CAs than this (a system bundle as the profile's CA file) get one CR without a CA: a
+ * hundred CR payloads would swell an unfragmented message for no gain. */
+const MOST_NAMED_CAS = 8;
+
+const certificateRequest = (authority: Buffer): OutgoingPayload => ({
+  type: PayloadType.CertificateRequest,
+  body: { encoding: CertEncoding.X509Signature, data: authority },
+});
+
 /** A CR for each CA of the profile, its Certification Authority field the CA's subject name
  * (RFC 2408 3.10): a gateway with certificates from several CAs picks one we trust, where a CR
  * with no authority lets it send any. */
 export function certificateRequests(trust: GatewayTrust): OutgoingPayload[] {
-  return trust.cas.map((ca) => ({
-    type: PayloadType.CertificateRequest,
-    body: {
-      encoding: CertEncoding.X509Signature,
-      data: asEngineError(() => subjectNameDer(ca)),
-    },
-  }));
+  if (trust.cas.length > MOST_NAMED_CAS) return [certificateRequest(Buffer.alloc(0))];
+  return trust.cas.map((ca) => certificateRequest(asEngineError(() => subjectNameDer(ca))));
 }
 
 /** The IDir must be a name the certificate holds; a DN names the certificate's subject, which
