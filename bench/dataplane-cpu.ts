@@ -20,6 +20,10 @@
 // --flood-only: no iperf3, only the ping flood (quick repeats of the one-packet-in-flight case).
 // --syscalls: then one more flood of each client under strace -c -f (which slows it: not part
 //   of the CPU figures), its system calls per round trip.
+// --rounds N (default 2): every client is measured N times, the order of the clients reversed
+//   in every other round, and the figures are pooled over the rounds (CPU and bytes summed, the
+//   flood's CPU and round trip averaged). The machine drifts within a run: measured in one
+//   fixed order, the client measured last had the worst flood in both runs of session 11.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cpus } from 'node:os';
@@ -49,13 +53,14 @@ const { values: flags } = parseArgs({
     compare: { type: 'string' },
     'flood-only': { type: 'boolean', default: false },
     syscalls: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (flags.help) {
   process.stdout.write(`usage (root): node --import tsx bench/dataplane-cpu.ts [--seconds 10]
   [--esp aes256gcm16,...] [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT] [--flood-only]
-  [--syscalls]
+  [--syscalls] [--rounds 2]
   --seconds   iperf3 seconds per direction (default 10)
   --esp       one Roadwarrior run per proposal list (default: the profile's, then aes256-sha1)
   --cpu-prof  one more profiled run, summarised by area and function
@@ -63,10 +68,16 @@ if (flags.help) {
   --compare   also the CLI of another checkout (its addon built), right after each run
   --flood-only no iperf3: the ping flood only
   --syscalls  one more flood per client under strace -c -f: system calls per round trip
+  --rounds    times each client is measured, every other round in reverse order (default 2)
 `);
   process.exit(0);
 }
 const SECONDS = Number(flags.seconds);
+const ROUNDS = Number(flags.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  process.stderr.write(`--rounds: a whole number of at least 1, not ${flags.rounds}\n`);
+  process.exit(2);
+}
 const ESP_RUNS = (flags.esp ?? ['', 'aes256-sha1']).map((list) => list.split(',').filter(Boolean));
 const PASSWORD = 'alice-secret';
 const PROFILE_TOP = 20;
@@ -173,6 +184,34 @@ async function measure(lab: Lab, client: BenchClient): Promise<Result> {
   });
 }
 
+const addDirections = (a: Direction, b: Direction): Direction => ({
+  cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+  systemSeconds: a.systemSeconds + b.systemSeconds,
+  tunBytes: a.tunBytes + b.tunBytes,
+  bitsPerSecond: a.bitsPerSecond + b.bitsPerSecond,
+});
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/** One client's rounds as one result: CPU and bytes summed (so s/GB is over all of them), the
+ * throughput, the flood's CPU and its round trip averaged. */
+function pooled(rounds: Result[]): Result {
+  const [first] = rounds;
+  if (!first) throw new Error('no round to pool');
+  const sum = (pick: (r: Result) => Direction) => {
+    const total = rounds.map(pick).reduce(addDirections);
+    return { ...total, bitsPerSecond: total.bitsPerSecond / rounds.length };
+  };
+  return {
+    name: first.name,
+    esp: first.esp,
+    upload: sum((r) => r.upload),
+    download: sum((r) => r.download),
+    floodCpuSeconds: mean(rounds.map((r) => r.floodCpuSeconds)),
+    floodRttMs: mean(rounds.map((r) => r.floodRttMs)),
+    ...(first.syscalls !== undefined ? { syscalls: first.syscalls } : {}),
+  };
+}
+
 const perGb = (d: Direction) => d.cpuSeconds / (d.tunBytes / GB);
 const both = (r: Result): Direction => ({
   cpuSeconds: r.upload.cpuSeconds + r.download.cpuSeconds,
@@ -222,25 +261,40 @@ const roadwarrior = (name: string, esp: string[], entry = CLI_ENTRY, nodeFlags: 
 try {
   const server = await startIperfServer(lab);
   try {
-    const results: Result[] = [];
-    if (!flags['skip-vpnc']) {
-      const vpnc = vpncClient(lab, { groupPsk: LAB_DEFAULTS.groupPsk, password: PASSWORD });
-      results.push(await measure(lab, vpnc));
-    }
+    const clients: (() => BenchClient)[] = [];
+    if (!flags['skip-vpnc'])
+      clients.push(() => vpncClient(lab, { groupPsk: LAB_DEFAULTS.groupPsk, password: PASSWORD }));
     for (const esp of ESP_RUNS) {
-      results.push(await measure(lab, roadwarrior('roadwarrior CLI', esp)));
+      clients.push(() => roadwarrior('roadwarrior CLI', esp));
       if (flags.compare !== undefined) {
         const entry = join(resolve(flags.compare), 'bin', 'roadwarrior.mjs');
-        results.push(
-          await measure(lab, roadwarrior(`roadwarrior CLI (${flags.compare})`, esp, entry)),
-        );
+        clients.push(() => roadwarrior(`roadwarrior CLI (${flags.compare})`, esp, entry));
       }
+    }
+    // byClient[i]: client i's result of each round
+    const byClient: Result[][] = clients.map(() => []);
+    const rounds: string[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = clients.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      const results: Result[] = [];
+      for (const i of order) {
+        const result = await measure(lab, clients[i]!());
+        byClient[i]!.push(result);
+        results.push(result);
+      }
+      rounds.push('', `Round ${round + 1} of ${ROUNDS}, in this order:`, '', ...table(results));
     }
     const lines = [
       `# Data-plane CPU per GB, ${new Date().toISOString()}`,
       `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; iperf3 TCP ${SECONDS} s each way, client namespace -> ${LAB_ADDRESSES.lanHost}; bytes = rx + tx of the client's TUN`,
       '',
-      ...table(results),
+      ROUNDS > 1
+        ? `Pooled over ${ROUNDS} rounds (every other one in reverse order): CPU and bytes summed, throughput, flood CPU and round trip averaged`
+        : 'One round',
+      '',
+      ...table(byClient.map(pooled)),
+      ...(ROUNDS > 1 ? rounds : []),
     ];
     console.log(lines.join('\n'));
     const profileDir = flags['cpu-prof'];
