@@ -1,9 +1,10 @@
 // Signature authentication: we send our certificate (then the intermediate CAs its file holds)
-// and HASH_I signed with its key, the gateway its certificate and SIG_R (RFC 2409 5.1). xauth-rsa: RSA signatures, XAuth after them
-// (draft-ietf-ipsec-isakmp-xauth-06 7.1 XAUTHInitRSA). certificate: the certificates alone, RSA
-// signatures (RFC 2409 5.1), or ECDSA by our key's curve (RFC 4754 4); no XAuth method exists
-// with ECDSA, so an EC key cannot do xauth-rsa. Our identity is our certificate's first
-// subjectAltName, so the gateway finds the certificate by the ID we send.
+// and HASH_I signed with its key, the gateway its certificate and SIG_R (RFC 2409 5.1).
+// xauth-rsa: RSA signatures, XAuth after them (draft-ietf-ipsec-isakmp-xauth-06 7.1
+// XAUTHInitRSA). certificate: the certificates alone, RSA signatures (RFC 2409 5.1), or ECDSA by
+// our key's curve (RFC 4754 4); no XAuth method exists with ECDSA, so an EC key cannot do
+// xauth-rsa. Our identity is our certificate's first subjectAltName, so the gateway finds the
+// certificate by the ID we send.
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { AUTH_METHODS, type Profile } from '../../shared/profile.js';
 import type { Secret } from '../../shared/secret.js';

@@ -1,7 +1,6 @@
 // Loading the engine's own Node-API addons (native/: raw-digest ECDSA, PKCS#12, X.509 names),
-// each built from
-// native/binding.gyp on Node's own OpenSSL. A missing build is a certificate problem that names
-// the command building it, never a stack trace.
+// each built from native/binding.gyp on Node's own OpenSSL. A missing build is a certificate
+// problem that names the command building it, never a stack trace.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CertificateProblem, type CertificateProblemCode } from './x509.js';
