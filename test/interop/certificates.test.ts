@@ -6,9 +6,10 @@
 // key choosing the method and the gateway signing with its EC key too, and RSA certificates
 // (method 3); each up to a ping through the tunnel, Mode Config pulled, our certificate request
 // naming the lab CA. And a gateway whose certificate comes from another CA, RSA and EC, refused
-// with the gateway-cert-untrusted diagnosis. And alice's certificate and key from one passphrase-protected PKCS#12 file (no
-// privateKeyFile, the passphrase from --key-passphrase-file): up to a ping, and a wrong
-// passphrase named as such in the certificate-unusable diagnosis. And alice's certificate from
+// with the gateway-cert-untrusted diagnosis. And alice's certificate and key from one
+// passphrase-protected PKCS#12 file (no privateKeyFile, the passphrase from
+// --key-passphrase-file): up to a ping, and a wrong passphrase named as such in the
+// certificate-unusable diagnosis. And alice's certificate from
 // an intermediate CA, the gateway trusting only the lab CA: it connects when her file holds the
 // intermediate (sent as a second CERT payload) and is refused when it does not.
 import assert from 'node:assert/strict';
