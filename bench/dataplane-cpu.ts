@@ -8,15 +8,22 @@
 // (bench/clients.ts, iperf.ts, measure.ts).
 //
 // Run (root): node --import tsx bench/dataplane-cpu.ts [--seconds 10] [--esp aes256gcm16,...]
-//   [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT] [--flood-only] [--syscalls]
+//   [--cli snapshot|tsx] [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT] [--flood-only]
+//   [--syscalls]
+// --cli: which Roadwarrior CLI (repeatable; default snapshot): the packaged command started from
+//   its startup snapshot (bench/packaged-cli.ts, built first, as `npm run bench` measures it), or
+//   the source checkout's bin/roadwarrior.mjs through tsx, whose loader and compilers leave
+//   garbage that V8 collects in the first half minute after the connect (about 0.25 s of CPU on
+//   its GC threads, idle, session 12), inside the first iperf3 runs.
 // --esp: one Roadwarrior run per proposal list (comma-separated runs; default: the profile's
 //   default proposals, then aes256-sha1, which is what vpnc negotiates).
-// --cpu-prof DIR: also runs Roadwarrior once more under node --cpu-prof (profiling slows it,
+// --cpu-prof DIR: also runs the tsx CLI once more under node --cpu-prof (profiling slows it,
 //   so that run is not part of the table) and prints the profile's self time by area and by
 //   function (bench/cpu-profile.ts).
 // --compare CHECKOUT: also runs the CLI of another checkout (e.g. an export of the previous
-//   commit, with its addon built) right after each Roadwarrior run, for before/after figures
-//   from one run on a machine whose load changes from minute to minute.
+//   commit, with its addon built; its packaged CLI is built too for --cli snapshot) right after
+//   each Roadwarrior run, for before/after figures from one run on a machine whose load changes
+//   from minute to minute.
 // --flood-only: no iperf3, only the ping flood (quick repeats of the one-packet-in-flight case).
 // --syscalls: then one more flood of each client under strace -c -f (which slows it: not part
 //   of the CPU figures), its system calls per round trip.
@@ -30,17 +37,18 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LAB_ADDRESSES, LAB_DEFAULTS, type Lab, startLab } from '../test/lab/index.js';
-import { CLI_ENTRY } from '../test/support/cli-process.js';
 import { type ClientFiles, clientFiles } from '../test/support/interop.js';
 import {
   type BenchClient,
   VPNC_NAME,
   roadwarriorCli,
+  roadwarriorSnapshotCli,
   vpncClient,
   whileConnected,
 } from './clients.js';
 import { profileFiles, summariseProfiles } from './cpu-profile.js';
 import { iperf, startIperfServer } from './iperf.js';
+import { CHECKOUT, buildPackagedCli, snapshotLauncherOf } from './packaged-cli.js';
 import { interfaceBytes, negotiatedTransform, processUsage, tunnelInterface } from './measure.js';
 import { progress } from './progress.js';
 
@@ -48,6 +56,7 @@ const { values: flags } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     esp: { type: 'string', multiple: true },
+    cli: { type: 'string', multiple: true },
     'cpu-prof': { type: 'string' },
     'skip-vpnc': { type: 'boolean', default: false },
     compare: { type: 'string' },
@@ -59,10 +68,12 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   process.stdout.write(`usage (root): node --import tsx bench/dataplane-cpu.ts [--seconds 10]
-  [--esp aes256gcm16,...] [--cpu-prof DIR] [--skip-vpnc] [--compare CHECKOUT] [--flood-only]
-  [--syscalls] [--rounds 2]
+  [--esp aes256gcm16,...] [--cli snapshot|tsx] [--cpu-prof DIR] [--skip-vpnc]
+  [--compare CHECKOUT] [--flood-only] [--syscalls] [--rounds 2]
   --seconds   iperf3 seconds per direction (default 10)
   --esp       one Roadwarrior run per proposal list (default: the profile's, then aes256-sha1)
+  --cli       snapshot (the packaged CLI, built first; default) or tsx (bin/roadwarrior.mjs);
+              repeat it for both
   --cpu-prof  one more profiled run, summarised by area and function
   --skip-vpnc no vpnc row (ratios need it)
   --compare   also the CLI of another checkout (its addon built), right after each run
@@ -76,6 +87,16 @@ const SECONDS = Number(flags.seconds);
 const ROUNDS = Number(flags.rounds);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) {
   process.stderr.write(`--rounds: a whole number of at least 1, not ${flags.rounds}\n`);
+  process.exit(2);
+}
+const CLI_KINDS = ['snapshot', 'tsx'] as const;
+type CliKind = (typeof CLI_KINDS)[number];
+const isCliKind = (kind: string): kind is CliKind =>
+  (CLI_KINDS as readonly string[]).includes(kind);
+const CLIS = flags.cli ?? ['snapshot'];
+const unknownCli = CLIS.find((kind) => !isCliKind(kind));
+if (unknownCli !== undefined) {
+  process.stderr.write(`--cli: ${CLI_KINDS.join(' or ')}, not ${unknownCli}\n`);
   process.exit(2);
 }
 const ESP_RUNS = (flags.esp ?? ['', 'aes256-sha1']).map((list) => list.split(',').filter(Boolean));
@@ -246,18 +267,35 @@ function table(results: Result[]): string[] {
   ];
 }
 
+const compared = flags.compare === undefined ? undefined : resolve(flags.compare);
+if (CLIS.includes('snapshot')) {
+  buildPackagedCli();
+  if (compared !== undefined) buildPackagedCli(compared);
+}
 const lab = await startLab();
 const files: ClientFiles[] = [];
-/** The CLI at `entry`; `nodeFlags` for node itself (--cpu-prof is not allowed in NODE_OPTIONS). */
-const roadwarrior = (name: string, esp: string[], entry = CLI_ENTRY, nodeFlags: string[] = []) => {
+/** One connect's profile and secrets, removed at the end. */
+const filesFor = (esp: string[]) => {
   const made = clientFiles(
     esp.length > 0 ? { espProposals: esp } : {},
     LAB_DEFAULTS.groupPsk,
     PASSWORD,
   );
   files.push(made);
-  return roadwarriorCli(lab, name, entry, made, nodeFlags);
+  return made;
 };
+/** A checkout's CLI of that kind; `nodeFlags` (tsx only) for node itself (--cpu-prof is not
+ * allowed in NODE_OPTIONS, and the snapshot's launcher passes none). */
+const roadwarrior = (
+  name: string,
+  esp: string[],
+  kind: CliKind,
+  checkout = CHECKOUT,
+  nodeFlags: string[] = [],
+) =>
+  kind === 'snapshot'
+    ? roadwarriorSnapshotCli(lab, name, snapshotLauncherOf(checkout), filesFor(esp))
+    : roadwarriorCli(lab, name, join(checkout, 'bin', 'roadwarrior.mjs'), filesFor(esp), nodeFlags);
 try {
   const server = await startIperfServer(lab);
   try {
@@ -265,10 +303,12 @@ try {
     if (!flags['skip-vpnc'])
       clients.push(() => vpncClient(lab, { groupPsk: LAB_DEFAULTS.groupPsk, password: PASSWORD }));
     for (const esp of ESP_RUNS) {
-      clients.push(() => roadwarrior('roadwarrior CLI', esp));
-      if (flags.compare !== undefined) {
-        const entry = join(resolve(flags.compare), 'bin', 'roadwarrior.mjs');
-        clients.push(() => roadwarrior(`roadwarrior CLI (${flags.compare})`, esp, entry));
+      for (const kind of CLIS.filter(isCliKind)) {
+        clients.push(() => roadwarrior(`roadwarrior CLI (${kind})`, esp, kind));
+        if (compared !== undefined) {
+          const name = `roadwarrior CLI (${kind}, ${flags.compare})`;
+          clients.push(() => roadwarrior(name, esp, kind, compared));
+        }
       }
     }
     // byClient[i]: client i's result of each round
@@ -306,7 +346,7 @@ try {
       const [esp] = ESP_RUNS;
       const profiled = await measure(
         lab,
-        roadwarrior('roadwarrior CLI (profiled)', esp ?? [], CLI_ENTRY, nodeFlags),
+        roadwarrior('roadwarrior CLI (tsx, profiled)', esp ?? [], 'tsx', CHECKOUT, nodeFlags),
       );
       console.log(['', ...table([profiled])].join('\n'));
       // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: thread 0 is the main thread, where the

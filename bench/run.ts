@@ -36,6 +36,7 @@ import {
   whileConnected,
 } from './clients.js';
 import { IPERF3, iperf, startIperfServer } from './iperf.js';
+import { CHECKOUT, buildPackagedCli, bundleOf, snapshotLauncherOf } from './packaged-cli.js';
 import { median, negotiatedTransform, processUsage, timeToFirstReply } from './measure.js';
 import { progress } from './progress.js';
 import { type ClientResult, renderReport } from './report.js';
@@ -45,9 +46,8 @@ import { type ClientResult, renderReport } from './report.js';
 const IKE_PROPOSAL = 'aes256-sha1-modp1536';
 const ESP_PROPOSAL = 'aes256-sha1';
 const PASSWORD = 'alice-secret';
-const BUNDLE_SCRIPT = fileURLToPath(new URL('../build/bundle-cli.mjs', import.meta.url));
-const BUNDLE = fileURLToPath(new URL('../dist/cli/roadwarrior.mjs', import.meta.url));
-const SNAPSHOT_LAUNCHER = fileURLToPath(new URL('../dist/cli/roadwarrior-fast', import.meta.url));
+const BUNDLE = bundleOf(CHECKOUT);
+const SNAPSHOT_LAUNCHER = snapshotLauncherOf(CHECKOUT);
 const ESP_CRYPTO = fileURLToPath(new URL('./esp-crypto.ts', import.meta.url));
 const NODE_FLOOR_RUNS = 5;
 
@@ -174,8 +174,7 @@ async function warmRuns(lab: Lab, warm: () => Promise<WarmSession>, result: Clie
 
 checkPrerequisites();
 const loadAtStart = loadavg();
-progress('bundling the CLI (build/bundle-cli.mjs)');
-execFileSync(process.execPath, [BUNDLE_SCRIPT], { stdio: 'inherit' });
+buildPackagedCli();
 progress('starting the lab');
 const lab = await startLab({ ikeProposals: [IKE_PROPOSAL], espProposals: [ESP_PROPOSAL] });
 const files = clientFiles(
