@@ -104,6 +104,64 @@ for (const transform of TRANSFORM_CASES) {
   });
 }
 
+// esp-sa.cc does not re-initialise a CBC context per packet: its chain runs on from one packet
+// to the next. Each packet must still open on its own with the IV it carries, that IV must not
+// be the ciphertext block sent just before it (the predictable IV of SSL 3.0 and TLS 1.0; RFC
+// 3602 3 wants it unpredictable), and the packets opened must not depend on what came before.
+for (const transform of TRANSFORM_CASES.filter((t) => t.hmac !== undefined)) {
+  test(`native ${transform.name}: IVs unpredictable from the packet before, packets open alone`, () => {
+    const sas = mirroredSas(transform);
+    const client = installed(new NativeEspEngine(), sas.client);
+    let lastBlock: Buffer | undefined;
+    for (let index = 0; index < 200; index++) {
+      const inner = outboundPacket(28 + ((index * 37) % 1400));
+      const esp = client.encrypt(inner) ?? assert.fail('no ESP packet');
+      const iv = esp.subarray(8, 8 + transform.ivLength);
+      if (lastBlock) assert.notDeepEqual(iv, lastBlock, `packet ${index + 1}'s IV`);
+      assert.deepEqual(
+        openIndependently(transform, sas.client.outbound, esp),
+        espPlaintext(inner, NEXT_HEADER_IPV4, transform.alignment),
+      );
+      const icvOffset = esp.length - transform.icvLength;
+      lastBlock = Buffer.from(esp.subarray(icvOffset - transform.ivLength, icvOffset));
+    }
+  });
+
+  test(`native ${transform.name}: packets sealed alone open in any order, forged ones between`, () => {
+    const sas = mirroredSas(transform);
+    const inners = Array.from({ length: 24 }, (_, i) => inboundPacket(28 + ((i * 53) % 1400)));
+    const sealed = inners.map((inner, i) =>
+      sealIndependently(
+        transform,
+        sas.client.inbound,
+        i + 1,
+        espPlaintext(inner, NEXT_HEADER_IPV4, transform.alignment),
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(
+          sealed.map((_, i) => i),
+          { minLength: 1 },
+        ),
+        fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }),
+        (order, forgeBefore) => {
+          const client = installed(new NativeEspEngine(), sas.client);
+          for (const i of order) {
+            if (forgeBefore[i]) {
+              const forged = Buffer.from(sealed[i]!);
+              forged[8 + transform.ivLength]! ^= 1; // its first ciphertext byte
+              assert.deepEqual(client.decrypt(forged), { drop: 'icv' });
+            }
+            assert.deepEqual(client.decrypt(sealed[i]!), { packet: inners[i] });
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+}
+
 // RFC 4106 3.1: with the sequence number as explicit IV, GCM is deterministic: byte for byte
 test('native GCM output equals the model byte for byte, any batch cuts', () => {
   for (const transform of TRANSFORM_CASES.filter((candidate) => candidate.hmac === undefined)) {

@@ -100,7 +100,10 @@ size_t PadLength(size_t payloadLength, size_t alignment) {
 EVP_CIPHER_CTX* KeyedContext(EVP_CIPHER* cipher, const std::vector<uint8_t>& key, bool encrypt) {
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   if (ctx == nullptr) return nullptr;
-  if (EVP_CipherInit_ex(ctx, cipher, nullptr, key.data(), nullptr, encrypt ? 1 : 0) != 1 ||
+  // a defined start for CBC's chain, which then runs on from packet to packet (Seal, Open);
+  // GCM sets its nonce per packet
+  const uint8_t zeroIv[EVP_MAX_IV_LENGTH] = {};
+  if (EVP_CipherInit_ex(ctx, cipher, nullptr, key.data(), zeroIv, encrypt ? 1 : 0) != 1 ||
       EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {  // ESP pads itself
     EVP_CIPHER_CTX_free(ctx);
     return nullptr;
@@ -326,11 +329,16 @@ bool SecurityAssociation::Seal(const uint8_t* inner, size_t length, uint32_t seq
            EVP_EncryptFinal_ex(sealCtx_, plaintext + written, &ignored) == 1 &&
            EVP_CIPHER_CTX_ctrl(sealCtx_, EVP_CTRL_GCM_GET_TAG, kGcmIcv, icv) == 1;
   }
+  // RFC 3602 3: the IV must be unpredictable. The context is not re-initialised with one per
+  // packet (OpenSSL 3.0 looks its parameters up by name on every init); its chain runs on
+  // from the previous packet's last block C, and a random block R is encrypted in front of
+  // the payload. The block sent as IV is E(K, R xor C), unpredictable because R is, and the
+  // payload chains from it exactly as CBC with that IV (NIST SP 800-38A appendix C: an IV
+  // made with the forward cipher function).
   uint8_t mac[EVP_MAX_MD_SIZE];
-  if (!random->Fill(iv, ivLength_) ||  // RFC 3602 3: unpredictable
-      EVP_EncryptInit_ex(sealCtx_, nullptr, nullptr, nullptr, iv) != 1 ||
-      EVP_EncryptUpdate(sealCtx_, plaintext, &written, plaintext, plainLength) != 1 ||
-      written != plainLength ||
+  int chained = static_cast<int>(ivLength_) + plainLength;
+  if (!random->Fill(iv, ivLength_) ||
+      EVP_EncryptUpdate(sealCtx_, iv, &written, iv, chained) != 1 || written != chained ||
       !Mac(sealMac_, out, static_cast<size_t>(icv - out), mac)) {
     return false;
   }
@@ -385,7 +393,12 @@ Outcome SecurityAssociation::Open(const uint8_t* packet, size_t length, uint8_t*
       inbound_.icvFailures++;
       return kIcv;
     }
-    if (EVP_DecryptInit_ex(openCtx_, nullptr, nullptr, nullptr, iv) != 1 ||
+    // as in Seal, no init per packet: decrypting the IV block (into nothing of use) makes the
+    // IV the chain the ciphertext's first block is decrypted against
+    uint8_t ivBlock[EVP_MAX_BLOCK_LENGTH];
+    int ivWritten = 0;
+    if (EVP_DecryptUpdate(openCtx_, ivBlock, &ivWritten, iv, static_cast<int>(ivLength_)) != 1 ||
+        ivWritten != static_cast<int>(ivLength_) ||
         EVP_DecryptUpdate(openCtx_, out, &written, ciphertext, cipherLength) != 1 ||
         written != cipherLength) {
       // authentic but undecryptable: OpenSSL failed; the window stays as it was

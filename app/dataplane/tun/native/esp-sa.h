@@ -2,8 +2,8 @@
 // interface, the libcrypto Node itself links. Plain C++ without Node-API, so the binding
 // (esp.cc) and any loop that never enters JavaScript can share it.
 //
-// Per SA the cipher (and HMAC) contexts are keyed once at install and reused: a packet only
-// sets its IV/nonce, so nothing here allocates per packet. (OpenSSL 3.0's HMAC re-init copies
+// Per SA the cipher (and HMAC) contexts are keyed once at install and reused: a GCM packet
+// only sets its nonce, a CBC packet chains on (Seal), so nothing here allocates per packet. (OpenSSL 3.0's HMAC re-init copies
 // its digest state internally; that is libcrypto's own business.)
 #pragma once
 
@@ -108,7 +108,8 @@ class ReplayWindow {
   uint32_t mask_;
 };
 
-// Unpredictable CBC IVs (RFC 3602 3) drawn from RAND_bytes in blocks, not one call per packet.
+// The random block behind each CBC IV (Seal; RFC 3602 3), drawn from RAND_bytes in blocks, not
+// one call per packet.
 class RandomPool {
  public:
   bool Fill(uint8_t* out, size_t length);
