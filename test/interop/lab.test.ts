@@ -18,6 +18,7 @@ import {
   ipv4InCidr,
   startLab,
 } from '../lab/index.js';
+import { LAB_CONNECTION } from '../lab/config.js';
 import { processRunning } from '../lab/proc-stat.js';
 import { readUdpDatagrams } from '../support/pcapng.js';
 
@@ -93,6 +94,22 @@ async function waitForFile(
 function exitOf(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('close', () => resolve()));
+}
+
+/**
+ * vpnc draws the message ID of each DELETE it sends at disconnect from one random byte (the
+ * gateway logs IDs below 256 for them), so one disconnect in 256 sends the IPsec and the ISAKMP
+ * DELETE under one ID. strongSwan then chains the second message's IV from the first (RFC 2409
+ * appendix B: messages of one exchange), cannot decrypt it, and keeps the IKE SA. The ID when
+ * the log shows exactly that: a DELETE read, then a request with its ID that failed.
+ */
+function vpncDeletesSharedId(log: string): string | undefined {
+  const read = new Set(
+    [...log.matchAll(/parsed INFORMATIONAL_V1 request (\d+) \[ HASH D \]/g)].map((m) => m[1]),
+  );
+  return [...log.matchAll(/INFORMATIONAL_V1 request with message ID (\d+) processing failed/g)]
+    .map((m) => m[1])
+    .find((id) => read.has(id));
 }
 
 test(
@@ -260,8 +277,21 @@ test(
       );
 
       // vpnc says goodbye: the gateway deletes the SAs, vpnc-script restores resolv.conf.
+      const logFrom = lab.gatewayLog().length;
       vpnc.kill('SIGTERM');
       await exitOf(vpnc);
+      await lab.waitForSas(
+        (list) => list.every((sa) => sa.childSas.length === 0),
+        5000,
+        'the CHILD_SA to go after vpnc disconnected',
+      );
+      const sharedId = vpncDeletesSharedId(lab.gatewayLog().slice(logFrom));
+      if (sharedId !== undefined) {
+        t.diagnostic(
+          `vpnc sent its IPsec and ISAKMP DELETEs with one message ID (${sharedId}) and strongSwan could not read the second: the IKE SA is terminated from the gateway`,
+        );
+        await lab.swanctl(['--terminate', '--ike', LAB_CONNECTION, '--force']);
+      }
       await lab.waitForSas(
         (list) => list.length === 0,
         5000,

@@ -136,10 +136,17 @@ export class Gateway {
     }
   }
 
-  /** charon's output and the end of its log, for error messages. */
+  /** charon's output and the end of its log, for error messages: without the lines of the
+   * vici connections, which the tests' own polling for SAs (four lines every 50 ms) would make
+   * all of the end. */
   diagnostics(lines = 15): string {
     const output = tail(this.output, 1000);
-    const log = this.log().trimEnd().split('\n').slice(-lines).join('\n');
+    const log = this.log()
+      .trimEnd()
+      .split('\n')
+      .filter((line) => !/\[CFG\] vici client \d+ /.test(line))
+      .slice(-lines)
+      .join('\n');
     return `${output ? `charon output: ${output}; ` : ''}last log lines:\n${log || '(log empty)'}`;
   }
 
