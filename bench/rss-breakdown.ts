@@ -7,14 +7,14 @@
 // same lab, so their figures compare within one run. Needs root.
 // Run: node --import tsx bench/rss-breakdown.ts [--iperf-seconds N] [LAUNCHER ...]
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LAB_DEFAULTS, startLab } from '../test/lab/index.js';
 import { clientFiles } from '../test/support/interop.js';
 import { roadwarriorSnapshotCli, whileConnected } from './clients.js';
 import { iperf, startIperfServer } from './iperf.js';
+import { CHECKOUT, snapshotLauncherOf } from './packaged-cli.js';
 
-const DEFAULT_LAUNCHER = fileURLToPath(new URL('../dist/cli/roadwarrior-fast', import.meta.url));
+const DEFAULT_LAUNCHER = snapshotLauncherOf(CHECKOUT);
 const PROPOSALS = { ikeProposals: ['aes256-sha1-modp1536'], espProposals: ['aes256-sha1'] };
 /** mappings smaller than this are summed as "other" */
 const SHOWN_KIB = 400;
