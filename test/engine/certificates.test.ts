@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAuthenticator } from '../../app/engine/auth/index.js';
 import { loadEngineAddon } from '../../app/engine/crypto/engine-addon.js';
-import { subjectNameDer } from '../../app/engine/crypto/x509-name.js';
+import { keyUsageOf, subjectNameDer } from '../../app/engine/crypto/x509-name.js';
 import { hashSignatureVerifies, signHash } from '../../app/engine/crypto/signature.js';
 import {
   CertificateProblem,
@@ -143,26 +143,30 @@ describe("a CA's name for our certificate requests (native/x509_name.cc)", () =>
   });
 
   test('bytes that are not exactly one DER certificate: null, never a crash', () => {
-    const addon = loadEngineAddon<{ subjectDer(der: Buffer): Buffer | null }>(
-      'x509_name',
-      'this test needs',
-      'x509-name-unavailable',
-    );
+    const addon = loadEngineAddon<{
+      subjectDer(der: Buffer): Buffer | null;
+      keyUsage(der: Buffer): number | null;
+    }>('x509_name', 'this test needs', 'x509-name-unavailable');
     const der = certOf(pki.lab.caCert).raw;
     assert.ok(addon.subjectDer(der));
+    assert.equal(typeof addon.keyUsage(der), 'number');
     for (const bad of [
       Buffer.alloc(0),
       randomBytes(64),
       der.subarray(0, der.length - 1),
       Buffer.concat([der, Buffer.from([0])]),
-    ])
+    ]) {
       assert.equal(addon.subjectDer(bad), null);
+      assert.equal(addon.keyUsage(bad), null);
+    }
     for (let i = 0; i < 200; i++) {
       const flipped = Buffer.from(der);
       const at = randomInt(flipped.length);
       flipped.writeUInt8(flipped.readUInt8(at) ^ (1 << randomInt(8)), at);
       const name = addon.subjectDer(flipped);
       assert.ok(name === null || name[0] === 0x30);
+      const usage = addon.keyUsage(flipped);
+      assert.ok(usage === null || Number.isInteger(usage));
     }
   });
 });
@@ -182,10 +186,10 @@ describe('the gateway certificate chain', () => {
   test('the lab gateway chains to the lab CA; the other CA’s gateway does not', () => {
     const now = new Date();
     assert.equal(
-      verifyChain([certOf(pki.lab.gatewayCert)], cas, now).subject.includes('gw.'),
+      verifyChain([certOf(pki.lab.gatewayCert)], cas, now, keyUsageOf).subject.includes('gw.'),
       true,
     );
-    const rogue = problem(() => verifyChain([certOf(pki.rogue.gatewayCert)], cas, now));
+    const rogue = problem(() => verifyChain([certOf(pki.rogue.gatewayCert)], cas, now, keyUsageOf));
     assert.equal(rogue.code, 'untrusted');
     assert.match(rogue.message, /Other CA/);
   });
@@ -193,38 +197,109 @@ describe('the gateway certificate chain', () => {
   test('outside the validity period: expired, or not yet valid', () => {
     const cert = certOf(pki.lab.gatewayCert);
     const later = new Date(Date.now() + 10 * 86400_000);
-    assert.equal(problem(() => verifyChain([cert], cas, later)).code, 'expired');
+    assert.equal(problem(() => verifyChain([cert], cas, later, keyUsageOf)).code, 'expired');
     const earlier = new Date(Date.now() - 10 * 86400_000);
-    assert.equal(problem(() => verifyChain([cert], cas, earlier)).code, 'not-yet-valid');
+    assert.equal(
+      problem(() => verifyChain([cert], cas, earlier, keyUsageOf)).code,
+      'not-yet-valid',
+    );
   });
 
-  test('a client certificate (no serverAuth) is refused by its usage', () => {
-    // the lab's client certificate has no EKU: accepted by usage, refused by name below; one
-    // with clientAuth only is not for an IKE server
-    const dir = pki.dir;
-    writeFileSync(join(dir, 'clientonly.ext'), 'extendedKeyUsage=clientAuth\n');
+  /** `csr` (a request the test PKI made) signed again by `ca` (`ca`.pem, its key `caKey`) with
+   * other extensions: `name`.pem in the PKI's directory, valid from the second it is made (so
+   * verified with the time after). */
+  function reissue(
+    csr: string,
+    name: string,
+    extensions: string,
+    ca = 'ca',
+    caKey = `${ca}.key`,
+  ): X509Certificate {
+    writeFileSync(join(pki.dir, `${name}.ext`), extensions);
     execFileSync(
       'openssl',
       [
         'x509',
         '-req',
         '-in',
-        'client.csr',
+        csr,
         '-CA',
-        'ca.pem',
+        `${ca}.pem`,
         '-CAkey',
-        'ca.key',
+        caKey,
+        '-CAcreateserial',
         '-out',
-        'clientonly.pem',
+        `${name}.pem`,
         '-days',
         '1',
         '-extfile',
-        'clientonly.ext',
+        `${name}.ext`,
       ],
-      { cwd: dir, stdio: 'ignore' },
+      { cwd: pki.dir, stdio: 'ignore' },
     );
-    const cert = certOf(join(dir, 'clientonly.pem'));
-    assert.equal(problem(() => verifyChain([cert], cas, new Date())).code, 'wrong-usage');
+    return certOf(join(pki.dir, `${name}.pem`));
+  }
+  const gatewaySan = `subjectAltName=DNS:${LAB_GATEWAY_NAME}\n`;
+
+  test('a client certificate (no serverAuth) is refused by its usage', () => {
+    // the lab's client certificate has no EKU: accepted by usage, refused by name below; one
+    // with clientAuth only is not for an IKE server
+    const cert = reissue('client.csr', 'clientonly', 'extendedKeyUsage=clientAuth\n');
+    assert.equal(
+      problem(() => verifyChain([cert], cas, new Date(), keyUsageOf)).code,
+      'wrong-usage',
+    );
+  });
+
+  test('keyUsageOf reads the bits OpenSSL parses, undefined without the extension', () => {
+    assert.deepEqual(keyUsageOf(certOf(pki.lab.gatewayCert)), {
+      digitalSignature: true,
+      nonRepudiation: false,
+    });
+    assert.deepEqual(keyUsageOf(reissue('gateway.csr', 'gw-nonrep', 'keyUsage=nonRepudiation\n')), {
+      digitalSignature: false,
+      nonRepudiation: true,
+    });
+    assert.equal(keyUsageOf(reissue('gateway.csr', 'gw-no-ku', gatewaySan)), undefined);
+  });
+
+  // RFC 4945 5.1.3.2: a key usage without digitalSignature and nonRepudiation may not sign
+  test('a gateway certificate whose key usage forbids signing is refused; one that allows it, or has none, is not', () => {
+    const encipherOnly = reissue(
+      'gateway.csr',
+      'gw-keyenc',
+      `${gatewaySan}keyUsage=critical,keyEncipherment\n`,
+    );
+    const refused = problem(() => verifyChain([encipherOnly], cas, new Date(), keyUsageOf));
+    assert.equal(refused.code, 'wrong-usage');
+    assert.match(refused.message, /may not sign: .*neither digitalSignature nor nonRepudiation/);
+    for (const [name, extensions] of [
+      ['gw-nonrep-only', `${gatewaySan}keyUsage=critical,nonRepudiation\n`],
+      ['gw-no-usage', gatewaySan],
+    ] as const) {
+      const accepted = reissue('gateway.csr', name, extensions);
+      assert.equal(verifyChain([accepted], cas, new Date(), keyUsageOf), accepted, name);
+    }
+  });
+
+  // RFC 5280 6.1.4 (n): node:crypto's checkIssued (X509_check_issued) already refuses an
+  // issuer whose key usage lacks keyCertSign; this guards that our chain walk relies on it
+  test('an intermediate CA whose key usage lacks keyCertSign vouches for nothing', () => {
+    const chainVia = (ca: string, usage: string) => {
+      const intermediate = reissue(
+        'client.csr',
+        ca,
+        `basicConstraints=critical,CA:TRUE\nkeyUsage=critical,${usage}\n`,
+      );
+      const gateway = reissue('gateway.csr', `gw-via-${ca}`, gatewaySan, ca, 'client.key');
+      return [gateway, intermediate];
+    };
+    const crlOnly = problem(() =>
+      verifyChain(chainVia('crl-only-ca', 'cRLSign'), cas, new Date(), keyUsageOf),
+    );
+    assert.equal(crlOnly.code, 'untrusted');
+    const [gateway, intermediate] = chainVia('signing-ca', 'keyCertSign');
+    assert.equal(verifyChain([gateway!, intermediate!], cas, new Date(), keyUsageOf), gateway);
   });
 });
 

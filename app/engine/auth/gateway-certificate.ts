@@ -20,7 +20,7 @@ import {
   subjectLine,
   verifyChain,
 } from '../crypto/x509.js';
-import { subjectNameDer } from '../crypto/x509-name.js';
+import { keyUsageOf, subjectNameDer } from '../crypto/x509-name.js';
 import { type Identity, describeId } from '../exchanges/phase1-parts.js';
 import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
 import { findPayloads, requirePayload } from '../wire/message.js';
@@ -115,7 +115,7 @@ export function verifyGatewaySignature(
     });
   const signature = requirePayload(payloads, PayloadType.Signature, 'the gateway’s proof').body;
   return asEngineError(() => {
-    const certificate = verifyChain(sent, trust.cas, trust.now());
+    const certificate = verifyChain(sent, trust.cas, trust.now(), keyUsageOf);
     const name = subjectLine(certificate);
     if (!certificateHolds(certificate, expectedName(trust.expected)))
       throw new CertificateProblem(

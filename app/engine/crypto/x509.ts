@@ -1,7 +1,8 @@
 // X.509 for phase 1 certificate authentication, through node:crypto only (X509Certificate,
 // createPrivateKey): reading PEM, checking a peer certificate's chain to configured CAs, its
-// validity and extended key usage, and whether it holds an identity. PKCS#12, which node:crypto
-// cannot read, is opened by the engine's addon (pkcs12.ts); client-credentials.ts picks by content.
+// validity and key usages (the KeyUsage bits read by a function the caller passes), and whether
+// it holds an identity. PKCS#12, which node:crypto cannot read, is opened by the engine's addon
+// (pkcs12.ts); client-credentials.ts picks by content.
 import { type KeyObject, X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { isIP } from 'node:net';
 
@@ -22,7 +23,8 @@ export type CertificateProblemCode =
   | 'ecdsa-unavailable'
   /** the PKCS#12 addon a file that is not PEM needs is not built */
   | 'pkcs12-unavailable'
-  /** the addon that writes a CA's name into our certificate requests is not built */
+  /** the addon that writes a CA's name into our certificate requests and reads key usages is
+   * not built */
   | 'x509-name-unavailable';
 
 export class CertificateProblem extends Error {
@@ -145,15 +147,29 @@ export function intermediatesOf(
   return path;
 }
 
+/** The bits of a certificate's KeyUsage extension (RFC 5280 4.2.1.3) that let it sign an IKE
+ * exchange (RFC 4945 5.1.3.2). */
+export interface KeyUsage {
+  digitalSignature: boolean;
+  nonRepudiation: boolean;
+}
+
+/** A certificate's KeyUsage, undefined when it has none. node:crypto cannot read it: the caller
+ * passes the engine addon's reader (x509-name.ts). */
+export type KeyUsageReader = (certificate: X509Certificate) => KeyUsage | undefined;
+
 /**
  * The gateway's certificate (the first it sent; the others may be intermediates) must chain to
- * one of our CAs by signature, every link valid now, and may be used by an IKE server
- * (extended key usage, when present). Returns the gateway's certificate.
+ * one of our CAs by signature, every link valid now (checkIssued also refuses an issuer whose
+ * key usage lacks keyCertSign, RFC 5280 6.1.4 (n)), and may be used by an IKE server (extended
+ * key usage, when present) to sign (key usage, when present: RFC 4945 5.1.3.2). Returns the
+ * gateway's certificate.
  */
 export function verifyChain(
   sent: readonly X509Certificate[],
   trusted: readonly X509Certificate[],
   now: Date,
+  keyUsage: KeyUsageReader,
 ): X509Certificate {
   const [leaf, ...intermediates] = sent;
   if (!leaf) throw new CertificateProblem('untrusted', 'the gateway sent no certificate');
@@ -162,6 +178,12 @@ export function verifyChain(
     throw new CertificateProblem(
       'wrong-usage',
       `the gateway certificate (${subjectLine(leaf)}) is not for an IKE server: extended key usage ${usages.join(', ')}`,
+    );
+  const leafUsage = keyUsage(leaf);
+  if (leafUsage && !leafUsage.digitalSignature && !leafUsage.nonRepudiation)
+    throw new CertificateProblem(
+      'wrong-usage',
+      `the gateway certificate (${subjectLine(leaf)}) may not sign: its key usage has neither digitalSignature nor nonRepudiation`,
     );
   let current = leaf;
   for (let depth = 0; depth < MAX_CHAIN; depth++) {
