@@ -3,8 +3,9 @@
 // (esp.cc) and any loop that never enters JavaScript can share it.
 //
 // Per SA the cipher (and HMAC) contexts are keyed once at install and reused: a GCM packet
-// only sets its nonce, a CBC packet chains on (Seal), so nothing here allocates per packet. (OpenSSL 3.0's HMAC re-init copies
-// its digest state internally; that is libcrypto's own business.)
+// only sets its nonce, a CBC packet chains on (Seal), so nothing here allocates per packet.
+// (OpenSSL 3.0's HMAC re-init copies its digest state internally; that is libcrypto's own
+// business.)
 #pragma once
 
 #include <openssl/evp.h>

@@ -2,9 +2,8 @@
 // subject name (RFC 5280 4.1.2.6; it gives names only as text), by which our IKEv1 certificate
 // requests name each CA of the profile, as the Certification Authority field of a CR payload
 // holds (RFC 2408 3.10); and its KeyUsage bits (RFC 5280 4.2.1.3; it gives only the extended
-// key usages), which decide whether the gateway's key may sign. OpenSSL's d2i_X509
-// reads the certificate, i2d_X509_NAME writes the name it parsed, X509_get_key_usage reads the
-// extension.
+// key usages), which decide whether the gateway's key may sign. OpenSSL's d2i_X509 reads the
+// certificate, i2d_X509_NAME writes the name it parsed, X509_get_key_usage reads the extension.
 #include <napi.h>
 
 #include <openssl/err.h>
