@@ -223,7 +223,8 @@ export class Connection implements VpnConnection {
     ike.adopt(phase1);
     this.emit(ikeSaEvent(phase1, profile, (this.channel as IkeChannel).localNattPort));
     if (AUTH_METHODS[profile.authMethod].groupKey) this.emit(groupKeyWarning(profile));
-    for (const warning of phase1Warnings(phase1.chosen)) this.emit(warning);
+    for (const warning of [...phase1Warnings(phase1.chosen), ...phase1.authWarnings])
+      this.emit(warning);
 
     if (AUTH_METHODS[profile.authMethod].xauth) {
       if (initialContact) this.setState('xauth');

@@ -1,5 +1,6 @@
 // What a phase 1 exchange (aggressive or main mode) is given and what it gives back.
 import type { IkeChannel } from '../shared/dataplane-port.js';
+import type { WarningEvent } from '../shared/events.js';
 import type { Profile } from '../shared/profile.js';
 import type { Secret } from '../shared/secret.js';
 import type { CredentialProvider } from './api.js';
@@ -19,6 +20,8 @@ export interface Phase1Result {
   dpdSupported: boolean;
   /** the negotiated authentication method's name (XAUTH-RSA, ECDSA-256, ...) for the IKE SA event */
   authMethod: string;
+  /** what checking the gateway's proof found worth a warning (a CRL file out of date) */
+  authWarnings: WarningEvent[];
 }
 
 export interface Phase1Deps {

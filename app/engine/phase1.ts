@@ -3,6 +3,7 @@
 // gateway's HASH_R, detect NAT, float to 4500 and send message 3.
 import { randomBytes } from 'node:crypto';
 import { EngineError } from './api.js';
+import type { GatewayProof } from './auth/authenticator.js';
 import { type Phase1Authenticator, createAuthenticator } from './auth/index.js';
 import { toEngineError } from './engine-errors.js';
 import { takeKeyExchange } from './crypto/index.js';
@@ -64,7 +65,7 @@ async function runAggressiveMode(deps: Phase1Deps): Promise<Phase1Result> {
     deps.onStep('am2-received');
     deps.log.info(
       'phase1',
-      `${auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${answer.peerId}`}; chose ${answer.m2.chosen.text}`,
+      `${auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${answer.gateway.name}`}; chose ${answer.m2.chosen.text}`,
     );
     return finishAggressiveMode(deps, answer, auth.label);
   }
@@ -77,7 +78,7 @@ interface ProvenMessage2 extends ReturnType<typeof establishIkeSa> {
   m2: Message2;
   initiatorCookie: Buffer;
   /** how the gateway proved itself: its ID, or its certificate's subject */
-  peerId: string;
+  gateway: GatewayProof;
   /** our proof for message 3 (HASH_I, or CERT and SIG_I) */
   proof: OutgoingPayload[];
 }
@@ -135,14 +136,14 @@ async function offerGroup(
     } catch (error) {
       throw unproven.dropUnusable(error);
     }
-    let peerId: string;
+    let gateway: GatewayProof;
     try {
-      peerId = auth.verify(m2.payloads, ike.expectedHashR, m2.id);
+      gateway = auth.verify(m2.payloads, ike.expectedHashR, m2.id);
     } catch (error) {
       mismatched = { message, hashLength: ike.hashI.length };
       throw unproven.drop(toEngineError(error));
     }
-    return { message, m2, initiatorCookie, peerId, proof: auth.prove(ike.hashI), ...ike };
+    return { message, m2, initiatorCookie, gateway, proof: auth.prove(ike.hashI), ...ike };
   };
   // request() sends before it first waits: the log and the event follow the message out.
   // Message 2 is in phase 1's exchange (message ID 0, RFC 2408 3.1); a refusal in clear comes
@@ -233,9 +234,10 @@ function finishAggressiveMode(
     lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
     nat,
     peerVendorIds,
-    peerId: proven.peerId,
+    peerId: proven.gateway.name,
     dpdSupported: peerVendorIds.includes('dpd'),
     authMethod,
+    authWarnings: proven.gateway.warnings,
   };
 }
 

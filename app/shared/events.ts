@@ -55,6 +55,8 @@ export const errorCodes = [
    * profile's CA, is out of its validity period, or does not hold the profile's identity */
   'gateway-cert-untrusted',
   'gateway-cert-expired',
+  /** a CRL of the profile's CRL file lists the gateway's certificate, or a CA above it */
+  'gateway-cert-revoked',
   'gateway-id-mismatch',
   /** the gateway refused our certificate or its signature */
   'client-cert-rejected',
@@ -240,6 +242,8 @@ export const warningCodes = [
   'ipv6-not-blocked',
   /** the gateway assigned an IPv6 address but refused its Quick Mode: the tunnel is IPv4 only */
   'ipv6-refused',
+  /** the profile has a CRL file, but no current CRL in it covers the gateway's certificate */
+  'revocation-unchecked',
 ] as const;
 export const WarningCodeSchema = z.enum(warningCodes);
 export type WarningCode = z.infer<typeof WarningCodeSchema>;
@@ -275,6 +279,7 @@ export const diagnosisCodes = [
   'auth-unsupported',
   'gateway-cert-untrusted',
   'gateway-cert-expired',
+  'gateway-cert-revoked',
   'gateway-id-mismatch',
   'client-cert-rejected',
   'certificate-unusable',

@@ -131,6 +131,10 @@ const ProfileSettingsSchema = z.object({
   privateKeyFile: z.string().startsWith('/', 'privateKeyFile must be an absolute path').optional(),
   /** the CA certificate(s) (PEM) the gateway's certificate must chain to (xauth-rsa, hybrid) */
   caFile: z.string().startsWith('/', 'caFile must be an absolute path').optional(),
+  /** CRLs (RFC 5280 5) of the gateway certificate's CAs, PEM or one DER CRL: a certificate of
+   * the gateway's chain that one lists is refused; without a current CRL from its issuer, the
+   * connection is made with a warning */
+  crlFile: z.string().startsWith('/', 'crlFile must be an absolute path').optional(),
   /** the identity the gateway's certificate must hold (SAN DNS name or IP); the gateway's host
    * name or address when absent */
   gatewayId: z.string().trim().min(1).max(255).optional(),

@@ -2,8 +2,9 @@
 // trip through the one payload table; the authenticators build our proof (CERT + SIG_I with
 // xauth-rsa, HASH_I with hybrid) and check the gateway's (chain to the profile's CA, validity,
 // identity, SIG_R), each failure an engine error with its own code; PEM keys with and without
-// a passphrase; a file neither PEM nor PKCS#12 named (PKCS#12 itself: pkcs12.test.ts). The PKI
-// comes from test/lab/pki.ts.
+// a passphrase; a file neither PEM nor PKCS#12 named (PKCS#12 itself: pkcs12.test.ts); the
+// profile's CRL file: a listed certificate refused, an out-of-date or foreign CRL a warning. The
+// PKI comes from test/lab/pki.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
@@ -17,6 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createAuthenticator } from '../../app/engine/auth/index.js';
+import { readCrls, revocationOf } from '../../app/engine/crypto/crl.js';
 import { loadEngineAddon } from '../../app/engine/crypto/engine-addon.js';
 import { keyUsageOf, subjectNameDer } from '../../app/engine/crypto/x509-name.js';
 import { hashSignatureVerifies, signHash } from '../../app/engine/crypto/signature.js';
@@ -35,7 +37,13 @@ import {
 import { type Profile, ProfileSchema } from '../../app/shared/profile.js';
 import { Secret } from '../../app/shared/secret.js';
 import { LAB_ADDRESSES } from '../lab/addresses.js';
-import { LAB_CLIENT_EMAIL, LAB_GATEWAY_NAME, makeTestPki } from '../lab/pki.js';
+import {
+  type CrlOptions,
+  LAB_CLIENT_EMAIL,
+  LAB_GATEWAY_NAME,
+  makeCrl,
+  makeTestPki,
+} from '../lab/pki.js';
 import { rejection } from './support/engine-rejection.js';
 
 const pki = makeTestPki();
@@ -186,10 +194,14 @@ describe('the gateway certificate chain', () => {
   test('the lab gateway chains to the lab CA; the other CA’s gateway does not', () => {
     const now = new Date();
     assert.equal(
-      verifyChain([certOf(pki.lab.gatewayCert)], cas, now, keyUsageOf).subject.includes('gw.'),
+      verifyChain([certOf(pki.lab.gatewayCert)], cas, now, {
+        keyUsage: keyUsageOf,
+      }).subject.includes('gw.'),
       true,
     );
-    const rogue = problem(() => verifyChain([certOf(pki.rogue.gatewayCert)], cas, now, keyUsageOf));
+    const rogue = problem(() =>
+      verifyChain([certOf(pki.rogue.gatewayCert)], cas, now, { keyUsage: keyUsageOf }),
+    );
     assert.equal(rogue.code, 'untrusted');
     assert.match(rogue.message, /Other CA/);
   });
@@ -197,10 +209,13 @@ describe('the gateway certificate chain', () => {
   test('outside the validity period: expired, or not yet valid', () => {
     const cert = certOf(pki.lab.gatewayCert);
     const later = new Date(Date.now() + 10 * 86400_000);
-    assert.equal(problem(() => verifyChain([cert], cas, later, keyUsageOf)).code, 'expired');
+    assert.equal(
+      problem(() => verifyChain([cert], cas, later, { keyUsage: keyUsageOf })).code,
+      'expired',
+    );
     const earlier = new Date(Date.now() - 10 * 86400_000);
     assert.equal(
-      problem(() => verifyChain([cert], cas, earlier, keyUsageOf)).code,
+      problem(() => verifyChain([cert], cas, earlier, { keyUsage: keyUsageOf })).code,
       'not-yet-valid',
     );
   });
@@ -246,7 +261,7 @@ describe('the gateway certificate chain', () => {
     // with clientAuth only is not for an IKE server
     const cert = reissue('client.csr', 'clientonly', 'extendedKeyUsage=clientAuth\n');
     assert.equal(
-      problem(() => verifyChain([cert], cas, new Date(), keyUsageOf)).code,
+      problem(() => verifyChain([cert], cas, new Date(), { keyUsage: keyUsageOf })).code,
       'wrong-usage',
     );
   });
@@ -270,7 +285,9 @@ describe('the gateway certificate chain', () => {
       'gw-keyenc',
       `${gatewaySan}keyUsage=critical,keyEncipherment\n`,
     );
-    const refused = problem(() => verifyChain([encipherOnly], cas, new Date(), keyUsageOf));
+    const refused = problem(() =>
+      verifyChain([encipherOnly], cas, new Date(), { keyUsage: keyUsageOf }),
+    );
     assert.equal(refused.code, 'wrong-usage');
     assert.match(refused.message, /may not sign: .*neither digitalSignature nor nonRepudiation/);
     for (const [name, extensions] of [
@@ -278,7 +295,11 @@ describe('the gateway certificate chain', () => {
       ['gw-no-usage', gatewaySan],
     ] as const) {
       const accepted = reissue('gateway.csr', name, extensions);
-      assert.equal(verifyChain([accepted], cas, new Date(), keyUsageOf), accepted, name);
+      assert.equal(
+        verifyChain([accepted], cas, new Date(), { keyUsage: keyUsageOf }),
+        accepted,
+        name,
+      );
     }
   });
 
@@ -295,11 +316,14 @@ describe('the gateway certificate chain', () => {
       return [gateway, intermediate];
     };
     const crlOnly = problem(() =>
-      verifyChain(chainVia('crl-only-ca', 'cRLSign'), cas, new Date(), keyUsageOf),
+      verifyChain(chainVia('crl-only-ca', 'cRLSign'), cas, new Date(), { keyUsage: keyUsageOf }),
     );
     assert.equal(crlOnly.code, 'untrusted');
     const [gateway, intermediate] = chainVia('signing-ca', 'keyCertSign');
-    assert.equal(verifyChain([gateway!, intermediate!], cas, new Date(), keyUsageOf), gateway);
+    assert.equal(
+      verifyChain([gateway!, intermediate!], cas, new Date(), { keyUsage: keyUsageOf }),
+      gateway,
+    );
   });
 });
 
@@ -364,12 +388,13 @@ describe('xauth-rsa authenticator', () => {
   test('the lab gateway’s proof verifies and names the gateway', async () => {
     const auth = await xauthRsa();
     const hashR = randomBytes(32);
-    const name = auth.verify(
+    const { name, warnings } = auth.verify(
       gatewayProof(pki.lab.gatewayCert, pki.lab.gatewayKey, hashR),
       hashR,
       gatewayId,
     );
     assert.match(name, new RegExp(LAB_GATEWAY_NAME));
+    assert.deepEqual(warnings, [], 'no CRL file: nothing to warn of');
   });
 
   test('each gateway failure has its code', async () => {
@@ -491,5 +516,176 @@ describe('hybrid authenticator (draft-ietf-ipsec-isakmp-hybrid-auth)', () => {
       (await rejection(() => auth.verify(rogue, hashR, gatewayId))).code,
       'gateway-cert-untrusted',
     );
+  });
+});
+
+describe("the profile's CRL file (RFC 5280 5)", () => {
+  const hashR = randomBytes(32);
+  const lab = gatewayProof(pki.lab.gatewayCert, pki.lab.gatewayKey, hashR);
+  let made = 0;
+  const crl = (options: CrlOptions = {}) =>
+    makeCrl(pki, join(pki.dir, `crl-${made++}.pem`), options);
+  const hybrid = (crlFile: string, now?: () => Date) =>
+    createAuthenticator({
+      profile: profile({ authMethod: 'hybrid', crlFile }),
+      groupPsk: undefined,
+      keyPassphrase: undefined,
+      ...(now ? { now } : {}),
+    });
+  const warningsOf = async (crlFile: string, now?: () => Date) =>
+    (await hybrid(crlFile, now)).verify(lab, hashR, gatewayId).warnings;
+  const refusal = async (crlFile: string) =>
+    rejection(async () => (await hybrid(crlFile)).verify(lab, hashR, gatewayId));
+  const pastUpdate = { lastUpdate: '20200101000000Z', nextUpdate: '20200102000000Z' };
+
+  test('a current CRL of the lab CA that does not list the gateway: no warning', async () => {
+    assert.deepEqual(await warningsOf(crl({ revoked: [pki.clientCert] })), []);
+  });
+
+  test('a CRL that lists the gateway: gateway-cert-revoked, naming serial, date and reason', async () => {
+    const day = () => new Date().toISOString().slice(0, 10);
+    const before = day();
+    const error = await refusal(crl({ revoked: [pki.lab.gatewayCert] }));
+    const days = new Set([before, day()]);
+    assert.equal(error.code, 'gateway-cert-revoked', error.message);
+    const serial = certOf(pki.lab.gatewayCert).serialNumber;
+    const on = error.message.match(
+      new RegExp(`serial ${serial} was revoked by .*Lab CA on (\\S+) \\(key compromise\\)`),
+    );
+    assert.ok(on && days.has(on[1]!), error.message);
+    // listed in a CRL past its nextUpdate is revoked all the same: a revocation is not undone
+    const stale = await refusal(crl({ revoked: [pki.lab.gatewayCert], ...pastUpdate }));
+    assert.equal(stale.code, 'gateway-cert-revoked');
+  });
+
+  test('the newest CRL counts; past its nextUpdate, revocation is unknown: a warning, and connected', async () => {
+    const [warning, ...more] = await warningsOf(crl(pastUpdate));
+    assert.equal(more.length, 0);
+    assert.equal(warning?.code, 'revocation-unchecked');
+    assert.match(warning!.message, /Lab CA in .* was due for renewal on 2020-01-02/);
+    // the same file with a current CRL as well: that one decides
+    const both = join(pki.dir, 'both.pem');
+    writeFileSync(both, readFileSync(crl(pastUpdate), 'latin1') + readFileSync(crl(), 'latin1'));
+    assert.deepEqual(await warningsOf(both), []);
+  });
+
+  test('CRLs of another CA, or one with the lab CA’s name but not its key, say nothing of the gateway', async () => {
+    const foreign = await warningsOf(crl({ ca: 'rogue-ca', revoked: [pki.rogue.gatewayCert] }));
+    assert.match(foreign[0]?.message ?? '', /holds no CRL signed by .*Lab CA/);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'lookalike.key',
+        '-out',
+        'lookalike.pem',
+        '-days',
+        '1',
+        '-subj',
+        '/O=Roadwarrior lab/CN=Lab CA',
+      ],
+      { cwd: pki.dir, stdio: 'ignore' },
+    );
+    // a forger's CRL listing the gateway must not take it down, nor vouch for it
+    const forged = await warningsOf(crl({ ca: 'lookalike', revoked: [pki.lab.gatewayCert] }));
+    assert.equal(forged[0]?.code, 'revocation-unchecked');
+    assert.match(forged[0]!.message, /holds no CRL signed by/);
+  });
+
+  test('a delta CRL (critical extension, RFC 5280 5.2.4) is not used', async () => {
+    const [warning] = await warningsOf(crl({ delta: true, revoked: [pki.lab.gatewayCert] }));
+    assert.match(warning?.message ?? '', /only delta or partitioned CRLs/);
+  });
+
+  test('an intermediate CA of the path that is revoked refuses the certificate it issued', () => {
+    const cas = readCertificates(readFileSync(pki.lab.caCert), pki.lab.caCert, 'CA file');
+    const path = [certOf(pki.viaIntermediate.cert), certOf(join(pki.dir, 'issuing-ca.pem'))];
+    const check = (file: string) => (certificate: X509Certificate, issuer: X509Certificate) => {
+      const status = revocationOf(
+        certificate,
+        issuer,
+        readCrls(readFileSync(file), file),
+        new Date(),
+      );
+      if (status.status !== 'good') throw new CertificateProblem('revoked', status.message);
+    };
+    const revoked = join(pki.dir, 'issuing-revoked.pem');
+    writeFileSync(
+      revoked,
+      readFileSync(crl({ revoked: [join(pki.dir, 'issuing-ca.pem')] }), 'latin1') +
+        readFileSync(crl({ ca: 'issuing-ca' }), 'latin1'),
+    );
+    assert.throws(
+      () =>
+        verifyChain(path, cas, new Date(), { keyUsage: keyUsageOf, revocation: check(revoked) }),
+      /Lab issuing CA, serial .* was revoked by .*Lab CA/,
+    );
+    const current = join(pki.dir, 'issuing-good.pem');
+    writeFileSync(
+      current,
+      readFileSync(crl(), 'latin1') + readFileSync(crl({ ca: 'issuing-ca' }), 'latin1'),
+    );
+    assert.equal(
+      verifyChain(path, cas, new Date(), { keyUsage: keyUsageOf, revocation: check(current) }),
+      path[0],
+    );
+  });
+
+  test('a DER CRL file is read as one CRL', async () => {
+    const der = join(pki.dir, 'revoked.der');
+    execFileSync('openssl', [
+      'crl',
+      '-in',
+      crl({ revoked: [pki.lab.gatewayCert] }),
+      '-outform',
+      'DER',
+      '-out',
+      der,
+    ]);
+    assert.equal((await refusal(der)).code, 'gateway-cert-revoked');
+  });
+
+  test('a CRL file that is missing, has no CRL, or holds one OpenSSL cannot read: certificate-unusable, named', async () => {
+    const missing = await rejection(hybrid(join(pki.dir, 'nowhere.crl')));
+    assert.equal(missing.code, 'certificate-unusable');
+    assert.match(missing.message, /crlFile .*nowhere\.crl: ENOENT/);
+    const noCrl = await rejection(hybrid(pki.lab.caCert));
+    assert.equal(noCrl.code, 'certificate-unusable');
+    assert.match(noCrl.message, /holds no PEM CRL/);
+    const garbage = join(pki.dir, 'garbage.crl');
+    writeFileSync(garbage, randomBytes(300));
+    const unreadable = await refusal(garbage);
+    assert.equal(unreadable.code, 'certificate-unusable');
+    assert.match(unreadable.message, /garbage\.crl holds a CRL OpenSSL cannot read/);
+  });
+
+  test('crlStatus on bytes that are not one DER CRL or certificate: null, never a crash', () => {
+    const addon = loadEngineAddon<{
+      crlStatus(crl: Buffer, certificate: Buffer, issuer: Buffer): object | null;
+    }>('x509_name', 'this test needs', 'x509-name-unavailable');
+    const der = readCrls(readFileSync(crl({ revoked: [pki.lab.gatewayCert] })), 'crl').crls[0]!;
+    const gateway = certOf(pki.lab.gatewayCert).raw;
+    const ca = certOf(pki.lab.caCert).raw;
+    const original = addon.crlStatus(der, gateway, ca);
+    assert.ok(original);
+    for (const bad of [Buffer.alloc(0), randomBytes(64), der.subarray(0, der.length - 1)]) {
+      assert.equal(addon.crlStatus(bad, gateway, ca), null);
+      assert.equal(addon.crlStatus(der, bad, ca), null);
+      assert.equal(addon.crlStatus(der, gateway, bad), null);
+    }
+    for (let i = 0; i < 300; i++) {
+      const flipped = Buffer.from(der);
+      const at = randomInt(flipped.length);
+      flipped.writeUInt8(flipped.readUInt8(at) ^ (1 << randomInt(8)), at);
+      const status = addon.crlStatus(flipped, gateway, ca) as { issuedBy: boolean } | null;
+      // a changed bit breaks the encoding or the signature, or is outside what the issuer
+      // signed (the outer algorithm's parameters): what a CRL we accept says never changes
+      if (status?.issuedBy) assert.deepEqual(status, original, `bit flipped at ${at}`);
+    }
   });
 });

@@ -9,9 +9,11 @@
 // with the gateway-cert-untrusted diagnosis. And alice's certificate and key from one
 // passphrase-protected PKCS#12 file (no privateKeyFile, the passphrase from
 // --key-passphrase-file): up to a ping, and a wrong passphrase named as such in the
-// certificate-unusable diagnosis. And alice's certificate from
-// an intermediate CA, the gateway trusting only the lab CA: it connects when her file holds the
-// intermediate (sent as a second CERT payload) and is refused when it does not.
+// certificate-unusable diagnosis. And the profile's CRL file: one that lists the gateway's
+// certificate refuses it (gateway-cert-revoked); a current one that does not, connects. And
+// alice's certificate from an intermediate CA, the gateway trusting only the lab CA: it connects
+// when her file holds the intermediate (sent as a second CERT payload) and is refused when it
+// does not.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import {
   type PkiKeys,
   type TestPki,
   exportClientPkcs12,
+  makeCrl,
   makeTestPki,
 } from '../lab/pki.js';
 import type { CliRun } from '../support/cli-process.js';
@@ -180,6 +183,52 @@ for (const [keys, files, auth] of [
     });
   });
 }
+
+const withCrl = (crlFile: string) => ({ ...clientProfile('hybrid'), crlFile });
+
+describe("a CRL file that lists the gateway's certificate", { skip: skip !== undefined }, () => {
+  // its own gateway: the refused one keeps its half-made IKE SA until its XAuth times out
+  const suite = suiteLab(IN_PROCESS, labFor('hybrid', 'main'));
+  test('gateway-cert-revoked, its diagnosis, no tunnel', async () => {
+    const crlFile = makeCrl(pki, join(pki.dir, 'gateway-revoked.crl'), {
+      revoked: [pki.lab.gatewayCert],
+    });
+    const cli = suite.connect(withCrl(crlFile), 'not-used-by-certificates');
+    try {
+      const error = await cli.waitFor(isError, 20_000, 'error');
+      assert.equal(error.code, 'gateway-cert-revoked', error.message);
+      assert.match(error.message, /gw\.lab\.example, serial .* was revoked by .*Lab CA/);
+      assert.equal((await cli.exit).code, 1);
+      const diagnosis = cli.events.filter((e) => e.type === 'diagnosis').at(-1);
+      assert.equal(diagnosis?.type === 'diagnosis' && diagnosis.code, 'gateway-cert-revoked');
+      assert.ok(!cli.events.some(isConnected), 'never connected');
+    } finally {
+      await cli.stop();
+    }
+  });
+});
+
+describe(
+  "a CRL file with a current CRL that does not list the gateway's certificate",
+  { skip: skip !== undefined },
+  () => {
+    const suite = suiteLab(IN_PROCESS, labFor('hybrid', 'main'));
+    test('hybrid in main mode: a ping goes through, no revocation warning', async () => {
+      const crlFile = makeCrl(pki, join(pki.dir, 'client-revoked.crl'), {
+        revoked: [pki.clientCert],
+      });
+      let run: CliRun | undefined;
+      await connectsAndPings(
+        suite,
+        withCrl(crlFile),
+        { remoteId: 'labgroup', label: 'HYBRID-RSA' },
+        () => (run = suite.connect(withCrl(crlFile), 'not-used-by-certificates')),
+      );
+      assert.ok(run);
+      assert.ok(!run.events.some((e) => e.type === 'warning' && e.code === 'revocation-unchecked'));
+    });
+  },
+);
 
 describe(
   'a client certificate from an intermediate CA, the gateway holding only the root',

@@ -2,7 +2,7 @@
 // reads and verifies certificates but cannot issue them): a lab CA, the gateway's certificate
 // (SAN: its lab address and a DNS name, EKU serverAuth), alice's client certificate (SAN: her
 // e-mail address), the same from an intermediate CA the lab CA issued, and a second, untrusted
-// CA with a gateway certificate of the same names.
+// CA with a gateway certificate of the same names; and CRLs of those CAs (makeCrl).
 // Keys are RSA 2048, or EC on one curve for ECDSA (RFC 4754).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -204,4 +204,42 @@ export function makeTestPki(
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+export interface CrlOptions {
+  /** the CA that signs it, by its files' name in the PKI's directory: 'ca' (the lab CA, the
+   * default), 'issuing-ca' (its intermediate), 'rogue-ca' (the other CA) */
+  ca?: string;
+  /** certificates (paths) it lists as revoked, for key compromise */
+  revoked?: string[];
+  /** its thisUpdate and nextUpdate (YYYYMMDDHHMMSSZ); default: now and a day from now */
+  lastUpdate?: string;
+  nextUpdate?: string;
+  /** a delta CRL (RFC 5280 5.2.4): the critical delta CRL indicator */
+  delta?: boolean;
+}
+
+/** A CRL (RFC 5280 5) in PEM at `out`, made by `openssl ca -gencrl` with a database of its own. */
+export function makeCrl(pki: TestPki, out: string, options: CrlOptions = {}): string {
+  const db = mkdtempSync(join(pki.dir, 'crl-db-'));
+  const ca = options.ca ?? 'ca';
+  writeFileSync(join(db, 'index.txt'), '');
+  writeFileSync(join(db, 'crlnumber'), '01\n');
+  writeFileSync(
+    join(db, 'ca.cnf'),
+    `[ca]\ndefault_ca = lab\n[lab]\ndatabase = ${db}/index.txt\ncrlnumber = ${db}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 1\n${options.delta ? 'crl_extensions = delta\n[delta]\ndeltaCRL = critical,DER:02:01:01\n' : ''}`,
+  );
+  const signer = ['-config', join(db, 'ca.cnf'), '-keyfile', `${ca}.key`, '-cert', `${ca}.pem`];
+  for (const certificate of options.revoked ?? [])
+    openssl(pki.dir, ['ca', ...signer, '-revoke', certificate, '-crl_reason', 'keyCompromise']);
+  openssl(pki.dir, [
+    'ca',
+    ...signer,
+    '-gencrl',
+    '-out',
+    out,
+    ...(options.lastUpdate ? ['-crl_lastupdate', options.lastUpdate] : []),
+    ...(options.nextUpdate ? ['-crl_nextupdate', options.nextUpdate] : []),
+  ]);
+  return out;
 }

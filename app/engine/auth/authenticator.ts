@@ -2,11 +2,18 @@
 // authenticators: the phase 1 exchanges build and check their AUTH part through this interface
 // (HASH_I / HASH_R for a group key, CERT and SIG for signatures, RFC 2409 5 and 5.1), and know
 // nothing else of the method.
+import type { WarningEvent } from '../../shared/events.js';
 import type { Secret } from '../../shared/secret.js';
 import type { EngineError } from '../api.js';
 import type { HashName } from '../crypto/prf.js';
 import type { Identity } from '../exchanges/phase1-parts.js';
 import type { OutgoingPayload, ReceivedPayload } from '../wire/payloads.js';
+
+/** The gateway proved who it is: how to name it, and what the check found worth a warning. */
+export interface GatewayProof {
+  name: string;
+  warnings: WarningEvent[];
+}
 
 export interface Phase1Authenticator {
   /** the Authentication-Method attribute we propose (RFC 2409 appendix A and its drafts) */
@@ -25,8 +32,8 @@ export interface Phase1Authenticator {
   /** our proof after IDii: HASH_I, or CERT and SIG_I */
   prove(hashI: Buffer): OutgoingPayload[];
   /** Checks the gateway's proof in the message carrying IDir against the HASH_R we expect;
-   * throws an EngineError naming what is wrong, returns how to name the gateway. */
-  verify(payloads: readonly ReceivedPayload[], hashR: Buffer, id: Identity): string;
+   * throws an EngineError naming what is wrong. */
+  verify(payloads: readonly ReceivedPayload[], hashR: Buffer, id: Identity): GatewayProof;
   /** what it means when the gateway does not accept our proof */
   refused(): EngineError;
 }

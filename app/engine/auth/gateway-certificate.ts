@@ -2,10 +2,13 @@
 // isakmp-hybrid-auth 3.2: the gateway signs in both): its CERT payloads chain to the profile's
 // CA, its certificate holds the name the profile expects and the identity it sent (IDir), and
 // SIG_R is HASH_R signed with that certificate's key, of the type the negotiated method names
-// (IKEv1 negotiates one method for both sides: RSA, or ECDSA by RFC 4754).
+// (IKEv1 negotiates one method for both sides: RSA, or ECDSA by RFC 4754); with a CRL file in
+// the profile, no certificate of the path is revoked (crl.ts).
 import { X509Certificate } from 'node:crypto';
+import type { WarningEvent } from '../../shared/events.js';
 import type { Profile } from '../../shared/profile.js';
 import { EngineError } from '../api.js';
+import { type CrlFile, readCrls, revocationOf } from '../crypto/crl.js';
 import {
   describeKey,
   ecdsaMethod,
@@ -22,9 +25,11 @@ import {
 } from '../crypto/x509.js';
 import { keyUsageOf, subjectNameDer } from '../crypto/x509-name.js';
 import { type Identity, describeId } from '../exchanges/phase1-parts.js';
+import { warning } from '../security-warnings.js';
 import { CertEncoding, IdType, PayloadType } from '../wire/constants.js';
 import { findPayloads, requirePayload } from '../wire/message.js';
 import type { OutgoingPayload, ReceivedPayload } from '../wire/payloads.js';
+import type { GatewayProof } from './authenticator.js';
 import { asEngineError, readProfileFile } from './trust.js';
 
 export interface GatewayTrust {
@@ -32,15 +37,43 @@ export interface GatewayTrust {
   /** the name the gateway's certificate must hold */
   expected: string;
   now: () => Date;
+  /** the profile's CRLs, when it has a CRL file */
+  crls: CrlFile | undefined;
 }
 
 export function gatewayTrust(profile: Profile, now: () => Date): GatewayTrust {
   const file = profile.caFile;
   const pem = readProfileFile(file, 'caFile', profile.authMethod);
+  const crlFile = profile.crlFile;
   return {
     cas: asEngineError(() => readCertificates(pem, file ?? '', 'CA file')),
     expected: profile.gatewayId ?? profile.gateway,
     now,
+    crls:
+      crlFile === undefined
+        ? undefined
+        : asEngineError(() =>
+            readCrls(readProfileFile(crlFile, 'crlFile', profile.authMethod), crlFile),
+          ),
+  };
+}
+
+/** The revocation check of verifyChain against the profile's CRLs: a revoked certificate
+ * throws; one whose status is unknown becomes a warning. */
+function revocationCheck(trust: GatewayTrust, warnings: WarningEvent[]) {
+  const crls = trust.crls;
+  if (!crls) return undefined;
+  return (certificate: X509Certificate, issuer: X509Certificate) => {
+    const revocation = revocationOf(certificate, issuer, crls, trust.now());
+    if (revocation.status === 'revoked')
+      throw new CertificateProblem('revoked', revocation.message);
+    if (revocation.status === 'unknown')
+      warnings.push(
+        warning(
+          'revocation-unchecked',
+          `Whether ${subjectLine(certificate)} has been revoked is not known: ${revocation.message}. Connected anyway; ask your administrator for a current CRL file.`,
+        ),
+      );
   };
 }
 
@@ -103,7 +136,7 @@ export function verifyGatewaySignature(
   payloads: readonly ReceivedPayload[],
   hashR: Buffer,
   id: Identity,
-): string {
+): GatewayProof {
   const sent = findPayloads(payloads, PayloadType.Certificate)
     .filter((p) => p.body.encoding === CertEncoding.X509Signature)
     .map((p) => {
@@ -114,8 +147,12 @@ export function verifyGatewaySignature(
       }
     });
   const signature = requirePayload(payloads, PayloadType.Signature, 'the gateway’s proof').body;
+  const warnings: WarningEvent[] = [];
   return asEngineError(() => {
-    const certificate = verifyChain(sent, trust.cas, trust.now(), keyUsageOf);
+    const certificate = verifyChain(sent, trust.cas, trust.now(), {
+      keyUsage: keyUsageOf,
+      revocation: revocationCheck(trust, warnings),
+    });
     const name = subjectLine(certificate);
     if (!certificateHolds(certificate, expectedName(trust.expected)))
       throw new CertificateProblem(
@@ -145,6 +182,6 @@ export function verifyGatewaySignature(
         'gateway-cert-untrusted',
         `the gateway's signature does not verify with the key of its certificate (${name})`,
       );
-    return name;
+    return { name, warnings };
   });
 }

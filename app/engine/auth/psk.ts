@@ -26,7 +26,7 @@ export function pskAuthenticator(profile: Profile, groupPsk: Secret): Phase1Auth
     verify(payloads, hashR, id) {
       const received = requirePayload(payloads, PayloadType.Hash, 'the gateway’s proof').body;
       if (!hashRVerifies(hashR, received.data)) throw hashRMismatch();
-      return describeId(id);
+      return { name: describeId(id), warnings: [] };
     },
     // silence, or a cleartext complaint, most likely means the gateway derived other keys,
     // from another pre-shared key

@@ -13,6 +13,7 @@ const ERROR_OF_PROBLEM: Record<CertificateProblemCode, ErrorCode> = {
   'key-mismatch': 'certificate-unusable',
   untrusted: 'gateway-cert-untrusted',
   'wrong-usage': 'gateway-cert-untrusted',
+  revoked: 'gateway-cert-revoked',
   expired: 'gateway-cert-expired',
   'not-yet-valid': 'gateway-cert-expired',
   'identity-mismatch': 'gateway-id-mismatch',

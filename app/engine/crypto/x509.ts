@@ -18,6 +18,8 @@ export type CertificateProblemCode =
   | 'expired'
   | 'not-yet-valid'
   | 'wrong-usage'
+  /** listed in a CRL of its issuer (crl.ts) */
+  | 'revoked'
   | 'identity-mismatch'
   /** the raw-ECDSA addon an EC key needs is not built */
   | 'ecdsa-unavailable'
@@ -158,18 +160,27 @@ export interface KeyUsage {
  * passes the engine addon's reader (x509-name.ts). */
 export type KeyUsageReader = (certificate: X509Certificate) => KeyUsage | undefined;
 
+/** What verifyChain checks through the caller, beyond node:crypto. */
+export interface ChainChecks {
+  keyUsage: KeyUsageReader;
+  /** called for each certificate of the path with the one that issued it: throws when it is
+   * revoked (crl.ts); absent without a CRL to check against */
+  revocation?: ((certificate: X509Certificate, issuer: X509Certificate) => void) | undefined;
+}
+
 /**
  * The gateway's certificate (the first it sent; the others may be intermediates) must chain to
  * one of our CAs by signature, every link valid now (checkIssued also refuses an issuer whose
  * key usage lacks keyCertSign, RFC 5280 6.1.4 (n)), and may be used by an IKE server (extended
  * key usage, when present) to sign (key usage, when present: RFC 4945 5.1.3.2). Returns the
- * gateway's certificate.
+ * gateway's certificate. Each certificate of the path, once its issuer is known, goes through
+ * the revocation check (RFC 5280 6.1.3 (a)(3)).
  */
 export function verifyChain(
   sent: readonly X509Certificate[],
   trusted: readonly X509Certificate[],
   now: Date,
-  keyUsage: KeyUsageReader,
+  checks: ChainChecks,
 ): X509Certificate {
   const [leaf, ...intermediates] = sent;
   if (!leaf) throw new CertificateProblem('untrusted', 'the gateway sent no certificate');
@@ -179,7 +190,7 @@ export function verifyChain(
       'wrong-usage',
       `the gateway certificate (${subjectLine(leaf)}) is not for an IKE server: extended key usage ${usages.join(', ')}`,
     );
-  const leafUsage = keyUsage(leaf);
+  const leafUsage = checks.keyUsage(leaf);
   if (leafUsage && !leafUsage.digitalSignature && !leafUsage.nonRepudiation)
     throw new CertificateProblem(
       'wrong-usage',
@@ -191,10 +202,12 @@ export function verifyChain(
     const anchor = trusted.find((ca) => issued(ca, current));
     if (anchor) {
       checkValidity(anchor, now, 'CA');
+      checks.revocation?.(current, anchor);
       return leaf;
     }
     const next = intermediates.find((ca) => ca.ca && ca !== current && issued(ca, current));
     if (!next) break;
+    checks.revocation?.(current, next);
     current = next;
   }
   throw new CertificateProblem(

@@ -117,6 +117,12 @@ export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
     phase: 'phase1',
     next: 'Check this computer’s date and time; if they are right, tell the administrator that the gateway certificate has expired.',
   },
+  'gateway-cert-revoked': {
+    cause:
+      'The gateway’s certificate, or a CA certificate above it, has been revoked by its CA: whoever shows it may not be the real gateway.',
+    phase: 'phase1',
+    next: 'Do not connect on this network until you know why. Tell the administrator: if the gateway has a new certificate, your profile’s CRL file and gateway are out of step; if not, its key may be compromised.',
+  },
   'gateway-id-mismatch': {
     cause:
       'The gateway’s certificate is trusted but made out to another name than the one this profile expects.',
@@ -162,6 +168,7 @@ export const DIAGNOSIS_OF_ERROR: Partial<Record<ErrorCode, DiagnosisCode>> = {
   'keychain-unavailable': 'keychain-unavailable',
   'gateway-cert-untrusted': 'gateway-cert-untrusted',
   'gateway-cert-expired': 'gateway-cert-expired',
+  'gateway-cert-revoked': 'gateway-cert-revoked',
   'gateway-id-mismatch': 'gateway-id-mismatch',
   'client-cert-rejected': 'client-cert-rejected',
   'certificate-unusable': 'certificate-unusable',

@@ -206,15 +206,15 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
       const decrypted = sa.decrypt(0, message.body);
       const { payloads } = decodePayloadChain(message.header.firstPayload, decrypted.plaintext);
       const id = requirePayload(payloads, PayloadType.Identification, 'main mode message 6');
-      const peerId = auth.verify(payloads, hashR(id.bodyBytes), id.body);
+      const gateway = auth.verify(payloads, hashR(id.bodyBytes), id.body);
       decrypted.commit();
-      return { peerId };
+      return gateway;
     },
   });
   deps.onStep('am3-sent');
   log.info(
     'phase1',
-    auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${m6.peerId}`,
+    auth.psk ? 'the gateway proved the group key' : `the gateway proved it is ${m6.name}`,
   );
   return {
     sa,
@@ -222,9 +222,10 @@ export async function runMainMode(deps: Phase1Deps): Promise<Phase1Result> {
     lifetimeSeconds: Math.min(m2.lifetimeSeconds, profile.ikeLifetimeSeconds),
     nat,
     peerVendorIds,
-    peerId: m6.peerId,
+    peerId: m6.name,
     dpdSupported: peerVendorIds.includes('dpd'),
     authMethod: auth.label,
+    authWarnings: m6.warnings,
   };
 }
 

@@ -111,6 +111,12 @@ export const PROFILE_FIELDS = {
     kind: 'text',
     hint: 'With certificate or hybrid authentication: absolute path of the CA that issued the gateway’s certificate (PEM)',
   },
+  crlFile: {
+    label: 'CRL file',
+    section: 'connection',
+    kind: 'text',
+    hint: 'Optional: absolute path of your administrator’s CRLs (PEM, or one DER CRL); a revoked gateway certificate is then refused',
+  },
   gatewayId: {
     label: 'Gateway identity',
     section: 'connection',

@@ -43,6 +43,7 @@ export const WARNING_TITLES: Record<WarningCode, string> = {
   'dns-not-set': 'DNS does not go through the tunnel',
   'ipv6-not-blocked': 'IPv6 may bypass the tunnel',
   'ipv6-refused': 'IPv6 not carried by the tunnel',
+  'revocation-unchecked': 'The gateway certificate’s revocation was not checked',
 };
 
 /** A log record as one line: the log file, the log export and the log pane's Copy. */
@@ -435,6 +436,10 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
   'gateway-cert-expired': {
     title: 'The gateway’s certificate is not valid now',
     hint: 'Check this computer’s date and time; if they are right, the gateway certificate has expired: tell the administrator.',
+  },
+  'gateway-cert-revoked': {
+    title: 'The gateway’s certificate has been revoked',
+    hint: 'Its CA withdrew it (the CRL file in this profile lists it): this may not be the real gateway. Do not connect; tell the administrator.',
   },
   'gateway-id-mismatch': {
     title: 'The gateway’s certificate names another gateway',

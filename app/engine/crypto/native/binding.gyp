@@ -1,7 +1,8 @@
 # The engine's own Node-API addons, for what node:crypto cannot do: ECDSA over a digest already
 # computed (raw_ecdsa.cc; its sign and verify always hash the data again), PKCS#12 client
-# certificate files (pkcs12.cc), and the DER of a certificate's subject name and its KeyUsage
-# bits (x509_name.cc; it gives names only as text, and extended key usages only). OpenSSL's
+# certificate files (pkcs12.cc), and the DER of a certificate's subject name, its KeyUsage bits
+# and what a CRL says of it (x509_name.cc; it gives names only as text, extended key usages only,
+# and reads no CRL). OpenSSL's
 # EVP, PKCS12 and X509 interface from Node's own headers; the symbols resolve from the node
 # binary that loads them.
 # Build: npx node-gyp rebuild --directory app/engine/crypto/native
