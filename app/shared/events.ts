@@ -57,6 +57,9 @@ export const errorCodes = [
   'gateway-cert-expired',
   /** a CRL of the profile's CRL file lists the gateway's certificate, or a CA above it */
   'gateway-cert-revoked',
+  /** the profile requires a current CRL (crlRequired) and its CRL file has none for the
+   * gateway's certificate, or a CA above it */
+  'gateway-cert-revocation-unknown',
   'gateway-id-mismatch',
   /** the gateway refused our certificate or its signature */
   'client-cert-rejected',
@@ -280,6 +283,7 @@ export const diagnosisCodes = [
   'gateway-cert-untrusted',
   'gateway-cert-expired',
   'gateway-cert-revoked',
+  'gateway-cert-revocation-unknown',
   'gateway-id-mismatch',
   'client-cert-rejected',
   'certificate-unusable',

@@ -135,6 +135,9 @@ const ProfileSettingsSchema = z.object({
    * the gateway's chain that one lists is refused; without a current CRL from its issuer, the
    * connection is made with a warning */
   crlFile: z.string().startsWith('/', 'crlFile must be an absolute path').optional(),
+  /** with crlFile: refuse the gateway when no current CRL covers a certificate of its chain,
+   * instead of connecting with a warning (strongSwan's strictcrlpolicy) */
+  crlRequired: z.boolean().default(false),
   /** the identity the gateway's certificate must hold (SAN DNS name or IP); the gateway's host
    * name or address when absent */
   gatewayId: z.string().trim().min(1).max(255).optional(),

@@ -525,17 +525,16 @@ describe("the profile's CRL file (RFC 5280 5)", () => {
   let made = 0;
   const crl = (options: CrlOptions = {}) =>
     makeCrl(pki, join(pki.dir, `crl-${made++}.pem`), options);
-  const hybrid = (crlFile: string, now?: () => Date) =>
+  const hybrid = (crlFile: string, crlRequired = false) =>
     createAuthenticator({
-      profile: profile({ authMethod: 'hybrid', crlFile }),
+      profile: profile({ authMethod: 'hybrid', crlFile, crlRequired }),
       groupPsk: undefined,
       keyPassphrase: undefined,
-      ...(now ? { now } : {}),
     });
-  const warningsOf = async (crlFile: string, now?: () => Date) =>
-    (await hybrid(crlFile, now)).verify(lab, hashR, gatewayId).warnings;
-  const refusal = async (crlFile: string) =>
-    rejection(async () => (await hybrid(crlFile)).verify(lab, hashR, gatewayId));
+  const warningsOf = async (crlFile: string) =>
+    (await hybrid(crlFile)).verify(lab, hashR, gatewayId).warnings;
+  const refusal = async (crlFile: string, crlRequired = false) =>
+    rejection(async () => (await hybrid(crlFile, crlRequired)).verify(lab, hashR, gatewayId));
   const pastUpdate = { lastUpdate: '20200101000000Z', nextUpdate: '20200102000000Z' };
 
   test('a current CRL of the lab CA that does not list the gateway: no warning', async () => {
@@ -567,6 +566,20 @@ describe("the profile's CRL file (RFC 5280 5)", () => {
     const both = join(pki.dir, 'both.pem');
     writeFileSync(both, readFileSync(crl(pastUpdate), 'latin1') + readFileSync(crl(), 'latin1'));
     assert.deepEqual(await warningsOf(both), []);
+  });
+
+  test('crlRequired: without a current CRL the gateway is refused (gateway-cert-revocation-unknown); with one it is not', async () => {
+    for (const crlFile of [crl(pastUpdate), crl({ ca: 'rogue-ca' })]) {
+      const error = await refusal(crlFile, true);
+      assert.equal(error.code, 'gateway-cert-revocation-unknown', error.message);
+      assert.match(error.message, /the profile requires a current CRL for .*gw\.lab\.example/);
+    }
+    const auth = await hybrid(crl(), true);
+    assert.deepEqual(auth.verify(lab, hashR, gatewayId).warnings, []);
+    assert.equal(
+      (await refusal(crl({ revoked: [pki.lab.gatewayCert] }), true)).code,
+      'gateway-cert-revoked',
+    );
   });
 
   test('CRLs of another CA, or one with the lab CA’s name but not its key, say nothing of the gateway', async () => {

@@ -39,6 +39,8 @@ export interface GatewayTrust {
   now: () => Date;
   /** the profile's CRLs, when it has a CRL file */
   crls: CrlFile | undefined;
+  /** without a current CRL for a certificate: refuse (true) or warn */
+  crlRequired: boolean;
 }
 
 export function gatewayTrust(profile: Profile, now: () => Date): GatewayTrust {
@@ -49,6 +51,7 @@ export function gatewayTrust(profile: Profile, now: () => Date): GatewayTrust {
     cas: asEngineError(() => readCertificates(pem, file ?? '', 'CA file')),
     expected: profile.gatewayId ?? profile.gateway,
     now,
+    crlRequired: profile.crlRequired,
     crls:
       crlFile === undefined
         ? undefined
@@ -59,7 +62,8 @@ export function gatewayTrust(profile: Profile, now: () => Date): GatewayTrust {
 }
 
 /** The revocation check of verifyChain against the profile's CRLs: a revoked certificate
- * throws; one whose status is unknown becomes a warning. */
+ * throws; one whose status is unknown throws where the profile requires a CRL, else becomes a
+ * warning. */
 function revocationCheck(trust: GatewayTrust, warnings: WarningEvent[]) {
   const crls = trust.crls;
   if (!crls) return undefined;
@@ -67,6 +71,11 @@ function revocationCheck(trust: GatewayTrust, warnings: WarningEvent[]) {
     const revocation = revocationOf(certificate, issuer, crls, trust.now());
     if (revocation.status === 'revoked')
       throw new CertificateProblem('revoked', revocation.message);
+    if (revocation.status === 'unknown' && trust.crlRequired)
+      throw new CertificateProblem(
+        'revocation-unknown',
+        `the profile requires a current CRL for ${subjectLine(certificate)}, and ${revocation.message}`,
+      );
     if (revocation.status === 'unknown')
       warnings.push(
         warning(

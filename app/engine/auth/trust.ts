@@ -14,6 +14,7 @@ const ERROR_OF_PROBLEM: Record<CertificateProblemCode, ErrorCode> = {
   untrusted: 'gateway-cert-untrusted',
   'wrong-usage': 'gateway-cert-untrusted',
   revoked: 'gateway-cert-revoked',
+  'revocation-unknown': 'gateway-cert-revocation-unknown',
   expired: 'gateway-cert-expired',
   'not-yet-valid': 'gateway-cert-expired',
   'identity-mismatch': 'gateway-id-mismatch',

@@ -20,6 +20,8 @@ export type CertificateProblemCode =
   | 'wrong-usage'
   /** listed in a CRL of its issuer (crl.ts) */
   | 'revoked'
+  /** no current CRL of its issuer, where the profile requires one */
+  | 'revocation-unknown'
   | 'identity-mismatch'
   /** the raw-ECDSA addon an EC key needs is not built */
   | 'ecdsa-unavailable'

@@ -123,6 +123,12 @@ export const DIAGNOSES: Record<DiagnosisCode, DiagnosisEntry> = {
     phase: 'phase1',
     next: 'Do not connect on this network until you know why. Tell the administrator: if the gateway has a new certificate, your profile’s CRL file and gateway are out of step; if not, its key may be compromised.',
   },
+  'gateway-cert-revocation-unknown': {
+    cause:
+      'This profile requires a current revocation list (CRL) for the gateway’s certificate, and its CRL file has none: the file is out of date or from another CA.',
+    phase: 'phase1',
+    next: 'Ask the administrator for a current CRL file (or an updated profile); until then this profile does not connect.',
+  },
   'gateway-id-mismatch': {
     cause:
       'The gateway’s certificate is trusted but made out to another name than the one this profile expects.',
@@ -169,6 +175,7 @@ export const DIAGNOSIS_OF_ERROR: Partial<Record<ErrorCode, DiagnosisCode>> = {
   'gateway-cert-untrusted': 'gateway-cert-untrusted',
   'gateway-cert-expired': 'gateway-cert-expired',
   'gateway-cert-revoked': 'gateway-cert-revoked',
+  'gateway-cert-revocation-unknown': 'gateway-cert-revocation-unknown',
   'gateway-id-mismatch': 'gateway-id-mismatch',
   'client-cert-rejected': 'client-cert-rejected',
   'certificate-unusable': 'certificate-unusable',

@@ -117,6 +117,15 @@ export const PROFILE_FIELDS = {
     kind: 'text',
     hint: 'Optional: absolute path of your administrator’s CRLs (PEM, or one DER CRL); a revoked gateway certificate is then refused',
   },
+  crlRequired: {
+    label: 'Without a current CRL',
+    section: 'connection',
+    kind: 'switch',
+    choices: onOff(
+      'Connect, with a warning',
+      'Refuse the gateway: its certificate must be covered by a current CRL of the CRL file',
+    ),
+  },
   gatewayId: {
     label: 'Gateway identity',
     section: 'connection',

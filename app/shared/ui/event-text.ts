@@ -441,6 +441,10 @@ const EXPLANATIONS: Record<ErrorCode, Explanation> = {
     title: 'The gateway’s certificate has been revoked',
     hint: 'Its CA withdrew it (the CRL file in this profile lists it): this may not be the real gateway. Do not connect; tell the administrator.',
   },
+  'gateway-cert-revocation-unknown': {
+    title: 'The gateway’s certificate cannot be checked for revocation',
+    hint: 'This profile requires a current CRL, and its CRL file has none for the gateway: ask the administrator for a current one.',
+  },
   'gateway-id-mismatch': {
     title: 'The gateway’s certificate names another gateway',
     hint: 'Check the gateway address and the gateway identity in the profile.',
