@@ -41,6 +41,8 @@ import {
   type CrlOptions,
   LAB_CLIENT_EMAIL,
   LAB_GATEWAY_NAME,
+  issue,
+  makeCa,
   makeCrl,
   makeTestPki,
 } from '../lab/pki.js';
@@ -585,25 +587,7 @@ describe("the profile's CRL file (RFC 5280 5)", () => {
   test('CRLs of another CA, or one with the lab CA’s name but not its key, say nothing of the gateway', async () => {
     const foreign = await warningsOf(crl({ ca: 'rogue-ca', revoked: [pki.rogue.gatewayCert] }));
     assert.match(foreign[0]?.message ?? '', /holds no CRL signed by .*Lab CA/);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        'lookalike.key',
-        '-out',
-        'lookalike.pem',
-        '-days',
-        '1',
-        '-subj',
-        '/O=Roadwarrior lab/CN=Lab CA',
-      ],
-      { cwd: pki.dir, stdio: 'ignore' },
-    );
+    makeCa(pki.dir, 'rsa', 'lookalike', '/O=Roadwarrior lab/CN=Lab CA');
     // a forger's CRL listing the gateway must not take it down, nor vouch for it
     const forged = await warningsOf(crl({ ca: 'lookalike', revoked: [pki.lab.gatewayCert] }));
     assert.equal(forged[0]?.code, 'revocation-unchecked');
@@ -646,6 +630,32 @@ describe("the profile's CRL file (RFC 5280 5)", () => {
     assert.equal(
       verifyChain(path, cas, new Date(), { keyUsage: keyUsageOf, revocation: check(current) }),
       path[0],
+    );
+  });
+
+  test('a CA whose key usage lacks cRLSign: its CRLs do not count (RFC 5280 6.3.3 (f))', () => {
+    makeCa(pki.dir, 'rsa', 'no-crl-sign', '/O=Roadwarrior lab/CN=No CRL signing CA', 'keyCertSign');
+    const subject = `/O=Roadwarrior lab/CN=${LAB_GATEWAY_NAME}`;
+    issue(
+      pki.dir,
+      'rsa',
+      'no-crl-sign',
+      'gw-no-crl-sign',
+      subject,
+      `subjectAltName=DNS:${LAB_GATEWAY_NAME}\n`,
+    );
+    const gateway = join(pki.dir, 'gw-no-crl-sign.pem');
+    const file = crl({ ca: 'no-crl-sign', revoked: [gateway] });
+    const status = revocationOf(
+      certOf(gateway),
+      certOf(join(pki.dir, 'no-crl-sign.pem')),
+      readCrls(readFileSync(file), file),
+      new Date(),
+    );
+    assert.equal(status.status, 'unknown');
+    assert.match(
+      status.status === 'unknown' ? status.message : '',
+      /No CRL signing CA does not allow it to sign CRLs \(cRLSign\)/,
     );
   });
 

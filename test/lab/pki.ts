@@ -49,8 +49,14 @@ function newKey(keys: PkiKeys, name: string): string[] {
   return [...algorithm, '-nodes', '-keyout', `${name}.key`];
 }
 
-/** A CA certificate and key: `name`.pem, `name`.key. */
-function makeCa(dir: string, keys: PkiKeys, name: string, subject: string): void {
+/** A CA certificate and key: `name`.pem, `name`.key; `usage`: its key usage. */
+export function makeCa(
+  dir: string,
+  keys: PkiKeys,
+  name: string,
+  subject: string,
+  usage = 'keyCertSign,cRLSign',
+): void {
   openssl(dir, [
     'req',
     '-x509',
@@ -64,12 +70,12 @@ function makeCa(dir: string, keys: PkiKeys, name: string, subject: string): void
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
+    `keyUsage=critical,${usage}`,
   ]);
 }
 
 /** An end-entity certificate from CA `ca`: `name`.pem, `name`.key. */
-function issue(
+export function issue(
   dir: string,
   keys: PkiKeys,
   ca: string,

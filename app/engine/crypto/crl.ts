@@ -1,7 +1,8 @@
 // Revocation of the gateway's certificate chain by the CRLs (RFC 5280 5) of the profile's
 // crlFile: node:crypto reads no CRL, so the engine's addon (native/x509_name.cc) reports what
 // one says of a certificate, and the policy is here. A CRL counts for a certificate when it
-// names the certificate's issuer and that issuer's key signed it (RFC 5280 6.3.3 (f), (g)).
+// names the certificate's issuer, that issuer's key signed it and its key usage, if any, allows
+// cRLSign (RFC 5280 6.3.3 (f), (g)).
 // Listed in such a CRL, even a stale one, the certificate is revoked. Otherwise the newest one
 // must still be current (its nextUpdate not passed) for the certificate to count as good; with
 // none current, or none from that issuer, revocation is unknown, which the caller reports and
@@ -15,6 +16,7 @@ import { CertificateProblem, subjectLine } from './x509.js';
 /** What the addon reads of one CRL for one certificate (times in seconds since the epoch). */
 interface CrlStatus {
   issuedBy: boolean;
+  issuerMaySign: boolean;
   critical: boolean;
   thisUpdate: number;
   /** NaN without one */
@@ -96,7 +98,7 @@ export function revocationOf(
       return status;
     })
     .filter((status) => status.issuedBy);
-  const usable = fromIssuer.filter((status) => !status.critical);
+  const usable = fromIssuer.filter((status) => status.issuerMaySign && !status.critical);
   const listed = usable.find((status) => status.listed);
   if (listed) {
     const reason =
@@ -113,7 +115,9 @@ export function revocationOf(
       message:
         fromIssuer.length === 0
           ? `the CRL file ${file} holds no CRL signed by ${subjectLine(issuer)}`
-          : `the CRL file ${file} holds only delta or partitioned CRLs of ${subjectLine(issuer)}, which are not checked`,
+          : !fromIssuer.some((status) => status.issuerMaySign)
+            ? `the key usage of ${subjectLine(issuer)} does not allow it to sign CRLs (cRLSign), so its CRLs in ${file} do not count`
+            : `the CRL file ${file} holds only delta or partitioned CRLs of ${subjectLine(issuer)}, which are not checked`,
     };
   if (newest.nextUpdate * 1000 < now.getTime())
     return {

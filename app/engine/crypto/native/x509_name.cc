@@ -114,6 +114,7 @@ bool HasCriticalExtension(const X509_CRL* crl) {
 
 // crlStatus(crlDer, certificateDer, issuerDer): what the CRL says of the certificate:
 // { issuedBy: the CRL names the certificate's issuer and the issuer's key signed it,
+//   issuerMaySign: the issuer's KeyUsage, if it has one, allows cRLSign (RFC 5280 6.3.3 (f)),
 //   critical: it has a critical extension, thisUpdate, nextUpdate (seconds since the epoch;
 //   NaN when absent), listed: the certificate is in its list, revokedAt (seconds; NaN when not
 //   listed), reason (its CRLReason, RFC 5280 5.3.1; -1 without one) };
@@ -147,8 +148,12 @@ Napi::Value CrlStatus(const Napi::CallbackInfo& info) {
     if (code) reason = static_cast<int>(ASN1_ENUMERATED_get(code.get()));
   }
   ERR_clear_error();
+  // UINT32_MAX: no KeyUsage extension (every use allowed)
+  const uint32_t issuerUsage = X509_get_key_usage(issuer.get());
+  ERR_clear_error();
   Napi::Object status = Napi::Object::New(env);
   status.Set("issuedBy", Napi::Boolean::New(env, issuedBy));
+  status.Set("issuerMaySign", Napi::Boolean::New(env, (issuerUsage & KU_CRL_SIGN) != 0));
   status.Set("critical", Napi::Boolean::New(env, HasCriticalExtension(crl.get())));
   status.Set("thisUpdate",
              Napi::Number::New(env, EpochSeconds(X509_CRL_get0_lastUpdate(crl.get()))));
