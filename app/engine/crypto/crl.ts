@@ -11,12 +11,12 @@
 // 5.2) is not used: its scope is not the whole of its issuer's certificates.
 import type { X509Certificate } from 'node:crypto';
 import { loadEngineAddon } from './engine-addon.js';
+import { keyUsageOf } from './x509-name.js';
 import { CertificateProblem, subjectLine } from './x509.js';
 
 /** What the addon reads of one CRL for one certificate (times in seconds since the epoch). */
 interface CrlStatus {
   issuedBy: boolean;
-  issuerMaySign: boolean;
   critical: boolean;
   thisUpdate: number;
   /** NaN without one */
@@ -87,6 +87,11 @@ export function revocationOf(
   now: Date,
 ): Revocation {
   const name = `${subjectLine(certificate)}, serial ${certificate.serialNumber}`;
+  if (keyUsageOf(issuer)?.cRLSign === false)
+    return {
+      status: 'unknown',
+      message: `the key usage of ${subjectLine(issuer)} does not allow it to sign CRLs (cRLSign), so its CRLs in ${file} do not count`,
+    };
   const fromIssuer = crls
     .map((crl) => {
       const status = addon().crlStatus(crl, certificate.raw, issuer.raw);
@@ -98,7 +103,7 @@ export function revocationOf(
       return status;
     })
     .filter((status) => status.issuedBy);
-  const usable = fromIssuer.filter((status) => status.issuerMaySign && !status.critical);
+  const usable = fromIssuer.filter((status) => !status.critical);
   const listed = usable.find((status) => status.listed);
   if (listed) {
     const reason =
@@ -115,9 +120,7 @@ export function revocationOf(
       message:
         fromIssuer.length === 0
           ? `the CRL file ${file} holds no CRL signed by ${subjectLine(issuer)}`
-          : !fromIssuer.some((status) => status.issuerMaySign)
-            ? `the key usage of ${subjectLine(issuer)} does not allow it to sign CRLs (cRLSign), so its CRLs in ${file} do not count`
-            : `the CRL file ${file} holds only delta or partitioned CRLs of ${subjectLine(issuer)}, which are not checked`,
+          : `the CRL file ${file} holds only delta or partitioned CRLs of ${subjectLine(issuer)}, which are not checked`,
     };
   if (newest.nextUpdate * 1000 < now.getTime())
     return {

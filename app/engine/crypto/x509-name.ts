@@ -14,9 +14,10 @@ interface X509NameAddon {
   keyUsage(certificateDer: Buffer): number | null;
 }
 
-/** OpenSSL's KU_* values (openssl/x509v3.h): the extension's BIT STRING, bits 0 and 1. */
+/** OpenSSL's KU_* values (openssl/x509v3.h): the extension's BIT STRING, bits 0, 1 and 6. */
 const KU_DIGITAL_SIGNATURE = 0x80;
 const KU_NON_REPUDIATION = 0x40;
+const KU_CRL_SIGN = 0x02;
 
 const addon = () =>
   loadEngineAddon<X509NameAddon>(
@@ -50,5 +51,6 @@ export function keyUsageOf(certificate: X509Certificate): KeyUsage | undefined {
   return {
     digitalSignature: (bits & KU_DIGITAL_SIGNATURE) !== 0,
     nonRepudiation: (bits & KU_NON_REPUDIATION) !== 0,
+    cRLSign: (bits & KU_CRL_SIGN) !== 0,
   };
 }

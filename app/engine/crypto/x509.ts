@@ -27,8 +27,8 @@ export type CertificateProblemCode =
   | 'ecdsa-unavailable'
   /** the PKCS#12 addon a file that is not PEM needs is not built */
   | 'pkcs12-unavailable'
-  /** the addon that writes a CA's name into our certificate requests and reads key usages is
-   * not built */
+  /** the addon that writes a CA's name into our certificate requests and reads key usages and
+   * CRLs is not built */
   | 'x509-name-unavailable';
 
 export class CertificateProblem extends Error {
@@ -152,10 +152,11 @@ export function intermediatesOf(
 }
 
 /** The bits of a certificate's KeyUsage extension (RFC 5280 4.2.1.3) that let it sign an IKE
- * exchange (RFC 4945 5.1.3.2). */
+ * exchange (RFC 4945 5.1.3.2), or sign CRLs (RFC 5280 6.3.3 (f)). */
 export interface KeyUsage {
   digitalSignature: boolean;
   nonRepudiation: boolean;
+  cRLSign: boolean;
 }
 
 /** A certificate's KeyUsage, undefined when it has none. node:crypto cannot read it: the caller

@@ -58,7 +58,7 @@ Certificate ArgumentCertificate(const Napi::CallbackInfo& info, const char* usag
 }
 
 // subjectDer(certificateDer): the DER of its subject Name; null for bytes that are not exactly
-// one DER certificate.
+// one DER certificate, or whose Name is not DER.
 Napi::Value SubjectDer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   bool thrown = false;
@@ -68,13 +68,14 @@ Napi::Value SubjectDer(const Napi::CallbackInfo& info) {
   if (!certificate) return env.Null();
   unsigned char* name = nullptr;
   const int length = i2d_X509_NAME(X509_get_subject_name(certificate.get()), &name);
-  if (length <= 0) {
-    ERR_clear_error();
-    return env.Null();
-  }
-  Napi::Buffer<uint8_t> copy = Napi::Buffer<uint8_t>::Copy(env, name, static_cast<size_t>(length));
+  ERR_clear_error();
+  // i2d gives back the bytes d2i read, and d2i takes a Name whose SEQUENCE tag lost its
+  // constructed bit (0x10): that is no DER Name (X.690 8.9.1), so no CR may carry it
+  const bool sequence = length > 0 && name[0] == 0x30;
+  Napi::Value result = env.Null();
+  if (sequence) result = Napi::Buffer<uint8_t>::Copy(env, name, static_cast<size_t>(length));
   OPENSSL_free(name);
-  return copy;
+  return result;
 }
 
 // keyUsage(certificateDer): the KeyUsage bits as X509_get_key_usage gives them (KU_* of
@@ -114,7 +115,6 @@ bool HasCriticalExtension(const X509_CRL* crl) {
 
 // crlStatus(crlDer, certificateDer, issuerDer): what the CRL says of the certificate:
 // { issuedBy: the CRL names the certificate's issuer and the issuer's key signed it,
-//   issuerMaySign: the issuer's KeyUsage, if it has one, allows cRLSign (RFC 5280 6.3.3 (f)),
 //   critical: it has a critical extension, thisUpdate, nextUpdate (seconds since the epoch;
 //   NaN when absent), listed: the certificate is in its list, revokedAt (seconds; NaN when not
 //   listed), reason (its CRLReason, RFC 5280 5.3.1; -1 without one) };
@@ -148,12 +148,8 @@ Napi::Value CrlStatus(const Napi::CallbackInfo& info) {
     if (code) reason = static_cast<int>(ASN1_ENUMERATED_get(code.get()));
   }
   ERR_clear_error();
-  // UINT32_MAX: no KeyUsage extension (every use allowed)
-  const uint32_t issuerUsage = X509_get_key_usage(issuer.get());
-  ERR_clear_error();
   Napi::Object status = Napi::Object::New(env);
   status.Set("issuedBy", Napi::Boolean::New(env, issuedBy));
-  status.Set("issuerMaySign", Napi::Boolean::New(env, (issuerUsage & KU_CRL_SIGN) != 0));
   status.Set("critical", Napi::Boolean::New(env, HasCriticalExtension(crl.get())));
   status.Set("thisUpdate",
              Napi::Number::New(env, EpochSeconds(X509_CRL_get0_lastUpdate(crl.get()))));
